@@ -44,6 +44,21 @@ export function environmentRef(env: Environment): string {
   }
 }
 
+/**
+ * The ref a stack follows, which must not change from run to run: a branch environment and staging
+ * follow their branch; production follows release tags as a whole (`refs/tags/`), since each tag is a
+ * run of the same stack, not a new stack. Recorded in the stack's tags and passed as BranchlineRef.
+ */
+export function followedRef(env: Environment): string {
+  switch (env.kind) {
+    case "branch":
+    case "staging":
+      return `refs/heads/${env.branch}`;
+    case "production":
+      return "refs/tags/";
+  }
+}
+
 /** Staging and production are long-lived and shared; a branch environment is transient. */
 export function isSharedEnvironment(env: Environment): boolean {
   return env.kind !== "branch";

@@ -9,8 +9,11 @@
 export const BRANCHLINE_PARAMETERS = {
   /** `owner/name` of the GitHub repository. */
   BranchlineRepository: "owner/name of the GitHub repository",
-  /** The full git ref the environment follows: `refs/heads/feature/x`, `refs/tags/v1.2.0`. */
-  BranchlineRef: "the full git ref the environment follows",
+  /**
+   * The ref the environment follows: `refs/heads/feature/x` for a branch, `refs/heads/main` for
+   * staging, `refs/tags/` for production (every release tag is a run of the same stack).
+   */
+  BranchlineRef: "the git ref the environment follows",
   /**
    * The branch the source action names. For a branch environment, the branch; for staging, the
    * default branch; for production, the default branch (the run is pinned to the tag's commit).

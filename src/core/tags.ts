@@ -8,6 +8,7 @@ export const TAG = {
   environment: "branchline:environment",
   ref: "branchline:ref",
   templateHash: "branchline:template-hash",
+  parametersHash: "branchline:parameters-hash",
 } as const;
 
 export const MANAGED_BY_VALUE = "branchline";

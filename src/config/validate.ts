@@ -1,0 +1,41 @@
+import type { z } from "zod";
+import { configSchema, type BranchlineConfig } from "./schema.js";
+import type { PathSegment } from "../yaml/located-document.js";
+
+/** One thing wrong with a config file: the field, and what to do about it. */
+export interface ConfigProblem {
+  readonly path: readonly PathSegment[];
+  readonly message: string;
+}
+
+export type ConfigValidation =
+  | { readonly ok: true; readonly config: BranchlineConfig }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
+
+export function validateConfig(raw: unknown): ConfigValidation {
+  const result = configSchema.safeParse(raw ?? {});
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, problems: result.error.issues.flatMap(describeIssue) };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
+  const path = issue.path.filter((p): p is PathSegment => typeof p !== "symbol");
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      path: [...path, key],
+      message: `unknown field "${key}"; check its spelling against the config reference in the README`,
+    }));
+  }
+  if (issue.code === "invalid_key") {
+    return [{ path, message: issue.issues[0]?.message ?? issue.message }];
+  }
+  return [{ path, message: issue.message }];
+}
+
+/** `branches.include[2]`: how a reader finds the field. */
+export function fieldName(path: readonly PathSegment[]): string {
+  return path.reduce<string>(
+    (name, segment) => (typeof segment === "number" ? `${name}[${segment}]` : name ? `${name}.${segment}` : segment),
+    "",
+  );
+}

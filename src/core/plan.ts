@@ -1,0 +1,100 @@
+import type { StackCondition } from "./stack-state.js";
+
+/** What branchline knows of an environment's stack. */
+export interface ObservedStack {
+  readonly status: string;
+  readonly condition: StackCondition;
+  /** Whether the stack's tags say it is this environment's, managed by branchline. */
+  readonly ownedByEnvironment: boolean;
+  readonly terminationProtection: boolean;
+  /** From the stack's tags: what it was last built from. */
+  readonly templateHash: string | undefined;
+  readonly parametersHash: string | undefined;
+}
+
+/** What an environment's stack should be built from. */
+export interface DesiredStack {
+  readonly templateHash: string;
+  readonly parametersHash: string;
+}
+
+export type Goal =
+  | { readonly kind: "deployed"; readonly desired: DesiredStack }
+  | { readonly kind: "gone" };
+
+export type Step =
+  | { readonly kind: "create" }
+  | { readonly kind: "update" }
+  | { readonly kind: "delete"; readonly why: string }
+  | { readonly kind: "continue-rollback" }
+  | { readonly kind: "start-run" }
+  | { readonly kind: "wait"; readonly why: string }
+  | { readonly kind: "refuse"; readonly why: string };
+
+/**
+ * Actual + goal → the steps still to take, in order. The engine applies the first, observes again
+ * and plans again, so every step is taken against fresh state. An empty plan means converged.
+ */
+export function plan(stackName: string, actual: ObservedStack | null, goal: Goal): readonly Step[] {
+  if (actual !== null && actual.condition !== "absent" && !actual.ownedByEnvironment) {
+    return [refuse(`stack ${stackName} exists but its tags do not say branchline manages it for this environment; rename or remove it`)];
+  }
+  return goal.kind === "gone" ? planRemoval(stackName, actual) : planDeployment(stackName, actual, goal.desired);
+}
+
+function planRemoval(stackName: string, actual: ObservedStack | null): readonly Step[] {
+  if (actual === null) return [];
+  switch (actual.condition) {
+    case "absent":
+      return [];
+    case "busy":
+      return [waitFor(stackName, actual)];
+    case "ready":
+    case "failed-create":
+    case "rollback-failed":
+    case "delete-failed":
+      if (actual.terminationProtection) {
+        return [refuse(`stack ${stackName} has termination protection; branchline never deletes a protected stack`)];
+      }
+      return [{ kind: "delete", why: "the environment's ref is gone" }];
+  }
+}
+
+function planDeployment(stackName: string, actual: ObservedStack | null, desired: DesiredStack): readonly Step[] {
+  if (actual === null) return [{ kind: "create" }, { kind: "start-run" }];
+  switch (actual.condition) {
+    case "absent":
+      return [{ kind: "create" }, { kind: "start-run" }];
+    case "busy":
+      return [waitFor(stackName, actual)];
+    case "failed-create":
+      return [
+        { kind: "delete", why: `stack ${stackName} is ${actual.status}, which allows only delete` },
+        { kind: "create" },
+        { kind: "start-run" },
+      ];
+    case "delete-failed":
+      return [
+        { kind: "delete", why: `an earlier delete of ${stackName} failed (${actual.status})` },
+        { kind: "create" },
+        { kind: "start-run" },
+      ];
+    case "rollback-failed":
+      return [{ kind: "continue-rollback" }, { kind: "update" }, { kind: "start-run" }];
+    case "ready":
+      return isCurrent(actual, desired) ? [{ kind: "start-run" }] : [{ kind: "update" }, { kind: "start-run" }];
+  }
+}
+
+function waitFor(stackName: string, actual: ObservedStack): Step {
+  return { kind: "wait", why: `stack ${stackName} is ${actual.status}` };
+}
+
+/** "No change" is decided here, from the stack's tags, before asking CloudFormation. */
+export function isCurrent(actual: ObservedStack, desired: DesiredStack): boolean {
+  return actual.templateHash === desired.templateHash && actual.parametersHash === desired.parametersHash;
+}
+
+function refuse(why: string): Step {
+  return { kind: "refuse", why };
+}
