@@ -1,0 +1,37 @@
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
+import { S3Client } from "@aws-sdk/client-s3";
+
+export interface AwsSettings {
+  readonly region: string;
+  /** Set for the loopback emulator; unset means AWS itself (or AWS_ENDPOINT_URL, which the SDK reads). */
+  readonly endpoint?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Attempts per call, including the first: throttling and 5xx are retried by the SDK with backoff and jitter. */
+  readonly maxAttempts?: number;
+}
+
+export interface AwsClients {
+  readonly cloudformation: CloudFormationClient;
+  readonly codepipeline: CodePipelineClient;
+  readonly s3: S3Client;
+  readonly region: string;
+}
+
+/** One set of SDK clients for the process: the same code path for AWS and the emulator. */
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  const common = {
+    region: settings.region,
+    maxAttempts: settings.maxAttempts ?? 8,
+    // Adaptive mode slows the client itself when AWS throttles, instead of only retrying.
+    retryMode: "adaptive" as const,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+  };
+  return {
+    cloudformation: new CloudFormationClient(common),
+    codepipeline: new CodePipelineClient(common),
+    s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
+    region: settings.region,
+  };
+}

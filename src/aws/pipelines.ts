@@ -1,0 +1,47 @@
+import {
+  GetPipelineExecutionCommand,
+  StartPipelineExecutionCommand,
+  type CodePipelineClient,
+} from "@aws-sdk/client-codepipeline";
+import type { PipelineName } from "../core/naming.js";
+
+export interface RunRequest {
+  readonly pipeline: PipelineName;
+  /** The source action whose revision is pinned. */
+  readonly sourceAction: string;
+  readonly commit: string;
+  /** Same token, same execution: a redelivered webhook starts nothing twice. */
+  readonly token: string;
+}
+
+/** Starts one execution for exactly the given commit; returns its id. */
+export async function startRun(codepipeline: CodePipelineClient, request: RunRequest): Promise<string> {
+  const result = await codepipeline.send(
+    new StartPipelineExecutionCommand({
+      name: request.pipeline,
+      clientRequestToken: request.token,
+      sourceRevisions: [{ actionName: request.sourceAction, revisionType: "COMMIT_ID", revisionValue: request.commit }],
+    }),
+  );
+  if (!result.pipelineExecutionId) throw new Error(`CodePipeline started ${request.pipeline} without an execution id`);
+  return result.pipelineExecutionId;
+}
+
+/** An execution's state as the API names it: InProgress, Stopped, Stopping, Succeeded, Superseded, Failed, Cancelled. */
+export type RunStatus = "InProgress" | "Stopped" | "Stopping" | "Succeeded" | "Superseded" | "Failed" | "Cancelled";
+
+export interface RunSnapshot {
+  readonly status: RunStatus;
+  readonly summary: string | undefined;
+}
+
+export async function describeRun(codepipeline: CodePipelineClient, pipeline: string, executionId: string): Promise<RunSnapshot> {
+  const result = await codepipeline.send(
+    new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId }),
+  );
+  const execution = result.pipelineExecution;
+  return {
+    status: (execution?.status ?? "InProgress") as RunStatus,
+    summary: execution?.statusSummary,
+  };
+}

@@ -1,0 +1,261 @@
+import {
+  ContinueUpdateRollbackCommand,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  paginateListStackResources,
+  UpdateTerminationProtectionCommand,
+  waitForChangeSetCreateComplete,
+  waitForStackCreateComplete,
+  waitForStackDeleteComplete,
+  waitForStackRollbackComplete,
+  waitForStackUpdateComplete,
+  type Capability,
+  type CloudFormationClient,
+  type Stack,
+} from "@aws-sdk/client-cloudformation";
+import type { StackName } from "../core/naming.js";
+import type { StackInputs } from "../core/stack-inputs.js";
+
+/** A stack as DescribeStacks shows it, flattened to what branchline reads. */
+export interface StackSnapshot {
+  readonly name: string;
+  readonly status: string;
+  readonly statusReason: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly terminationProtection: boolean;
+}
+
+/** How long to wait for a stack operation, and how often to look. */
+export interface WaitBounds {
+  readonly maxWaitSeconds: number;
+  readonly minDelaySeconds: number;
+  readonly maxDelaySeconds: number;
+}
+
+export interface ResourceChange {
+  readonly action: "Add" | "Modify" | "Remove" | "Import" | "Dynamic";
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly replacement: "True" | "False" | "Conditional" | undefined;
+}
+
+export interface StackEventSummary {
+  readonly timestamp: Date | undefined;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly status: string;
+  readonly reason: string;
+}
+
+/** A stack operation that ended anywhere but where it was meant to, with the events that say why. */
+export class StackOperationFailed extends Error {
+  constructor(
+    message: string,
+    readonly stackName: string,
+    readonly finalStatus: string | undefined,
+    readonly events: readonly StackEventSummary[],
+  ) {
+    super(message);
+    this.name = "StackOperationFailed";
+  }
+}
+
+/** Pipeline templates create IAM roles; the service role, not the capability, bounds what they may do. */
+const CAPABILITIES: Capability[] = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"];
+
+export async function describeStack(cfn: CloudFormationClient, name: StackName): Promise<StackSnapshot | null> {
+  try {
+    const result = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+    const stack = result.Stacks?.[0];
+    return stack ? snapshot(stack) : null;
+  } catch (error) {
+    // CloudFormation answers a missing stack with a ValidationError and no other code.
+    if (isValidationError(error) && /does not exist/.test(error.message)) return null;
+    throw error;
+  }
+}
+
+export function snapshot(stack: Stack): StackSnapshot {
+  return {
+    name: stack.StackName ?? "",
+    status: stack.StackStatus ?? "",
+    statusReason: stack.StackStatusReason,
+    tags: Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+    outputs: Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""])),
+    terminationProtection: stack.EnableTerminationProtection ?? false,
+  };
+}
+
+export interface ChangeSetRequest {
+  readonly stackName: StackName;
+  readonly type: "CREATE" | "UPDATE";
+  readonly inputs: StackInputs;
+  /** Derived from the delivery: a retried request repeats nothing. */
+  readonly token: string;
+}
+
+export type ChangeSetOutcome =
+  | { readonly kind: "applied"; readonly changes: readonly ResourceChange[] }
+  | { readonly kind: "no-changes" };
+
+/**
+ * Creates a change set, executes it and waits for the stack to settle. An empty change set is
+ * recognised by its status (FAILED, execution UNAVAILABLE, no changes), deleted, and reported as such.
+ */
+export async function applyChangeSet(
+  cfn: CloudFormationClient,
+  request: ChangeSetRequest,
+  bounds: WaitBounds,
+): Promise<ChangeSetOutcome> {
+  const { stackName, inputs, token } = request;
+  const changeSetName = `branchline-${token}`.slice(0, 128);
+  await cfn.send(
+    new CreateChangeSetCommand({
+      StackName: stackName,
+      ChangeSetName: changeSetName,
+      ChangeSetType: request.type,
+      TemplateBody: inputs.templateBody,
+      Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
+      RoleARN: inputs.roleArn,
+      Capabilities: CAPABILITIES,
+      ClientToken: token,
+    }),
+  );
+  await waitForChangeSetCreateComplete(waiter(cfn, bounds), { StackName: stackName, ChangeSetName: changeSetName });
+  const described = await cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  const changes = (described.Changes ?? []).flatMap((c) =>
+    c.ResourceChange
+      ? [
+          {
+            action: (c.ResourceChange.Action ?? "Modify") as ResourceChange["action"],
+            logicalId: c.ResourceChange.LogicalResourceId ?? "",
+            resourceType: c.ResourceChange.ResourceType ?? "",
+            replacement: c.ResourceChange.Replacement as ResourceChange["replacement"],
+          },
+        ]
+      : [],
+  );
+  if (described.Status === "FAILED") {
+    await cfn.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+    if (described.ExecutionStatus === "UNAVAILABLE" && changes.length === 0 && request.type === "UPDATE") {
+      return { kind: "no-changes" };
+    }
+    throw new StackOperationFailed(
+      `CloudFormation rejected the change set for ${stackName}: ${described.StatusReason ?? "no reason given"}`,
+      stackName,
+      undefined,
+      [],
+    );
+  }
+  if (described.Status !== "CREATE_COMPLETE") {
+    throw new StackOperationFailed(
+      `the change set for ${stackName} did not settle within ${bounds.maxWaitSeconds} s (it is ${described.Status})`,
+      stackName,
+      undefined,
+      [],
+    );
+  }
+  await cfn.send(
+    new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, ClientRequestToken: token }),
+  );
+  const wait = request.type === "CREATE" ? waitForStackCreateComplete : waitForStackUpdateComplete;
+  const result = await wait(waiter(cfn, bounds), { StackName: stackName });
+  await expectSettled(cfn, stackName, token, result, request.type === "CREATE" ? "create" : "update", bounds);
+  return { kind: "applied", changes };
+}
+
+export async function deleteStack(cfn: CloudFormationClient, stackName: StackName, token: string, bounds: WaitBounds): Promise<void> {
+  await cfn.send(new DeleteStackCommand({ StackName: stackName, ClientRequestToken: token }));
+  const result = await waitForStackDeleteComplete(waiter(cfn, bounds), { StackName: stackName });
+  await expectSettled(cfn, stackName, token, result, "delete", bounds);
+}
+
+export async function continueRollback(cfn: CloudFormationClient, stackName: StackName, token: string, bounds: WaitBounds): Promise<void> {
+  await cfn.send(new ContinueUpdateRollbackCommand({ StackName: stackName, ClientRequestToken: token }));
+  const result = await waitForStackRollbackComplete(waiter(cfn, bounds), { StackName: stackName });
+  await expectSettled(cfn, stackName, token, result, "rollback", bounds);
+}
+
+/** Shared environments get termination protection: only a person, deliberately, removes them. */
+export async function protectStack(cfn: CloudFormationClient, stackName: StackName): Promise<void> {
+  await cfn.send(new UpdateTerminationProtectionCommand({ StackName: stackName, EnableTerminationProtection: true }));
+}
+
+/** The physical names of the S3 buckets a stack holds, so they can be emptied before a delete. */
+export async function stackBuckets(cfn: CloudFormationClient, stackName: StackName): Promise<string[]> {
+  const buckets: string[] = [];
+  for await (const page of paginateListStackResources({ client: cfn }, { StackName: stackName })) {
+    for (const resource of page.StackResourceSummaries ?? []) {
+      if (resource.ResourceType === "AWS::S3::Bucket" && resource.PhysicalResourceId && resource.ResourceStatus !== "DELETE_COMPLETE") {
+        buckets.push(resource.PhysicalResourceId);
+      }
+    }
+  }
+  return buckets;
+}
+
+/** The failure events of one operation (found by its token), oldest first: what a person needs to read. */
+export async function failureEvents(cfn: CloudFormationClient, stackName: string, token: string): Promise<StackEventSummary[]> {
+  const found: StackEventSummary[] = [];
+  let nextToken: string | undefined;
+  // Events come newest first; the operation's own events are near the top, so a few pages suffice.
+  for (let page = 0; page < 5; page++) {
+    const result = await cfn.send(new DescribeStackEventsCommand({ StackName: stackName, NextToken: nextToken }));
+    for (const event of result.StackEvents ?? []) {
+      if (event.ClientRequestToken !== token) continue;
+      const status = event.ResourceStatus ?? "";
+      if (status.endsWith("_FAILED") && event.ResourceStatusReason) {
+        found.push({
+          timestamp: event.Timestamp,
+          logicalId: event.LogicalResourceId ?? "",
+          resourceType: event.ResourceType ?? "",
+          status,
+          reason: event.ResourceStatusReason,
+        });
+      }
+    }
+    nextToken = result.NextToken;
+    if (!nextToken) break;
+  }
+  return found.reverse();
+}
+
+async function expectSettled(
+  cfn: CloudFormationClient,
+  stackName: StackName,
+  token: string,
+  result: { readonly state: string },
+  operation: "create" | "update" | "delete" | "rollback",
+  bounds: WaitBounds,
+): Promise<void> {
+  if (result.state === "SUCCESS") return;
+  const after = await describeStack(cfn, stackName).catch(() => null);
+  if (operation === "delete" && after === null) return;
+  const events = await failureEvents(cfn, stackName, token).catch(() => []);
+  const status = after?.status;
+  const message =
+    result.state === "TIMEOUT"
+      ? `the ${operation} of ${stackName} did not finish within ${bounds.maxWaitSeconds} s; it is ${status ?? "unknown"}`
+      : `the ${operation} of ${stackName} failed; the stack is ${status ?? "gone"}`;
+  throw new StackOperationFailed(message, stackName, status, events);
+}
+
+function waiter(cfn: CloudFormationClient, bounds: WaitBounds) {
+  return {
+    client: cfn,
+    maxWaitTime: bounds.maxWaitSeconds,
+    minDelay: bounds.minDelaySeconds,
+    maxDelay: bounds.maxDelaySeconds,
+  };
+}
+
+function isValidationError(error: unknown): error is Error {
+  return error instanceof Error && error.name === "ValidationError";
+}

@@ -1,0 +1,68 @@
+import type { RepositoryRef } from "../core/environment.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import { readFileAt } from "../github/repository-files.js";
+import { readYaml, type SourcePosition } from "../yaml/located-document.js";
+import { CONFIG_PATH, type BranchlineConfig } from "./schema.js";
+import { fieldName, validateConfig } from "./validate.js";
+
+/** A problem with a file, where the user will find it. */
+export interface FileProblem {
+  readonly file: string;
+  readonly position: SourcePosition;
+  /** The config field, when the problem is about one (`branches.include[1]`). */
+  readonly field?: string;
+  readonly message: string;
+}
+
+export type ConfigLoad =
+  | { readonly kind: "absent" }
+  | { readonly kind: "valid"; readonly config: BranchlineConfig }
+  | { readonly kind: "invalid"; readonly problems: readonly FileProblem[] };
+
+/**
+ * Reads `.github/branchline.yml` from the default branch through Probot's config loader (so
+ * `_extends` and the owner's `.github` repository work), then checks it against the schema. Only
+ * when something is wrong is the raw file read again, to say on which line.
+ */
+export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryRef, defaultBranch: string): Promise<ConfigLoad> {
+  let loaded;
+  try {
+    loaded = await octokit.config.get({ owner: repo.owner, repo: repo.name, path: CONFIG_PATH, branch: defaultBranch });
+  } catch (error) {
+    return { kind: "invalid", problems: await syntaxProblems(octokit, repo, defaultBranch, error as Error) };
+  }
+  if (loaded.files.every((file) => file.config === null)) return { kind: "absent" };
+  const validation = validateConfig(loaded.config);
+  if (validation.ok) return { kind: "valid", config: validation.config };
+
+  const text = await readFileAt(octokit, repo, CONFIG_PATH, defaultBranch);
+  const parsed = text === null ? null : readYaml(text);
+  const document = parsed?.ok ? parsed.document : null;
+  return {
+    kind: "invalid",
+    problems: validation.problems.map((problem) => ({
+      file: CONFIG_PATH,
+      position: document?.locate(problem.path) ?? { line: 1, column: 1 },
+      field: fieldName(problem.path) || undefined,
+      message: problem.message,
+    })),
+  };
+}
+
+async function syntaxProblems(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  defaultBranch: string,
+  error: Error,
+): Promise<FileProblem[]> {
+  const text = await readFileAt(octokit, repo, CONFIG_PATH, defaultBranch);
+  const parsed = text === null ? null : readYaml(text);
+  if (parsed && !parsed.ok) {
+    return parsed.problems.map((p) => ({ file: CONFIG_PATH, position: p.position, message: `not valid YAML: ${p.message}` }));
+  }
+  if (parsed?.ok && (typeof parsed.document.value !== "object" || Array.isArray(parsed.document.value))) {
+    return [{ file: CONFIG_PATH, position: { line: 1, column: 1 }, message: "the file must be a mapping of fields (key: value)" }];
+  }
+  // The repository's own file is fine: the problem is in a file it extends.
+  return [{ file: CONFIG_PATH, position: { line: 1, column: 1 }, field: "_extends", message: error.message.replace(/^\[@probot\/octokit-plugin-config\] /, "") }];
+}

@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { emptyBucket } from "../aws/buckets.js";
+import {
+  applyChangeSet,
+  continueRollback,
+  deleteStack,
+  describeStack,
+  protectStack,
+  stackBuckets,
+  type ResourceChange,
+  type StackSnapshot,
+} from "../aws/stacks.js";
+import { followedRef, isSharedEnvironment, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
+import type { EnvironmentNames } from "../core/naming.js";
+import { plan, type Goal, type ObservedStack, type Step } from "../core/plan.js";
+import { stackCondition } from "../core/stack-state.js";
+import type { StackInputs } from "../core/stack-inputs.js";
+import { MANAGED_BY_VALUE, TAG } from "../core/tags.js";
+import { requestToken } from "./ref-job.js";
+import type { Runtime } from "./runtime.js";
+
+export interface StackTarget {
+  readonly repo: RepositoryRef;
+  readonly environment: Environment;
+  readonly names: EnvironmentNames;
+  /** Roots the request tokens of every mutation. */
+  readonly deliveryId: string;
+}
+
+/** What the loop tells its caller as it goes, for the check run. */
+export interface ConvergeObserver {
+  planned?(steps: readonly Step[]): Promise<void>;
+  applied?(description: string, changes?: readonly ResourceChange[]): void;
+}
+
+export type ConvergeResult =
+  | { readonly kind: "ready-to-run"; readonly stack: StackSnapshot }
+  | { readonly kind: "gone" }
+  | { readonly kind: "refused"; readonly why: string };
+
+/** Guards against a loop that never settles (a stack flipping state under us). */
+const MAX_STEPS = 8;
+
+/**
+ * Observe, plan, apply one step, repeat: the only path that mutates a stack. Every step is taken
+ * against fresh state, so an interrupted or repeated run picks up where things stand.
+ */
+export async function convergeStack(
+  runtime: Runtime,
+  target: StackTarget,
+  inputs: StackInputs | null,
+  observer: ConvergeObserver = {},
+): Promise<ConvergeResult> {
+  const { cloudformation: cfn, s3 } = runtime.aws;
+  const stackName = target.names.stack;
+  const goal: Goal = inputs ? { kind: "deployed", desired: inputs } : { kind: "gone" };
+  const waitStarted = Date.now();
+  let lastPlanned = "";
+  for (let index = 0; index < MAX_STEPS; index++) {
+    const stack = await describeStack(cfn, stackName);
+    const steps = plan(stackName, observe(stack, target), goal);
+    const step = steps[0];
+    if (step === undefined) return { kind: "gone" };
+    const planned = JSON.stringify(steps);
+    if (planned !== lastPlanned && step.kind !== "wait") await observer.planned?.(steps);
+    lastPlanned = planned;
+    const token = requestToken(target.deliveryId, `${index}-${step.kind}`);
+    switch (step.kind) {
+      case "start-run":
+        return { kind: "ready-to-run", stack: stack as StackSnapshot };
+      case "refuse":
+        return { kind: "refused", why: step.why };
+      case "wait": {
+        const waited = (Date.now() - waitStarted) / 1000;
+        if (waited > runtime.stackWait.maxWaitSeconds) {
+          throw new Error(`${step.why} for more than ${runtime.stackWait.maxWaitSeconds} s; branchline will look again later`);
+        }
+        await sleep(runtime.stackWait.minDelaySeconds * 1000);
+        index--; // waiting is not a step
+        continue;
+      }
+      case "create":
+      case "update": {
+        if (!inputs) throw new Error("a create or update was planned without inputs");
+        const outcome = await applyChangeSet(cfn, { stackName, type: step.kind === "create" ? "CREATE" : "UPDATE", inputs, token }, runtime.stackWait);
+        if (step.kind === "create" && isSharedEnvironment(target.environment)) await protectStack(cfn, stackName);
+        if (outcome.kind === "no-changes") observer.applied?.(`Stack ${stackName} unchanged: CloudFormation found nothing to change`);
+        else observer.applied?.(`${step.kind === "create" ? "Created" : "Updated"} stack ${stackName}`, outcome.changes);
+        break;
+      }
+      case "delete": {
+        let emptied = 0;
+        for (const bucket of await stackBuckets(cfn, stackName)) emptied += await emptyBucket(s3, bucket);
+        await deleteStack(cfn, stackName, token, runtime.stackWait);
+        observer.applied?.(`Deleted stack ${stackName} (${step.why})${emptied > 0 ? `, after emptying ${emptied} object versions from its buckets` : ""}`);
+        break;
+      }
+      case "continue-rollback":
+        await continueRollback(cfn, stackName, token, runtime.stackWait);
+        observer.applied?.(`Continued the failed rollback of ${stackName}`);
+        break;
+    }
+  }
+  throw new Error(`stack ${stackName} did not settle after ${MAX_STEPS} steps`);
+}
+
+/** The stack as the planner sees it. Ownership comes from tags: branchline never adopts a stranger. */
+export function observe(stack: StackSnapshot | null, target: StackTarget): ObservedStack | null {
+  if (stack === null) return null;
+  const tags = stack.tags;
+  const untaggedReview = stack.status === "REVIEW_IN_PROGRESS" && Object.keys(tags).length === 0;
+  const owned =
+    untaggedReview ||
+    (tags[TAG.managedBy] === MANAGED_BY_VALUE &&
+      tags[TAG.repository] === repositoryFullName(target.repo).toLowerCase() &&
+      tags[TAG.environment] === target.environment.kind &&
+      (target.environment.kind !== "branch" || tags[TAG.ref] === followedRef(target.environment)));
+  return {
+    status: stack.status,
+    condition: stackCondition(stack.status),
+    ownedByEnvironment: owned,
+    terminationProtection: stack.terminationProtection,
+    templateHash: tags[TAG.templateHash],
+    parametersHash: tags[TAG.parametersHash],
+  };
+}

@@ -1,0 +1,127 @@
+import { startRun } from "../aws/pipelines.js";
+import { StackOperationFailed } from "../aws/stacks.js";
+import { parametersFor, roleFor, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
+import type { Environment } from "../core/environment.js";
+import { environmentNames, type PipelineName } from "../core/naming.js";
+import { DEFAULT_SOURCE_ACTION_NAME } from "../core/parameters.js";
+import { stackInputs, type ParameterProblem } from "../core/stack-inputs.js";
+import { EnvironmentCheck } from "../github/environment-check.js";
+import type { LocatedMessage, Problem } from "../github/environment-report.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import { readFileAt } from "../github/repository-files.js";
+import { readTemplate } from "../templates/template-document.js";
+import { convergeStack } from "./converge-stack.js";
+import { requestToken, type RefJob } from "./ref-job.js";
+import type { RunFollower } from "./run-follower.js";
+import type { Runtime } from "./runtime.js";
+
+export interface DeployRequest {
+  readonly job: RefJob;
+  readonly octokit: InstallationOctokit;
+  readonly config: BranchlineConfig;
+  readonly environment: Environment;
+  readonly commit: string;
+}
+
+/**
+ * Brings an environment to a commit: its stack built from the template at that commit, then one
+ * pipeline run for exactly that commit, reported on the commit's check run from start to end.
+ */
+export async function deployEnvironment(runtime: Runtime, follower: RunFollower, request: DeployRequest): Promise<void> {
+  const { job, octokit, config, environment, commit } = request;
+  const names = environmentNames(config.stackPrefix, job.repo, environment);
+  const check = await EnvironmentCheck.open(octokit, {
+    repo: job.repo,
+    environment,
+    commit,
+    names,
+    region: runtime.aws.region,
+    sandbox: runtime.sandbox,
+  });
+  if (check.existing?.externalId) {
+    // This commit already has a run in this environment (a redelivery, or create and push of one ref).
+    runtime.log.info({ stack: names.stack, commit, executionId: check.existing.externalId }, "commit already has a run; nothing to do");
+    return;
+  }
+  await check.show({ kind: "queued", why: "Reading the pipeline template." });
+
+  const problem = await provision(runtime, follower, request, check);
+  if (problem) await check.show({ kind: "failed", problem });
+}
+
+async function provision(
+  runtime: Runtime,
+  follower: RunFollower,
+  { job, octokit, config, environment, commit }: DeployRequest,
+  check: EnvironmentCheck,
+): Promise<Problem | null> {
+  const names = check.target.names;
+  const text = await readFileAt(octokit, job.repo, config.template, commit);
+  if (text === null) {
+    return fileProblem("Pipeline template not found", [{ file: config.template, line: 1, column: 1, message: "no such file at this commit" }],
+      `Add the pipeline template at \`${config.template}\` (templates/pipeline.yml in branchline's repository is a complete one), or set \`template:\` in \`${CONFIG_PATH}\` to where yours is.`);
+  }
+  const read = readTemplate(text);
+  if (!read.ok) {
+    return fileProblem("Pipeline template is not valid", read.problems.map((p) => ({ file: config.template, ...p.position, message: p.message })),
+      "Fix the template and push again.");
+  }
+  const built = stackInputs({
+    repo: job.repo,
+    environment,
+    names,
+    sourceBranch: environment.kind === "branch" ? environment.branch : job.defaultBranch,
+    templateBody: text,
+    template: read.template,
+    configuredParameters: parametersFor(config, environment.kind),
+    roleArn: roleFor(config, environment.kind),
+  });
+  if (!built.ok) {
+    return fileProblem("Parameters do not match the template", built.problems.map((p) => parameterMessage(p, config.template, environment, read.source.locate(["Parameters", p.name]))),
+      `Parameters come from \`parameters.all\` and \`parameters.${environment.kind}\` in \`${CONFIG_PATH}\`, and must be declared under \`Parameters:\` in \`${config.template}\`.`);
+  }
+
+  let converged;
+  try {
+    converged = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, built.inputs, {
+      planned: (steps) => check.show({ kind: "provisioning", next: steps }),
+      applied: (description, changes) => check.record(description, changes),
+    });
+  } catch (error) {
+    if (error instanceof StackOperationFailed) return { kind: "stack", message: error.message, events: error.events };
+    throw error;
+  }
+  switch (converged.kind) {
+    case "refused":
+      return { kind: "refused", message: converged.why };
+    case "gone":
+      return { kind: "error", message: `stack ${names.stack} was not there after it was created` };
+    case "ready-to-run":
+      break;
+  }
+  const outputs = converged.stack.outputs;
+  const pipeline = (outputs.PipelineName ?? names.pipeline) as PipelineName;
+  const executionId = await startRun(runtime.aws.codepipeline, {
+    pipeline,
+    sourceAction: outputs.SourceActionName ?? DEFAULT_SOURCE_ACTION_NAME,
+    commit,
+    token: requestToken(job.deliveryId, "run"),
+  });
+  check.record(`Started pipeline ${pipeline} for commit \`${commit.slice(0, 12)}\``);
+  await check.show({ kind: "running", pipeline, executionId });
+  follower.follow(check, pipeline, executionId);
+  return null;
+}
+
+function fileProblem(title: string, problems: readonly LocatedMessage[], hint: string): Problem {
+  return { kind: "file", title, problems, hint };
+}
+
+function parameterMessage(problem: ParameterProblem, templatePath: string, environment: Environment, at: { line: number; column: number }): LocatedMessage {
+  switch (problem.kind) {
+    case "unknown":
+      return { file: CONFIG_PATH, line: 1, column: 1, message: `parameter \`${problem.name}\` is configured but \`${templatePath}\` does not declare it; remove it from \`parameters\` or declare it in the template` };
+    case "missing":
+      return { file: templatePath, ...at, message: `parameter \`${problem.name}\` has no Default and no value; set \`parameters.${environment.kind}.${problem.name}\` (or \`parameters.all.${problem.name}\`) in \`${CONFIG_PATH}\`` };
+  }
+}

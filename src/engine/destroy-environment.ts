@@ -1,0 +1,31 @@
+import { StackOperationFailed } from "../aws/stacks.js";
+import type { BranchlineConfig } from "../config/schema.js";
+import type { Environment } from "../core/environment.js";
+import { environmentNames } from "../core/naming.js";
+import { convergeStack } from "./converge-stack.js";
+import type { RefJob } from "./ref-job.js";
+import type { Runtime } from "./runtime.js";
+
+/**
+ * Tears an environment down completely: its buckets emptied (every version), then its stack deleted.
+ * There is no commit to report on, so the outcome goes to the log (and, with deployments, to the
+ * environment's deployment status).
+ */
+export async function destroyEnvironment(runtime: Runtime, job: RefJob, config: BranchlineConfig, environment: Environment): Promise<void> {
+  const names = environmentNames(config.stackPrefix, job.repo, environment);
+  const log = runtime.log.child({ stack: names.stack });
+  const done: string[] = [];
+  try {
+    const result = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, null, {
+      applied: (description) => void done.push(description),
+    });
+    if (result.kind === "refused") log.warn({ why: result.why }, "environment not torn down");
+    else log.info({ done }, done.length > 0 ? "environment torn down" : "environment had no stack");
+  } catch (error) {
+    if (error instanceof StackOperationFailed) {
+      log.error({ status: error.finalStatus, events: error.events }, error.message);
+      return;
+    }
+    throw error;
+  }
+}

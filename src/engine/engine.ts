@@ -1,0 +1,39 @@
+import { Lanes } from "./lanes.js";
+import { processRefJob } from "./process-ref-job.js";
+import { laneKey, supersede, type RefJob } from "./ref-job.js";
+import { RunFollower } from "./run-follower.js";
+import type { Runtime } from "./runtime.js";
+
+/**
+ * The in-process engine: webhook handlers submit jobs and return; lanes work them one per
+ * environment; the follower reports runs to their end. This is the seam a distributed queue
+ * (SQS FIFO, message group = lane) would replace.
+ */
+export class Engine {
+  private readonly lanes: Lanes<RefJob>;
+  private readonly follower: RunFollower;
+
+  constructor(private readonly runtime: Runtime) {
+    this.follower = new RunFollower(runtime);
+    this.lanes = new Lanes<RefJob>(runtime.concurrency, {
+      work: (job) => processRefJob(runtime, this.follower, job),
+      supersede,
+      failed: (job, error) =>
+        runtime.log.error({ err: error, delivery: job.deliveryId, ref: job.event.ref.name }, "a job failed; the reconciler will retry it"),
+    });
+  }
+
+  submit(job: RefJob): void {
+    this.lanes.submit(laneKey(job), job);
+  }
+
+  get pending(): { running: number; waiting: number } {
+    return this.lanes.size;
+  }
+
+  /** Resolves when every job has been worked and every followed run has ended: for tests and shutdown. */
+  async idle(): Promise<void> {
+    await this.lanes.idle();
+    await this.follower.idle();
+  }
+}

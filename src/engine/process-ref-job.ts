@@ -1,0 +1,94 @@
+import { loadConfig, type FileProblem } from "../config/load.js";
+import type { BranchlineConfig } from "../config/schema.js";
+import { repositoryFullName } from "../core/environment.js";
+import { route } from "../core/routing.js";
+import { createCheckRun } from "../github/check-runs.js";
+import { EnvironmentCheck } from "../github/environment-check.js";
+import { environmentNames } from "../core/naming.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import { commitOf } from "../github/repository-files.js";
+import { deployEnvironment } from "./deploy-environment.js";
+import { destroyEnvironment } from "./destroy-environment.js";
+import type { RefJob } from "./ref-job.js";
+import type { RunFollower } from "./run-follower.js";
+import type { Runtime } from "./runtime.js";
+
+/** The name of the check run that reports a config file branchline cannot use. */
+export const CONFIG_CHECK_NAME = "branchline: config";
+
+/** A job's whole journey: config, routing, then the environment's deploy or teardown. */
+export async function processRefJob(runtime: Runtime, follower: RunFollower, job: RefJob): Promise<void> {
+  const log = runtime.log.child({ delivery: job.deliveryId, repository: repositoryFullName(job.repo), ref: job.event.ref.name });
+  const octokit = await runtime.octokitFor(job.installationId);
+  const loaded = await loadConfig(octokit, job.repo, job.defaultBranch);
+  switch (loaded.kind) {
+    case "absent":
+      log.debug("no .github/branchline.yml; nothing to do");
+      return;
+    case "invalid":
+      await reportInvalidConfig(octokit, job, loaded.problems);
+      log.info({ problems: loaded.problems.length }, "config is invalid; reported on the commit");
+      return;
+    case "valid":
+      break;
+  }
+  const config = loaded.config;
+  const intent = route(job.event, job.defaultBranch, config);
+  switch (intent.action) {
+    case "ignore":
+      log.info({ reason: intent.reason }, "ignored");
+      return;
+    case "destroy":
+      await destroyEnvironment(runtime, job, config, intent.environment);
+      return;
+    case "deploy": {
+      const commit = intent.commit ?? (await commitOf(octokit, job.repo, fullRef(job)));
+      if (commit === null) {
+        log.info("the ref is gone; nothing to deploy");
+        return;
+      }
+      await reportSuperseded(runtime, octokit, job, config, commit);
+      await deployEnvironment(runtime, follower, { job, octokit, config, environment: intent.environment, commit });
+      return;
+    }
+  }
+}
+
+async function reportInvalidConfig(octokit: InstallationOctokit, job: RefJob, problems: readonly FileProblem[]): Promise<void> {
+  const commit = job.event.kind === "updated" ? (job.event.commit ?? (await commitOf(octokit, job.repo, fullRef(job)))) : null;
+  if (commit === null) return;
+  await createCheckRun(octokit, job.repo, commit, CONFIG_CHECK_NAME, {
+    status: "completed",
+    conclusion: "failure",
+    title: `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${problems[0]?.file ?? "the config"}`,
+    summary: [
+      "branchline did not touch AWS: its config on the default branch cannot be used.",
+      "",
+      ...problems.map((p) => `- \`${p.file}:${p.position.line}:${p.position.column}\`${p.field ? ` \`${p.field}\`` : ""}: ${p.message}`),
+      "",
+      "Fix the file on the default branch; the next push deploys as usual. The README's config reference lists every field.",
+    ].join("\n"),
+  });
+}
+
+/** Tells the commits a newer push replaced before they ran that they will not run. */
+async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, job: RefJob, config: BranchlineConfig, commit: string): Promise<void> {
+  for (const older of job.supersedes) {
+    if (older.event.kind !== "updated" || older.event.commit === null || older.event.commit === commit) continue;
+    const intent = route(older.event, older.defaultBranch, config);
+    if (intent.action !== "deploy") continue;
+    const check = EnvironmentCheck.fresh(octokit, {
+      repo: job.repo,
+      environment: intent.environment,
+      commit: older.event.commit,
+      names: environmentNames(config.stackPrefix, job.repo, intent.environment),
+      region: runtime.aws.region,
+      sandbox: runtime.sandbox,
+    });
+    await check.show({ kind: "superseded", byCommit: commit });
+  }
+}
+
+function fullRef(job: RefJob): string {
+  return `refs/${job.event.ref.type === "tag" ? "tags" : "heads"}/${job.event.ref.name}`;
+}

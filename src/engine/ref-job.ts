@@ -1,0 +1,39 @@
+import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
+import type { RefEvent } from "../core/routing.js";
+
+/** A ref event, accepted from a webhook (or found by the reconciler), waiting for its lane. */
+export interface RefJob {
+  /** The webhook delivery id (or another unique id): the root of every AWS request token it causes. */
+  readonly deliveryId: string;
+  readonly installationId: number;
+  readonly repo: RepositoryRef;
+  readonly defaultBranch: string;
+  readonly event: RefEvent;
+  /** Older jobs of the same lane this one replaced before they started, oldest first. */
+  readonly supersedes: readonly RefJob[];
+}
+
+/**
+ * The lane a job waits in. Known without reading config, so the webhook handler can enqueue at once:
+ * each branch is a lane (the default branch's lane is staging), and a repository's tags share one
+ * lane, since every release tag deploys the one production environment.
+ */
+export function laneKey(job: RefJob): string {
+  const repo = `${job.installationId}/${repositoryFullName(job.repo).toLowerCase()}`;
+  return job.event.ref.type === "tag" ? `${repo}#tags` : `${repo}#branch:${job.event.ref.name}`;
+}
+
+/** The newer job runs; it remembers the older ones so their commits can be told they were superseded. */
+export function supersede(old: RefJob, by: RefJob): RefJob {
+  return { ...by, supersedes: [...old.supersedes, { ...old, supersedes: [] }, ...by.supersedes] };
+}
+
+/**
+ * A client request token for one AWS mutation of a job: the same delivery and step give the same
+ * token, so a redelivered webhook repeats nothing. CloudFormation and CodePipeline accept
+ * `[a-zA-Z0-9][-a-zA-Z0-9]*`, at most 128.
+ */
+export function requestToken(deliveryId: string, step: string): string {
+  const clean = `${deliveryId}-${step}`.replace(/[^a-zA-Z0-9-]+/g, "-").replace(/^-+/, "");
+  return `b${clean}`.slice(0, 128);
+}

@@ -1,0 +1,18 @@
+import type { Logger } from "probot";
+import type { AwsClients } from "../aws/clients.js";
+import type { WaitBounds } from "../aws/stacks.js";
+import type { OctokitFactory } from "../github/octokit.js";
+
+/** Everything the engine needs from the outside world, passed in so tests choose every part. */
+export interface Runtime {
+  readonly octokitFor: OctokitFactory;
+  readonly aws: AwsClients;
+  readonly log: Logger;
+  /** Every check run says so when AWS is the in-process emulator. */
+  readonly sandbox: boolean;
+  /** How many environments may be worked on at once, across all repositories. */
+  readonly concurrency: number;
+  readonly stackWait: WaitBounds;
+  /** How a started run is followed until it ends. */
+  readonly runPoll: { readonly intervalMs: number; readonly maxMs: number };
+}

@@ -1,0 +1,217 @@
+import { environmentLabel, type Environment, type RepositoryRef } from "../core/environment.js";
+import type { EnvironmentNames } from "../core/naming.js";
+import type { Step } from "../core/plan.js";
+import type { ResourceChange, StackEventSummary } from "../aws/stacks.js";
+import type { RunStatus } from "../aws/pipelines.js";
+import type { CheckConclusion, CheckRunContent } from "./check-runs.js";
+
+/** One environment at one commit: what a check run is about. */
+export interface EnvironmentTarget {
+  readonly repo: RepositoryRef;
+  readonly environment: Environment;
+  readonly commit: string;
+  readonly names: EnvironmentNames;
+  readonly region: string;
+  readonly sandbox: boolean;
+}
+
+/** Something a person must fix, with where to look. */
+export type Problem =
+  | { readonly kind: "file"; readonly title: string; readonly problems: readonly LocatedMessage[]; readonly hint: string }
+  | { readonly kind: "stack"; readonly message: string; readonly events: readonly StackEventSummary[] }
+  | { readonly kind: "refused"; readonly message: string }
+  | { readonly kind: "error"; readonly message: string };
+
+export interface LocatedMessage {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+/** What has been done so far for this environment and commit, in order. */
+export interface Progress {
+  readonly done: readonly string[];
+  readonly changes: readonly ResourceChange[];
+}
+
+export type Phase =
+  | { readonly kind: "queued"; readonly why: string }
+  | { readonly kind: "provisioning"; readonly next: readonly Step[] }
+  | { readonly kind: "running"; readonly pipeline: string; readonly executionId: string }
+  | { readonly kind: "finished"; readonly pipeline: string; readonly executionId: string; readonly status: RunStatus; readonly detail?: string }
+  | { readonly kind: "superseded"; readonly byCommit: string | null }
+  | { readonly kind: "failed"; readonly problem: Problem };
+
+export function checkRunName(environment: Environment): string {
+  return `branchline: ${environmentLabel(environment)}`;
+}
+
+/** Check run contents for an environment in a phase: what happened, where, and what to do. */
+export function renderCheckRun(target: EnvironmentTarget, progress: Progress, phase: Phase): CheckRunContent {
+  const header = summaryHeader(target);
+  const log = renderProgress(progress);
+  switch (phase.kind) {
+    case "queued":
+      return { status: "queued", title: "Queued", summary: `${header}\n\n${phase.why}` };
+    case "provisioning":
+      return {
+        status: "in_progress",
+        title: `Provisioning ${target.names.stack}`,
+        summary: `${header}\n\nNext: ${phase.next.map(describeStep).join(", then ")}.${log}`,
+      };
+    case "running":
+      return {
+        status: "in_progress",
+        title: "Pipeline running",
+        summary: `${header}\n\nExecution [${phase.executionId}](${executionUrl(target, phase.pipeline, phase.executionId)}) runs commit \`${target.commit}\`.${log}`,
+        externalId: phase.executionId,
+        detailsUrl: executionUrl(target, phase.pipeline, phase.executionId),
+      };
+    case "finished": {
+      const outcome = runOutcome(phase.status);
+      return {
+        status: "completed",
+        conclusion: outcome.conclusion,
+        title: outcome.title,
+        summary: `${header}\n\nExecution [${phase.executionId}](${executionUrl(target, phase.pipeline, phase.executionId)}) ${outcome.sentence}${phase.detail ? `: ${phase.detail}` : "."}${log}`,
+        externalId: phase.executionId,
+        detailsUrl: executionUrl(target, phase.pipeline, phase.executionId),
+      };
+    }
+    case "superseded":
+      return {
+        status: "completed",
+        conclusion: "neutral",
+        title: "Superseded",
+        summary: `${header}\n\nA newer ${phase.byCommit ? `commit (\`${phase.byCommit.slice(0, 12)}\`)` : "event"} for this environment arrived before this one was deployed, so only the newer one runs.`,
+      };
+    case "failed":
+      return { status: "completed", conclusion: "failure", ...renderProblem(phase.problem), summary: `${header}\n\n${renderProblem(phase.problem).summary}${log}` };
+  }
+}
+
+function runOutcome(status: RunStatus): { conclusion: CheckConclusion; title: string; sentence: string } {
+  switch (status) {
+    case "Succeeded":
+      return { conclusion: "success", title: "Pipeline succeeded", sentence: "succeeded" };
+    case "Failed":
+      return { conclusion: "failure", title: "Pipeline failed", sentence: "failed" };
+    // A newer run overtook this one, or the pipeline was changed under it: not the commit's fault.
+    case "Superseded":
+      return { conclusion: "neutral", title: "Superseded by a newer run", sentence: "was superseded by a newer run" };
+    case "Cancelled":
+      return { conclusion: "cancelled", title: "Pipeline run cancelled", sentence: "was cancelled (the pipeline was updated while it ran)" };
+    case "Stopped":
+    case "Stopping":
+      return { conclusion: "cancelled", title: "Pipeline run stopped", sentence: "was stopped" };
+    case "InProgress":
+      return { conclusion: "neutral", title: "Pipeline still running", sentence: "is still running" };
+  }
+}
+
+function renderProblem(problem: Problem): { title: string; summary: string } {
+  switch (problem.kind) {
+    case "file":
+      return {
+        title: problem.title,
+        summary: [
+          ...problem.problems.map((p) => `- \`${p.file}:${p.line}:${p.column}\`: ${p.message}`),
+          "",
+          problem.hint,
+        ].join("\n"),
+      };
+    case "stack":
+      return {
+        title: "Stack operation failed",
+        summary: [
+          problem.message,
+          ...(problem.events.length > 0
+            ? ["", "CloudFormation said:", ...problem.events.map((e) => `- **${e.logicalId}** (${e.resourceType}) ${e.status}: ${e.reason}`)]
+            : []),
+          "",
+          "Fix the template or parameters and push again; branchline replans from the stack's current state.",
+        ].join("\n"),
+      };
+    case "refused":
+      return { title: "Refused", summary: problem.message };
+    case "error":
+      return {
+        title: "branchline could not finish",
+        summary: `${problem.message}\n\nThis is not a problem with your commit. Re-run this check, or push again, once it is resolved.`,
+      };
+  }
+}
+
+function summaryHeader(target: EnvironmentTarget): string {
+  const lines = [
+    `**Environment** ${environmentLabel(target.environment)} · **Commit** \`${target.commit.slice(0, 12)}\``,
+    `**Stack** [${target.names.stack}](${stackUrl(target)}) · **Pipeline** [${target.names.pipeline}](${pipelineUrl(target)}) · **Region** ${target.region}`,
+  ];
+  if (target.sandbox) {
+    lines.unshift("> **Sandbox.** AWS is emulated on the machine running branchline; nothing was deployed to an AWS account.\n");
+  }
+  return lines.join("\n");
+}
+
+function renderProgress(progress: Progress): string {
+  const lines: string[] = [];
+  if (progress.done.length > 0) lines.push("", "### Done", ...progress.done.map((d) => `- ${d}`));
+  if (progress.changes.length > 0) {
+    lines.push("", "### Resource changes", "| Change | Resource | Type | Replaced |", "| --- | --- | --- | --- |");
+    for (const c of progress.changes) {
+      lines.push(`| ${changeWord(c.action)} | ${c.logicalId} | ${c.resourceType} | ${c.replacement === "True" ? "yes" : c.replacement === "Conditional" ? "maybe" : "no"} |`);
+    }
+  }
+  return lines.length > 0 ? `\n${lines.join("\n")}` : "";
+}
+
+function changeWord(action: ResourceChange["action"]): string {
+  switch (action) {
+    case "Add":
+      return "added";
+    case "Modify":
+      return "modified";
+    case "Remove":
+      return "removed";
+    case "Import":
+      return "imported";
+    case "Dynamic":
+      return "decided at deploy time";
+  }
+}
+
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case "create":
+      return "create the stack";
+    case "update":
+      return "update the stack";
+    case "delete":
+      return `delete the stack (${step.why})`;
+    case "continue-rollback":
+      return "continue the failed rollback";
+    case "start-run":
+      return "start the pipeline";
+    case "wait":
+      return `wait (${step.why})`;
+    case "refuse":
+      return `stop (${step.why})`;
+  }
+}
+
+function consoleBase(region: string): string {
+  return `https://${region}.console.aws.amazon.com`;
+}
+
+export function stackUrl(target: EnvironmentTarget): string {
+  return `${consoleBase(target.region)}/cloudformation/home?region=${target.region}#/stacks?filteringText=${encodeURIComponent(target.names.stack)}`;
+}
+
+export function pipelineUrl(target: EnvironmentTarget): string {
+  return `${consoleBase(target.region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(target.names.pipeline)}/view?region=${target.region}`;
+}
+
+export function executionUrl(target: EnvironmentTarget, pipeline: string, executionId: string): string {
+  return `${consoleBase(target.region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/executions/${encodeURIComponent(executionId)}/timeline?region=${target.region}`;
+}

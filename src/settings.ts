@@ -1,0 +1,79 @@
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** Where AWS calls go: AWS itself (the SDK's own credential chain and region), or the in-process emulator. */
+export type AwsMode =
+  | { readonly kind: "aws"; readonly region: string; readonly endpoint?: string }
+  | { readonly kind: "sandbox"; readonly region: string };
+
+export interface Settings {
+  readonly aws: AwsMode;
+  readonly concurrency: number;
+  readonly stackWaitMaxSeconds: number;
+  readonly runPollSeconds: number;
+}
+
+/** A setting that cannot work, said so the operator knows what to set. */
+export class SettingsError extends Error {
+  override readonly name = "SettingsError";
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the process environment. Without any AWS configuration, development gets the sandbox; in
+ * production that is an error, never a silent sandbox.
+ */
+export function readSettings(env: Env = process.env, home: string = homedir()): Settings {
+  return {
+    aws: awsMode(env, home),
+    concurrency: positiveInteger(env, "BRANCHLINE_CONCURRENCY", 8),
+    stackWaitMaxSeconds: positiveInteger(env, "BRANCHLINE_STACK_WAIT_SECONDS", 3600),
+    runPollSeconds: positiveInteger(env, "BRANCHLINE_RUN_POLL_SECONDS", 30),
+  };
+}
+
+function awsMode(env: Env, home: string): AwsMode {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  const forced = env.BRANCHLINE_AWS;
+  if (forced !== undefined && forced !== "aws" && forced !== "sandbox") {
+    throw new SettingsError(`BRANCHLINE_AWS is "${forced}"; set it to "aws" or "sandbox", or leave it unset`);
+  }
+  const configured = forced === "aws" || (forced === undefined && hasAwsConfiguration(env, home));
+  if (!configured) {
+    if (env.NODE_ENV === "production") {
+      throw new SettingsError(
+        "no AWS configuration found and NODE_ENV is production: set AWS credentials (environment variables, AWS_PROFILE, or a role) and AWS_REGION; branchline never falls back to its sandbox in production",
+      );
+    }
+    if (forced === undefined || forced === "sandbox") return { kind: "sandbox", region: region ?? "us-east-1" };
+  }
+  if (!region) throw new SettingsError("AWS_REGION is not set: set it to the region branchline's stacks live in, e.g. AWS_REGION=eu-west-1");
+  const endpoint = env.AWS_ENDPOINT_URL;
+  return endpoint ? { kind: "aws", region, endpoint } : { kind: "aws", region };
+}
+
+/**
+ * Whether the SDK's credential chain has something to find, judged without calling anything: the
+ * instance metadata service is not probed, so a laptop never waits on it.
+ */
+function hasAwsConfiguration(env: Env, home: string): boolean {
+  return Boolean(
+    env.AWS_ACCESS_KEY_ID ||
+      env.AWS_PROFILE ||
+      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
+      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+      env.AWS_ENDPOINT_URL ||
+      existsSync(env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, ".aws", "credentials")),
+  );
+}
+
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new SettingsError(`${name} is "${raw}"; it must be a whole number of at least 1`);
+  return value;
+}

@@ -1,0 +1,73 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { Probot, ProbotOctokit } from "probot";
+import type { AwsClients } from "../../src/aws/clients.js";
+import type { Engine } from "../../src/engine/engine.js";
+import { branchline } from "../../src/index.js";
+
+let key: string | undefined;
+/** A real RSA key, made once per test file: Probot signs real app JWTs with it. */
+export function testPrivateKey(): string {
+  key ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
+  return key;
+}
+
+export interface RunningApp {
+  readonly probot: Probot;
+  readonly engine: Engine;
+  /** Every log line, as JSON: tests read what operators would. */
+  readonly logs: string[];
+  /** Delivers a webhook through Probot's real receive path; returns the delivery id. */
+  deliver(name: string, payload: unknown, id?: string): Promise<string>;
+  /** Waits until every job is worked and every followed run has ended. */
+  settle(): Promise<void>;
+}
+
+export async function startBranchline(aws: AwsClients, options: { sandbox?: boolean; concurrency?: number } = {}): Promise<RunningApp> {
+  const logs: string[] = [];
+  const log = pino(
+    { level: "debug" },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+  const probot = new Probot({
+    appId: 12345,
+    privateKey: testPrivateKey(),
+    secret: "webhook-secret-for-tests",
+    log,
+    // Probot's throttling spaces writes a second apart; the fake GitHub needs no protecting.
+    Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
+  });
+  let engine: Engine | undefined;
+  await probot.load(
+    branchline({
+      aws,
+      sandbox: options.sandbox ?? false,
+      concurrency: options.concurrency ?? 4,
+      stackWait: { maxWaitSeconds: 30, minDelaySeconds: 0.02, maxDelaySeconds: 0.1 },
+      runPoll: { intervalMs: 20, maxMs: 20_000 },
+      onEngine: (made) => (engine = made),
+    }),
+  );
+  if (!engine) throw new Error("branchline did not hand over its engine");
+  const running = engine;
+  return {
+    probot,
+    engine: running,
+    logs,
+    async deliver(name, payload, id = randomUUID()) {
+      await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
+      return id;
+    },
+    settle: () => running.idle(),
+  };
+}
