@@ -1,4 +1,4 @@
-import type { Tags } from "yaml";
+import { Pair, Scalar, YAMLMap, type Tags, type YAMLSeq } from "yaml";
 import { readYaml, type LocatedDocument, type YamlProblem } from "../yaml/located-document.js";
 
 /**
@@ -26,9 +26,18 @@ function intrinsicTags(): Tags {
             return wrap(dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)]);
           }
         : (value: string) => wrap(value);
+    // A collection short form becomes a one-key mapping around the original node (not plain data),
+    // so positions inside it survive and `locate([..., "Fn::If", 1, ...])` finds the line.
+    const wrapNode = (node: YAMLMap | YAMLSeq) => {
+      const name = new Scalar(key);
+      name.range = node.range;
+      const map = new YAMLMap();
+      map.items.push(new Pair(name, node));
+      return map;
+    };
     tags.push({ tag: `!${short}`, resolve: scalar });
-    tags.push({ tag: `!${short}`, collection: "seq", resolve: (seq) => wrap(seq.toJSON()) });
-    tags.push({ tag: `!${short}`, collection: "map", resolve: (map) => wrap(map.toJSON()) });
+    tags.push({ tag: `!${short}`, collection: "seq", resolve: (seq) => wrapNode(seq as YAMLSeq) });
+    tags.push({ tag: `!${short}`, collection: "map", resolve: (map) => wrapNode(map as YAMLMap) });
   }
   return tags;
 }

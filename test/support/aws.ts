@@ -55,3 +55,10 @@ export async function bucketNames(aws: AwsClients): Promise<string[]> {
   const result = await aws.s3.send(new ListBucketsCommand({}));
   return (result.Buckets ?? []).map((b) => b.Name ?? "");
 }
+
+/** Calls the emulator answered, for one service, or one operation of it. */
+export function callCount(aws: EmulatedAws, service: string, operation?: string): number {
+  const operations = aws.emulator.control.calls().services[service] ?? {};
+  if (operation !== undefined) return operations[operation]?.calls ?? 0;
+  return Object.values(operations).reduce((sum, count) => sum + count.calls, 0);
+}

@@ -44,8 +44,13 @@ export async function startBranchline(aws: AwsClients, options: { sandbox?: bool
     privateKey: testPrivateKey(),
     secret: "webhook-secret-for-tests",
     log,
-    // Probot's throttling spaces writes a second apart; the fake GitHub needs no protecting.
-    Octokit: ProbotOctokit.defaults({ throttle: { enabled: false }, retry: { enabled: false } }),
+    // Probot's throttling spaces writes a second apart; the fake GitHub needs no protecting. A
+    // function default, because Probot wraps this class and an object default would lose to its own.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    })),
   });
   let engine: Engine | undefined;
   await probot.load(
