@@ -1,6 +1,6 @@
 import { run } from "probot";
 import { createAwsClients } from "./aws/clients.js";
-import { startEmulator } from "./emulator/index.js";
+import { startEmulator, timingPresets } from "./emulator/index.js";
 import { branchline } from "./index.js";
 import { readSettings, SettingsError } from "./settings.js";
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const settings = readSettings();
   let aws;
   if (settings.aws.kind === "sandbox") {
-    const emulator = await startEmulator({ region: settings.aws.region, timing: "sandbox" });
+    const emulator = await startEmulator({ region: settings.aws.region, timing: timingPresets.sandbox });
     console.warn(`branchline: no AWS configuration found, so AWS is emulated in-process at ${emulator.url} (sandbox). Nothing is deployed to an AWS account.`);
     aws = createAwsClients({
       region: emulator.region,
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       concurrency: settings.concurrency,
       stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.aws.kind === "sandbox" ? 1 : 10, maxDelaySeconds: 30 },
       runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
+      eventsSecret: settings.eventsSecret,
     }),
   );
 }

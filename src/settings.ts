@@ -12,6 +12,8 @@ export interface Settings {
   readonly concurrency: number;
   readonly stackWaitMaxSeconds: number;
   readonly runPollSeconds: number;
+  /** The shared secret of templates/events.yml; unset leaves the pipeline events route off (polling only). */
+  readonly eventsSecret: string | undefined;
 }
 
 /** A setting that cannot work, said so the operator knows what to set. */
@@ -31,6 +33,7 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     concurrency: positiveInteger(env, "BRANCHLINE_CONCURRENCY", 8),
     stackWaitMaxSeconds: positiveInteger(env, "BRANCHLINE_STACK_WAIT_SECONDS", 3600),
     runPollSeconds: positiveInteger(env, "BRANCHLINE_RUN_POLL_SECONDS", 30),
+    eventsSecret: eventsSecret(env),
   };
 }
 
@@ -68,6 +71,14 @@ function hasAwsConfiguration(env: Env, home: string): boolean {
       env.AWS_ENDPOINT_URL ||
       existsSync(env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, ".aws", "credentials")),
   );
+}
+
+function eventsSecret(env: Env): string | undefined {
+  const secret = env.BRANCHLINE_EVENTS_SECRET;
+  if (secret === undefined || secret === "") return undefined;
+  // templates/events.yml refuses shorter ones too: a short shared secret is guessable.
+  if (secret.length < 32) throw new SettingsError("BRANCHLINE_EVENTS_SECRET must be at least 32 characters (use the SharedSecret given to templates/events.yml)");
+  return secret;
 }
 
 function positiveInteger(env: Env, name: string, fallback: number): number {

@@ -28,6 +28,7 @@ export interface StackSnapshot {
   readonly statusReason: string | undefined;
   readonly tags: Readonly<Record<string, string>>;
   readonly outputs: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, string>>;
   readonly terminationProtection: boolean;
 }
 
@@ -88,6 +89,7 @@ export function snapshot(stack: Stack): StackSnapshot {
     statusReason: stack.StackStatusReason,
     tags: Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
     outputs: Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""])),
+    parameters: Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""])),
     terminationProtection: stack.EnableTerminationProtection ?? false,
   };
 }

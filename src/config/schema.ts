@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { STACK_PREFIX_PATTERN } from "../core/naming.js";
 import type { EnvironmentKind } from "../core/environment.js";
+import { PERMISSION_LEVELS } from "../core/permissions.js";
 
 /** Where the repository's branchline config lives, read from the default branch. */
 export const CONFIG_PATH = ".github/branchline.yml";
@@ -66,6 +67,12 @@ export const configSchema = z.strictObject({
       branch: roleArn.optional(),
       staging: roleArn.optional(),
       production: roleArn.optional(),
+    })
+    .prefault({}),
+  /** Who may press branchline's buttons: the least repository role, read from GitHub at the click. */
+  permissions: z
+    .strictObject({
+      redeploy: z.enum(PERMISSION_LEVELS).default("write"),
     })
     .prefault({}),
 });

@@ -50,14 +50,17 @@ export async function convergeStack(
   target: StackTarget,
   inputs: StackInputs | null,
   observer: ConvergeObserver = {},
+  options: { readonly replace?: boolean } = {},
 ): Promise<ConvergeResult> {
   const { cloudformation: cfn, s3 } = runtime.aws;
   const stackName = target.names.stack;
-  const goal: Goal = inputs ? { kind: "deployed", desired: inputs } : { kind: "gone" };
+  // A requested rebuild deletes once; after that the stack is rebuilt like any missing one.
+  let replace = options.replace ?? false;
   const waitStarted = Date.now();
   let lastPlanned = "";
   for (let index = 0; index < MAX_STEPS; index++) {
     const stack = await describeStack(cfn, stackName);
+    const goal: Goal = inputs ? { kind: "deployed", desired: inputs, replace } : { kind: "gone" };
     const steps = plan(stackName, observe(stack, target), goal);
     const step = steps[0];
     if (step === undefined) return { kind: "gone" };
@@ -92,6 +95,7 @@ export async function convergeStack(
         let emptied = 0;
         for (const bucket of await stackBuckets(cfn, stackName)) emptied += await emptyBucket(s3, bucket);
         await deleteStack(cfn, stackName, token, runtime.stackWait);
+        replace = false;
         observer.applied?.(`Deleted stack ${stackName} (${step.why})${emptied > 0 ? `, after emptying ${emptied} object versions from its buckets` : ""}`);
         break;
       }

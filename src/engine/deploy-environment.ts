@@ -6,6 +6,7 @@ import { environmentNames, type PipelineName } from "../core/naming.js";
 import { DEFAULT_SOURCE_ACTION_NAME } from "../core/parameters.js";
 import { stackInputs, type ParameterProblem } from "../core/stack-inputs.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
+import { EnvironmentRun } from "../github/environment-run.js";
 import type { LocatedMessage, Problem } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { readFileAt } from "../github/repository-files.js";
@@ -30,14 +31,9 @@ export interface DeployRequest {
 export async function deployEnvironment(runtime: Runtime, follower: RunFollower, request: DeployRequest): Promise<void> {
   const { job, octokit, config, environment, commit } = request;
   const names = environmentNames(config.stackPrefix, job.repo, environment);
-  const check = await EnvironmentCheck.open(octokit, {
-    repo: job.repo,
-    environment,
-    commit,
-    names,
-    region: runtime.aws.region,
-    sandbox: runtime.sandbox,
-  });
+  const target = { repo: job.repo, environment, commit, names, region: runtime.aws.region, sandbox: runtime.sandbox };
+  // A button press asks for a new run even where one exists; it gets a check run of its own.
+  const check = job.cause.kind === "button" ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target);
   if (check.existing?.externalId) {
     // This commit already has a run in this environment (a redelivery, or create and push of one ref).
     runtime.log.info({ stack: names.stack, commit, executionId: check.existing.externalId }, "commit already has a run; nothing to do");
@@ -45,8 +41,24 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   }
   await check.show({ kind: "queued", why: "Reading the pipeline template." });
 
-  const problem = await provision(runtime, follower, request, check);
+  let problem: Problem | null;
+  try {
+    problem = await provision(runtime, follower, request, check);
+  } catch (error) {
+    // AWS or GitHub failed us (after the SDK's own retries): say so where the developer looks.
+    await check.show({ kind: "failed", problem: { kind: "error", message: `branchline could not finish: ${describeError(error)}` } }).catch(() => {});
+    throw error;
+  }
   if (problem) await check.show({ kind: "failed", problem });
+}
+
+/** An error as a person should read it: the service's code and message, no stack trace. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { name?: string; Code?: string }).Code ?? error.name;
+    return code && code !== "Error" ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
 }
 
 async function provision(
@@ -86,7 +98,7 @@ async function provision(
     converged = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, built.inputs, {
       planned: (steps) => check.show({ kind: "provisioning", next: steps }),
       applied: (description, changes) => check.record(description, changes),
-    });
+    }, { replace: job.cause.kind === "button" && job.cause.action === "reprovision" && environment.kind === "branch" });
   } catch (error) {
     if (error instanceof StackOperationFailed) return { kind: "stack", message: error.message, events: error.events };
     throw error;
@@ -109,7 +121,11 @@ async function provision(
   });
   check.record(`Started pipeline ${pipeline} for commit \`${commit.slice(0, 12)}\``);
   await check.show({ kind: "running", pipeline, executionId });
-  follower.follow(check, pipeline, executionId);
+  const run = new EnvironmentRun(octokit, check, pipeline, executionId, outputs.EnvironmentUrl, (error, what) =>
+    runtime.log.warn({ err: error, pipeline, executionId }, what),
+  );
+  await run.started(`delivery ${job.deliveryId}`);
+  follower.follow(run);
   return null;
 }
 

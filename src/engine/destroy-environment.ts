@@ -1,6 +1,8 @@
 import { StackOperationFailed } from "../aws/stacks.js";
 import type { BranchlineConfig } from "../config/schema.js";
-import type { Environment } from "../core/environment.js";
+import { environmentLabel, type Environment } from "../core/environment.js";
+import { deactivateEnvironment } from "../github/deployments.js";
+import type { InstallationOctokit } from "../github/octokit.js";
 import { environmentNames } from "../core/naming.js";
 import { convergeStack } from "./converge-stack.js";
 import type { RefJob } from "./ref-job.js";
@@ -8,10 +10,16 @@ import type { Runtime } from "./runtime.js";
 
 /**
  * Tears an environment down completely: its buckets emptied (every version), then its stack deleted.
- * There is no commit to report on, so the outcome goes to the log (and, with deployments, to the
- * environment's deployment status).
+ * There is no commit to report on, so the outcome goes to the log, and the environment's newest
+ * deployment becomes inactive: GitHub then shows the transient environment as destroyed.
  */
-export async function destroyEnvironment(runtime: Runtime, job: RefJob, config: BranchlineConfig, environment: Environment): Promise<void> {
+export async function destroyEnvironment(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  job: RefJob,
+  config: BranchlineConfig,
+  environment: Environment,
+): Promise<void> {
   const names = environmentNames(config.stackPrefix, job.repo, environment);
   const log = runtime.log.child({ stack: names.stack });
   const done: string[] = [];
@@ -19,8 +27,12 @@ export async function destroyEnvironment(runtime: Runtime, job: RefJob, config: 
     const result = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, null, {
       applied: (description) => void done.push(description),
     });
-    if (result.kind === "refused") log.warn({ why: result.why }, "environment not torn down");
-    else log.info({ done }, done.length > 0 ? "environment torn down" : "environment had no stack");
+    if (result.kind === "refused") {
+      log.warn({ why: result.why }, "environment not torn down");
+      return;
+    }
+    log.info({ done }, done.length > 0 ? "environment torn down" : "environment had no stack");
+    await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${job.event.ref.name} was deleted`);
   } catch (error) {
     if (error instanceof StackOperationFailed) {
       log.error({ status: error.finalStatus, events: error.events }, error.message);

@@ -1,4 +1,6 @@
+import type { PipelineEvent } from "../aws/pipeline-events.js";
 import { Lanes } from "./lanes.js";
+import { resumeRun } from "./resume-run.js";
 import { processRefJob } from "./process-ref-job.js";
 import { laneKey, supersede, type RefJob } from "./ref-job.js";
 import { RunFollower } from "./run-follower.js";
@@ -25,6 +27,15 @@ export class Engine {
 
   submit(job: RefJob): void {
     this.lanes.submit(laneKey(job), job);
+  }
+
+  /** A pipeline event: look at that run now, taking up its reporting if no one here follows it. */
+  pipelineEvent(event: PipelineEvent): void {
+    if (this.follower.nudge(event.pipeline, event.executionId)) return;
+    resumeRun(this.runtime, this.follower, event.pipeline, event.executionId).then(
+      (outcome) => this.runtime.log.debug({ pipeline: event.pipeline, executionId: event.executionId, outcome }, "pipeline event"),
+      (error: unknown) => this.runtime.log.warn({ err: error, pipeline: event.pipeline }, "could not take up a pipeline run from its event"),
+    );
   }
 
   get pending(): { running: number; waiting: number } {

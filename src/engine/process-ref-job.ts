@@ -1,5 +1,8 @@
 import { loadConfig, type FileProblem } from "../config/load.js";
-import type { BranchlineConfig } from "../config/schema.js";
+import { CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
+import { hasPermission } from "../core/permissions.js";
+import { addNote } from "../github/check-runs.js";
+import { repositoryRole } from "../github/permissions.js";
 import { repositoryFullName } from "../core/environment.js";
 import { route } from "../core/routing.js";
 import { createCheckRun } from "../github/check-runs.js";
@@ -33,13 +36,17 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
       break;
   }
   const config = loaded.config;
+  if (job.cause.kind === "button") {
+    await pressButton(runtime, follower, octokit, job, config, job.cause);
+    return;
+  }
   const intent = route(job.event, job.defaultBranch, config);
   switch (intent.action) {
     case "ignore":
       log.info({ reason: intent.reason }, "ignored");
       return;
     case "destroy":
-      await destroyEnvironment(runtime, job, config, intent.environment);
+      await destroyEnvironment(runtime, octokit, job, config, intent.environment);
       return;
     case "deploy": {
       const commit = intent.commit ?? (await commitOf(octokit, job.repo, fullRef(job)));
@@ -52,6 +59,30 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
       return;
     }
   }
+}
+
+/**
+ * Re-run and Re-provision: honoured only for people whose role on the repository is at least the
+ * configured one, as GitHub says at the moment of the click; others get a note on the check run.
+ */
+async function pressButton(
+  runtime: Runtime,
+  follower: RunFollower,
+  octokit: InstallationOctokit,
+  job: RefJob,
+  config: BranchlineConfig,
+  cause: Extract<RefJob["cause"], { kind: "button" }>,
+): Promise<void> {
+  const required = config.permissions.redeploy;
+  const role = await repositoryRole(octokit, job.repo, cause.user);
+  const verb = cause.action === "rerun" ? "re-run this check" : "re-provision this environment";
+  if (!hasPermission(role, required)) {
+    await addNote(octokit, job.repo, cause.checkRunId, `@${cause.user} asked to ${verb}, but that needs the **${required}** role on this repository (they have ${role}); nothing was changed. Someone with ${required} access can press the button, or \`permissions.redeploy\` in ${CONFIG_PATH} can be lowered.`);
+    runtime.log.info({ user: cause.user, role, required, action: cause.action }, "button refused");
+    return;
+  }
+  if (job.event.kind !== "updated" || job.event.commit === null) return;
+  await deployEnvironment(runtime, follower, { job, octokit, config, environment: cause.environment, commit: job.event.commit });
 }
 
 async function reportInvalidConfig(octokit: InstallationOctokit, job: RefJob, problems: readonly FileProblem[]): Promise<void> {

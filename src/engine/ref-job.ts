@@ -1,5 +1,19 @@
-import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
+import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { RefEvent } from "../core/routing.js";
+
+/**
+ * Why a job exists: a ref moved (a push, create, delete, pull request, or the reconciler finding a
+ * difference), or a person pressed a button on a check run, which names its environment itself.
+ */
+export type Cause =
+  | { readonly kind: "ref" }
+  | {
+      readonly kind: "button";
+      readonly action: "rerun" | "reprovision";
+      readonly user: string;
+      readonly checkRunId: number;
+      readonly environment: Environment;
+    };
 
 /** A ref event, accepted from a webhook (or found by the reconciler), waiting for its lane. */
 export interface RefJob {
@@ -9,6 +23,7 @@ export interface RefJob {
   readonly repo: RepositoryRef;
   readonly defaultBranch: string;
   readonly event: RefEvent;
+  readonly cause: Cause;
   /** Older jobs of the same lane this one replaced before they started, oldest first. */
   readonly supersedes: readonly RefJob[];
 }

@@ -1,46 +1,90 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describeRun } from "../aws/pipelines.js";
-import type { EnvironmentCheck } from "../github/environment-check.js";
+import { RunReader } from "../aws/run-details.js";
+import type { EnvironmentRun } from "../github/environment-run.js";
 import type { Runtime } from "./runtime.js";
 
+interface Followed {
+  readonly run: EnvironmentRun;
+  wake: () => void;
+}
+
 /**
- * Follows started runs until they end and completes their check runs. It runs beside the lanes, so
- * a lane is free for the next push while a pipeline runs for minutes.
+ * Follows started runs to their end, updating their check runs stage by stage. Pipeline events only
+ * say "look at this run now" (`nudge`); polling covers runs whose events never come. It runs beside
+ * the lanes, so a lane is free for the next push while a pipeline runs for minutes.
  */
 export class RunFollower {
-  private readonly following = new Set<Promise<void>>();
+  private readonly followed = new Map<string, Followed>();
+  private readonly loops = new Set<Promise<void>>();
+  private readonly reader: RunReader;
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(private readonly runtime: Runtime) {
+    this.reader = new RunReader(runtime.aws.codepipeline);
+  }
 
-  follow(check: EnvironmentCheck, pipeline: string, executionId: string): void {
-    const followed = this.poll(check, pipeline, executionId).catch((error: unknown) => {
-      this.runtime.log.error({ err: error, pipeline, executionId }, "could not report the end of a pipeline run");
-    });
-    this.following.add(followed);
-    void followed.finally(() => this.following.delete(followed));
+  follow(run: EnvironmentRun): void {
+    if (this.followed.has(run.key)) return;
+    const entry: Followed = { run, wake: () => {} };
+    this.followed.set(run.key, entry);
+    const loop = this.poll(entry)
+      .catch((error: unknown) => {
+        this.runtime.log.error({ err: error, pipeline: run.pipeline, executionId: run.executionId }, "could not report a pipeline run");
+      })
+      .finally(() => {
+        this.followed.delete(run.key);
+        this.loops.delete(loop);
+      });
+    this.loops.add(loop);
+  }
+
+  /** Looks at a followed run now; false when this process does not follow it. */
+  nudge(pipeline: string, executionId: string): boolean {
+    const entry = this.followed.get(`${pipeline}/${executionId}`);
+    entry?.wake();
+    return entry !== undefined;
+  }
+
+  isFollowing(pipeline: string, executionId: string): boolean {
+    return this.followed.has(`${pipeline}/${executionId}`);
   }
 
   /** Resolves when every followed run has ended (or been given up). */
   async idle(): Promise<void> {
-    while (this.following.size > 0) await Promise.all([...this.following]);
+    while (this.loops.size > 0) await Promise.all([...this.loops]);
   }
 
-  private async poll(check: EnvironmentCheck, pipeline: string, executionId: string): Promise<void> {
+  private async poll(entry: Followed): Promise<void> {
+    const { run } = entry;
     const { intervalMs, maxMs } = this.runtime.runPoll;
     const started = Date.now();
+    let shown = "";
     while (Date.now() - started < maxMs) {
-      await sleep(intervalMs);
-      let run;
+      await new Promise<void>((resolve) => {
+        const abort = new AbortController();
+        entry.wake = () => {
+          abort.abort();
+          resolve();
+        };
+        sleep(intervalMs, undefined, { signal: abort.signal }).then(resolve, () => {});
+      });
+      let details;
       try {
-        run = await describeRun(this.runtime.aws.codepipeline, pipeline, executionId);
+        details = await this.reader.read(run.pipeline, run.executionId);
       } catch (error) {
-        this.runtime.log.warn({ err: error, pipeline, executionId }, "could not read a pipeline run; trying again");
+        this.runtime.log.warn({ err: error, pipeline: run.pipeline, executionId: run.executionId }, "could not read a pipeline run; trying again");
         continue;
       }
-      if (run.status === "InProgress" || run.status === "Stopping") continue;
-      await check.show({ kind: "finished", pipeline, executionId, status: run.status, detail: run.summary });
-      return;
+      if (details.status !== "InProgress" && details.status !== "Stopping") {
+        await run.finished(details);
+        return;
+      }
+      // Write only when something a reader sees has changed: GitHub's write budget is small.
+      const seen = JSON.stringify(details.stages.map((s) => s.actions.map((a) => a.status)));
+      if (seen !== shown) {
+        await run.progress(details);
+        shown = seen;
+      }
     }
-    this.runtime.log.warn({ pipeline, executionId }, "stopped following a pipeline run that is still going; the reconciler reports it later");
+    this.runtime.log.warn({ pipeline: run.pipeline, executionId: run.executionId }, "stopped following a pipeline run that is still going; the reconciler reports it later");
   }
 }

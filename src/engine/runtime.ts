@@ -1,11 +1,14 @@
 import type { Logger } from "probot";
 import type { AwsClients } from "../aws/clients.js";
 import type { WaitBounds } from "../aws/stacks.js";
+import type { RepositoryRef } from "../core/environment.js";
 import type { OctokitFactory } from "../github/octokit.js";
 
 /** Everything the engine needs from the outside world, passed in so tests choose every part. */
 export interface Runtime {
   readonly octokitFor: OctokitFactory;
+  /** The installation that covers a repository, or null when the App is not installed there. */
+  readonly installationOf: (repo: RepositoryRef) => Promise<number | null>;
   readonly aws: AwsClients;
   readonly log: Logger;
   /** Every check run says so when AWS is the in-process emulator. */

@@ -13,6 +13,14 @@ export interface CheckRunContent {
   /** What the run reports (the pipeline execution), so a restarted process can find it again. */
   readonly externalId?: string;
   readonly detailsUrl?: string;
+  /** Buttons on the check run (at most 3; label 20, description 40, identifier 20 characters). */
+  readonly actions?: readonly CheckRunAction[];
+}
+
+export interface CheckRunAction {
+  readonly label: string;
+  readonly description: string;
+  readonly identifier: string;
 }
 
 export interface ExistingCheckRun {
@@ -76,12 +84,28 @@ function fields(content: CheckRunContent) {
     ...(content.status === "in_progress" ? { started_at: now } : {}),
     ...(content.externalId !== undefined ? { external_id: content.externalId } : {}),
     ...(content.detailsUrl !== undefined ? { details_url: content.detailsUrl } : {}),
+    ...(content.actions !== undefined ? { actions: content.actions.map((a) => ({ ...a })) } : {}),
     output: {
       title: content.title.slice(0, 255),
       summary: fit(content.summary),
       ...(content.text !== undefined ? { text: fit(content.text) } : {}),
     },
   };
+}
+
+/**
+ * Puts a note above a check run's summary and leaves its status and conclusion alone: for answers
+ * to a button press that must not rewrite the run's own result.
+ */
+export async function addNote(octokit: InstallationOctokit, repo: RepositoryRef, id: number, note: string): Promise<void> {
+  const current = await octokit.rest.checks.get({ owner: repo.owner, repo: repo.name, check_run_id: id });
+  const output = current.data.output;
+  await octokit.rest.checks.update({
+    owner: repo.owner,
+    repo: repo.name,
+    check_run_id: id,
+    output: { title: output.title ?? "branchline", summary: fit(`> ${note}\n\n${output.summary ?? ""}`) },
+  });
 }
 
 /** Cuts text to GitHub's limit, saying so, rather than letting the API refuse the whole update. */

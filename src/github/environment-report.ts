@@ -3,7 +3,9 @@ import type { EnvironmentNames } from "../core/naming.js";
 import type { Step } from "../core/plan.js";
 import type { ResourceChange, StackEventSummary } from "../aws/stacks.js";
 import type { RunStatus } from "../aws/pipelines.js";
-import type { CheckConclusion, CheckRunContent } from "./check-runs.js";
+import type { RunDetails } from "../aws/run-details.js";
+import { renderRunTable } from "./run-table.js";
+import type { CheckConclusion, CheckRunAction, CheckRunContent } from "./check-runs.js";
 
 /** One environment at one commit: what a check run is about. */
 export interface EnvironmentTarget {
@@ -38,8 +40,8 @@ export interface Progress {
 export type Phase =
   | { readonly kind: "queued"; readonly why: string }
   | { readonly kind: "provisioning"; readonly next: readonly Step[] }
-  | { readonly kind: "running"; readonly pipeline: string; readonly executionId: string }
-  | { readonly kind: "finished"; readonly pipeline: string; readonly executionId: string; readonly status: RunStatus; readonly detail?: string }
+  | { readonly kind: "running"; readonly pipeline: string; readonly executionId: string; readonly run?: RunDetails }
+  | { readonly kind: "finished"; readonly pipeline: string; readonly executionId: string; readonly status: RunStatus; readonly detail?: string; readonly run?: RunDetails }
   | { readonly kind: "superseded"; readonly byCommit: string | null }
   | { readonly kind: "failed"; readonly problem: Problem };
 
@@ -48,7 +50,7 @@ export function checkRunName(environment: Environment): string {
 }
 
 /** Check run contents for an environment in a phase: what happened, where, and what to do. */
-export function renderCheckRun(target: EnvironmentTarget, progress: Progress, phase: Phase): CheckRunContent {
+export function renderCheckRun(target: EnvironmentTarget, progress: Progress, phase: Phase, now: Date = new Date()): CheckRunContent {
   const header = summaryHeader(target);
   const log = renderProgress(progress);
   switch (phase.kind) {
@@ -67,6 +69,7 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
         summary: `${header}\n\nExecution [${phase.executionId}](${executionUrl(target, phase.pipeline, phase.executionId)}) runs commit \`${target.commit}\`.${log}`,
         externalId: phase.executionId,
         detailsUrl: executionUrl(target, phase.pipeline, phase.executionId),
+        ...(phase.run ? { text: renderRunTable(phase.run, now) } : {}),
       };
     case "finished": {
       const outcome = runOutcome(phase.status);
@@ -77,6 +80,8 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
         summary: `${header}\n\nExecution [${phase.executionId}](${executionUrl(target, phase.pipeline, phase.executionId)}) ${outcome.sentence}${phase.detail ? `: ${phase.detail}` : "."}${log}`,
         externalId: phase.executionId,
         detailsUrl: executionUrl(target, phase.pipeline, phase.executionId),
+        ...(phase.run ? { text: renderRunTable(phase.run, now) } : {}),
+        actions: [reprovisionAction(target)],
       };
     }
     case "superseded":
@@ -86,9 +91,20 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
         title: "Superseded",
         summary: `${header}\n\nA newer ${phase.byCommit ? `commit (\`${phase.byCommit.slice(0, 12)}\`)` : "event"} for this environment arrived before this one was deployed, so only the newer one runs.`,
       };
-    case "failed":
-      return { status: "completed", conclusion: "failure", ...renderProblem(phase.problem), summary: `${header}\n\n${renderProblem(phase.problem).summary}${log}` };
+    case "failed": {
+      const problem = renderProblem(phase.problem);
+      return { status: "completed", conclusion: "failure", title: problem.title, summary: `${header}\n\n${problem.summary}${log}`, actions: [reprovisionAction(target)] };
+    }
   }
+}
+
+/** The Re-provision button: a branch environment is rebuilt from scratch, a shared one updated in place. */
+export function reprovisionAction(target: EnvironmentTarget): CheckRunAction {
+  return {
+    label: "Re-provision",
+    description: target.environment.kind === "branch" ? "Rebuild this stack from scratch, then run" : "Update this stack in place, then run",
+    identifier: "reprovision",
+  };
 }
 
 function runOutcome(status: RunStatus): { conclusion: CheckConclusion; title: string; sentence: string } {

@@ -7,7 +7,7 @@ type CreatePayload = Context<"create">["payload"];
 type DeletePayload = Context<"delete">["payload"];
 
 /** What every ref event shares: the repository, and the installation that may act on it. */
-interface Origin {
+export interface Origin {
   readonly repository: {
     readonly name: string;
     readonly owner: { readonly login: string } | null;
@@ -42,7 +42,7 @@ function shortRef(type: "branch" | "tag", name: string): GitRef {
   return { type, name };
 }
 
-function job(deliveryId: string, origin: Origin, event: RefEvent): RefJob | null {
+export function job(deliveryId: string, origin: Origin, event: RefEvent): RefJob | null {
   // Without an installation there is no token to act with; a fork's events never touch AWS.
   if (!origin.installation || origin.repository.fork || !origin.repository.owner) return null;
   return {
@@ -51,6 +51,7 @@ function job(deliveryId: string, origin: Origin, event: RefEvent): RefJob | null
     repo: { owner: origin.repository.owner.login, name: origin.repository.name },
     defaultBranch: origin.repository.default_branch,
     event,
+    cause: { kind: "ref" },
     supersedes: [],
   };
 }

@@ -1,0 +1,60 @@
+import type { PipelineEvent } from "./codepipeline/events.js";
+import type { EventSinkOptions } from "./options.js";
+
+/** One event as handed to the sink, with how its HTTP delivery went (if a URL is set). */
+export interface DeliveredEvent {
+  readonly event: PipelineEvent;
+  delivery: "callback-only" | "pending" | { readonly status: number } | { readonly error: string };
+}
+
+/**
+ * Where pipeline events go: an in-process callback and/or an HTTP endpoint, POSTed one at a
+ * time in emission order, as an EventBridge rule with an API destination would.
+ */
+export class EventSink {
+  private readonly delivered: DeliveredEvent[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private options: EventSinkOptions;
+
+  constructor(options: EventSinkOptions = {}, private readonly onError: (error: unknown) => void = () => {}) {
+    this.options = options;
+  }
+
+  configure(options: EventSinkOptions): void {
+    this.options = options;
+  }
+
+  emit(event: PipelineEvent): void {
+    const record: DeliveredEvent = { event, delivery: this.options.url ? "pending" : "callback-only" };
+    this.delivered.push(record);
+    try {
+      this.options.onEvent?.(event);
+    } catch (error) {
+      this.onError(error);
+    }
+    const { url, headers } = this.options;
+    if (!url) return;
+    this.chain = this.chain.then(async () => {
+      try {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify(event),
+        });
+        await response.arrayBuffer();
+        record.delivery = { status: response.status };
+      } catch (error) {
+        record.delivery = { error: error instanceof Error ? error.message : String(error) };
+      }
+    });
+  }
+
+  events(): readonly DeliveredEvent[] {
+    return this.delivered;
+  }
+
+  /** Resolves when every HTTP delivery so far has been attempted. */
+  async drain(): Promise<void> {
+    await this.chain;
+  }
+}

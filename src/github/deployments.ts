@@ -1,0 +1,80 @@
+import type { RepositoryRef } from "../core/environment.js";
+import type { InstallationOctokit } from "./octokit.js";
+
+export type DeploymentState = "in_progress" | "queued" | "pending" | "success" | "failure" | "error" | "inactive";
+
+export interface DeploymentRequest {
+  readonly commit: string;
+  /** GitHub's environment name: `branch/feature-x`, `staging`, `production`. */
+  readonly environment: string;
+  readonly transient: boolean;
+  readonly production: boolean;
+  readonly description: string;
+  /** What branchline knows of the run, kept on the deployment for the ledger. */
+  readonly payload: Readonly<Record<string, string>>;
+}
+
+/**
+ * Records a deployment of a commit to an environment. auto_merge is off (GitHub would otherwise
+ * merge the default branch into the ref) and no status contexts are required (branchline's own check
+ * run would otherwise block its own deployment).
+ */
+export async function createDeployment(octokit: InstallationOctokit, repo: RepositoryRef, request: DeploymentRequest): Promise<number> {
+  const response = await octokit.rest.repos.createDeployment({
+    owner: repo.owner,
+    repo: repo.name,
+    ref: request.commit,
+    environment: request.environment,
+    auto_merge: false,
+    required_contexts: [],
+    transient_environment: request.transient,
+    production_environment: request.production,
+    description: request.description.slice(0, 140),
+    payload: { ...request.payload },
+  });
+  if (response.status !== 201 || !("id" in response.data)) {
+    throw new Error(`GitHub did not create a deployment of ${request.commit} to ${request.environment}: ${JSON.stringify(response.data)}`);
+  }
+  return response.data.id;
+}
+
+export interface DeploymentStatusRequest {
+  readonly state: DeploymentState;
+  readonly description: string;
+  readonly logUrl?: string;
+  readonly environmentUrl?: string;
+}
+
+export async function setDeploymentStatus(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  deploymentId: number,
+  status: DeploymentStatusRequest,
+): Promise<void> {
+  await octokit.rest.repos.createDeploymentStatus({
+    owner: repo.owner,
+    repo: repo.name,
+    deployment_id: deploymentId,
+    state: status.state,
+    description: status.description.slice(0, 140),
+    ...(status.logUrl ? { log_url: status.logUrl } : {}),
+    ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
+    // A new success makes the environment's earlier deployments inactive, as a ledger should read.
+    auto_inactive: true,
+  });
+}
+
+/** The newest deployment of a commit to an environment, if any: found again after a restart. */
+export async function findDeployment(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, environment: string): Promise<number | null> {
+  const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, sha: commit, environment, per_page: 1 });
+  return response.data[0]?.id ?? null;
+}
+
+/** Marks an environment's newest deployment inactive: a torn-down branch shows as destroyed. */
+export async function deactivateEnvironment(octokit: InstallationOctokit, repo: RepositoryRef, environment: string, description: string): Promise<boolean> {
+  const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: 1 });
+  const latest = response.data[0];
+  if (!latest) return false;
+  await setDeploymentStatus(octokit, repo, latest.id, { state: "inactive", description });
+  return true;
+}
