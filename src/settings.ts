@@ -43,6 +43,9 @@ function awsMode(env: Env, home: string): AwsMode {
   if (forced !== undefined && forced !== "aws" && forced !== "sandbox") {
     throw new SettingsError(`BRANCHLINE_AWS is "${forced}"; set it to "aws" or "sandbox", or leave it unset`);
   }
+  if (forced === "sandbox" && env.NODE_ENV === "production") {
+    throw new SettingsError('BRANCHLINE_AWS is "sandbox" but NODE_ENV is production: unset BRANCHLINE_AWS (or set it to "aws"); production never runs on the sandbox');
+  }
   const configured = forced === "aws" || (forced === undefined && hasAwsConfiguration(env, home));
   if (!configured) {
     if (env.NODE_ENV === "production") {

@@ -18,7 +18,7 @@ const parameterName = z
 
 /** CloudFormation takes every parameter value as a string; YAML numbers and booleans are written as such. */
 const parameterValue = z
-  .union([z.string(), z.number(), z.boolean()])
+  .union([z.string(), z.number(), z.boolean()], { error: "a string, number or boolean" })
   .transform(String)
   .refine((value) => Buffer.byteLength(value, "utf8") <= 4096, { message: "a parameter value is at most 4,096 bytes" });
 
@@ -30,7 +30,7 @@ const roleArn = z
 
 const glob = z.string().min(1, "a pattern cannot be empty");
 /** One pattern or a list of them. */
-const globs = z.union([glob.transform((one) => [one]), z.array(glob)]);
+const globs = z.union([glob.transform((one) => [one]), z.array(glob)], { error: "a pattern, or a list of patterns" });
 
 export const configSchema = z.strictObject({
   /** Path of the pipeline template in the repository. */

@@ -26,6 +26,11 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
       message: `unknown field "${key}"; check its spelling against the config reference in the README`,
     }));
   }
+  if (issue.code === "invalid_union") {
+    // Report the shape the value came closest to: the branch that failed on more than its type.
+    const closest = issue.errors.find((branch) => branch.some((inner) => inner.code !== "invalid_type" || inner.path.length > 0));
+    if (closest) return closest.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }));
+  }
   if (issue.code === "invalid_key") {
     return [{ path, message: issue.issues[0]?.message ?? issue.message }];
   }

@@ -36,7 +36,8 @@ export function environmentNames(prefix: string, repo: RepositoryRef, env: Envir
     throw new Error(`stack prefix "${prefix}" must be a letter then at most 19 letters or digits`);
   }
   const hash = identityHash(repo, env);
-  const repoPart = truncate(slugify(repo.name), REPO_PART_LIMIT);
+  // GitHub repository names are case-insensitive: `Web-App` and `web-app` are one repository.
+  const repoPart = truncate(slugify(repo.name.toLowerCase()), REPO_PART_LIMIT);
   const envPart = readableEnvironment(env);
   const fixed = `${prefix}-${repoPart}--${hash}`.length;
   const stack = joinParts([prefix, repoPart, truncate(envPart, NAME_LIMIT - fixed - 1), hash]);

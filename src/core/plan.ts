@@ -69,12 +69,14 @@ function planDeployment(stackName: string, actual: ObservedStack | null, desired
     case "busy":
       return [waitFor(stackName, actual)];
     case "failed-create":
+      if (actual.terminationProtection) return [protectedStuck(stackName, actual)];
       return [
         { kind: "delete", why: `stack ${stackName} is ${actual.status}, which allows only delete` },
         { kind: "create" },
         { kind: "start-run" },
       ];
     case "delete-failed":
+      if (actual.terminationProtection) return [protectedStuck(stackName, actual)];
       return [
         { kind: "delete", why: `an earlier delete of ${stackName} failed (${actual.status})` },
         { kind: "create" },
@@ -89,6 +91,12 @@ function planDeployment(stackName: string, actual: ObservedStack | null, desired
       }
       return isCurrent(actual, desired) ? [{ kind: "start-run" }] : [{ kind: "update" }, { kind: "start-run" }];
   }
+}
+
+function protectedStuck(stackName: string, actual: ObservedStack): Step {
+  return refuse(
+    `stack ${stackName} is ${actual.status}: only a delete recovers it, and it has termination protection, which branchline never overrides; a person must turn protection off (or repair the stack) first`,
+  );
 }
 
 function waitFor(stackName: string, actual: ObservedStack): Step {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { followedRef, repositoryFullName, type Environment, type RepositoryRef } from "./environment.js";
 import type { EnvironmentNames } from "./naming.js";
 import { BRANCHLINE_PARAMETERS, type BranchlineParameterName } from "./parameters.js";
-import { MANAGED_BY_VALUE, TAG, TAG_VALUE_MAX } from "./tags.js";
+import { MANAGED_BY_VALUE, TAG, refTagValue } from "./tags.js";
 import type { CfnTemplate } from "../templates/template-document.js";
 
 export interface StackInputs {
@@ -47,14 +47,14 @@ export function stackInputs(request: StackInputsRequest): StackInputsResult {
   const parameters: Record<string, string> = {};
   for (const [name, value] of Object.entries(supplied)) {
     // A template may leave out branchline's parameters it has no use for.
-    if (name in declared) parameters[name] = value;
+    if (Object.hasOwn(declared, name)) parameters[name] = value;
   }
   for (const [name, value] of Object.entries(request.configuredParameters)) {
-    if (name in declared) parameters[name] = value;
+    if (Object.hasOwn(declared, name)) parameters[name] = value;
     else problems.push({ kind: "unknown", name });
   }
   for (const [name, declaration] of Object.entries(declared)) {
-    if (!(name in parameters) && declaration?.Default === undefined) problems.push({ kind: "missing", name });
+    if (!Object.hasOwn(parameters, name) && declaration?.Default === undefined) problems.push({ kind: "missing", name });
   }
   if (problems.length > 0) return { ok: false, problems };
 
@@ -86,7 +86,7 @@ function branchlineParameters(request: StackInputsRequest): Record<BranchlinePar
   };
   // Keeps this function and the documented contract in step at compile time and at run time.
   for (const name of Object.keys(BRANCHLINE_PARAMETERS)) {
-    if (!(name in values)) throw new Error(`branchline parameter ${name} has no value`);
+    if (!Object.hasOwn(values, name)) throw new Error(`branchline parameter ${name} has no value`);
   }
   return values;
 }
@@ -102,7 +102,7 @@ function stackTags(
     [TAG.managedBy]: MANAGED_BY_VALUE,
     [TAG.repository]: repositoryFullName(repo).toLowerCase(),
     [TAG.environment]: environment.kind,
-    [TAG.ref]: followedRef(environment).slice(0, TAG_VALUE_MAX),
+    [TAG.ref]: refTagValue(environment),
     [TAG.templateHash]: templateHash,
     [TAG.parametersHash]: parametersHash,
   };

@@ -22,6 +22,8 @@ const READY = new Set([
   "UPDATE_ROLLBACK_COMPLETE",
   "IMPORT_COMPLETE",
   "IMPORT_ROLLBACK_COMPLETE",
+  // An update run with rollback disabled; AWS allows another update from here.
+  "UPDATE_FAILED",
 ]);
 
 const FAILED_CREATE = new Set([
@@ -37,7 +39,7 @@ export function stackCondition(status: string | undefined): StackCondition {
   if (status === undefined || status === "DELETE_COMPLETE") return "absent";
   if (READY.has(status)) return "ready";
   if (FAILED_CREATE.has(status)) return "failed-create";
-  if (status === "UPDATE_ROLLBACK_FAILED" || status === "UPDATE_FAILED") return "rollback-failed";
+  if (status === "UPDATE_ROLLBACK_FAILED") return "rollback-failed";
   if (status === "DELETE_FAILED") return "delete-failed";
   if (status.endsWith("_IN_PROGRESS")) return "busy";
   // A status AWS adds later is treated as busy: waiting is safe, acting on it is not.

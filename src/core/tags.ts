@@ -1,3 +1,5 @@
+import { followedRef, type Environment } from "./environment.js";
+
 /**
  * Stack tags are branchline's database (DESIGN principle 3): they say which repository and
  * environment a stack belongs to, so the reconciler finds managed stacks without memory.
@@ -13,5 +15,10 @@ export const TAG = {
 
 export const MANAGED_BY_VALUE = "branchline";
 
-/** AWS's limits on tag values; the ref is kept whole where it fits, and git refs are at most 255 bytes. */
+/** AWS's limit on tag values. */
 export const TAG_VALUE_MAX = 256;
+
+/** The ref tag's value: the followed ref, cut to the tag limit (the stack name's hash tells long refs apart). */
+export function refTagValue(env: Environment): string {
+  return followedRef(env).slice(0, TAG_VALUE_MAX);
+}

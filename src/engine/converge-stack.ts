@@ -10,12 +10,12 @@ import {
   type ResourceChange,
   type StackSnapshot,
 } from "../aws/stacks.js";
-import { followedRef, isSharedEnvironment, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
+import { isSharedEnvironment, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import { plan, type Goal, type ObservedStack, type Step } from "../core/plan.js";
 import { stackCondition } from "../core/stack-state.js";
 import type { StackInputs } from "../core/stack-inputs.js";
-import { MANAGED_BY_VALUE, TAG } from "../core/tags.js";
+import { MANAGED_BY_VALUE, TAG, refTagValue } from "../core/tags.js";
 import { requestToken } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
 
@@ -118,7 +118,7 @@ export function observe(stack: StackSnapshot | null, target: StackTarget): Obser
     (tags[TAG.managedBy] === MANAGED_BY_VALUE &&
       tags[TAG.repository] === repositoryFullName(target.repo).toLowerCase() &&
       tags[TAG.environment] === target.environment.kind &&
-      (target.environment.kind !== "branch" || tags[TAG.ref] === followedRef(target.environment)));
+      (target.environment.kind !== "branch" || tags[TAG.ref] === refTagValue(target.environment)));
   return {
     status: stack.status,
     condition: stackCondition(stack.status),

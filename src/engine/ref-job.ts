@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { RefEvent } from "../core/routing.js";
 
@@ -49,6 +50,9 @@ export function supersede(old: RefJob, by: RefJob): RefJob {
  * `[a-zA-Z0-9][-a-zA-Z0-9]*`, at most 128.
  */
 export function requestToken(deliveryId: string, step: string): string {
-  const clean = `${deliveryId}-${step}`.replace(/[^a-zA-Z0-9-]+/g, "-").replace(/^-+/, "");
-  return `b${clean}`.slice(0, 128);
+  const clean = `b${deliveryId}-${step}`.replace(/[^a-zA-Z0-9-]+/g, "-");
+  if (clean.length <= 128) return clean;
+  // Cut, the steps of one long id would share a token: keep a hash of the whole instead.
+  const hash = createHash("sha256").update(`${deliveryId}\0${step}`, "utf8").digest("hex").slice(0, 32);
+  return `${clean.slice(0, 95)}-${hash}`;
 }

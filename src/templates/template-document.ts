@@ -87,7 +87,7 @@ export function readTemplate(text: string): TemplateReadResult {
     return { ok: false, problems: [{ message: "a template must be a mapping of sections", position: { line: 1, column: 1 } }] };
   }
   const resources = (value as Record<string, unknown>).Resources;
-  if (typeof resources !== "object" || resources === null || Array.isArray(resources)) {
+  if (typeof resources !== "object" || resources === null || Array.isArray(resources) || Object.keys(resources).length === 0) {
     return {
       ok: false,
       problems: [{ message: "a template needs a Resources section with at least one resource", position: parsed.document.locate(["Resources"]) }],
