@@ -1,6 +1,7 @@
 import type { ApplicationFunction, Probot } from "probot";
 import type { AwsClients } from "./aws/clients.js";
 import { Engine } from "./engine/engine.js";
+import { Reconciler } from "./engine/reconciler.js";
 import { httpStatus } from "./github/octokit.js";
 import { pipelineEventsRoute } from "./http/pipeline-events-route.js";
 import type { Runtime } from "./engine/runtime.js";
@@ -16,6 +17,10 @@ export interface AppOptions {
   readonly runPoll: Runtime["runPoll"];
   /** The shared secret EventBridge sends with pipeline events; unset disables the route. */
   readonly eventsSecret?: string;
+  /** Periodic reconciliation; unset runs none (tests call a pass themselves). */
+  readonly reconcile?: { readonly intervalMs: number; readonly reportOnly: boolean };
+  /** Called with the reconciler once the app is loaded. */
+  readonly onReconciler?: (reconciler: Reconciler) => void;
   /** Called with the engine once the app is loaded: tests and the server use it to wait and to stop. */
   readonly onEngine?: (engine: Engine) => void;
 }
@@ -23,7 +28,7 @@ export interface AppOptions {
 /** The Probot app: wires webhooks to the engine. What happens lives in engine/ and core/. */
 export function branchline(options: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }) => {
-    const engine = new Engine({
+    const runtime: Runtime = {
       octokitFor: (installationId) => app.auth(installationId),
       installationOf: async (repo) => {
         const octokit = await app.auth();
@@ -40,12 +45,21 @@ export function branchline(options: AppOptions): ApplicationFunction {
       concurrency: options.concurrency,
       stackWait: options.stackWait,
       runPoll: options.runPoll,
-    });
+    };
+    const engine = new Engine(runtime);
     const submit = (job: Parameters<Engine["submit"]>[0]) => engine.submit(job);
     onRefEvents(app, submit);
     onPullRequestEvents(app, submit);
     onCheckRunEvents(app, submit);
     addHandler(pipelineEventsRoute({ secret: options.eventsSecret, log: app.log, onEvent: (event) => engine.pipelineEvent(event) }));
+    const reconciler = new Reconciler({
+      runtime,
+      appOctokit: () => app.auth(),
+      submit,
+      resume: (pipeline, executionId) => engine.resume(pipeline, executionId),
+    });
+    if (options.reconcile) reconciler.start(options.reconcile.intervalMs, { reportOnly: options.reconcile.reportOnly });
     options.onEngine?.(engine);
+    options.onReconciler?.(reconciler);
   };
 }

@@ -30,6 +30,9 @@ async function main(): Promise<void> {
       stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.aws.kind === "sandbox" ? 1 : 10, maxDelaySeconds: 30 },
       runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
       eventsSecret: settings.eventsSecret,
+      ...(settings.reconcileMinutes > 0
+        ? { reconcile: { intervalMs: settings.reconcileMinutes * 60_000, reportOnly: settings.reconcileReportOnly } }
+        : {}),
     }),
   );
 }

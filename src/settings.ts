@@ -14,6 +14,9 @@ export interface Settings {
   readonly runPollSeconds: number;
   /** The shared secret of templates/events.yml; unset leaves the pipeline events route off (polling only). */
   readonly eventsSecret: string | undefined;
+  /** Minutes between reconcile passes (0: none), and whether passes only report. */
+  readonly reconcileMinutes: number;
+  readonly reconcileReportOnly: boolean;
 }
 
 /** A setting that cannot work, said so the operator knows what to set. */
@@ -34,6 +37,8 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     stackWaitMaxSeconds: positiveInteger(env, "BRANCHLINE_STACK_WAIT_SECONDS", 3600),
     runPollSeconds: positiveInteger(env, "BRANCHLINE_RUN_POLL_SECONDS", 30),
     eventsSecret: eventsSecret(env),
+    reconcileMinutes: env.BRANCHLINE_RECONCILE_MINUTES === "0" ? 0 : positiveInteger(env, "BRANCHLINE_RECONCILE_MINUTES", 10),
+    reconcileReportOnly: reconcileMode(env) === "report",
   };
 }
 
@@ -74,6 +79,12 @@ function hasAwsConfiguration(env: Env, home: string): boolean {
       env.AWS_ENDPOINT_URL ||
       existsSync(env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, ".aws", "credentials")),
   );
+}
+
+function reconcileMode(env: Env): "apply" | "report" {
+  const mode = env.BRANCHLINE_RECONCILE_MODE ?? "apply";
+  if (mode !== "apply" && mode !== "report") throw new SettingsError(`BRANCHLINE_RECONCILE_MODE is "${mode}"; set it to "apply" or "report"`);
+  return mode;
 }
 
 function eventsSecret(env: Env): string | undefined {

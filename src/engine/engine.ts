@@ -29,6 +29,11 @@ export class Engine {
     this.lanes.submit(laneKey(job), job);
   }
 
+  /** Takes up the reporting of a run (the reconciler's "resume"). */
+  resume(pipeline: string, executionId: string): Promise<unknown> {
+    return resumeRun(this.runtime, this.follower, pipeline, executionId);
+  }
+
   /** A pipeline event: look at that run now, taking up its reporting if no one here follows it. */
   pipelineEvent(event: PipelineEvent): void {
     if (this.follower.nudge(event.pipeline, event.executionId)) return;

@@ -33,6 +33,7 @@ export async function resumeRun(runtime: Runtime, follower: RunFollower, pipelin
     region: runtime.aws.region,
     sandbox: runtime.sandbox,
   });
+  if (check.existing?.externalId === executionId && check.existing.status === "completed") return "reported";
   const run = new EnvironmentRun(octokit, check, pipeline, executionId, stack.outputs.EnvironmentUrl, (error, what) =>
     runtime.log.warn({ err: error, pipeline, executionId }, what),
   );

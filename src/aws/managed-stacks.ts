@@ -1,0 +1,38 @@
+import { paginateDescribeStacks, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { ListPipelineExecutionsCommand, type CodePipelineClient } from "@aws-sdk/client-codepipeline";
+import { MANAGED_BY_VALUE, TAG } from "../core/tags.js";
+import { snapshot, type StackSnapshot } from "./stacks.js";
+
+/** Every stack whose tags say branchline manages it, found by tags and never from memory. */
+export async function listManagedStacks(cfn: CloudFormationClient): Promise<StackSnapshot[]> {
+  const found: StackSnapshot[] = [];
+  for await (const page of paginateDescribeStacks({ client: cfn }, {})) {
+    for (const stack of page.Stacks ?? []) {
+      const view = snapshot(stack);
+      if (view.tags[TAG.managedBy] === MANAGED_BY_VALUE && view.status !== "DELETE_COMPLETE") found.push(view);
+    }
+  }
+  return found;
+}
+
+export interface PipelineActivity {
+  /** The commit of the newest execution. */
+  readonly lastRunCommit: string | undefined;
+  readonly inProgress: readonly string[];
+}
+
+/** The newest executions of a pipeline: which commit ran last, and which runs are still going. */
+export async function pipelineActivity(codepipeline: CodePipelineClient, pipeline: string): Promise<PipelineActivity> {
+  try {
+    const result = await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: 10 }));
+    const executions = result.pipelineExecutionSummaries ?? [];
+    return {
+      lastRunCommit: executions[0]?.sourceRevisions?.[0]?.revisionId,
+      inProgress: executions.filter((e) => e.status === "InProgress").flatMap((e) => (e.pipelineExecutionId ? [e.pipelineExecutionId] : [])),
+    };
+  } catch (error) {
+    // A stack whose pipeline is gone (a failed create) has no activity; the planner repairs it.
+    if ((error as { name?: string }).name === "PipelineNotFoundException") return { lastRunCommit: undefined, inProgress: [] };
+    throw error;
+  }
+}
