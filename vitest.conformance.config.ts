@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+/** `npm run test:conformance`: the emulator and moto_server side by side, through the same SDK code. */
+export default defineConfig({
+  test: {
+    include: ["test/conformance/**/*.test.ts"],
+    environment: "node",
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
