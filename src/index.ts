@@ -1,5 +1,6 @@
 import type { ApplicationFunction, Probot } from "probot";
 import type { AwsClients } from "./aws/clients.js";
+import type { TemplateStore } from "./aws/template-store.js";
 import { Engine } from "./engine/engine.js";
 import { Reconciler } from "./engine/reconciler.js";
 import { httpStatus } from "./github/octokit.js";
@@ -11,6 +12,7 @@ import { onRefEvents } from "./webhooks/ref-events.js";
 
 export interface AppOptions {
   readonly aws: AwsClients;
+  readonly templates?: TemplateStore;
   readonly sandbox: boolean;
   readonly concurrency: number;
   readonly stackWait: Runtime["stackWait"];
@@ -40,6 +42,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
         }
       },
       aws: options.aws,
+      ...(options.templates ? { templates: options.templates } : {}),
       log: app.log,
       sandbox: options.sandbox,
       concurrency: options.concurrency,

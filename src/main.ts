@@ -1,8 +1,20 @@
+import { randomBytes } from "node:crypto";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { run } from "probot";
-import { createAwsClients } from "./aws/clients.js";
+import { createAwsClients, type AwsClients } from "./aws/clients.js";
+import { templateStore, type TemplateStore } from "./aws/template-store.js";
 import { startEmulator, timingPresets } from "./emulator/index.js";
+import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
 import { branchline } from "./index.js";
-import { readSettings, SettingsError } from "./settings.js";
+import { readSettings, SettingsError, type AwsMode, type Settings } from "./settings.js";
+
+const SANDBOX_TEMPLATE_BUCKET = "branchline-sandbox-templates";
+
+interface AwsWiring {
+  readonly aws: AwsClients;
+  readonly templates: TemplateStore | undefined;
+  readonly eventsSecret: string | undefined;
+}
 
 /**
  * `npm start`: the Probot server. Without a GitHub App, Probot's set-up page registers one from
@@ -10,31 +22,53 @@ import { readSettings, SettingsError } from "./settings.js";
  */
 async function main(): Promise<void> {
   const settings = readSettings();
-  let aws;
-  if (settings.aws.kind === "sandbox") {
-    const emulator = await startEmulator({ region: settings.aws.region, timing: timingPresets.sandbox });
-    console.warn(`branchline: no AWS configuration found, so AWS is emulated in-process at ${emulator.url} (sandbox). Nothing is deployed to an AWS account.`);
-    aws = createAwsClients({
-      region: emulator.region,
-      endpoint: emulator.url,
-      credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
-    });
-  } else {
-    aws = createAwsClients({ region: settings.aws.region, ...(settings.aws.endpoint ? { endpoint: settings.aws.endpoint } : {}) });
-  }
+  const wiring = settings.aws.kind === "sandbox" ? await sandbox(settings) : realAws(settings, settings.aws);
   await run(
     branchline({
-      aws,
+      aws: wiring.aws,
+      ...(wiring.templates ? { templates: wiring.templates } : {}),
       sandbox: settings.aws.kind === "sandbox",
       concurrency: settings.concurrency,
       stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.aws.kind === "sandbox" ? 1 : 10, maxDelaySeconds: 30 },
       runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
-      eventsSecret: settings.eventsSecret,
+      eventsSecret: wiring.eventsSecret,
       ...(settings.reconcileMinutes > 0
         ? { reconcile: { intervalMs: settings.reconcileMinutes * 60_000, reportOnly: settings.reconcileReportOnly } }
         : {}),
     }),
   );
+}
+
+function realAws(settings: Settings, mode: Extract<AwsMode, { kind: "aws" }>): AwsWiring {
+  const { region, endpoint } = mode;
+  return {
+    aws: createAwsClients({ region, ...(endpoint ? { endpoint } : {}) }),
+    templates: settings.templateBucket ? templateStore(settings.templateBucket, region, endpoint) : undefined,
+    eventsSecret: settings.eventsSecret,
+  };
+}
+
+/**
+ * The emulator in-process, wired as a real account would be: pipeline events reach the app's own
+ * events route with a shared secret, and large templates go through an emulated bucket.
+ */
+async function sandbox(settings: Settings): Promise<AwsWiring> {
+  const eventsSecret = settings.eventsSecret ?? randomBytes(24).toString("hex");
+  const port = Number(process.env.PORT ?? 3000);
+  const host = process.env.HOST ?? "localhost";
+  const emulator = await startEmulator({
+    region: settings.aws.region,
+    timing: timingPresets.sandbox,
+    eventSink: { url: `http://${host}:${port}${PIPELINE_EVENTS_PATH}`, headers: { [SECRET_HEADER]: eventsSecret } },
+  });
+  console.warn(`branchline: no AWS configuration found, so AWS is emulated in-process at ${emulator.url} (sandbox). Nothing is deployed to an AWS account.`);
+  const aws = createAwsClients({
+    region: emulator.region,
+    endpoint: emulator.url,
+    credentials: { accessKeyId: "sandbox", secretAccessKey: "sandbox" },
+  });
+  await aws.s3.send(new CreateBucketCommand({ Bucket: SANDBOX_TEMPLATE_BUCKET }));
+  return { aws, templates: templateStore(SANDBOX_TEMPLATE_BUCKET, emulator.region, emulator.url), eventsSecret };
 }
 
 main().catch((error: unknown) => {

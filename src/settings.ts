@@ -17,6 +17,8 @@ export interface Settings {
   /** Minutes between reconcile passes (0: none), and whether passes only report. */
   readonly reconcileMinutes: number;
   readonly reconcileReportOnly: boolean;
+  /** The bucket for templates over CloudFormation's inline limit (TemplateBucketName of templates/branchline-iam.yml). */
+  readonly templateBucket: string | undefined;
 }
 
 /** A setting that cannot work, said so the operator knows what to set. */
@@ -39,6 +41,7 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     eventsSecret: eventsSecret(env),
     reconcileMinutes: env.BRANCHLINE_RECONCILE_MINUTES === "0" ? 0 : positiveInteger(env, "BRANCHLINE_RECONCILE_MINUTES", 10),
     reconcileReportOnly: reconcileMode(env) === "report",
+    templateBucket: env.BRANCHLINE_TEMPLATE_BUCKET || undefined,
   };
 }
 

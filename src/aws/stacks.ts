@@ -98,6 +98,8 @@ export interface ChangeSetRequest {
   readonly stackName: StackName;
   readonly type: "CREATE" | "UPDATE";
   readonly inputs: StackInputs;
+  /** Set when the template is too large to send inline and was put in S3. */
+  readonly templateUrl?: string;
   /** Derived from the delivery: a retried request repeats nothing. */
   readonly token: string;
 }
@@ -122,7 +124,7 @@ export async function applyChangeSet(
       StackName: stackName,
       ChangeSetName: changeSetName,
       ChangeSetType: request.type,
-      TemplateBody: inputs.templateBody,
+      ...(request.templateUrl ? { TemplateURL: request.templateUrl } : { TemplateBody: inputs.templateBody }),
       Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
       Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
       RoleARN: inputs.roleArn,

@@ -16,6 +16,7 @@ import { plan, type Goal, type ObservedStack, type Step } from "../core/plan.js"
 import { stackCondition } from "../core/stack-state.js";
 import type { StackInputs } from "../core/stack-inputs.js";
 import { MANAGED_BY_VALUE, TAG, refTagValue } from "../core/tags.js";
+import { templateFit, uploadTemplate } from "../aws/template-store.js";
 import { requestToken } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
 
@@ -85,7 +86,10 @@ export async function convergeStack(
       case "create":
       case "update": {
         if (!inputs) throw new Error("a create or update was planned without inputs");
-        const outcome = await applyChangeSet(cfn, { stackName, type: step.kind === "create" ? "CREATE" : "UPDATE", inputs, token }, runtime.stackWait);
+        const templateUrl = templateFit(inputs.templateBody, runtime.templates).kind === "via-s3" && runtime.templates
+          ? await uploadTemplate(s3, runtime.templates, `templates/${stackName}/${inputs.templateHash}.yml`, inputs.templateBody)
+          : undefined;
+        const outcome = await applyChangeSet(cfn, { stackName, type: step.kind === "create" ? "CREATE" : "UPDATE", inputs, token, templateUrl }, runtime.stackWait);
         if (step.kind === "create" && isSharedEnvironment(target.environment)) await protectStack(cfn, stackName);
         if (outcome.kind === "no-changes") observer.applied?.(`Stack ${stackName} unchanged: CloudFormation found nothing to change`);
         else observer.applied?.(`${step.kind === "create" ? "Created" : "Updated"} stack ${stackName}`, outcome.changes);

@@ -1,4 +1,5 @@
 import { startRun } from "../aws/pipelines.js";
+import { templateFit } from "../aws/template-store.js";
 import { StackOperationFailed } from "../aws/stacks.js";
 import { parametersFor, roleFor, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import type { Environment } from "../core/environment.js";
@@ -77,6 +78,10 @@ async function provision(
   if (!read.ok) {
     return fileProblem("Pipeline template is not valid", read.problems.map((p) => ({ file: config.template, ...p.position, message: p.message })),
       "Fix the template and push again.");
+  }
+  const fit = templateFit(text, runtime.templates);
+  if (fit.kind === "too-large") {
+    return fileProblem("Pipeline template is too large", [{ file: config.template, line: 1, column: 1, message: fit.why }], "Nothing was changed in AWS.");
   }
   const built = stackInputs({
     repo: job.repo,

@@ -1,6 +1,7 @@
 import type { Logger } from "probot";
 import type { AwsClients } from "../aws/clients.js";
 import type { WaitBounds } from "../aws/stacks.js";
+import type { TemplateStore } from "../aws/template-store.js";
 import type { RepositoryRef } from "../core/environment.js";
 import type { OctokitFactory } from "../github/octokit.js";
 
@@ -10,6 +11,8 @@ export interface Runtime {
   /** The installation that covers a repository, or null when the App is not installed there. */
   readonly installationOf: (repo: RepositoryRef) => Promise<number | null>;
   readonly aws: AwsClients;
+  /** Where templates over the inline limit go; unset, such templates are refused with a clear error. */
+  readonly templates?: TemplateStore;
   readonly log: Logger;
   /** Every check run says so when AWS is the in-process emulator. */
   readonly sandbox: boolean;
