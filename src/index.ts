@@ -4,6 +4,7 @@ import type { TemplateStore } from "./aws/template-store.js";
 import { Engine } from "./engine/engine.js";
 import { Reconciler } from "./engine/reconciler.js";
 import { httpStatus } from "./github/octokit.js";
+import { boundedBody, DEFAULT_MAX_BODY_BYTES } from "./http/bounded-body.js";
 import { pipelineEventsRoute } from "./http/pipeline-events-route.js";
 import type { Runtime } from "./engine/runtime.js";
 import { onCheckRunEvents } from "./webhooks/check-run-events.js";
@@ -19,6 +20,8 @@ export interface AppOptions {
   readonly runPoll: Runtime["runPoll"];
   /** The shared secret EventBridge sends with pipeline events; unset disables the route. */
   readonly eventsSecret?: string;
+  /** The largest webhook body read (GitHub sends at most 25 MB). */
+  readonly maxWebhookBytes?: number;
   /** Periodic reconciliation; unset runs none (tests call a pass themselves). */
   readonly reconcile?: { readonly intervalMs: number; readonly reportOnly: boolean };
   /** Called with the reconciler once the app is loaded. */
@@ -54,6 +57,9 @@ export function branchline(options: AppOptions): ApplicationFunction {
     onRefEvents(app, submit);
     onPullRequestEvents(app, submit);
     onCheckRunEvents(app, submit);
+    // Probot's webhook middleware reads any body whole; the server asks for it after this function.
+    const middleware = app.getNodeMiddleware.bind(app);
+    app.getNodeMiddleware = async (...args) => boundedBody(await middleware(...args), options.maxWebhookBytes ?? DEFAULT_MAX_BODY_BYTES) as Awaited<ReturnType<typeof middleware>>;
     addHandler(pipelineEventsRoute({ secret: options.eventsSecret, log: app.log, onEvent: (event) => engine.pipelineEvent(event) }));
     const reconciler = new Reconciler({
       runtime,
