@@ -67,6 +67,14 @@ export class StackOperationFailed extends Error {
   }
 }
 
+/** CloudFormation refused the template or its parameters outright: the commit's problem, not AWS's. */
+export class TemplateRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TemplateRejected";
+  }
+}
+
 /** Pipeline templates create IAM roles; the service role, not the capability, bounds what they may do. */
 const CAPABILITIES: Capability[] = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"];
 
@@ -119,7 +127,8 @@ export async function applyChangeSet(
 ): Promise<ChangeSetOutcome> {
   const { stackName, inputs, token } = request;
   const changeSetName = `branchline-${token}`.slice(0, 128);
-  await cfn.send(
+  await sendRejectingTemplates(
+    cfn,
     new CreateChangeSetCommand({
       StackName: stackName,
       ChangeSetName: changeSetName,
@@ -249,6 +258,16 @@ async function expectSettled(
       ? `the ${operation} of ${stackName} did not finish within ${bounds.maxWaitSeconds} s; it is ${status ?? "unknown"}`
       : `the ${operation} of ${stackName} failed; the stack is ${status ?? "gone"}`;
   throw new StackOperationFailed(message, stackName, status, events);
+}
+
+/** A ValidationError from CreateChangeSet is about the template or parameters; anything else is AWS's. */
+async function sendRejectingTemplates(cfn: CloudFormationClient, command: CreateChangeSetCommand): Promise<void> {
+  try {
+    await cfn.send(command);
+  } catch (error) {
+    if (isValidationError(error)) throw new TemplateRejected(error.message);
+    throw error;
+  }
 }
 
 function waiter(cfn: CloudFormationClient, bounds: WaitBounds) {

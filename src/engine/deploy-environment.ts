@@ -1,6 +1,6 @@
 import { startRun } from "../aws/pipelines.js";
 import { templateFit } from "../aws/template-store.js";
-import { StackOperationFailed } from "../aws/stacks.js";
+import { StackOperationFailed, TemplateRejected } from "../aws/stacks.js";
 import { parametersFor, roleFor, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import type { Environment } from "../core/environment.js";
 import { environmentNames, type PipelineName } from "../core/naming.js";
@@ -106,6 +106,10 @@ async function provision(
     }, { replace: job.cause.kind === "button" && job.cause.action === "reprovision" && environment.kind === "branch" });
   } catch (error) {
     if (error instanceof StackOperationFailed) return { kind: "stack", message: error.message, events: error.events };
+    if (error instanceof TemplateRejected) {
+      return fileProblem("CloudFormation rejected the template", [{ file: config.template, line: 1, column: 1, message: error.message }],
+        "Fix the template (or the parameters in the config) and push again. Nothing was changed in AWS.");
+    }
     throw error;
   }
   switch (converged.kind) {
