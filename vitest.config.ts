@@ -2,11 +2,33 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Tests talk to loopback only; nock blocks everything else in the suites that use it.
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          // The conformance suite needs moto_server and runs on its own: npm run test:conformance.
+          exclude: ["test/conformance/**", "test/process/**", "node_modules/**"],
+        },
+      },
+      {
+        // The built server and emulator as child processes, a fake GitHub over loopback HTTP.
+        // Its globalSetup builds dist/ once, and runs only when a process test is in the run.
+        extends: true,
+        test: {
+          name: "process",
+          include: ["test/process/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

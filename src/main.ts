@@ -6,6 +6,7 @@ import { templateStore, type TemplateStore } from "./aws/template-store.js";
 import { startEmulator, timingPresets } from "./emulator/index.js";
 import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
 import { branchline } from "./index.js";
+import { createLog } from "./log.js";
 import { readSettings, SettingsError, type AwsMode, type Settings } from "./settings.js";
 
 const SANDBOX_TEMPLATE_BUCKET = "branchline-sandbox-templates";
@@ -29,13 +30,14 @@ async function main(): Promise<void> {
       ...(wiring.templates ? { templates: wiring.templates } : {}),
       sandbox: settings.aws.kind === "sandbox",
       concurrency: settings.concurrency,
-      stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.aws.kind === "sandbox" ? 1 : 10, maxDelaySeconds: 30 },
+      stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.stackPollSeconds, maxDelaySeconds: Math.max(30, settings.stackPollSeconds) },
       runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
       eventsSecret: wiring.eventsSecret,
       ...(settings.reconcileMinutes > 0
         ? { reconcile: { intervalMs: settings.reconcileMinutes * 60_000, reportOnly: settings.reconcileReportOnly } }
         : {}),
     }),
+    { log: await createLog() },
   );
 }
 

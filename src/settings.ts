@@ -11,6 +11,8 @@ export interface Settings {
   readonly aws: AwsMode;
   readonly concurrency: number;
   readonly stackWaitMaxSeconds: number;
+  /** Seconds between looks at a stack operation: AWS's take minutes; an emulator's, moments. */
+  readonly stackPollSeconds: number;
   readonly runPollSeconds: number;
   /** The shared secret of templates/events.yml; unset leaves the pipeline events route off (polling only). */
   readonly eventsSecret: string | undefined;
@@ -33,10 +35,12 @@ type Env = Readonly<Record<string, string | undefined>>;
  * production that is an error, never a silent sandbox.
  */
 export function readSettings(env: Env = process.env, home: string = homedir()): Settings {
+  const aws = awsMode(env, home);
   return {
-    aws: awsMode(env, home),
+    aws,
     concurrency: positiveInteger(env, "BRANCHLINE_CONCURRENCY", 8),
     stackWaitMaxSeconds: positiveInteger(env, "BRANCHLINE_STACK_WAIT_SECONDS", 3600),
+    stackPollSeconds: positiveInteger(env, "BRANCHLINE_STACK_POLL_SECONDS", aws.kind === "aws" && !aws.endpoint ? 10 : 1),
     runPollSeconds: positiveInteger(env, "BRANCHLINE_RUN_POLL_SECONDS", 30),
     eventsSecret: eventsSecret(env),
     reconcileMinutes: env.BRANCHLINE_RECONCILE_MINUTES === "0" ? 0 : positiveInteger(env, "BRANCHLINE_RECONCILE_MINUTES", 10),

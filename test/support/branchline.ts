@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from "probot";
 import type { AwsClients } from "../../src/aws/clients.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { branchline } from "../../src/index.js";
@@ -20,6 +20,8 @@ export function testPrivateKey(): string {
 export interface RunningApp {
   readonly probot: Probot;
   readonly engine: Engine;
+  /** HTTP handlers the app added to Probot's server (there is none here): tests can call them directly. */
+  readonly handlers: ApplicationFunctionOptions["addHandler"] extends (handler: infer H) => void ? H[] : never;
   /** Every log line, as JSON: tests read what operators would. */
   readonly logs: string[];
   /** Delivers a webhook through Probot's real receive path; returns the delivery id. */
@@ -53,6 +55,7 @@ export async function startBranchline(aws: AwsClients, options: { sandbox?: bool
     })),
   });
   let engine: Engine | undefined;
+  const handlers: RunningApp["handlers"] = [];
   await probot.load(
     branchline({
       aws,
@@ -62,12 +65,14 @@ export async function startBranchline(aws: AwsClients, options: { sandbox?: bool
       runPoll: { intervalMs: 20, maxMs: 20_000 },
       onEngine: (made) => (engine = made),
     }),
+    { cwd: process.cwd(), addHandler: (handler) => handlers.push(handler) },
   );
   if (!engine) throw new Error("branchline did not hand over its engine");
   const running = engine;
   return {
     probot,
     engine: running,
+    handlers,
     logs,
     async deliver(name, payload, id = randomUUID()) {
       await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);

@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { encodeBody, GitHubModel, parseBody, type GitHubModelOptions } from "./github-model.js";
+
+/** Where GitHub Enterprise Server keeps its REST API; Probot addresses it so when GHE_HOST is set. */
+export const API_PREFIX = "/api/v3";
+
+export interface FakeGitHubServer {
+  readonly model: GitHubModel;
+  /** `127.0.0.1:PORT`: the app's GHE_HOST (with GHE_PROTOCOL=http). */
+  readonly host: string;
+  /** The API root, `http://127.0.0.1:PORT/api/v3`. */
+  readonly apiUrl: string;
+  /** GHE_HOST and GHE_PROTOCOL for a child process. */
+  readonly env: { readonly GHE_HOST: string; readonly GHE_PROTOCOL: "http" };
+  close(): Promise<void>;
+}
+
+export interface FakeGitHubServerOptions extends GitHubModelOptions {
+  /** Serve an existing model (e.g. one a nock FakeGitHub also answers from). */
+  readonly model?: GitHubModel;
+}
+
+/**
+ * The fake GitHub over loopback HTTP: a `node:http` server on 127.0.0.1 (ephemeral port) answering
+ * from a `GitHubModel` under `/api/v3`, for an app running in another process. The model stays in
+ * the test process, so tests set the scene and read outcomes directly from `model`. Anything outside
+ * `/api/v3`, or a route the model does not serve, is answered 501 and recorded as unexpected.
+ */
+export async function startFakeGitHubServer(options: FakeGitHubServerOptions = {}): Promise<FakeGitHubServer> {
+  const model = options.model ?? new GitHubModel(options);
+  let apiUrl = "";
+  const server = createServer((req, res) => {
+    void answer(model, () => apiUrl, req, res).catch((error: unknown) => {
+      model.unexpected.push(`${req.method} ${req.url} (the fake failed: ${String(error)})`);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ message: "the fake GitHub failed" }));
+    });
+  });
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = `127.0.0.1:${port}`;
+  apiUrl = `http://${host}${API_PREFIX}`;
+  return {
+    model,
+    host,
+    apiUrl,
+    env: { GHE_HOST: host, GHE_PROTOCOL: "http" },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function answer(model: GitHubModel, apiUrl: () => string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const method = (req.method ?? "GET").toUpperCase();
+  const target = req.url ?? "/";
+  if (target !== API_PREFIX && !target.startsWith(`${API_PREFIX}/`)) {
+    model.requests.push({ method, path: target, body: parseBody(Buffer.concat(chunks).toString("utf8")) });
+    model.unexpected.push(`${method} ${target} (outside ${API_PREFIX})`);
+    res.writeHead(501, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ message: `the fake GitHub serves only ${API_PREFIX}` }));
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  const response = model.handle(
+    { method, path: target.slice(API_PREFIX.length) || "/", headers, body: parseBody(Buffer.concat(chunks).toString("utf8")) },
+    apiUrl(),
+  );
+  res.writeHead(response.status, response.headers).end(encodeBody(response));
+}

@@ -1,0 +1,706 @@
+import { createPublicKey, verify, type KeyObject } from "node:crypto";
+
+/**
+ * One model of the GitHub state branchline reads and writes, independent of transport. Two adapters
+ * answer from it: `fake-github.ts` through nock (the app in the test process) and
+ * `fake-github-server.ts` over loopback HTTP (the app in a child process). Both hand every request to
+ * `handle()`, so the same routes, the same state and the same record of requests serve both.
+ *
+ * It holds state, so tests read outcomes ("the check run completed with success") rather than call
+ * order. A route it does not know is answered 501 and recorded in `unexpected`, as is a request with
+ * missing or bad credentials (401).
+ */
+
+/** A request as the adapters hand it over: the path is relative to the API root and keeps its query. */
+export interface ApiRequest {
+  readonly method: string;
+  /** e.g. `/repos/o/r/contents/.github%2Fbranchline.yml?ref=main` (no `/api/v3` prefix). */
+  readonly path: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** Parsed JSON, the raw text when it is not JSON, or undefined when empty. */
+  readonly body: unknown;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** A string is sent as text (raw file contents), anything else as JSON; undefined sends no body. */
+  readonly body: unknown;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
+
+/** A check run as the model holds it, with every state it went through. */
+export interface FakeCheckRun {
+  id: number;
+  /** `owner/name` */
+  repository: string;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  external_id: string | null;
+  details_url: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  output: { title: string; summary: string; text?: string };
+  history: { status: string; conclusion: string | null; title: string }[];
+}
+
+export interface FakeDeploymentStatus {
+  id: number;
+  state: string;
+  description: string;
+  environment: string;
+  environment_url: string;
+  log_url: string;
+  created_at: string;
+}
+
+export interface FakeDeployment {
+  id: number;
+  repository: string;
+  sha: string;
+  ref: string;
+  task: string;
+  environment: string;
+  original_environment: string;
+  description: string | null;
+  payload: unknown;
+  transient_environment: boolean;
+  production_environment: boolean;
+  /** As sent: GitHub's default is true (it merges the default branch into the ref). */
+  auto_merge: boolean;
+  /** As sent: GitHub's default (undefined) requires every status context to pass. */
+  required_contexts: string[] | undefined;
+  created_at: string;
+  /** Oldest first. */
+  statuses: FakeDeploymentStatus[];
+}
+
+export interface FakeInstallation {
+  id: number;
+  account: { login: string; id: number; type: "Organization" | "User" };
+  /** `all` (every repository of the account in the model) or the `owner/name`s it may act on. */
+  repositories: "all" | string[];
+  suspended: boolean;
+}
+
+export interface RepositoryOptions {
+  readonly defaultBranch?: string;
+  readonly private?: boolean;
+  readonly fork?: boolean;
+}
+
+export interface GitHubModelOptions {
+  /** When set, app JWTs must carry this `iss`. */
+  readonly appId?: number;
+  /** When set, app JWTs must be signed (RS256) by the matching private key. */
+  readonly appPublicKey?: string | KeyObject;
+}
+
+type Handler = (match: string[], request: ParsedRequest) => ApiResponse;
+type AuthKind = "app" | "installation";
+
+interface ParsedRequest extends ApiRequest {
+  readonly url: URL;
+  readonly apiBase: string;
+  /** The installation whose token authenticated the request (installation routes only). */
+  readonly installation?: FakeInstallation;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+const PLACEHOLDER = "https://api.github.invalid";
+
+/** A request body as the adapters receive it: JSON when it parses, else the text; undefined when empty. */
+export function parseBody(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** A response body on the wire: strings as they are, anything else as JSON. */
+export function encodeBody(response: ApiResponse): string {
+  if (response.body === undefined) return "";
+  return typeof response.body === "string" ? response.body : JSON.stringify(response.body);
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, body };
+}
+
+function notFound(): ApiResponse {
+  return json(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** One repository's git data: files at refs, refs to commits, collaborators. */
+export class RepositoryModel {
+  readonly id: number;
+  readonly defaultBranch: string;
+  readonly private: boolean;
+  readonly fork: boolean;
+  /** `${ref}:${path}` → content, `ref` as given (branch, tag, full ref or commit sha). */
+  private readonly files = new Map<string, string>();
+  /** Full ref (`refs/heads/x`, `refs/tags/v1`) → commit sha. */
+  private readonly refs = new Map<string, string>();
+  private readonly permissions = new Map<string, string>();
+
+  constructor(readonly owner: string, readonly name: string, id: number, options: RepositoryOptions = {}) {
+    this.id = id;
+    this.defaultBranch = options.defaultBranch ?? "main";
+    this.private = options.private ?? false;
+    this.fork = options.fork ?? false;
+  }
+
+  get fullName(): string {
+    return `${this.owner}/${this.name}`;
+  }
+
+  /** A file's content at a ref: a branch or tag name, a full ref, or a commit sha. */
+  file(ref: string, path: string, content: string): this {
+    this.files.set(`${ref}:${path}`, content);
+    return this;
+  }
+
+  /** Points a ref at a commit. A name without `refs/` is a branch. */
+  ref(ref: string, sha: string): this {
+    this.refs.set(ref.startsWith("refs/") ? ref : `refs/heads/${ref}`, sha);
+    return this;
+  }
+
+  branch(name: string, sha: string): this {
+    return this.ref(`refs/heads/${name}`, sha);
+  }
+
+  tag(name: string, sha: string): this {
+    return this.ref(`refs/tags/${name}`, sha);
+  }
+
+  /** Removes a branch or tag (full ref, or a branch name). */
+  deleteRef(ref: string): this {
+    this.refs.delete(ref.startsWith("refs/") ? ref : `refs/heads/${ref}`);
+    return this;
+  }
+
+  /** What `GET .../collaborators/{user}/permission` answers: admin, maintain, write, triage, read or none. */
+  collaborator(user: string, permission: "admin" | "maintain" | "write" | "triage" | "read" | "none"): this {
+    this.permissions.set(user.toLowerCase(), permission);
+    return this;
+  }
+
+  permissionOf(user: string): string {
+    return this.permissions.get(user.toLowerCase()) ?? (this.private ? "none" : "read");
+  }
+
+  /** The commit a ref, short name or sha stands for; undefined when the model knows none. */
+  resolve(ref: string): string | undefined {
+    if (ref.startsWith("refs/")) return this.refs.get(ref);
+    const named = this.refs.get(`refs/heads/${ref}`) ?? this.refs.get(`refs/tags/${ref}`);
+    if (named !== undefined) return named;
+    if (SHA.test(ref) && this.knowsCommit(ref)) return ref;
+    return undefined;
+  }
+
+  knowsCommit(sha: string): boolean {
+    if ([...this.refs.values()].includes(sha)) return true;
+    return [...this.files.keys()].some((key) => key.startsWith(`${sha}:`));
+  }
+
+  readFile(ref: string, path: string): string | undefined {
+    const candidates = new Set<string>([ref]);
+    const short = ref.replace(/^refs\/(heads|tags)\//, "");
+    candidates.add(short);
+    const sha = this.resolve(ref);
+    if (sha !== undefined) {
+      candidates.add(sha);
+      // A file given at a branch name is there at the commit the branch points to, and back.
+      for (const [full, target] of this.refs) {
+        if (target === sha) {
+          candidates.add(full);
+          candidates.add(full.replace(/^refs\/(heads|tags)\//, ""));
+        }
+      }
+    }
+    for (const candidate of candidates) {
+      const content = this.files.get(`${candidate}:${path}`);
+      if (content !== undefined) return content;
+    }
+    return undefined;
+  }
+
+  /** Branches (or tags) sorted by name, as GitHub lists them. */
+  listRefs(kind: "heads" | "tags"): { name: string; sha: string }[] {
+    const prefix = `refs/${kind}/`;
+    return [...this.refs]
+      .filter(([full]) => full.startsWith(prefix))
+      .map(([full, sha]) => ({ name: full.slice(prefix.length), sha }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+/** The whole fake GitHub: repositories, installations, check runs, deployments, and what was asked. */
+export class GitHubModel {
+  readonly requests: RecordedRequest[] = [];
+  readonly unexpected: string[] = [];
+  readonly checkRuns: FakeCheckRun[] = [];
+  readonly deployments: FakeDeployment[] = [];
+  readonly installations: FakeInstallation[] = [];
+  private readonly repositories = new Map<string, RepositoryModel>();
+  /** Installation access tokens handed out, and whom they stand for. */
+  private readonly tokens = new Map<string, number>();
+  private readonly publicKey: KeyObject | undefined;
+  private nextId = 1000;
+  private readonly routes: [string, RegExp, AuthKind, Handler][];
+
+  constructor(private readonly options: GitHubModelOptions = {}) {
+    this.publicKey = options.appPublicKey === undefined ? undefined : createPublicKey(options.appPublicKey);
+    const repo = "/repos/([^/]+)/([^/]+)";
+    this.routes = [
+      ["GET", /^\/app$/, "app", () => json(200, { id: this.options.appId ?? 1, slug: "branchline", name: "branchline" })],
+      ["GET", /^\/app\/installations$/, "app", (_m, r) => this.page(r, this.installations.map((i) => this.installationJson(i)))],
+      ["GET", /^\/app\/installations\/(\d+)$/, "app", ([id], r) => this.getInstallation(Number(id), r)],
+      ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, "app", ([id], r) => this.createToken(Number(id), r)],
+      ["GET", new RegExp(`^${repo}/installation$`), "app", ([o, n]) => this.repositoryInstallation(o!, n!)],
+      ["GET", /^\/installation\/repositories$/, "installation", (_m, r) => this.installationRepositories(r)],
+      ["GET", new RegExp(`^${repo}$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => json(200, this.repositoryJson(m)))],
+      ["GET", new RegExp(`^${repo}/contents/(.+)$`), "installation", ([o, n, p], r) => this.withRepo(o!, n!, r, (m) => this.contents(m, p!, r))],
+      ["GET", new RegExp(`^${repo}/commits/([^/]+)/check-runs$`), "installation", ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.listCheckRuns(m, ref!, r))],
+      ["GET", new RegExp(`^${repo}/commits/(.+)$`), "installation", ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.commit(m, ref!, r))],
+      ["POST", new RegExp(`^${repo}/check-runs$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.createCheckRun(m, r))],
+      ["GET", new RegExp(`^${repo}/check-runs/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.getCheckRun(m, Number(id), r))],
+      ["PATCH", new RegExp(`^${repo}/check-runs/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.updateCheckRun(m, Number(id), r))],
+      ["GET", new RegExp(`^${repo}/branches$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "heads", r))],
+      ["GET", new RegExp(`^${repo}/tags$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "tags", r))],
+      ["GET", new RegExp(`^${repo}/collaborators/([^/]+)/permission$`), "installation", ([o, n, u], r) => this.withRepo(o!, n!, r, (m) => this.permission(m, u!))],
+      ["POST", new RegExp(`^${repo}/deployments$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.createDeployment(m, r))],
+      ["GET", new RegExp(`^${repo}/deployments$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listDeployments(m, r))],
+      ["GET", new RegExp(`^${repo}/deployments/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.withDeployment(m, Number(id), (d) => json(200, this.deploymentJson(d, r))))],
+      ["POST", new RegExp(`^${repo}/deployments/(\\d+)/statuses$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.withDeployment(m, Number(id), (d) => this.createDeploymentStatus(m, d, r)))],
+      ["GET", new RegExp(`^${repo}/deployments/(\\d+)/statuses$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.withDeployment(m, Number(id), (d) => this.page(r, [...d.statuses].reverse().map((s) => this.statusJson(d, s, r)))))],
+    ];
+  }
+
+  // ---- setting the scene -------------------------------------------------------------------------
+
+  /** The repository `owner/name`, made on first use. */
+  repository(owner: string, name: string, options: RepositoryOptions = {}): RepositoryModel {
+    const key = `${owner}/${name}`.toLowerCase();
+    let found = this.repositories.get(key);
+    if (!found) {
+      found = new RepositoryModel(owner, name, this.nextId++, options);
+      this.repositories.set(key, found);
+    }
+    return found;
+  }
+
+  findRepository(owner: string, name: string): RepositoryModel | undefined {
+    return this.repositories.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  /** Installs the app on an account, for every repository of it or for the ones named (`owner/name`). */
+  install(id: number, account: string, repositories: "all" | string[] = "all", type: "Organization" | "User" = "Organization"): FakeInstallation {
+    const installation: FakeInstallation = { id, account: { login: account, id: 9000 + id, type }, repositories, suspended: false };
+    const existing = this.installations.findIndex((i) => i.id === id);
+    if (existing >= 0) this.installations.splice(existing, 1, installation);
+    else this.installations.push(installation);
+    return installation;
+  }
+
+  uninstall(id: number): void {
+    const index = this.installations.findIndex((i) => i.id === id);
+    if (index >= 0) this.installations.splice(index, 1);
+    for (const [token, owner] of this.tokens) if (owner === id) this.tokens.delete(token);
+  }
+
+  // ---- reading outcomes ----------------------------------------------------------------------------
+
+  checkRunsFor(sha: string, repository?: string): FakeCheckRun[] {
+    return this.checkRuns.filter((c) => c.head_sha === sha && (repository === undefined || c.repository.toLowerCase() === repository.toLowerCase()));
+  }
+
+  deploymentsFor(repository: string, environment?: string): FakeDeployment[] {
+    return this.deployments.filter((d) => d.repository.toLowerCase() === repository.toLowerCase() && (environment === undefined || d.environment === environment));
+  }
+
+  calls(method: string, pattern: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && pattern.test(r.path));
+  }
+
+  /** Throws when anything was asked that the model does not serve, or asked without valid credentials. */
+  assertClean(): void {
+    if (this.unexpected.length > 0) throw new Error(`unexpected GitHub requests:\n${this.unexpected.join("\n")}`);
+  }
+
+  // ---- answering -----------------------------------------------------------------------------------
+
+  /**
+   * Answers one request. `apiBase` is the API root as the client addressed it (for Link headers and
+   * URLs in bodies), e.g. `https://api.github.com` or `http://127.0.0.1:4321/api/v3`.
+   */
+  handle(request: ApiRequest, apiBase: string): ApiResponse {
+    const method = request.method.toUpperCase();
+    this.requests.push({ method, path: request.path, body: request.body });
+    const url = new URL(request.path, PLACEHOLDER);
+    const pathname = url.pathname;
+    for (const [routeMethod, pattern, auth, handler] of this.routes) {
+      if (routeMethod !== method) continue;
+      const match = pattern.exec(pathname);
+      if (!match) continue;
+      const groups = match.slice(1).map((g) => decodeURIComponent(g));
+      const parsed: ParsedRequest = { ...request, method, url, apiBase: apiBase.replace(/\/+$/, "") };
+      const authenticated = this.authenticate(auth, parsed);
+      if ("status" in authenticated) {
+        this.unexpected.push(`${method} ${request.path} (${authenticated.status}: ${(authenticated.body as { message: string }).message})`);
+        return authenticated;
+      }
+      return handler(groups, authenticated.request);
+    }
+    this.unexpected.push(`${method} ${request.path}`);
+    return json(501, { message: `the fake GitHub does not serve ${method} ${pathname}` });
+  }
+
+  private authenticate(kind: AuthKind, request: ParsedRequest): { request: ParsedRequest } | ApiResponse {
+    const header = request.headers.authorization ?? "";
+    const [scheme = "", credential = ""] = header.split(/\s+/, 2);
+    if (kind === "app") {
+      if (scheme.toLowerCase() !== "bearer") return json(401, { message: "A JSON web token could not be decoded (app routes need the app's JWT)" });
+      const problem = this.checkJwt(credential);
+      return problem ? json(401, { message: problem }) : { request };
+    }
+    if (!["token", "bearer"].includes(scheme.toLowerCase())) return json(401, { message: "Requires authentication" });
+    const installationId = this.tokens.get(credential);
+    const installation = this.installations.find((i) => i.id === installationId);
+    if (!installation) return json(401, { message: "Bad credentials" });
+    return { request: { ...request, installation } };
+  }
+
+  private checkJwt(jwt: string): string | undefined {
+    const parts = jwt.split(".");
+    if (parts.length !== 3) return "A JSON web token could not be decoded";
+    let claims: { iss?: unknown; exp?: unknown; iat?: unknown };
+    let header: { alg?: unknown };
+    try {
+      header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")) as typeof header;
+      claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as typeof claims;
+    } catch {
+      return "A JSON web token could not be decoded";
+    }
+    if (header.alg !== "RS256") return `'alg' must be RS256, not ${String(header.alg)}`;
+    if (this.options.appId !== undefined && String(claims.iss) !== String(this.options.appId)) return `'Issuer' claim ('iss') must be the app's id, not ${String(claims.iss)}`;
+    const seconds = Date.now() / 1000;
+    if (typeof claims.exp !== "number" || claims.exp < seconds - 60) return "'Expiration time' claim ('exp') is too far in the past";
+    if (claims.exp - (typeof claims.iat === "number" ? claims.iat : seconds) > 660) return "'Expiration time' claim ('exp') is too far in the future";
+    if (this.publicKey && !verify("RSA-SHA256", Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey, Buffer.from(parts[2]!, "base64url"))) {
+      return "A JSON web token could not be decoded (the signature does not match the app's key)";
+    }
+    return undefined;
+  }
+
+  private installationCovers(installation: FakeInstallation, repository: RepositoryModel): boolean {
+    if (installation.repositories === "all") return installation.account.login.toLowerCase() === repository.owner.toLowerCase();
+    return installation.repositories.some((r) => r.toLowerCase() === repository.fullName.toLowerCase());
+  }
+
+  /** A repository route: 404 unless the repository exists and the token's installation may see it. */
+  private withRepo(owner: string, name: string, request: ParsedRequest, then: (repository: RepositoryModel) => ApiResponse): ApiResponse {
+    const repository = this.findRepository(owner, name);
+    if (!repository || !request.installation || !this.installationCovers(request.installation, repository)) return notFound();
+    return then(repository);
+  }
+
+  private installationRepositoryList(installation: FakeInstallation): RepositoryModel[] {
+    return [...this.repositories.values()].filter((r) => this.installationCovers(installation, r));
+  }
+
+  /** A page of a list: `per_page` (default 30, at most 100) and `page`, with GitHub's Link header. */
+  private page<T>(request: ParsedRequest, items: T[], wrap?: (items: T[]) => unknown): ApiResponse {
+    const perPage = Math.min(100, Math.max(1, Number(request.url.searchParams.get("per_page") ?? 30) || 30));
+    const pageNumber = Math.max(1, Number(request.url.searchParams.get("page") ?? 1) || 1);
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const slice = items.slice((pageNumber - 1) * perPage, pageNumber * perPage);
+    const link = (n: number, rel: string) => {
+      const target = new URL(request.url.toString());
+      target.searchParams.set("per_page", String(perPage));
+      target.searchParams.set("page", String(n));
+      return `<${request.apiBase}${target.pathname}${target.search}>; rel="${rel}"`;
+    };
+    const links: string[] = [];
+    if (pageNumber > 1) links.push(link(pageNumber - 1, "prev"));
+    if (pageNumber < last) links.push(link(pageNumber + 1, "next"));
+    if (pageNumber < last) links.push(link(last, "last"));
+    if (pageNumber > 1) links.push(link(1, "first"));
+    return json(200, wrap ? wrap(slice) : slice, links.length > 0 ? { link: links.join(", ") } : {});
+  }
+
+  // ---- apps and installations ----------------------------------------------------------------------
+
+  private installationJson(installation: FakeInstallation) {
+    return {
+      id: installation.id,
+      account: installation.account,
+      app_id: this.options.appId ?? 1,
+      target_type: installation.account.type,
+      repository_selection: installation.repositories === "all" ? "all" : "selected",
+      access_tokens_url: `/app/installations/${installation.id}/access_tokens`,
+      permissions: { checks: "write", contents: "read", deployments: "write", metadata: "read", pull_requests: "read" },
+      events: ["create", "delete", "push", "check_run", "pull_request"],
+      suspended_at: installation.suspended ? now() : null,
+    };
+  }
+
+  private getInstallation(id: number, _request: ParsedRequest): ApiResponse {
+    const installation = this.installations.find((i) => i.id === id);
+    return installation ? json(200, this.installationJson(installation)) : notFound();
+  }
+
+  private createToken(id: number, _request: ParsedRequest): ApiResponse {
+    const installation = this.installations.find((i) => i.id === id);
+    if (!installation) return notFound();
+    const token = `ghs_fake_${id}_${this.nextId++}`;
+    this.tokens.set(token, id);
+    return json(201, {
+      token,
+      expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      permissions: this.installationJson(installation).permissions,
+      repository_selection: installation.repositories === "all" ? "all" : "selected",
+    });
+  }
+
+  private repositoryInstallation(owner: string, name: string): ApiResponse {
+    const repository = this.findRepository(owner, name);
+    const installation = repository && this.installations.find((i) => this.installationCovers(i, repository));
+    return installation ? json(200, this.installationJson(installation)) : notFound();
+  }
+
+  private installationRepositories(request: ParsedRequest): ApiResponse {
+    const installation = request.installation!;
+    const repositories = this.installationRepositoryList(installation).map((r) => this.repositoryJson(r));
+    return this.page(request, repositories, (slice) => ({
+      total_count: repositories.length,
+      repository_selection: installation.repositories === "all" ? "all" : "selected",
+      repositories: slice,
+    }));
+  }
+
+  private repositoryJson(repository: RepositoryModel) {
+    return {
+      id: repository.id,
+      name: repository.name,
+      full_name: repository.fullName,
+      owner: { login: repository.owner },
+      private: repository.private,
+      fork: repository.fork,
+      default_branch: repository.defaultBranch,
+      archived: false,
+    };
+  }
+
+  // ---- git data ------------------------------------------------------------------------------------
+
+  private contents(repository: RepositoryModel, path: string, request: ParsedRequest): ApiResponse {
+    const ref = request.url.searchParams.get("ref") ?? repository.defaultBranch;
+    const content = repository.readFile(ref, path);
+    if (content === undefined) return notFound();
+    if ((request.headers.accept ?? "").includes("raw")) return { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: content };
+    return json(200, {
+      type: "file",
+      encoding: "base64",
+      name: path.split("/").pop(),
+      path,
+      size: Buffer.byteLength(content),
+      content: Buffer.from(content).toString("base64"),
+    });
+  }
+
+  private commit(repository: RepositoryModel, ref: string, _request: ParsedRequest): ApiResponse {
+    const sha = repository.resolve(ref);
+    if (sha === undefined) return json(422, { message: `No commit found for SHA: ${ref}` });
+    return json(200, { sha, commit: { message: `commit ${sha.slice(0, 7)}` }, parents: [] });
+  }
+
+  private listRefs(repository: RepositoryModel, kind: "heads" | "tags", request: ParsedRequest): ApiResponse {
+    const base = `${request.apiBase}/repos/${repository.fullName}`;
+    const items = repository.listRefs(kind).map(({ name, sha }) =>
+      kind === "heads"
+        ? { name, commit: { sha, url: `${base}/commits/${sha}` }, protected: false }
+        : { name, commit: { sha, url: `${base}/commits/${sha}` }, zipball_url: `${base}/zipball/refs/tags/${name}`, tarball_url: `${base}/tarball/refs/tags/${name}` },
+    );
+    return this.page(request, items);
+  }
+
+  private permission(repository: RepositoryModel, user: string): ApiResponse {
+    const permission = repository.permissionOf(user);
+    return json(200, { permission, role_name: permission, user: { login: user } });
+  }
+
+  // ---- check runs ----------------------------------------------------------------------------------
+
+  private checkRunJson(run: FakeCheckRun, request: ParsedRequest) {
+    const { history: _history, repository, ...fields } = run;
+    return { ...fields, url: `${request.apiBase}/repos/${repository}/check-runs/${run.id}`, html_url: `https://github.com/${repository}/runs/${run.id}`, app: { id: this.options.appId ?? 1, slug: "branchline" }, pull_requests: [] };
+  }
+
+  private listCheckRuns(repository: RepositoryModel, ref: string, request: ParsedRequest): ApiResponse {
+    const sha = SHA.test(ref) ? ref : repository.resolve(ref);
+    const name = request.url.searchParams.get("check_name");
+    const status = request.url.searchParams.get("status");
+    const filter = request.url.searchParams.get("filter") ?? "latest";
+    let runs = this.checkRuns
+      .filter((c) => c.repository === repository.fullName && c.head_sha === sha && (name === null || c.name === name) && (status === null || c.status === status))
+      .reverse();
+    if (filter === "latest") runs = runs.filter((run, index) => runs.findIndex((other) => other.name === run.name) === index);
+    return this.page(request, runs.map((r) => this.checkRunJson(r, request)), (slice) => ({ total_count: runs.length, check_runs: slice }));
+  }
+
+  private getCheckRun(repository: RepositoryModel, id: number, request: ParsedRequest): ApiResponse {
+    const run = this.checkRuns.find((c) => c.id === id && c.repository === repository.fullName);
+    return run ? json(200, this.checkRunJson(run, request)) : notFound();
+  }
+
+  private createCheckRun(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (typeof body.name !== "string" || typeof body.head_sha !== "string") return json(422, { message: "Invalid request: name and head_sha are required" });
+    const status = String(body.status ?? "queued");
+    const run: FakeCheckRun = {
+      id: this.nextId++,
+      repository: repository.fullName,
+      name: body.name,
+      head_sha: body.head_sha,
+      status,
+      conclusion: (body.conclusion as string | undefined) ?? null,
+      external_id: (body.external_id as string | undefined) ?? null,
+      details_url: (body.details_url as string | undefined) ?? null,
+      started_at: (body.started_at as string | undefined) ?? now(),
+      completed_at: (body.completed_at as string | undefined) ?? null,
+      output: (body.output as FakeCheckRun["output"] | undefined) ?? { title: "", summary: "" },
+      history: [],
+    };
+    run.history.push({ status: run.status, conclusion: run.conclusion, title: run.output?.title ?? "" });
+    this.checkRuns.push(run);
+    return json(201, this.checkRunJson(run, request));
+  }
+
+  private updateCheckRun(repository: RepositoryModel, id: number, request: ParsedRequest): ApiResponse {
+    const run = this.checkRuns.find((c) => c.id === id && c.repository === repository.fullName);
+    if (!run) return notFound();
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (body.status !== undefined) run.status = String(body.status);
+    if (body.conclusion !== undefined) {
+      run.conclusion = String(body.conclusion);
+      run.status = "completed";
+    }
+    if (body.external_id !== undefined) run.external_id = String(body.external_id);
+    if (body.details_url !== undefined) run.details_url = String(body.details_url);
+    if (body.started_at !== undefined) run.started_at = String(body.started_at);
+    if (body.completed_at !== undefined) run.completed_at = String(body.completed_at);
+    if (body.output !== undefined) run.output = body.output as FakeCheckRun["output"];
+    run.history.push({ status: run.status, conclusion: run.conclusion, title: run.output?.title ?? "" });
+    return json(200, this.checkRunJson(run, request));
+  }
+
+  // ---- deployments ---------------------------------------------------------------------------------
+
+  private deploymentJson(deployment: FakeDeployment, request: ParsedRequest) {
+    const { statuses: _statuses, auto_merge: _merge, required_contexts: _contexts, repository, ...fields } = deployment;
+    return {
+      ...fields,
+      url: `${request.apiBase}/repos/${repository}/deployments/${deployment.id}`,
+      statuses_url: `${request.apiBase}/repos/${repository}/deployments/${deployment.id}/statuses`,
+      updated_at: deployment.statuses.at(-1)?.created_at ?? deployment.created_at,
+    };
+  }
+
+  private statusJson(deployment: FakeDeployment, status: FakeDeploymentStatus, request: ParsedRequest) {
+    return { ...status, deployment_url: `${request.apiBase}/repos/${deployment.repository}/deployments/${deployment.id}` };
+  }
+
+  private withDeployment(repository: RepositoryModel, id: number, then: (deployment: FakeDeployment) => ApiResponse): ApiResponse {
+    const deployment = this.deployments.find((d) => d.id === id && d.repository === repository.fullName);
+    return deployment ? then(deployment) : notFound();
+  }
+
+  private createDeployment(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (typeof body.ref !== "string") return json(422, { message: "Invalid request: ref is required" });
+    const sha = repository.resolve(body.ref) ?? (SHA.test(body.ref) ? body.ref : undefined);
+    if (sha === undefined) return json(422, { message: `No ref found for: ${body.ref}` });
+    const environment = typeof body.environment === "string" ? body.environment : "production";
+    const deployment: FakeDeployment = {
+      id: this.nextId++,
+      repository: repository.fullName,
+      sha,
+      ref: body.ref,
+      task: typeof body.task === "string" ? body.task : "deploy",
+      environment,
+      original_environment: environment,
+      description: typeof body.description === "string" ? body.description : null,
+      payload: body.payload ?? {},
+      transient_environment: body.transient_environment === true,
+      production_environment: typeof body.production_environment === "boolean" ? body.production_environment : environment === "production",
+      auto_merge: body.auto_merge !== false,
+      required_contexts: Array.isArray(body.required_contexts) ? body.required_contexts.map(String) : undefined,
+      created_at: now(),
+      statuses: [],
+    };
+    this.deployments.push(deployment);
+    return json(201, this.deploymentJson(deployment, request));
+  }
+
+  private listDeployments(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
+    const q = request.url.searchParams;
+    const matches = this.deployments
+      .filter(
+        (d) =>
+          d.repository === repository.fullName &&
+          (q.get("sha") === null || d.sha === q.get("sha")) &&
+          (q.get("ref") === null || d.ref === q.get("ref")) &&
+          (q.get("task") === null || d.task === q.get("task")) &&
+          (q.get("environment") === null || d.environment === q.get("environment")),
+      )
+      .reverse();
+    return this.page(request, matches.map((d) => this.deploymentJson(d, request)));
+  }
+
+  private createDeploymentStatus(repository: RepositoryModel, deployment: FakeDeployment, request: ParsedRequest): ApiResponse {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const states = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"];
+    if (typeof body.state !== "string" || !states.includes(body.state)) return json(422, { message: `Invalid request: state must be one of ${states.join(", ")}` });
+    if (typeof body.description === "string" && body.description.length > 140) return json(422, { message: "Invalid request: description is too long (maximum is 140 characters)" });
+    const status = this.addStatus(deployment, {
+      state: body.state,
+      description: typeof body.description === "string" ? body.description : "",
+      environment: typeof body.environment === "string" ? body.environment : deployment.environment,
+      environment_url: typeof body.environment_url === "string" ? body.environment_url : "",
+      log_url: typeof body.log_url === "string" ? body.log_url : "",
+    });
+    if (typeof body.environment === "string") deployment.environment = body.environment;
+    // auto_inactive (default true): a success makes earlier deployments to the environment inactive.
+    if (body.state === "success" && body.auto_inactive !== false) {
+      for (const other of this.deployments) {
+        if (other === deployment || other.repository !== repository.fullName || other.environment !== deployment.environment) continue;
+        if (other.transient_environment || other.production_environment) continue;
+        if (other.statuses.at(-1)?.state === "inactive") continue;
+        this.addStatus(other, { state: "inactive", description: "", environment: other.environment, environment_url: "", log_url: "" });
+      }
+    }
+    return json(201, this.statusJson(deployment, status, request));
+  }
+
+  private addStatus(deployment: FakeDeployment, fields: Omit<FakeDeploymentStatus, "id" | "created_at">): FakeDeploymentStatus {
+    const status: FakeDeploymentStatus = { id: this.nextId++, created_at: now(), ...fields };
+    deployment.statuses.push(status);
+    return status;
+  }
+}
