@@ -1,3 +1,5 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { PipelineEvent } from "./codepipeline/events.js";
 import type { EventSinkOptions } from "./options.js";
 
@@ -36,13 +38,7 @@ export class EventSink {
     if (!url) return;
     this.chain = this.chain.then(async () => {
       try {
-        const response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...headers },
-          body: JSON.stringify(event),
-        });
-        await response.arrayBuffer();
-        record.delivery = { status: response.status };
+        record.delivery = { status: await postJson(url, headers ?? {}, JSON.stringify(event)) };
       } catch (error) {
         record.delivery = { error: error instanceof Error ? error.message : String(error) };
       }
@@ -57,4 +53,25 @@ export class EventSink {
   async drain(): Promise<void> {
     await this.chain;
   }
+}
+
+/**
+ * POSTs one event as an EventBridge API destination would. node:http rather than fetch: request
+ * interceptors in tests (nock) pass node:http through to loopback intact.
+ */
+function postJson(url: string, headers: Readonly<Record<string, string>>, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send(
+      target,
+      { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }

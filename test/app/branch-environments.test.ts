@@ -1,21 +1,10 @@
-import { readFileSync } from "node:fs";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../support/fake-github.js";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { allStacks, bucketNames, callCount, emulatedAws, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { createRef, deleteRef, pushDeletingBranch, pushTag, pushToBranch } from "../support/payloads.js";
-
-const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
-const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
-const CONFIG = `
-parameters:
-  all:
-    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d
-`;
-const A = "a".repeat(40);
-const B = "b".repeat(40);
-const C = "c".repeat(40);
+import { A, B, C, CONFIG, TEMPLATE, TEMPLATE_PATH, givenRepository as givenRepositoryIn, onlyStack as onlyStackIn, pipelineOf } from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
@@ -33,23 +22,11 @@ afterEach(async () => {
   await aws.close();
 });
 
-/** The repository's config on the default branch and the template at each commit. */
-function givenRepository(options: { config?: string | null; template?: string; commits?: string[] } = {}): void {
-  if (options.config !== null) github.file("main", ".github/branchline.yml", options.config ?? CONFIG);
-  for (const commit of options.commits ?? [A, B, C]) github.file(commit, TEMPLATE_PATH, options.template ?? TEMPLATE);
+function givenRepository(options: Parameters<typeof givenRepositoryIn>[1] = {}): void {
+  givenRepositoryIn(github, options);
 }
 
-async function onlyStack() {
-  const stacks = await allStacks(aws.clients);
-  expect(stacks).toHaveLength(1);
-  return stacks[0]!;
-}
-
-function pipelineOf(stack: { Outputs?: { OutputKey?: string; OutputValue?: string }[] }): string {
-  const name = stack.Outputs?.find((o) => o.OutputKey === "PipelineName")?.OutputValue;
-  expect(name).toBeTruthy();
-  return name!;
-}
+const onlyStack = () => onlyStackIn(aws);
 
 describe("a branch push", () => {
   it("creates the branch's stack and starts one run for exactly the pushed commit", async () => {

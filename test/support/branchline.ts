@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from "probot";
 import type { AwsClients } from "../../src/aws/clients.js";
+import type { TemplateStore } from "../../src/aws/template-store.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { branchline } from "../../src/index.js";
 
@@ -30,7 +31,16 @@ export interface RunningApp {
   settle(): Promise<void>;
 }
 
-export async function startBranchline(aws: AwsClients, options: { sandbox?: boolean; concurrency?: number } = {}): Promise<RunningApp> {
+export interface BranchlineTestOptions {
+  readonly sandbox?: boolean;
+  readonly concurrency?: number;
+  /** How often followed runs are polled; a long interval leaves progress to pipeline events. */
+  readonly runPollMs?: number;
+  readonly eventsSecret?: string;
+  readonly templates?: TemplateStore;
+}
+
+export async function startBranchline(aws: AwsClients, options: BranchlineTestOptions = {}): Promise<RunningApp> {
   const logs: string[] = [];
   const log = pino(
     { level: "debug" },
@@ -62,7 +72,9 @@ export async function startBranchline(aws: AwsClients, options: { sandbox?: bool
       sandbox: options.sandbox ?? false,
       concurrency: options.concurrency ?? 4,
       stackWait: { maxWaitSeconds: 30, minDelaySeconds: 0.02, maxDelaySeconds: 0.1 },
-      runPoll: { intervalMs: 20, maxMs: 20_000 },
+      runPoll: { intervalMs: options.runPollMs ?? 20, maxMs: 20_000 },
+      ...(options.eventsSecret ? { eventsSecret: options.eventsSecret } : {}),
+      ...(options.templates ? { templates: options.templates } : {}),
       onEngine: (made) => (engine = made),
     }),
     { cwd: process.cwd(), addHandler: (handler) => handlers.push(handler) },

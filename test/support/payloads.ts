@@ -88,3 +88,37 @@ export function deleteRef(refType: "branch" | "tag", ref: string, options: RepoO
   payload.ref_type = refType;
   return payload;
 }
+
+/** A press on a check run: GitHub's Re-run (`rerequested`) or one of the run's actions (`requested_action`). */
+export function checkRunEvent(
+  action: "rerequested" | "requested_action",
+  run: { id: number; name: string; headSha: string; headBranch?: string | null; identifier?: string; user: string },
+  options: RepoOptions = {},
+): Payload {
+  const payload = adjust(example("check_run", (e) => e.action === action), options);
+  const checkRun = payload.check_run as Record<string, unknown> & { check_suite: Record<string, unknown> };
+  checkRun.id = run.id;
+  checkRun.name = run.name;
+  checkRun.head_sha = run.headSha;
+  checkRun.check_suite.head_sha = run.headSha;
+  checkRun.check_suite.head_branch = run.headBranch ?? null;
+  (payload.sender as Record<string, unknown>).login = run.user;
+  if (action === "requested_action") payload.requested_action = { identifier: run.identifier ?? "reprovision" };
+  return payload;
+}
+
+/** A pull request opened, synchronized or reopened, from a branch of the same repository or a fork. */
+export function pullRequestEvent(
+  action: "opened" | "synchronize" | "reopened",
+  head: { branch: string; sha: string; fromFork?: boolean },
+  options: RepoOptions = {},
+): Payload {
+  const payload = adjust(example("pull_request", (e) => e.action === action && Boolean(e.installation)), options);
+  const pr = payload.pull_request as { head: Record<string, unknown> & { repo: Record<string, unknown> }; base: { repo: Record<string, unknown> } };
+  const fullName = payload.repository.full_name as string;
+  pr.base.repo.full_name = fullName;
+  pr.head.ref = head.branch;
+  pr.head.sha = head.sha;
+  pr.head.repo = { ...pr.head.repo, full_name: head.fromFork ? "someone-else/shop" : fullName, fork: head.fromFork ?? false };
+  return payload;
+}

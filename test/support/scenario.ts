@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import { request } from "node:http";
+import { expect } from "vitest";
+import type { FakeGitHub } from "./fake-github.js";
+import { allStacks, type EmulatedAws } from "./aws.js";
+
+/** The pipeline template of the app tests, and where the config says it lives. */
+export const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
+export const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
+export const CONFIG = `
+parameters:
+  all:
+    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d
+`;
+export const A = "a".repeat(40);
+export const B = "b".repeat(40);
+export const C = "c".repeat(40);
+
+/** The repository's config on the default branch, and the template at each commit. */
+export function givenRepository(github: FakeGitHub, options: { config?: string | null; template?: string; commits?: string[] } = {}): void {
+  if (options.config !== null) github.file("main", ".github/branchline.yml", options.config ?? CONFIG);
+  for (const commit of options.commits ?? [A, B, C]) github.file(commit, TEMPLATE_PATH, options.template ?? TEMPLATE);
+}
+
+export async function onlyStack(aws: EmulatedAws) {
+  const stacks = await allStacks(aws.clients);
+  expect(stacks).toHaveLength(1);
+  return stacks[0]!;
+}
+
+export function pipelineOf(stack: { Outputs?: { OutputKey?: string; OutputValue?: string }[] }): string {
+  const name = stack.Outputs?.find((o) => o.OutputKey === "PipelineName")?.OutputValue;
+  expect(name).toBeTruthy();
+  return name!;
+}
+
+/** POSTs JSON over node:http (nock leaves it intact on loopback, unlike fetch); returns the status. */
+export function postJson(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
