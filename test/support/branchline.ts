@@ -5,6 +5,7 @@ import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from "probot";
 import type { AwsClients } from "../../src/aws/clients.js";
 import type { TemplateStore } from "../../src/aws/template-store.js";
 import type { Engine } from "../../src/engine/engine.js";
+import type { Reconciler } from "../../src/engine/reconciler.js";
 import { branchline } from "../../src/index.js";
 
 let key: string | undefined;
@@ -21,6 +22,7 @@ export function testPrivateKey(): string {
 export interface RunningApp {
   readonly probot: Probot;
   readonly engine: Engine;
+  readonly reconciler: Reconciler;
   /** HTTP handlers the app added to Probot's server (there is none here): tests can call them directly. */
   readonly handlers: ApplicationFunctionOptions["addHandler"] extends (handler: infer H) => void ? H[] : never;
   /** Every log line, as JSON: tests read what operators would. */
@@ -65,6 +67,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
     })),
   });
   let engine: Engine | undefined;
+  let reconciler: Reconciler | undefined;
   const handlers: RunningApp["handlers"] = [];
   await probot.load(
     branchline({
@@ -76,14 +79,16 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
       ...(options.eventsSecret ? { eventsSecret: options.eventsSecret } : {}),
       ...(options.templates ? { templates: options.templates } : {}),
       onEngine: (made) => (engine = made),
+      onReconciler: (made) => (reconciler = made),
     }),
     { cwd: process.cwd(), addHandler: (handler) => handlers.push(handler) },
   );
-  if (!engine) throw new Error("branchline did not hand over its engine");
+  if (!engine || !reconciler) throw new Error("branchline did not hand over its engine and reconciler");
   const running = engine;
   return {
     probot,
     engine: running,
+    reconciler,
     handlers,
     logs,
     async deliver(name, payload, id = randomUUID()) {
