@@ -1,5 +1,5 @@
 import { getTransformStream } from "@probot/pino";
-import { pino, stdSerializers, type Logger } from "pino";
+import { pino, stdSerializers, type Logger, type LoggerOptions } from "pino";
 
 /**
  * Keys that must never reach a log line. @octokit/webhooks attaches a refused delivery (its payload
@@ -23,6 +23,11 @@ export function errorSerializer(error: unknown): unknown {
   return redact(error instanceof Error ? stdSerializers.err(error) : error);
 }
 
+/** Logger options every branchline logger shares: Probot's name and message key, redacted errors. */
+export function logOptions(level: string, messageKey = "msg"): LoggerOptions {
+  return { level, name: "probot", messageKey, serializers: { err: errorSerializer, error: errorSerializer } };
+}
+
 /**
  * The process logger: Probot's format (pretty in development, JSON in production or with
  * LOG_FORMAT=json) and level, with errors redacted.
@@ -32,13 +37,5 @@ export async function createLog(env: NodeJS.ProcessEnv = process.env): Promise<L
   const transform = await getTransformStream({ logFormat, logLevelInString: env.LOG_LEVEL_IN_STRING === "true" });
   // SonicBoom is a writable stream in all but its type declarations.
   transform.pipe(pino.destination(1) as unknown as NodeJS.WritableStream);
-  return pino(
-    {
-      level: env.LOG_LEVEL ?? "info",
-      name: "probot",
-      messageKey: env.LOG_MESSAGE_KEY ?? "msg",
-      serializers: { err: errorSerializer, error: errorSerializer },
-    },
-    transform,
-  );
+  return pino(logOptions(env.LOG_LEVEL ?? "info", env.LOG_MESSAGE_KEY ?? "msg"), transform);
 }

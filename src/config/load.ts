@@ -32,6 +32,11 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
     return { kind: "invalid", problems: await syntaxProblems(octokit, repo, defaultBranch, error as Error) };
   }
   if (loaded.files.every((file) => file.config === null)) return { kind: "absent" };
+  // The loader merges files with Object.assign, which would turn a YAML list into {0: …, 1: …}.
+  const notMapping = loaded.files.find((file) => file.config !== null && (typeof file.config !== "object" || Array.isArray(file.config)));
+  if (notMapping) {
+    return { kind: "invalid", problems: [{ file: notMapping.path, position: { line: 1, column: 1 }, message: "the file must be a mapping of fields (key: value)" }] };
+  }
   const validation = validateConfig(loaded.config);
   if (validation.ok) return { kind: "valid", config: validation.config };
 

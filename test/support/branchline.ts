@@ -7,6 +7,7 @@ import type { TemplateStore } from "../../src/aws/template-store.js";
 import type { Engine } from "../../src/engine/engine.js";
 import type { Reconciler } from "../../src/engine/reconciler.js";
 import { branchline } from "../../src/index.js";
+import { logOptions } from "../../src/log.js";
 
 let key: string | undefined;
 /** A real RSA key, made once per test file: Probot signs real app JWTs with it. */
@@ -45,7 +46,7 @@ export interface BranchlineTestOptions {
 export async function startBranchline(aws: AwsClients, options: BranchlineTestOptions = {}): Promise<RunningApp> {
   const logs: string[] = [];
   const log = pino(
-    { level: "debug" },
+    logOptions("debug"),
     new Writable({
       write(chunk: Buffer, _encoding, done) {
         logs.push(chunk.toString());
