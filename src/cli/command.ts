@@ -73,3 +73,17 @@ export function parseRepoOption(text: string): { owner: string; name: string } {
   if (!match) throw new UsageError(`--repo "${text}" is not OWNER/NAME (e.g. --repo octo-org/shop)`);
   return { owner: match[1]!, name: match[2]! };
 }
+
+/** `work` over `items`, at most `limit` at once, results in order: AWS and GitHub rate-limit bursts. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -62,17 +62,20 @@ export interface Column<Row> {
 export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[], paint: Painter): string[] {
   const cells = rows.map((row) => columns.map((c) => c.value(row)));
   const widths = columns.map((c, i) => Math.max(visibleLength(c.header), ...cells.map((r) => visibleLength(r[i] ?? ""))));
-  const pad = (text: string, width: number, align: "left" | "right" = "left") => {
+  // The last column is not padded: no trailing blanks, coloured or not.
+  const last = columns.length - 1;
+  const pad = (text: string, width: number, align: "left" | "right" = "left", index = 0) => {
+    if (index === last && align === "left") return text;
     const fill = " ".repeat(Math.max(0, width - visibleLength(text)));
     return align === "right" ? fill + text : text + fill;
   };
-  const lines = [columns.map((c, i) => paint.paint("bold", pad(c.header, widths[i]!, c.align))).join("  ").trimEnd()];
+  const lines = [columns.map((c, i) => paint.paint("bold", pad(c.header, widths[i]!, c.align, i))).join("  ").trimEnd()];
   rows.forEach((row, r) => {
     lines.push(
       columns
         .map((c, i) => {
           const style = c.style?.(row);
-          const padded = pad(cells[r]![i]!, widths[i]!, c.align);
+          const padded = pad(cells[r]![i]!, widths[i]!, c.align, i);
           return style ? paint.paint(style, padded) : padded;
         })
         .join("  ")

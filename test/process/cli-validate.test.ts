@@ -75,14 +75,16 @@ describe("branchline validate", () => {
   });
 
   it("reports a config typo at its line and column, exit 1, without reading the template", async () => {
-    const repo = track(tempRepo({ ".github/branchline.yml": `${GOOD_CONFIG}stackprefix: web\nbranches:\n  include: main\n  exlude: ["x"]\n`, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const config = ["parameters:", "  all:", "    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/x", "stackprefix: web", "branches:", "  include: main", "  exlude: [x]", ""].join("\n");
+    const repo = track(tempRepo({ ".github/branchline.yml": config, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
     const run = await runCli(["validate"], { cwd: repo.dir });
     expect(run.code).toBe(1);
     const lines = run.stdout.trim().split("\n");
-    // GOOD_CONFIG has 6 lines (the last ends with a newline), so the typos are on lines 7 and 10.
-    expect(lines).toContain('.github/branchline.yml:7:1: stackprefix: unknown field "stackprefix"; check its spelling against the config reference in the README');
-    expect(lines).toContain('.github/branchline.yml:10:3: branches.exlude: unknown field "exlude"; check its spelling against the config reference in the README');
-    expect(lines.at(-1)).toBe("✗ 2 errors in .github/branchline.yml");
+    expect(lines).toEqual([
+      '.github/branchline.yml:4:1: stackprefix: unknown field "stackprefix"; check its spelling against the config reference in the README',
+      '.github/branchline.yml:7:3: branches.exlude: unknown field "exlude"; check its spelling against the config reference in the README',
+      "✗ 2 errors in .github/branchline.yml",
+    ]);
   });
 
   it("reports YAML that does not parse, and a missing config file", async () => {

@@ -1,0 +1,228 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "probot";
+import { listManagedStacks, pipelineActivity } from "../aws/managed-stacks.js";
+import type { StackSnapshot } from "../aws/stacks.js";
+import { templateStore } from "../aws/template-store.js";
+import { loadConfig } from "../config/load.js";
+import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
+import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
+import { stackCondition } from "../core/stack-state.js";
+import { TAG } from "../core/tags.js";
+import { Engine } from "../engine/engine.js";
+import type { RefJob } from "../engine/ref-job.js";
+import { environmentFromTags } from "../engine/resume-run.js";
+import type { Runtime } from "../engine/runtime.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import { EXIT, type Outcome } from "./command.js";
+import { silentLogger, type AwsAccess, type GitHubAccess } from "./connections.js";
+import type { GcAction, GcRepository, GcResult } from "./gc.js";
+import { Printer, type Io } from "./output.js";
+
+/**
+ * `branchline gc`: one reconcile pass over the pieces the app's Reconciler uses (managed stacks by
+ * tag, each repository's config and branches, planReconcile), visited one repository at a time so a
+ * terminal shows progress, and applied through the app's own Engine.
+ */
+
+export interface PassRequest {
+  readonly io: Io;
+  readonly aws: Extract<AwsAccess, { kind: "aws" }>;
+  readonly github: GitHubAccess;
+  readonly only: RepositoryRef | null;
+  readonly dryRun: boolean;
+  readonly wait: boolean;
+}
+
+export async function runPass({ io, aws, github, only, dryRun, wait }: PassRequest): Promise<Outcome<GcResult>> {
+  // Progress goes to stderr on a terminal; the summary is rendered from data like every command's.
+  const out = new Printer(io);
+  const stacks = await listManagedStacks(aws.clients.cloudformation);
+  const targets = await repositoriesToVisit(github, only);
+  const repositories: GcRepository[] = [];
+  const planned: { target: Target; action: ReconcileAction }[] = [];
+  const errors: { repository: string; message: string }[] = [];
+  const progress = out.progress(targets.length);
+  for (const target of targets) {
+    const repository = repositoryFullName(target.repo);
+    try {
+      const result = await planRepository(target, stacks, aws.clients.codepipeline);
+      if (result.kind === "skipped") repositories.push({ repository, state: "skipped", note: result.why });
+      else {
+        repositories.push({ repository, state: "planned" });
+        for (const action of result.actions) planned.push({ target, action });
+      }
+    } catch (error) {
+      errors.push({ repository, message: (error as Error).message });
+      repositories.push({ repository, state: "error", note: (error as Error).message });
+    }
+    progress.tick(repository);
+  }
+  progress.done();
+
+  let outcomes: Map<number, string | null> = new Map();
+  if (!dryRun && planned.length > 0) {
+    const settings = aws.settings;
+    const runtime: Runtime = {
+      octokitFor: (id) => github.installation(id),
+      installationOf: async (repo) => (github.auth === "token" ? 0 : await installationOf(github, repo)),
+      aws: aws.clients,
+      ...(settings.templateBucket ? { templates: templateStore(settings.templateBucket, aws.clients.region, aws.endpoint) } : {}),
+      log: capturingLogger(),
+      sandbox: false,
+      concurrency: settings.concurrency,
+      stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: aws.endpoint ? 1 : 10, maxDelaySeconds: 30 },
+      runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
+    };
+    outcomes = await applyActions(runtime, planned, out, wait);
+  }
+  const actions: GcAction[] = planned.map(({ target, action }, index) => {
+    const failure = outcomes.get(index);
+    return {
+      repository: repositoryFullName(target.repo),
+      kind: action.kind,
+      target: action.kind === "resume" ? `${action.pipeline} ${action.executionId}` : action.ref.name,
+      ...(action.kind === "destroy" ? { stack: action.stackName } : {}),
+      ...(action.kind === "deploy" ? { commit: action.commit } : {}),
+      reason: action.reason,
+      outcome: dryRun ? "planned" : failure ? "failed" : "done",
+      ...(failure ? { error: failure } : {}),
+    };
+  });
+  const failedActions = actions.filter((a) => a.outcome === "failed").length;
+  const exitCode = errors.length > 0 || failedActions > 0 || (dryRun && actions.length > 0) ? EXIT.findings : EXIT.ok;
+  return {
+    data: { dryRun, region: aws.clients.region, managedStacks: stacks.length, repositories, actions, errors },
+    exitCode,
+  };
+}
+
+interface Target {
+  readonly installationId: number;
+  readonly octokit: InstallationOctokit;
+  readonly repo: RepositoryRef;
+  readonly defaultBranch: string;
+}
+
+async function repositoriesToVisit(github: GitHubAccess, only: RepositoryRef | null): Promise<Target[]> {
+  const app = github.app();
+  if (app === null || only) {
+    const octokit = await github.forRepository(only!);
+    const { data } = await octokit.rest.repos.get({ owner: only!.owner, repo: only!.name });
+    const installationId = app === null ? 0 : await installationOf(github, only!);
+    return [{ installationId, octokit, repo: { owner: data.owner.login, name: data.name }, defaultBranch: data.default_branch }];
+  }
+  const appOctokit = await app;
+  const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
+  const targets: Target[] = [];
+  for (const installation of installations) {
+    if (installation.suspended_at) continue;
+    const octokit = await github.installation(installation.id);
+    const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+    for (const repository of repos) {
+      if (repository.fork || repository.archived) continue;
+      targets.push({ installationId: installation.id, octokit, repo: { owner: repository.owner.login, name: repository.name }, defaultBranch: repository.default_branch });
+    }
+  }
+  return targets;
+}
+
+async function installationOf(github: GitHubAccess, repo: RepositoryRef): Promise<number> {
+  const app = await github.app();
+  if (!app) return 0;
+  return (await app.rest.apps.getRepoInstallation({ owner: repo.owner, repo: repo.name })).data.id;
+}
+
+type RepositoryPlan = { kind: "skipped"; why: string } | { kind: "planned"; actions: ReconcileAction[] };
+
+/** The reconciler's view of one repository: its config, its branches, its managed stacks and their runs. */
+async function planRepository(target: Target, stacks: readonly StackSnapshot[], codepipeline: Runtime["aws"]["codepipeline"]): Promise<RepositoryPlan> {
+  const { octokit, repo, defaultBranch } = target;
+  const loaded = await loadConfig(octokit, repo, defaultBranch);
+  if (loaded.kind === "absent") return { kind: "skipped", why: "no .github/branchline.yml" };
+  if (loaded.kind === "invalid") return { kind: "skipped", why: "invalid .github/branchline.yml" };
+  const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
+  const fullName = repositoryFullName(repo).toLowerCase();
+  const managed: ManagedEnvironment[] = [];
+  for (const stack of stacks) {
+    const environment = stack.tags[TAG.repository] === fullName ? environmentFromTags(stack.tags) : null;
+    if (!environment) continue;
+    const pipeline = stack.outputs.PipelineName ?? stack.name;
+    const activity = await pipelineActivity(codepipeline, pipeline);
+    managed.push({ stackName: stack.name, environment, condition: stackCondition(stack.status), lastRunCommit: activity.lastRunCommit, runsInProgress: activity.inProgress, pipeline });
+  }
+  return {
+    kind: "planned",
+    actions: planReconcile(branches.map((b) => ({ name: b.name, commit: b.commit.sha })), defaultBranch, loaded.config, managed),
+  };
+}
+
+/**
+ * Applies the pass through the app's own engine: one lane per environment, the same jobs a webhook
+ * makes (so check runs and deployments are reported as usual). Returns the failures by action index.
+ */
+async function applyActions(runtime: Runtime, planned: readonly { target: Target; action: ReconcileAction }[], out: Printer, waitForRuns: boolean): Promise<Map<number, string | null>> {
+  const engine = new Engine(runtime);
+  const passId = randomUUID();
+  const failures = new Map<number, string | null>();
+  const byDelivery = new Map<string, number>();
+  const resumes: Promise<void>[] = [];
+  planned.forEach(({ target, action }, index) => {
+    const deliveryId = `gc-${passId}-${index}`;
+    byDelivery.set(deliveryId, index);
+    const base = { deliveryId, installationId: target.installationId, repo: target.repo, defaultBranch: target.defaultBranch, cause: { kind: "ref" } as const, supersedes: [] };
+    const submit = (job: RefJob) => engine.submit(job);
+    switch (action.kind) {
+      case "deploy":
+        submit({ ...base, event: { kind: "updated", ref: action.ref, commit: action.commit } });
+        break;
+      case "destroy":
+        submit({ ...base, event: { kind: "deleted", ref: action.ref } });
+        break;
+      case "resume":
+        resumes.push(
+          engine.resume(action.pipeline, action.executionId).then(
+            () => undefined,
+            (error: unknown) => void failures.set(index, (error as Error).message),
+          ),
+        );
+        break;
+    }
+  });
+  const log = runtime.log as unknown as CapturingLogger;
+  const progress = out.progress(planned.length);
+  let reported = 0;
+  for (;;) {
+    const { running, waiting } = engine.pending;
+    const finished = planned.length - running - waiting;
+    while (reported < finished) progress.tick(`${++reported} of ${planned.length} applied`);
+    if (running + waiting === 0) break;
+    await sleep(200);
+  }
+  await Promise.all(resumes);
+  if (waitForRuns) await engine.idle();
+  progress.done();
+  for (const entry of log.failures) {
+    const index = byDelivery.get(entry.delivery);
+    if (index !== undefined) failures.set(index, entry.message);
+  }
+  return failures;
+}
+
+interface CapturingLogger {
+  readonly failures: { delivery: string; message: string }[];
+}
+
+/** Quiet, but keeps the engine's job failures (logged with their delivery id) for the summary. */
+function capturingLogger(): Logger {
+  const failures: { delivery: string; message: string }[] = [];
+  const base = silentLogger() as unknown as Record<string, unknown>;
+  const log: Record<string, unknown> = { ...base, failures };
+  log.error = (fields: unknown) => {
+    const { delivery, err } = (fields ?? {}) as { delivery?: string; err?: Error };
+    if (delivery) failures.push({ delivery, message: err?.message ?? "failed" });
+  };
+  log.child = () => log;
+  return log as unknown as Logger;
+}
+

@@ -1,0 +1,325 @@
+import type { ResourceChange } from "../aws/stacks.js";
+import { CONFIG_PATH, parametersFor, roleFor } from "../config/schema.js";
+import { environmentLabel, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
+import { environmentNames } from "../core/naming.js";
+import { plan, type Goal, type Step } from "../core/plan.js";
+import { parseFullRef, route, type GitRef, type RefEvent } from "../core/routing.js";
+import { stackInputs, type StackInputs } from "../core/stack-inputs.js";
+import { readTemplate, type CfnTemplate } from "../templates/template-document.js";
+import { SettingsError } from "../settings.js";
+import { EXIT, UsageError, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";
+import { awsFromEnv, isUnreachable, type AwsAccess } from "./connections.js";
+import { displayPath, formatLocated, gitCommit, gitDefaultBranch, gitRepository, readLocalConfig, readTextFile, repoPath, type LocatedProblem } from "./local-repo.js";
+import type { Io } from "./output.js";
+
+export interface PlanChangeSet {
+  readonly type: "CREATE" | "UPDATE";
+  /** `ready`: it holds changes; `no-changes`: CloudFormation found nothing to change; `failed`: it was rejected. */
+  readonly status: "ready" | "no-changes" | "failed";
+  readonly reason?: string;
+  readonly changes: readonly ResourceChange[];
+  /** What was removed again afterwards (the change set, and for CREATE the REVIEW_IN_PROGRESS stack). */
+  readonly cleanedUp: readonly string[];
+}
+
+export interface PlanResult {
+  readonly repository: string;
+  readonly ref: string;
+  readonly event: "push" | "delete";
+  readonly defaultBranch: string;
+  readonly defaultBranchSource: "option" | "git" | "fallback";
+  readonly commit: string | null;
+  /** What the event asks for: deploy, destroy, or nothing (with the reason). */
+  readonly intent: "deploy" | "destroy" | "ignore";
+  readonly reason?: string;
+  readonly environment?: string;
+  readonly environmentKind?: Environment["kind"];
+  readonly stack?: string;
+  readonly pipeline?: string;
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly roleArn?: string | null;
+  /** create, update, delete, nothing; offline "create or update" (or "delete" if the stack exists). */
+  readonly action: string;
+  /** Whether a pipeline run would start for the commit afterwards. */
+  readonly startsRun: boolean;
+  readonly aws: {
+    readonly observed: boolean;
+    readonly note?: string;
+    readonly stackStatus?: string | null;
+    readonly steps?: readonly Step[];
+  };
+  readonly changeSet?: PlanChangeSet;
+  readonly problems: readonly LocatedProblem[];
+}
+
+export const planCommand: Command<PlanResult> = {
+  name: "plan",
+  summary: "what branchline would do for a ref: environment, stack, parameters, action",
+  maxPositionals: 1,
+  options: {
+    ref: { type: "string" },
+    event: { type: "string" },
+    repo: { type: "string" },
+    "default-branch": { type: "string" },
+    offline: { type: "boolean" },
+  },
+  help: `Usage: branchline plan --ref REF [--event push|delete] [DIR] [--json]
+
+Shows what branchline would do for an event on REF: which environment, which stack, with which
+parameters, and the action (create, update, delete or nothing). Config and template are read from
+DIR's working tree (the app reads them at the pushed commit).
+
+Offline the stack cannot be seen, so a deploy says "create or update". With AWS configured as for
+the app (AWS_REGION, credentials, AWS_ENDPOINT_URL), the stack is observed, the plan is exact, and
+the change set an update would make is shown: it is created, described and deleted again, never
+executed (for a new stack, the REVIEW_IN_PROGRESS stack it leaves is deleted too).
+
+Arguments:
+  DIR                     the repository's working tree (default: .)
+
+Options:
+  --ref REF               a full ref (refs/heads/x, refs/tags/v1) or a branch name (required)
+  --event push|delete     the event (default: push)
+  --repo OWNER/NAME       the repository (default: the origin remote)
+  --default-branch NAME   the default branch (default: origin/HEAD, else main)
+  --offline               do not look at AWS even when it is configured
+  --json                  print the result as JSON
+  -h, --help              show this help
+
+Exit codes: 0 planned, 1 config/template problems or a refused plan, 2 usage error.`,
+
+  async run(args: ParsedArgs, io: Io) {
+    const dir = args.positionals[0] ?? ".";
+    const ref = stringOption(args, "ref");
+    if (!ref) throw new UsageError("--ref is required (a full ref such as refs/heads/feature/x or refs/tags/v1.2.0, or a branch name)");
+    const eventName = stringOption(args, "event") ?? "push";
+    if (eventName !== "push" && eventName !== "delete") throw new UsageError(`--event is "${eventName}"; it must be push or delete`);
+    const gitRef = parseRef(ref);
+    const repoOption = stringOption(args, "repo");
+    const repo = repoOption ? parseRepoOption(repoOption) : await gitRepository(repoPath(io.cwd, dir, "."));
+    if (!repo) throw new UsageError(`cannot tell the repository from git (no GitHub origin remote in ${dir}); pass --repo OWNER/NAME`);
+    const branchOption = stringOption(args, "default-branch");
+    const found = branchOption ? { branch: branchOption, source: "option" as const } : await gitDefaultBranch(repoPath(io.cwd, dir, "."));
+    const data = await planRef(io, {
+      dir,
+      repo,
+      ref: gitRef,
+      event: eventName,
+      defaultBranch: found.branch,
+      defaultBranchSource: found.source,
+      offline: args.values.offline === true,
+    });
+    const failed = data.problems.some((p) => p.severity === "error") || data.aws.steps?.[0]?.kind === "refuse" || data.changeSet?.status === "failed";
+    return { data, exitCode: failed ? EXIT.findings : EXIT.ok };
+  },
+
+  render(data, out) {
+    const p = out.paint;
+    for (const problem of data.problems) out.line(formatLocated(problem));
+    const rows: [string, string][] = [
+      ["Repository", data.repository],
+      ["Ref", `${data.ref} (${data.event})`],
+      ["Default branch", `${data.defaultBranch}${data.defaultBranchSource === "fallback" ? " (assumed; pass --default-branch)" : ""}`],
+    ];
+    if (data.commit) rows.push(["Commit", data.commit]);
+    if (data.environment) rows.push(["Environment", data.environment]);
+    if (data.stack) rows.push(["Stack", data.stack]);
+    const actionStyle = data.action === "nothing" ? "dim" : data.action.startsWith("refuse") ? "red" : "bold";
+    rows.push(["Action", `${p.paint(actionStyle, data.action)}${data.startsRun ? ", then start a run" : ""}`]);
+    if (data.reason) rows.push(["Why", data.reason]);
+    if (data.aws.note) rows.push(["AWS", data.aws.note]);
+    else if (data.aws.observed) rows.push(["AWS", `stack ${data.aws.stackStatus ?? "does not exist"}`]);
+    if (data.roleArn) rows.push(["Role", data.roleArn]);
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [key, value] of rows) out.line(`${p.paint("bold", key.padEnd(width))}  ${value}`);
+    if (data.parameters && Object.keys(data.parameters).length > 0) {
+      out.line(p.paint("bold", "Parameters"));
+      const pw = Math.max(...Object.keys(data.parameters).map((k) => k.length));
+      for (const [name, value] of Object.entries(data.parameters)) out.line(`  ${name.padEnd(pw)}  ${value}`);
+    }
+    const cs = data.changeSet;
+    if (cs) {
+      const head = cs.status === "ready" ? `${cs.changes.length} resource change${cs.changes.length === 1 ? "" : "s"}` : cs.status === "no-changes" ? "no changes" : `rejected: ${cs.reason ?? "no reason given"}`;
+      out.line(`${p.paint("bold", `Change set (${cs.type})`)}  ${head}`);
+      const aw = Math.max(0, ...cs.changes.map((c) => c.action.length));
+      const lw = Math.max(0, ...cs.changes.map((c) => c.logicalId.length));
+      for (const change of cs.changes) {
+        const style = change.action === "Remove" || change.replacement === "True" ? "red" : change.action === "Add" ? "green" : "yellow";
+        const replacement = change.replacement === "True" ? "  (replaced)" : change.replacement === "Conditional" ? "  (may be replaced)" : "";
+        out.line(`  ${p.paint(style, change.action.padEnd(aw))}  ${change.logicalId.padEnd(lw)}  ${change.resourceType}${replacement}`);
+      }
+      if (cs.cleanedUp.length > 0) out.line(p.paint("dim", `  (not executed; deleted again: ${cs.cleanedUp.join(", ")})`));
+    }
+  },
+};
+
+function parseRef(ref: string): GitRef {
+  const full = parseFullRef(ref);
+  if (full) {
+    if (full.name === "") throw new UsageError(`--ref "${ref}" names no branch or tag`);
+    return full;
+  }
+  if (ref.startsWith("refs/")) throw new UsageError(`--ref "${ref}" is neither refs/heads/... nor refs/tags/...; branchline follows only branches and tags`);
+  return { type: "branch", name: ref };
+}
+
+interface PlanRequest {
+  readonly dir: string;
+  readonly repo: RepositoryRef;
+  readonly ref: GitRef;
+  readonly event: "push" | "delete";
+  readonly defaultBranch: string;
+  readonly defaultBranchSource: PlanResult["defaultBranchSource"];
+  readonly offline: boolean;
+}
+
+async function planRef(io: Io, request: PlanRequest): Promise<PlanResult> {
+  const { dir, repo, ref, event, defaultBranch } = request;
+  const fullRef = `${ref.type === "tag" ? "refs/tags/" : "refs/heads/"}${ref.name}`;
+  const base = {
+    repository: repositoryFullName(repo),
+    ref: fullRef,
+    event,
+    defaultBranch,
+    defaultBranchSource: request.defaultBranchSource,
+    commit: event === "push" ? await gitCommit(repoPath(io.cwd, dir, "."), fullRef) : null,
+    problems: [] as LocatedProblem[],
+  };
+  const loaded = await readLocalConfig(io.cwd, dir);
+  if (loaded.kind === "absent") {
+    return { ...base, intent: "ignore", reason: `the repository has no ${CONFIG_PATH}; branchline does nothing here`, action: "nothing", startsRun: false, aws: { observed: false } };
+  }
+  if (loaded.kind === "invalid") {
+    return { ...base, intent: "ignore", reason: `${CONFIG_PATH} is not valid; the app reports it on the commit's "branchline: config" check run and touches nothing`, action: "nothing", startsRun: false, aws: { observed: false }, problems: [...loaded.problems] };
+  }
+  const config = loaded.config;
+  const refEvent: RefEvent = event === "delete" ? { kind: "deleted", ref } : { kind: "updated", ref, commit: base.commit };
+  const intent = route(refEvent, defaultBranch, config);
+  if (intent.action === "ignore") return { ...base, intent: "ignore", reason: intent.reason, action: "nothing", startsRun: false, aws: { observed: false } };
+
+  const environment = intent.environment;
+  const names = environmentNames(config.stackPrefix, repo, environment);
+  const described = {
+    ...base,
+    intent: intent.action,
+    environment: environmentLabel(environment),
+    environmentKind: environment.kind,
+    stack: names.stack,
+    pipeline: names.pipeline,
+  };
+
+  let inputs: StackInputs | null = null;
+  let template: CfnTemplate | undefined;
+  if (intent.action === "deploy") {
+    const templateFile = displayPath(io.cwd, dir, config.template);
+    const text = await readTextFile(repoPath(io.cwd, dir, config.template));
+    const problems: LocatedProblem[] = [];
+    if (text === null) {
+      problems.push({ severity: "error", file: templateFile, line: 1, column: 1, message: `no such file: the pipeline template named by template: in ${CONFIG_PATH}` });
+    } else {
+      const read = readTemplate(text);
+      if (!read.ok) {
+        problems.push(...read.problems.map((p) => ({ severity: "error" as const, file: templateFile, ...p.position, message: p.message })));
+      } else {
+        template = read.template;
+        const built = stackInputs({
+          repo,
+          environment,
+          names,
+          sourceBranch: environment.kind === "branch" ? environment.branch : defaultBranch,
+          templateBody: text,
+          template: read.template,
+          configuredParameters: parametersFor(config, environment.kind),
+          roleArn: roleFor(config, environment.kind),
+        });
+        if (built.ok) inputs = built.inputs;
+        else {
+          for (const problem of built.problems) {
+            problems.push(
+              problem.kind === "unknown"
+                ? { severity: "error", file: loaded.file, ...(loaded.source?.locate(["parameters"]) ?? { line: 1, column: 1 }), message: `parameter ${problem.name} is configured for ${environment.kind} environments, but ${templateFile} does not declare it` }
+                : { severity: "error", file: templateFile, ...read.source.locate(["Parameters", problem.name]), message: `parameter ${problem.name} has no Default and no value for ${environment.kind} environments; set parameters.${environment.kind}.${problem.name} or parameters.all.${problem.name} in ${CONFIG_PATH}` },
+            );
+          }
+        }
+      }
+    }
+    if (!inputs) {
+      return { ...described, action: "nothing", reason: "the template or its parameters have problems; the app would report them on the check run and touch nothing", startsRun: false, aws: { observed: false }, problems };
+    }
+  }
+
+  const shown = inputs ? { parameters: masked(inputs.parameters, template), roleArn: inputs.roleArn ?? null } : {};
+  const offlineAction = intent.action === "deploy" ? "create or update" : "delete";
+  const offline = (note: string): PlanResult => ({
+    ...described,
+    ...shown,
+    action: offlineAction,
+    startsRun: intent.action === "deploy",
+    ...(intent.action === "destroy" ? { reason: "the branch is gone: its stack is deleted (buckets emptied first), if it exists" } : {}),
+    aws: { observed: false, note },
+  });
+  if (request.offline) return offline("not looked at (--offline)");
+
+  let access: AwsAccess;
+  try {
+    access = await awsFromEnv(io.env);
+  } catch (error) {
+    if (error instanceof SettingsError) return offline(`not looked at: ${error.message}`);
+    throw error;
+  }
+  if (access.kind === "none") return offline(`offline: ${access.why}`);
+
+  const cfn = access.clients.cloudformation;
+  // The SDK and the engine's observer load only when AWS is actually looked at.
+  const online = await import("./plan-aws.js");
+  let stack;
+  try {
+    stack = await online.describeStack(cfn, names.stack);
+  } catch (error) {
+    if (isUnreachable(error)) return offline(`offline: AWS could not be reached (${(error as Error).message.split("\n")[0]})`);
+    throw error;
+  }
+  const goal: Goal = inputs ? { kind: "deployed", desired: inputs } : { kind: "gone" };
+  const steps = plan(names.stack, online.observe(stack, { repo, environment, names, deliveryId: "cli-plan" }), goal);
+  const result: PlanResult = {
+    ...described,
+    ...shown,
+    action: describeSteps(steps),
+    startsRun: steps.some((s) => s.kind === "start-run"),
+    ...(reasonOf(steps) ? { reason: reasonOf(steps) } : {}),
+    aws: { observed: true, stackStatus: stack?.status ?? null, steps },
+  };
+  const first = steps[0]?.kind;
+  if (inputs && (first === "create" || first === "update")) {
+    if (Buffer.byteLength(inputs.templateBody, "utf8") > online.INLINE_TEMPLATE_LIMIT) {
+      return { ...result, aws: { ...result.aws, note: `no change set shown: the template is over ${online.INLINE_TEMPLATE_LIMIT} bytes and goes through the app's template bucket` } };
+    }
+    const changeSet = await online.previewChangeSet(cfn, names, first === "create" ? "CREATE" : "UPDATE", inputs, access.settings.stackWaitMaxSeconds);
+    return { ...result, changeSet };
+  }
+  return result;
+}
+
+/** NoEcho parameters are secrets: shown masked, as CloudFormation shows them. */
+function masked(parameters: Readonly<Record<string, string>>, template: CfnTemplate | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(parameters).map(([name, value]) => {
+      const noEcho = template?.Parameters?.[name]?.NoEcho;
+      return [name, noEcho === true || String(noEcho).toLowerCase() === "true" ? "****" : value];
+    }),
+  );
+}
+
+function describeSteps(steps: readonly Step[]): string {
+  const acting = steps.filter((s) => s.kind !== "start-run");
+  if (acting.length === 0) return "nothing";
+  return acting.map((s) => (s.kind === "continue-rollback" ? "continue rollback" : s.kind)).join(", then ");
+}
+
+function reasonOf(steps: readonly Step[]): string | undefined {
+  for (const step of steps) if ("why" in step) return step.why;
+  if (steps.length === 1 && steps[0]?.kind === "start-run") return "the stack is current (template and parameters unchanged): only a run starts";
+  if (steps.length === 0) return "there is no stack";
+  return undefined;
+}
