@@ -1,17 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "probot";
-import { listManagedStacks, pipelineActivity } from "../aws/managed-stacks.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import { listManagedStacks } from "../aws/managed-stacks.js";
 import { templateStore } from "../aws/template-store.js";
-import { loadConfig } from "../config/load.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
-import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
-import { stackCondition } from "../core/stack-state.js";
-import { TAG } from "../core/tags.js";
+import type { ReconcileAction } from "../core/reconcile-plan.js";
 import { Engine } from "../engine/engine.js";
-import type { RefJob } from "../engine/ref-job.js";
-import { environmentFromTags } from "../engine/resume-run.js";
+import { jobForAction, planRepository } from "../engine/reconcile-repository.js";
 import type { Runtime } from "../engine/runtime.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { EXIT, type Outcome } from "./command.js";
@@ -46,7 +41,7 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   for (const target of targets) {
     const repository = repositoryFullName(target.repo);
     try {
-      const result = await planRepository(target, stacks, aws.clients.codepipeline);
+      const result = await planRepository(target.octokit, target.repo, target.defaultBranch, stacks, aws.clients.codepipeline);
       if (result.kind === "skipped") repositories.push({ repository, state: "skipped", note: result.why });
       else {
         repositories.push({ repository, state: "planned" });
@@ -133,30 +128,6 @@ async function installationOf(github: GitHubAccess, repo: RepositoryRef): Promis
   return (await app.rest.apps.getRepoInstallation({ owner: repo.owner, repo: repo.name })).data.id;
 }
 
-type RepositoryPlan = { kind: "skipped"; why: string } | { kind: "planned"; actions: ReconcileAction[] };
-
-/** The reconciler's view of one repository: its config, its branches, its managed stacks and their runs. */
-async function planRepository(target: Target, stacks: readonly StackSnapshot[], codepipeline: Runtime["aws"]["codepipeline"]): Promise<RepositoryPlan> {
-  const { octokit, repo, defaultBranch } = target;
-  const loaded = await loadConfig(octokit, repo, defaultBranch);
-  if (loaded.kind === "absent") return { kind: "skipped", why: "no .github/branchline.yml" };
-  if (loaded.kind === "invalid") return { kind: "skipped", why: "invalid .github/branchline.yml" };
-  const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
-  const fullName = repositoryFullName(repo).toLowerCase();
-  const managed: ManagedEnvironment[] = [];
-  for (const stack of stacks) {
-    const environment = stack.tags[TAG.repository] === fullName ? environmentFromTags(stack.tags) : null;
-    if (!environment) continue;
-    const pipeline = stack.outputs.PipelineName ?? stack.name;
-    const activity = await pipelineActivity(codepipeline, pipeline);
-    managed.push({ stackName: stack.name, environment, condition: stackCondition(stack.status), lastRunCommit: activity.lastRunCommit, runsInProgress: activity.inProgress, pipeline });
-  }
-  return {
-    kind: "planned",
-    actions: planReconcile(branches.map((b) => ({ name: b.name, commit: b.commit.sha })), defaultBranch, loaded.config, managed),
-  };
-}
-
 /**
  * Applies the pass through the app's own engine: one lane per environment, the same jobs a webhook
  * makes (so check runs and deployments are reported as usual). Returns the failures by action index.
@@ -170,23 +141,15 @@ async function applyActions(runtime: Runtime, planned: readonly { target: Target
   planned.forEach(({ target, action }, index) => {
     const deliveryId = `gc-${passId}-${index}`;
     byDelivery.set(deliveryId, index);
-    const base = { deliveryId, installationId: target.installationId, repo: target.repo, defaultBranch: target.defaultBranch, cause: { kind: "ref" } as const, supersedes: [] };
-    const submit = (job: RefJob) => engine.submit(job);
-    switch (action.kind) {
-      case "deploy":
-        submit({ ...base, event: { kind: "updated", ref: action.ref, commit: action.commit } });
-        break;
-      case "destroy":
-        submit({ ...base, event: { kind: "deleted", ref: action.ref } });
-        break;
-      case "resume":
-        resumes.push(
-          engine.resume(action.pipeline, action.executionId).then(
-            () => undefined,
-            (error: unknown) => void failures.set(index, (error as Error).message),
-          ),
-        );
-        break;
+    const job = jobForAction(action, { deliveryId, installationId: target.installationId, repo: target.repo, defaultBranch: target.defaultBranch });
+    if (job) engine.submit(job);
+    else if (action.kind === "resume") {
+      resumes.push(
+        engine.resume(action.pipeline, action.executionId).then(
+          () => undefined,
+          (error: unknown) => void failures.set(index, (error as Error).message),
+        ),
+      );
     }
   });
   const log = runtime.log as unknown as CapturingLogger;

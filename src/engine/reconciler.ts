@@ -1,14 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { listManagedStacks, pipelineActivity } from "../aws/managed-stacks.js";
-import type { StackSnapshot } from "../aws/stacks.js";
-import { loadConfig } from "../config/load.js";
+import { listManagedStacks } from "../aws/managed-stacks.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
-import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
-import { stackCondition } from "../core/stack-state.js";
-import { TAG } from "../core/tags.js";
+import type { ReconcileAction } from "../core/reconcile-plan.js";
 import type { InstallationOctokit } from "../github/octokit.js";
+import { jobForAction, planRepository } from "./reconcile-repository.js";
 import type { RefJob } from "./ref-job.js";
-import { environmentFromTags } from "./resume-run.js";
 import type { Runtime } from "./runtime.js";
 
 export interface ReconcilerDeps {
@@ -76,10 +72,10 @@ export class Reconciler {
         if (repository.fork || repository.archived) continue;
         const repo = { owner: repository.owner.login, name: repository.name };
         try {
-          const planned = await this.planRepository(octokit, repo, repository.default_branch, stacks);
-          if (planned === null) continue;
+          const planned = await planRepository(octokit, repo, repository.default_branch, stacks, runtime.aws.codepipeline);
+          if (planned.kind === "skipped") continue;
           repositories++;
-          for (const action of planned) {
+          for (const action of planned.actions) {
             actions.push({ ...action, repository: repositoryFullName(repo) });
             if (!reportOnly) await this.apply(action, passId, actions.length, installation.id, repo, repository.default_branch);
           }
@@ -91,51 +87,12 @@ export class Reconciler {
     return { repositories, actions, errors, applied: !reportOnly };
   }
 
-  private async planRepository(
-    octokit: InstallationOctokit,
-    repo: RepositoryRef,
-    defaultBranch: string,
-    stacks: readonly StackSnapshot[],
-  ): Promise<ReconcileAction[] | null> {
-    const loaded = await loadConfig(octokit, repo, defaultBranch);
-    if (loaded.kind !== "valid") return null;
-    const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
-    const fullName = repositoryFullName(repo).toLowerCase();
-    const managed: ManagedEnvironment[] = [];
-    for (const stack of stacks) {
-      const environment = stack.tags[TAG.repository] === fullName ? environmentFromTags(stack.tags) : null;
-      if (!environment) continue;
-      const pipeline = stack.outputs.PipelineName ?? stack.name;
-      const activity = await pipelineActivity(this.deps.runtime.aws.codepipeline, pipeline);
-      managed.push({
-        stackName: stack.name,
-        environment,
-        condition: stackCondition(stack.status),
-        lastRunCommit: activity.lastRunCommit,
-        runsInProgress: activity.inProgress,
-        pipeline,
-      });
-    }
-    return planReconcile(
-      branches.map((b) => ({ name: b.name, commit: b.commit.sha })),
-      defaultBranch,
-      loaded.config,
-      managed,
-    );
-  }
-
   private async apply(action: ReconcileAction, passId: string, index: number, installationId: number, repo: RepositoryRef, defaultBranch: string): Promise<void> {
-    const base = { deliveryId: `reconcile-${passId}-${index}`, installationId, repo, defaultBranch, cause: { kind: "ref" } as const, supersedes: [] };
-    switch (action.kind) {
-      case "deploy":
-        this.deps.submit({ ...base, event: { kind: "updated", ref: action.ref, commit: action.commit } });
-        return;
-      case "destroy":
-        this.deps.submit({ ...base, event: { kind: "deleted", ref: action.ref } });
-        return;
-      case "resume":
-        await this.deps.resume(action.pipeline, action.executionId);
-        return;
+    if (action.kind === "resume") {
+      await this.deps.resume(action.pipeline, action.executionId);
+      return;
     }
+    const job = jobForAction(action, { deliveryId: `reconcile-${passId}-${index}`, installationId, repo, defaultBranch });
+    if (job) this.deps.submit(job);
   }
 }

@@ -1,0 +1,68 @@
+import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
+import { pipelineActivity } from "../aws/managed-stacks.js";
+import type { StackSnapshot } from "../aws/stacks.js";
+import { loadConfig } from "../config/load.js";
+import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
+import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
+import { stackCondition } from "../core/stack-state.js";
+import { TAG } from "../core/tags.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import type { RefJob } from "./ref-job.js";
+import { environmentFromTags } from "./resume-run.js";
+
+export type RepositoryPlan =
+  | { readonly kind: "skipped"; readonly why: string }
+  | { readonly kind: "planned"; readonly actions: readonly ReconcileAction[] };
+
+/**
+ * The reconciler's view of one repository (its config, its branches, its managed stacks and their
+ * runs) and what would make AWS agree with git. Shared by the app's Reconciler and `branchline gc`.
+ */
+export async function planRepository(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  defaultBranch: string,
+  stacks: readonly StackSnapshot[],
+  codepipeline: CodePipelineClient,
+): Promise<RepositoryPlan> {
+  const loaded = await loadConfig(octokit, repo, defaultBranch);
+  if (loaded.kind === "absent") return { kind: "skipped", why: "no .github/branchline.yml" };
+  if (loaded.kind === "invalid") return { kind: "skipped", why: "invalid .github/branchline.yml" };
+  const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
+  const fullName = repositoryFullName(repo).toLowerCase();
+  const managed: ManagedEnvironment[] = [];
+  for (const stack of stacks) {
+    const environment = stack.tags[TAG.repository] === fullName ? environmentFromTags(stack.tags) : null;
+    if (!environment) continue;
+    const pipeline = stack.outputs.PipelineName ?? stack.name;
+    const activity = await pipelineActivity(codepipeline, pipeline);
+    managed.push({
+      stackName: stack.name,
+      environment,
+      condition: stackCondition(stack.status),
+      lastRunCommit: activity.lastRunCommit,
+      runsInProgress: activity.inProgress,
+      pipeline,
+    });
+  }
+  return {
+    kind: "planned",
+    actions: planReconcile(branches.map((b) => ({ name: b.name, commit: b.commit.sha })), defaultBranch, loaded.config, managed),
+  };
+}
+
+/** The job a deploy or destroy action becomes: the same a webhook would make; `resume` is no job. */
+export function jobForAction(
+  action: ReconcileAction,
+  base: Pick<RefJob, "deliveryId" | "installationId" | "repo" | "defaultBranch">,
+): RefJob | null {
+  const common = { ...base, cause: { kind: "ref" } as const, supersedes: [] };
+  switch (action.kind) {
+    case "deploy":
+      return { ...common, event: { kind: "updated", ref: action.ref, commit: action.commit } };
+    case "destroy":
+      return { ...common, event: { kind: "deleted", ref: action.ref } };
+    case "resume":
+      return null;
+  }
+}
