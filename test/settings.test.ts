@@ -41,8 +41,32 @@ describe("readSettings: where AWS calls go", () => {
       concurrency: 8,
       stackWaitMaxSeconds: 3600,
       runPollSeconds: 30,
+      stackPollSeconds: 1,
       eventsSecret: undefined,
+      reconcileMinutes: 10,
+      reconcileReportOnly: false,
+      templateBucket: undefined,
     });
+  });
+
+  it.each<[string, Env, number]>([
+    ["AWS itself", { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "AKID" }, 10],
+    ["an endpoint", { AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL: "http://127.0.0.1:4566" }, 1],
+    ["the setting", { AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "AKID", BRANCHLINE_STACK_POLL_SECONDS: "5" }, 5],
+  ])("stack operations are looked at every few seconds: %s", (_name, env, seconds) => {
+    expect(read(env).stackPollSeconds).toBe(seconds);
+  });
+
+  it.each<[Env, number, boolean]>([
+    [{}, 10, false],
+    [{ BRANCHLINE_RECONCILE_MINUTES: "0" }, 0, false],
+    [{ BRANCHLINE_RECONCILE_MINUTES: "3", BRANCHLINE_RECONCILE_MODE: "report" }, 3, true],
+  ])("reconcile passes: %j", (env, minutes, reportOnly) => {
+    expect(read(env)).toMatchObject({ reconcileMinutes: minutes, reconcileReportOnly: reportOnly });
+  });
+
+  it("refuses an unknown reconcile mode, naming the values it takes", () => {
+    expect(() => read({ BRANCHLINE_RECONCILE_MODE: "yes" })).toThrow(/BRANCHLINE_RECONCILE_MODE is "yes"; set it to "apply" or "report"/);
   });
 
   it.each<[string, Env, string]>([

@@ -5,6 +5,8 @@ import type { Runtime } from "./runtime.js";
 
 interface Followed {
   readonly run: EnvironmentRun;
+  /** Set by a nudge; a nudge that comes while the run is being read is kept, not lost. */
+  nudged: boolean;
   wake: () => void;
 }
 
@@ -24,7 +26,7 @@ export class RunFollower {
 
   follow(run: EnvironmentRun): void {
     if (this.followed.has(run.key)) return;
-    const entry: Followed = { run, wake: () => {} };
+    const entry: Followed = { run, nudged: false, wake: () => {} };
     this.followed.set(run.key, entry);
     const loop = this.poll(entry)
       .catch((error: unknown) => {
@@ -40,8 +42,10 @@ export class RunFollower {
   /** Looks at a followed run now; false when this process does not follow it. */
   nudge(pipeline: string, executionId: string): boolean {
     const entry = this.followed.get(`${pipeline}/${executionId}`);
-    entry?.wake();
-    return entry !== undefined;
+    if (!entry) return false;
+    entry.nudged = true;
+    entry.wake();
+    return true;
   }
 
   isFollowing(pipeline: string, executionId: string): boolean {
@@ -58,15 +62,12 @@ export class RunFollower {
     const { intervalMs, maxMs } = this.runtime.runPoll;
     const started = Date.now();
     let shown = "";
+    let first = true;
     while (Date.now() - started < maxMs) {
-      await new Promise<void>((resolve) => {
-        const abort = new AbortController();
-        entry.wake = () => {
-          abort.abort();
-          resolve();
-        };
-        sleep(intervalMs, undefined, { signal: abort.signal }).then(resolve, () => {});
-      });
+      // The first look is at once: the run may have moved on before this process followed it.
+      if (!first) await this.nextLook(entry, intervalMs);
+      first = false;
+      entry.nudged = false;
       let details;
       try {
         details = await this.reader.read(run.pipeline, run.executionId);
@@ -86,5 +87,18 @@ export class RunFollower {
       }
     }
     this.runtime.log.warn({ pipeline: run.pipeline, executionId: run.executionId }, "stopped following a pipeline run that is still going; the reconciler reports it later");
+  }
+
+  /** Waits for the poll interval, or less when a nudge came (or comes) in the meantime. */
+  private nextLook(entry: Followed, intervalMs: number): Promise<void> {
+    if (entry.nudged) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const abort = new AbortController();
+      entry.wake = () => {
+        abort.abort();
+        resolve();
+      };
+      sleep(intervalMs, undefined, { signal: abort.signal }).then(resolve, () => {});
+    });
   }
 }

@@ -69,7 +69,9 @@ describe("check runs follow each run", () => {
   });
 
   it("ends a run overtaken by a newer commit as neutral, not as a failure", async () => {
-    aws.emulator.control.scriptAction({ stage: "Build", action: "Build", outcome: "succeed", durationMs: 600, times: 1 });
+    // The run CloudFormation starts when it creates the pipeline holds Build, so A waits at Build's
+    // gate, where B overtakes it: CodePipeline's SUPERSEDED mode.
+    aws.emulator.control.scriptAction({ stage: "Build", action: "Build", outcome: "succeed", durationMs: 5_000, times: 1 });
     await app.deliver("push", pushToBranch("feature/login", A, { created: true }));
     await expect.poll(() => github.checkRunsFor(A)[0]?.external_id ?? null, { timeout: 10_000 }).not.toBeNull();
     await app.deliver("push", pushToBranch("feature/login", B));
@@ -100,6 +102,8 @@ describe("the deployment ledger", () => {
   });
 
   it("marks production as the production environment", async () => {
+    // A release must be on the default branch and have passed staging (test/app/promotion.test.ts).
+    github.ref("main", A);
     await app.deliver("push", pushToBranch("main", A));
     await app.settle();
     await app.deliver("push", pushTag("v1.0.0", A));
