@@ -16,23 +16,32 @@ export async function listManagedStacks(cfn: CloudFormationClient): Promise<Stac
 }
 
 export interface PipelineActivity {
-  /** The commit of the newest execution. */
+  /** The newest run branchline started, and its commit. */
+  readonly lastRunId: string | undefined;
   readonly lastRunCommit: string | undefined;
+  /** Runs branchline started that are still going. */
   readonly inProgress: readonly string[];
 }
 
-/** The newest executions of a pipeline: which commit ran last, and which runs are still going. */
+/** The trigger of the runs branchline starts; a pipeline also runs once by itself when created. */
+export const BRANCHLINE_TRIGGER = "StartPipelineExecution";
+
+/**
+ * The newest executions of a pipeline that branchline started: which commit ran last, and which
+ * runs are still going. The run CodePipeline starts by itself on creation is not branchline's.
+ */
 export async function pipelineActivity(codepipeline: CodePipelineClient, pipeline: string): Promise<PipelineActivity> {
   try {
     const result = await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: 10 }));
-    const executions = result.pipelineExecutionSummaries ?? [];
+    const executions = (result.pipelineExecutionSummaries ?? []).filter((e) => e.trigger?.triggerType === BRANCHLINE_TRIGGER);
     return {
+      lastRunId: executions[0]?.pipelineExecutionId,
       lastRunCommit: executions[0]?.sourceRevisions?.[0]?.revisionId,
       inProgress: executions.filter((e) => e.status === "InProgress").flatMap((e) => (e.pipelineExecutionId ? [e.pipelineExecutionId] : [])),
     };
   } catch (error) {
     // A stack whose pipeline is gone (a failed create) has no activity; the planner repairs it.
-    if ((error as { name?: string }).name === "PipelineNotFoundException") return { lastRunCommit: undefined, inProgress: [] };
+    if ((error as { name?: string }).name === "PipelineNotFoundException") return { lastRunId: undefined, lastRunCommit: undefined, inProgress: [] };
     throw error;
   }
 }

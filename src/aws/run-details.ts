@@ -29,6 +29,8 @@ export interface RunDetails {
   readonly summary: string | undefined;
   /** The commit the run's source action fetched. */
   readonly commit: string | undefined;
+  /** What started it: StartPipelineExecution for branchline's runs. */
+  readonly trigger: string | undefined;
   readonly stages: readonly StageView[];
 }
 
@@ -71,6 +73,7 @@ export class RunReader {
       status: (execution?.status ?? "InProgress") as RunStatus,
       summary: execution?.statusSummary,
       commit: execution?.artifactRevisions?.[0]?.revisionId,
+      trigger: execution?.trigger?.triggerType,
       stages: structure.stages.map((stage) => ({
         name: stage.name,
         actions: stage.actions.map((action) => {

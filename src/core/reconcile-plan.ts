@@ -12,8 +12,11 @@ export interface ManagedEnvironment {
   readonly stackName: string;
   readonly environment: Environment;
   readonly condition: StackCondition;
-  /** The commit of the pipeline's newest execution, if it has run. */
+  /** The newest run branchline started, and its commit, if it has run. */
+  readonly lastRunId: string | undefined;
   readonly lastRunCommit: string | undefined;
+  /** Whether that run's check run already shows its end. */
+  readonly lastRunReported: boolean;
   /** Executions still running: their reporting may have been interrupted. */
   readonly runsInProgress: readonly string[];
   readonly pipeline: string;
@@ -57,6 +60,10 @@ export function planReconcile(
     for (const executionId of stack.runsInProgress) {
       actions.push({ kind: "resume", pipeline: stack.pipeline, executionId, reason: "a run is in progress" });
     }
+    // A run that ended while no process followed it is reported now (a no-op when it already was).
+    if (stack.lastRunId !== undefined && !stack.lastRunReported && !stack.runsInProgress.includes(stack.lastRunId)) {
+      actions.push({ kind: "resume", pipeline: stack.pipeline, executionId: stack.lastRunId, reason: "the newest run ended without being reported" });
+    }
   }
   return actions;
 }
@@ -71,7 +78,8 @@ function deployReason(stack: ManagedEnvironment | undefined, head: string): stri
     case "delete-failed":
       return `the stack is stuck (${stack.condition})`;
     case "busy":
-      return null;
+      // Someone is on it, unless the head moved since: the lane waits for the operation, then deploys.
+      return stack.lastRunCommit !== undefined && stack.lastRunCommit !== head ? `the branch moved to ${head.slice(0, 12)} while its stack was busy` : null;
     case "ready":
       if (stack.lastRunCommit !== head) return `the branch is at ${head.slice(0, 12)} but the last run was for ${stack.lastRunCommit?.slice(0, 12) ?? "no commit"}`;
       return null;

@@ -6,6 +6,8 @@ import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
 import { TAG } from "../core/tags.js";
+import { findCheckRun } from "../github/check-runs.js";
+import { checkRunName } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import type { RefJob } from "./ref-job.js";
 import { environmentFromTags } from "./resume-run.js";
@@ -36,10 +38,13 @@ export async function planRepository(
     if (!environment) continue;
     const pipeline = stack.outputs.PipelineName ?? stack.name;
     const activity = await pipelineActivity(codepipeline, pipeline);
+    const lastRunReported = activity.lastRunId === undefined || activity.lastRunCommit === undefined || (await reported(octokit, repo, activity.lastRunCommit, checkRunName(environment), activity.lastRunId));
     managed.push({
+      lastRunReported,
       stackName: stack.name,
       environment,
       condition: stackCondition(stack.status),
+      lastRunId: activity.lastRunId,
       lastRunCommit: activity.lastRunCommit,
       runsInProgress: activity.inProgress,
       pipeline,
@@ -65,4 +70,10 @@ export function jobForAction(
     case "resume":
       return null;
   }
+}
+
+/** Whether the commit's check run already shows the end of that run. */
+async function reported(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, name: string, executionId: string): Promise<boolean> {
+  const check = await findCheckRun(octokit, repo, commit, name);
+  return check?.externalId === executionId && check.status === "completed";
 }

@@ -1,3 +1,4 @@
+import { BRANCHLINE_TRIGGER } from "../aws/managed-stacks.js";
 import { RunReader } from "../aws/run-details.js";
 import { describeStack } from "../aws/stacks.js";
 import type { Environment, RepositoryRef } from "../core/environment.js";
@@ -24,7 +25,7 @@ export async function resumeRun(runtime: Runtime, follower: RunFollower, pipelin
   if (installationId === null) return "not-ours";
   const octokit = await runtime.octokitFor(installationId);
   const details = await new RunReader(runtime.aws.codepipeline).read(pipeline, executionId);
-  if (!details.commit) return "not-ours";
+  if (!details.commit || details.trigger !== BRANCHLINE_TRIGGER) return "not-ours";
   const check = await EnvironmentCheck.open(octokit, {
     repo,
     environment,

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { Environment } from "../../src/core/environment.js";
+import { planReconcile, type ManagedEnvironment } from "../../src/core/reconcile-plan.js";
+import type { StackCondition } from "../../src/core/stack-state.js";
+
+const RULES = { branches: { include: ["**"], exclude: ["dependabot/**"] }, releaseTags: ["v[0-9]*"] };
+const A = "a".repeat(40);
+const B = "b".repeat(40);
+
+function managed(environment: Environment, options: Partial<Omit<ManagedEnvironment, "environment">> = {}): ManagedEnvironment {
+  return {
+    stackName: `stack-${environment.kind}`,
+    environment,
+    condition: "ready",
+    lastRunId: "run-1",
+    lastRunCommit: A,
+    lastRunReported: true,
+    runsInProgress: [],
+    pipeline: `pipeline-${environment.kind}`,
+    ...options,
+  };
+}
+
+const feature: Environment = { kind: "branch", branch: "feature/x" };
+const staging: Environment = { kind: "staging", branch: "main" };
+
+describe("planReconcile", () => {
+  it("plans nothing when every branch's stack ran its head and was reported", () => {
+    expect(planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: A }], "main", RULES, [managed(staging), managed(feature)])).toEqual([]);
+  });
+
+  it("deploys a branch without a stack, the default branch as staging", () => {
+    const actions = planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: B }], "main", RULES, []);
+    expect(actions).toEqual([
+      { kind: "deploy", ref: { type: "branch", name: "main" }, commit: A, reason: "the environment has no stack" },
+      { kind: "deploy", ref: { type: "branch", name: "feature/x" }, commit: B, reason: "the environment has no stack" },
+    ]);
+  });
+
+  it("skips branches excluded by config", () => {
+    expect(planReconcile([{ name: "dependabot/npm/x", commit: A }], "main", RULES, [])).toEqual([]);
+  });
+
+  it("redeploys a branch whose head never ran", () => {
+    const [action] = planReconcile([{ name: "feature/x", commit: B }], "main", RULES, [managed(feature, { lastRunCommit: A })]);
+    expect(action).toMatchObject({ kind: "deploy", commit: B });
+    expect(action!.reason).toContain("the last run was for aaaaaaaaaaaa");
+  });
+
+  it.each<[StackCondition, boolean]>([
+    ["failed-create", true],
+    ["rollback-failed", true],
+    ["delete-failed", true],
+    ["absent", true],
+    ["ready", false],
+    ["busy", false],
+  ])("a stack that is %s at the head: deploy = %s", (condition, deploys) => {
+    const actions = planReconcile([{ name: "feature/x", commit: A }], "main", RULES, [managed(feature, { condition })]);
+    expect(actions.some((a) => a.kind === "deploy")).toBe(deploys);
+  });
+
+  it("deploys a busy stack whose branch moved while it was busy (the lane waits for the operation)", () => {
+    const actions = planReconcile([{ name: "feature/x", commit: B }], "main", RULES, [managed(feature, { condition: "busy", lastRunCommit: A })]);
+    expect(actions).toEqual([expect.objectContaining({ kind: "deploy", commit: B })]);
+  });
+
+  it("destroys the stack of a branch that is gone, never staging or production", () => {
+    const production = managed({ kind: "production", tag: "" });
+    const actions = planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging), managed(feature), production]);
+    expect(actions).toEqual([{ kind: "destroy", ref: { type: "branch", name: "feature/x" }, stackName: "stack-branch", reason: "branch feature/x no longer exists" }]);
+  });
+
+  it("never deploys production", () => {
+    expect(planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging), managed({ kind: "production", tag: "" }, { condition: "failed-create" })])).toEqual([]);
+  });
+
+  it("resumes runs in progress, and the newest run when its end was not reported", () => {
+    const actions = planReconcile([{ name: "feature/x", commit: A }], "main", RULES, [
+      managed(feature, { runsInProgress: ["run-2"], lastRunId: "run-2" }),
+      managed(staging, { lastRunReported: false }),
+    ]);
+    expect(actions).toEqual([
+      { kind: "resume", pipeline: "pipeline-branch", executionId: "run-2", reason: "a run is in progress" },
+      { kind: "resume", pipeline: "pipeline-staging", executionId: "run-1", reason: "the newest run ended without being reported" },
+    ]);
+  });
+});
