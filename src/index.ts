@@ -7,6 +7,10 @@ import { httpStatus } from "./github/octokit.js";
 import { boundedBody, DEFAULT_MAX_BODY_BYTES } from "./http/bounded-body.js";
 import { pipelineEventsRoute } from "./http/pipeline-events-route.js";
 import type { Runtime } from "./engine/runtime.js";
+import { answerApproval } from "./engine/approvals.js";
+import type { PromotionServices } from "./engine/promotion-services.js";
+import type { RetryBudget } from "./notifications/deliver.js";
+import { Notifier } from "./notifications/notifier.js";
 import { onCheckRunEvents } from "./webhooks/check-run-events.js";
 import { onPullRequestEvents } from "./webhooks/pull-request-events.js";
 import { onRefEvents } from "./webhooks/ref-events.js";
@@ -28,11 +32,40 @@ export interface AppOptions {
   readonly onReconciler?: (reconciler: Reconciler) => void;
   /** Called with the engine once the app is loaded: tests and the server use it to wait and to stop. */
   readonly onEngine?: (engine: Engine) => void;
+  /**
+   * Notification delivery. Plain http to loopback sinks is allowed in the sandbox and outside
+   * NODE_ENV=production (tests), never otherwise.
+   */
+  readonly notifications?: { readonly allowLoopbackHttp?: boolean; readonly budget?: RetryBudget; readonly env?: Readonly<Record<string, string | undefined>> };
+  /** Called with the notifier once the app is loaded: tests and shutdown wait for deliveries with it. */
+  readonly onNotifier?: (notifier: Notifier) => void;
 }
 
 /** The Probot app: wires webhooks to the engine. What happens lives in engine/ and core/. */
 export function branchline(options: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }) => {
+    const notifier = new Notifier({
+      log: app.log,
+      allowLoopbackHttp: options.notifications?.allowLoopbackHttp ?? (options.sandbox || process.env.NODE_ENV !== "production"),
+      ...(options.notifications?.budget ? { budget: options.notifications.budget } : {}),
+      ...(options.notifications?.env ? { env: options.notifications.env } : {}),
+    });
+    let appId: Promise<number> | undefined;
+    const promotion: PromotionServices = {
+      notifier,
+      appId: () =>
+        (appId ??= app.auth().then(async (octokit) => {
+          const id = (await octokit.rest.apps.getAuthenticated()).data?.id;
+          if (typeof id !== "number") throw new Error("GitHub did not say which App this is");
+          return id;
+        })).catch((error: unknown) => {
+          appId = undefined;
+          throw error;
+        }),
+      submit: (job) => engine.submit(job),
+      nudge: (pipeline, executionId) => engine.pipelineEvent({ pipeline, executionId, state: "RESUMED", level: "action", stage: undefined, action: undefined }),
+      liveRuns: new Map(),
+    };
     const runtime: Runtime = {
       octokitFor: (installationId) => app.auth(installationId),
       installationOf: async (repo) => {
@@ -51,16 +84,22 @@ export function branchline(options: AppOptions): ApplicationFunction {
       concurrency: options.concurrency,
       stackWait: options.stackWait,
       runPoll: options.runPoll,
+      promotion,
     };
     const engine = new Engine(runtime);
     const submit = (job: Parameters<Engine["submit"]>[0]) => engine.submit(job);
     onRefEvents(app, submit);
     onPullRequestEvents(app, submit);
-    onCheckRunEvents(app, submit);
+    onCheckRunEvents(app, submit, (click) => answerApproval(runtime, click));
     // Probot's webhook middleware reads any body whole; the server asks for it after this function.
     const middleware = app.getNodeMiddleware.bind(app);
     app.getNodeMiddleware = async (...args) => boundedBody(await middleware(...args), options.maxWebhookBytes ?? DEFAULT_MAX_BODY_BYTES) as Awaited<ReturnType<typeof middleware>>;
-    addHandler(pipelineEventsRoute({ secret: options.eventsSecret, log: app.log, onEvent: (event) => engine.pipelineEvent(event) }));
+    try {
+      addHandler(pipelineEventsRoute({ secret: options.eventsSecret, log: app.log, onEvent: (event) => engine.pipelineEvent(event) }));
+    } catch (error) {
+      // Loaded without an HTTP server (tests, `probot.load` by hand): there is no route to add.
+      app.log.debug({ err: error }, "no HTTP server; the pipeline events route is not served");
+    }
     const reconciler = new Reconciler({
       runtime,
       appOctokit: () => app.auth(),
@@ -69,6 +108,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
     });
     if (options.reconcile) reconciler.start(options.reconcile.intervalMs, { reportOnly: options.reconcile.reportOnly });
     options.onEngine?.(engine);
+    options.onNotifier?.(notifier);
     options.onReconciler?.(reconciler);
   };
 }

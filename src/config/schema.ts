@@ -32,6 +32,111 @@ const glob = z.string().min(1, "a pattern cannot be empty");
 /** One pattern or a list of them. */
 const globs = z.union([glob.transform((one) => [one]), z.array(glob)], { error: "a pattern, or a list of patterns" });
 
+/** A GitHub login: letters, digits and single hyphens, at most 39 characters. */
+const login = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, "a GitHub login (letters, digits and hyphens)")
+  .transform((name) => name.toLowerCase());
+/** A team: its slug in the repository owner's organisation, or `org/slug`. */
+const team = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9][A-Za-z0-9-]*\/)?[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a team slug (`release-managers`) or `org/team-slug`")
+  .transform((name) => name.toLowerCase());
+/** Listed people; a list left out is empty. (No default for the whole: unset means "no restriction".) */
+const people = z.strictObject({
+  users: z.array(login).default([]),
+  teams: z.array(team).default([]),
+});
+
+/**
+ * Production's promotion rules: when a release tag may deploy, and who may answer the pipeline's
+ * manual approval. Evaluated by src/core/promotion.ts; every field has a safe default.
+ */
+export const productionSchema = z.strictObject({
+  /** The tag's commit must be reachable from the default branch (merged, not on a side branch). */
+  requireOnDefaultBranch: z.boolean().default(true),
+  /** Staging must have run exactly this commit, successfully (its `branchline: staging` check run). */
+  requireStagingSuccess: z.boolean().default(true),
+  /** Globs the tag must also match; a tag that routes to production but matches none is refused visibly. */
+  allowedTags: globs.optional(),
+  /** Who may promote (the person who pushed the tag, or pressed Re-run): listed users or team members. Unset: anyone. */
+  allowedActors: people.optional(),
+  approval: z
+    .strictObject({
+      /** Refuse to run a production pipeline that has no manual approval action. */
+      required: z.boolean().default(false),
+      /**
+       * Who may press Approve or Reject: listed users, members of listed teams, and people whose role
+       * is at least `minimumPermission`. That role defaults to `maintain` when no one is listed, and to
+       * none (only the listed people) when someone is.
+       */
+      approvers: z
+        .strictObject({
+          users: z.array(login).default([]),
+          teams: z.array(team).default([]),
+          minimumPermission: z.enum(PERMISSION_LEVELS).optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+export type ProductionPolicy = z.output<typeof productionSchema>;
+
+export const FAILURE_POLICIES = ["record", "webhook", "redeploy-last-good"] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+const failurePolicy = z.enum(FAILURE_POLICIES);
+const onFailureSchema = z.strictObject({
+  branch: failurePolicy.default("record"),
+  staging: failurePolicy.default("webhook"),
+  production: failurePolicy.default("webhook"),
+});
+
+export const NOTIFICATION_EVENTS = ["run.started", "run.succeeded", "run.failed", "approval.needed", "rollback.started"] as const;
+export type NotificationEventName = (typeof NOTIFICATION_EVENTS)[number];
+
+/** An environment variable's name: where a secret comes from, so it never sits in the repository. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "the name of an environment variable (letters, digits, _)");
+const sinkUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), { message: "an https:// URL (http:// only to 127.0.0.1 or localhost, for tests)" })
+  .refine((value) => !URL.canParse(value) || new URL(value).protocol === "https:" || isLoopbackHost(new URL(value).hostname), {
+    message: "sinks must use https:// (plain http:// is allowed only to a loopback address, for tests and the sandbox)",
+  });
+const sinkCommon = {
+  /** A name for logs and the check run; defaults to the sink's type and position. */
+  name: z.string().min(1).max(64).optional(),
+  /** Which events it receives; all by default. */
+  events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1, "list at least one event").optional(),
+  /** Which kinds of environment it hears about; all by default. */
+  environments: z.array(z.enum(["branch", "staging", "production"])).min(1, "list at least one kind").optional(),
+};
+const slackSink = z.strictObject({
+  type: z.literal("slack"),
+  /** The incoming webhook URL, or (better: the URL is a credential) `urlEnv`, the variable holding it. */
+  url: sinkUrl.optional(),
+  urlEnv: envName.optional(),
+  ...sinkCommon,
+});
+const webhookSink = z.strictObject({
+  type: z.literal("webhook"),
+  url: sinkUrl,
+  /** The environment variable holding the HMAC-SHA256 secret; required, the secret itself never is in the repository. */
+  secretEnv: envName,
+  ...sinkCommon,
+});
+const sink = z
+  .discriminatedUnion("type", [slackSink, webhookSink], { error: "a sink has `type: slack` or `type: webhook`" })
+  .refine((s) => s.type !== "slack" || (s.url === undefined) !== (s.urlEnv === undefined), {
+    message: "a slack sink needs exactly one of `url` and `urlEnv`",
+  });
+export type SinkConfig = z.output<typeof sink>;
+
+/** 127.0.0.1 and the rest of 127/8, ::1 and localhost: the only hosts a sink may reach over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
 export const configSchema = z.strictObject({
   /** Path of the pipeline template in the repository. */
   template: z
@@ -75,9 +180,34 @@ export const configSchema = z.strictObject({
       redeploy: z.enum(PERMISSION_LEVELS).default("write"),
     })
     .prefault({}),
+  /** Promotion to production: criteria for a release tag, and who may approve. Defaults: `productionPolicy`. */
+  production: productionSchema.optional(),
+  /** Per environment kind: `record`, `webhook` (notify the sinks) or `redeploy-last-good`. Defaults: `failurePolicyFor`. */
+  onFailure: onFailureSchema.optional(),
+  /** Where run events are sent. */
+  notifications: z
+    .strictObject({
+      sinks: z.array(sink).max(10, "at most 10 sinks").default([]),
+    })
+    .optional(),
 });
 
 export type BranchlineConfig = z.output<typeof configSchema>;
+
+/** What production's promotion rules are when `production:` is left out. */
+export function productionPolicy(config: BranchlineConfig): ProductionPolicy {
+  return config.production ?? productionSchema.parse({});
+}
+
+/** What happens when a run of this kind of environment fails (`onFailure.<kind>`, with its default). */
+export function failurePolicyFor(config: BranchlineConfig, kind: EnvironmentKind): FailurePolicy {
+  return (config.onFailure ?? onFailureSchema.parse({}))[kind];
+}
+
+/** The configured notification sinks (none by default). */
+export function notificationSinks(config: BranchlineConfig): readonly SinkConfig[] {
+  return config.notifications?.sinks ?? [];
+}
 
 export function parametersFor(config: BranchlineConfig, kind: EnvironmentKind): Readonly<Record<string, string>> {
   return { ...config.parameters.all, ...config.parameters[kind] };

@@ -1,20 +1,25 @@
+import { hasApprovalAction } from "../aws/approvals.js";
+import { abandonCreationRuns } from "../aws/creation-runs.js";
 import { startRun } from "../aws/pipelines.js";
 import { templateFit } from "../aws/template-store.js";
 import { StackOperationFailed, TemplateRejected } from "../aws/stacks.js";
-import { parametersFor, roleFor, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
+import { parametersFor, productionPolicy, roleFor, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import type { Environment } from "../core/environment.js";
 import { environmentNames, type PipelineName } from "../core/naming.js";
 import { DEFAULT_SOURCE_ACTION_NAME } from "../core/parameters.js";
 import { stackInputs, type ParameterProblem } from "../core/stack-inputs.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
-import { EnvironmentRun } from "../github/environment-run.js";
-import type { LocatedMessage, Problem } from "../github/environment-report.js";
+import type { EnvironmentTarget, LocatedMessage, Problem } from "../github/environment-report.js";
+import { ObservedRun } from "../github/observed-run.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { readFileAt } from "../github/repository-files.js";
 import { readTemplate } from "../templates/template-document.js";
+import { approversText } from "./approvals.js";
 import { convergeStack } from "./converge-stack.js";
+import { promotionProblem } from "./promotion-gate.js";
 import { requestToken, type RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
+import { runHooks } from "./run-hooks.js";
 import type { Runtime } from "./runtime.js";
 
 export interface DeployRequest {
@@ -23,6 +28,8 @@ export interface DeployRequest {
   readonly config: BranchlineConfig;
   readonly environment: Environment;
   readonly commit: string;
+  /** This deploy redeploys the last good commit after `fromCommit` failed: no promotion criteria, a fresh check run and deployment. */
+  readonly rollback?: { readonly fromCommit: string };
 }
 
 /**
@@ -32,13 +39,31 @@ export interface DeployRequest {
 export async function deployEnvironment(runtime: Runtime, follower: RunFollower, request: DeployRequest): Promise<void> {
   const { job, octokit, config, environment, commit } = request;
   const names = environmentNames(config.stackPrefix, job.repo, environment);
-  const target = { repo: job.repo, environment, commit, names, region: runtime.aws.region, sandbox: runtime.sandbox };
-  // A button press asks for a new run even where one exists; it gets a check run of its own.
-  const check = job.cause.kind === "button" ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target);
+  const target: EnvironmentTarget = {
+    repo: job.repo,
+    environment,
+    commit,
+    names,
+    region: runtime.aws.region,
+    sandbox: runtime.sandbox,
+    approvers: approversText(config, environment),
+    ...(request.rollback ? { rollback: request.rollback } : {}),
+  };
+  // A button press asks for a new run even where one exists, and a rollback redeploys a commit that
+  // had one: each gets a check run of its own.
+  const check = job.cause.kind !== "ref" ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target);
   if (check.existing?.externalId) {
     // This commit already has a run in this environment (a redelivery, or create and push of one ref).
     runtime.log.info({ stack: names.stack, commit, executionId: check.existing.externalId }, "commit already has a run; nothing to do");
     return;
+  }
+  if (environment.kind === "production" && !request.rollback) {
+    // A release tag asks to promote; the criteria decide before AWS is touched at all.
+    const refused = await promotionProblem(runtime, { job, octokit, config, environment, commit });
+    if (refused) {
+      await check.show({ kind: "failed", problem: refused });
+      return;
+    }
   }
   await check.show({ kind: "queued", why: "Reading the pipeline template." });
 
@@ -99,9 +124,13 @@ async function provision(
   }
 
   let converged;
+  let created = false;
   try {
     converged = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, built.inputs, {
-      planned: (steps) => check.show({ kind: "provisioning", next: steps }),
+      planned: (steps) => {
+        created ||= steps.some((step) => step.kind === "create");
+        return check.show({ kind: "provisioning", next: steps });
+      },
       applied: (description, changes) => check.record(description, changes),
     }, { replace: job.cause.kind === "button" && job.cause.action === "reprovision" && environment.kind === "branch" });
   } catch (error) {
@@ -122,6 +151,20 @@ async function provision(
   }
   const outputs = converged.stack.outputs;
   const pipeline = (outputs.PipelineName ?? names.pipeline) as PipelineName;
+  const approvalRequired = environment.kind === "production" && productionPolicy(config).approval.required;
+  const withApproval = approvalRequired || created ? await hasApprovalAction(runtime.aws.codepipeline, pipeline) : false;
+  if (approvalRequired && !withApproval) {
+    return {
+      kind: "refused",
+      message: `\`production.approval.required\` is set in \`${CONFIG_PATH}\`, but pipeline ${pipeline} has no manual approval action, so no run was started. Add an Approval stage to \`${config.template}\` (templates/pipeline.yml has one under the IsProduction condition).`,
+    };
+  }
+  if (created && withApproval) {
+    // The run CodePipeline starts by itself on creation would hold the approval stage forever, with
+    // ours queued behind it (and it is of an unpinned commit): abandon it.
+    const stopped = await abandonCreationRuns(runtime.aws.codepipeline, pipeline);
+    if (stopped.length > 0) check.record(`Stopped the run CodePipeline starts by itself on creation (${stopped.join(", ")}): branchline runs only commits it was asked to`);
+  }
   const executionId = await startRun(runtime.aws.codepipeline, {
     pipeline,
     sourceAction: outputs.SourceActionName ?? DEFAULT_SOURCE_ACTION_NAME,
@@ -130,10 +173,17 @@ async function provision(
   });
   check.record(`Started pipeline ${pipeline} for commit \`${commit.slice(0, 12)}\``);
   await check.show({ kind: "running", pipeline, executionId });
-  const run = new EnvironmentRun(octokit, check, pipeline, executionId, outputs.EnvironmentUrl, (error, what) =>
-    runtime.log.warn({ err: error, pipeline, executionId }, what),
+  const run = new ObservedRun(
+    octokit,
+    check,
+    pipeline,
+    executionId,
+    outputs.EnvironmentUrl,
+    (error, what) => runtime.log.warn({ err: error, pipeline, executionId }, what),
+    runHooks(runtime, { job, octokit, config, environment }),
   );
-  await run.started(`delivery ${job.deliveryId}`);
+  const rollback = check.target.rollback;
+  await run.started(rollback ? `rollback after ${rollback.fromCommit.slice(0, 12)} failed` : `delivery ${job.deliveryId}`);
   follower.follow(run);
   return null;
 }

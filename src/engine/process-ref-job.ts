@@ -11,6 +11,7 @@ import { environmentNames } from "../core/naming.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { commitOf } from "../github/repository-files.js";
 import { deployEnvironment } from "./deploy-environment.js";
+import { rollbackTarget } from "./failure-policy.js";
 import { destroyEnvironment } from "./destroy-environment.js";
 import type { RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
@@ -38,6 +39,10 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
   const config = loaded.config;
   if (job.cause.kind === "button") {
     await pressButton(runtime, follower, octokit, job, config, job.cause);
+    return;
+  }
+  if (job.cause.kind === "rollback") {
+    await rollBack(runtime, follower, octokit, job, config, job.cause);
     return;
   }
   const intent = route(job.event, job.defaultBranch, config);
@@ -85,6 +90,36 @@ async function pressButton(
   await deployEnvironment(runtime, follower, { job, octokit, config, environment: cause.environment, commit: job.event.commit });
 }
 
+/**
+ * Redeploys an environment's last good commit after a run failed (`onFailure: redeploy-last-good`).
+ * A push or tag that waited in the lane is newer intent than the rollback and goes instead; and the
+ * ledger is read again, so a deployment that started since the failure is never undone.
+ */
+async function rollBack(
+  runtime: Runtime,
+  follower: RunFollower,
+  octokit: InstallationOctokit,
+  job: RefJob,
+  config: BranchlineConfig,
+  cause: Extract<RefJob["cause"], { kind: "rollback" }>,
+): Promise<void> {
+  const log = runtime.log.child({ delivery: job.deliveryId, repository: repositoryFullName(job.repo), failed: cause.failedCommit });
+  const newer = job.supersedes.filter((older) => older.cause.kind !== "rollback");
+  const latest = newer.at(-1);
+  if (latest) {
+    log.info({ commit: latest.event.kind === "updated" ? latest.event.commit : null }, "a newer event waited behind the failure; it goes instead of the rollback");
+    await processRefJob(runtime, follower, { ...latest, supersedes: newer.slice(0, -1) });
+    return;
+  }
+  if (job.event.kind !== "updated" || job.event.commit === null) return;
+  const still = await rollbackTarget(octokit, job, cause.environment, cause.failedCommit);
+  if (still.kind === "none" || still.commit !== job.event.commit) {
+    log.info({ target: still }, "the rollback is no longer wanted; nothing to do");
+    return;
+  }
+  await deployEnvironment(runtime, follower, { job, octokit, config, environment: cause.environment, commit: job.event.commit, rollback: { fromCommit: cause.failedCommit } });
+}
+
 async function reportInvalidConfig(octokit: InstallationOctokit, job: RefJob, problems: readonly FileProblem[]): Promise<void> {
   const commit = job.event.kind === "updated" ? (job.event.commit ?? (await commitOf(octokit, job.repo, fullRef(job)))) : null;
   if (commit === null) return;
@@ -106,6 +141,8 @@ async function reportInvalidConfig(octokit: InstallationOctokit, job: RefJob, pr
 async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, job: RefJob, config: BranchlineConfig, commit: string): Promise<void> {
   for (const older of job.supersedes) {
     if (older.event.kind !== "updated" || older.event.commit === null || older.event.commit === commit) continue;
+    // A rollback replaced by a newer push was never a run of its commit: nothing to tell that commit.
+    if (older.cause.kind === "rollback") continue;
     const intent = route(older.event, older.defaultBranch, config);
     if (intent.action !== "deploy") continue;
     const check = EnvironmentCheck.fresh(octokit, {

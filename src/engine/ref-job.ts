@@ -14,6 +14,13 @@ export type Cause =
       readonly user: string;
       readonly checkRunId: number;
       readonly environment: Environment;
+    }
+  | {
+      /** A failed run of `environment`, undone by redeploying its last good commit (the job's commit). */
+      readonly kind: "rollback";
+      readonly environment: Environment;
+      readonly failedCommit: string;
+      readonly failedExecutionId: string;
     };
 
 /** A ref event, accepted from a webhook (or found by the reconciler), waiting for its lane. */
@@ -25,6 +32,8 @@ export interface RefJob {
   readonly defaultBranch: string;
   readonly event: RefEvent;
   readonly cause: Cause;
+  /** The GitHub login of whoever caused the event (a push's sender), when a person did. */
+  readonly actor?: string;
   /** Older jobs of the same lane this one replaced before they started, oldest first. */
   readonly supersedes: readonly RefJob[];
 }

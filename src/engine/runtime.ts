@@ -4,6 +4,7 @@ import type { WaitBounds } from "../aws/stacks.js";
 import type { TemplateStore } from "../aws/template-store.js";
 import type { RepositoryRef } from "../core/environment.js";
 import type { OctokitFactory } from "../github/octokit.js";
+import type { PromotionServices } from "./promotion-services.js";
 
 /** Everything the engine needs from the outside world, passed in so tests choose every part. */
 export interface Runtime {
@@ -21,4 +22,6 @@ export interface Runtime {
   readonly stackWait: WaitBounds;
   /** How a started run is followed until it ends. */
   readonly runPoll: { readonly intervalMs: number; readonly maxMs: number };
+  /** Promotion criteria, approvals, failure policy and notifications; unset where nothing is deployed (tools). */
+  readonly promotion?: PromotionServices;
 }

@@ -4,6 +4,7 @@ import type { Step } from "../core/plan.js";
 import type { ResourceChange, StackEventSummary } from "../aws/stacks.js";
 import type { RunStatus } from "../aws/pipelines.js";
 import type { RunDetails } from "../aws/run-details.js";
+import type { UnmetCriterion } from "../core/promotion.js";
 import { renderRunTable } from "./run-table.js";
 import type { CheckConclusion, CheckRunAction, CheckRunContent } from "./check-runs.js";
 
@@ -15,6 +16,10 @@ export interface EnvironmentTarget {
   readonly names: EnvironmentNames;
   readonly region: string;
   readonly sandbox: boolean;
+  /** This run redeploys the last good commit after `fromCommit` failed: said on every state of the check run. */
+  readonly rollback?: { readonly fromCommit: string };
+  /** Who may answer a manual approval, in words (shown while a run waits for one). */
+  readonly approvers?: string;
 }
 
 /** Something a person must fix, with where to look. */
@@ -22,6 +27,7 @@ export type Problem =
   | { readonly kind: "file"; readonly title: string; readonly problems: readonly LocatedMessage[]; readonly hint: string }
   | { readonly kind: "stack"; readonly message: string; readonly events: readonly StackEventSummary[] }
   | { readonly kind: "refused"; readonly message: string }
+  | { readonly kind: "promotion"; readonly unmet: readonly UnmetCriterion[] }
   | { readonly kind: "error"; readonly message: string };
 
 export interface LocatedMessage {
@@ -62,22 +68,29 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
         title: `Provisioning ${target.names.stack}`,
         summary: `${header}\n\nNext: ${phase.next.map(describeStep).join(", then ")}.${log}`,
       };
-    case "running":
+    case "running": {
+      const waiting = phase.run ? waitingApproval(phase.run) : null;
+      const approval = waiting
+        ? `\n\n### Approval needed\n**${waiting.stage} / ${waiting.action}** waits for a decision before the run goes on. ${capitalise(target.approvers ?? "People with write access may answer")}: press **Approve** or **Reject** above.`
+        : "";
       return {
         status: "in_progress",
-        title: "Pipeline running",
-        summary: `${header}\n\nExecution [${phase.executionId}](${executionUrl(target, phase.pipeline, phase.executionId)}) runs commit \`${target.commit}\`.${log}`,
+        title: titled(target, waiting ? "Waiting for approval" : "Pipeline running"),
+        summary: `${header}\n\nExecution [${phase.executionId}](${executionUrl(target, phase.pipeline, phase.executionId)}) runs commit \`${target.commit}\`.${approval}${approvalRecord(phase.run)}${log}`,
         externalId: phase.executionId,
         detailsUrl: executionUrl(target, phase.pipeline, phase.executionId),
         ...(phase.run ? { text: renderRunTable(phase.run, now) } : {}),
+        // Always sent: the buttons go away as soon as nothing waits any more.
+        actions: waiting ? approvalActions() : [],
       };
+    }
     case "finished": {
       const outcome = runOutcome(phase.status);
       return {
         status: "completed",
         conclusion: outcome.conclusion,
-        title: outcome.title,
-        summary: `${header}\n\nExecution [${phase.executionId}](${executionUrl(target, phase.pipeline, phase.executionId)}) ${outcome.sentence}${phase.detail ? `: ${phase.detail}` : "."}${log}`,
+        title: titled(target, outcome.title),
+        summary: `${header}\n\nExecution [${phase.executionId}](${executionUrl(target, phase.pipeline, phase.executionId)}) ${outcome.sentence}${phase.detail ? `: ${phase.detail}` : "."}${approvalRecord(phase.run)}${log}`,
         externalId: phase.executionId,
         detailsUrl: executionUrl(target, phase.pipeline, phase.executionId),
         ...(phase.run ? { text: renderRunTable(phase.run, now) } : {}),
@@ -98,11 +111,51 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
   }
 }
 
+/** Identifiers of the approval buttons (GitHub allows 20 characters). */
+export const APPROVE_ACTION = "approve";
+export const REJECT_ACTION = "reject";
+
+/** Approve and Reject, shown while a run waits at a manual approval. */
+export function approvalActions(): CheckRunAction[] {
+  return [
+    { label: "Approve", description: "Let the pipeline go on past its approval", identifier: APPROVE_ACTION },
+    { label: "Reject", description: "Stop the run at its approval (it fails)", identifier: REJECT_ACTION },
+  ];
+}
+
+/** The manual approval a run waits at, if any: an Approval action in progress. */
+export function waitingApproval(run: RunDetails): { stage: string; action: string } | null {
+  for (const stage of run.stages) {
+    const action = stage.actions.find((a) => a.category === "Approval" && a.status === "InProgress");
+    if (action) return { stage: stage.name, action: action.name };
+  }
+  return null;
+}
+
+/** Answered approvals, with what CodePipeline keeps of the answer (who, and when). */
+function approvalRecord(run: RunDetails | undefined): string {
+  if (!run) return "";
+  const answered = run.stages.flatMap((stage) =>
+    stage.actions
+      .filter((a) => a.category === "Approval" && (a.status === "Succeeded" || a.status === "Failed"))
+      .map((a) => `- ${a.status === "Succeeded" ? "✅ approved" : "❌ rejected"}: **${stage.name} / ${a.name}**${a.summary ? ` — ${a.summary}` : ""}`),
+  );
+  return answered.length > 0 ? `\n\n### Approval\n${answered.join("\n")}` : "";
+}
+
+function titled(target: EnvironmentTarget, title: string): string {
+  return target.rollback ? `Rollback: ${title.charAt(0).toLowerCase()}${title.slice(1)}` : title;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** The Re-provision button: a branch environment is rebuilt from scratch, a shared one updated in place. */
 export function reprovisionAction(target: EnvironmentTarget): CheckRunAction {
   return {
     label: "Re-provision",
-    description: target.environment.kind === "branch" ? "Rebuild this stack from scratch, then run" : "Update this stack in place, then run",
+    description: target.environment.kind === "branch" ? "Rebuild the stack from scratch, then run" : "Update this stack in place, then run",
     identifier: "reprovision",
   };
 }
@@ -151,6 +204,17 @@ function renderProblem(problem: Problem): { title: string; summary: string } {
       };
     case "refused":
       return { title: "Refused", summary: problem.message };
+    case "promotion":
+      return {
+        title: `Not promoted: ${problem.unmet.length} ${problem.unmet.length === 1 ? "criterion" : "criteria"} unmet`,
+        summary: [
+          "This release was not deployed to production, and nothing was changed in AWS:",
+          "",
+          ...problem.unmet.map((u) => `- **${u.criterion}**: ${u.message}. ${u.fix}`),
+          "",
+          "The criteria are `production:` in `.github/branchline.yml` (the README's config reference explains each).",
+        ].join("\n"),
+      };
     case "error":
       return {
         title: "branchline could not finish",
@@ -164,6 +228,9 @@ function summaryHeader(target: EnvironmentTarget): string {
     `**Environment** ${environmentLabel(target.environment)} · **Commit** \`${target.commit.slice(0, 12)}\``,
     `**Stack** [${target.names.stack}](${stackUrl(target)}) · **Pipeline** [${target.names.pipeline}](${pipelineUrl(target)}) · **Region** ${target.region}`,
   ];
+  if (target.rollback) {
+    lines.unshift(`> **Rollback.** The run of commit \`${target.rollback.fromCommit.slice(0, 12)}\` failed, so branchline redeploys this commit, the environment's last good release. A failed rollback is not rolled back again.\n`);
+  }
   if (target.sandbox) {
     lines.unshift("> **Sandbox.** AWS is emulated on the machine running branchline; nothing was deployed to an AWS account.\n");
   }

@@ -1,7 +1,9 @@
 import type { Context, Probot } from "probot";
 import type { Environment } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
+import type { ApprovalClick } from "../engine/approvals.js";
 import type { RefJob } from "../engine/ref-job.js";
+import { APPROVE_ACTION, REJECT_ACTION } from "../github/environment-report.js";
 import { job } from "./ref-events.js";
 
 type CheckRunPayload = Context<"check_run.rerequested">["payload"] | Context<"check_run.requested_action">["payload"];
@@ -36,8 +38,37 @@ export function environmentFromCheckName(name: string, defaultBranch: string, he
   return null;
 }
 
-export function onCheckRunEvents(app: Probot, submit: (job: RefJob) => void): void {
+/** Approve or Reject on a check run that waits at a manual approval; null for any other action. */
+export function approvalClickFromCheckRun(deliveryId: string, payload: Context<"check_run.requested_action">["payload"]): ApprovalClick | null {
+  const identifier = payload.requested_action?.identifier;
+  if (identifier !== APPROVE_ACTION && identifier !== REJECT_ACTION) return null;
+  const run = payload.check_run;
+  const environment = environmentFromCheckName(run.name, payload.repository.default_branch, run.check_suite?.head_branch ?? null);
+  if (!environment || !payload.installation || payload.repository.fork) return null;
+  return {
+    deliveryId,
+    installationId: payload.installation.id,
+    repo: { owner: payload.repository.owner.login, name: payload.repository.name },
+    defaultBranch: payload.repository.default_branch,
+    environment,
+    checkRunId: run.id,
+    commit: run.head_sha,
+    executionId: run.external_id || null,
+    decision: identifier === APPROVE_ACTION ? "approve" : "reject",
+    user: payload.sender.login,
+  };
+}
+
+export function onCheckRunEvents(app: Probot, submit: (job: RefJob) => void, answer?: (click: ApprovalClick) => Promise<unknown>): void {
   app.on(["check_run.rerequested", "check_run.requested_action"], async (context) => {
+    if (context.payload.action === "requested_action") {
+      const click = approvalClickFromCheckRun(context.id, context.payload);
+      if (click) {
+        // Answered here, not in a lane (see engine/approvals.ts); errors are logged, never thrown at GitHub.
+        if (answer) await answer(click).catch((error: unknown) => context.log.error({ err: error }, "could not answer an approval"));
+        return;
+      }
+    }
     const made = jobFromCheckRun(context.id, context.payload);
     if (made) submit(made);
   });

@@ -58,10 +58,11 @@ export function job(deliveryId: string, origin: Origin, event: RefEvent): RefJob
 
 /** Registers the ref events: each handler turns its payload into a job and hands it over, nothing more. */
 export function onRefEvents(app: Probot, submit: (job: RefJob) => void): void {
-  const accept = (made: RefJob | null) => {
-    if (made) submit(made);
+  // Who caused the event (a push's sender) rides along: promotion criteria may ask who pushed a tag.
+  const accept = (made: RefJob | null, sender: { login: string } | undefined) => {
+    if (made) submit(sender?.login ? { ...made, actor: sender.login } : made);
   };
-  app.on("push", async (context) => accept(jobFromPush(context.id, context.payload)));
-  app.on("create", async (context) => accept(jobFromCreate(context.id, context.payload)));
-  app.on("delete", async (context) => accept(jobFromDelete(context.id, context.payload)));
+  app.on("push", async (context) => accept(jobFromPush(context.id, context.payload), context.payload.sender));
+  app.on("create", async (context) => accept(jobFromCreate(context.id, context.payload), context.payload.sender));
+  app.on("delete", async (context) => accept(jobFromDelete(context.id, context.payload), context.payload.sender));
 }

@@ -193,7 +193,8 @@ describe("staging and production", () => {
   });
 
   it("deploys a release tag to production at the tag's commit, and never tears production down for a tag", async () => {
-    givenRepository();
+    // Promotion criteria (on the default branch, staging succeeded) have their own tests: test/app/promotion.test.ts.
+    givenRepository({ config: `${CONFIG}production:\n  requireOnDefaultBranch: false\n  requireStagingSuccess: false\n` });
     await app.deliver("push", pushTag("v1.2.0", A));
     await app.settle();
     const stack = await onlyStack();

@@ -49,6 +49,8 @@ export interface FakeCheckRun {
   started_at: string | null;
   completed_at: string | null;
   output: { title: string; summary: string; text?: string };
+  /** The buttons the run shows (requested actions), as last sent. */
+  actions?: { label: string; description: string; identifier: string }[];
   history: { status: string; conclusion: string | null; title: string }[];
 }
 
@@ -141,6 +143,20 @@ function notFound(): ApiResponse {
   return json(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
 }
 
+/** GitHub's limits on check run actions: at most 3; label 20, description 40, identifier 20 characters. */
+function checkRunActionsProblem(actions: unknown): string | undefined {
+  if (actions === undefined) return undefined;
+  if (!Array.isArray(actions)) return "actions must be an array";
+  if (actions.length > 3) return "at most 3 actions";
+  for (const action of actions as Record<string, unknown>[]) {
+    for (const [field, limit] of [["label", 20], ["description", 40], ["identifier", 20]] as const) {
+      const value = action[field];
+      if (typeof value !== "string" || value.length === 0 || value.length > limit) return `actions[].${field} must be 1 to ${limit} characters (got ${JSON.stringify(value)})`;
+    }
+  }
+  return undefined;
+}
+
 function now(): string {
   return new Date().toISOString();
 }
@@ -156,6 +172,8 @@ export class RepositoryModel {
   /** Full ref (`refs/heads/x`, `refs/tags/v1`) → commit sha. */
   private readonly refs = new Map<string, string>();
   private readonly permissions = new Map<string, string>();
+  /** Commit → the commits it descends from (what `compare` answers from). */
+  private readonly history = new Map<string, Set<string>>();
 
   constructor(readonly owner: string, readonly name: string, id: number, options: RepositoryOptions = {}) {
     this.id = id;
@@ -202,6 +220,22 @@ export class RepositoryModel {
 
   permissionOf(user: string): string {
     return this.permissions.get(user.toLowerCase()) ?? (this.private ? "none" : "read");
+  }
+
+  /** Declares `ancestors` to be in the history of `sha` (e.g. the default branch's head descends from them). */
+  ancestors(sha: string, ancestors: readonly string[]): this {
+    const known = this.history.get(sha) ?? new Set<string>();
+    for (const a of ancestors) known.add(a);
+    this.history.set(sha, known);
+    return this;
+  }
+
+  /** GitHub's compare status of `base...head`: identical, behind (head is in base's history), ahead, or diverged. */
+  compare(base: string, head: string): "identical" | "behind" | "ahead" | "diverged" {
+    if (base === head) return "identical";
+    if (this.history.get(base)?.has(head)) return "behind";
+    if (this.history.get(head)?.has(base)) return "ahead";
+    return "diverged";
   }
 
   /** The commit a ref, short name or sha stands for; undefined when the model knows none. */
@@ -257,6 +291,8 @@ export class GitHubModel {
   readonly checkRuns: FakeCheckRun[] = [];
   readonly deployments: FakeDeployment[] = [];
   readonly installations: FakeInstallation[] = [];
+  /** `org/team-slug` (lower case) → login (lower case) → role; what team membership reads answer. */
+  private readonly teams = new Map<string, Map<string, "member" | "maintainer">>();
   private readonly repositories = new Map<string, RepositoryModel>();
   /** Installation access tokens handed out, and whom they stand for. */
   private readonly tokens = new Map<string, number>();
@@ -284,6 +320,8 @@ export class GitHubModel {
       ["GET", new RegExp(`^${repo}/branches$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "heads", r))],
       ["GET", new RegExp(`^${repo}/tags$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "tags", r))],
       ["GET", new RegExp(`^${repo}/collaborators/([^/]+)/permission$`), "installation", ([o, n, u], r) => this.withRepo(o!, n!, r, (m) => this.permission(m, u!))],
+      ["GET", new RegExp(`^${repo}/compare/(.+)$`), "installation", ([o, n, basehead], r) => this.withRepo(o!, n!, r, (m) => this.compareCommits(m, basehead!, r))],
+      ["GET", /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/, "installation", ([org, team, user], r) => this.teamMembership(org!, team!, user!, r)],
       ["POST", new RegExp(`^${repo}/deployments$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.createDeployment(m, r))],
       ["GET", new RegExp(`^${repo}/deployments$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listDeployments(m, r))],
       ["GET", new RegExp(`^${repo}/deployments/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.withDeployment(m, Number(id), (d) => json(200, this.deploymentJson(d, r))))],
@@ -316,6 +354,15 @@ export class GitHubModel {
     if (existing >= 0) this.installations.splice(existing, 1, installation);
     else this.installations.push(installation);
     return installation;
+  }
+
+  /** Makes `user` an active member of team `slug` in `org`. */
+  teamMember(org: string, slug: string, user: string, role: "member" | "maintainer" = "member"): this {
+    const key = `${org}/${slug}`.toLowerCase();
+    const members = this.teams.get(key) ?? new Map<string, "member" | "maintainer">();
+    members.set(user.toLowerCase(), role);
+    this.teams.set(key, members);
+    return this;
   }
 
   uninstall(id: number): void {
@@ -540,6 +587,32 @@ export class GitHubModel {
     return this.page(request, items);
   }
 
+  /** `GET /repos/{o}/{r}/compare/{base}...{head}`: only what a reachability check reads (status, counts). */
+  private compareCommits(repository: RepositoryModel, basehead: string, _request: ParsedRequest): ApiResponse {
+    const [base, head] = basehead.split("...");
+    const baseSha = base === undefined ? undefined : repository.resolve(base);
+    const headSha = head === undefined ? undefined : repository.resolve(head);
+    if (baseSha === undefined || headSha === undefined) return notFound();
+    const status = repository.compare(baseSha, headSha);
+    return json(200, {
+      status,
+      ahead_by: status === "ahead" || status === "diverged" ? 1 : 0,
+      behind_by: status === "behind" || status === "diverged" ? 1 : 0,
+      total_commits: status === "ahead" || status === "diverged" ? 1 : 0,
+      base_commit: { sha: baseSha },
+      merge_base_commit: { sha: status === "behind" ? headSha : baseSha },
+      commits: [],
+      files: [],
+    });
+  }
+
+  /** `GET /orgs/{org}/teams/{team}/memberships/{user}`: 404 for anyone not in the team. */
+  private teamMembership(org: string, slug: string, user: string, request: ParsedRequest): ApiResponse {
+    if (request.installation?.account.login.toLowerCase() !== org.toLowerCase()) return notFound();
+    const role = this.teams.get(`${org}/${slug}`.toLowerCase())?.get(user.toLowerCase());
+    return role ? json(200, { url: `${request.apiBase}/orgs/${org}/teams/${slug}/memberships/${user}`, role, state: "active" }) : notFound();
+  }
+
   private permission(repository: RepositoryModel, user: string): ApiResponse {
     const permission = repository.permissionOf(user);
     return json(200, { permission, role_name: permission, user: { login: user } });
@@ -557,6 +630,9 @@ export class GitHubModel {
     const name = request.url.searchParams.get("check_name");
     const status = request.url.searchParams.get("status");
     const filter = request.url.searchParams.get("filter") ?? "latest";
+    // Every run in the model is this App's: another app id lists none.
+    const appId = request.url.searchParams.get("app_id");
+    if (appId !== null && Number(appId) !== (this.options.appId ?? 1)) return this.page(request, [], (slice) => ({ total_count: 0, check_runs: slice }));
     let runs = this.checkRuns
       .filter((c) => c.repository === repository.fullName && c.head_sha === sha && (name === null || c.name === name) && (status === null || c.status === status))
       .reverse();
@@ -572,6 +648,8 @@ export class GitHubModel {
   private createCheckRun(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (typeof body.name !== "string" || typeof body.head_sha !== "string") return json(422, { message: "Invalid request: name and head_sha are required" });
+    const actionsProblem = checkRunActionsProblem(body.actions);
+    if (actionsProblem) return json(422, { message: `Invalid request: ${actionsProblem}` });
     const status = String(body.status ?? "queued");
     const run: FakeCheckRun = {
       id: this.nextId++,
@@ -585,6 +663,7 @@ export class GitHubModel {
       started_at: (body.started_at as string | undefined) ?? now(),
       completed_at: (body.completed_at as string | undefined) ?? null,
       output: (body.output as FakeCheckRun["output"] | undefined) ?? { title: "", summary: "" },
+      ...(Array.isArray(body.actions) ? { actions: body.actions as FakeCheckRun["actions"] } : {}),
       history: [],
     };
     run.history.push({ status: run.status, conclusion: run.conclusion, title: run.output?.title ?? "" });
@@ -596,6 +675,9 @@ export class GitHubModel {
     const run = this.checkRuns.find((c) => c.id === id && c.repository === repository.fullName);
     if (!run) return notFound();
     const body = (request.body ?? {}) as Record<string, unknown>;
+    const actionsProblem = checkRunActionsProblem(body.actions);
+    if (actionsProblem) return json(422, { message: `Invalid request: ${actionsProblem}` });
+    if (Array.isArray(body.actions)) run.actions = body.actions as FakeCheckRun["actions"];
     if (body.status !== undefined) run.status = String(body.status);
     if (body.conclusion !== undefined) {
       run.conclusion = String(body.conclusion);

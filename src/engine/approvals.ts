@@ -1,0 +1,112 @@
+import { isStaleApproval, putApprovalResult, waitingApprovals, type ApprovalAnswer } from "../aws/approvals.js";
+import { describeStack } from "../aws/stacks.js";
+import { loadConfig } from "../config/load.js";
+import { CONFIG_PATH, productionPolicy, type BranchlineConfig } from "../config/schema.js";
+import { environmentLabel, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
+import { environmentNames } from "../core/naming.js";
+import { describeApprovers, mayApprove, type ApproverRules } from "../core/promotion.js";
+import { addNote } from "../github/check-runs.js";
+import { findDeployment, setDeploymentStatus } from "../github/deployments.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import { repositoryRole } from "../github/permissions.js";
+import { teamsOf } from "../github/promotion-facts.js";
+import type { Runtime } from "./runtime.js";
+
+/** Who may answer an environment's manual approval: production's approvers, elsewhere the redeploy role. */
+export function approverRules(config: BranchlineConfig, environment: Environment): ApproverRules {
+  if (environment.kind === "production") return productionPolicy(config).approval.approvers;
+  return { users: [], teams: [], minimumPermission: config.permissions.redeploy };
+}
+
+export function approversText(config: BranchlineConfig, environment: Environment): string {
+  return describeApprovers(approverRules(config, environment));
+}
+
+/** A press of Approve or Reject on a check run. */
+export interface ApprovalClick {
+  readonly deliveryId: string;
+  readonly installationId: number;
+  readonly repo: RepositoryRef;
+  readonly defaultBranch: string;
+  readonly environment: Environment;
+  readonly checkRunId: number;
+  readonly commit: string;
+  /** The execution the check run reports (its external_id). */
+  readonly executionId: string | null;
+  readonly decision: "approve" | "reject";
+  readonly user: string;
+}
+
+export type ApprovalOutcome = "answered" | "refused" | "nothing-waiting" | "no-config";
+
+/**
+ * Answers a manual approval for the person who pressed the button, if GitHub says, now, that they
+ * may. The token is read from GetPipelineState at this moment, and only for the execution this check
+ * run reports: a click on an old check run can never approve a newer run. This runs in the webhook
+ * handler, not in a lane: it is a few quick calls, and a queued release must never hold it up or
+ * supersede it.
+ */
+export async function answerApproval(runtime: Runtime, click: ApprovalClick): Promise<ApprovalOutcome> {
+  const log = runtime.log.child({ delivery: click.deliveryId, repository: repositoryFullName(click.repo), user: click.user, decision: click.decision });
+  const octokit = await runtime.octokitFor(click.installationId);
+  const note = (text: string) => addNote(octokit, click.repo, click.checkRunId, text);
+  const loaded = await loadConfig(octokit, click.repo, click.defaultBranch);
+  if (loaded.kind !== "valid") {
+    await note(`@${click.user} pressed ${verb(click)}, but \`${CONFIG_PATH}\` on the default branch ${loaded.kind === "absent" ? "is missing" : "cannot be used"}, so no one can be checked as an approver; nothing was answered.`);
+    return "no-config";
+  }
+  const config = loaded.config;
+  const rules = approverRules(config, click.environment);
+  const role = await repositoryRole(octokit, click.repo, click.user);
+  const teams = rules.teams.length > 0 ? await teamsOf(octokit, click.repo, click.user, rules.teams, (team, error) => log.warn({ err: error, team }, "could not read a team membership")) : [];
+  const verdict = mayApprove(rules, { user: click.user, role, teams });
+  if (!verdict.allowed) {
+    await note(`@${click.user} pressed ${verb(click)}, but was not allowed to: ${verdict.why}. Nothing was answered; the run still waits. The approvers are set in \`${CONFIG_PATH}\` (\`production.approval.approvers\`).`);
+    log.info({ role, why: verdict.why }, "approval refused");
+    return "refused";
+  }
+  if (click.executionId === null) {
+    await note(`@${click.user} pressed ${verb(click)}, but this check run reports no pipeline run; nothing was answered.`);
+    return "nothing-waiting";
+  }
+
+  const names = environmentNames(config.stackPrefix, click.repo, click.environment);
+  const stack = await describeStack(runtime.aws.cloudformation, names.stack);
+  const pipeline = stack?.outputs.PipelineName ?? names.pipeline;
+  const waiting = await waitingApprovals(runtime.aws.codepipeline, pipeline, click.executionId);
+  if (waiting.length === 0) {
+    await note(`@${click.user} pressed ${verb(click)}, but nothing waits for approval in execution ${click.executionId} any more (it was answered already, or the run moved on); nothing was changed.`);
+    return "nothing-waiting";
+  }
+  const status: ApprovalAnswer = click.decision === "approve" ? "Approved" : "Rejected";
+  const at = new Date().toISOString();
+  const record = `${status} by @${click.user} (${verdict.as}) on GitHub at ${at}`;
+  for (const approval of waiting) {
+    try {
+      await putApprovalResult(runtime.aws.codepipeline, { pipeline, approval, status, summary: record });
+    } catch (error) {
+      if (!isStaleApproval(error)) throw error;
+      await note(`@${click.user} pressed ${verb(click)}, but ${approval.stage} / ${approval.action} had been answered already; nothing was changed.`);
+      return "nothing-waiting";
+    }
+  }
+  log.info({ pipeline, executionId: click.executionId, approvals: waiting.map((w) => `${w.stage}/${w.action}`) }, `approval ${status.toLowerCase()}`);
+
+  // Recorded where people look: the run's check run (now, and in every later update of it) and its deployment.
+  const live = runtime.promotion?.liveRuns.get(`${pipeline}/${click.executionId}`);
+  live?.check.record(record);
+  await note(record).catch((error: unknown) => log.warn({ err: error }, "could not note the approval on the check run"));
+  await recordOnDeployment(octokit, click, record).catch((error: unknown) => log.warn({ err: error }, "could not record the approval on the deployment"));
+  runtime.promotion?.nudge(pipeline, click.executionId);
+  return "answered";
+}
+
+async function recordOnDeployment(octokit: InstallationOctokit, click: ApprovalClick, record: string): Promise<void> {
+  const deploymentId = await findDeployment(octokit, click.repo, click.commit, environmentLabel(click.environment));
+  if (deploymentId === null) return;
+  await setDeploymentStatus(octokit, click.repo, deploymentId, { state: "in_progress", description: record });
+}
+
+function verb(click: ApprovalClick): string {
+  return click.decision === "approve" ? "**Approve**" : "**Reject**";
+}

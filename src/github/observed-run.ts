@@ -1,0 +1,80 @@
+import type { RunDetails } from "../aws/run-details.js";
+import { environmentLabel } from "../core/environment.js";
+import { createDeployment } from "./deployments.js";
+import type { EnvironmentCheck } from "./environment-check.js";
+import { EnvironmentRun } from "./environment-run.js";
+import type { InstallationOctokit } from "./octokit.js";
+
+/** What else happens as a run goes: notifications, approvals, the failure policy (src/engine/run-hooks.ts). */
+export interface RunHooks {
+  started?(run: ObservedRun): Promise<void>;
+  progress?(run: ObservedRun, details: RunDetails): Promise<void>;
+  /**
+   * Before the check run shows the end, so what it records appears in that same update; returns
+   * what to do once the end is shown (notify, queue a rollback).
+   */
+  finishing?(run: ObservedRun, details: RunDetails): Promise<(() => Promise<void>) | void>;
+}
+
+/**
+ * An EnvironmentRun with hooks. A rollback run (its target says so) gets a deployment of its own,
+ * even though its commit was deployed before: the ledger shows the rollback as what it is.
+ * A hook that fails is logged and never stops the reporting of the run.
+ */
+export class ObservedRun extends EnvironmentRun {
+  constructor(
+    private readonly github: InstallationOctokit,
+    check: EnvironmentCheck,
+    pipeline: string,
+    executionId: string,
+    environmentUrl: string | undefined,
+    private readonly warn: (error: unknown, what: string) => void,
+    private readonly hooks: RunHooks,
+  ) {
+    super(github, check, pipeline, executionId, environmentUrl, warn);
+  }
+
+  override async started(creator: string): Promise<void> {
+    const { target } = this.check;
+    if (target.rollback) {
+      try {
+        // EnvironmentRun.started takes the commit's newest deployment: this one.
+        await createDeployment(this.github, target.repo, {
+          commit: target.commit,
+          environment: environmentLabel(target.environment),
+          transient: target.environment.kind === "branch",
+          production: target.environment.kind === "production",
+          description: `Rollback to ${target.commit.slice(0, 12)} after ${target.rollback.fromCommit.slice(0, 12)} failed (branchline run ${this.executionId})`,
+          payload: { stack: target.names.stack, pipeline: this.pipeline, executionId: this.executionId, rollbackOf: target.rollback.fromCommit },
+        });
+      } catch (error) {
+        this.warn(error, "could not record the rollback's deployment");
+      }
+    }
+    await super.started(creator);
+    await this.safely("started", () => this.hooks.started?.(this));
+  }
+
+  override async progress(details: RunDetails): Promise<void> {
+    await super.progress(details);
+    await this.safely("progress", () => this.hooks.progress?.(this, details));
+  }
+
+  override async finished(details: RunDetails): Promise<void> {
+    let after: (() => Promise<void>) | void = undefined;
+    await this.safely("finishing", async () => {
+      after = await this.hooks.finishing?.(this, details);
+    });
+    await super.finished(details);
+    const then = after as (() => Promise<void>) | void;
+    if (then) await this.safely("finished", then);
+  }
+
+  private async safely(what: string, work: () => Promise<unknown> | undefined): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.warn(error, `a run hook (${what}) failed`);
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import type { RepositoryRef } from "../core/environment.js";
+import type { LedgerEntry, Reachability, StagingEvidence } from "../core/promotion.js";
+import { reachabilityFromCompare, stagingEvidence } from "../core/promotion.js";
+import { httpStatus, type InstallationOctokit } from "./octokit.js";
+
+/**
+ * Thin adapters that gather the facts src/core/promotion.ts decides on. Each asks GitHub one
+ * question and answers in the core's words; none decides anything.
+ */
+
+/** Is the commit on the default branch? GitHub's compare `default...commit`: behind or identical. */
+export async function reachabilityOf(octokit: InstallationOctokit, repo: RepositoryRef, defaultBranch: string, commit: string): Promise<Reachability> {
+  try {
+    const response = await octokit.rest.repos.compareCommitsWithBasehead({
+      owner: repo.owner,
+      repo: repo.name,
+      basehead: `${defaultBranch}...${commit}`,
+      // Only the status is read: keep the answer small.
+      per_page: 1,
+    });
+    return reachabilityFromCompare(response.data.status);
+  } catch (error) {
+    if (httpStatus(error) === 404 || httpStatus(error) === 422) return reachabilityFromCompare(null);
+    throw error;
+  }
+}
+
+/**
+ * What staging did with exactly this commit: the latest `branchline: staging` check run on it,
+ * written by this App (a check run's app cannot be forged; a deployment status can be written by
+ * anyone with write access, which is why check runs are the evidence).
+ */
+export async function stagingEvidenceOf(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, appId: number): Promise<StagingEvidence> {
+  const response = await octokit.rest.checks.listForRef({
+    owner: repo.owner,
+    repo: repo.name,
+    ref: commit,
+    check_name: "branchline: staging",
+    filter: "latest",
+    app_id: appId,
+    per_page: 10,
+  });
+  const ours = response.data.check_runs.filter((run) => run.app?.id === appId && run.head_sha === commit);
+  const latest = ours[0];
+  return stagingEvidence(latest ? { status: latest.status, conclusion: latest.conclusion ?? null } : null);
+}
+
+/**
+ * The teams (of those named) the user is an active member of. A team is `slug` (in the repository
+ * owner's organisation) or `org/slug`. Needs the App's "Organization members: read" permission;
+ * without it GitHub answers 403 and the user counts as no member, with the reason logged by the caller.
+ */
+export async function teamsOf(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  user: string,
+  teams: readonly string[],
+  onProblem: (team: string, error: unknown) => void = () => {},
+): Promise<string[]> {
+  const member: string[] = [];
+  for (const team of teams) {
+    const [org, slug] = team.includes("/") ? team.split("/", 2) : [repo.owner, team];
+    try {
+      const response = await octokit.rest.teams.getMembershipForUserInOrg({ org: org!, team_slug: slug!, username: user });
+      if (response.data.state === "active") member.push(team);
+    } catch (error) {
+      if (httpStatus(error) !== 404) onProblem(team, error);
+    }
+  }
+  return member;
+}
+
+/** Release tags pointing at a commit (for a Re-run, whose payload names no tag). */
+export async function tagsAt(octokit: InstallationOctokit, repo: RepositoryRef, commit: string): Promise<string[]> {
+  const tags = await octokit.paginate(octokit.rest.repos.listTags, { owner: repo.owner, repo: repo.name, per_page: 100 });
+  return tags.filter((t) => t.commit.sha === commit).map((t) => t.name);
+}
+
+/**
+ * The environment's deployment ledger, newest first, each deployment with every state it reached.
+ * Bounded: the newest `limit` deployments are enough to find the last good release.
+ */
+export async function deploymentLedger(octokit: InstallationOctokit, repo: RepositoryRef, environment: string, limit = 30): Promise<LedgerEntry[]> {
+  const deployments = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: limit });
+  const ledger: LedgerEntry[] = [];
+  for (const deployment of deployments.data) {
+    const statuses = await octokit.rest.repos.listDeploymentStatuses({ owner: repo.owner, repo: repo.name, deployment_id: deployment.id, per_page: 100 });
+    ledger.push({ deploymentId: deployment.id, commit: deployment.sha, states: statuses.data.map((s) => s.state) });
+    // Newest first: once a good one is found, older ones do not matter.
+    const entry = ledger.at(-1)!;
+    if (entry.commit !== ledger[0]!.commit && entry.states.includes("success")) break;
+  }
+  return ledger;
+}
