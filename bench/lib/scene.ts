@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+import { startFakeGitHubServer, type FakeGitHubServer } from "../../test/support/fake-github-server.js";
+import { INSTALLATION_ID, pushToBranch } from "../../test/support/payloads.js";
+import {
+  AppServer,
+  appServerEnv,
+  freePort,
+  generateAppKeyPair,
+  ManagedProcess,
+  signWebhook,
+  WEBHOOK_PATH,
+  type AppCredentials,
+  type Env,
+} from "../../test/support/processes.js";
+import type { LoadPlan, LoadReport, PlannedDelivery } from "../load-generator.js";
+import { configYaml } from "./common.js";
+
+/**
+ * The process-level scene: a fake GitHub over loopback HTTP and the AWS emulator, both in this
+ * (the suite's) process, and servers under test as child processes: branchline's built server
+ * (`dist/src/main.js`) or the bare Probot reference (`dist/bench/bare-probot.js`).
+ */
+
+export const BARE_PROBOT = fileURLToPath(new URL("../bare-probot.js", import.meta.url));
+export const LOAD_GENERATOR = fileURLToPath(new URL("../load-generator.js", import.meta.url));
+export const MEMORY_PROBE = new URL("../memory-probe.js", import.meta.url).href;
+export const APP_ID = 4242;
+export const OWNER = "octo-org";
+export const REPO = "shop";
+
+export interface Scene {
+  readonly github: FakeGitHubServer;
+  readonly emulator: Emulator;
+  readonly credentials: AppCredentials;
+  close(): Promise<void>;
+}
+
+/** Branches under `bench/` are excluded by config: a push there is read, routed and ignored (one log line). */
+export const EXCLUDED_PREFIX = "bench/";
+
+export async function startScene(options: { emulator?: EmulatorOptions; config?: string | null } = {}): Promise<Scene> {
+  const keys = generateAppKeyPair();
+  const github = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: keys.publicKey });
+  const repo = github.model.repository(OWNER, REPO);
+  github.model.install(INSTALLATION_ID, OWNER, [`${OWNER}/${REPO}`]);
+  const config = options.config === undefined ? configYaml(`branches:\n  exclude: ["${EXCLUDED_PREFIX}**"]\n`) : options.config;
+  if (config !== null) repo.file("main", ".github/branchline.yml", config);
+  const emulator = await startEmulator(options.emulator ?? { timing: "test" });
+  return {
+    github,
+    emulator,
+    credentials: { appId: APP_ID, privateKey: keys.privateKey, webhookSecret: `bench-secret-${randomUUID()}` },
+    async close() {
+      await github.close();
+      await emulator.close();
+    },
+  };
+}
+
+export type ServerKind = "branchline" | "bare-probot";
+
+/** Starts a server under test and waits until GET /ping answers. Logs at info (production's level), as JSON. */
+export async function startServer(scene: Scene, kind: ServerKind, env: Env = {}): Promise<AppServer> {
+  const port = await freePort();
+  const fullEnv = appServerEnv({
+    githubHost: scene.github.host,
+    awsEndpoint: scene.emulator.url,
+    credentials: scene.credentials,
+    port,
+    logLevel: "info",
+    env: { BRANCHLINE_RECONCILE_MINUTES: "0", BRANCHLINE_RUN_POLL_SECONDS: "30", ...env },
+  });
+  const script = kind === "branchline" ? fileURLToPath(new URL("../../src/main.js", import.meta.url)) : BARE_PROBOT;
+  const managed = new ManagedProcess(kind, script, [], fullEnv);
+  return new AppServer(managed, port, 30_000).start();
+}
+
+/** Signed pushes to distinct excluded branches: each becomes its own job (its own lane), read, routed and ignored. */
+export function excludedPushes(count: number, tag: string): PlannedDelivery[] {
+  const deliveries: PlannedDelivery[] = [];
+  const base = pushToBranch(`${EXCLUDED_PREFIX}x`, "a".repeat(40), { owner: OWNER, repo: REPO });
+  for (let i = 0; i < count; i++) {
+    const payload = { ...base, ref: `refs/heads/${EXCLUDED_PREFIX}${tag}-${i}`, after: (i.toString(16) + "c".repeat(40)).slice(0, 40) };
+    const body = JSON.stringify(payload);
+    deliveries.push({ id: `${tag}-${i}-${randomUUID()}`, event: "push", body, signature: "" });
+  }
+  return deliveries;
+}
+
+export function sign(deliveries: PlannedDelivery[], secret: string): PlannedDelivery[] {
+  return deliveries.map((d) => ({ ...d, signature: signWebhook(secret, d.body) }));
+}
+
+/** Runs the load generator as its own process against `server`, and returns its report. */
+export async function generateLoad(server: AppServer, rate: number, deliveries: readonly PlannedDelivery[], timeoutMs = 120_000): Promise<LoadReport> {
+  const dir = mkdtempSync(join(tmpdir(), "branchline-bench-"));
+  try {
+    const file = join(dir, "plan.json");
+    const plan: LoadPlan = { url: `${server.url}${WEBHOOK_PATH}`, rate, deliveries };
+    writeFileSync(file, JSON.stringify(plan));
+    const generator = new ManagedProcess("load-generator", LOAD_GENERATOR, [file], { PATH: process.env.PATH, HOME: process.env.HOME });
+    generator.start();
+    const exit = await generator.waitForExit(timeoutMs).catch(async (error: unknown) => {
+      await generator.kill("SIGKILL").catch(() => undefined);
+      throw error;
+    });
+    if (exit.code !== 0) throw new Error(`the load generator failed (${JSON.stringify(exit)}):\n${generator.text()}`);
+    const line = generator.lines("stdout").find((l) => l.startsWith("{"));
+    if (!line) throw new Error(`the load generator printed no report:\n${generator.text()}`);
+    return JSON.parse(line) as LoadReport;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Delivery ids the branchline server has logged as processed (the `ignored` line a job ends with, which carries its delivery id). */
+export function processedDeliveries(server: AppServer): Set<string> {
+  const seen = new Set<string>();
+  for (const line of server.logs()) {
+    if (typeof line.delivery === "string" && (line.msg === "ignored" || line.msg === "no .github/branchline.yml; nothing to do")) seen.add(line.delivery);
+  }
+  return seen;
+}
+
+/** Asks the memory probe (preloaded with NODE_OPTIONS) for a post-GC memory sample. */
+export async function sampleMemory(server: AppServer): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number; gc: boolean }> {
+  const from = server.process.output.length;
+  process.kill(server.process.pid!, "SIGUSR2");
+  const line = await server.process.waitForLine(/^BENCH_MEMORY /, 10_000, from);
+  return JSON.parse(line.slice("BENCH_MEMORY ".length)) as { rss: number; heapUsed: number; heapTotal: number; external: number; gc: boolean };
+}
+
+export function memoryProbeEnv(): Env {
+  return { NODE_OPTIONS: `--import=${MEMORY_PROBE}` };
+}

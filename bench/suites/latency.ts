@@ -1,0 +1,125 @@
+import type { AppServer } from "../../test/support/processes.js";
+import { round, row, runSuite, sleep, summary, waitUntil, type Row } from "../lib/common.js";
+import { excludedPushes, generateLoad, processedDeliveries, sign, startScene, startServer, type ServerKind } from "../lib/scene.js";
+
+/**
+ * 1. Acknowledgement latency. The built server as a child process; signed pushes from a separate
+ * load-generator process over keep-alive HTTP; bursts at rising rates. Each push goes to its own
+ * branch under `bench/`, which the repository's config excludes, so every delivery is a job of its
+ * own that reads the config from GitHub, is routed, and ends in one `ignored` log line carrying its
+ * delivery id.
+ *
+ * Lost: acknowledged (2xx) by the server, yet no `ignored` line with its delivery id within 30 s
+ * of the burst's end (the work a job does is the read of the config and the routing decision).
+ * The reference, a bare Probot app, does no work, so nothing can be lost there.
+ */
+
+interface Case {
+  readonly name: string;
+  readonly count: number;
+  readonly rate: number;
+}
+
+function cases(quick: boolean): Case[] {
+  const list: Case[] = [{ name: "burst 1 (×20, isolated)", count: 20, rate: 5 }];
+  for (const rate of [50, 100, 200, 400]) list.push({ name: `burst 100 @ ${rate}/s`, count: 100, rate });
+  // 1000 at 50/s would take 20 s per server and says nothing 100 at 50/s does not.
+  for (const rate of quick ? [200] : [100, 200, 400]) list.push({ name: `burst 1000 @ ${rate}/s`, count: 1000, rate });
+  return list;
+}
+
+interface Measured {
+  readonly case: string;
+  readonly count: number;
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+  readonly errors: number;
+  readonly statuses: Record<string, number>;
+  readonly lost: number | null;
+  readonly processed: number | null;
+  /** Seconds from the burst's first send until the last delivery was processed. */
+  readonly drainSeconds: number | null;
+  readonly generatorLagP99: number;
+  readonly sendSeconds: number;
+}
+
+async function measure(server: AppServer, kind: ServerKind, secret: string, c: Case, index: number): Promise<Measured> {
+  const deliveries = sign(excludedPushes(c.count, `${kind}-${index}`), secret);
+  const started = Date.now();
+  const report = await generateLoad(server, c.rate, deliveries);
+  const outcomes = report.outcomes;
+  const acked = outcomes.filter((o) => o.status >= 200 && o.status < 300).map((o) => o.id);
+  const statuses: Record<string, number> = {};
+  for (const o of outcomes) statuses[String(o.status)] = (statuses[String(o.status)] ?? 0) + 1;
+  let lost: number | null = null;
+  let processed: number | null = null;
+  let drainSeconds: number | null = null;
+  if (kind === "branchline") {
+    const count = () => {
+      const seen = processedDeliveries(server);
+      return acked.filter((id) => seen.has(id)).length;
+    };
+    await waitUntil(() => count() >= acked.length, 30_000, 100);
+    drainSeconds = round((Date.now() - started) / 1000);
+    processed = count();
+    lost = acked.length - processed;
+  } else {
+    await sleep(500);
+  }
+  const latency = summary(outcomes.map((o) => o.ms));
+  return {
+    case: c.name,
+    count: c.count,
+    rate: c.rate,
+    p50: latency.p50,
+    p99: latency.p99,
+    max: latency.max,
+    mean: latency.mean,
+    errors: outcomes.length - acked.length,
+    statuses,
+    lost,
+    processed,
+    drainSeconds,
+    generatorLagP99: summary(outcomes.map((o) => o.lagMs)).p99,
+    sendSeconds: round(report.durationMs / 1000),
+  };
+}
+
+await runSuite("latency", async ({ quick, notes }) => {
+  const scene = await startScene();
+  const results: Record<ServerKind, Measured[]> = { branchline: [], "bare-probot": [] };
+  try {
+    for (const kind of ["branchline", "bare-probot"] as const) {
+      const server = await startServer(scene, kind);
+      try {
+        // Warm-up: the first delivery pays for the installation token and JIT; it is not measured.
+        await generateLoad(server, 20, sign(excludedPushes(20, `${kind}-warmup`), scene.credentials.webhookSecret));
+        await sleep(500);
+        let index = 0;
+        for (const c of cases(quick)) results[kind].push(await measure(server, kind, scene.credentials.webhookSecret, c, index++));
+      } finally {
+        await server.kill("SIGTERM").catch(() => server.kill("SIGKILL"));
+      }
+    }
+  } finally {
+    await scene.close();
+  }
+  notes.push(
+    "Latency: from the generator's send to the full response, measured in the generator process (open loop: deliveries go out at their due time whether or not earlier ones were answered).",
+    "Lost: acknowledged 2xx but no `ignored` log line with its delivery id within 30 s (each push targets its own excluded branch, so no two deliveries coalesce).",
+  );
+  const rows: Row[] = [];
+  for (const b of results.branchline) {
+    const ref = results["bare-probot"].find((r) => r.case === b.case);
+    const at200 = b.rate === 200 && b.count >= 100;
+    rows.push(row({ suite: "latency", case: b.case, metric: "p50", value: b.p50, unit: "ms", reference: ref?.p50 }));
+    rows.push(row({ suite: "latency", case: b.case, metric: "p99", value: b.p99, unit: "ms", reference: ref?.p99, ...(at200 ? { target: "< 50 ms", met: b.p99 < 50 } : {}) }));
+    rows.push(row({ suite: "latency", case: b.case, metric: "max", value: b.max, unit: "ms", reference: ref?.max }));
+    rows.push(row({ suite: "latency", case: b.case, metric: "errors", value: b.errors, reference: ref?.errors, target: "0", met: b.errors === 0 }));
+    rows.push(row({ suite: "latency", case: b.case, metric: "lost", value: b.lost ?? "n/a", target: "0", met: b.lost === 0 }));
+  }
+  return { rows, details: results };
+});
