@@ -20,6 +20,7 @@ export interface AppOptions {
   readonly templates?: TemplateStore;
   readonly sandbox: boolean;
   readonly concurrency: number;
+  readonly debounce?: Runtime["debounce"];
   readonly stackWait: Runtime["stackWait"];
   readonly runPoll: Runtime["runPoll"];
   /** The shared secret EventBridge sends with pipeline events; unset disables the route. */
@@ -82,6 +83,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
       log: app.log,
       sandbox: options.sandbox,
       concurrency: options.concurrency,
+      ...(options.debounce ? { debounce: options.debounce } : {}),
       stackWait: options.stackWait,
       runPoll: options.runPoll,
       promotion,

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
       ...(wiring.templates ? { templates: wiring.templates } : {}),
       sandbox: settings.aws.kind === "sandbox",
       concurrency: settings.concurrency,
+      // Quiet for the setting, but never held more than five times it: a steady stream still deploys.
+      debounce: { quietMs: settings.debounceMs, maxMs: settings.debounceMs * 5 },
       stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.stackPollSeconds, maxDelaySeconds: Math.max(30, settings.stackPollSeconds) },
       runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
       eventsSecret: wiring.eventsSecret,

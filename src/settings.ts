@@ -10,6 +10,8 @@ export type AwsMode =
 export interface Settings {
   readonly aws: AwsMode;
   readonly concurrency: number;
+  /** Milliseconds a job waits for a newer push to the same environment before it starts. */
+  readonly debounceMs: number;
   readonly stackWaitMaxSeconds: number;
   /** Seconds between looks at a stack operation: AWS's take minutes; an emulator's, moments. */
   readonly stackPollSeconds: number;
@@ -39,6 +41,7 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
   return {
     aws,
     concurrency: positiveInteger(env, "BRANCHLINE_CONCURRENCY", 8),
+    debounceMs: env.BRANCHLINE_DEBOUNCE_MS === "0" ? 0 : positiveInteger(env, "BRANCHLINE_DEBOUNCE_MS", 2000),
     stackWaitMaxSeconds: positiveInteger(env, "BRANCHLINE_STACK_WAIT_SECONDS", 3600),
     stackPollSeconds: positiveInteger(env, "BRANCHLINE_STACK_POLL_SECONDS", aws.kind === "aws" && !aws.endpoint ? 10 : 1),
     runPollSeconds: positiveInteger(env, "BRANCHLINE_RUN_POLL_SECONDS", 30),

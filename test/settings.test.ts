@@ -39,6 +39,7 @@ describe("readSettings: where AWS calls go", () => {
     expect(read({})).toEqual({
       aws: { kind: "sandbox", region: "us-east-1" },
       concurrency: 8,
+      debounceMs: 2000,
       stackWaitMaxSeconds: 3600,
       runPollSeconds: 30,
       stackPollSeconds: 1,

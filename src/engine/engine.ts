@@ -22,7 +22,7 @@ export class Engine {
       supersede,
       failed: (job, error) =>
         runtime.log.error({ err: error, delivery: job.deliveryId, ref: job.event.ref.name }, "a job failed; the reconciler will retry it"),
-    });
+    }, runtime.debounce);
   }
 
   submit(job: RefJob): void {
@@ -49,7 +49,10 @@ export class Engine {
 
   /** Resolves when every job has been worked and every followed run has ended: for tests and shutdown. */
   async idle(): Promise<void> {
-    await this.lanes.idle();
-    await this.follower.idle();
+    // A run that ends can queue more work (a rollback), so look again until both are quiet.
+    do {
+      await this.lanes.idle();
+      await this.follower.idle();
+    } while (this.lanes.size.running + this.lanes.size.waiting > 0);
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "probot";
 import type { AwsClients } from "../aws/clients.js";
 import type { WaitBounds } from "../aws/stacks.js";
+import type { Debounce } from "./lanes.js";
 import type { TemplateStore } from "../aws/template-store.js";
 import type { RepositoryRef } from "../core/environment.js";
 import type { OctokitFactory } from "../github/octokit.js";
@@ -19,6 +20,8 @@ export interface Runtime {
   readonly sandbox: boolean;
   /** How many environments may be worked on at once, across all repositories. */
   readonly concurrency: number;
+  /** How long a job waits for a newer one in its lane before it starts (bursts of pushes coalesce). */
+  readonly debounce?: Debounce;
   readonly stackWait: WaitBounds;
   /** How a started run is followed until it ends. */
   readonly runPoll: { readonly intervalMs: number; readonly maxMs: number };

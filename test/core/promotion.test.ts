@@ -330,3 +330,15 @@ describe("the check run while a run waits for approval", () => {
     expect(content.summary).toContain("❌ rejected: **Approval / Approve** — Rejected by @lead (a listed approver) on GitHub at 2026-01-01T00:00:00.000Z");
   });
 });
+
+describe("production policy defaults", () => {
+  it("lets anyone promote when allowedActors is left out (with or without a production section)", async () => {
+    const { validateConfig } = await import("../../src/config/validate.js");
+    const { productionPolicy } = await import("../../src/config/schema.js");
+    for (const raw of [{}, { production: {} }, { production: { requireStagingSuccess: false } }]) {
+      const validation = validateConfig(raw);
+      expect(validation.ok).toBe(true);
+      if (validation.ok) expect(productionPolicy(validation.config).allowedActors).toBeUndefined();
+    }
+  });
+});

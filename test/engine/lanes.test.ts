@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Lanes, type LaneHooks } from "../../src/engine/lanes.js";
 
 interface Deferred {
@@ -357,5 +357,66 @@ describe("Lanes: idle and size", () => {
     await h.finish(h.running()[0] as string);
     await h.finish(h.running()[0] as string);
     expect(h.ran()).toEqual(["a1", "y4", "x4"]);
+  });
+});
+
+describe("Lanes with a quiet period", () => {
+  // Fake timers fake Date.now too, so the lanes' clock and their timers move together.
+  const recordingLanes = <J>(started: J[], debounce: { quietMs: number; maxMs: number }) =>
+    new Lanes<J>(2, { work: async (job) => void started.push(job), failed: () => {} }, debounce);
+
+  it("starts one job, the newest, for a burst that arrives within the quiet period", async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const started: number[] = [];
+      const lanes = recordingLanes(started, { quietMs: 100, maxMs: 1_000 });
+      for (let job = 1; job <= 20; job++) {
+        lanes.submit("feature/x", job);
+        await vi.advanceTimersByTimeAsync(40);
+      }
+      expect(started).toEqual([]);
+      await vi.advanceTimersByTimeAsync(100);
+      await lanes.idle();
+      expect(started).toEqual([20]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("never holds a steady stream longer than the maximum", async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const started: number[] = [];
+      const lanes = recordingLanes(started, { quietMs: 100, maxMs: 300 });
+      for (let job = 1; job <= 10; job++) {
+        lanes.submit("feature/x", job);
+        await vi.advanceTimersByTimeAsync(50);
+      }
+      // By 300 ms the first job had waited its maximum and started, with the newest job then.
+      expect(started).toEqual([6]);
+      await vi.advanceTimersByTimeAsync(300);
+      await lanes.idle();
+      expect(started).toEqual([6, 10]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("holds one lane without holding another", async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const started: string[] = [];
+      const lanes = recordingLanes(started, { quietMs: 100, maxMs: 1_000 });
+      lanes.submit("a", "a1");
+      await vi.advanceTimersByTimeAsync(60);
+      lanes.submit("b", "b1");
+      await vi.advanceTimersByTimeAsync(50);
+      expect(started).toEqual(["a1"]);
+      await vi.advanceTimersByTimeAsync(60);
+      await lanes.idle();
+      expect(started).toEqual(["a1", "b1"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

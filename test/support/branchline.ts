@@ -41,6 +41,8 @@ export interface BranchlineTestOptions {
   readonly runPollMs?: number;
   readonly eventsSecret?: string;
   readonly templates?: TemplateStore;
+  /** A quiet period for the lanes (none by default, so tests see each job at once). */
+  readonly debounce?: { quietMs: number; maxMs: number };
 }
 
 export async function startBranchline(aws: AwsClients, options: BranchlineTestOptions = {}): Promise<RunningApp> {
@@ -79,6 +81,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
       runPoll: { intervalMs: options.runPollMs ?? 20, maxMs: 20_000 },
       ...(options.eventsSecret ? { eventsSecret: options.eventsSecret } : {}),
       ...(options.templates ? { templates: options.templates } : {}),
+      ...(options.debounce ? { debounce: options.debounce } : {}),
       onEngine: (made) => (engine = made),
       onReconciler: (made) => (reconciler = made),
     }),
