@@ -1,21 +1,19 @@
 import { hasApprovalAction } from "../aws/approvals.js";
 import { abandonCreationRuns } from "../aws/creation-runs.js";
 import { startRun } from "../aws/pipelines.js";
-import { templateFit } from "../aws/template-store.js";
 import { StackOperationFailed, TemplateRejected } from "../aws/stacks.js";
-import { parametersFor, productionPolicy, roleFor, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
+import { productionPolicy, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import type { Environment } from "../core/environment.js";
 import { environmentNames, type PipelineName } from "../core/naming.js";
 import { DEFAULT_SOURCE_ACTION_NAME } from "../core/parameters.js";
-import { stackInputs, type ParameterProblem } from "../core/stack-inputs.js";
+import type { StackInputs } from "../core/stack-inputs.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
-import type { EnvironmentTarget, LocatedMessage, Problem } from "../github/environment-report.js";
+import type { EnvironmentTarget, Problem } from "../github/environment-report.js";
 import { ObservedRun } from "../github/observed-run.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { readFileAt } from "../github/repository-files.js";
-import { readTemplate } from "../templates/template-document.js";
 import { approversText } from "./approvals.js";
 import { convergeStack } from "./converge-stack.js";
+import { desiredStack, fileProblem } from "./desired-stack.js";
 import { promotionProblem } from "./promotion-gate.js";
 import { requestToken, type RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
@@ -94,42 +92,17 @@ async function provision(
   check: EnvironmentCheck,
 ): Promise<Problem | null> {
   const names = check.target.names;
-  const text = await readFileAt(octokit, job.repo, config.template, commit);
-  if (text === null) {
-    return fileProblem("Pipeline template not found", [{ file: config.template, line: 1, column: 1, message: "no such file at this commit" }],
-      `Add the pipeline template at \`${config.template}\` (templates/pipeline.yml in branchline's repository is a complete one), or set \`template:\` in \`${CONFIG_PATH}\` to where yours is.`);
-  }
-  const read = readTemplate(text);
-  if (!read.ok) {
-    return fileProblem("Pipeline template is not valid", read.problems.map((p) => ({ file: config.template, ...p.position, message: p.message })),
-      "Fix the template and push again.");
-  }
-  const fit = templateFit(text, runtime.templates);
-  if (fit.kind === "too-large") {
-    return fileProblem("Pipeline template is too large", [{ file: config.template, line: 1, column: 1, message: fit.why }], "Nothing was changed in AWS.");
-  }
-  const built = stackInputs({
-    repo: job.repo,
-    environment,
-    names,
-    sourceBranch: environment.kind === "branch" ? environment.branch : job.defaultBranch,
-    templateBody: text,
-    template: read.template,
-    configuredParameters: parametersFor(config, environment.kind),
-    roleArn: roleFor(config, environment.kind),
-  });
-  if (!built.ok) {
-    return fileProblem("Parameters do not match the template", built.problems.map((p) => parameterMessage(p, config.template, environment, read.source.locate(["Parameters", p.name]))),
-      `Parameters come from \`parameters.all\` and \`parameters.${environment.kind}\` in \`${CONFIG_PATH}\`, and must be declared under \`Parameters:\` in \`${config.template}\`.`);
-  }
+  const desired = await desiredStack({ octokit, repo: job.repo, defaultBranch: job.defaultBranch, config, environment, names, commit, templates: runtime.templates });
+  if ("problem" in desired) return desired.problem;
 
   let converged;
   let created = false;
   try {
-    converged = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, built.inputs, {
-      planned: (steps) => {
+    converged = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, desired.inputs, {
+      planned: async (steps) => {
         created ||= steps.some((step) => step.kind === "create");
-        return check.show({ kind: "provisioning", next: steps });
+        // Only a run left to start: the "running" update follows at once, so this one is not worth a write.
+        if (steps.length > 1 || steps[0]?.kind !== "start-run") await check.show({ kind: "provisioning", next: steps });
       },
       applied: (description, changes) => check.record(description, changes),
     }, { replace: job.cause.kind === "button" && job.cause.action === "reprovision" && environment.kind === "branch" });
@@ -137,7 +110,7 @@ async function provision(
     if (error instanceof StackOperationFailed) return { kind: "stack", message: error.message, events: error.events };
     if (error instanceof TemplateRejected) {
       return fileProblem("CloudFormation rejected the template", [{ file: config.template, line: 1, column: 1, message: error.message }],
-        "Fix the template (or the parameters in the config) and push again. Nothing was changed in AWS.");
+        "Fix the template (or the parameters in the config) and push again. Nothing was changed in AWS.").problem;
     }
     throw error;
   }
@@ -169,7 +142,7 @@ async function provision(
     pipeline,
     sourceAction: outputs.SourceActionName ?? DEFAULT_SOURCE_ACTION_NAME,
     commit,
-    token: requestToken(job.deliveryId, "run"),
+    token: runToken(job, names.stack, commit, desired.inputs),
   });
   check.record(`Started pipeline ${pipeline} for commit \`${commit.slice(0, 12)}\``);
   await check.show({ kind: "running", pipeline, executionId });
@@ -183,20 +156,18 @@ async function provision(
     runHooks(runtime, { job, octokit, config, environment }),
   );
   const rollback = check.target.rollback;
-  await run.started(rollback ? `rollback after ${rollback.fromCommit.slice(0, 12)} failed` : `delivery ${job.deliveryId}`);
+  await run.started(rollback ? `rollback after ${rollback.fromCommit.slice(0, 12)} failed` : `delivery ${job.deliveryId}`, { fresh: true });
   follower.follow(run);
   return null;
 }
 
-function fileProblem(title: string, problems: readonly LocatedMessage[], hint: string): Problem {
-  return { kind: "file", title, problems, hint };
-}
-
-function parameterMessage(problem: ParameterProblem, templatePath: string, environment: Environment, at: { line: number; column: number }): LocatedMessage {
-  switch (problem.kind) {
-    case "unknown":
-      return { file: CONFIG_PATH, line: 1, column: 1, message: `parameter \`${problem.name}\` is configured but \`${templatePath}\` does not declare it; remove it from \`parameters\` or declare it in the template` };
-    case "missing":
-      return { file: templatePath, ...at, message: `parameter \`${problem.name}\` has no Default and no value; set \`parameters.${environment.kind}.${problem.name}\` (or \`parameters.all.${problem.name}\`) in \`${CONFIG_PATH}\`` };
-  }
+/**
+ * The run's request token. A ref event's run is one per environment, commit and inputs, whatever
+ * delivery asked for it: a redelivery, a create and push pair, or a reconcile after a crash all
+ * get the same execution back. A button press or a rollback asks for a new run, so its own delivery
+ * roots the token.
+ */
+function runToken(job: RefJob, stack: string, commit: string, inputs: StackInputs): string {
+  if (job.cause.kind !== "ref") return requestToken(job.deliveryId, "run");
+  return requestToken(`${stack}-${commit}-${inputs.templateHash}-${inputs.parametersHash}`, "run");
 }

@@ -32,7 +32,8 @@ export async function destroyEnvironment(
       return;
     }
     log.info({ done }, done.length > 0 ? "environment torn down" : "environment had no stack");
-    await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${job.event.ref.name} was deleted`);
+    // Only a teardown that happened is recorded: a delete and a deleting push arrive as a pair.
+    if (done.length > 0) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${job.event.ref.name} was deleted`);
   } catch (error) {
     if (error instanceof StackOperationFailed) {
       log.error({ status: error.finalStatus, events: error.events }, error.message);

@@ -26,20 +26,31 @@ export class EnvironmentRun {
     return `${this.pipeline}/${this.executionId}`;
   }
 
-  /** Records the deployment (a new one, or the one an earlier process made) as in progress. */
-  async started(creator: string): Promise<void> {
+  /**
+   * Records the deployment as in progress: a new one for a run just started (`fresh`), or, for a run
+   * taken up again, the one an earlier process made.
+   */
+  async started(creator: string, options: { readonly fresh: boolean } = { fresh: false }): Promise<void> {
     const { target } = this.check;
     const environment = environmentLabel(target.environment);
+    const rollback = target.rollback;
     try {
       this.deploymentId =
-        (await findDeployment(this.octokit, target.repo, target.commit, environment)) ??
+        (options.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment)) ??
         (await createDeployment(this.octokit, target.repo, {
           commit: target.commit,
           environment,
           transient: target.environment.kind === "branch",
           production: target.environment.kind === "production",
-          description: `branchline run ${this.executionId} (${creator})`,
-          payload: { stack: target.names.stack, pipeline: this.pipeline, executionId: this.executionId },
+          description: rollback
+            ? `Rollback to ${target.commit.slice(0, 12)} after ${rollback.fromCommit.slice(0, 12)} failed (branchline run ${this.executionId})`
+            : `branchline run ${this.executionId} (${creator})`,
+          payload: {
+            stack: target.names.stack,
+            pipeline: this.pipeline,
+            executionId: this.executionId,
+            ...(rollback ? { rollbackOf: rollback.fromCommit } : {}),
+          },
         }));
       await setDeploymentStatus(this.octokit, target.repo, this.deploymentId, {
         state: "in_progress",

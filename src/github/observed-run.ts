@@ -1,6 +1,4 @@
 import type { RunDetails } from "../aws/run-details.js";
-import { environmentLabel } from "../core/environment.js";
-import { createDeployment } from "./deployments.js";
 import type { EnvironmentCheck } from "./environment-check.js";
 import { EnvironmentRun } from "./environment-run.js";
 import type { InstallationOctokit } from "./octokit.js";
@@ -34,24 +32,8 @@ export class ObservedRun extends EnvironmentRun {
     super(github, check, pipeline, executionId, environmentUrl, warn);
   }
 
-  override async started(creator: string): Promise<void> {
-    const { target } = this.check;
-    if (target.rollback) {
-      try {
-        // EnvironmentRun.started takes the commit's newest deployment: this one.
-        await createDeployment(this.github, target.repo, {
-          commit: target.commit,
-          environment: environmentLabel(target.environment),
-          transient: target.environment.kind === "branch",
-          production: target.environment.kind === "production",
-          description: `Rollback to ${target.commit.slice(0, 12)} after ${target.rollback.fromCommit.slice(0, 12)} failed (branchline run ${this.executionId})`,
-          payload: { stack: target.names.stack, pipeline: this.pipeline, executionId: this.executionId, rollbackOf: target.rollback.fromCommit },
-        });
-      } catch (error) {
-        this.warn(error, "could not record the rollback's deployment");
-      }
-    }
-    await super.started(creator);
+  override async started(creator: string, options: { readonly fresh: boolean } = { fresh: false }): Promise<void> {
+    await super.started(creator, options);
     await this.safely("started", () => this.hooks.started?.(this));
   }
 

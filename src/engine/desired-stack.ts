@@ -1,0 +1,70 @@
+import { templateFit, type TemplateStore } from "../aws/template-store.js";
+import { parametersFor, roleFor, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
+import type { Environment, RepositoryRef } from "../core/environment.js";
+import type { EnvironmentNames } from "../core/naming.js";
+import { stackInputs, type ParameterProblem, type StackInputs } from "../core/stack-inputs.js";
+import type { LocatedMessage, Problem } from "../github/environment-report.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import { readFileAt } from "../github/repository-files.js";
+import { readTemplate } from "../templates/template-document.js";
+
+export interface DesiredStackRequest {
+  readonly octokit: InstallationOctokit;
+  readonly repo: RepositoryRef;
+  readonly defaultBranch: string;
+  readonly config: BranchlineConfig;
+  readonly environment: Environment;
+  readonly names: EnvironmentNames;
+  readonly commit: string;
+  readonly templates: TemplateStore | undefined;
+}
+
+/**
+ * What the environment's stack should be built from at this commit: the template read at the
+ * commit, its size checked, its parameters matched to the config. Every way this can go wrong is
+ * the commit's or the config's, and becomes a problem naming the file and line; AWS is not touched.
+ */
+export async function desiredStack(request: DesiredStackRequest): Promise<{ readonly inputs: StackInputs } | { readonly problem: Problem }> {
+  const { config, environment } = request;
+  const text = await readFileAt(request.octokit, request.repo, config.template, request.commit);
+  if (text === null) {
+    return fileProblem("Pipeline template not found", [{ file: config.template, line: 1, column: 1, message: "no such file at this commit" }],
+      `Add the pipeline template at \`${config.template}\` (templates/pipeline.yml in branchline's repository is a complete one), or set \`template:\` in \`${CONFIG_PATH}\` to where yours is.`);
+  }
+  const read = readTemplate(text);
+  if (!read.ok) {
+    return fileProblem("Pipeline template is not valid", read.problems.map((p) => ({ file: config.template, ...p.position, message: p.message })), "Fix the template and push again.");
+  }
+  const fit = templateFit(text, request.templates);
+  if (fit.kind === "too-large") {
+    return fileProblem("Pipeline template is too large", [{ file: config.template, line: 1, column: 1, message: fit.why }], "Nothing was changed in AWS.");
+  }
+  const built = stackInputs({
+    repo: request.repo,
+    environment,
+    names: request.names,
+    sourceBranch: environment.kind === "branch" ? environment.branch : request.defaultBranch,
+    templateBody: text,
+    template: read.template,
+    configuredParameters: parametersFor(config, environment.kind),
+    roleArn: roleFor(config, environment.kind),
+  });
+  if (!built.ok) {
+    return fileProblem("Parameters do not match the template", built.problems.map((p) => parameterMessage(p, config.template, environment, read.source.locate(["Parameters", p.name]))),
+      `Parameters come from \`parameters.all\` and \`parameters.${environment.kind}\` in \`${CONFIG_PATH}\`, and must be declared under \`Parameters:\` in \`${config.template}\`.`);
+  }
+  return { inputs: built.inputs };
+}
+
+export function fileProblem(title: string, problems: readonly LocatedMessage[], hint: string): { readonly problem: Problem } {
+  return { problem: { kind: "file", title, problems, hint } };
+}
+
+function parameterMessage(problem: ParameterProblem, templatePath: string, environment: Environment, at: { line: number; column: number }): LocatedMessage {
+  switch (problem.kind) {
+    case "unknown":
+      return { file: CONFIG_PATH, line: 1, column: 1, message: `parameter \`${problem.name}\` is configured but \`${templatePath}\` does not declare it; remove it from \`parameters\` or declare it in the template` };
+    case "missing":
+      return { file: templatePath, ...at, message: `parameter \`${problem.name}\` has no Default and no value; set \`parameters.${environment.kind}.${problem.name}\` (or \`parameters.all.${problem.name}\`) in \`${CONFIG_PATH}\`` };
+  }
+}
