@@ -5,6 +5,7 @@ import type { ResourceChange, StackEventSummary } from "../aws/stacks.js";
 import type { RunStatus } from "../aws/pipelines.js";
 import type { RunDetails } from "../aws/run-details.js";
 import type { UnmetCriterion } from "../core/promotion.js";
+import { executionUrl, pipelineUrl, stackUrl } from "./console-links.js";
 import { renderRunTable } from "./run-table.js";
 import type { CheckConclusion, CheckRunAction, CheckRunContent } from "./check-runs.js";
 
@@ -281,20 +282,4 @@ export function describeStep(step: Step): string {
     case "refuse":
       return `stop (${step.why})`;
   }
-}
-
-function consoleBase(region: string): string {
-  return `https://${region}.console.aws.amazon.com`;
-}
-
-export function stackUrl(target: EnvironmentTarget): string {
-  return `${consoleBase(target.region)}/cloudformation/home?region=${target.region}#/stacks?filteringText=${encodeURIComponent(target.names.stack)}`;
-}
-
-export function pipelineUrl(target: EnvironmentTarget): string {
-  return `${consoleBase(target.region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(target.names.pipeline)}/view?region=${target.region}`;
-}
-
-export function executionUrl(target: EnvironmentTarget, pipeline: string, executionId: string): string {
-  return `${consoleBase(target.region)}/codesuite/codepipeline/pipelines/${encodeURIComponent(pipeline)}/executions/${encodeURIComponent(executionId)}/timeline?region=${target.region}`;
 }

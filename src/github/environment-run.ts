@@ -3,7 +3,7 @@ import type { RunDetails } from "../aws/run-details.js";
 import { environmentLabel } from "../core/environment.js";
 import { createDeployment, findDeployment, setDeploymentStatus, type DeploymentState } from "./deployments.js";
 import type { EnvironmentCheck } from "./environment-check.js";
-import { executionUrl } from "./environment-report.js";
+import { executionUrl } from "./console-links.js";
 import type { InstallationOctokit } from "./octokit.js";
 
 /**
