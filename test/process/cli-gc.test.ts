@@ -43,8 +43,27 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
     await deployStack(aws.clients, shop, { kind: "staging", branch: "main" });
     // Both surviving environments last ran their branch's head: nothing to redeploy there.
     const stacks = await allStacks(aws.clients);
-    for (const [branchHead, stackName] of [[LIVE, liveStack], [MAIN, stacks.find((s) => s.StackName?.includes("-staging-"))!.StackName!]] as const) {
-      await startRun(aws.clients.codepipeline, { pipeline: stackName as PipelineName, sourceAction: "Source", commit: branchHead, token: `gc-test-${branchHead.slice(0, 4)}` });
+    const reported = [
+      [LIVE, liveStack, "branchline: branch/feature/live"],
+      [MAIN, stacks.find((s) => s.StackName?.includes("-staging-"))!.StackName!, "branchline: staging"],
+    ] as const;
+    for (const [branchHead, stackName, checkName] of reported) {
+      const executionId = await startRun(aws.clients.codepipeline, { pipeline: stackName as PipelineName, sourceAction: "Source", commit: branchHead, token: `gc-test-${branchHead.slice(0, 4)}` });
+      // ...and, as the app would have, reported its end on the commit's check run.
+      github.model.checkRuns.push({
+        id: 9_000 + github.model.checkRuns.length,
+        repository: "octo-org/shop",
+        name: checkName,
+        head_sha: branchHead,
+        status: "completed",
+        conclusion: "success",
+        external_id: executionId,
+        details_url: null,
+        started_at: null,
+        completed_at: null,
+        output: { title: "Pipeline succeeded", summary: "" },
+        history: [],
+      });
     }
     env = cliEnv({
       ...github.env,
