@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAwsClients, type AwsClients } from "../../src/aws/clients.js";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { allStacks, emulatedAws, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { FakeGitHub } from "../support/fake-github.js";
 import { createRef, deleteRef, pushDeletingBranch, pushTag, pushToBranch } from "../support/payloads.js";
+import { TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
 
 /**
  * Faults (issue 6, point 6): with 30% of every AWS call throttled and 5% answered 5xx, every event of a
@@ -13,9 +13,7 @@ import { createRef, deleteRef, pushDeletingBranch, pushTag, pushToBranch } from 
  * overrides it), so a run can be replayed; how many calls there are still depends on timing.
  */
 
-const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
 const CHANGED_TEMPLATE = TEMPLATE.replace("Status: Enabled", "Status: Suspended");
-const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
 // Promotion criteria are not what this test is about: the tag goes straight to production.
 const CONFIG = `
 parameters:

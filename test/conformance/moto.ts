@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "../support/processes.js";
 
 /** moto_server, started on a free loopback port; fails loudly when it is not installed. */
 export interface Moto {
@@ -7,17 +7,6 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startMoto(): Promise<Moto> {
   const probe = spawnSync("moto_server", ["--help"], { encoding: "utf8" });

@@ -3,6 +3,7 @@ import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+import { eventually } from "../support/processes.js";
 
 /** The real SDK v3 clients, pointed at an endpoint through the standard `endpoint` option. */
 export interface Clients {
@@ -46,21 +47,7 @@ export async function sandbox(options: EmulatorOptions = {}): Promise<Sandbox> {
   };
 }
 
-/** Polls until `check` returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { eventually };
 
 /** Waits for a stack to leave every *_IN_PROGRESS state (REVIEW_IN_PROGRESS counts as settled). */
 export async function settledStack(cfn: CloudFormationClient, stackName: string): Promise<Stack> {

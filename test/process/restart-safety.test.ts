@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import nock from "nock";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { Environment } from "../../src/core/environment.js";
@@ -11,6 +11,7 @@ import { FakeGitHub } from "../support/fake-github.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import type { GitHubModel, RepositoryModel } from "../support/github-model.js";
 import { createRef, deleteRef, INSTALLATION_ID, pushDeletingBranch, pushToBranch } from "../support/payloads.js";
+import { CONFIG, TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
 import {
   deliverWebhook,
   eventually,
@@ -35,14 +36,7 @@ import {
  * on recovery. BRANCHLINE_RESTART_DUMP=FILE writes the kill log and the server's whole output there.
  */
 
-const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
 const CHANGED_TEMPLATE = TEMPLATE.replace("Status: Enabled", "Status: Suspended");
-const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
-const CONFIG = `
-parameters:
-  all:
-    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d
-`;
 const OWNER = "octo-org";
 const REPO = "shop";
 const REPO_REF = { owner: OWNER, name: REPO };
