@@ -7,7 +7,7 @@ import { startEmulator, timingPresets } from "./emulator/index.js";
 import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
 import { branchline } from "./index.js";
 import { createLog } from "./log.js";
-import { readSettings, SettingsError, type AwsMode, type Settings } from "./settings.js";
+import { enginePacing, readSettings, SettingsError, type AwsMode, type Settings } from "./settings.js";
 
 const SANDBOX_TEMPLATE_BUCKET = "branchline-sandbox-templates";
 
@@ -29,11 +29,7 @@ async function main(): Promise<void> {
       aws: wiring.aws,
       ...(wiring.templates ? { templates: wiring.templates } : {}),
       sandbox: settings.aws.kind === "sandbox",
-      concurrency: settings.concurrency,
-      // Quiet for the setting, but never held more than five times it: a steady stream still deploys.
-      debounce: { quietMs: settings.debounceMs, maxMs: settings.debounceMs * 5 },
-      stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.stackPollSeconds, maxDelaySeconds: Math.max(30, settings.stackPollSeconds) },
-      runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
+      ...enginePacing(settings),
       eventsSecret: wiring.eventsSecret,
       ...(settings.reconcileMinutes > 0
         ? { reconcile: { intervalMs: settings.reconcileMinutes * 60_000, reportOnly: settings.reconcileReportOnly } }

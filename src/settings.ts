@@ -112,3 +112,22 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
   if (!Number.isInteger(value) || value < 1) throw new SettingsError(`${name} is "${raw}"; it must be a whole number of at least 1`);
   return value;
 }
+
+/** How the engine paces its work, as the settings say: shared by the server, the CLI and the benchmarks. */
+export interface EnginePacing {
+  readonly concurrency: number;
+  readonly debounce: { readonly quietMs: number; readonly maxMs: number };
+  readonly stackWait: { readonly maxWaitSeconds: number; readonly minDelaySeconds: number; readonly maxDelaySeconds: number };
+  readonly runPoll: { readonly intervalMs: number; readonly maxMs: number };
+}
+
+export function enginePacing(settings: Settings): EnginePacing {
+  return {
+    concurrency: settings.concurrency,
+    // Quiet for the setting, but never held more than five times it: a steady stream still deploys.
+    debounce: { quietMs: settings.debounceMs, maxMs: settings.debounceMs * 5 },
+    stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.stackPollSeconds, maxDelaySeconds: Math.max(30, settings.stackPollSeconds) },
+    // A run is followed for at most six hours; the reconciler reports one that outlives that.
+    runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
+  };
+}

@@ -5,7 +5,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { createAwsClients, type AwsClients } from "../../src/aws/clients.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { branchline } from "../../src/index.js";
-import { readSettings } from "../../src/settings.js";
+import { enginePacing, readSettings } from "../../src/settings.js";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../../test/support/fake-github-server.js";
 import type { RepositoryModel } from "../../test/support/github-model.js";
@@ -80,10 +80,7 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     branchline({
       aws,
       sandbox: false,
-      concurrency: settings.concurrency,
-      // As src/main.ts derives them.
-      stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.stackPollSeconds, maxDelaySeconds: Math.max(30, settings.stackPollSeconds) },
-      runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
+      ...enginePacing(settings),
       onEngine: (made) => (engine = made),
     }),
     { cwd: process.cwd(), addHandler: () => {} },

@@ -72,6 +72,6 @@ await runSuite("coalescing", async ({ notes }) => {
   } finally {
     await app.close();
   }
-  notes.push("Coalescing: a lane runs one job at a time and keeps only the newest waiting one; the push that finds its lane idle starts at once, so N pushes in a second make at most 2 jobs (the first, and the newest).");
+  notes.push("Coalescing: a lane runs one job at a time, keeps only the newest waiting one, and starts it once the lane has been quiet for BRANCHLINE_DEBOUNCE_MS, so N pushes in a second make one job, for the newest commit.");
   return { rows, details };
 });

@@ -9,6 +9,7 @@ import { Engine } from "../engine/engine.js";
 import { jobForAction, planRepository } from "../engine/reconcile-repository.js";
 import type { Runtime } from "../engine/runtime.js";
 import type { InstallationOctokit } from "../github/octokit.js";
+import { enginePacing } from "../settings.js";
 import { EXIT, type Outcome } from "./command.js";
 import { silentLogger, type AwsAccess, type GitHubAccess } from "./connections.js";
 import type { GcAction, GcRepository, GcResult } from "./gc.js";
@@ -65,9 +66,7 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
       ...(settings.templateBucket ? { templates: templateStore(settings.templateBucket, aws.clients.region, aws.endpoint) } : {}),
       log: capturingLogger(),
       sandbox: false,
-      concurrency: settings.concurrency,
-      stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: aws.endpoint ? 1 : 10, maxDelaySeconds: 30 },
-      runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
+      ...enginePacing(settings),
     };
     outcomes = await applyActions(runtime, planned, out, wait);
   }
