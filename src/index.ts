@@ -3,7 +3,7 @@ import type { AwsClients } from "./aws/clients.js";
 import type { TemplateStore } from "./aws/template-store.js";
 import { Engine } from "./engine/engine.js";
 import { Reconciler } from "./engine/reconciler.js";
-import { httpStatus } from "./github/octokit.js";
+import { appIdLookup, installationLookup } from "./github/app-identity.js";
 import { boundedBody, DEFAULT_MAX_BODY_BYTES } from "./http/bounded-body.js";
 import { pipelineEventsRoute } from "./http/pipeline-events-route.js";
 import type { Runtime } from "./engine/runtime.js";
@@ -51,33 +51,16 @@ export function branchline(options: AppOptions): ApplicationFunction {
       ...(options.notifications?.budget ? { budget: options.notifications.budget } : {}),
       ...(options.notifications?.env ? { env: options.notifications.env } : {}),
     });
-    let appId: Promise<number> | undefined;
     const promotion: PromotionServices = {
       notifier,
-      appId: () =>
-        (appId ??= app.auth().then(async (octokit) => {
-          const id = (await octokit.rest.apps.getAuthenticated()).data?.id;
-          if (typeof id !== "number") throw new Error("GitHub did not say which App this is");
-          return id;
-        })).catch((error: unknown) => {
-          appId = undefined;
-          throw error;
-        }),
+      appId: appIdLookup(app),
       submit: (job) => engine.submit(job),
       nudge: (pipeline, executionId) => engine.pipelineEvent({ pipeline, executionId, state: "RESUMED", level: "action", stage: undefined, action: undefined }),
       liveRuns: new Map(),
     };
     const runtime: Runtime = {
       octokitFor: (installationId) => app.auth(installationId),
-      installationOf: async (repo) => {
-        const octokit = await app.auth();
-        try {
-          return (await octokit.rest.apps.getRepoInstallation({ owner: repo.owner, repo: repo.name })).data.id;
-        } catch (error) {
-          if (httpStatus(error) === 404) return null;
-          throw error;
-        }
-      },
+      installationOf: installationLookup(app),
       aws: options.aws,
       ...(options.templates ? { templates: options.templates } : {}),
       log: app.log,
