@@ -49,7 +49,9 @@ export type ApprovalOutcome = "answered" | "refused" | "nothing-waiting" | "no-c
 export async function answerApproval(runtime: Runtime, click: ApprovalClick): Promise<ApprovalOutcome> {
   const log = runtime.log.child({ delivery: click.deliveryId, repository: repositoryFullName(click.repo), user: click.user, decision: click.decision });
   const octokit = await runtime.octokitFor(click.installationId);
-  const note = (text: string) => addNote(octokit, click.repo, click.checkRunId, text);
+  // A run this process follows keeps the note in every later update; otherwise it is written once.
+  const live = [...(runtime.promotion?.liveRuns.values() ?? [])].find((run) => run.check.checkRunId === click.checkRunId);
+  const note = (text: string) => (live ? live.check.note(text) : addNote(octokit, click.repo, click.checkRunId, text));
   const loaded = await loadConfig(octokit, click.repo, click.defaultBranch);
   if (loaded.kind !== "valid") {
     await note(`@${click.user} pressed ${verb(click)}, but \`${CONFIG_PATH}\` on the default branch ${loaded.kind === "absent" ? "is missing" : "cannot be used"}, so no one can be checked as an approver; nothing was answered.`);
@@ -93,9 +95,9 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
   log.info({ pipeline, executionId: click.executionId, approvals: waiting.map((w) => `${w.stage}/${w.action}`) }, `approval ${status.toLowerCase()}`);
 
   // Recorded where people look: the run's check run (now, and in every later update of it) and its deployment.
-  const live = runtime.promotion?.liveRuns.get(`${pipeline}/${click.executionId}`);
-  live?.check.record(record);
-  await note(record).catch((error: unknown) => log.warn({ err: error }, "could not note the approval on the check run"));
+  // A followed run shows it in its next update (nudged below); another is noted on its check run now.
+  if (live) live.check.record(record);
+  else await note(record).catch((error: unknown) => log.warn({ err: error }, "could not note the approval on the check run"));
   await recordOnDeployment(octokit, click, record).catch((error: unknown) => log.warn({ err: error }, "could not record the approval on the deployment"));
   runtime.promotion?.nudge(pipeline, click.executionId);
   return "answered";

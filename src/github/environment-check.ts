@@ -1,5 +1,5 @@
 import type { ResourceChange } from "../aws/stacks.js";
-import { createCheckRun, findCheckRun, updateCheckRun, type ExistingCheckRun } from "./check-runs.js";
+import { addNote, createCheckRun, findCheckRun, updateCheckRun, type ExistingCheckRun } from "./check-runs.js";
 import { checkRunName, renderCheckRun, type EnvironmentTarget, type Phase } from "./environment-report.js";
 import type { InstallationOctokit } from "./octokit.js";
 
@@ -11,6 +11,7 @@ import type { InstallationOctokit } from "./octokit.js";
 export class EnvironmentCheck {
   private readonly done: string[] = [];
   private readonly changes: ResourceChange[] = [];
+  private readonly notes: string[] = [];
 
   private constructor(
     private readonly octokit: InstallationOctokit,
@@ -35,8 +36,22 @@ export class EnvironmentCheck {
     this.changes.push(...changes);
   }
 
+  /** The GitHub id of the check run, once it exists. */
+  get checkRunId(): number | undefined {
+    return this.id;
+  }
+
+  /**
+   * A note to people above the summary, now and in every later update: an answer to a button
+   * press must not vanish when the run's next progress is shown.
+   */
+  async note(text: string): Promise<void> {
+    this.notes.push(text);
+    if (this.id !== undefined) await addNote(this.octokit, this.target.repo, this.id, text);
+  }
+
   async show(phase: Phase): Promise<void> {
-    const content = renderCheckRun(this.target, { done: this.done, changes: this.changes }, phase);
+    const content = renderCheckRun(this.target, { done: this.done, changes: this.changes, notes: this.notes }, phase);
     if (this.id === undefined) {
       this.id = await createCheckRun(this.octokit, this.target.repo, this.target.commit, checkRunName(this.target.environment), content);
     } else {

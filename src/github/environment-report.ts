@@ -42,6 +42,8 @@ export interface LocatedMessage {
 export interface Progress {
   readonly done: readonly string[];
   readonly changes: readonly ResourceChange[];
+  /** Answers to people (a refused button press...), shown above the summary in every update. */
+  readonly notes?: readonly string[];
 }
 
 export type Phase =
@@ -58,7 +60,7 @@ export function checkRunName(environment: Environment): string {
 
 /** Check run contents for an environment in a phase: what happened, where, and what to do. */
 export function renderCheckRun(target: EnvironmentTarget, progress: Progress, phase: Phase, now: Date = new Date()): CheckRunContent {
-  const header = summaryHeader(target);
+  const header = [...(progress.notes ?? []).map((note) => `> ${note}\n`), summaryHeader(target)].join("\n");
   const log = renderProgress(progress);
   switch (phase.kind) {
     case "queued":
