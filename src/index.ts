@@ -1,6 +1,7 @@
 import type { ApplicationFunction, Probot } from "probot";
 import type { AwsClients } from "./aws/clients.js";
 import type { TemplateStore } from "./aws/template-store.js";
+import { ConfigCache } from "./config/config-cache.js";
 import { Engine } from "./engine/engine.js";
 import { Reconciler } from "./engine/reconciler.js";
 import { appIdLookup, installationLookup } from "./github/app-identity.js";
@@ -21,6 +22,8 @@ export interface AppOptions {
   readonly sandbox: boolean;
   readonly concurrency: number;
   readonly debounce?: Runtime["debounce"];
+  /** How long a repository's config is kept (0: read for every job). */
+  readonly configCacheMs?: number;
   readonly stackWait: Runtime["stackWait"];
   readonly runPoll: Runtime["runPoll"];
   /** The shared secret EventBridge sends with pipeline events; unset disables the route. */
@@ -67,6 +70,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
       sandbox: options.sandbox,
       concurrency: options.concurrency,
       ...(options.debounce ? { debounce: options.debounce } : {}),
+      ...(options.configCacheMs ? { configs: new ConfigCache(options.configCacheMs) } : {}),
       stackWait: options.stackWait,
       runPoll: options.runPoll,
       promotion,

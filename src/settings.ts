@@ -10,6 +10,8 @@ export type AwsMode =
 export interface Settings {
   readonly aws: AwsMode;
   readonly concurrency: number;
+  /** Seconds a repository's config is kept before it is read from GitHub again (0: every job). */
+  readonly configCacheSeconds: number;
   /** Milliseconds a job waits for a newer push to the same environment before it starts. */
   readonly debounceMs: number;
   readonly stackWaitMaxSeconds: number;
@@ -42,6 +44,7 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     aws,
     concurrency: positiveInteger(env, "BRANCHLINE_CONCURRENCY", 8),
     debounceMs: env.BRANCHLINE_DEBOUNCE_MS === "0" ? 0 : positiveInteger(env, "BRANCHLINE_DEBOUNCE_MS", 2000),
+    configCacheSeconds: env.BRANCHLINE_CONFIG_CACHE_SECONDS === "0" ? 0 : positiveInteger(env, "BRANCHLINE_CONFIG_CACHE_SECONDS", 60),
     stackWaitMaxSeconds: positiveInteger(env, "BRANCHLINE_STACK_WAIT_SECONDS", 3600),
     stackPollSeconds: positiveInteger(env, "BRANCHLINE_STACK_POLL_SECONDS", aws.kind === "aws" && !aws.endpoint ? 10 : 1),
     runPollSeconds: positiveInteger(env, "BRANCHLINE_RUN_POLL_SECONDS", 30),
@@ -116,6 +119,7 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
 /** How the engine paces its work, as the settings say: shared by the server, the CLI and the benchmarks. */
 export interface EnginePacing {
   readonly concurrency: number;
+  readonly configCacheMs: number;
   readonly debounce: { readonly quietMs: number; readonly maxMs: number };
   readonly stackWait: { readonly maxWaitSeconds: number; readonly minDelaySeconds: number; readonly maxDelaySeconds: number };
   readonly runPoll: { readonly intervalMs: number; readonly maxMs: number };
@@ -124,6 +128,7 @@ export interface EnginePacing {
 export function enginePacing(settings: Settings): EnginePacing {
   return {
     concurrency: settings.concurrency,
+    configCacheMs: settings.configCacheSeconds * 1000,
     // Quiet for the setting, but never held more than five times it: a steady stream still deploys.
     debounce: { quietMs: settings.debounceMs, maxMs: settings.debounceMs * 5 },
     stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.stackPollSeconds, maxDelaySeconds: Math.max(30, settings.stackPollSeconds) },

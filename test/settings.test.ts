@@ -40,6 +40,7 @@ describe("readSettings: where AWS calls go", () => {
       aws: { kind: "sandbox", region: "us-east-1" },
       concurrency: 8,
       debounceMs: 2000,
+      configCacheSeconds: 60,
       stackWaitMaxSeconds: 3600,
       runPollSeconds: 30,
       stackPollSeconds: 1,

@@ -24,7 +24,11 @@ export const CONFIG_CHECK_NAME = "branchline: config";
 export async function processRefJob(runtime: Runtime, follower: RunFollower, job: RefJob): Promise<void> {
   const log = runtime.log.child({ delivery: job.deliveryId, repository: repositoryFullName(job.repo), ref: job.event.ref.name });
   const octokit = await runtime.octokitFor(job.installationId);
-  const loaded = await loadConfig(octokit, job.repo, job.defaultBranch);
+  const key = `${job.installationId}/${repositoryFullName(job.repo).toLowerCase()}@${job.defaultBranch}`;
+  // A push to the default branch may change the config: read it fresh, and keep that.
+  if (job.event.ref.type === "branch" && job.event.ref.name === job.defaultBranch) runtime.configs?.forget(key);
+  const read = () => loadConfig(octokit, job.repo, job.defaultBranch);
+  const loaded = await (runtime.configs ? runtime.configs.get(key, read) : read());
   switch (loaded.kind) {
     case "absent":
       log.debug("no .github/branchline.yml; nothing to do");

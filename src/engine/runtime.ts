@@ -3,6 +3,7 @@ import type { AwsClients } from "../aws/clients.js";
 import type { WaitBounds } from "../aws/stacks.js";
 import type { Debounce } from "./lanes.js";
 import type { TemplateStore } from "../aws/template-store.js";
+import type { ConfigCache } from "../config/config-cache.js";
 import type { RepositoryRef } from "../core/environment.js";
 import type { OctokitFactory } from "../github/octokit.js";
 import type { PromotionServices } from "./promotion-services.js";
@@ -13,6 +14,8 @@ export interface Runtime {
   /** The installation that covers a repository, or null when the App is not installed there. */
   readonly installationOf: (repo: RepositoryRef) => Promise<number | null>;
   readonly aws: AwsClients;
+  /** Repository configs kept a short while; unset, every job reads its config from GitHub. */
+  readonly configs?: ConfigCache;
   /** Where templates over the inline limit go; unset, such templates are refused with a clear error. */
   readonly templates?: TemplateStore;
   readonly log: Logger;

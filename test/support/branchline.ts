@@ -41,6 +41,8 @@ export interface BranchlineTestOptions {
   readonly runPollMs?: number;
   readonly eventsSecret?: string;
   readonly templates?: TemplateStore;
+  /** How long configs are kept (none by default: tests change configs between deliveries). */
+  readonly configCacheMs?: number;
   /** A quiet period for the lanes (none by default, so tests see each job at once). */
   readonly debounce?: { quietMs: number; maxMs: number };
 }
@@ -82,6 +84,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
       ...(options.eventsSecret ? { eventsSecret: options.eventsSecret } : {}),
       ...(options.templates ? { templates: options.templates } : {}),
       ...(options.debounce ? { debounce: options.debounce } : {}),
+      ...(options.configCacheMs ? { configCacheMs: options.configCacheMs } : {}),
       onEngine: (made) => (engine = made),
       onReconciler: (made) => (reconciler = made),
     }),
