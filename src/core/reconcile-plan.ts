@@ -78,8 +78,9 @@ function deployReason(stack: ManagedEnvironment | undefined, head: string): stri
     case "delete-failed":
       return `the stack is stuck (${stack.condition})`;
     case "busy":
-      // Someone is on it, unless the head moved since: the lane waits for the operation, then deploys.
-      return stack.lastRunCommit !== undefined && stack.lastRunCommit !== head ? `the branch moved to ${head.slice(0, 12)} while its stack was busy` : null;
+      // Someone may be on it, or its process died mid-operation: unless the head already ran, deploy
+      // (the lane waits for the operation; a job already doing it leaves this one nothing to do).
+      return stack.lastRunCommit !== head ? `the stack is busy and the branch's head ${head.slice(0, 12)} has not run` : null;
     case "ready":
       if (stack.lastRunCommit !== head) return `the branch is at ${head.slice(0, 12)} but the last run was for ${stack.lastRunCommit?.slice(0, 12) ?? "no commit"}`;
       return null;

@@ -64,6 +64,11 @@ describe("planReconcile", () => {
     expect(actions).toEqual([expect.objectContaining({ kind: "deploy", commit: B })]);
   });
 
+  it("deploys a busy stack that never ran (its process died mid-create)", () => {
+    const actions = planReconcile([{ name: "feature/x", commit: B }], "main", RULES, [managed(feature, { condition: "busy", lastRunId: undefined, lastRunCommit: undefined })]);
+    expect(actions).toEqual([expect.objectContaining({ kind: "deploy", commit: B })]);
+  });
+
   it("destroys the stack of a branch that is gone, never staging or production", () => {
     const production = managed({ kind: "production", tag: "" });
     const actions = planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging), managed(feature), production]);
