@@ -1,26 +1,18 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeGitHub } from "../support/fake-github.js";
-import { startBranchline, type RunningApp } from "../support/branchline.js";
-import { allStacks, bucketNames, callCount, emulatedAws, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
+import type { FakeGitHub } from "../support/fake-github.js";
+import type { RunningApp } from "../support/branchline.js";
+import { allStacks, bucketNames, callCount, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { createRef, deleteRef, pushDeletingBranch, pushTag, pushToBranch } from "../support/payloads.js";
-import { A, B, C, CONFIG, TEMPLATE, TEMPLATE_PATH, givenRepository as givenRepositoryIn, onlyStack as onlyStackIn, pipelineOf } from "../support/scenario.js";
+import { A, B, C, closeScene, CONFIG, givenRepository as givenRepositoryIn, onlyStack as onlyStackIn, openScene, pipelineOf, TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
 let app: RunningApp;
 
-beforeEach(async () => {
-  aws = await emulatedAws();
-  github = new FakeGitHub("octo-org", "shop").install();
-  app = await startBranchline(aws.clients);
-});
+beforeEach(async () => ({ aws, github, app } = await openScene()));
 
-afterEach(async () => {
-  await app.settle();
-  github.assertClean();
-  await aws.close();
-});
+afterEach(() => closeScene({ aws, github, app }));
 
 function givenRepository(options: Parameters<typeof givenRepositoryIn>[1] = {}): void {
   givenRepositoryIn(github, options);

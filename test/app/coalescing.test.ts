@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { FakeGitHub } from "../support/fake-github.js";
-import { startBranchline, type RunningApp } from "../support/branchline.js";
-import { callCount, emulatedAws, pinnedCommits, type EmulatedAws } from "../support/aws.js";
+import type { FakeGitHub } from "../support/fake-github.js";
+import type { RunningApp } from "../support/branchline.js";
+import { callCount, pinnedCommits, type EmulatedAws } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
-import { givenRepository, onlyStack, pipelineOf } from "../support/scenario.js";
+import { closeScene, givenRepository, onlyStack, openScene, pipelineOf } from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
@@ -12,17 +12,11 @@ let app: RunningApp;
 const commits = Array.from({ length: 20 }, (_, i) => (i + 1).toString(16).padStart(40, "0"));
 
 beforeEach(async () => {
-  aws = await emulatedAws();
-  github = new FakeGitHub("octo-org", "shop").install();
+  ({ aws, github, app } = await openScene({ debounce: { quietMs: 300, maxMs: 3_000 } }));
   givenRepository(github, { commits });
-  app = await startBranchline(aws.clients, { debounce: { quietMs: 300, maxMs: 3_000 } });
 });
 
-afterEach(async () => {
-  await app.settle();
-  github.assertClean();
-  await aws.close();
-});
+afterEach(() => closeScene({ aws, github, app }));
 
 it("20 pushes to one branch within a second give one stack operation and one run, for the newest commit", async () => {
   for (const [index, commit] of commits.entries()) {

@@ -1,26 +1,20 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { FakeGitHub } from "../support/fake-github.js";
-import { startBranchline, type RunningApp } from "../support/branchline.js";
-import { emulatedAws, type EmulatedAws } from "../support/aws.js";
+import type { FakeGitHub } from "../support/fake-github.js";
+import type { RunningApp } from "../support/branchline.js";
+import type { EmulatedAws } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
-import { A, B, C, givenRepository } from "../support/scenario.js";
+import { A, B, C, closeScene, givenRepository, openScene } from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
 let app: RunningApp;
 
 beforeEach(async () => {
-  aws = await emulatedAws();
-  github = new FakeGitHub("octo-org", "shop").install();
+  ({ aws, github, app } = await openScene({ configCacheMs: 60_000 }));
   givenRepository(github);
-  app = await startBranchline(aws.clients, { configCacheMs: 60_000 });
 });
 
-afterEach(async () => {
-  await app.settle();
-  github.assertClean();
-  await aws.close();
-});
+afterEach(() => closeScene({ aws, github, app }));
 
 const configReads = () => github.calls("GET", /\/contents\/\.github%2Fbranchline\.yml|\/contents\/\.github\/branchline\.yml/).length;
 

@@ -5,6 +5,7 @@ import { allStacks, emulatedAws, pinnedCommits, tagsOf, type EmulatedAws } from 
 import { FakeGitHub } from "../support/fake-github.js";
 import { createRef, deleteRef, pushDeletingBranch, pushTag, pushToBranch } from "../support/payloads.js";
 import { TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
+import { prng } from "../support/prng.js";
 
 /**
  * Faults (issue 6, point 6): with 30% of every AWS call throttled and 5% answered 5xx, every event of a
@@ -29,16 +30,6 @@ const SERVER_ERROR_RATE = 0.05;
 
 const commit = (digit: string, n: number) => `${digit.repeat(39)}${n}`;
 
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 let aws: EmulatedAws;
 let clients: AwsClients;

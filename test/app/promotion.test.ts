@@ -2,11 +2,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verify } from "../../src/notifications/signature.js";
-import { FakeGitHub, type FakeCheckRun } from "../support/fake-github.js";
-import { startBranchline, type RunningApp } from "../support/branchline.js";
-import { allStacks, callCount, emulatedAws, pinnedCommits, type EmulatedAws } from "../support/aws.js";
+import type { FakeGitHub} from "../support/fake-github.js";
+import type { FakeCheckRun } from "../support/fake-github.js";
+import type { RunningApp } from "../support/branchline.js";
+import { allStacks, callCount, pinnedCommits, type EmulatedAws } from "../support/aws.js";
 import { checkRunEvent, pushTag, pushToBranch } from "../support/payloads.js";
-import { A, B, C, CONFIG, TEMPLATE, givenRepository } from "../support/scenario.js";
+import { A, B, C, closeScene, CONFIG, givenRepository, openScene, TEMPLATE } from "../support/scenario.js";
 
 /** The test pipeline plus a manual approval stage in production only, as templates/pipeline.yml has it. */
 const APPROVAL_TEMPLATE = TEMPLATE.replace("Resources:", "Conditions:\n  IsProduction: !Equals [!Ref BranchlineEnvironmentKind, production]\nResources:").replace(
@@ -28,16 +29,10 @@ let github: FakeGitHub;
 let app: RunningApp;
 const servers: Server[] = [];
 
-beforeEach(async () => {
-  aws = await emulatedAws();
-  github = new FakeGitHub("octo-org", "shop").install();
-  app = await startBranchline(aws.clients);
-});
+beforeEach(async () => ({ aws, github, app } = await openScene()));
 
 afterEach(async () => {
-  await app.settle();
-  github.assertClean();
-  await aws.close();
+  await closeScene({ aws, github, app });
   await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
 });
 

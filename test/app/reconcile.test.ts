@@ -1,27 +1,21 @@
 import { StartPipelineExecutionCommand } from "@aws-sdk/client-codepipeline";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../support/fake-github.js";
-import { startBranchline, type RunningApp } from "../support/branchline.js";
-import { allStacks, callCount, emulatedAws, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
+import type { RunningApp } from "../support/branchline.js";
+import { allStacks, callCount, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
-import { A, B, C, givenRepository, pipelineOf } from "../support/scenario.js";
+import { A, B, C, closeScene, givenRepository, openScene, pipelineOf } from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
 let app: RunningApp;
 
 beforeEach(async () => {
-  aws = await emulatedAws();
-  github = new FakeGitHub("octo-org", "shop").install();
+  ({ aws, github, app } = await openScene());
   givenRepository(github);
-  app = await startBranchline(aws.clients);
 });
 
-afterEach(async () => {
-  await app.settle();
-  github.assertClean();
-  await aws.close();
-});
+afterEach(() => closeScene({ aws, github, app }));
 
 async function reconcile(reportOnly = false) {
   const summary = await app.reconciler.pass({ reportOnly });

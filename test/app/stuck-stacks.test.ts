@@ -1,30 +1,24 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { FakeGitHub } from "../support/fake-github.js";
-import { startBranchline, type RunningApp } from "../support/branchline.js";
-import { allStacks, callCount, emulatedAws, pinnedCommits, type EmulatedAws } from "../support/aws.js";
+import type { FakeGitHub } from "../support/fake-github.js";
+import type { RunningApp } from "../support/branchline.js";
+import { allStacks, callCount, pinnedCommits, type EmulatedAws } from "../support/aws.js";
 import { deleteRef, pushToBranch } from "../support/payloads.js";
-import { A, B, C, TEMPLATE, TEMPLATE_PATH, givenRepository, onlyStack, pipelineOf } from "../support/scenario.js";
+import { A, B, C, closeScene, givenRepository, onlyStack, openScene, pipelineOf, TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
 let app: RunningApp;
 
 beforeEach(async () => {
-  aws = await emulatedAws();
-  github = new FakeGitHub("octo-org", "shop").install();
+  ({ aws, github, app } = await openScene());
   givenRepository(github, { commits: [A] });
   github.file(B, TEMPLATE_PATH, TEMPLATE.replace("Status: Enabled", "Status: Suspended"));
   github.file(C, TEMPLATE_PATH, TEMPLATE.replace("BranchlineEnvironmentKind:\n    Type: String", "BranchlineEnvironmentKind:\n    Type: String\n    Description: kind"));
-  app = await startBranchline(aws.clients);
   await app.deliver("push", pushToBranch("feature/x", A, { created: true }));
   await app.settle();
 });
 
-afterEach(async () => {
-  await app.settle();
-  github.assertClean();
-  await aws.close();
-});
+afterEach(() => closeScene({ aws, github, app }));
 
 it("continues a rollback that failed (UPDATE_ROLLBACK_FAILED), then updates and runs the next push", async () => {
   aws.emulator.control.failStack({ stackName: "branchline-shop-br-feature-x-*", operation: "update", reason: "bucket policy rejected", times: 1 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Environment, RepositoryRef } from "../../src/core/environment.js";
 import { environmentNames, STACK_NAME_PATTERN, type EnvironmentNames } from "../../src/core/naming.js";
+import { prng } from "../support/prng.js";
 
 /** CloudFormation: a letter, then letters, digits and `-`; branchline keeps it to 100 so it is a pipeline name too. */
 const CFN_STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]*$/;
@@ -204,18 +205,6 @@ describe("environmentNames: collision-free", () => {
     ]);
   });
 });
-
-/** mulberry32: a small seeded PRNG, so the generated refs are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every class of character `git check-ref-format` allows in a branch name. */
 const CHARACTER_CLASSES: readonly (readonly string[])[] = [

@@ -22,6 +22,7 @@ import {
   type AppCredentials,
   type AppServer,
 } from "../support/processes.js";
+import { prng } from "../support/prng.js";
 
 /**
  * Restart safety (issue 6, point 5): the built server is SIGKILLed at chosen moments of its work and
@@ -49,17 +50,6 @@ const RECONCILE_MINUTES = process.env.BRANCHLINE_TEST_RECONCILE_MINUTES ?? "10";
 // the emulator, and for a killed server to be back before a run it was following ends.
 const TIMING = { stackOperationMs: 2_000, changeSetMs: 300, actionMs: 2_500 };
 
-/** mulberry32: a small deterministic PRNG, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];

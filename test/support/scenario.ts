@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { expect } from "vitest";
-import type { FakeGitHub } from "./fake-github.js";
-import { allStacks, type EmulatedAws } from "./aws.js";
+import { allStacks, emulatedAws, type EmulatedAws } from "./aws.js";
+import { startBranchline, type BranchlineTestOptions, type RunningApp } from "./branchline.js";
+import { FakeGitHub } from "./fake-github.js";
 
 /** The pipeline template of the app tests, and where the config says it lives. */
 export const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
@@ -44,4 +45,26 @@ export function postJson(url: string, body: string, headers: Record<string, stri
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** What an app test works with: the AWS emulator, the fake GitHub, and branchline between them. */
+export interface Scene {
+  readonly aws: EmulatedAws;
+  readonly github: FakeGitHub;
+  readonly app: RunningApp;
+}
+
+/** A fresh scene for one test: `octo-org/shop` installed, branchline started with `options`. */
+export async function openScene(options: BranchlineTestOptions = {}): Promise<Scene> {
+  const aws = await emulatedAws();
+  const github = new FakeGitHub("octo-org", "shop").install();
+  const app = await startBranchline(aws.clients, options);
+  return { aws, github, app };
+}
+
+/** Ends a scene: every job and followed run finished, no unexpected GitHub request, the emulator closed. */
+export async function closeScene(scene: Scene): Promise<void> {
+  await scene.app.settle();
+  scene.github.assertClean();
+  await scene.aws.close();
 }
