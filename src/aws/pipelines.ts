@@ -1,5 +1,4 @@
 import {
-  GetPipelineExecutionCommand,
   StartPipelineExecutionCommand,
   type CodePipelineClient,
 } from "@aws-sdk/client-codepipeline";
@@ -29,19 +28,3 @@ export async function startRun(codepipeline: CodePipelineClient, request: RunReq
 
 /** An execution's state as the API names it: InProgress, Stopped, Stopping, Succeeded, Superseded, Failed, Cancelled. */
 export type RunStatus = "InProgress" | "Stopped" | "Stopping" | "Succeeded" | "Superseded" | "Failed" | "Cancelled";
-
-export interface RunSnapshot {
-  readonly status: RunStatus;
-  readonly summary: string | undefined;
-}
-
-export async function describeRun(codepipeline: CodePipelineClient, pipeline: string, executionId: string): Promise<RunSnapshot> {
-  const result = await codepipeline.send(
-    new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId }),
-  );
-  const execution = result.pipelineExecution;
-  return {
-    status: (execution?.status ?? "InProgress") as RunStatus,
-    summary: execution?.statusSummary,
-  };
-}

@@ -5,8 +5,6 @@ import { PERMISSION_LEVELS } from "../core/permissions.js";
 
 /** Where the repository's branchline config lives, read from the default branch. */
 export const CONFIG_PATH = ".github/branchline.yml";
-/** Probot's loader takes the path relative to `.github/`. */
-export const CONFIG_FILE_NAME = "branchline.yml";
 export const DEFAULT_TEMPLATE_PATH = ".github/branchline/pipeline.yml";
 
 const parameterName = z

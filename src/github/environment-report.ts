@@ -116,6 +116,7 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
 
 /** Identifiers of the approval buttons (GitHub allows 20 characters). */
 export const APPROVE_ACTION = "approve";
+export const REPROVISION_ACTION = "reprovision";
 export const REJECT_ACTION = "reject";
 
 /** Approve and Reject, shown while a run waits at a manual approval. */
@@ -159,7 +160,7 @@ export function reprovisionAction(target: EnvironmentTarget): CheckRunAction {
   return {
     label: "Re-provision",
     description: target.environment.kind === "branch" ? "Rebuild the stack from scratch, then run" : "Update this stack in place, then run",
-    identifier: "reprovision",
+    identifier: REPROVISION_ACTION,
   };
 }
 

@@ -3,13 +3,11 @@ import type { Environment } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
 import type { ApprovalClick } from "../engine/approvals.js";
 import type { RefJob } from "../engine/ref-job.js";
-import { APPROVE_ACTION, REJECT_ACTION } from "../github/environment-report.js";
+import { APPROVE_ACTION, REJECT_ACTION, REPROVISION_ACTION } from "../github/environment-report.js";
 import { job } from "./ref-events.js";
 
 type CheckRunPayload = Context<"check_run.rerequested">["payload"] | Context<"check_run.requested_action">["payload"];
 
-/** The identifier of the check run action that rebuilds an environment. */
-export const REPROVISION_ACTION = "reprovision";
 const PREFIX = "branchline: ";
 
 /**
