@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
+import type { Environment, RepositoryRef } from "../core/environment.js";
 import type { RefEvent } from "../core/routing.js";
+import { environmentKey } from "./environment-key.js";
 
 /**
  * Why a job exists: a ref moved (a push, create, delete, pull request, or the reconciler finding a
@@ -44,8 +45,7 @@ export interface RefJob {
  * lane, since every release tag deploys the one production environment.
  */
 export function laneKey(job: RefJob): string {
-  const repo = `${job.installationId}/${repositoryFullName(job.repo).toLowerCase()}`;
-  return job.event.ref.type === "tag" ? `${repo}#tags` : `${repo}#branch:${job.event.ref.name}`;
+  return environmentKey(job.installationId, job.repo, job.event.ref);
 }
 
 /** The newer job runs; it remembers the older ones so their commits can be told they were superseded. */

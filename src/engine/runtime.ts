@@ -1,7 +1,7 @@
 import type { Logger } from "probot";
 import type { AwsClients } from "../aws/clients.js";
 import type { WaitBounds } from "../aws/stacks.js";
-import type { Debounce } from "./lanes.js";
+import type { Debounce } from "./work-queue.js";
 import type { TemplateStore } from "../aws/template-store.js";
 import type { ConfigCache } from "../config/config-cache.js";
 import type { RepositoryRef } from "../core/environment.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RefEvent } from "../../src/core/routing.js";
+import { environmentKey, parseEnvironmentKey, repositoryKeyPrefix } from "../../src/engine/environment-key.js";
 import { laneKey, requestToken, supersede, type RefJob } from "../../src/engine/ref-job.js";
 
 /** CloudFormation's ClientRequestToken (and CodePipeline's clientRequestToken is looser still). */
@@ -141,5 +142,21 @@ describe("requestToken", () => {
     const steps = ["0-create", "1-update", "2-delete", "run"];
     const tokens = steps.map((step) => requestToken(id, step));
     expect(new Set(tokens).size).toBe(steps.length);
+  });
+});
+
+describe("environment keys", () => {
+  const repo = { owner: "Octo-Org", name: "Shop" };
+  it.each([
+    [{ type: "branch", name: "feature/x#1" } as const, "7/octo-org/shop#branch:feature/x#1", { type: "branch", name: "feature/x#1" }],
+    [{ type: "tag", name: "v1.2.3" } as const, "7/octo-org/shop#tags", { type: "tags" }],
+  ])("%o has key %s and parses back", (ref, key, parsed) => {
+    expect(environmentKey(7, repo, ref)).toBe(key);
+    expect(environmentKey(7, repo, ref).startsWith(repositoryKeyPrefix(7, repo) + "#")).toBe(true);
+    expect(parseEnvironmentKey(key)).toEqual({ installationId: 7, repository: "octo-org/shop", ref: parsed });
+  });
+
+  it("is not fooled by a string that is not a key", () => {
+    for (const bad of ["", "x/octo-org/shop#tags", "7/octo-org#tags", "7/octo-org/shop#branch:", "7/octo-org/shop"]) expect(parseEnvironmentKey(bad)).toBeNull();
   });
 });
