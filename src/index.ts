@@ -13,6 +13,8 @@ import type { PromotionServices } from "./engine/promotion-services.js";
 import type { RetryBudget } from "./notifications/deliver.js";
 import { Notifier } from "./notifications/notifier.js";
 import { onCheckRunEvents } from "./webhooks/check-run-events.js";
+import { onInstallationEvents } from "./webhooks/installation-events.js";
+import { onRepositoryEvents } from "./webhooks/repository-events.js";
 import { onPullRequestEvents } from "./webhooks/pull-request-events.js";
 import { onRefEvents } from "./webhooks/ref-events.js";
 
@@ -80,6 +82,14 @@ export function branchline(options: AppOptions): ApplicationFunction {
     onRefEvents(app, submit);
     onPullRequestEvents(app, submit);
     onCheckRunEvents(app, submit, (click) => answerApproval(runtime, click));
+    const reconciler = new Reconciler({
+      runtime,
+      appOctokit: () => app.auth(),
+      submit,
+      resume: (pipeline, executionId) => engine.resume(pipeline, executionId),
+    });
+    onInstallationEvents(app, reconciler, () => app.auth());
+    onRepositoryEvents(app, reconciler);
     // Probot's webhook middleware reads any body whole; the server asks for it after this function.
     const middleware = app.getNodeMiddleware.bind(app);
     app.getNodeMiddleware = async (...args) => boundedBody(await middleware(...args), options.maxWebhookBytes ?? DEFAULT_MAX_BODY_BYTES) as Awaited<ReturnType<typeof middleware>>;
@@ -89,12 +99,6 @@ export function branchline(options: AppOptions): ApplicationFunction {
       // Loaded without an HTTP server (tests, `probot.load` by hand): there is no route to add.
       app.log.debug({ err: error }, "no HTTP server; the pipeline events route is not served");
     }
-    const reconciler = new Reconciler({
-      runtime,
-      appOctokit: () => app.auth(),
-      submit,
-      resume: (pipeline, executionId) => engine.resume(pipeline, executionId),
-    });
     if (options.reconcile) reconciler.start(options.reconcile.intervalMs, { reportOnly: options.reconcile.reportOnly });
     options.onEngine?.(engine);
     options.onNotifier?.(notifier);

@@ -76,7 +76,7 @@ export class TemplateRejected extends Error {
 }
 
 /** Pipeline templates create IAM roles; the service role, not the capability, bounds what they may do. */
-const CAPABILITIES: Capability[] = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"];
+export const CAPABILITIES: Capability[] = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"];
 
 export async function describeStack(cfn: CloudFormationClient, name: StackName): Promise<StackSnapshot | null> {
   try {
@@ -270,7 +270,7 @@ async function sendRejectingTemplates(cfn: CloudFormationClient, command: Create
   }
 }
 
-function waiter(cfn: CloudFormationClient, bounds: WaitBounds) {
+export function waiter(cfn: CloudFormationClient, bounds: WaitBounds) {
   return {
     client: cfn,
     maxWaitTime: bounds.maxWaitSeconds,

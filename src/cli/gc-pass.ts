@@ -75,8 +75,8 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
     return {
       repository: repositoryFullName(target.repo),
       kind: action.kind,
-      target: action.kind === "resume" ? `${action.pipeline} ${action.executionId}` : action.ref.name,
-      ...(action.kind === "destroy" ? { stack: action.stackName } : {}),
+      target: actionTarget(action),
+      ...(action.kind === "destroy" || action.kind === "retire" || action.kind === "mark" || action.kind === "keep" ? { stack: action.stackName } : {}),
       ...(action.kind === "deploy" ? { commit: action.commit } : {}),
       reason: action.reason,
       outcome: dryRun ? "planned" : failure ? "failed" : "done",
@@ -89,6 +89,20 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
     data: { dryRun, region: aws.clients.region, managedStacks: stacks.length, repositories, actions, errors },
     exitCode,
   };
+}
+
+function actionTarget(action: ReconcileAction): string {
+  switch (action.kind) {
+    case "resume":
+      return `${action.pipeline} ${action.executionId}`;
+    case "deploy":
+    case "destroy":
+    case "retire":
+      return action.ref.name;
+    case "mark":
+    case "keep":
+      return action.stackName;
+  }
 }
 
 interface Target {

@@ -48,6 +48,11 @@ export function environmentNames(prefix: string, repo: RepositoryRef, env: Envir
   };
 }
 
+/** The prefix a stack's name starts with: the prefix holds no `-`, so it is all before the first one. */
+export function stackPrefixOf(stackName: string): string {
+  return stackName.split("-", 1)[0] ?? stackName;
+}
+
 function readableEnvironment(env: Environment): string {
   switch (env.kind) {
     case "branch":

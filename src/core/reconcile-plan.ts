@@ -1,6 +1,7 @@
 import { environmentLabel, type Environment } from "./environment.js";
 import { branchIncluded, type GitRef, type RoutingRules } from "./routing.js";
 import type { StackCondition } from "./stack-state.js";
+import type { RepositoryState } from "./tags.js";
 
 export interface BranchHead {
   readonly name: string;
@@ -20,12 +21,23 @@ export interface ManagedEnvironment {
   /** Executions still running: their reporting may have been interrupted. */
   readonly runsInProgress: readonly string[];
   readonly pipeline: string;
+  /** What the stack's tags say of its repository (unowned, archived, deleted), or null: it follows git. */
+  readonly state: RepositoryState | null;
 }
 
 export type ReconcileAction =
   | { readonly kind: "deploy"; readonly ref: GitRef; readonly commit: string; readonly reason: string }
   | { readonly kind: "destroy"; readonly ref: GitRef; readonly stackName: string; readonly reason: string }
-  | { readonly kind: "resume"; readonly pipeline: string; readonly executionId: string; readonly reason: string };
+  | { readonly kind: "resume"; readonly pipeline: string; readonly executionId: string; readonly reason: string }
+  /**
+   * Tear a branch environment down without asking GitHub whether its branch is gone: the repository
+   * is archived, deleted, or unowned and an operator said so; or the branch became the default branch.
+   */
+  | { readonly kind: "retire"; readonly ref: GitRef; readonly stackName: string; readonly reason: string }
+  /** Record on the stack's tags what became of its repository (null: it follows git again). */
+  | { readonly kind: "mark"; readonly stackName: string; readonly state: RepositoryState | null; readonly reason: string }
+  /** Nothing to do but say so: staging or production of a repository that is gone, kept on purpose. */
+  | { readonly kind: "keep"; readonly stackName: string; readonly reason: string };
 
 /**
  * git (branches) against AWS (managed stacks) → what to do so the two agree. Production is not
@@ -44,12 +56,20 @@ export function planReconcile(
       branch.name === defaultBranch ? { kind: "staging", branch: branch.name } : { kind: "branch", branch: branch.name };
     if (environment.kind === "branch" && !branchIncluded(branch.name, rules)) continue;
     const stack = byLabel.get(environmentLabel(environment));
-    const reason = deployReason(stack, branch.commit);
+    const reason = deployReason(stack, branch);
     if (reason) actions.push({ kind: "deploy", ref: { type: "branch", name: branch.name }, commit: branch.commit, reason });
   }
   const present = new Set(branches.map((b) => b.name));
   for (const stack of managed) {
-    if (stack.environment.kind === "branch" && !present.has(stack.environment.branch)) {
+    const gone = stack.environment.kind === "branch" && !present.has(stack.environment.branch);
+    // A repository that was unowned, archived or deleted and is followed again (re-installed,
+    // unarchived): its stacks carry on as they are, and their tags say so again.
+    if (stack.state !== null && !gone) actions.push({ kind: "mark", stackName: stack.stackName, state: null, reason: `the repository is followed again (it was ${stack.state})` });
+    if (stack.environment.kind === "branch" && stack.environment.branch === defaultBranch) {
+      // The default branch changed to a branch that had an environment: staging deploys it now.
+      actions.push({ kind: "retire", ref: { type: "branch", name: defaultBranch }, stackName: stack.stackName, reason: `${defaultBranch} is now the default branch, which staging deploys` });
+    }
+    if (gone) {
       actions.push({
         kind: "destroy",
         ref: { type: "branch", name: stack.environment.branch },
@@ -68,8 +88,13 @@ export function planReconcile(
   return actions;
 }
 
-function deployReason(stack: ManagedEnvironment | undefined, head: string): string | null {
+function deployReason(stack: ManagedEnvironment | undefined, branch: BranchHead): string | null {
+  const head = branch.commit;
   if (!stack) return "the environment has no stack";
+  // Staging follows the default branch whichever it is: when it changes, staging moves to it at once.
+  if (stack.environment.kind === "staging" && stack.environment.branch !== branch.name && stack.condition !== "absent") {
+    return `staging follows ${stack.environment.branch}, but the default branch is now ${branch.name}`;
+  }
   switch (stack.condition) {
     case "absent":
       return "the environment has no stack";
@@ -85,4 +110,29 @@ function deployReason(stack: ManagedEnvironment | undefined, head: string): stri
       if (stack.lastRunCommit !== head) return `the branch is at ${head.slice(0, 12)} but the last run was for ${stack.lastRunCommit?.slice(0, 12) ?? "no commit"}`;
       return null;
   }
+}
+
+/**
+ * A repository branchline can no longer follow → what happens to its stacks. Archived or deleted:
+ * branch environments are torn down like deleted branches; staging and production are kept (they
+ * carry termination protection) and reported. Unowned (uninstalled, suspended, removed): nothing is
+ * deleted, since without git branchline cannot tell what is live; `teardown` is an operator's word
+ * (`branchline gc --repo`) to remove its branch environments all the same. Every kept stack's tags
+ * say what became of its repository.
+ */
+export function planRetirement(managed: readonly ManagedEnvironment[], state: RepositoryState, options: { readonly teardown?: boolean } = {}): ReconcileAction[] {
+  const teardown = state !== "unowned" || (options.teardown ?? false);
+  const actions: ReconcileAction[] = [];
+  for (const stack of managed) {
+    const environment = stack.environment;
+    if (environment.kind === "branch" && teardown) {
+      actions.push({ kind: "retire", ref: { type: "branch", name: environment.branch }, stackName: stack.stackName, reason: `the repository is ${state}` });
+      continue;
+    }
+    if (stack.state !== state) actions.push({ kind: "mark", stackName: stack.stackName, state, reason: `the repository is ${state}` });
+    if (environment.kind !== "branch") {
+      actions.push({ kind: "keep", stackName: stack.stackName, reason: `${environmentLabel(environment)} is kept (termination protection); remove it by hand if it is no longer wanted` });
+    }
+  }
+  return actions;
 }

@@ -11,13 +11,14 @@ import type { Runtime } from "./runtime.js";
 /**
  * Tears an environment down completely: its buckets emptied (every version), then its stack deleted.
  * There is no commit to report on, so the outcome goes to the log, and the environment's newest
- * deployment becomes inactive: GitHub then shows the transient environment as destroyed.
+ * deployment becomes inactive: GitHub then shows the transient environment as destroyed. Without an
+ * Octokit (a repository that is archived, deleted or no longer the App's) only the log says so.
  */
 export async function destroyEnvironment(
   runtime: Runtime,
-  octokit: InstallationOctokit,
+  octokit: InstallationOctokit | null,
   job: RefJob,
-  config: BranchlineConfig,
+  config: Pick<BranchlineConfig, "stackPrefix">,
   environment: Environment,
 ): Promise<void> {
   const names = environmentNames(config.stackPrefix, job.repo, environment);
@@ -31,9 +32,10 @@ export async function destroyEnvironment(
       log.warn({ why: result.why }, "environment not torn down");
       return;
     }
-    log.info({ done }, done.length > 0 ? "environment torn down" : "environment had no stack");
+    const why = job.cause.kind === "retire" ? job.cause.why : `${job.event.ref.name} was deleted`;
+    log.info({ done, why }, done.length > 0 ? "environment torn down" : "environment had no stack");
     // Only a teardown that happened is recorded: a delete and a deleting push arrive as a pair.
-    if (done.length > 0) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${job.event.ref.name} was deleted`);
+    if (done.length > 0 && octokit) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${job.event.ref.name} was deleted`);
   } catch (error) {
     if (error instanceof StackOperationFailed) {
       log.error({ status: error.finalStatus, events: error.events }, error.message);

@@ -23,6 +23,11 @@ export const CONFIG_CHECK_NAME = "branchline: config";
 /** A job's whole journey: config, routing, then the environment's deploy or teardown. */
 export async function processRefJob(runtime: Runtime, follower: RunFollower, job: RefJob): Promise<void> {
   const log = runtime.log.child({ delivery: job.deliveryId, repository: repositoryFullName(job.repo), ref: job.event.ref.name });
+  if (job.cause.kind === "retire") {
+    // The repository is gone, read-only or out of reach: no config to read and nothing to write there.
+    await destroyEnvironment(runtime, null, job, { stackPrefix: job.cause.stackPrefix }, { kind: "branch", branch: job.event.ref.name });
+    return;
+  }
   const octokit = await runtime.octokitFor(job.installationId);
   const key = `${job.installationId}/${repositoryFullName(job.repo).toLowerCase()}@${job.defaultBranch}`;
   // A push to the default branch may change the config: read it fresh, and keep that.

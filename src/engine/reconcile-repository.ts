@@ -5,7 +5,8 @@ import { loadConfig } from "../config/load.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
-import { TAG } from "../core/tags.js";
+import { repositoryStateOf, TAG } from "../core/tags.js";
+import { stackPrefixOf } from "../core/naming.js";
 import { findCheckRun } from "../github/check-runs.js";
 import { checkRunName } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
@@ -31,11 +32,8 @@ export async function planRepository(
   if (loaded.kind === "absent") return { kind: "skipped", why: "no .github/branchline.yml" };
   if (loaded.kind === "invalid") return { kind: "skipped", why: "invalid .github/branchline.yml" };
   const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
-  const fullName = repositoryFullName(repo).toLowerCase();
   const managed: ManagedEnvironment[] = [];
-  for (const stack of stacks) {
-    const environment = stack.tags[TAG.repository] === fullName ? environmentFromTags(stack.tags) : null;
-    if (!environment) continue;
+  for (const { stack, environment } of stacksOf(stacks, repo)) {
     const pipeline = stack.outputs.PipelineName ?? stack.name;
     const activity = await pipelineActivity(codepipeline, pipeline);
     const lastRunReported = activity.lastRunId === undefined || activity.lastRunCommit === undefined || (await reported(octokit, repo, activity.lastRunCommit, checkRunName(environment), activity.lastRunId));
@@ -48,6 +46,7 @@ export async function planRepository(
       lastRunCommit: activity.lastRunCommit,
       runsInProgress: activity.inProgress,
       pipeline,
+      state: repositoryStateOf(stack.tags),
     });
   }
   return {
@@ -56,7 +55,37 @@ export async function planRepository(
   };
 }
 
-/** The job a deploy or destroy action becomes: the same a webhook would make; `resume` is no job. */
+/** A repository's managed stacks (by their tags) and the environment each holds. */
+export function stacksOf(stacks: readonly StackSnapshot[], repo: RepositoryRef): { stack: StackSnapshot; environment: NonNullable<ReturnType<typeof environmentFromTags>> }[] {
+  const fullName = repositoryFullName(repo).toLowerCase();
+  return stacks.flatMap((stack) => {
+    const environment = stack.tags[TAG.repository] === fullName ? environmentFromTags(stack.tags) : null;
+    return environment ? [{ stack, environment }] : [];
+  });
+}
+
+/**
+ * A repository's stacks as the retirement planner sees them: no runs to look at (nothing will be
+ * deployed), and no GitHub to ask (it may be gone).
+ */
+export function retiringEnvironments(stacks: readonly StackSnapshot[], repo: RepositoryRef): ManagedEnvironment[] {
+  return stacksOf(stacks, repo).map(({ stack, environment }) => ({
+    stackName: stack.name,
+    environment,
+    condition: stackCondition(stack.status),
+    lastRunId: undefined,
+    lastRunCommit: undefined,
+    lastRunReported: true,
+    runsInProgress: [],
+    pipeline: stack.outputs.PipelineName ?? stack.name,
+    state: repositoryStateOf(stack.tags),
+  }));
+}
+
+/**
+ * The job an action becomes: deploy and destroy the same a webhook would make; retire a teardown
+ * that needs no GitHub. `resume`, `mark` and `keep` are no jobs.
+ */
 export function jobForAction(
   action: ReconcileAction,
   base: Pick<RefJob, "deliveryId" | "installationId" | "repo" | "defaultBranch">,
@@ -67,7 +96,11 @@ export function jobForAction(
       return { ...common, event: { kind: "updated", ref: action.ref, commit: action.commit } };
     case "destroy":
       return { ...common, event: { kind: "deleted", ref: action.ref } };
+    case "retire":
+      return { ...common, event: { kind: "deleted", ref: action.ref }, cause: { kind: "retire", why: action.reason, stackPrefix: stackPrefixOf(action.stackName) } };
     case "resume":
+    case "mark":
+    case "keep":
       return null;
   }
 }

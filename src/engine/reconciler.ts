@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { listManagedStacks } from "../aws/managed-stacks.js";
+import { describeStack, type StackSnapshot } from "../aws/stacks.js";
+import { retagStack } from "../aws/stack-tags.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
-import type { ReconcileAction } from "../core/reconcile-plan.js";
-import type { InstallationOctokit } from "../github/octokit.js";
-import { jobForAction, planRepository } from "./reconcile-repository.js";
-import type { RefJob } from "./ref-job.js";
+import type { StackName } from "../core/naming.js";
+import { planRetirement, type ReconcileAction } from "../core/reconcile-plan.js";
+import { TAG, type RepositoryState } from "../core/tags.js";
+import { httpStatus, type InstallationOctokit } from "../github/octokit.js";
+import { jobForAction, planRepository, retiringEnvironments } from "./reconcile-repository.js";
+import { requestToken, type RefJob } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
 
 export interface ReconcilerDeps {
@@ -22,16 +26,77 @@ export interface ReconcileSummary {
   readonly applied: boolean;
 }
 
+/** A repository as GitHub lists it: what a look needs to know before reading anything else. */
+export interface RepositoryFacts {
+  readonly owner: { readonly login: string };
+  readonly name: string;
+  readonly default_branch: string;
+  readonly archived?: boolean;
+  readonly fork: boolean;
+}
+
+/** Which stacks lost their App: every repository of an account (uninstalled, suspended), or some. */
+export type Released = { readonly account: string } | { readonly repositories: readonly RepositoryRef[] };
+
+/** One look's bookkeeping: every action it found, what failed, and ids for the jobs it makes. */
+class Look {
+  readonly id = randomUUID();
+  readonly actions: (ReconcileAction & { repository: string })[] = [];
+  readonly errors: { repository: string; message: string }[] = [];
+  repositories = 0;
+
+  constructor(readonly reportOnly: boolean) {}
+
+  summary(): ReconcileSummary {
+    return { repositories: this.repositories, actions: this.actions, errors: this.errors, applied: !this.reportOnly };
+  }
+}
+
 /**
  * Converges AWS to git for every installation and configured repository: missing environments are
  * created, stacks of deleted branches removed, interrupted runs taken up again. It only submits jobs
  * (the lanes do the work), so it never races a webhook on one stack. Report-only mode changes nothing.
+ * The same look serves one repository at once when an event says it changed (installed, added,
+ * archived, deleted, default branch changed), and stacks whose App is gone are marked unowned.
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ReconcileSummary> | undefined;
+  /** Looks started by webhooks, which return before the look ends. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
+
+  /**
+   * Starts a look without waiting for it: a webhook handler acknowledges at once. Its outcome goes
+   * to the log (each look reports itself); `idle` waits for it.
+   */
+  background(what: string, look: () => Promise<ReconcileSummary>): void {
+    const started = look().catch((error: unknown) => this.deps.runtime.log.error({ err: error }, `${what} failed; the next reconcile pass tries again`));
+    this.inFlight.add(started);
+    void started.finally(() => this.inFlight.delete(started));
+  }
+
+  /** Resolves when no look is running: for tests and shutdown (the jobs they made are the engine's). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0 || this.running) await Promise.allSettled([...this.inFlight, this.running]);
+  }
+
+  /** Every repository of an installation, looked at now (installed, unsuspended). */
+  async lookAtInstallation(installationId: number, options: { readonly reportOnly?: boolean } = {}): Promise<ReconcileSummary> {
+    const look = new Look(options.reportOnly ?? false);
+    const { runtime } = this.deps;
+    try {
+      const stacks = await listManagedStacks(runtime.aws.cloudformation);
+      const octokit = await runtime.octokitFor(installationId);
+      const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+      for (const repository of repos) await this.visit(look, installationId, octokit, repository, stacks);
+    } catch (error) {
+      look.errors.push({ repository: `installation ${installationId}`, message: (error as Error).message });
+    }
+    this.report(look, `look at installation ${installationId}`);
+    return look.summary();
+  }
 
   /** One pass; a pass already running is joined rather than doubled. */
   pass(options: { reportOnly: boolean }): Promise<ReconcileSummary> {
@@ -56,43 +121,166 @@ export class Reconciler {
     clearInterval(this.timer);
   }
 
+  /**
+   * Looks at one repository now, as a pass would: GitHub says what it is (the event that asked is
+   * only a hint). Gone (404) counts as deleted only when the event said so; otherwise it is out of
+   * this installation's reach, which `release` handles.
+   */
+  async lookAt(installationId: number, repo: RepositoryRef, options: { readonly deleted?: boolean; readonly reportOnly?: boolean } = {}): Promise<ReconcileSummary> {
+    const look = new Look(options.reportOnly ?? false);
+    const { runtime } = this.deps;
+    try {
+      const stacks = await listManagedStacks(runtime.aws.cloudformation);
+      const octokit = await runtime.octokitFor(installationId);
+      const facts = await repositoryFacts(octokit, repo);
+      if (facts === null) {
+        if (options.deleted) await this.retire(look, repo, stacks, "deleted");
+        else runtime.log.info({ repository: repositoryFullName(repo) }, "repository not readable by this installation; nothing to look at");
+      } else {
+        await this.visit(look, installationId, octokit, facts, stacks);
+      }
+    } catch (error) {
+      look.errors.push({ repository: repositoryFullName(repo), message: (error as Error).message });
+    }
+    this.report(look, `look at ${repositoryFullName(repo)}`);
+    return look.summary();
+  }
+
+  /**
+   * The App can no longer act for these repositories (uninstalled, suspended, removed). Nothing is
+   * deleted: without git branchline cannot tell what is live. Their stacks are marked unowned, so
+   * `branchline status` shows it and `branchline gc --repo` can remove them on an operator's word; a
+   * re-install finds them again and clears the mark.
+   */
+  async release(released: Released, options: { readonly reportOnly?: boolean } = {}): Promise<ReconcileSummary> {
+    const look = new Look(options.reportOnly ?? false);
+    const stacks = await listManagedStacks(this.deps.runtime.aws.cloudformation);
+    for (const repo of releasedRepositories(released, stacks)) await this.retire(look, repo, stacks, "unowned");
+    this.report(look, "installation released");
+    return look.summary();
+  }
+
   private async run({ reportOnly }: { reportOnly: boolean }): Promise<ReconcileSummary> {
     const { runtime } = this.deps;
-    const passId = randomUUID();
+    const look = new Look(reportOnly);
     const stacks = await listManagedStacks(runtime.aws.cloudformation);
     const app = await this.deps.appOctokit();
     const installations = await app.paginate(app.rest.apps.listInstallations, { per_page: 100 });
-    const actions: (ReconcileAction & { repository: string })[] = [];
-    const errors: { repository: string; message: string }[] = [];
-    let repositories = 0;
+    const seen = new Set<string>();
+    let complete = true;
     for (const installation of installations) {
-      const octokit = await runtime.octokitFor(installation.id);
-      const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-      for (const repository of repos) {
-        if (repository.fork || repository.archived) continue;
-        const repo = { owner: repository.owner.login, name: repository.name };
-        try {
-          const planned = await planRepository(octokit, repo, repository.default_branch, stacks, runtime.aws.codepipeline);
-          if (planned.kind === "skipped") continue;
-          repositories++;
-          for (const action of planned.actions) {
-            actions.push({ ...action, repository: repositoryFullName(repo) });
-            if (!reportOnly) await this.apply(action, passId, actions.length, installation.id, repo, repository.default_branch);
-          }
-        } catch (error) {
-          errors.push({ repository: repositoryFullName(repo), message: (error as Error).message });
+      // A suspended installation gets no tokens; its repositories count as unowned below.
+      if (installation.suspended_at) continue;
+      try {
+        const octokit = await runtime.octokitFor(installation.id);
+        const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+        for (const repository of repos) {
+          seen.add(repositoryFullName({ owner: repository.owner.login, name: repository.name }).toLowerCase());
+          await this.visit(look, installation.id, octokit, repository, stacks);
         }
+      } catch (error) {
+        complete = false;
+        look.errors.push({ repository: installation.account && "login" in installation.account ? installation.account.login : String(installation.id), message: (error as Error).message });
       }
     }
-    return { repositories, actions, errors, applied: !reportOnly };
+    // Stacks of repositories no installation covers lost their App while no webhook said so. Only a
+    // pass that saw every installation whole may say that.
+    if (complete) {
+      const orphans = new Set(stacks.map((s) => s.tags[TAG.repository] ?? "").filter((name) => name.includes("/") && !seen.has(name)));
+      for (const name of orphans) {
+        const [owner = "", repoName = ""] = name.split("/");
+        await this.retire(look, { owner, name: repoName }, stacks, "unowned");
+      }
+    }
+    return look.summary();
   }
 
-  private async apply(action: ReconcileAction, passId: string, index: number, installationId: number, repo: RepositoryRef, defaultBranch: string): Promise<void> {
-    if (action.kind === "resume") {
-      await this.deps.resume(action.pipeline, action.executionId);
+  /** One repository the App can read: plan as git says, or retire it when it is archived. */
+  private async visit(look: Look, installationId: number, octokit: InstallationOctokit, facts: RepositoryFacts, stacks: readonly StackSnapshot[]): Promise<void> {
+    if (facts.fork) return;
+    const repo = { owner: facts.owner.login, name: facts.name };
+    if (facts.archived) {
+      await this.retire(look, repo, stacks, "archived");
       return;
     }
-    const job = jobForAction(action, { deliveryId: `reconcile-${passId}-${index}`, installationId, repo, defaultBranch });
-    if (job) this.deps.submit(job);
+    try {
+      const planned = await planRepository(octokit, repo, facts.default_branch, stacks, this.deps.runtime.aws.codepipeline);
+      if (planned.kind === "skipped") return;
+      look.repositories++;
+      for (const action of planned.actions) await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch }, stacks);
+    } catch (error) {
+      look.errors.push({ repository: repositoryFullName(repo), message: (error as Error).message });
+    }
   }
+
+  private async retire(look: Look, repo: RepositoryRef, stacks: readonly StackSnapshot[], state: RepositoryState): Promise<void> {
+    const actions = planRetirement(retiringEnvironments(stacks, repo), state);
+    if (actions.length === 0) return;
+    look.repositories++;
+    // No installation is needed to tear down or retag: the jobs act on AWS alone.
+    for (const action of actions) await this.apply(look, action, { installationId: 0, repo, defaultBranch: "" }, stacks);
+  }
+
+  private async apply(look: Look, action: ReconcileAction, target: { installationId: number; repo: RepositoryRef; defaultBranch: string }, stacks: readonly StackSnapshot[]): Promise<void> {
+    look.actions.push({ ...action, repository: repositoryFullName(target.repo) });
+    if (look.reportOnly) return;
+    const { runtime } = this.deps;
+    switch (action.kind) {
+      case "resume":
+        await this.deps.resume(action.pipeline, action.executionId);
+        return;
+      case "mark": {
+        // Read again: a job may have changed the stack (and its tags) since the look listed it.
+        const stack = stacks.some((s) => s.name === action.stackName) ? await describeStack(runtime.aws.cloudformation, action.stackName as StackName) : null;
+        if (!stack) return;
+        const tags: Record<string, string> = { ...stack.tags };
+        if (action.state === null) delete tags[TAG.repositoryState];
+        else tags[TAG.repositoryState] = action.state;
+        try {
+          const outcome = await retagStack(runtime.aws.cloudformation, stack, tags, requestToken(`${look.id}-${look.actions.length}`, "retag"), runtime.stackWait);
+          runtime.log.info({ stack: stack.name, state: action.state, outcome, why: action.reason }, action.state === null ? "stack follows git again" : `stack marked ${action.state}`);
+        } catch (error) {
+          look.errors.push({ repository: repositoryFullName(target.repo), message: `could not retag ${stack.name}: ${(error as Error).message}` });
+        }
+        return;
+      }
+      case "keep":
+        runtime.log.warn({ stack: action.stackName, repository: repositoryFullName(target.repo) }, action.reason);
+        return;
+      case "deploy":
+      case "destroy":
+      case "retire": {
+        const job = jobForAction(action, { deliveryId: `reconcile-${look.id}-${look.actions.length}`, ...target });
+        if (job) this.deps.submit(job);
+        return;
+      }
+    }
+  }
+
+  private report(look: Look, what: string): void {
+    const summary = look.summary();
+    this.deps.runtime.log.info({ repositories: summary.repositories, actions: summary.actions, errors: summary.errors, applied: summary.applied }, what);
+  }
+}
+
+/** The repository as GitHub says it is now, or null when this installation cannot see it (deleted, removed). */
+async function repositoryFacts(octokit: InstallationOctokit, repo: RepositoryRef): Promise<RepositoryFacts | null> {
+  try {
+    return (await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name })).data;
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+/** The repositories a release covers, as the stacks' tags name them (lower case, as tagged). */
+function releasedRepositories(released: Released, stacks: readonly StackSnapshot[]): RepositoryRef[] {
+  const tagged = [...new Set(stacks.map((s) => s.tags[TAG.repository] ?? "").filter((name) => name.includes("/")))];
+  const wanted = "account" in released
+    ? tagged.filter((name) => name.split("/")[0] === released.account.toLowerCase())
+    : tagged.filter((name) => released.repositories.some((r) => repositoryFullName(r).toLowerCase() === name));
+  return wanted.map((name) => {
+    const [owner = "", repoName = ""] = name.split("/");
+    return { owner, name: repoName };
+  });
 }

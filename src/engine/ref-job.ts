@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Environment, RepositoryRef } from "../core/environment.js";
 import type { RefEvent } from "../core/routing.js";
-import { environmentKey } from "./environment-key.js";
+import { environmentKey, repositoryKeyPrefix } from "./environment-key.js";
 
 /**
  * Why a job exists: a ref moved (a push, create, delete, pull request, or the reconciler finding a
@@ -22,6 +22,16 @@ export type Cause =
       readonly environment: Environment;
       readonly failedCommit: string;
       readonly failedExecutionId: string;
+    }
+  | {
+      /**
+       * The branch's environment is torn down without GitHub: the repository is archived, deleted
+       * or unowned (and an operator asked), so GitHub may be gone or read-only and there is no
+       * config to read; the stack's own name gives its prefix. Or the branch became the default.
+       */
+      readonly kind: "retire";
+      readonly why: string;
+      readonly stackPrefix: string;
     };
 
 /** A ref event, accepted from a webhook (or found by the reconciler), waiting for its lane. */
@@ -45,6 +55,9 @@ export interface RefJob {
  * lane, since every release tag deploys the one production environment.
  */
 export function laneKey(job: RefJob): string {
+  // A retirement names its environment (a branch environment) outright; its branch may just have
+  // become the default branch, whose key is staging's, and a teardown must not coalesce with staging.
+  if (job.cause.kind === "retire") return `${repositoryKeyPrefix(job.installationId, job.repo)}#retire:${job.event.ref.name}`;
   return environmentKey(job.installationId, job.repo, job.event.ref);
 }
 

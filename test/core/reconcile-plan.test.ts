@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Environment } from "../../src/core/environment.js";
-import { planReconcile, type ManagedEnvironment } from "../../src/core/reconcile-plan.js";
+import { planReconcile, planRetirement, type ManagedEnvironment } from "../../src/core/reconcile-plan.js";
 import type { StackCondition } from "../../src/core/stack-state.js";
 
 const RULES = { branches: { include: ["**"], exclude: ["dependabot/**"] }, releaseTags: ["v[0-9]*"] };
@@ -17,6 +17,7 @@ function managed(environment: Environment, options: Partial<Omit<ManagedEnvironm
     lastRunReported: true,
     runsInProgress: [],
     pipeline: `pipeline-${environment.kind}`,
+    state: null,
     ...options,
   };
 }
@@ -88,5 +89,62 @@ describe("planReconcile", () => {
       { kind: "resume", pipeline: "pipeline-branch", executionId: "run-2", reason: "a run is in progress" },
       { kind: "resume", pipeline: "pipeline-staging", executionId: "run-1", reason: "the newest run ended without being reported" },
     ]);
+  });
+});
+
+describe("planReconcile when the default branch changed", () => {
+  it("moves staging to the new default branch even when its head already ran there", () => {
+    const actions = planReconcile([{ name: "develop", commit: A }, { name: "main", commit: A }], "develop", RULES, [managed(staging)]);
+    expect(actions).toEqual([
+      { kind: "deploy", ref: { type: "branch", name: "develop" }, commit: A, reason: "staging follows main, but the default branch is now develop" },
+      { kind: "deploy", ref: { type: "branch", name: "main" }, commit: A, reason: "the environment has no stack" },
+    ]);
+  });
+
+  it("retires the branch environment of the branch that became the default", () => {
+    const develop: Environment = { kind: "branch", branch: "develop" };
+    const actions = planReconcile([{ name: "develop", commit: A }], "develop", RULES, [managed({ kind: "staging", branch: "develop" }), managed(develop, { stackName: "stack-develop" })]);
+    expect(actions).toEqual([{ kind: "retire", ref: { type: "branch", name: "develop" }, stackName: "stack-develop", reason: "develop is now the default branch, which staging deploys" }]);
+  });
+
+  it("clears the mark of a stack whose repository is followed again, and not of one whose branch is gone", () => {
+    const actions = planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging, { state: "unowned" }), managed(feature, { state: "unowned" })]);
+    expect(actions.map((a) => [a.kind, "stackName" in a ? a.stackName : ""])).toEqual([
+      ["mark", "stack-staging"],
+      ["destroy", "stack-branch"],
+    ]);
+  });
+});
+
+describe("planRetirement", () => {
+  const production: Environment = { kind: "production", tag: "" };
+  const all = [managed(staging), managed(feature), managed(production, { stackName: "stack-production" })];
+
+  it.each(["archived", "deleted"] as const)("%s: tears branch environments down, keeps and marks staging and production", (state) => {
+    expect(planRetirement(all, state)).toEqual([
+      { kind: "mark", stackName: "stack-staging", state, reason: `the repository is ${state}` },
+      { kind: "keep", stackName: "stack-staging", reason: "staging is kept (termination protection); remove it by hand if it is no longer wanted" },
+      { kind: "retire", ref: { type: "branch", name: "feature/x" }, stackName: "stack-branch", reason: `the repository is ${state}` },
+      { kind: "mark", stackName: "stack-production", state, reason: `the repository is ${state}` },
+      { kind: "keep", stackName: "stack-production", reason: "production is kept (termination protection); remove it by hand if it is no longer wanted" },
+    ]);
+  });
+
+  it("unowned: deletes nothing, marks everything", () => {
+    expect(planRetirement(all, "unowned").map((a) => [a.kind, "stackName" in a ? a.stackName : ""])).toEqual([
+      ["mark", "stack-staging"],
+      ["keep", "stack-staging"],
+      ["mark", "stack-branch"],
+      ["mark", "stack-production"],
+      ["keep", "stack-production"],
+    ]);
+  });
+
+  it("unowned with an operator's word: tears the branch environments down", () => {
+    expect(planRetirement(all, "unowned", { teardown: true }).filter((a) => a.kind === "retire").map((a) => a.stackName)).toEqual(["stack-branch"]);
+  });
+
+  it("marks nothing twice", () => {
+    expect(planRetirement([managed(staging, { state: "unowned" })], "unowned").map((a) => a.kind)).toEqual(["keep"]);
   });
 });

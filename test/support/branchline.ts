@@ -92,6 +92,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
   );
   if (!engine || !reconciler) throw new Error("branchline did not hand over its engine and reconciler");
   const running = engine;
+  const looking = reconciler;
   return {
     probot,
     engine: running,
@@ -102,6 +103,12 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
       await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
       return id;
     },
-    settle: () => running.idle(),
+    async settle() {
+      // A look started by a webhook submits jobs as it goes: wait for both to be quiet.
+      do {
+        await looking.idle();
+        await running.idle();
+      } while (running.pending.running + running.pending.waiting > 0);
+    },
   };
 }

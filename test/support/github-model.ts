@@ -164,7 +164,10 @@ function now(): string {
 /** One repository's git data: files at refs, refs to commits, collaborators. */
 export class RepositoryModel {
   readonly id: number;
-  readonly defaultBranch: string;
+  /** Settable: a test changes the default branch as a repository admin would. */
+  defaultBranch: string;
+  /** Archived repositories are read-only (GitHub refuses every write to them). */
+  archived = false;
   readonly private: boolean;
   readonly fork: boolean;
   /** `${ref}:${path}` → content, `ref` as given (branch, tag, full ref or commit sha). */
@@ -343,6 +346,11 @@ export class GitHubModel {
     return found;
   }
 
+  /** The repository is deleted: every route of it answers 404 from now on. */
+  deleteRepository(owner: string, name: string): void {
+    this.repositories.delete(`${owner}/${name}`.toLowerCase());
+  }
+
   findRepository(owner: string, name: string): RepositoryModel | undefined {
     return this.repositories.get(`${owner}/${name}`.toLowerCase());
   }
@@ -464,6 +472,7 @@ export class GitHubModel {
   private withRepo(owner: string, name: string, request: ParsedRequest, then: (repository: RepositoryModel) => ApiResponse): ApiResponse {
     const repository = this.findRepository(owner, name);
     if (!repository || !request.installation || !this.installationCovers(request.installation, repository)) return notFound();
+    if (repository.archived && request.method !== "GET") return json(403, { message: "Repository was archived so is read-only." });
     return then(repository);
   }
 
@@ -515,6 +524,7 @@ export class GitHubModel {
   private createToken(id: number, _request: ParsedRequest): ApiResponse {
     const installation = this.installations.find((i) => i.id === id);
     if (!installation) return notFound();
+    if (installation.suspended) return json(403, { message: "This installation has been suspended", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app" });
     const token = `ghs_fake_${id}_${this.nextId++}`;
     this.tokens.set(token, id);
     return json(201, {
@@ -550,7 +560,7 @@ export class GitHubModel {
       private: repository.private,
       fork: repository.fork,
       default_branch: repository.defaultBranch,
-      archived: false,
+      archived: repository.archived,
     };
   }
 

@@ -122,3 +122,60 @@ export function pullRequestEvent(
   pr.head.repo = { ...pr.head.repo, full_name: head.fromFork ? "someone-else/shop" : fullName, fork: head.fromFork ?? false };
   return payload;
 }
+
+/** A repository as installation payloads list it: id, names, private. */
+export interface ListedRepository {
+  readonly id: number;
+  readonly owner: string;
+  readonly name: string;
+}
+
+function listed(repositories: readonly ListedRepository[]): Record<string, unknown>[] {
+  return repositories.map((r) => ({ id: r.id, node_id: `R_${r.id}`, name: r.name, full_name: `${r.owner}/${r.name}`, private: false }));
+}
+
+/** The App installed on, uninstalled from, suspended or unsuspended on an organisation. */
+export function installationEvent(
+  action: "created" | "deleted" | "suspend" | "unsuspend",
+  options: { readonly account?: string; readonly repositories?: readonly ListedRepository[]; readonly id?: number } = {},
+): Record<string, unknown> {
+  const payload = example("installation", (e) => e.action === action) as unknown as Record<string, unknown> & { installation: Record<string, unknown> & { account: Record<string, unknown> } };
+  payload.installation.id = options.id ?? INSTALLATION_ID;
+  payload.installation.account.login = options.account ?? "octo-org";
+  payload.installation.account.type = "Organization";
+  payload.installation.target_type = "Organization";
+  if (options.repositories) {
+    payload.installation.repository_selection = "selected";
+    payload.repositories = listed(options.repositories);
+  }
+  return payload;
+}
+
+/** Repositories added to or removed from the installation. */
+export function installationRepositoriesEvent(action: "added" | "removed", repositories: readonly ListedRepository[], options: { readonly account?: string } = {}): Record<string, unknown> {
+  const payload = example("installation_repositories", (e) => e.action === action) as unknown as Record<string, unknown> & { installation: Record<string, unknown> & { account: Record<string, unknown> } };
+  payload.installation.id = INSTALLATION_ID;
+  payload.installation.account.login = options.account ?? "octo-org";
+  payload.repositories_added = action === "added" ? listed(repositories) : [];
+  payload.repositories_removed = action === "removed" ? listed(repositories) : [];
+  return payload;
+}
+
+/**
+ * Something happened to the repository as a whole. GitHub's examples have no `archived`,
+ * `unarchived` or `deleted` one; those are the `publicized` example with its action changed (the
+ * payloads differ only in the action).
+ */
+export function repositoryEvent(
+  action: "archived" | "unarchived" | "deleted" | "edited",
+  options: RepoOptions & { readonly defaultBranchFrom?: string; readonly archived?: boolean } = {},
+): Payload {
+  const base = action === "edited"
+    ? example("repository", (e) => e.action === "edited" && Boolean((e.changes as Record<string, unknown>).default_branch))
+    : example("repository", (e) => e.action === "publicized");
+  const payload = adjust(base, options);
+  payload.action = action;
+  payload.repository.archived = options.archived ?? action === "archived";
+  if (action === "edited") payload.changes = { default_branch: { from: options.defaultBranchFrom ?? "main" } };
+  return payload;
+}
