@@ -42,6 +42,8 @@ export interface FakeCheckRun {
   repository: string;
   name: string;
   head_sha: string;
+  /** The App that wrote it: branchline's own, or another (a workflow's GITHUB_TOKEN is the `github-actions` App). */
+  app_id: number;
   status: string;
   conclusion: string | null;
   external_id: string | null;
@@ -81,6 +83,9 @@ export interface FakeDeployment {
   /** As sent: GitHub's default (undefined) requires every status context to pass. */
   required_contexts: string[] | undefined;
   created_at: string;
+  /** Who created it: branchline's App, or anyone with write access (then `performed_via_github_app` is null). */
+  creator: { login: string; type: "Bot" | "User" };
+  performed_via_github_app: { id: number; slug: string } | null;
   /** Oldest first. */
   statuses: FakeDeploymentStatus[];
 }
@@ -155,6 +160,16 @@ function checkRunActionsProblem(actions: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A repository's GitHub id, stable per name so that webhook payloads (test/support/payloads.ts)
+ * and the model agree without being told; a replaced repository gets a new one.
+ */
+export function repositoryIdOf(owner: string, name: string): number {
+  let hash = 7;
+  for (const char of `${owner}/${name}`.toLowerCase()) hash = (hash * 31 + char.charCodeAt(0)) % 1_000_000_007;
+  return 100_000 + (hash % 900_000_000);
 }
 
 function now(): string {
@@ -241,10 +256,14 @@ export class RepositoryModel {
     return "diverged";
   }
 
-  /** The commit a ref, short name or sha stands for; undefined when the model knows none. */
+  /**
+   * The commit a ref, short name or sha stands for; undefined when the model knows none. A short
+   * name is looked up as git's rev-parse does: `refs/tags/<name>` before `refs/heads/<name>`, so a
+   * tag named like a branch shadows it (why branchline passes full refs).
+   */
   resolve(ref: string): string | undefined {
     if (ref.startsWith("refs/")) return this.refs.get(ref);
-    const named = this.refs.get(`refs/heads/${ref}`) ?? this.refs.get(`refs/tags/${ref}`);
+    const named = this.refs.get(`refs/tags/${ref}`) ?? this.refs.get(`refs/heads/${ref}`);
     if (named !== undefined) return named;
     if (SHA.test(ref) && this.knowsCommit(ref)) return ref;
     return undefined;
@@ -303,6 +322,11 @@ export class GitHubModel {
   private nextId = 1000;
   private readonly routes: [string, RegExp, AuthKind, Handler][];
 
+  /** The id GitHub's `GET /app` answers, and the App every installation-token write comes from. */
+  get ownAppId(): number {
+    return this.options.appId ?? 1;
+  }
+
   constructor(private readonly options: GitHubModelOptions = {}) {
     this.publicKey = options.appPublicKey === undefined ? undefined : createPublicKey(options.appPublicKey);
     const repo = "/repos/([^/]+)/([^/]+)";
@@ -340,7 +364,7 @@ export class GitHubModel {
     const key = `${owner}/${name}`.toLowerCase();
     let found = this.repositories.get(key);
     if (!found) {
-      found = new RepositoryModel(owner, name, this.nextId++, options);
+      found = new RepositoryModel(owner, name, repositoryIdOf(owner, name), options);
       this.repositories.set(key, found);
     }
     return found;
@@ -349,6 +373,63 @@ export class GitHubModel {
   /** The repository is deleted: every route of it answers 404 from now on. */
   deleteRepository(owner: string, name: string): void {
     this.repositories.delete(`${owner}/${name}`.toLowerCase());
+  }
+
+  /**
+   * A new repository under a name another repository held (it was renamed, transferred or deleted):
+   * same name, new id, no history. Installations keep covering the name.
+   */
+  replaceRepository(owner: string, name: string, options: RepositoryOptions = {}): RepositoryModel {
+    const made = new RepositoryModel(owner, name, this.nextId++, options);
+    this.repositories.set(`${owner}/${name}`.toLowerCase(), made);
+    return made;
+  }
+
+  /** What another App (or a workflow's token) writes: a check run of any name, on any commit. */
+  plantCheckRun(repository: string, run: { name: string; head_sha: string; app_id: number; status?: string; conclusion?: string | null; external_id?: string | null }): FakeCheckRun {
+    const planted: FakeCheckRun = {
+      id: this.nextId++,
+      repository,
+      name: run.name,
+      head_sha: run.head_sha,
+      app_id: run.app_id,
+      status: run.status ?? "completed",
+      conclusion: run.conclusion ?? null,
+      external_id: run.external_id ?? null,
+      details_url: null,
+      started_at: now(),
+      completed_at: run.status === "completed" || run.status === undefined ? now() : null,
+      output: { title: "planted", summary: "planted" },
+      history: [],
+    };
+    this.checkRuns.push(planted);
+    return planted;
+  }
+
+  /** What any writer (or a workflow with `deployments: write`) can do: a deployment with a status. */
+  plantDeployment(repository: string, deployment: { sha: string; environment: string; login: string; state: string }): FakeDeployment {
+    const planted: FakeDeployment = {
+      id: this.nextId++,
+      repository,
+      sha: deployment.sha,
+      ref: deployment.sha,
+      task: "deploy",
+      environment: deployment.environment,
+      original_environment: deployment.environment,
+      description: null,
+      payload: {},
+      transient_environment: false,
+      production_environment: deployment.environment === "production",
+      auto_merge: false,
+      required_contexts: [],
+      created_at: now(),
+      creator: { login: deployment.login, type: "User" },
+      performed_via_github_app: null,
+      statuses: [],
+    };
+    this.deployments.push(planted);
+    this.addStatus(planted, { state: deployment.state, description: "", environment: deployment.environment, environment_url: "", log_url: "" });
+    return planted;
   }
 
   findRepository(owner: string, name: string): RepositoryModel | undefined {
@@ -632,7 +713,9 @@ export class GitHubModel {
 
   private checkRunJson(run: FakeCheckRun, request: ParsedRequest) {
     const { history: _history, repository, ...fields } = run;
-    return { ...fields, url: `${request.apiBase}/repos/${repository}/check-runs/${run.id}`, html_url: `https://github.com/${repository}/runs/${run.id}`, app: { id: this.options.appId ?? 1, slug: "branchline" }, pull_requests: [] };
+    const { app_id: appId, ...rest } = fields;
+    const app = appId === this.ownAppId ? { id: appId, slug: "branchline" } : { id: appId, slug: `other-app-${appId}` };
+    return { ...rest, url: `${request.apiBase}/repos/${repository}/check-runs/${run.id}`, html_url: `https://github.com/${repository}/runs/${run.id}`, app, pull_requests: [] };
   }
 
   private listCheckRuns(repository: RepositoryModel, ref: string, request: ParsedRequest): ApiResponse {
@@ -640,11 +723,10 @@ export class GitHubModel {
     const name = request.url.searchParams.get("check_name");
     const status = request.url.searchParams.get("status");
     const filter = request.url.searchParams.get("filter") ?? "latest";
-    // Every run in the model is this App's: another app id lists none.
     const appId = request.url.searchParams.get("app_id");
-    if (appId !== null && Number(appId) !== (this.options.appId ?? 1)) return this.page(request, [], (slice) => ({ total_count: 0, check_runs: slice }));
     let runs = this.checkRuns
       .filter((c) => c.repository === repository.fullName && c.head_sha === sha && (name === null || c.name === name) && (status === null || c.status === status))
+      .filter((c) => appId === null || c.app_id === Number(appId))
       .reverse();
     if (filter === "latest") runs = runs.filter((run, index) => runs.findIndex((other) => other.name === run.name) === index);
     return this.page(request, runs.map((r) => this.checkRunJson(r, request)), (slice) => ({ total_count: runs.length, check_runs: slice }));
@@ -666,6 +748,8 @@ export class GitHubModel {
       repository: repository.fullName,
       name: body.name,
       head_sha: body.head_sha,
+      // Written with an installation token: branchline's own App.
+      app_id: this.ownAppId,
       status,
       conclusion: (body.conclusion as string | undefined) ?? null,
       external_id: (body.external_id as string | undefined) ?? null,
@@ -744,6 +828,8 @@ export class GitHubModel {
       auto_merge: body.auto_merge !== false,
       required_contexts: Array.isArray(body.required_contexts) ? body.required_contexts.map(String) : undefined,
       created_at: now(),
+      creator: { login: "branchline[bot]", type: "Bot" },
+      performed_via_github_app: { id: this.ownAppId, slug: "branchline" },
       statuses: [],
     };
     this.deployments.push(deployment);

@@ -1,4 +1,5 @@
 import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
+import { repositoryIdOf } from "./github-model.js";
 
 /**
  * Webhook payloads from @octokit/webhooks-examples (GitHub's own examples), adjusted per case:
@@ -20,11 +21,14 @@ export interface RepoOptions {
   readonly repo?: string;
   readonly defaultBranch?: string;
   readonly fork?: boolean;
+  /** GitHub's id of the repository; by default the one the fake GitHub gives this name. */
+  readonly repositoryId?: number;
 }
 
 function adjust(payload: Payload, options: RepoOptions): Payload {
   const owner = options.owner ?? "octo-org";
   const repo = options.repo ?? "shop";
+  payload.repository.id = options.repositoryId ?? repositoryIdOf(owner, repo);
   payload.repository.name = repo;
   payload.repository.full_name = `${owner}/${repo}`;
   payload.repository.owner.login = owner;
