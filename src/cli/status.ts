@@ -1,7 +1,7 @@
 import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { environmentLabel } from "../core/environment.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
-import { TAG } from "../core/tags.js";
+import { refFromTags, TAG } from "../core/tags.js";
 import { EXIT, mapLimited, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";
 import { requireAws } from "./connections.js";
 import { age, table, type Io, type Style } from "./output.js";
@@ -63,17 +63,17 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
     const repo = repoOption ? parseRepoOption(repoOption) : null;
     const aws = await requireAws(io.env);
     const { listManagedStacks } = await import("../aws/managed-stacks.js");
-    const { environmentFromTags } = await import("../engine/resume-run.js");
+    const { environmentFromTags } = await import("../core/tags.js");
     const fullName = repo ? `${repo.owner}/${repo.name}`.toLowerCase() : null;
     const stacks = (await listManagedStacks(aws.clients.cloudformation)).filter((s) => fullName === null || s.tags[TAG.repository] === fullName);
     const environments = await mapLimited(stacks, 8, async (stack): Promise<EnvironmentStatus> => {
         const environment = environmentFromTags(stack.tags);
-        const pipeline = stack.outputs.PipelineName ?? stack.name;
+        const pipeline = stack.name;
         return {
           repository: stack.tags[TAG.repository] ?? "?",
           environment: environment ? environmentLabel(environment) : `? (${stack.tags[TAG.environment] ?? "untagged"})`,
           kind: environment?.kind ?? "unknown",
-          ref: stack.tags[TAG.ref] ?? "",
+          ref: refFromTags(stack.tags) ?? "",
           stack: stack.name,
           stackStatus: stack.status,
           condition: stackCondition(stack.status),

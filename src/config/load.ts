@@ -25,11 +25,14 @@ export type ConfigLoad =
  * when something is wrong is the raw file read again, to say on which line.
  */
 export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryRef, defaultBranch: string): Promise<ConfigLoad> {
+  // A fully qualified ref: a bare name resolves to a tag of that name first (git's rule), and anyone
+  // who may push a tag could then choose the config.
+  const branch = `refs/heads/${defaultBranch}`;
   let loaded;
   try {
-    loaded = await octokit.config.get({ owner: repo.owner, repo: repo.name, path: CONFIG_PATH, branch: defaultBranch });
+    loaded = await octokit.config.get({ owner: repo.owner, repo: repo.name, path: CONFIG_PATH, branch });
   } catch (error) {
-    return { kind: "invalid", problems: await syntaxProblems(octokit, repo, defaultBranch, error as Error) };
+    return { kind: "invalid", problems: await syntaxProblems(octokit, repo, branch, error as Error) };
   }
   if (loaded.files.every((file) => file.config === null)) return { kind: "absent" };
   // The loader merges files with Object.assign, which would turn a YAML list into {0: …, 1: …}.
@@ -40,7 +43,7 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
   const validation = validateConfig(loaded.config);
   if (validation.ok) return { kind: "valid", config: validation.config };
 
-  const text = await readFileAt(octokit, repo, CONFIG_PATH, defaultBranch);
+  const text = await readFileAt(octokit, repo, CONFIG_PATH, branch);
   const parsed = text === null ? null : readYaml(text);
   const document = parsed?.ok ? parsed.document : null;
   return {
@@ -57,10 +60,10 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
 async function syntaxProblems(
   octokit: InstallationOctokit,
   repo: RepositoryRef,
-  defaultBranch: string,
+  branchRef: string,
   error: Error,
 ): Promise<FileProblem[]> {
-  const text = await readFileAt(octokit, repo, CONFIG_PATH, defaultBranch);
+  const text = await readFileAt(octokit, repo, CONFIG_PATH, branchRef);
   const parsed = text === null ? null : readYaml(text);
   if (parsed && !parsed.ok) {
     return parsed.problems.map((p) => ({ file: CONFIG_PATH, position: p.position, message: `not valid YAML: ${p.message}` }));

@@ -15,6 +15,12 @@ export const ENVIRONMENT_KINDS: readonly EnvironmentKind[] = ["branch", "staging
 export interface RepositoryRef {
   readonly owner: string;
   readonly name: string;
+  /**
+   * GitHub's id of the repository, which survives renames and transfers and is never reused. Every
+   * webhook and the reconciler know it; stacks are tagged with it and owned by it (core/tags.ts).
+   * Unknown only to operator tools that start from a name.
+   */
+  readonly id?: number;
 }
 
 export function repositoryFullName(repo: RepositoryRef): string {

@@ -6,6 +6,8 @@ export interface ObservedStack {
   readonly condition: StackCondition;
   /** Whether the stack's tags say it is this environment's, managed by branchline. */
   readonly ownedByEnvironment: boolean;
+  /** Why it is not owned, when the tags say more than "not ours" (another repository's id). */
+  readonly ownerNote?: string;
   readonly terminationProtection: boolean;
   /** From the stack's tags: what it was last built from. */
   readonly templateHash: string | undefined;
@@ -38,7 +40,7 @@ export type Step =
  */
 export function plan(stackName: string, actual: ObservedStack | null, goal: Goal): readonly Step[] {
   if (actual !== null && actual.condition !== "absent" && !actual.ownedByEnvironment) {
-    return [refuse(`stack ${stackName} exists but its tags do not say branchline manages it for this environment; rename or remove it`)];
+    return [refuse(`stack ${stackName} exists but ${actual.ownerNote ?? "its tags do not say branchline manages it for this environment"}; rename or remove it`)];
   }
   return goal.kind === "gone" ? planRemoval(stackName, actual) : planDeployment(stackName, actual, goal.desired, goal.replace ?? false);
 }

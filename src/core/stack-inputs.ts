@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { followedRef, repositoryFullName, type Environment, type RepositoryRef } from "./environment.js";
 import type { EnvironmentNames } from "./naming.js";
 import { BRANCHLINE_PARAMETERS, type BranchlineParameterName } from "./parameters.js";
-import { MANAGED_BY_VALUE, TAG, refTagValue } from "./tags.js";
+import { MANAGED_BY_VALUE, TAG, refTags, repositoryTags } from "./tags.js";
 import type { CfnTemplate } from "../templates/template-document.js";
 
 export interface StackInputs {
@@ -91,7 +91,7 @@ function branchlineParameters(request: StackInputsRequest): Record<BranchlinePar
   return values;
 }
 
-/** A tag value is at most 256 characters and a git ref at most 255 bytes, so the ref fits whole. */
+/** Ref-derived values are encoded to AWS's tag character set (core/tags.ts), spread over parts when long. */
 function stackTags(
   repo: RepositoryRef,
   environment: Environment,
@@ -100,9 +100,9 @@ function stackTags(
 ): Record<string, string> {
   return {
     [TAG.managedBy]: MANAGED_BY_VALUE,
-    [TAG.repository]: repositoryFullName(repo).toLowerCase(),
+    ...repositoryTags(repo),
     [TAG.environment]: environment.kind,
-    [TAG.ref]: refTagValue(environment),
+    ...refTags(environment),
     [TAG.templateHash]: templateHash,
     [TAG.parametersHash]: parametersHash,
   };

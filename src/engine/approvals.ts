@@ -1,5 +1,4 @@
 import { isStaleApproval, putApprovalResult, waitingApprovals, type ApprovalAnswer } from "../aws/approvals.js";
-import { describeStack } from "../aws/stacks.js";
 import { loadConfig } from "../config/load.js";
 import { CONFIG_PATH, productionPolicy, type BranchlineConfig } from "../config/schema.js";
 import { environmentLabel, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
@@ -72,9 +71,9 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
     return "nothing-waiting";
   }
 
-  const names = environmentNames(config.stackPrefix, click.repo, click.environment);
-  const stack = await describeStack(runtime.aws.cloudformation, names.stack);
-  const pipeline = stack?.outputs.PipelineName ?? names.pipeline;
+  // Only the pipeline branchline named for the environment this check run reports, never one a
+  // stack's outputs name: a branch's Approve must not answer production's approval.
+  const pipeline = environmentNames(config.stackPrefix, click.repo, click.environment).pipeline;
   const waiting = await waitingApprovals(runtime.aws.codepipeline, pipeline, click.executionId);
   if (waiting.length === 0) {
     await note(`@${click.user} pressed ${verb(click)}, but nothing waits for approval in execution ${click.executionId} any more (it was answered already, or the run moved on); nothing was changed.`);

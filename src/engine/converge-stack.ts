@@ -10,12 +10,12 @@ import {
   type ResourceChange,
   type StackSnapshot,
 } from "../aws/stacks.js";
-import { isSharedEnvironment, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
+import { followedRef, isSharedEnvironment, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import { plan, type Goal, type ObservedStack, type Step } from "../core/plan.js";
 import { stackCondition } from "../core/stack-state.js";
 import type { StackInputs } from "../core/stack-inputs.js";
-import { MANAGED_BY_VALUE, TAG, refTagValue } from "../core/tags.js";
+import { belongsToRepository, refFromTags, repositoryIdFromTags, TAG } from "../core/tags.js";
 import { templateFit, uploadTemplate } from "../aws/template-store.js";
 import { requestToken } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
@@ -119,16 +119,20 @@ export function observe(stack: StackSnapshot | null, target: StackTarget): Obser
   const untaggedReview = stack.status === "REVIEW_IN_PROGRESS" && Object.keys(tags).length === 0;
   const owned =
     untaggedReview ||
-    (tags[TAG.managedBy] === MANAGED_BY_VALUE &&
-      tags[TAG.repository] === repositoryFullName(target.repo).toLowerCase() &&
+    (belongsToRepository(tags, target.repo) &&
       tags[TAG.environment] === target.environment.kind &&
-      (target.environment.kind !== "branch" || tags[TAG.ref] === refTagValue(target.environment)));
+      (target.environment.kind !== "branch" || refFromTags(tags) === followedRef(target.environment)));
+  // A stack of this name owned by another repository id: a new repository under an old name.
+  const taggedId = repositoryIdFromTags(tags);
+  const otherRepository = taggedId !== null && target.repo.id !== undefined && taggedId !== target.repo.id;
   return {
     status: stack.status,
     condition: stackCondition(stack.status),
     ownedByEnvironment: owned,
+    ...(otherRepository ? { ownerNote: `its tags say it belongs to another repository (GitHub id ${taggedId}, this one is ${target.repo.id}), which once had this name` } : {}),
     terminationProtection: stack.terminationProtection,
-    templateHash: tags[TAG.templateHash],
+    // A stack tagged before repository ids were is updated once, so that it carries the id.
+    templateHash: taggedId === null && target.repo.id !== undefined ? undefined : tags[TAG.templateHash],
     parametersHash: tags[TAG.parametersHash],
   };
 }

@@ -4,7 +4,7 @@ import { startRun } from "../aws/pipelines.js";
 import { StackOperationFailed, TemplateRejected } from "../aws/stacks.js";
 import { productionPolicy, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import type { Environment } from "../core/environment.js";
-import { environmentNames, type PipelineName } from "../core/naming.js";
+import { environmentNames } from "../core/naming.js";
 import { DEFAULT_SOURCE_ACTION_NAME } from "../core/parameters.js";
 import type { StackInputs } from "../core/stack-inputs.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
@@ -49,7 +49,7 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   };
   // A button press asks for a new run even where one exists, and a rollback redeploys a commit that
   // had one: each gets a check run of its own.
-  const check = job.cause.kind !== "ref" ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target);
+  const check = job.cause.kind !== "ref" ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId());
   if (check.existing?.externalId) {
     // This commit already has a run in this environment (a redelivery, or create and push of one ref).
     runtime.log.info({ stack: names.stack, commit, executionId: check.existing.externalId }, "commit already has a run; nothing to do");
@@ -123,7 +123,15 @@ async function provision(
       break;
   }
   const outputs = converged.stack.outputs;
-  const pipeline = (outputs.PipelineName ?? names.pipeline) as PipelineName;
+  // branchline names every pipeline itself. The output is the template's word: a branch's template
+  // could name staging's or production's pipeline and have it run (or approved) at the branch's commit.
+  const pipeline = names.pipeline;
+  if (outputs.PipelineName !== undefined && outputs.PipelineName !== pipeline) {
+    return {
+      kind: "refused",
+      message: `stack ${names.stack} outputs \`PipelineName\` = \`${outputs.PipelineName}\`, but this environment's pipeline is \`${pipeline}\`; branchline starts only the pipeline it named, so no run was started. Name the pipeline after the \`BranchlinePipelineName\` parameter in \`${config.template}\` (\`Name: !Ref BranchlinePipelineName\`) and output it.`,
+    };
+  }
   const approvalRequired = environment.kind === "production" && productionPolicy(config).approval.required;
   const withApproval = approvalRequired || created ? await hasApprovalAction(runtime.aws.codepipeline, pipeline) : false;
   if (approvalRequired && !withApproval) {

@@ -2,16 +2,15 @@ import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { pipelineActivity } from "../aws/managed-stacks.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { loadConfig } from "../config/load.js";
-import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
+import type { RepositoryRef } from "../core/environment.js";
 import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
-import { repositoryStateOf, TAG } from "../core/tags.js";
+import { belongsToRepository, environmentFromTags, repositoryStateOf } from "../core/tags.js";
 import { stackPrefixOf } from "../core/naming.js";
 import { findCheckRun } from "../github/check-runs.js";
 import { checkRunName } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import type { RefJob } from "./ref-job.js";
-import { environmentFromTags } from "./resume-run.js";
 
 export type RepositoryPlan =
   | { readonly kind: "skipped"; readonly why: string }
@@ -27,6 +26,8 @@ export async function planRepository(
   defaultBranch: string,
   stacks: readonly StackSnapshot[],
   codepipeline: CodePipelineClient,
+  /** branchline's App id: only its own check runs say a run was reported (unknown to token-only tools). */
+  appId: number | undefined,
 ): Promise<RepositoryPlan> {
   const loaded = await loadConfig(octokit, repo, defaultBranch);
   if (loaded.kind === "absent") return { kind: "skipped", why: "no .github/branchline.yml" };
@@ -34,9 +35,10 @@ export async function planRepository(
   const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
   const managed: ManagedEnvironment[] = [];
   for (const { stack, environment } of stacksOf(stacks, repo)) {
-    const pipeline = stack.outputs.PipelineName ?? stack.name;
+    // branchline names each pipeline after its stack; a stack's outputs are the template's word, not evidence.
+    const pipeline = stack.name;
     const activity = await pipelineActivity(codepipeline, pipeline);
-    const lastRunReported = activity.lastRunId === undefined || activity.lastRunCommit === undefined || (await reported(octokit, repo, activity.lastRunCommit, checkRunName(environment), activity.lastRunId));
+    const lastRunReported = activity.lastRunId === undefined || activity.lastRunCommit === undefined || (await reported(octokit, repo, activity.lastRunCommit, checkRunName(environment), activity.lastRunId, appId));
     managed.push({
       lastRunReported,
       stackName: stack.name,
@@ -55,11 +57,13 @@ export async function planRepository(
   };
 }
 
-/** A repository's managed stacks (by their tags) and the environment each holds. */
+/**
+ * A repository's managed stacks (by their tags) and the environment each holds. By the repository's
+ * id where known: a new repository under an old name neither adopts nor deletes the old one's.
+ */
 export function stacksOf(stacks: readonly StackSnapshot[], repo: RepositoryRef): { stack: StackSnapshot; environment: NonNullable<ReturnType<typeof environmentFromTags>> }[] {
-  const fullName = repositoryFullName(repo).toLowerCase();
   return stacks.flatMap((stack) => {
-    const environment = stack.tags[TAG.repository] === fullName ? environmentFromTags(stack.tags) : null;
+    const environment = belongsToRepository(stack.tags, repo) ? environmentFromTags(stack.tags) : null;
     return environment ? [{ stack, environment }] : [];
   });
 }
@@ -77,7 +81,7 @@ export function retiringEnvironments(stacks: readonly StackSnapshot[], repo: Rep
     lastRunCommit: undefined,
     lastRunReported: true,
     runsInProgress: [],
-    pipeline: stack.outputs.PipelineName ?? stack.name,
+    pipeline: stack.name,
     state: repositoryStateOf(stack.tags),
   }));
 }
@@ -106,7 +110,7 @@ export function jobForAction(
 }
 
 /** Whether the commit's check run already shows the end of that run. */
-async function reported(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, name: string, executionId: string): Promise<boolean> {
-  const check = await findCheckRun(octokit, repo, commit, name);
+async function reported(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, name: string, executionId: string, appId: number | undefined): Promise<boolean> {
+  const check = await findCheckRun(octokit, repo, commit, name, appId);
   return check?.externalId === executionId && check.status === "completed";
 }

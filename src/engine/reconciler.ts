@@ -28,6 +28,8 @@ export interface ReconcileSummary {
 
 /** A repository as GitHub lists it: what a look needs to know before reading anything else. */
 export interface RepositoryFacts {
+  /** GitHub's id: stacks are the repository's by id (core/tags.ts). */
+  readonly id?: number;
   readonly owner: { readonly login: string };
   readonly name: string;
   readonly default_branch: string;
@@ -198,13 +200,13 @@ export class Reconciler {
   /** One repository the App can read: plan as git says, or retire it when it is archived. */
   private async visit(look: Look, installationId: number, octokit: InstallationOctokit, facts: RepositoryFacts, stacks: readonly StackSnapshot[]): Promise<void> {
     if (facts.fork) return;
-    const repo = { owner: facts.owner.login, name: facts.name };
+    const repo: RepositoryRef = { owner: facts.owner.login, name: facts.name, ...(facts.id !== undefined ? { id: facts.id } : {}) };
     if (facts.archived) {
       await this.retire(look, repo, stacks, "archived");
       return;
     }
     try {
-      const planned = await planRepository(octokit, repo, facts.default_branch, stacks, this.deps.runtime.aws.codepipeline);
+      const planned = await planRepository(octokit, repo, facts.default_branch, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId());
       if (planned.kind === "skipped") return;
       look.repositories++;
       for (const action of planned.actions) await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch }, stacks);

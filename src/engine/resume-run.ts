@@ -1,9 +1,8 @@
 import { BRANCHLINE_TRIGGER } from "../aws/managed-stacks.js";
 import { RunReader } from "../aws/run-details.js";
 import { describeStack } from "../aws/stacks.js";
-import type { Environment, RepositoryRef } from "../core/environment.js";
 import type { EnvironmentSlug, PipelineName, StackName } from "../core/naming.js";
-import { MANAGED_BY_VALUE, TAG } from "../core/tags.js";
+import { environmentFromTags, repositoryFromTags } from "../core/tags.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
 import { EnvironmentRun } from "../github/environment-run.js";
 import type { RunFollower } from "./run-follower.js";
@@ -33,7 +32,7 @@ export async function resumeRun(runtime: Runtime, follower: RunFollower, pipelin
     names: { stack: stack.name as StackName, pipeline: pipeline as PipelineName, slug: (stack.parameters.BranchlineEnvironment ?? "") as EnvironmentSlug },
     region: runtime.aws.region,
     sandbox: runtime.sandbox,
-  });
+  }, await runtime.promotion?.appId());
   if (check.existing?.externalId === executionId && check.existing.status === "completed") return "reported";
   const run = new EnvironmentRun(octokit, check, pipeline, executionId, stack.outputs.EnvironmentUrl, (error, what) =>
     runtime.log.warn({ err: error, pipeline, executionId }, what),
@@ -48,23 +47,5 @@ export async function resumeRun(runtime: Runtime, follower: RunFollower, pipelin
   return "reported";
 }
 
-export function repositoryFromTags(tags: Readonly<Record<string, string>>): RepositoryRef | null {
-  if (tags[TAG.managedBy] !== MANAGED_BY_VALUE) return null;
-  const [owner, name, ...rest] = (tags[TAG.repository] ?? "").split("/");
-  return owner && name && rest.length === 0 ? { owner, name } : null;
-}
-
-export function environmentFromTags(tags: Readonly<Record<string, string>>): Environment | null {
-  const ref = tags[TAG.ref] ?? "";
-  const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
-  switch (tags[TAG.environment]) {
-    case "branch":
-      return branch ? { kind: "branch", branch } : null;
-    case "staging":
-      return branch ? { kind: "staging", branch } : null;
-    case "production":
-      return { kind: "production", tag: "" };
-    default:
-      return null;
-  }
-}
+// The stack tags' decoders live beside their encoders in core/tags.ts.
+export { environmentFromTags, repositoryFromTags } from "../core/tags.js";

@@ -32,11 +32,18 @@ export interface ExistingCheckRun {
 /** GitHub's limit on output.summary and output.text. */
 export const CHECK_OUTPUT_LIMIT = 65_535;
 
+/**
+ * The latest check run of this name on the commit that branchline's own App wrote. Anyone with
+ * write access (or a workflow's GITHUB_TOKEN) can write a check run of any name, so the App id is
+ * asked of GitHub and checked on the answer. `appId` is unknown only to operator tools
+ * authenticated with a personal token; they match by name, and say so in their docs.
+ */
 export async function findCheckRun(
   octokit: InstallationOctokit,
   repo: RepositoryRef,
   commit: string,
   name: string,
+  appId: number | undefined,
 ): Promise<ExistingCheckRun | null> {
   const response = await octokit.rest.checks.listForRef({
     owner: repo.owner,
@@ -44,9 +51,10 @@ export async function findCheckRun(
     ref: commit,
     check_name: name,
     filter: "latest",
-    per_page: 1,
+    ...(appId !== undefined ? { app_id: appId } : {}),
+    per_page: appId !== undefined ? 10 : 1,
   });
-  const run = response.data.check_runs[0];
+  const run = response.data.check_runs.find((candidate) => appId === undefined || candidate.app?.id === appId);
   return run ? { id: run.id, status: run.status, externalId: run.external_id ?? null } : null;
 }
 

@@ -21,8 +21,8 @@ export class EnvironmentCheck {
   ) {}
 
   /** Finds the check run for this environment and commit, if there is one; creates none yet. */
-  static async open(octokit: InstallationOctokit, target: EnvironmentTarget): Promise<EnvironmentCheck> {
-    const existing = await findCheckRun(octokit, target.repo, target.commit, checkRunName(target.environment));
+  static async open(octokit: InstallationOctokit, target: EnvironmentTarget, appId: number | undefined): Promise<EnvironmentCheck> {
+    const existing = await findCheckRun(octokit, target.repo, target.commit, checkRunName(target.environment), appId);
     return new EnvironmentCheck(octokit, target, existing?.id, existing);
   }
 

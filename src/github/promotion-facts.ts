@@ -8,13 +8,16 @@ import { httpStatus, type InstallationOctokit } from "./octokit.js";
  * question and answers in the core's words; none decides anything.
  */
 
-/** Is the commit on the default branch? GitHub's compare `default...commit`: behind or identical. */
+/**
+ * Is the commit on the default branch? GitHub's compare `refs/heads/<default>...commit`: behind or
+ * identical. Fully qualified, so a tag named like the default branch cannot stand in for it.
+ */
 export async function reachabilityOf(octokit: InstallationOctokit, repo: RepositoryRef, defaultBranch: string, commit: string): Promise<Reachability> {
   try {
     const response = await octokit.rest.repos.compareCommitsWithBasehead({
       owner: repo.owner,
       repo: repo.name,
-      basehead: `${defaultBranch}...${commit}`,
+      basehead: `refs/heads/${defaultBranch}...${commit}`,
       // Only the status is read: keep the answer small.
       per_page: 1,
     });

@@ -46,7 +46,7 @@ export function approvalClickFromCheckRun(deliveryId: string, payload: Context<"
   return {
     deliveryId,
     installationId: payload.installation.id,
-    repo: { owner: payload.repository.owner.login, name: payload.repository.name },
+    repo: { owner: payload.repository.owner.login, name: payload.repository.name, id: payload.repository.id },
     defaultBranch: payload.repository.default_branch,
     environment,
     checkRunId: run.id,

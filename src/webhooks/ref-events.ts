@@ -9,6 +9,7 @@ type DeletePayload = Context<"delete">["payload"];
 /** What every ref event shares: the repository, and the installation that may act on it. */
 export interface Origin {
   readonly repository: {
+    readonly id: number;
     readonly name: string;
     readonly owner: { readonly login: string } | null;
     readonly default_branch: string;
@@ -48,7 +49,7 @@ export function job(deliveryId: string, origin: Origin, event: RefEvent): RefJob
   return {
     deliveryId,
     installationId: origin.installation.id,
-    repo: { owner: origin.repository.owner.login, name: origin.repository.name },
+    repo: { owner: origin.repository.owner.login, name: origin.repository.name, id: origin.repository.id },
     defaultBranch: origin.repository.default_branch,
     event,
     cause: { kind: "ref" },

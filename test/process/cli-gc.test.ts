@@ -55,6 +55,7 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
         repository: "octo-org/shop",
         name: checkName,
         head_sha: branchHead,
+        app_id: github.model.ownAppId,
         status: "completed",
         conclusion: "success",
         external_id: executionId,

@@ -46,8 +46,9 @@ function deployment(id: number, sha: string, environment: string, creator: strin
     created_at: at,
     statuses: states.map((state, i) => ({ id: id * 10 + i, state, description: `${state} ${sha.slice(0, 7)}`, environment, environment_url: "", log_url: "", created_at: at.replace(/:00Z$/, `:0${i + 1}Z`) })),
     // Real GitHub names who created a deployment; the fake model keeps what it is given.
-    creator: { login: creator },
-  } as FakeDeployment;
+    creator: { login: creator, type: creator.endsWith("[bot]") ? "Bot" : "User" },
+    performed_via_github_app: creator.endsWith("[bot]") ? { id: APP_ID, slug: "branchline" } : null,
+  };
 }
 
 describe("branchline history, against a fake GitHub over loopback HTTP", () => {
