@@ -1,6 +1,7 @@
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { templateStore } from "../../src/aws/template-store.js";
+import { refFromTags } from "../../src/core/tags.js";
 import { FakeGitHub } from "../support/fake-github.js";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { allStacks, callCount, emulatedAws, tagsOf, type EmulatedAws } from "../support/aws.js";
@@ -121,7 +122,7 @@ const BRANCHES = [
 ];
 
 describe("branch names of every kind git allows", () => {
-  it("each get a stack of their own, named validly, with the full ref in the tags", async () => {
+  it("each get a stack of their own, named validly, with the full ref in the tags (encoded to AWS's character set)", async () => {
     givenRepository(github);
     app = await startBranchline(aws.clients, { concurrency: 8 });
     for (const branch of BRANCHES) await app.deliver("push", pushToBranch(branch, A, { created: true }));
@@ -132,7 +133,7 @@ describe("branch names of every kind git allows", () => {
       expect(stack.StackName).toMatch(/^[a-zA-Z][-a-zA-Z0-9]{0,99}$/);
       expect(stack.StackStatus).toBe("CREATE_COMPLETE");
     }
-    expect(stacks.map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual(BRANCHES.map((b) => `refs/heads/${b}`.slice(0, 256)).sort());
+    expect(stacks.map((s) => refFromTags(tagsOf(s))).sort()).toEqual(BRANCHES.map((b) => `refs/heads/${b}`).sort());
     expect(github.checkRunsFor(A).filter((c) => c.conclusion === "success")).toHaveLength(BRANCHES.length);
   });
 });

@@ -33,8 +33,11 @@ function example(name: string, pick: (e: Json) => boolean = () => true): Example
   return structuredClone(found) as Example;
 }
 
+const WEB_APP_ID = 4711;
+
 /** The example's repository as `octo-org/web-app` with default branch `trunk`, and an installation. */
 function adjusted(payload: Example, { installation = true } = {}): Example {
+  payload.repository.id = WEB_APP_ID;
   payload.repository.name = "web-app";
   payload.repository.full_name = "octo-org/web-app";
   payload.repository.owner.login = "octo-org";
@@ -70,7 +73,7 @@ function remove(refType: "branch" | "tag", ref: string, options = {}): DeletePay
 const origin = {
   deliveryId: DELIVERY,
   installationId: INSTALLATION.id,
-  repo: { owner: "octo-org", name: "web-app" },
+  repo: { owner: "octo-org", name: "web-app", id: WEB_APP_ID },
   defaultBranch: "trunk",
   cause: { kind: "ref" },
   supersedes: [],
@@ -96,7 +99,7 @@ describe("jobFromPush", () => {
     expect(job).toEqual({
       deliveryId: DELIVERY,
       installationId: INSTALLATION.id,
-      repo: { owner: "Codertocat", name: "Hello-World" },
+      repo: { owner: "Codertocat", name: "Hello-World", id: (payload.repository as { id: number }).id },
       defaultBranch: "master",
       event: { kind: "updated", ref: { type: "branch", name: "master" }, commit: payload.after },
       cause: { kind: "ref" },
@@ -191,7 +194,7 @@ describe("jobFromCreate", () => {
     expect(job).toEqual({
       deliveryId: DELIVERY,
       installationId: (payload.installation as { id: number }).id,
-      repo: { owner: "Codertocat", name: "Hello-World" },
+      repo: { owner: "Codertocat", name: "Hello-World", id: (payload.repository as { id: number }).id },
       defaultBranch: "master",
       event: { kind: "updated", ref: { type: "tag", name: "simple-tag" }, commit: null },
       cause: { kind: "ref" },
