@@ -99,7 +99,7 @@ describe("jobFromPush", () => {
     expect(job).toEqual({
       deliveryId: DELIVERY,
       installationId: INSTALLATION.id,
-      repo: { owner: "Codertocat", name: "Hello-World", id: (payload.repository as { id: number }).id },
+      repo: { owner: "Codertocat", name: "Hello-World", id: Number(payload.repository.id) },
       defaultBranch: "master",
       event: { kind: "updated", ref: { type: "branch", name: "master" }, commit: payload.after },
       cause: { kind: "ref" },
@@ -194,7 +194,7 @@ describe("jobFromCreate", () => {
     expect(job).toEqual({
       deliveryId: DELIVERY,
       installationId: (payload.installation as { id: number }).id,
-      repo: { owner: "Codertocat", name: "Hello-World", id: (payload.repository as { id: number }).id },
+      repo: { owner: "Codertocat", name: "Hello-World", id: Number(payload.repository.id) },
       defaultBranch: "master",
       event: { kind: "updated", ref: { type: "tag", name: "simple-tag" }, commit: null },
       cause: { kind: "ref" },
