@@ -19,8 +19,8 @@ type Json = Record<string, unknown>;
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
 describe("templates/", () => {
-  it("holds the three templates", () => {
-    expect(FILES).toEqual(["branchline-iam.yml", "events.yml", "pipeline.yml"]);
+  it("holds the four templates", () => {
+    expect(FILES).toEqual(["branchline-iam.yml", "branchline-service.yml", "events.yml", "pipeline.yml"]);
   });
 
   it.each(FILES)("%s passes the resource specification check", async (file) => {
