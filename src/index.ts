@@ -7,6 +7,7 @@ import { Reconciler } from "./engine/reconciler.js";
 import { appIdLookup, installationLookup } from "./github/app-identity.js";
 import { boundedBody, DEFAULT_MAX_BODY_BYTES } from "./http/bounded-body.js";
 import { pipelineEventsRoute } from "./http/pipeline-events-route.js";
+import { rootWebhooks, webhookPath } from "./http/root-webhooks.js";
 import type { Runtime } from "./engine/runtime.js";
 import { answerApproval } from "./engine/approvals.js";
 import type { PromotionServices } from "./engine/promotion-services.js";
@@ -92,7 +93,8 @@ export function branchline(options: AppOptions): ApplicationFunction {
     onRepositoryEvents(app, reconciler);
     // Probot's webhook middleware reads any body whole; the server asks for it after this function.
     const middleware = app.getNodeMiddleware.bind(app);
-    app.getNodeMiddleware = async (...args) => boundedBody(await middleware(...args), options.maxWebhookBytes ?? DEFAULT_MAX_BODY_BYTES) as Awaited<ReturnType<typeof middleware>>;
+    app.getNodeMiddleware = async (...args) =>
+      rootWebhooks(boundedBody(await middleware(...args), options.maxWebhookBytes ?? DEFAULT_MAX_BODY_BYTES), webhookPath()) as Awaited<ReturnType<typeof middleware>>;
     try {
       addHandler(pipelineEventsRoute({ secret: options.eventsSecret, log: app.log, onEvent: (event) => engine.pipelineEvent(event) }));
     } catch (error) {

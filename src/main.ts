@@ -6,6 +6,7 @@ import { templateStore, type TemplateStore } from "./aws/template-store.js";
 import { startEmulator, timingPresets } from "./emulator/index.js";
 import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
 import { branchline } from "./index.js";
+import { loadEnvFile } from "./env-file.js";
 import { createLog } from "./log.js";
 import { enginePacing, readSettings, SettingsError, type AwsMode, type Settings } from "./settings.js";
 
@@ -22,6 +23,9 @@ interface AwsWiring {
  * app.yml; without AWS configuration, the loopback emulator runs in-process as a sandbox.
  */
 async function main(): Promise<void> {
+  // Before any setting is read: `.env` (written by Probot's set-up flow, or by hand) is a source
+  // like the environment itself, and Probot applies it the same way when `run` starts.
+  loadEnvFile();
   const settings = readSettings();
   const wiring = settings.aws.kind === "sandbox" ? await sandbox(settings) : realAws(settings, settings.aws);
   await run(

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/* global process, console, URL */
+// `npm start` runs this before the server: it builds dist/ only when what the build reads changed
+// (the sources tsconfig.build.json includes, the tsconfigs, the lockfile), so a restart costs as
+// little as the app itself. The build's inputs are hashed by content, not by mtime: a checkout,
+// a `git stash` or a copied tree that leaves files as they were does not force a build.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const STAMP = join(ROOT, "dist", ".build-inputs");
+const INPUTS = ["src", "bench", "test/support", "tsconfig.json", "tsconfig.build.json", "package-lock.json"];
+
+/** Every file under an input (a file is itself), sorted, so the hash does not depend on listing order. */
+function files(input) {
+  const full = join(ROOT, input);
+  if (!existsSync(full)) return [];
+  if (statSync(full).isFile()) return [full];
+  return readdirSync(full, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+function buildInputsHash() {
+  const hash = createHash("sha256");
+  for (const file of INPUTS.flatMap(files).sort()) hash.update(relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
+  return hash.digest("hex");
+}
+
+// `--always` (npm run build) builds whatever the stamp says, and stamps what it built.
+const always = process.argv.includes("--always");
+const wanted = buildInputsHash();
+const built = !always && existsSync(STAMP) && existsSync(join(ROOT, "dist", "src", "main.js")) ? readFileSync(STAMP, "utf8").trim() : "";
+if (built === wanted) {
+  console.error("branchline: dist/ is up to date with the sources; not building");
+} else {
+  if (!always) console.error(built ? "branchline: sources changed since the last build; building dist/" : "branchline: building dist/");
+  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit", cwd: ROOT });
+  writeFileSync(STAMP, `${wanted}\n`);
+}
