@@ -4,6 +4,7 @@ import { environmentLabel, repositoryFullName, type Environment, type Repository
 import { environmentNames } from "../core/naming.js";
 import { plan, type Goal, type Step } from "../core/plan.js";
 import { parseFullRef, route, type GitRef, type RefEvent } from "../core/routing.js";
+import { parameterMessage } from "../config/parameter-messages.js";
 import { stackInputs, type StackInputs } from "../core/stack-inputs.js";
 import { readTemplate, type CfnTemplate } from "../templates/template-document.js";
 import { SettingsError } from "../settings.js";
@@ -235,10 +236,11 @@ async function planRef(io: Io, request: PlanRequest): Promise<PlanResult> {
         if (built.ok) inputs = built.inputs;
         else {
           for (const problem of built.problems) {
+            const said = parameterMessage(problem, { kinds: [environment.kind], templatePath: templateFile, rawConfig: loaded.source?.value });
             problems.push(
-              problem.kind === "unknown"
-                ? { severity: "error", file: loaded.file, ...(loaded.source?.locate(["parameters"]) ?? { line: 1, column: 1 }), message: `parameter ${problem.name} is configured for ${environment.kind} environments, but ${templateFile} does not declare it` }
-                : { severity: "error", file: templateFile, ...read.source.locate(["Parameters", problem.name]), message: `parameter ${problem.name} has no Default and no value for ${environment.kind} environments; set parameters.${environment.kind}.${problem.name} or parameters.all.${problem.name} in ${CONFIG_PATH}` },
+              said.file === "config"
+                ? { severity: "error", file: loaded.file, ...(loaded.source?.locate(said.path) ?? { line: 1, column: 1 }), message: said.message }
+                : { severity: "error", file: templateFile, ...read.source.locate(said.path), message: said.message },
             );
           }
         }

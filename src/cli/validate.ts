@@ -4,7 +4,9 @@ import { environmentNames } from "../core/naming.js";
 import { stackInputs } from "../core/stack-inputs.js";
 import { checkTemplate } from "../templates/spec-check.js";
 import { readTemplate, type CfnTemplate } from "../templates/template-document.js";
-import type { LocatedDocument } from "../yaml/located-document.js";
+import type { LocatedDocument, PathSegment } from "../yaml/located-document.js";
+import { parameterMessage } from "../config/parameter-messages.js";
+import type { ParameterProblem } from "../core/stack-inputs.js";
 import { EXIT, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";
 import {
   displayPath,
@@ -184,12 +186,13 @@ interface ParameterCheck {
 }
 
 /**
- * Configured parameters the template does not declare, and declared parameters without a Default that
- * no config gives a value: per environment kind, through the same `stackInputs` the app deploys with.
+ * Configured parameters the template does not declare (with the name probably meant), values the
+ * template refuses, and declared parameters without a Default that no config gives a value: per
+ * environment kind, through the same `stackInputs` and wording the app deploys and reports with.
  * A problem shared by several kinds is reported once, naming them.
  */
 function parameterProblems(check: ParameterCheck): LocatedProblem[] {
-  const found = new Map<string, { problem: Omit<LocatedProblem, "message">; name: string; kind: "unknown" | "missing"; source?: string; kinds: EnvironmentKind[] }>();
+  const found = new Map<string, { problem: ParameterProblem; path: readonly PathSegment[]; file: "config" | "template"; kinds: EnvironmentKind[] }>();
   for (const kind of ENVIRONMENT_KINDS) {
     const environment = exampleEnvironment(kind, check.defaultBranch);
     const built = stackInputs({
@@ -204,39 +207,18 @@ function parameterProblems(check: ParameterCheck): LocatedProblem[] {
     });
     if (built.ok) continue;
     for (const problem of built.problems) {
-      if (problem.kind === "unknown") {
-        const set = hasField(check.configSource, ["parameters", kind, problem.name]) ? kind : "all";
-        const path = ["parameters", set, problem.name];
-        const key = `unknown:${set}:${problem.name}`;
-        const entry = found.get(key) ?? {
-          problem: { severity: "error" as const, file: check.configFile, ...(check.configSource?.locate(path) ?? { line: 1, column: 1 }), field: path.join(".") },
-          name: problem.name,
-          kind: "unknown" as const,
-          source: set,
-          kinds: [],
-        };
-        entry.kinds.push(kind);
-        found.set(key, entry);
-      } else {
-        const key = `missing:${problem.name}`;
-        const entry = found.get(key) ?? {
-          problem: { severity: "error" as const, file: check.templateFile, ...check.templateSource.locate(["Parameters", problem.name]), field: `Parameters.${problem.name}` },
-          name: problem.name,
-          kind: "missing" as const,
-          kinds: [],
-        };
-        entry.kinds.push(kind);
-        found.set(key, entry);
-      }
+      const said = parameterMessage(problem, { kinds: [kind], templatePath: check.templateFile, rawConfig: check.configSource?.value });
+      const key = `${problem.kind}:${said.path.join(".")}:${problem.kind === "invalid" ? problem.value : ""}`;
+      const entry = found.get(key) ?? { problem, path: said.path, file: said.file, kinds: [] };
+      entry.kinds.push(kind);
+      found.set(key, entry);
     }
   }
   return [...found.values()].map((entry) => {
-    const kinds = entry.kinds.length === ENVIRONMENT_KINDS.length ? "every environment" : `${entry.kinds.join(" and ")} environments`;
-    const message =
-      entry.kind === "unknown"
-        ? `configured for ${kinds}, but ${check.templateFile} does not declare parameter ${entry.name}; remove it here or declare it under Parameters: in the template`
-        : `no Default and no value for ${kinds}; set ${entry.kinds.length === ENVIRONMENT_KINDS.length ? `parameters.all.${entry.name}` : entry.kinds.map((k) => `parameters.${k}.${entry.name}`).join(" and ")} in ${check.configFile}, or give it a Default`;
-    return { ...entry.problem, message };
+    const { message } = parameterMessage(entry.problem, { kinds: entry.kinds, templatePath: check.templateFile, rawConfig: check.configSource?.value });
+    const inConfig = entry.file === "config";
+    const position = inConfig ? (check.configSource?.locate(entry.path) ?? { line: 1, column: 1 }) : check.templateSource.locate(entry.path);
+    return { severity: "error" as const, file: inConfig ? check.configFile : check.templateFile, ...position, message };
   });
 }
 

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { followedRef, repositoryFullName, type Environment, type RepositoryRef } from "./environment.js";
 import type { EnvironmentNames } from "./naming.js";
+import { didYouMean } from "./did-you-mean.js";
+import { parameterValueProblem } from "./parameter-values.js";
 import { BRANCHLINE_PARAMETERS, type BranchlineParameterName } from "./parameters.js";
 import { MANAGED_BY_VALUE, TAG, refTags, repositoryTags } from "./tags.js";
 import type { CfnTemplate } from "../templates/template-document.js";
@@ -28,8 +30,11 @@ export interface StackInputsRequest {
 }
 
 export type ParameterProblem =
-  | { readonly kind: "unknown"; readonly name: string }
-  | { readonly kind: "missing"; readonly name: string };
+  /** Configured, not declared; `suggestion` is the declared name it was probably meant to be. */
+  | { readonly kind: "unknown"; readonly name: string; readonly suggestion: string | undefined }
+  | { readonly kind: "missing"; readonly name: string }
+  /** Declared and configured, with a value CloudFormation would refuse; `secret` when NoEcho (never echo it). */
+  | { readonly kind: "invalid"; readonly name: string; readonly value: string; readonly why: string; readonly secret: boolean };
 
 export type StackInputsResult =
   | { readonly ok: true; readonly inputs: StackInputs }
@@ -49,9 +54,16 @@ export function stackInputs(request: StackInputsRequest): StackInputsResult {
     // A template may leave out branchline's parameters it has no use for.
     if (Object.hasOwn(declared, name)) parameters[name] = value;
   }
+  const configurable = Object.keys(declared).filter((name) => !Object.hasOwn(BRANCHLINE_PARAMETERS, name));
   for (const [name, value] of Object.entries(request.configuredParameters)) {
-    if (Object.hasOwn(declared, name)) parameters[name] = value;
-    else problems.push({ kind: "unknown", name });
+    const declaration = Object.hasOwn(declared, name) ? declared[name] : undefined;
+    if (!declaration) {
+      problems.push({ kind: "unknown", name, suggestion: didYouMean(name, configurable) });
+      continue;
+    }
+    parameters[name] = value;
+    const why = parameterValueProblem(declaration, value);
+    if (why) problems.push({ kind: "invalid", name, value, why, secret: String(declaration.NoEcho) === "true" });
   }
   for (const [name, declaration] of Object.entries(declared)) {
     if (!Object.hasOwn(parameters, name) && declaration?.Default === undefined) problems.push({ kind: "missing", name });

@@ -2,7 +2,9 @@ import { templateFit, type TemplateStore } from "../aws/template-store.js";
 import { parametersFor, roleFor, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import type { Environment, RepositoryRef } from "../core/environment.js";
 import type { EnvironmentNames } from "../core/naming.js";
-import { stackInputs, type ParameterProblem, type StackInputs } from "../core/stack-inputs.js";
+import { stackInputs, type StackInputs } from "../core/stack-inputs.js";
+import { parameterMessage } from "../config/parameter-messages.js";
+import { readYaml } from "../yaml/located-document.js";
 import type { LocatedMessage, Problem } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { readFileAt } from "../github/repository-files.js";
@@ -50,7 +52,15 @@ export async function desiredStack(request: DesiredStackRequest): Promise<{ read
     roleArn: roleFor(config, environment.kind),
   });
   if (!built.ok) {
-    return fileProblem("Parameters do not match the template", built.problems.map((p) => parameterMessage(p, config.template, environment, read.source.locate(["Parameters", p.name]))),
+    // Said where each one is set: the config is read again (only now) to find the parameter's line.
+    const configText = built.problems.some((p) => p.kind !== "missing") ? await readFileAt(request.octokit, request.repo, CONFIG_PATH, request.defaultBranch) : null;
+    const configRead = configText === null ? null : readYaml(configText);
+    const configDocument = configRead?.ok ? configRead.document : null;
+    return fileProblem("Parameters do not match the template", built.problems.map((p) => {
+      const said = parameterMessage(p, { kinds: [environment.kind], templatePath: config.template, rawConfig: configDocument?.value });
+      const position = said.file === "template" ? read.source.locate(said.path) : (configDocument?.locate(said.path) ?? { line: 1, column: 1 });
+      return { file: said.file === "template" ? config.template : CONFIG_PATH, ...position, message: said.message };
+    }),
       `Parameters come from \`parameters.all\` and \`parameters.${environment.kind}\` in \`${CONFIG_PATH}\`, and must be declared under \`Parameters:\` in \`${config.template}\`.`);
   }
   return { inputs: built.inputs };
@@ -58,13 +68,4 @@ export async function desiredStack(request: DesiredStackRequest): Promise<{ read
 
 export function fileProblem(title: string, problems: readonly LocatedMessage[], hint: string): { readonly problem: Problem } {
   return { problem: { kind: "file", title, problems, hint } };
-}
-
-function parameterMessage(problem: ParameterProblem, templatePath: string, environment: Environment, at: { line: number; column: number }): LocatedMessage {
-  switch (problem.kind) {
-    case "unknown":
-      return { file: CONFIG_PATH, line: 1, column: 1, message: `parameter \`${problem.name}\` is configured but \`${templatePath}\` does not declare it; remove it from \`parameters\` or declare it in the template` };
-    case "missing":
-      return { file: templatePath, ...at, message: `parameter \`${problem.name}\` has no Default and no value; set \`parameters.${environment.kind}.${problem.name}\` (or \`parameters.all.${problem.name}\`) in \`${CONFIG_PATH}\`` };
-  }
 }

@@ -267,7 +267,7 @@ describe("problems are reported on the commit and change nothing in AWS", () => 
     expect(callCount(aws, "cloudformation")).toBe(0);
     const check = github.checkRunsFor(A)[0]!;
     expect(check.output.title).toBe("Parameters do not match the template");
-    expect(check.output.summary).toContain("parameter `Colour` is configured but");
+    expect(check.output.summary).toContain("parameter Colour is configured for branch environments, but");
   });
 
   it("quotes the stack events that explain a failed create", async () => {

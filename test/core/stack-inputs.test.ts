@@ -142,7 +142,7 @@ describe("stackInputs: parameters", () => {
 describe("stackInputs: parameter problems", () => {
   it("a configured parameter the template does not declare is unknown", () => {
     const result = stackInputs(request({ configuredParameters: { ConnectionArn: "c", Typo: "x" } }));
-    expect(result).toEqual({ ok: false, problems: [{ kind: "unknown", name: "Typo" }] });
+    expect(result).toEqual({ ok: false, problems: [{ kind: "unknown", name: "Typo", suggestion: undefined }] });
   });
 
   it("a declared parameter without Default and without a value is missing", () => {

@@ -120,7 +120,7 @@ describe("branchline validate", () => {
     expect(run.code).toBe(1);
     const connectionLine = SMALL_TEMPLATE.split("\n").findIndex((l) => l.startsWith("  ConnectionArn:")) + 1;
     expect(run.stdout.split("\n")).toEqual([
-      `.github/branchline.yml:3:5: parameters.all.Colour: configured for every environment, but ${TEMPLATE_PATH} does not declare parameter Colour; remove it here or declare it under Parameters: in the template`,
+      `.github/branchline.yml:3:5: parameter Colour is configured for every environment, but ${TEMPLATE_PATH} does not declare it; remove it here or declare it under Parameters: in the template`,
       `${TEMPLATE_PATH}:${connectionLine}:3: Parameters.ConnectionArn: no Default and no value for branch and staging environments; set parameters.branch.ConnectionArn and parameters.staging.ConnectionArn in .github/branchline.yml, or give it a Default`,
       `✗ 2 errors in .github/branchline.yml and ${TEMPLATE_PATH}`,
       "",
