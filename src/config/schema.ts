@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { STACK_PREFIX_PATTERN } from "../core/naming.js";
+import { STACK_PREFIX_PATTERN, STACK_PREFIX_RULE } from "../core/naming.js";
 import type { EnvironmentKind } from "../core/environment.js";
 import { PERMISSION_LEVELS } from "../core/permissions.js";
 
@@ -141,10 +141,10 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^[^/].*\.(ya?ml|json|template)$/, "a repository path to a .yml, .yaml, .json or .template file")
     .default(DEFAULT_TEMPLATE_PATH),
-  /** First part of every stack and pipeline name: a letter, then up to 19 letters or digits. */
+  /** First part of every stack and pipeline name (STACK_PREFIX_RULE). */
   stackPrefix: z
     .string()
-    .regex(STACK_PREFIX_PATTERN, "a letter, then at most 19 letters or digits")
+    .regex(STACK_PREFIX_PATTERN, STACK_PREFIX_RULE)
     .default("branchline"),
   /** Which branches get an environment of their own (the default branch always feeds staging). */
   branches: z

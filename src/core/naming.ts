@@ -13,7 +13,14 @@ export type PipelineName = Brand<string, "PipelineName">;
 export type EnvironmentSlug = Brand<string, "EnvironmentSlug">;
 
 export const STACK_NAME_PATTERN = /^[a-zA-Z][-a-zA-Z0-9]*$/;
-export const STACK_PREFIX_PATTERN = /^[a-zA-Z][a-zA-Z0-9]{0,19}$/;
+/**
+ * The one rule for the stack prefix, shared by the config schema and the StackPrefix parameter of
+ * templates/branchline-iam.yml and templates/events.yml (a test keeps them equal): lower case because
+ * bucket names derive from stack names, `-` allowed as the templates allow it, at most 20 characters.
+ */
+export const STACK_PREFIX_PATTERN = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
+export const STACK_PREFIX_MAX_LENGTH = 20;
+export const STACK_PREFIX_RULE = "lower case: a letter, then at most 19 letters, digits or hyphens, not ending in a hyphen (as StackPrefix of templates/branchline-iam.yml)";
 const NAME_LIMIT = 100;
 const HASH_LENGTH = 8;
 const REPO_PART_LIMIT = 30;
@@ -33,7 +40,7 @@ export interface EnvironmentNames {
  */
 export function environmentNames(prefix: string, repo: RepositoryRef, env: Environment): EnvironmentNames {
   if (!STACK_PREFIX_PATTERN.test(prefix)) {
-    throw new Error(`stack prefix "${prefix}" must be a letter then at most 19 letters or digits`);
+    throw new Error(`stack prefix "${prefix}" must be ${STACK_PREFIX_RULE}`);
   }
   const hash = identityHash(repo, env);
   // GitHub repository names are case-insensitive: `Web-App` and `web-app` are one repository.

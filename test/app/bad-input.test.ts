@@ -47,7 +47,7 @@ const CONFIG_CASES: [string, string, RegExp][] = [
   ["a list instead of a mapping", "- a\n- b\n", /must be a mapping/],
   ["a number for the branches", "branches: 5\n", /`\.github\/branchline\.yml:1:1` `branches`/],
   ["a mapping for the release tags", "releaseTags:\n  a: 1\n", /`releaseTags`: a pattern, or a list of patterns/],
-  ["a prefix that cannot name a stack", "stackPrefix: 12-bad\n", /`stackPrefix`: a letter/],
+  ["a prefix that cannot name a stack", "stackPrefix: 12-bad\n", /`stackPrefix`: lower case: a letter/],
   ["a JavaScript tag", "template: !!js/function 'function () { return 1 }'\n", /`\.github\/branchline\.yml:\d+:\d+`/],
   ["a reserved parameter", "parameters:\n  all:\n    BranchlineRef: refs/heads/other\n", /`parameters\.all\.BranchlineRef`: parameters named Branchline\* are set by branchline/],
   ["a misspelt field", "releasetags: v*\n", /`releasetags`: unknown field/],

@@ -229,7 +229,7 @@ describe("events that cause nothing", () => {
 
 describe("problems are reported on the commit and change nothing in AWS", () => {
   it("names the config file, line and field of an invalid config", async () => {
-    givenRepository({ config: "stackPrefix: my-prefix\nbranchs:\n  include: feature/*\n" });
+    givenRepository({ config: "stackPrefix: My-Prefix\nbranchs:\n  include: feature/*\n" });
     await app.deliver("push", pushToBranch("feature/login", A));
     await app.settle();
     expect(callCount(aws, "cloudformation")).toBe(0);

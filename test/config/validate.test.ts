@@ -52,7 +52,7 @@ describe("validateConfig: defaults", () => {
   it("keeps a full valid config as written", () => {
     const raw = {
       template: "ci/pipeline.yaml",
-      stackPrefix: "Acme1",
+      stackPrefix: "acme-1",
       branches: { include: ["feature/**", "fix/**"], exclude: ["**/wip-*"] },
       releaseTags: ["v*", "release-*"],
       parameters: { all: { A: "a" }, branch: { B: "b" }, staging: { C: "c" }, production: { D: "d" } },
@@ -130,7 +130,8 @@ describe("validateConfig: wrong types and values", () => {
     ["template an absolute path", { template: "/ci/pipeline.yml" }, ["template"], /repository path/],
     ["template of another kind of file", { template: "ci/pipeline.txt" }, ["template"], /\.yml, \.yaml, \.json or \.template/],
     ["stackPrefix starting with a digit", { stackPrefix: "1abc" }, ["stackPrefix"], /a letter/],
-    ["stackPrefix with a dash", { stackPrefix: "a-b" }, ["stackPrefix"], /letters or digits/],
+    ["stackPrefix in upper case (bucket names derive from it)", { stackPrefix: "Acme" }, ["stackPrefix"], /lower case/],
+    ["stackPrefix ending in a hyphen", { stackPrefix: "acme-" }, ["stackPrefix"], /not ending in a hyphen/],
     ["stackPrefix too long", { stackPrefix: "a".repeat(21) }, ["stackPrefix"], /at most 19/],
     ["stackPrefix not a string", { stackPrefix: 3 }, ["stackPrefix"], /expected string/],
     ["branches not a mapping", { branches: "main" }, ["branches"], /expected object/],

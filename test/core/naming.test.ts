@@ -53,13 +53,13 @@ describe("environmentNames: validity", () => {
     for (const env of [branch("x".repeat(250)), staging(), production()]) expectValid(names(env, repo));
   });
 
-  it.each(["a", "B", "A1", "a".repeat(20), "Branchline", "x9"])("accepts the prefix %j and starts every stack with it", (prefix) => {
+  it.each(["a", "b", "a1", "a".repeat(20), "branchline", "x9", "a-b", "acme-ci-1"])("accepts the prefix %j and starts every stack with it", (prefix) => {
     const n = names(branch("feature/x"), REPO, prefix);
     expect(n.stack.startsWith(`${prefix}-`)).toBe(true);
     expectValid(n);
   });
 
-  it.each(["", "1abc", "-abc", "a-b", "a_b", "a.b", "a b", "a".repeat(21), "café", "a/b"])("refuses the prefix %j", (prefix) => {
+  it.each(["", "1abc", "-abc", "abc-", "B", "Branchline", "a_b", "a.b", "a b", "a".repeat(21), "café", "a/b"])("refuses the prefix %j", (prefix) => {
     expect(() => environmentNames(prefix, REPO, staging())).toThrow(/prefix/);
   });
 

@@ -1,5 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { validateConfig } from "../../src/config/validate.js";
+import { STACK_PREFIX_MAX_LENGTH, STACK_PREFIX_PATTERN } from "../../src/core/naming.js";
 import { BRANCHLINE_PARAMETERS, DEFAULT_SOURCE_ACTION_NAME, PIPELINE_OUTPUTS } from "../../src/core/parameters.js";
 import { checkTemplate, formatProblem } from "../../src/templates/spec-check.js";
 import { readTemplate, type CfnTemplate } from "../../src/templates/template-document.js";
@@ -27,6 +29,29 @@ describe("templates/", () => {
     const { text } = load(file);
     const problems = await checkTemplate(text, { fileName: `templates/${file}` });
     expect(problems.map(formatProblem)).toEqual([]);
+  });
+});
+
+describe("the stack prefix", () => {
+  it.each(["branchline-iam.yml", "events.yml"])("%s takes StackPrefix by the config's one rule", (file) => {
+    const declared = load(file).template.Parameters?.StackPrefix;
+    expect(declared?.AllowedPattern).toBe(STACK_PREFIX_PATTERN.source);
+    expect(declared?.MaxLength).toBe(STACK_PREFIX_MAX_LENGTH);
+  });
+
+  it.each([
+    ["branchline", true],
+    ["acme-ci", true],
+    ["a", true],
+    ["a".repeat(20), true],
+    ["a".repeat(21), false],
+    ["Acme", false],
+    ["acme-", false],
+    ["1acme", false],
+    ["acme_ci", false],
+  ])("%s: %s for the config and for the templates", (prefix, valid) => {
+    expect(STACK_PREFIX_PATTERN.test(prefix) && prefix.length <= STACK_PREFIX_MAX_LENGTH).toBe(valid);
+    expect(validateConfig({ stackPrefix: prefix }).ok).toBe(valid);
   });
 });
 
