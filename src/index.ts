@@ -23,6 +23,8 @@ export interface AppOptions {
   readonly aws: AwsClients;
   readonly templates?: TemplateStore;
   readonly sandbox: boolean;
+  /** Deploys only with the kind's service role (real AWS, whose App policy requires one). */
+  readonly requireRoles?: boolean;
   readonly concurrency: number;
   readonly debounce?: Runtime["debounce"];
   /** How long a repository's config is kept (0: read for every job). */
@@ -71,6 +73,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
       ...(options.templates ? { templates: options.templates } : {}),
       log: app.log,
       sandbox: options.sandbox,
+      requireRoles: options.requireRoles ?? false,
       concurrency: options.concurrency,
       ...(options.debounce ? { debounce: options.debounce } : {}),
       ...(options.configCacheMs ? { configs: new ConfigCache(options.configCacheMs) } : {}),

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
       aws: wiring.aws,
       ...(wiring.templates ? { templates: wiring.templates } : {}),
       sandbox: settings.aws.kind === "sandbox",
+      // AWS itself (no endpoint override): its App policy allows stack operations only with a service role.
+      requireRoles: settings.aws.kind === "aws" && settings.aws.endpoint === undefined,
       ...enginePacing(settings),
       eventsSecret: wiring.eventsSecret,
       ...(settings.reconcileMinutes > 0

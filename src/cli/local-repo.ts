@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
-import { fieldName, validateConfig } from "../config/validate.js";
+import { fieldName, validateConfigFile } from "../config/validate.js";
 import type { RepositoryRef } from "../core/environment.js";
 import { readYaml, type LocatedDocument } from "../yaml/located-document.js";
 
@@ -27,7 +27,8 @@ export interface LocatedProblem {
 export type LocalConfig =
   | { readonly kind: "absent"; readonly file: string }
   | { readonly kind: "invalid"; readonly file: string; readonly problems: readonly LocatedProblem[] }
-  | { readonly kind: "valid"; readonly file: string; readonly config: BranchlineConfig; readonly source: LocatedDocument | null };
+  /** `extends`: the config the file extends (`_extends`), which only the app can read. */
+  | { readonly kind: "valid"; readonly file: string; readonly config: BranchlineConfig; readonly source: LocatedDocument | null; readonly extends?: string };
 
 /** `file:line:column: message`, the form editors and CI annotations understand. */
 export function formatLocated(problem: LocatedProblem): string {
@@ -68,7 +69,7 @@ export async function readLocalConfig(cwd: string, dir: string): Promise<LocalCo
   if (value !== null && value !== undefined && (typeof value !== "object" || Array.isArray(value))) {
     return { kind: "invalid", file, problems: [{ severity: "error", file, line: 1, column: 1, message: "the file must be a mapping of fields (key: value)" }] };
   }
-  const validation = validateConfig(value);
+  const validation = validateConfigFile(value);
   if (!validation.ok) {
     return {
       kind: "invalid",
@@ -79,7 +80,7 @@ export async function readLocalConfig(cwd: string, dir: string): Promise<LocalCo
       }),
     };
   }
-  return { kind: "valid", file, config: validation.config, source: parsed.document };
+  return { kind: "valid", file, config: validation.config, source: parsed.document, ...(validation.extends ? { extends: validation.extends } : {}) };
 }
 
 const exec = promisify(execFile);

@@ -1,3 +1,7 @@
+import { readdir } from "node:fs/promises";
+import { basename } from "node:path";
+import { missingRoleMessage } from "../config/roles.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import { CONFIG_PATH, DEFAULT_TEMPLATE_PATH, parametersFor, roleFor, type BranchlineConfig } from "../config/schema.js";
 import { ENVIRONMENT_KINDS, type Environment, type EnvironmentKind, type RepositoryRef } from "../core/environment.js";
 import { environmentNames } from "../core/naming.js";
@@ -105,8 +109,10 @@ export async function validateRepository(cwd: string, dir: string, options: Vali
     };
   };
   if (loaded.kind === "absent") {
+    const near = await nearConfigFile(repoPath(cwd, dir, ".github"));
+    const hint = near ? `; did you mean ${displayPath(cwd, dir, `.github/${near}`)}? branchline reads only ${CONFIG_PATH}: rename it` : "";
     return finish(
-      [{ severity: "error", file: loaded.file, line: 1, column: 1, message: `no such file: branchline ignores a repository without ${CONFIG_PATH} (an empty file takes every default)` }],
+      [{ severity: "error", file: loaded.file, line: 1, column: 1, message: `no such file: branchline ignores a repository without ${CONFIG_PATH} (an empty file takes every default)${hint}` }],
       false,
       null,
     );
@@ -114,12 +120,21 @@ export async function validateRepository(cwd: string, dir: string, options: Vali
   if (loaded.kind === "invalid") return finish([...loaded.problems], false, null);
 
   const { config, source } = loaded;
+  const configNotes: LocatedProblem[] = [];
+  if (loaded.extends) {
+    configNotes.push({ severity: "warning", file: loaded.file, ...(source?.locate(["_extends"]) ?? { line: 1, column: 1 }), field: "_extends", message: `the app starts from ${loaded.extends}'s config and this file's fields win; offline, only this file is checked` });
+  }
+  for (const kind of ENVIRONMENT_KINDS) {
+    const message = missingRoleMessage(config, kind);
+    // A role may come from the config this one extends: only the app can tell.
+    if (message) configNotes.push({ severity: loaded.extends ? "warning" : "error", file: loaded.file, ...(source?.locate(["roles", kind]) ?? { line: 1, column: 1 }), message: `${message} (a sandbox or emulator needs none)` });
+  }
   const templateFile = displayPath(cwd, dir, config.template);
   const text = await readTextFile(repoPath(cwd, dir, config.template));
   if (text === null) {
     const explicit = config.template !== DEFAULT_TEMPLATE_PATH || hasField(source, ["template"]);
     return finish(
-      [{
+      [...configNotes, {
         severity: "error",
         file: loaded.file,
         ...(source ? source.locate(explicit ? ["template"] : []) : { line: 1, column: 1 }),
@@ -131,13 +146,13 @@ export async function validateRepository(cwd: string, dir: string, options: Vali
     );
   }
 
-  const problems: LocatedProblem[] = (await checkTemplate(text, { fileName: templateFile })).map((p) => ({
+  const problems: LocatedProblem[] = [...configNotes, ...(await checkTemplate(text, { fileName: templateFile })).map((p) => ({
     severity: "error",
     file: templateFile,
     line: p.line,
     column: p.column,
     message: p.message,
-  }));
+  } as const))];
   const read = readTemplate(text);
   if (read.ok) {
     const repo = options.repo ? parseRepoOption(options.repo) : ((await gitRepository(resolveDir(cwd, dir))) ?? placeholderRepository(cwd, dir));
@@ -146,6 +161,18 @@ export async function validateRepository(cwd: string, dir: string, options: Vali
     problems.push(...(await templateWarnings(read.template, read.source, templateFile, text)));
   }
   return finish(problems, true, { file: templateFile, found: true });
+}
+
+/** A file in .github/ named nearly like branchline.yml (branchline.yaml, branchline.yml.txt, …). */
+async function nearConfigFile(githubDir: string): Promise<string | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(githubDir);
+  } catch {
+    return undefined;
+  }
+  const wanted = basename(CONFIG_PATH);
+  return names.find((name) => name !== wanted && name.toLowerCase() === wanted) ?? names.find((name) => didYouMean(name, [wanted]) === wanted);
 }
 
 function resolveDir(cwd: string, dir: string): string {

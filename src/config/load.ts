@@ -3,7 +3,7 @@ import type { InstallationOctokit } from "../github/octokit.js";
 import { readFileAt } from "../github/repository-files.js";
 import { readYaml, type SourcePosition } from "../yaml/located-document.js";
 import { CONFIG_PATH, type BranchlineConfig } from "./schema.js";
-import { fieldName, validateConfig } from "./validate.js";
+import { fieldName, validateConfigFile } from "./validate.js";
 
 /** A problem with a file, where the user will find it. */
 export interface FileProblem {
@@ -40,7 +40,7 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
   if (notMapping) {
     return { kind: "invalid", problems: [{ file: notMapping.path, position: { line: 1, column: 1 }, message: "the file must be a mapping of fields (key: value)" }] };
   }
-  const validation = validateConfig(loaded.config);
+  const validation = validateConfigFile(loaded.config);
   if (validation.ok) return { kind: "valid", config: validation.config };
 
   const text = await readFileAt(octokit, repo, CONFIG_PATH, branch);

@@ -12,6 +12,21 @@ export type ConfigValidation =
   | { readonly ok: true; readonly config: BranchlineConfig }
   | { readonly ok: false; readonly problems: readonly ConfigProblem[] };
 
+/**
+ * A config file as written, for the app and the CLI alike: `_extends` (which Probot's loader resolves
+ * before the app sees the file, and which the CLI offline cannot) is taken out and returned, then the
+ * rest is checked against the schema.
+ */
+export function validateConfigFile(raw: unknown): ConfigValidation & { readonly extends?: string } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, "_extends")) return validateConfig(raw);
+  const { _extends: base, ...rest } = raw as Record<string, unknown>;
+  if (typeof base !== "string" || base.trim() === "") {
+    return { ok: false, problems: [{ path: ["_extends"], message: "the config to extend: `repo` (same owner), `owner/repo` or `owner/repo:path/to/file.yml`" }] };
+  }
+  const validation = validateConfig(rest);
+  return { ...validation, extends: base };
+}
+
 export function validateConfig(raw: unknown): ConfigValidation {
   const result = configSchema.safeParse(raw ?? {});
   if (result.success) return { ok: true, config: result.data };

@@ -92,7 +92,7 @@ async function provision(
   check: EnvironmentCheck,
 ): Promise<Problem | null> {
   const names = check.target.names;
-  const desired = await desiredStack({ octokit, repo: job.repo, defaultBranch: job.defaultBranch, config, environment, names, commit, templates: runtime.templates });
+  const desired = await desiredStack({ octokit, repo: job.repo, defaultBranch: job.defaultBranch, config, environment, names, commit, templates: runtime.templates, requireRole: runtime.requireRoles ?? false });
   if ("problem" in desired) return desired.problem;
 
   let converged;

@@ -4,6 +4,7 @@ import type { Environment, RepositoryRef } from "../core/environment.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import { stackInputs, type StackInputs } from "../core/stack-inputs.js";
 import { parameterMessage } from "../config/parameter-messages.js";
+import { missingRoleMessage } from "../config/roles.js";
 import { readYaml } from "../yaml/located-document.js";
 import type { LocatedMessage, Problem } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
@@ -19,6 +20,8 @@ export interface DesiredStackRequest {
   readonly names: EnvironmentNames;
   readonly commit: string;
   readonly templates: TemplateStore | undefined;
+  /** Real AWS: a kind without its service role cannot deploy (the App's policy requires one). */
+  readonly requireRole: boolean;
 }
 
 /**
@@ -28,6 +31,13 @@ export interface DesiredStackRequest {
  */
 export async function desiredStack(request: DesiredStackRequest): Promise<{ readonly inputs: StackInputs } | { readonly problem: Problem }> {
   const { config, environment } = request;
+  const noRole = request.requireRole ? missingRoleMessage(config, environment.kind) : null;
+  if (noRole) {
+    const text = await readFileAt(request.octokit, request.repo, CONFIG_PATH, request.defaultBranch);
+    const read = text === null ? null : readYaml(text);
+    const at = read?.ok ? read.document.locate(["roles", environment.kind]) : { line: 1, column: 1 };
+    return fileProblem("No service role for this environment", [{ file: CONFIG_PATH, ...at, message: noRole }], "Nothing was changed in AWS.");
+  }
   const text = await readFileAt(request.octokit, request.repo, config.template, request.commit);
   if (text === null) {
     return fileProblem("Pipeline template not found", [{ file: config.template, line: 1, column: 1, message: "no such file at this commit" }],

@@ -19,6 +19,8 @@ export interface Runtime {
   /** Where templates over the inline limit go; unset, such templates are refused with a clear error. */
   readonly templates?: TemplateStore;
   readonly log: Logger;
+  /** AWS itself (not an emulator): every kind needs its service role (`roles.<kind>`) to deploy. */
+  readonly requireRoles?: boolean;
   /** Every check run says so when AWS is the in-process emulator. */
   readonly sandbox: boolean;
   /** How many environments may be worked on at once, across all repositories. */

@@ -94,6 +94,20 @@ describe("templates that cannot be deployed", () => {
     expect(await allStacks(aws.clients)).toEqual([]);
   });
 
+  it("against AWS itself, a kind without its service role gets a failed check saying what to set, and AWS is not touched", async () => {
+    givenRepository(github, { config: `${CONFIG}roles:\n  staging: arn:aws:iam::123456789012:role/branchline-staging-deployer\n` });
+    app = await startBranchline(aws.clients, { requireRoles: true });
+    await app.deliver("push", pushToBranch("feature/x", A));
+    await app.settle();
+    const check = github.checkRunsFor(A)[0]!;
+    expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(check.output.title).toBe("No service role for this environment");
+    expect(check.output.summary).toContain(
+      "- `.github/branchline.yml:5:1`: roles.branch is not set: on AWS, branchline deploys branch environments only with their CloudFormation service role; set roles.branch in .github/branchline.yml to the BranchServiceRoleArn output of templates/branchline-iam.yml",
+    );
+    expect(mutations()).toBe(0);
+  });
+
   it("a template over 51,200 bytes deploys through S3 when a template bucket is configured", async () => {
     await aws.clients.s3.send(new CreateBucketCommand({ Bucket: "branchline-templates" }));
     givenRepository(github, { template: LARGE_TEMPLATE });

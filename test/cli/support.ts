@@ -20,12 +20,17 @@ export const BUILT_CLI = fileURLToPath(new URL("../../dist/src/cli/main.js", imp
 export const SMALL_TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
 export const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
 export const CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d";
+export const ROLES = `roles:\n  branch: arn:aws:iam::123456789012:role/branchline-branch-deployer\n  staging: arn:aws:iam::123456789012:role/branchline-staging-deployer\n  production: arn:aws:iam::123456789012:role/branchline-production-deployer\n`;
 export const GOOD_CONFIG = `# branchline config for tests
 parameters:
   all:
     ConnectionArn: ${CONNECTION_ARN}
 branches:
   exclude: ["dependabot/**"]
+roles:
+  branch: arn:aws:iam::123456789012:role/branchline-branch-deployer
+  staging: arn:aws:iam::123456789012:role/branchline-staging-deployer
+  production: arn:aws:iam::123456789012:role/branchline-production-deployer
 `;
 
 export interface CliRun {
@@ -113,7 +118,8 @@ export async function deployStack(aws: AwsClients, repo: RepositoryRef, environm
     templateBody: text,
     template: read.template,
     configuredParameters: options.parameters ?? { ConnectionArn: CONNECTION_ARN },
-    roleArn: undefined,
+    // The kind's role, as GOOD_CONFIG names it.
+    roleArn: `arn:aws:iam::123456789012:role/branchline-${environment.kind}-deployer`,
   });
   if (!built.ok) throw new Error(`inputs: ${JSON.stringify(built.problems)}`);
   await applyChangeSet(aws.cloudformation, { stackName: names.stack, type: "CREATE", inputs: built.inputs, token: `test-${names.slug}` }, { maxWaitSeconds: 30, minDelaySeconds: 0.05, maxDelaySeconds: 0.2 });

@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { GOOD_CONFIG, SMALL_TEMPLATE, TEMPLATE_PATH, cliEnv, goodRepo, json, runCli, tempRepo, type TempRepo } from "../cli/support.js";
+import { GOOD_CONFIG, ROLES, SMALL_TEMPLATE, TEMPLATE_PATH, cliEnv, goodRepo, json, runCli, tempRepo, type TempRepo } from "../cli/support.js";
 
 const repos: TempRepo[] = [];
 function track(repo: TempRepo): TempRepo {
@@ -114,14 +115,14 @@ describe("branchline validate", () => {
   });
 
   it("reports configured parameters the template lacks and template parameters without a value, per environment kind", async () => {
-    const config = `parameters:\n  all:\n    Colour: blue\n  production:\n    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/prod\n`;
+    const config = `parameters:\n  all:\n    Colour: blue\n  production:\n    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/prod\n${ROLES}`;
     const repo = track(tempRepo({ ".github/branchline.yml": config, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
     const run = await runCli(["validate"], { cwd: repo.dir });
     expect(run.code).toBe(1);
     const connectionLine = SMALL_TEMPLATE.split("\n").findIndex((l) => l.startsWith("  ConnectionArn:")) + 1;
     expect(run.stdout.split("\n")).toEqual([
       `.github/branchline.yml:3:5: parameter Colour is configured for every environment, but ${TEMPLATE_PATH} does not declare it; remove it here or declare it under Parameters: in the template`,
-      `${TEMPLATE_PATH}:${connectionLine}:3: Parameters.ConnectionArn: no Default and no value for branch and staging environments; set parameters.branch.ConnectionArn and parameters.staging.ConnectionArn in .github/branchline.yml, or give it a Default`,
+      `${TEMPLATE_PATH}:${connectionLine}:3: parameter ConnectionArn has no Default and no value for branch and staging environments; set parameters.branch.ConnectionArn and parameters.staging.ConnectionArn in .github/branchline.yml, or give it a Default`,
       `✗ 2 errors in .github/branchline.yml and ${TEMPLATE_PATH}`,
       "",
     ]);
@@ -132,5 +133,82 @@ describe("branchline validate", () => {
     const run = await runCli(["validate"], { cwd: repo.dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(".github/branchline.yml:1:1: template: ci/pipeline.yaml does not exist");
+  });
+
+  it("accepts _extends as the app does, and says that only this file was checked", async () => {
+    const repo = track(tempRepo({ ".github/branchline.yml": `_extends: octo-org/.github\n${GOOD_CONFIG}`, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const run = await runCli(["validate"], { cwd: repo.dir });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toBe(
+      ".github/branchline.yml:1:1: warning: _extends: the app starts from octo-org/.github's config and this file's fields win; offline, only this file is checked\n" +
+        `✓ .github/branchline.yml and ${TEMPLATE_PATH} are valid (1 warning)\n`,
+    );
+  });
+
+  it("checks parameter values as CloudFormation would, each at its own line", async () => {
+    const template = readFileSync(new URL("../../templates/pipeline.yml", import.meta.url), "utf8");
+    const config = [
+      "parameters:",
+      "  all:",
+      "    ConnectionArn: my-connection",
+      "    PermissionsBoundaryArn: arn:aws:iam::123456789012:policy/branchline/branch-boundary",
+      "  branch:",
+      "    ArtifactRetentionDays: seven",
+      "    BuildComputeType: BUILD_GENERAL1_HUGE",
+      ROLES,
+    ].join("\n");
+    const repo = track(tempRepo({ ".github/branchline.yml": config, [TEMPLATE_PATH]: template }));
+    const run = await runCli(["validate"], { cwd: repo.dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout.split("\n")).toEqual([
+      `.github/branchline.yml:3:5: parameter ConnectionArn is "my-connection", which ${TEMPLATE_PATH} does not accept: it must match the template's AllowedPattern ^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:[0-9]{12}:connection/.+$`,
+      `.github/branchline.yml:6:5: parameter ArtifactRetentionDays is "seven", which ${TEMPLATE_PATH} does not accept: the parameter's Type is Number, and this is not a number`,
+      `.github/branchline.yml:7:5: parameter BuildComputeType is "BUILD_GENERAL1_HUGE", which ${TEMPLATE_PATH} does not accept: it must be one of the template's AllowedValues: BUILD_GENERAL1_SMALL, BUILD_GENERAL1_MEDIUM, BUILD_GENERAL1_LARGE, BUILD_GENERAL1_XLARGE, BUILD_GENERAL1_2XLARGE`,
+      `✗ 3 errors in .github/branchline.yml and ${TEMPLATE_PATH}`,
+      "",
+    ]);
+  });
+
+  it("suggests the parameter a misspelt one was meant to be", async () => {
+    const repo = track(tempRepo({ ".github/branchline.yml": GOOD_CONFIG.replace("branches:", "  branch:\n    BuildImgae: aws/codebuild/standard:8.0\nbranches:"), [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const run = await runCli(["validate"], { cwd: repo.dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout.split("\n")).toEqual([
+      `.github/branchline.yml:6:5: parameter BuildImgae is configured for branch environments, but ${TEMPLATE_PATH} does not declare it; did you mean BuildImage?`,
+      `✗ 1 error in .github/branchline.yml and ${TEMPLATE_PATH}`,
+      "",
+    ]);
+  });
+
+  it("reports a kind without its service role, saying what to set", async () => {
+    const repo = track(tempRepo({ ".github/branchline.yml": GOOD_CONFIG.replace(/  production: arn:.*\n/, ""), [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const run = await runCli(["validate"], { cwd: repo.dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout.split("\n")).toEqual([
+      ".github/branchline.yml:7:1: roles.production is not set: on AWS, branchline deploys production environments only with their CloudFormation service role; set roles.production in .github/branchline.yml to the ProductionServiceRoleArn output of templates/branchline-iam.yml (a sandbox or emulator needs none)",
+      `✗ 1 error in .github/branchline.yml and ${TEMPLATE_PATH}`,
+      "",
+    ]);
+  });
+
+  it("takes the stack prefix by the templates' rule: lower case and hyphens, nothing upper case", async () => {
+    const upper = track(tempRepo({ ".github/branchline.yml": `stackPrefix: Acme\n${GOOD_CONFIG}`, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const refused = await runCli(["validate"], { cwd: upper.dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe(
+      ".github/branchline.yml:1:1: stackPrefix: lower case: a letter, then at most 19 letters, digits or hyphens, not ending in a hyphen (as StackPrefix of templates/branchline-iam.yml)\n✗ 1 error in .github/branchline.yml\n",
+    );
+    const hyphen = track(tempRepo({ ".github/branchline.yml": `stackPrefix: acme-ci\n${GOOD_CONFIG}`, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const accepted = await runCli(["validate"], { cwd: hyphen.dir });
+    expect(accepted.code, accepted.stdout).toBe(0);
+  });
+
+  it("asks whether .github/branchline.yaml was meant, when that is there instead", async () => {
+    const repo = track(tempRepo({ ".github/branchline.yaml": GOOD_CONFIG, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const run = await runCli(["validate"], { cwd: repo.dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      ".github/branchline.yml:1:1: no such file: branchline ignores a repository without .github/branchline.yml (an empty file takes every default); did you mean .github/branchline.yaml? branchline reads only .github/branchline.yml: rename it\n✗ 1 error in .github/branchline.yml\n",
+    );
   });
 });

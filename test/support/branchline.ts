@@ -36,6 +36,8 @@ export interface RunningApp {
 
 export interface BranchlineTestOptions {
   readonly sandbox?: boolean;
+  /** As against AWS itself: deploys need the kind's service role. */
+  readonly requireRoles?: boolean;
   readonly concurrency?: number;
   /** How often followed runs are polled; a long interval leaves progress to pipeline events. */
   readonly runPollMs?: number;
@@ -78,6 +80,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
     branchline({
       aws,
       sandbox: options.sandbox ?? false,
+      ...(options.requireRoles ? { requireRoles: true } : {}),
       concurrency: options.concurrency ?? 4,
       stackWait: { maxWaitSeconds: 30, minDelaySeconds: 0.02, maxDelaySeconds: 0.1 },
       runPoll: { intervalMs: options.runPollMs ?? 20, maxMs: 20_000 },
