@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { configJsonSchema, JSON_SCHEMA_FILE, JSON_SCHEMA_URL } from "../../src/config/json-schema.js";
 import { validateConfig } from "../../src/config/validate.js";
-import { ENVIRONMENT_KINDS } from "../../src/core/environment.js";
+import { ENVIRONMENT_KINDS, type Environment } from "../../src/core/environment.js";
+import { environmentNames } from "../../src/core/naming.js";
+import { stackInputs } from "../../src/core/stack-inputs.js";
+import { parametersFor } from "../../src/config/schema.js";
 import { readTemplate } from "../../src/templates/template-document.js";
 import { readYaml } from "../../src/yaml/located-document.js";
 
@@ -33,6 +37,21 @@ describe.each([
     }
   });
 
+  it("give values templates/pipeline.yml accepts, for every environment kind", () => {
+    const text = readFileSync(new URL("../../templates/pipeline.yml", import.meta.url), "utf8");
+    for (const example of examples) {
+      const parsed = readYaml(example);
+      const validation = validateConfig(parsed.ok ? parsed.document.value : null);
+      if (!validation.ok || !pipeline.ok) continue;
+      for (const kind of ENVIRONMENT_KINDS) {
+        const environment: Environment = kind === "branch" ? { kind, branch: "feature/x" } : kind === "staging" ? { kind, branch: "main" } : { kind, tag: "v1.0.0" };
+        const repo = { owner: "octo-org", name: "shop" };
+        const built = stackInputs({ repo, environment, names: environmentNames(validation.config.stackPrefix, repo, environment), sourceBranch: "main", templateBody: text, template: pipeline.template, configuredParameters: parametersFor(validation.config, kind), roleArn: undefined });
+        expect(built.ok ? [] : built.problems.filter((p) => p.kind !== "missing")).toEqual([]);
+      }
+    }
+  });
+
   it("set only parameters templates/pipeline.yml declares", () => {
     expect(pipeline.ok).toBe(true);
     const declared = Object.keys(pipeline.ok ? (pipeline.template.Parameters ?? {}) : {});
@@ -52,5 +71,26 @@ describe("README", () => {
     const head = readme.slice(0, 1500);
     expect(head).toContain("npm ci && npm start");
     expect(head).toContain("npm ci && npm test");
+  });
+});
+
+describe("the config's JSON Schema", () => {
+  it("is the one generated from the zod schema (npm run schema writes it)", () => {
+    const shipped = JSON.parse(readFileSync(new URL("../../branchline.schema.json", import.meta.url), "utf8")) as unknown;
+    expect(shipped).toEqual(configJsonSchema());
+  });
+
+  it("is named in the README with the yaml-language-server line, and the full example starts with it", () => {
+    const line = `# yaml-language-server: $schema=${JSON_SCHEMA_URL}`;
+    expect(readme).toContain(`\`\`\`yaml\n${line}\n\`\`\``);
+    expect(configExamples(readme)[0]!.startsWith(`${line}\n`)).toBe(true);
+    expect(JSON_SCHEMA_URL.endsWith(`/${JSON_SCHEMA_FILE}`)).toBe(true);
+  });
+
+  it("describes what the config accepts: the README's example passes, a typo does not", () => {
+    const schema = configJsonSchema() as { properties: Record<string, unknown>; additionalProperties?: unknown };
+    expect(schema.additionalProperties).toBe(false);
+    for (const field of Object.keys(validateConfig({}).ok ? (validateConfig({}) as { config: object }).config : {})) expect(Object.keys(schema.properties)).toContain(field);
+    expect(Object.keys(schema.properties)).toContain("_extends");
   });
 });

@@ -181,7 +181,7 @@ describe("branchline validate", () => {
   });
 
   it("reports a kind without its service role, saying what to set", async () => {
-    const repo = track(tempRepo({ ".github/branchline.yml": GOOD_CONFIG.replace(/  production: arn:.*\n/, ""), [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const repo = track(tempRepo({ ".github/branchline.yml": GOOD_CONFIG.replace(/ {2}production: arn:.*\n/, ""), [TEMPLATE_PATH]: SMALL_TEMPLATE }));
     const run = await runCli(["validate"], { cwd: repo.dir });
     expect(run.code).toBe(1);
     expect(run.stdout.split("\n")).toEqual([
