@@ -4,9 +4,12 @@ import type { Logger } from "probot";
 import { listManagedStacks } from "../aws/managed-stacks.js";
 import { templateStore } from "../aws/template-store.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
-import type { ReconcileAction } from "../core/reconcile-plan.js";
+import { planRetirement, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
+import type { StackSnapshot } from "../aws/stacks.js";
 import { Engine } from "../engine/engine.js";
-import { jobForAction, planRepository } from "../engine/reconcile-repository.js";
+import { jobForAction, planRepository, retiringEnvironments } from "../engine/reconcile-repository.js";
+import { requestToken } from "../engine/ref-job.js";
+import { markStack } from "../engine/stack-marks.js";
 import type { Runtime } from "../engine/runtime.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { enginePacing } from "../settings.js";
@@ -34,10 +37,17 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   // Progress goes to stderr on a terminal; the summary is rendered from data like every command's.
   const out = new Printer(io);
   const stacks = await listManagedStacks(aws.clients.cloudformation);
-  const targets = await repositoriesToVisit(github, only);
+  const orphaned = only ? unownedEnvironments(stacks, only) : null;
+  // An unowned repository is out of the App's reach: GitHub is not asked, there is nothing to read.
+  const targets = orphaned ? [] : await repositoriesToVisit(github, only);
   const repositories: GcRepository[] = [];
-  const planned: { target: Target; action: ReconcileAction }[] = [];
+  const planned: { target: JobTarget; action: ReconcileAction }[] = [];
   const errors: { repository: string; message: string }[] = [];
+  if (only && orphaned) {
+    // Naming an unowned repository with --repo is the operator's word the app waits for.
+    repositories.push({ repository: repositoryFullName(only), state: "unowned", note: "no installation of the App covers it; its branch environments are removed, staging and production kept" });
+    for (const action of planRetirement(orphaned, "unowned", { teardown: true })) planned.push({ target: { installationId: 0, repo: only, defaultBranch: "" }, action });
+  }
   const progress = out.progress(targets.length);
   for (const target of targets) {
     const repository = repositoryFullName(target.repo);
@@ -105,6 +115,18 @@ function actionTarget(action: ReconcileAction): string {
   }
 }
 
+/**
+ * The environments of a repository whose stacks all say it is unowned, or null: such a repository is
+ * not looked up on GitHub, where the App no longer reaches it.
+ */
+function unownedEnvironments(stacks: readonly StackSnapshot[], repo: RepositoryRef): ManagedEnvironment[] | null {
+  const environments = retiringEnvironments(stacks, repo);
+  return environments.length > 0 && environments.every((e) => e.state === "unowned") ? environments : null;
+}
+
+/** What a job needs of its repository. */
+type JobTarget = Pick<Target, "installationId" | "repo" | "defaultBranch">;
+
 interface Target {
   readonly installationId: number;
   readonly octokit: InstallationOctokit;
@@ -145,7 +167,7 @@ async function installationOf(github: GitHubAccess, repo: RepositoryRef): Promis
  * Applies the pass through the app's own engine: one lane per environment, the same jobs a webhook
  * makes (so check runs and deployments are reported as usual). Returns the failures by action index.
  */
-async function applyActions(runtime: Runtime, planned: readonly { target: Target; action: ReconcileAction }[], out: Printer, waitForRuns: boolean): Promise<Map<number, string | null>> {
+async function applyActions(runtime: Runtime, planned: readonly { target: JobTarget; action: ReconcileAction }[], out: Printer, waitForRuns: boolean): Promise<Map<number, string | null>> {
   const engine = new Engine(runtime);
   const passId = randomUUID();
   const failures = new Map<number, string | null>();
@@ -156,7 +178,14 @@ async function applyActions(runtime: Runtime, planned: readonly { target: Target
     byDelivery.set(deliveryId, index);
     const job = jobForAction(action, { deliveryId, installationId: target.installationId, repo: target.repo, defaultBranch: target.defaultBranch });
     if (job) engine.submit(job);
-    else if (action.kind === "resume") {
+    else if (action.kind === "mark") {
+      resumes.push(
+        markStack(runtime, action.stackName, action.state, requestToken(deliveryId, "retag")).then(
+          (outcome) => void (outcome === "busy" && failures.set(index, "the stack is busy; run gc again once it settles")),
+          (error: unknown) => void failures.set(index, (error as Error).message),
+        ),
+      );
+    } else if (action.kind === "resume") {
       resumes.push(
         engine.resume(action.pipeline, action.executionId).then(
           () => undefined,

@@ -18,7 +18,8 @@ export interface GcAction {
 
 export interface GcRepository {
   readonly repository: string;
-  readonly state: "planned" | "skipped" | "error";
+  /** unowned: no installation covers it (its stacks say so); --repo removes its branch environments. */
+  readonly state: "planned" | "skipped" | "error" | "unowned";
   readonly note?: string;
 }
 
@@ -44,6 +45,11 @@ branches without a stack or with a stuck one are deployed, runs left in progress
 Production is never deployed and staging and production are never deleted from here.
 
 With --dry-run nothing changes: the pass only reports what it would do.
+
+A repository the App was uninstalled from (or that was removed from its installation, or whose
+installation is suspended) has its stacks tagged unowned, and the app deletes nothing of it.
+\`gc --repo OWNER/NAME\` naming such a repository removes its branch environments without asking
+GitHub; staging and production are kept (termination protection) and listed.
 
 Needs AWS (as for the app) and GitHub: the App's APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) to
 see every installation, or GITHUB_TOKEN with --repo for one repository.
@@ -80,7 +86,7 @@ Exit codes: 0 converged (or applied without errors), 1 errors, or with --dry-run
           data.actions,
           [
             { header: "REPOSITORY", value: (a) => a.repository },
-            { header: "ACTION", value: (a) => a.kind, style: (a) => (a.kind === "destroy" ? "red" : "cyan") },
+            { header: "ACTION", value: (a) => a.kind, style: (a) => (a.kind === "destroy" || a.kind === "retire" ? "red" : "cyan") },
             { header: "TARGET", value: (a) => a.target },
             { header: "OUTCOME", value: (a) => (a.outcome === "planned" ? "would do" : a.outcome), style: (a) => (a.outcome === "failed" ? "red" : a.outcome === "done" ? "green" : "yellow") },
             { header: "WHY", value: (a) => (a.error ? `${a.reason}; failed: ${a.error}` : a.reason) },
@@ -92,7 +98,7 @@ Exit codes: 0 converged (or applied without errors), 1 errors, or with --dry-run
     for (const error of data.errors) out.line(p.paint("red", `${error.repository}: ${error.message}`));
     const planned = data.repositories.filter((r) => r.state === "planned").length;
     const skipped = data.repositories.filter((r) => r.state === "skipped").length;
-    const counts = (["deploy", "destroy", "resume"] as const)
+    const counts = (["deploy", "destroy", "retire", "resume", "mark", "keep"] as const)
       .map((kind) => [kind, data.actions.filter((a) => a.kind === kind).length] as const)
       .filter(([, n]) => n > 0)
       .map(([kind, n]) => `${n} ${kind}`)

@@ -1,7 +1,7 @@
 import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { environmentLabel } from "../core/environment.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
-import { refFromTags, TAG } from "../core/tags.js";
+import { refFromTags, repositoryStateOf, TAG, type RepositoryState } from "../core/tags.js";
 import { EXIT, mapLimited, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";
 import { requireAws } from "./connections.js";
 import { age, table, type Io, type Style } from "./output.js";
@@ -24,6 +24,8 @@ export interface EnvironmentStatus {
     readonly updatedAt: string | null;
   } | null;
   readonly environmentUrl: string | null;
+  /** unowned, archived or deleted: the stack no longer follows git (its tags say why); null: it does. */
+  readonly repositoryState: RepositoryState | null;
 }
 
 export interface StatusResult {
@@ -81,6 +83,7 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
           pipeline,
           lastRun: await lastRun(aws.clients.codepipeline, pipeline),
           environmentUrl: stack.outputs.EnvironmentUrl ?? null,
+          repositoryState: repositoryStateOf(stack.tags),
         };
     });
     environments.sort(
@@ -106,7 +109,7 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
       data.environments,
       [
         ...(data.repository ? [] : [{ header: "REPOSITORY", value: (e: EnvironmentStatus) => e.repository }]),
-        { header: "ENVIRONMENT", value: (e) => e.environment },
+        { header: "ENVIRONMENT", value: (e) => (e.repositoryState ? `${e.environment} (${e.repositoryState})` : e.environment), style: (e) => (e.repositoryState ? "yellow" : undefined) },
         { header: "STACK", value: (e) => e.stackStatus, style: (e) => conditionStyle(e.condition) },
         { header: "LAST RUN", value: (e) => e.lastRun?.status ?? "-", style: (e) => runStyle(e.lastRun?.status) },
         { header: "COMMIT", value: (e) => e.lastRun?.commit?.slice(0, 12) ?? "-" },
@@ -116,6 +119,10 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
       out.paint,
     );
     out.lines(lines);
+    const orphaned = data.environments.filter((e) => e.repositoryState !== null).length;
+    if (orphaned > 0) {
+      out.line(out.paint.paint("yellow", `${orphaned} environment${orphaned === 1 ? " no longer follows" : "s no longer follow"} git: unowned (the App lost the repository; \`branchline gc --repo\` removes its branch environments), archived or deleted (staging and production kept).`));
+    }
     if (data.needAttention > 0) {
       out.line(out.paint.paint("red", `${data.needAttention} stack${data.needAttention === 1 ? " needs" : "s need"} attention: only a delete moves it on (branchline does that on the next push or reconcile pass, unless it has termination protection).`));
     }

@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { listManagedStacks } from "../aws/managed-stacks.js";
-import { describeStack, type StackSnapshot } from "../aws/stacks.js";
-import { retagStack } from "../aws/stack-tags.js";
+import type { StackSnapshot } from "../aws/stacks.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
-import type { StackName } from "../core/naming.js";
 import { planRetirement, type ReconcileAction } from "../core/reconcile-plan.js";
 import { TAG, type RepositoryState } from "../core/tags.js";
 import { httpStatus, type InstallationOctokit } from "../github/octokit.js";
 import { jobForAction, planRepository, retiringEnvironments } from "./reconcile-repository.js";
 import { requestToken, type RefJob } from "./ref-job.js";
+import { markStack } from "./stack-marks.js";
 import type { Runtime } from "./runtime.js";
 
 export interface ReconcilerDeps {
@@ -209,7 +208,7 @@ export class Reconciler {
       const planned = await planRepository(octokit, repo, facts.default_branch, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId());
       if (planned.kind === "skipped") return;
       look.repositories++;
-      for (const action of planned.actions) await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch }, stacks);
+      for (const action of planned.actions) await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch });
     } catch (error) {
       look.errors.push({ repository: repositoryFullName(repo), message: (error as Error).message });
     }
@@ -220,10 +219,10 @@ export class Reconciler {
     if (actions.length === 0) return;
     look.repositories++;
     // No installation is needed to tear down or retag: the jobs act on AWS alone.
-    for (const action of actions) await this.apply(look, action, { installationId: 0, repo, defaultBranch: "" }, stacks);
+    for (const action of actions) await this.apply(look, action, { installationId: 0, repo, defaultBranch: "" });
   }
 
-  private async apply(look: Look, action: ReconcileAction, target: { installationId: number; repo: RepositoryRef; defaultBranch: string }, stacks: readonly StackSnapshot[]): Promise<void> {
+  private async apply(look: Look, action: ReconcileAction, target: { installationId: number; repo: RepositoryRef; defaultBranch: string }): Promise<void> {
     look.actions.push({ ...action, repository: repositoryFullName(target.repo) });
     if (look.reportOnly) return;
     const { runtime } = this.deps;
@@ -232,17 +231,11 @@ export class Reconciler {
         await this.deps.resume(action.pipeline, action.executionId);
         return;
       case "mark": {
-        // Read again: a job may have changed the stack (and its tags) since the look listed it.
-        const stack = stacks.some((s) => s.name === action.stackName) ? await describeStack(runtime.aws.cloudformation, action.stackName as StackName) : null;
-        if (!stack) return;
-        const tags: Record<string, string> = { ...stack.tags };
-        if (action.state === null) delete tags[TAG.repositoryState];
-        else tags[TAG.repositoryState] = action.state;
         try {
-          const outcome = await retagStack(runtime.aws.cloudformation, stack, tags, requestToken(`${look.id}-${look.actions.length}`, "retag"), runtime.stackWait);
-          runtime.log.info({ stack: stack.name, state: action.state, outcome, why: action.reason }, action.state === null ? "stack follows git again" : `stack marked ${action.state}`);
+          const outcome = await markStack(runtime, action.stackName, action.state, requestToken(`${look.id}-${look.actions.length}`, "retag"));
+          runtime.log.info({ stack: action.stackName, state: action.state, outcome, why: action.reason }, action.state === null ? "stack follows git again" : `stack marked ${action.state}`);
         } catch (error) {
-          look.errors.push({ repository: repositoryFullName(target.repo), message: `could not retag ${stack.name}: ${(error as Error).message}` });
+          look.errors.push({ repository: repositoryFullName(target.repo), message: `could not retag ${action.stackName}: ${(error as Error).message}` });
         }
         return;
       }
