@@ -260,14 +260,28 @@ export type RollbackTarget =
  * deployment any more has already been overtaken: rolling back would undo something newer.
  */
 export function lastGoodRelease(ledger: readonly LedgerEntry[], failedCommit: string): RollbackTarget {
+  const candidates = rollbackCandidates(ledger, failedCommit);
+  if ("why" in candidates) return { kind: "none", why: candidates.why };
+  const good = candidates[0]!;
+  return { kind: "redeploy", commit: good.commit, deploymentId: good.deploymentId };
+}
+
+/**
+ * Every good release a rollback may go to, newest first (each commit once), or why there is none.
+ * The caller still holds each to the release criteria: the newest that meets them is the target.
+ */
+export function rollbackCandidates(ledger: readonly LedgerEntry[], failedCommit: string): readonly LedgerEntry[] | { readonly why: string } {
   const newest = ledger[0];
   if (newest !== undefined && newest.commit !== failedCommit) {
-    return { kind: "none", why: `a newer deployment (commit \`${newest.commit.slice(0, 12)}\`) has started since; it is not rolled back` };
+    return { why: `a newer deployment (commit \`${newest.commit.slice(0, 12)}\`) has started since; it is not rolled back` };
   }
-  const good = ledger.find((entry) => entry.commit !== failedCommit && entry.states.includes("success"));
-  return good
-    ? { kind: "redeploy", commit: good.commit, deploymentId: good.deploymentId }
-    : { kind: "none", why: "no earlier deployment of this environment ever succeeded" };
+  const seen = new Set<string>();
+  const good = ledger.filter((entry) => {
+    if (entry.commit === failedCommit || !entry.states.includes("success") || seen.has(entry.commit)) return false;
+    seen.add(entry.commit);
+    return true;
+  });
+  return good.length > 0 ? good : { why: "no earlier deployment of this environment ever succeeded" };
 }
 
 function matchesAny(name: string, patterns: readonly string[]): boolean {

@@ -1,13 +1,62 @@
+import type { BranchlineConfig } from "../config/schema.js";
 import { environmentLabel, type Environment } from "../core/environment.js";
-import { lastGoodRelease, type RollbackTarget } from "../core/promotion.js";
+import { evaluatePromotion, rollbackCandidates, type PromotionCriteria, type RollbackTarget } from "../core/promotion.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { deploymentLedger } from "../github/promotion-facts.js";
+import { deploymentLedger, reachabilityOf, stagingEvidenceOf } from "../github/promotion-facts.js";
+import { promotionCriteria } from "./promotion-gate.js";
 import type { RefJob } from "./ref-job.js";
+import type { Runtime } from "./runtime.js";
 
-/** The last good release of an environment, from GitHub's deployment ledger, if a rollback may go to it. */
-export async function rollbackTarget(octokit: InstallationOctokit, job: Pick<RefJob, "repo">, environment: Environment, failedCommit: string): Promise<RollbackTarget> {
-  const ledger = await deploymentLedger(octokit, job.repo, environmentLabel(environment));
-  return lastGoodRelease(ledger, failedCommit);
+/** How many good releases are held to the criteria before a rollback gives up (each costs GitHub reads). */
+const MAX_CANDIDATES = 5;
+
+/**
+ * The last good release of an environment a rollback may go to. Only deployments branchline's own
+ * App created count (anyone with write access can create one, with a `success` status, for any
+ * commit), and the target must meet what a release of that environment must meet now: for
+ * production the configured criteria on the default branch and staging's success, for staging
+ * being on the default branch. Otherwise a rollback would deploy, with the environment's role, a
+ * commit that could never have been released.
+ */
+export async function rollbackTarget(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  job: Pick<RefJob, "repo" | "defaultBranch">,
+  config: BranchlineConfig,
+  environment: Environment,
+  failedCommit: string,
+): Promise<RollbackTarget> {
+  const appId = await runtime.promotion?.appId();
+  if (appId === undefined) return { kind: "none", why: "branchline does not know its own App id, so no deployment can be trusted as its own" };
+  const ledger = await deploymentLedger(octokit, job.repo, environmentLabel(environment), appId);
+  const candidates = rollbackCandidates(ledger, failedCommit);
+  if ("why" in candidates) return { kind: "none", why: candidates.why };
+  const criteria = rollbackCriteria(config, environment);
+  const refusals: string[] = [];
+  for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
+    const [reachability, staging] = await Promise.all([
+      criteria.requireOnDefaultBranch ? reachabilityOf(octokit, job.repo, job.defaultBranch, candidate.commit) : undefined,
+      criteria.requireStagingSuccess ? stagingEvidenceOf(octokit, job.repo, candidate.commit, appId) : undefined,
+    ]);
+    const decision = evaluatePromotion(criteria, { tag: "", commit: candidate.commit, defaultBranch: job.defaultBranch, actor: null, reachability, staging, actorTeams: [] });
+    if (decision.allowed) return { kind: "redeploy", commit: candidate.commit, deploymentId: candidate.deploymentId };
+    refusals.push(`\`${candidate.commit.slice(0, 12)}\`: ${decision.unmet.map((u) => u.message).join("; ")}`);
+  }
+  return { kind: "none", why: `no earlier good release meets the release criteria now (${refusals.join(" · ")})` };
+}
+
+/** What a rollback target must meet: a release's criteria, without the tag and actor ones (a rollback has neither). */
+function rollbackCriteria(config: BranchlineConfig, environment: Environment): PromotionCriteria {
+  switch (environment.kind) {
+    case "production": {
+      const { requireOnDefaultBranch, requireStagingSuccess } = promotionCriteria(config);
+      return { requireOnDefaultBranch, requireStagingSuccess };
+    }
+    case "staging":
+      return { requireOnDefaultBranch: true, requireStagingSuccess: false };
+    case "branch":
+      return { requireOnDefaultBranch: false, requireStagingSuccess: false };
+  }
 }
 
 /**

@@ -121,7 +121,7 @@ async function rollBack(
     return;
   }
   if (job.event.kind !== "updated" || job.event.commit === null) return;
-  const still = await rollbackTarget(octokit, job, cause.environment, cause.failedCommit);
+  const still = await rollbackTarget(runtime, octokit, job, config, cause.environment, cause.failedCommit);
   if (still.kind === "none" || still.commit !== job.event.commit) {
     log.info({ target: still }, "the rollback is no longer wanted; nothing to do");
     return;

@@ -94,7 +94,7 @@ export function runHooks(runtime: Runtime, context: RunContext): RunHooks {
           }
           return async () => notify("run.failed", run, wasRollback ? `rollback to \`${short}\` failed; not rolled back again` : `pipeline failed for \`${short}\``, {}, details);
         case "rollback": {
-          const chosen = await rollbackTarget(context.octokit, context.job, environment, target.commit);
+          const chosen = await rollbackTarget(runtime, context.octokit, context.job, config, environment, target.commit);
           if (chosen.kind === "none") {
             run.check.record(`Not rolled back: ${chosen.why}.`);
             return async () => notify("run.failed", run, `pipeline failed for \`${short}\`; not rolled back: ${chosen.why}`, {}, details);

@@ -80,18 +80,22 @@ export async function tagsAt(octokit: InstallationOctokit, repo: RepositoryRef, 
 }
 
 /**
- * The environment's deployment ledger, newest first, each deployment with every state it reached.
- * Bounded: the newest `limit` deployments are enough to find the last good release.
+ * The environment's deployment ledger as branchline's own App wrote it, newest first, each
+ * deployment with every state it reached. A deployment another writer created (its
+ * `performed_via_github_app` is not this App) is left out: anyone with write access can create one,
+ * with a `success` status, for any commit. Bounded: the newest `limit` deployments, and the
+ * statuses of only as many good ones as a rollback holds to its criteria.
  */
-export async function deploymentLedger(octokit: InstallationOctokit, repo: RepositoryRef, environment: string, limit = 30): Promise<LedgerEntry[]> {
+export async function deploymentLedger(octokit: InstallationOctokit, repo: RepositoryRef, environment: string, appId: number, limit = 30, goodWanted = 5): Promise<LedgerEntry[]> {
   const deployments = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: limit });
   const ledger: LedgerEntry[] = [];
+  let good = 0;
   for (const deployment of deployments.data) {
+    if (deployment.performed_via_github_app?.id !== appId) continue;
     const statuses = await octokit.rest.repos.listDeploymentStatuses({ owner: repo.owner, repo: repo.name, deployment_id: deployment.id, per_page: 100 });
     ledger.push({ deploymentId: deployment.id, commit: deployment.sha, states: statuses.data.map((s) => s.state) });
-    // Newest first: once a good one is found, older ones do not matter.
     const entry = ledger.at(-1)!;
-    if (entry.commit !== ledger[0]!.commit && entry.states.includes("success")) break;
+    if (entry.commit !== ledger[0]!.commit && entry.states.includes("success") && ++good >= goodWanted) break;
   }
   return ledger;
 }
