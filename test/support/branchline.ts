@@ -6,7 +6,8 @@ import type { AwsClients } from "../../src/aws/clients.js";
 import type { TemplateStore } from "../../src/aws/template-store.js";
 import type { Engine } from "../../src/engine/engine.js";
 import type { Reconciler } from "../../src/engine/reconciler.js";
-import { branchline } from "../../src/index.js";
+import { branchline, type AppOptions } from "../../src/index.js";
+import type { Notifier } from "../../src/notifications/notifier.js";
 import { logOptions } from "../../src/log.js";
 
 let key: string | undefined;
@@ -24,6 +25,7 @@ export interface RunningApp {
   readonly probot: Probot;
   readonly engine: Engine;
   readonly reconciler: Reconciler;
+  readonly notifier: Notifier;
   /** HTTP handlers the app added to Probot's server (there is none here): tests can call them directly. */
   readonly handlers: ApplicationFunctionOptions["addHandler"] extends (handler: infer H) => void ? H[] : never;
   /** Every log line, as JSON: tests read what operators would. */
@@ -47,6 +49,8 @@ export interface BranchlineTestOptions {
   readonly configCacheMs?: number;
   /** A quiet period for the lanes (none by default, so tests see each job at once). */
   readonly debounce?: { quietMs: number; maxMs: number };
+  /** Notification delivery as the app is told it (loopback http, retry budget, where variables come from). */
+  readonly notifications?: AppOptions["notifications"];
 }
 
 export async function startBranchline(aws: AwsClients, options: BranchlineTestOptions = {}): Promise<RunningApp> {
@@ -75,6 +79,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
   });
   let engine: Engine | undefined;
   let reconciler: Reconciler | undefined;
+  let notifier: Notifier | undefined;
   const handlers: RunningApp["handlers"] = [];
   await probot.load(
     branchline({
@@ -90,16 +95,19 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
       ...(options.configCacheMs ? { configCacheMs: options.configCacheMs } : {}),
       onEngine: (made) => (engine = made),
       onReconciler: (made) => (reconciler = made),
+      onNotifier: (made) => (notifier = made),
+      ...(options.notifications ? { notifications: options.notifications } : {}),
     }),
     { cwd: process.cwd(), addHandler: (handler) => handlers.push(handler) },
   );
-  if (!engine || !reconciler) throw new Error("branchline did not hand over its engine and reconciler");
+  if (!engine || !reconciler || !notifier) throw new Error("branchline did not hand over its engine, reconciler and notifier");
   const running = engine;
   const looking = reconciler;
   return {
     probot,
     engine: running,
     reconciler,
+    notifier,
     handlers,
     logs,
     async deliver(name, payload, id = randomUUID()) {
