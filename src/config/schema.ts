@@ -2,6 +2,7 @@ import { z } from "zod";
 import { STACK_PREFIX_PATTERN, STACK_PREFIX_RULE } from "../core/naming.js";
 import type { EnvironmentKind } from "../core/environment.js";
 import { PERMISSION_LEVELS } from "../core/permissions.js";
+import { SINK_VARIABLE_PATTERN } from "../notifications/sink-env.js";
 
 /** Where the repository's branchline config lives, read from the default branch. */
 export const CONFIG_PATH = ".github/branchline.yml";
@@ -92,8 +93,11 @@ const onFailureSchema = z.strictObject({
 export const NOTIFICATION_EVENTS = ["run.started", "run.succeeded", "run.failed", "approval.needed", "rollback.started"] as const;
 export type NotificationEventName = (typeof NOTIFICATION_EVENTS)[number];
 
-/** An environment variable's name: where a secret comes from, so it never sits in the repository. */
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "the name of an environment variable (letters, digits, _)");
+/**
+ * An environment variable's name: where a secret comes from, so it never sits in the repository.
+ * Only the operator's `BRANCHLINE_SINK_…` variables, never the App's own secrets (src/notifications/sink-env.ts).
+ */
+const envName = z.string().regex(SINK_VARIABLE_PATTERN, "the name of an environment variable the operator set for sinks: BRANCHLINE_SINK_ then upper-case letters, digits and _");
 const sinkUrl = z
   .string()
   .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), { message: "an https:// URL (http:// only to 127.0.0.1 or localhost, for tests)" })

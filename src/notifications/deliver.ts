@@ -1,13 +1,16 @@
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isIP, type LookupFunction } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { addressProblem, type AddressRules } from "./address-policy.js";
 
 /** How hard one notification is tried: a few attempts, growing pauses, and a bound on the whole. */
 export interface RetryBudget {
   readonly attempts: number;
   /** Pause before the 2nd, 3rd... attempt; the last value repeats. */
   readonly backoffMs: readonly number[];
-  /** One attempt may take this long before it is abandoned. */
+  /** One attempt may take this long, from the first byte sent to the last received, before it is abandoned. */
   readonly attemptTimeoutMs: number;
   /** Everything, pauses included, ends within this. */
   readonly totalMs: number;
@@ -39,22 +42,58 @@ export interface DeliveryDeps {
   readonly now: () => number;
 }
 
-/** node:http(s), not fetch: no global dispatcher to share, redirects never followed, the answer's body discarded. */
-export const httpPost: Post = (url, headers, body, timeoutMs) =>
-  new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(target, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", reject);
+/** A DNS lookup that refuses, before any connection, every answer the rules do not allow. */
+export function guardedLookup(rules: AddressRules, resolve: typeof dnsLookup = dnsLookup): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, "", 0);
+      const problem = addresses.map((a) => addressProblem(a.address, rules)).find((p) => p !== null);
+      if (problem) return callback(Object.assign(new Error(`${hostname} resolves to ${problem}`), { code: "ESINKADDRESS" }), "", 0);
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0]!;
+      return callback(null, first.address, first.family);
     });
-    req.on("timeout", () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: "TimeoutError" })));
-    req.on("error", reject);
-    req.end(body);
-  });
+  };
+}
 
-const realDeps: DeliveryDeps = { post: httpPost, sleep: (ms) => sleep(ms), now: () => Date.now() };
+/**
+ * node:http(s), not fetch: no global dispatcher to share, redirects never followed, the answer's
+ * body discarded. The address is checked where the connection is made (a literal IP before it, a
+ * name in the lookup), and `timeoutMs` is a hard deadline for the whole attempt: a sink that
+ * answers one byte at a time is never idle, so an idle timeout would hold it for ever.
+ */
+export function httpPost(rules: AddressRules): Post {
+  return (url, headers, body, timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const host = target.hostname.replace(/^\[|\]$/g, "");
+      const literal = isIP(host) !== 0 ? addressProblem(host, rules) : null;
+      if (literal) return reject(Object.assign(new Error(literal), { code: "ESINKADDRESS" }));
+      const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+      const req = send(target, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup: guardedLookup(rules) }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          clearTimeout(deadline);
+          resolve(res.statusCode ?? 0);
+        });
+        res.on("error", reject);
+      });
+      const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: "TimeoutError" })), timeoutMs);
+      req.on("error", (error) => {
+        clearTimeout(deadline);
+        reject(error);
+      });
+      req.on("close", () => clearTimeout(deadline));
+      req.end(body);
+    });
+}
+
+/** Real delivery under the given address rules. */
+export function deliveryDeps(rules: AddressRules): DeliveryDeps {
+  return { post: httpPost(rules), sleep: (ms) => sleep(ms), now: () => Date.now() };
+}
+
+const realDeps: DeliveryDeps = deliveryDeps({ allowLoopback: false });
 
 /** Whether an answer is worth another try: the receiver may recover from these. */
 export function retryable(status: number): boolean {
@@ -91,6 +130,7 @@ export async function deliver(request: DeliveryRequest, budget: RetryBudget = DE
 function describe(error: unknown): string {
   if (error instanceof Error) {
     if (error.name === "TimeoutError" || error.name === "AbortError") return "timed out";
+    if ((error as { code?: string }).code === "ESINKADDRESS") return `address refused: ${error.message}`;
     return (error as { code?: string }).code ?? error.message;
   }
   return String(error);

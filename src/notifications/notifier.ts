@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "probot";
 import type { SinkConfig } from "../config/schema.js";
-import { deliver, DEFAULT_RETRY_BUDGET, type DeliveryDeps, type DeliveryResult, type RetryBudget } from "./deliver.js";
+import { deliver, deliveryDeps, DEFAULT_RETRY_BUDGET, type DeliveryDeps, type DeliveryResult, type RetryBudget } from "./deliver.js";
 import { slackBody, webhookBody, type NotificationEvent } from "./events.js";
 import { SIGNATURE_HEADER, sign } from "./signature.js";
+import { sinkVariableProblem } from "./sink-env.js";
 import { sinkUrlProblem } from "./sink-url.js";
 
 export interface NotifierOptions {
@@ -55,8 +56,16 @@ export class Notifier {
 
   private async send(sink: SinkConfig, name: string, event: NotificationEvent): Promise<void> {
     const env = this.options.env ?? process.env;
-    const url = sink.type === "slack" && sink.urlEnv ? env[sink.urlEnv] : sink.url;
     const log = this.options.log.child({ sink: name, event: event.event, repository: event.repository });
+    // The config is checked too, but this is where a variable is read: the App's secrets never are.
+    const owner = event.repository.split("/")[0] ?? "";
+    const variables = [sink.type === "slack" ? sink.urlEnv : sink.secretEnv].filter((v): v is string => v !== undefined);
+    const refused = variables.map((v) => sinkVariableProblem(v, owner)).find((p) => p !== null);
+    if (refused) {
+      log.error({ problem: refused }, "notification sink refused");
+      return;
+    }
+    const url = sink.type === "slack" && sink.urlEnv ? env[sink.urlEnv] : sink.url;
     if (!url) {
       log.error({ variable: sink.type === "slack" ? sink.urlEnv : undefined }, "notification sink has no URL: its environment variable is not set");
       return;
@@ -82,7 +91,7 @@ export class Notifier {
       headers["x-branchline-delivery"] = deliveryId;
       headers[SIGNATURE_HEADER] = sign(body, secret);
     }
-    const result = await deliver({ url, headers, body }, this.options.budget ?? DEFAULT_RETRY_BUDGET, this.options.deps);
+    const result = await deliver({ url, headers, body }, this.options.budget ?? DEFAULT_RETRY_BUDGET, this.options.deps ?? deliveryDeps({ allowLoopback: this.options.allowLoopbackHttp }));
     this.outcomes.push({ sink: name, event: event.event, result });
     if (this.outcomes.length > 100) this.outcomes.shift();
     // The URL may hold a credential (Slack's does): log the host only.

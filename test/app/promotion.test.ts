@@ -257,9 +257,9 @@ async function sink(status: (n: number) => number = () => 200) {
 describe("failure policy", () => {
   it("redeploy-last-good: a failed release is followed by a rollback run of the previous good commit, its own check run and deployment", async () => {
     const hook = await sink();
-    process.env.BRANCHLINE_TEST_HOOK_SECRET = "rollback-secret";
+    process.env.BRANCHLINE_SINK_TEST_HOOK_SECRET = "rollback-secret";
     givenRepository(github, {
-      config: configWith(`onFailure:\n  production: redeploy-last-good\nnotifications:\n  sinks:\n    - type: webhook\n      url: ${hook.url}/hook\n      secretEnv: BRANCHLINE_TEST_HOOK_SECRET\n      events: [rollback.started, run.failed]\n`),
+      config: configWith(`onFailure:\n  production: redeploy-last-good\nnotifications:\n  sinks:\n    - type: webhook\n      url: ${hook.url}/hook\n      secretEnv: BRANCHLINE_SINK_TEST_HOOK_SECRET\n      events: [rollback.started, run.failed]\n`),
     });
     await stagingRuns(A, B);
     await pushTagBy("v1.0.0", A);
@@ -323,16 +323,16 @@ describe("notifications", () => {
     const hook = await sink();
     const slack = await sink();
     const broken = await sink(() => 500);
-    process.env.BRANCHLINE_TEST_HOOK_SECRET = "s3cret-for-tests";
-    process.env.BRANCHLINE_TEST_SLACK_URL = `${slack.url}/services/T000/B000/XXXX`;
+    process.env.BRANCHLINE_SINK_TEST_HOOK_SECRET = "s3cret-for-tests";
+    process.env.BRANCHLINE_SINK_TEST_SLACK_URL = `${slack.url}/services/T000/B000/XXXX`;
     givenRepository(github, {
       config: configWith(
         [
           "notifications:",
           "  sinks:",
-          `    - { type: webhook, name: broken, url: "${broken.url}/hook", secretEnv: BRANCHLINE_TEST_HOOK_SECRET }`,
-          `    - { type: webhook, name: ops, url: "${hook.url}/hook", secretEnv: BRANCHLINE_TEST_HOOK_SECRET }`,
-          "    - { type: slack, urlEnv: BRANCHLINE_TEST_SLACK_URL, events: [run.failed], environments: [staging] }",
+          `    - { type: webhook, name: broken, url: "${broken.url}/hook", secretEnv: BRANCHLINE_SINK_TEST_HOOK_SECRET }`,
+          `    - { type: webhook, name: ops, url: "${hook.url}/hook", secretEnv: BRANCHLINE_SINK_TEST_HOOK_SECRET }`,
+          "    - { type: slack, urlEnv: BRANCHLINE_SINK_TEST_SLACK_URL, events: [run.failed], environments: [staging] }",
           "",
         ].join("\n"),
       ),

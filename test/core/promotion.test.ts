@@ -93,12 +93,12 @@ describe("config: production, onFailure and notifications", () => {
     ["an unknown failure policy", { onFailure: { production: "rollback" } }, "onFailure.production"],
     ["a login with a space", { production: { allowedActors: { users: ["a b"] } } }, "production.allowedActors.users.0"],
     ["an unknown permission", { production: { approval: { approvers: { minimumPermission: "owner" } } } }, "production.approval.approvers.minimumPermission"],
-    ["a plain-http sink", { notifications: { sinks: [{ type: "webhook", url: "http://hooks.example.com/x", secretEnv: "S" }] } }, "notifications.sinks.0.url"],
+    ["a plain-http sink", { notifications: { sinks: [{ type: "webhook", url: "http://hooks.example.com/x", secretEnv: "BRANCHLINE_SINK_S" }] } }, "notifications.sinks.0.url"],
     ["a webhook sink without a secret", { notifications: { sinks: [{ type: "webhook", url: "https://hooks.example.com/x" }] } }, "notifications.sinks.0.secretEnv"],
-    ["a secret written into the config", { notifications: { sinks: [{ type: "webhook", url: "https://h.example.com", secretEnv: "S", secret: "x" }] } }, "notifications.sinks.0.secret"],
-    ["a slack sink with both url and urlEnv", { notifications: { sinks: [{ type: "slack", url: "https://hooks.slack.com/x", urlEnv: "SLACK" }] } }, "notifications.sinks.0"],
+    ["a secret written into the config", { notifications: { sinks: [{ type: "webhook", url: "https://h.example.com", secretEnv: "BRANCHLINE_SINK_S", secret: "x" }] } }, "notifications.sinks.0.secret"],
+    ["a slack sink with both url and urlEnv", { notifications: { sinks: [{ type: "slack", url: "https://hooks.slack.com/x", urlEnv: "BRANCHLINE_SINK_SLACK" }] } }, "notifications.sinks.0"],
     ["a slack sink with neither", { notifications: { sinks: [{ type: "slack" }] } }, "notifications.sinks.0"],
-    ["an unknown event", { notifications: { sinks: [{ type: "slack", urlEnv: "S", events: ["run.exploded"] }] } }, "notifications.sinks.0.events.0"],
+    ["an unknown event", { notifications: { sinks: [{ type: "slack", urlEnv: "BRANCHLINE_SINK_S", events: ["run.exploded"] }] } }, "notifications.sinks.0.events.0"],
     ["an unknown sink type", { notifications: { sinks: [{ type: "email", url: "https://x.example" }] } }, "notifications.sinks.0.type"],
     ["a secret variable name that is not one", { notifications: { sinks: [{ type: "webhook", url: "https://h.example.com", secretEnv: "my secret" }] } }, "notifications.sinks.0.secretEnv"],
   ])("refuses %s", (_name, raw, field) => {
@@ -112,9 +112,9 @@ describe("config: production, onFailure and notifications", () => {
     const config = valid({
       notifications: {
         sinks: [
-          { type: "slack", urlEnv: "SLACK_WEBHOOK_URL", events: ["run.failed"], environments: ["production"] },
-          { type: "webhook", url: "https://deploys.example.com/branchline", secretEnv: "BRANCHLINE_HOOK_SECRET" },
-          { type: "webhook", url: "http://127.0.0.1:8080/hook", secretEnv: "S" },
+          { type: "slack", urlEnv: "BRANCHLINE_SINK_SLACK_WEBHOOK_URL", events: ["run.failed"], environments: ["production"] },
+          { type: "webhook", url: "https://deploys.example.com/branchline", secretEnv: "BRANCHLINE_SINK_HOOK_SECRET" },
+          { type: "webhook", url: "http://127.0.0.1:8080/hook", secretEnv: "BRANCHLINE_SINK_S" },
         ],
       },
     });

@@ -47,8 +47,8 @@ function notifier(env: Record<string, string>, allowLoopbackHttp = true) {
 describe("Notifier", () => {
   it("signs the generic webhook's raw body and says which event and delivery it is", async () => {
     const hook = await receiver();
-    const { notifier: n } = notifier({ HOOK_SECRET: "s3cret" });
-    n.notify([{ type: "webhook", url: `${hook.url}/hook`, secretEnv: "HOOK_SECRET" }], EVENT);
+    const { notifier: n } = notifier({ BRANCHLINE_SINK_HOOK_SECRET: "s3cret" });
+    n.notify([{ type: "webhook", url: `${hook.url}/hook`, secretEnv: "BRANCHLINE_SINK_HOOK_SECRET" }], EVENT);
     await n.idle();
     const [request] = hook.received;
     expect(verify(request!.body, "s3cret", request!.headers["x-branchline-signature-256"] as string)).toBe(true);
@@ -60,8 +60,8 @@ describe("Notifier", () => {
 
   it("sends Slack its text and blocks, from a URL held in an environment variable", async () => {
     const hook = await receiver();
-    const { notifier: n } = notifier({ SLACK_URL: `${hook.url}/services/T/B/X` });
-    n.notify([{ type: "slack", urlEnv: "SLACK_URL" }], EVENT);
+    const { notifier: n } = notifier({ BRANCHLINE_SINK_SLACK_URL: `${hook.url}/services/T/B/X` });
+    n.notify([{ type: "slack", urlEnv: "BRANCHLINE_SINK_SLACK_URL" }], EVENT);
     await n.idle();
     expect(hook.received[0]!.path).toBe("/services/T/B/X");
     expect(JSON.parse(hook.received[0]!.body)).toEqual(slackBody(EVENT));
@@ -74,8 +74,8 @@ describe("Notifier", () => {
     ["what it asked for", { events: ["run.failed"], environments: ["production"] }, 1],
   ])("filters: %s", async (_name, filter, count) => {
     const hook = await receiver();
-    const { notifier: n } = notifier({ S: "x" });
-    n.notify([{ type: "webhook", url: hook.url, secretEnv: "S", ...filter } as SinkConfig], EVENT);
+    const { notifier: n } = notifier({ BRANCHLINE_SINK_S: "x" });
+    n.notify([{ type: "webhook", url: hook.url, secretEnv: "BRANCHLINE_SINK_S", ...filter } as SinkConfig], EVENT);
     await n.idle();
     expect(hook.received).toHaveLength(count);
   });
@@ -86,14 +86,14 @@ describe("Notifier", () => {
     expect(() =>
       n.notify(
         [
-          { type: "webhook", url: hook.url, secretEnv: "MISSING" },
-          { type: "slack", urlEnv: "ALSO_MISSING" },
+          { type: "webhook", url: hook.url, secretEnv: "BRANCHLINE_SINK_MISSING" },
+          { type: "slack", urlEnv: "BRANCHLINE_SINK_ALSO_MISSING" },
         ],
         EVENT,
       ),
     ).not.toThrow();
-    const { notifier: strict, lines: strictLines } = notifier({ S: "x" }, false);
-    strict.notify([{ type: "webhook", url: hook.url, secretEnv: "S" }], EVENT);
+    const { notifier: strict, lines: strictLines } = notifier({ BRANCHLINE_SINK_S: "x" }, false);
+    strict.notify([{ type: "webhook", url: hook.url, secretEnv: "BRANCHLINE_SINK_S" }], EVENT);
     await Promise.all([n.idle(), strict.idle()]);
     expect(hook.received).toHaveLength(0);
     expect(lines.join("")).toContain("its secret environment variable is not set");
@@ -103,8 +103,8 @@ describe("Notifier", () => {
 
   it("gives up on a failing sink within its budget, and logs the host only (a Slack URL is a credential)", async () => {
     const hook = await receiver(500);
-    const { notifier: n, lines } = notifier({ SLACK_URL: `${hook.url}/services/T/B/SECRET-TOKEN` });
-    n.notify([{ type: "slack", urlEnv: "SLACK_URL" }], EVENT);
+    const { notifier: n, lines } = notifier({ BRANCHLINE_SINK_SLACK_URL: `${hook.url}/services/T/B/SECRET-TOKEN` });
+    n.notify([{ type: "slack", urlEnv: "BRANCHLINE_SINK_SLACK_URL" }], EVENT);
     await n.idle();
     expect(hook.received).toHaveLength(2);
     expect(n.outcomes[0]!.result).toEqual({ ok: false, attempts: 2, status: 500, error: "HTTP 500" });
