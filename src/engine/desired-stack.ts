@@ -9,7 +9,7 @@ import { readYaml } from "../yaml/located-document.js";
 import type { LocatedMessage, Problem } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { readFileAt } from "../github/repository-files.js";
-import { readTemplate } from "../templates/template-document.js";
+import { readTemplateBounded } from "../templates/template-document.js";
 
 export interface DesiredStackRequest {
   readonly octokit: InstallationOctokit;
@@ -43,13 +43,14 @@ export async function desiredStack(request: DesiredStackRequest): Promise<{ read
     return fileProblem("Pipeline template not found", [{ file: config.template, line: 1, column: 1, message: "no such file at this commit" }],
       `Add the pipeline template at \`${config.template}\` (templates/pipeline.yml in branchline's repository is a complete one), or set \`template:\` in \`${CONFIG_PATH}\` to where yours is.`);
   }
-  const read = readTemplate(text);
-  if (!read.ok) {
-    return fileProblem("Pipeline template is not valid", read.problems.map((p) => ({ file: config.template, ...p.position, message: p.message })), "Fix the template and push again.");
-  }
+  // Size first: parsing is work proportional to the text, and a branch chooses the text.
   const fit = templateFit(text, request.templates);
   if (fit.kind === "too-large") {
     return fileProblem("Pipeline template is too large", [{ file: config.template, line: 1, column: 1, message: fit.why }], "Nothing was changed in AWS.");
+  }
+  const read = await readTemplateBounded(text);
+  if (!read.ok) {
+    return fileProblem("Pipeline template is not valid", read.problems.map((p) => ({ file: config.template, ...p.position, message: p.message })), "Fix the template and push again.");
   }
   const built = stackInputs({
     repo: request.repo,

@@ -1,5 +1,6 @@
 import { Pair, Scalar, YAMLMap, type Tags, type YAMLSeq } from "yaml";
-import { readYaml, type LocatedDocument, type YamlProblem } from "../yaml/located-document.js";
+import { readYaml, type LocatedDocument, type YamlParseResult, type YamlProblem } from "../yaml/located-document.js";
+import { readYamlOffLoop, type OffLoopLimits } from "../yaml/off-loop.js";
 
 /**
  * CloudFormation's YAML short forms (`!Ref X`, `!Sub "..."`, `!GetAtt A.B`) read into the long
@@ -80,7 +81,23 @@ export type TemplateReadResult =
 
 /** Reads a template (YAML or JSON) and checks only its outer shape; the spec check goes further. */
 export function readTemplate(text: string): TemplateReadResult {
-  const parsed = readYaml(text, { customTags: CFN_TAGS });
+  return templateShape(readYaml(text, { customTags: CFN_TAGS }));
+}
+
+/** Up to this size a template is read on the event loop (CloudFormation's inline limit: milliseconds). */
+export const ON_LOOP_TEMPLATE_BYTES = 51_200;
+
+/**
+ * readTemplate for a template a branch wrote, of any size up to what CloudFormation reads (1 MB):
+ * a larger one is read on a worker thread with a time and memory limit (src/yaml/off-loop.ts), so
+ * it never holds the event loop. The caller checks the size before.
+ */
+export async function readTemplateBounded(text: string, limits?: OffLoopLimits): Promise<TemplateReadResult> {
+  if (Buffer.byteLength(text, "utf8") <= ON_LOOP_TEMPLATE_BYTES) return readTemplate(text);
+  return templateShape(await readYamlOffLoop(text, { cloudFormation: true, ...(limits ? { limits } : {}) }));
+}
+
+function templateShape(parsed: YamlParseResult): TemplateReadResult {
   if (!parsed.ok) return parsed;
   const value = parsed.document.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {

@@ -54,11 +54,14 @@ export interface Scene {
   readonly app: RunningApp;
 }
 
-/** A fresh scene for one test: `octo-org/shop` installed, branchline started with `options`. */
-export async function openScene(options: BranchlineTestOptions = {}): Promise<Scene> {
+/**
+ * A fresh scene for one test: `octo-org/shop` installed, branchline started with `options` (or with
+ * what `options` makes of the emulator, e.g. a template bucket created in it first).
+ */
+export async function openScene(options: BranchlineTestOptions | ((aws: EmulatedAws) => Promise<BranchlineTestOptions>) = {}): Promise<Scene> {
   const aws = await emulatedAws();
   const github = new FakeGitHub("octo-org", "shop").install();
-  const app = await startBranchline(aws.clients, options);
+  const app = await startBranchline(aws.clients, typeof options === "function" ? await options(aws) : options);
   return { aws, github, app };
 }
 
