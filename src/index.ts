@@ -37,6 +37,8 @@ export interface AppOptions {
   readonly maxWebhookBytes?: number;
   /** Periodic reconciliation; unset runs none (tests call a pass themselves). */
   readonly reconcile?: { readonly intervalMs: number; readonly reportOnly: boolean };
+  /** The clock idle environments are judged by (`branches.ttl`); tests pass a fake one. */
+  readonly clock?: () => Date;
   /** Called with the reconciler once the app is loaded. */
   readonly onReconciler?: (reconciler: Reconciler) => void;
   /** Called with the engine once the app is loaded: tests and the server use it to wait and to stop. */
@@ -80,6 +82,8 @@ export function branchline(options: AppOptions): ApplicationFunction {
       stackWait: options.stackWait,
       runPoll: options.runPoll,
       promotion,
+      submit: (job) => engine.submit(job),
+      ...(options.clock ? { now: options.clock } : {}),
     };
     const engine = new Engine(runtime);
     const submit = (job: Parameters<Engine["submit"]>[0]) => engine.submit(job);

@@ -19,6 +19,8 @@ export interface PipelineActivity {
   /** The newest run branchline started, and its commit. */
   readonly lastRunId: string | undefined;
   readonly lastRunCommit: string | undefined;
+  /** When that run started: the last push branchline deployed. */
+  readonly lastRunStartedAt?: Date;
   /** Runs branchline started that are still going. */
   readonly inProgress: readonly string[];
 }
@@ -37,6 +39,7 @@ export async function pipelineActivity(codepipeline: CodePipelineClient, pipelin
     return {
       lastRunId: executions[0]?.pipelineExecutionId,
       lastRunCommit: executions[0]?.sourceRevisions?.[0]?.revisionId,
+      ...(executions[0]?.startTime ? { lastRunStartedAt: executions[0].startTime } : {}),
       inProgress: executions.filter((e) => e.status === "InProgress").flatMap((e) => (e.pipelineExecutionId ? [e.pipelineExecutionId] : [])),
     };
   } catch (error) {

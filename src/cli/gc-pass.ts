@@ -86,7 +86,7 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
       repository: repositoryFullName(target.repo),
       kind: action.kind,
       target: actionTarget(action),
-      ...(action.kind === "destroy" || action.kind === "retire" || action.kind === "mark" || action.kind === "keep" ? { stack: action.stackName } : {}),
+      ...(action.kind === "destroy" || action.kind === "retire" || action.kind === "mark" || action.kind === "keep" || action.kind === "idle" ? { stack: action.stackName } : {}),
       ...(action.kind === "deploy" ? { commit: action.commit } : {}),
       reason: action.reason,
       outcome: dryRun ? "planned" : failure ? "failed" : "done",
@@ -109,6 +109,8 @@ function actionTarget(action: ReconcileAction): string {
     case "destroy":
     case "retire":
       return action.ref.name;
+    case "idle":
+      return `${action.ref.name} (${action.step})`;
     case "mark":
     case "keep":
       return action.stackName;

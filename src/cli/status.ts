@@ -1,9 +1,14 @@
 import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
+import { idleRules } from "../config/schema.js";
+import { parseDuration } from "../core/duration.js";
 import { environmentLabel } from "../core/environment.js";
+import { environmentClock } from "../core/idle-policy.js";
+import { HIBERNATE_PARAMETER } from "../core/parameters.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
 import { refFromTags, repositoryStateOf, TAG, type RepositoryState } from "../core/tags.js";
-import { EXIT, mapLimited, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";
+import { EXIT, mapLimited, parseRepoOption, stringOption, UsageError, type Command, type ParsedArgs } from "./command.js";
 import { requireAws } from "./connections.js";
+import { readLocalConfig } from "./local-repo.js";
 import { age, table, type Io, type Style } from "./output.js";
 
 export interface EnvironmentStatus {
@@ -26,12 +31,20 @@ export interface EnvironmentStatus {
   readonly environmentUrl: string | null;
   /** unowned, archived or deleted: the stack no longer follows git (its tags say why); null: it does. */
   readonly repositoryState: RepositoryState | null;
+  /** When the stack was created (the environment's age). */
+  readonly createdAt: string | null;
+  /** Hibernated (`BranchlineHibernate` is true): the next push wakes it. */
+  readonly hibernated: boolean;
+  /** Milliseconds until a branch environment is hibernated or torn down (`branches.ttl`); null when it does not expire. */
+  readonly timeLeftMs: number | null;
 }
 
 export interface StatusResult {
   readonly region: string;
   readonly repository: string | null;
   readonly generatedAt: string;
+  /** The ttl time left is counted against (`--ttl`, or `branches.ttl` of the local config), if any. */
+  readonly ttl: string | null;
   readonly environments: readonly EnvironmentStatus[];
   /** Stacks only a delete (or a person) can move on: ROLLBACK_COMPLETE, DELETE_FAILED, ... */
   readonly needAttention: number;
@@ -44,16 +57,19 @@ export const statusCommand: Command<StatusResult> = {
   name: "status",
   summary: "every managed environment: stack state, last run, commit, age",
   maxPositionals: 0,
-  options: { repo: { type: "string" } },
-  help: `Usage: branchline status [--repo OWNER/NAME] [--json]
+  options: { repo: { type: "string" }, ttl: { type: "string" } },
+  help: `Usage: branchline status [--repo OWNER/NAME] [--ttl DURATION] [--json]
 
 Lists every environment branchline manages in the AWS account and region (stacks found by their
 branchline:* tags, never from memory): the stack's state, the pipeline's last run, its commit, and
-how long ago it started. Needs AWS configured as for the app (AWS_REGION, credentials,
-AWS_ENDPOINT_URL).
+how long ago it started; each environment's age, last push and (for branch environments, with a
+ttl) the time left before it is hibernated or torn down. Needs AWS configured as for the app
+(AWS_REGION, credentials, AWS_ENDPOINT_URL).
 
 Options:
   --repo OWNER/NAME   only this repository's environments
+  --ttl DURATION      count time left against this ttl (7d, 36h); default: branches.ttl of
+                      ./.github/branchline.yml, if there is one
   --json              print the result as JSON
   -h, --help          show this help
 
@@ -63,7 +79,11 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
   async run(args: ParsedArgs, io: Io) {
     const repoOption = stringOption(args, "repo");
     const repo = repoOption ? parseRepoOption(repoOption) : null;
+    const ttl = stringOption(args, "ttl") ?? (await localTtl(io.cwd));
+    const ttlMs = ttl === null ? null : parseDuration(ttl);
+    if (ttl !== null && ttlMs === null) throw new UsageError(`--ttl is "${ttl}"; it must be a whole number and m, h, d or w (7d, 36h)`);
     const aws = await requireAws(io.env);
+    const now = new Date();
     const { listManagedStacks } = await import("../aws/managed-stacks.js");
     const { environmentFromTags } = await import("../core/tags.js");
     const fullName = repo ? `${repo.owner}/${repo.name}`.toLowerCase() : null;
@@ -71,6 +91,11 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
     const environments = await mapLimited(stacks, 8, async (stack): Promise<EnvironmentStatus> => {
         const environment = environmentFromTags(stack.tags);
         const pipeline = stack.name;
+        const run = await lastRun(aws.clients.codepipeline, pipeline);
+        const createdAt = stack.createdAt ?? null;
+        const hibernated = stack.parameters[HIBERNATE_PARAMETER] === "true";
+        const lastPushAt = run?.startedAt ? new Date(run.startedAt) : createdAt;
+        const clock = createdAt && lastPushAt ? environmentClock({ createdAt, lastPushAt, warnedAt: null, hibernated }, environment?.kind === "branch" ? ttlMs : null, now) : null;
         return {
           repository: stack.tags[TAG.repository] ?? "?",
           environment: environment ? environmentLabel(environment) : `? (${stack.tags[TAG.environment] ?? "untagged"})`,
@@ -81,9 +106,12 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
           condition: stackCondition(stack.status),
           terminationProtection: stack.terminationProtection,
           pipeline,
-          lastRun: await lastRun(aws.clients.codepipeline, pipeline),
+          lastRun: run,
           environmentUrl: stack.outputs.EnvironmentUrl ?? null,
           repositoryState: repositoryStateOf(stack.tags),
+          createdAt: createdAt?.toISOString() ?? null,
+          hibernated,
+          timeLeftMs: clock?.timeLeftMs ?? null,
         };
     });
     environments.sort(
@@ -94,7 +122,7 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
     );
     const needAttention = environments.filter((e) => ["failed-create", "rollback-failed", "delete-failed"].includes(e.condition)).length;
     return {
-      data: { region: aws.clients.region, repository: fullName, generatedAt: new Date().toISOString(), environments, needAttention },
+      data: { region: aws.clients.region, repository: fullName, generatedAt: now.toISOString(), ttl, environments, needAttention },
       exitCode: needAttention > 0 ? EXIT.findings : EXIT.ok,
     };
   },
@@ -113,7 +141,9 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
         { header: "STACK", value: (e) => e.stackStatus, style: (e) => conditionStyle(e.condition) },
         { header: "LAST RUN", value: (e) => e.lastRun?.status ?? "-", style: (e) => runStyle(e.lastRun?.status) },
         { header: "COMMIT", value: (e) => e.lastRun?.commit?.slice(0, 12) ?? "-" },
-        { header: "AGE", value: (e) => age(e.lastRun?.startedAt ?? undefined, now), align: "right" },
+        { header: "AGE", value: (e) => age(e.createdAt ?? undefined, now), align: "right" },
+        { header: "LAST PUSH", value: (e) => age(e.lastRun?.startedAt ?? undefined, now), align: "right" },
+        { header: "TIME LEFT", value: (e) => (e.hibernated ? "asleep" : e.timeLeftMs === null ? "-" : age(new Date(now.getTime() - e.timeLeftMs), now)), align: "right", style: (e) => (e.hibernated ? "dim" : e.timeLeftMs !== null && e.timeLeftMs < 86_400_000 ? "yellow" : undefined) },
         { header: "STACK NAME", value: (e) => e.stack, style: () => "dim" },
       ],
       out.paint,
@@ -128,6 +158,12 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
     }
   },
 };
+
+/** `branches.ttl` of the config in the working directory, if there is a valid one. */
+async function localTtl(cwd: string): Promise<string | null> {
+  const loaded = await readLocalConfig(cwd, ".").catch(() => null);
+  return loaded?.kind === "valid" ? (idleRules(loaded.config).ttlMs === null ? null : (loaded.config.branches.ttl ?? null)) : null;
+}
 
 async function lastRun(codepipeline: CodePipelineClient, pipeline: string): Promise<EnvironmentStatus["lastRun"]> {
   const { ListPipelineExecutionsCommand } = await import("@aws-sdk/client-codepipeline");

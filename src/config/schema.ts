@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { DURATION_PATTERN, parseDuration } from "../core/duration.js";
+import type { IdleRules } from "../core/idle-policy.js";
 import { STACK_PREFIX_PATTERN, STACK_PREFIX_RULE } from "../core/naming.js";
 import type { EnvironmentKind } from "../core/environment.js";
 import { PERMISSION_LEVELS } from "../core/permissions.js";
@@ -155,6 +157,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       include: globs.default(["**"]),
       exclude: globs.default([]),
+      /** How long a branch environment may go without a push before it is hibernated or torn down (`7d`). */
+      ttl: z.string().regex(DURATION_PATTERN, "a duration: a whole number and m, h, d or w (`7d`, `36h`)").optional(),
+      /** With a ttl, a branch with an open pull request never expires. */
+      keepOpenPullRequests: z.boolean().optional(),
+      /** At most this many branch environments per repository; past it the least recently pushed idle one goes. */
+      maxEnvironments: z.number().int("a whole number").min(1, "at least 1").optional(),
     })
     .prefault({}),
   /** Tags that deploy to production: globs over the tag name. */
@@ -186,6 +194,13 @@ export const configSchema = z.strictObject({
   production: productionSchema.optional(),
   /** Per environment kind: `record`, `webhook` (notify the sinks) or `redeploy-last-good`. Defaults: `failurePolicyFor`. */
   onFailure: onFailureSchema.optional(),
+  /** Previews of pull requests into the default branch (the `branchline: staging preview` check run). */
+  preview: z
+    .strictObject({
+      /** Replacing a stateful resource (a database, bucket, table, file system) needs an Acknowledge. */
+      requireAcknowledgement: z.boolean().default(false),
+    })
+    .optional(),
   /** Where run events are sent. */
   notifications: z
     .strictObject({
@@ -204,6 +219,17 @@ export function productionPolicy(config: BranchlineConfig): ProductionPolicy {
 /** What happens when a run of this kind of environment fails (`onFailure.<kind>`, with its default). */
 export function failurePolicyFor(config: BranchlineConfig, kind: EnvironmentKind): FailurePolicy {
   return (config.onFailure ?? onFailureSchema.parse({}))[kind];
+}
+
+/** The idle-environment rules of `branches`, in the form the policy reads. */
+export function idleRules(config: BranchlineConfig): IdleRules {
+  const ttl = config.branches.ttl === undefined ? null : parseDuration(config.branches.ttl);
+  return { ttlMs: ttl, maxEnvironments: config.branches.maxEnvironments ?? null, keepOpenPullRequests: config.branches.keepOpenPullRequests ?? false };
+}
+
+/** Whether idle environments are looked after at all (a ttl or a cap is set). */
+export function idleRulesActive(rules: IdleRules): boolean {
+  return rules.ttlMs !== null || rules.maxEnvironments !== null;
 }
 
 /** The configured notification sinks (none by default). */

@@ -30,6 +30,13 @@ export const BRANCHLINE_PARAMETERS = {
 export type BranchlineParameterName = keyof typeof BRANCHLINE_PARAMETERS;
 
 /**
+ * Optional: a template that declares it can scale its environment to zero. branchline passes `false`
+ * on every deploy and `true` when an idle branch environment is hibernated (`branches.ttl`); the next
+ * push passes `false` again, which wakes it. A template without it is torn down instead.
+ */
+export const HIBERNATE_PARAMETER = "BranchlineHibernate";
+
+/**
  * Outputs branchline reads from a pipeline stack. `PipelineName` is required; `SourceActionName`
  * defaults to `Source`; `EnvironmentUrl` becomes the GitHub deployment's environment_url.
  */

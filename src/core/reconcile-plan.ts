@@ -1,4 +1,5 @@
 import { environmentLabel, type Environment } from "./environment.js";
+import type { IdleEnd } from "./idle-policy.js";
 import { branchIncluded, type GitRef, type RoutingRules } from "./routing.js";
 import type { StackCondition } from "./stack-state.js";
 import type { RepositoryState } from "./tags.js";
@@ -37,7 +38,12 @@ export type ReconcileAction =
   /** Record on the stack's tags what became of its repository (null: it follows git again). */
   | { readonly kind: "mark"; readonly stackName: string; readonly state: RepositoryState | null; readonly reason: string }
   /** Nothing to do but say so: staging or production of a repository that is gone, kept on purpose. */
-  | { readonly kind: "keep"; readonly stackName: string; readonly reason: string };
+  | { readonly kind: "keep"; readonly stackName: string; readonly reason: string }
+  /**
+   * An idle branch environment (`branches.ttl`): warn on the check run of its last run's commit, or
+   * hibernate or tear it down in its own lane (src/core/idle-policy.ts decides which).
+   */
+  | { readonly kind: "idle"; readonly ref: GitRef; readonly stackName: string; readonly step: "warn" | IdleEnd; readonly commit: string; readonly deadline?: string; readonly then?: IdleEnd; readonly reason: string };
 
 /**
  * git (branches) against AWS (managed stacks) → what to do so the two agree. Production is not

@@ -3,7 +3,7 @@ import { followedRef, repositoryFullName, type Environment, type RepositoryRef }
 import type { EnvironmentNames } from "./naming.js";
 import { didYouMean } from "./did-you-mean.js";
 import { parameterValueProblem } from "./parameter-values.js";
-import { BRANCHLINE_PARAMETERS, type BranchlineParameterName } from "./parameters.js";
+import { BRANCHLINE_PARAMETERS, HIBERNATE_PARAMETER, type BranchlineParameterName } from "./parameters.js";
 import { MANAGED_BY_VALUE, TAG, refTags, repositoryTags } from "./tags.js";
 import type { CfnTemplate } from "../templates/template-document.js";
 
@@ -27,6 +27,8 @@ export interface StackInputsRequest {
   /** From the repository's config, for this environment's kind. */
   readonly configuredParameters: Readonly<Record<string, string>>;
   readonly roleArn: string | undefined;
+  /** Build the hibernated stack (`BranchlineHibernate: true`, where the template declares it). */
+  readonly hibernate?: boolean;
 }
 
 export type ParameterProblem =
@@ -54,6 +56,7 @@ export function stackInputs(request: StackInputsRequest): StackInputsResult {
     // A template may leave out branchline's parameters it has no use for.
     if (Object.hasOwn(declared, name)) parameters[name] = value;
   }
+  if (Object.hasOwn(declared, HIBERNATE_PARAMETER)) parameters[HIBERNATE_PARAMETER] = request.hibernate === true ? "true" : "false";
   const configurable = Object.keys(declared).filter((name) => !Object.hasOwn(BRANCHLINE_PARAMETERS, name));
   for (const [name, value] of Object.entries(request.configuredParameters)) {
     const declaration = Object.hasOwn(declared, name) ? declared[name] : undefined;

@@ -22,6 +22,8 @@ export interface DesiredStackRequest {
   readonly templates: TemplateStore | undefined;
   /** Real AWS: a kind without its service role cannot deploy (the App's policy requires one). */
   readonly requireRole: boolean;
+  /** The idle environment's hibernated form (see HIBERNATE_PARAMETER). */
+  readonly hibernate?: boolean;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function desiredStack(request: DesiredStackRequest): Promise<{ read
     template: read.template,
     configuredParameters: parametersFor(config, environment.kind),
     roleArn: roleFor(config, environment.kind),
+    ...(request.hibernate ? { hibernate: true } : {}),
   });
   if (!built.ok) {
     // Said where each one is set: the config is read again (only now) to find the parameter's line.

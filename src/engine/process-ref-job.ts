@@ -13,6 +13,8 @@ import { commitOf } from "../github/repository-files.js";
 import { deployEnvironment } from "./deploy-environment.js";
 import { rollbackTarget } from "./failure-policy.js";
 import { destroyEnvironment } from "./destroy-environment.js";
+import { capAllows } from "./cap-gate.js";
+import { idleStep } from "./idle-step.js";
 import type { RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
@@ -54,6 +56,10 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
     await rollBack(runtime, follower, octokit, job, config, job.cause);
     return;
   }
+  if (job.cause.kind === "idle") {
+    await idleStep(runtime, octokit, job, config, job.cause, (newer) => processRefJob(runtime, follower, newer));
+    return;
+  }
   const intent = route(job.event, job.defaultBranch, config);
   switch (intent.action) {
     case "ignore":
@@ -69,6 +75,7 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
         return;
       }
       await reportSuperseded(runtime, octokit, job, config, commit);
+      if (!(await capAllows(runtime, octokit, job, config, intent.environment, commit))) return;
       await deployEnvironment(runtime, follower, { job, octokit, config, environment: intent.environment, commit });
       return;
     }
@@ -151,7 +158,7 @@ async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, 
   for (const older of job.supersedes) {
     if (older.event.kind !== "updated" || older.event.commit === null || older.event.commit === commit) continue;
     // A rollback replaced by a newer push was never a run of its commit: nothing to tell that commit.
-    if (older.cause.kind === "rollback") continue;
+    if (older.cause.kind === "rollback" || older.cause.kind === "idle") continue;
     const intent = route(older.event, older.defaultBranch, config);
     if (intent.action !== "deploy") continue;
     const check = EnvironmentCheck.fresh(octokit, {

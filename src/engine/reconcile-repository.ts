@@ -10,6 +10,7 @@ import { stackPrefixOf } from "../core/naming.js";
 import { findCheckRun } from "../github/check-runs.js";
 import { checkRunName } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
+import { planIdle, type BranchStack } from "./idle-environments.js";
 import type { RefJob } from "./ref-job.js";
 
 export type RepositoryPlan =
@@ -28,16 +29,19 @@ export async function planRepository(
   codepipeline: CodePipelineClient,
   /** branchline's App id: only its own check runs say a run was reported (unknown to token-only tools). */
   appId: number | undefined,
+  now: Date = new Date(),
 ): Promise<RepositoryPlan> {
   const loaded = await loadConfig(octokit, repo, defaultBranch);
   if (loaded.kind === "absent") return { kind: "skipped", why: "no .github/branchline.yml" };
   if (loaded.kind === "invalid") return { kind: "skipped", why: "invalid .github/branchline.yml" };
   const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
   const managed: ManagedEnvironment[] = [];
+  const branchStacks: BranchStack[] = [];
   for (const { stack, environment } of stacksOf(stacks, repo)) {
     // branchline names each pipeline after its stack; a stack's outputs are the template's word, not evidence.
     const pipeline = stack.name;
     const activity = await pipelineActivity(codepipeline, pipeline);
+    if (environment.kind === "branch") branchStacks.push({ stack, branch: environment.branch, activity });
     const lastRunReported = activity.lastRunId === undefined || activity.lastRunCommit === undefined || (await reported(octokit, repo, activity.lastRunCommit, checkRunName(environment), activity.lastRunId, appId));
     managed.push({
       lastRunReported,
@@ -51,9 +55,15 @@ export async function planRepository(
       state: repositoryStateOf(stack.tags),
     });
   }
+  const heads = branches.map((b) => ({ name: b.name, commit: b.commit.sha }));
+  const actions = planReconcile(heads, defaultBranch, loaded.config, managed);
+  // Idle environments (branches.ttl, maxEnvironments): warnings and ends, and branches torn down on purpose.
+  const withStack = new Set(branchStacks.map((s) => s.branch));
+  const stackless = actions.flatMap((a) => (a.kind === "deploy" && a.ref.name !== defaultBranch && !withStack.has(a.ref.name) ? [{ name: a.ref.name, commit: a.commit }] : []));
+  const idle = await planIdle({ octokit, repo, config: loaded.config, branches: heads, stacks: branchStacks, stackless, now, appId });
   return {
     kind: "planned",
-    actions: planReconcile(branches.map((b) => ({ name: b.name, commit: b.commit.sha })), defaultBranch, loaded.config, managed),
+    actions: [...actions.filter((a) => !(a.kind === "deploy" && idle.resting.has(a.ref.name))), ...idle.actions],
   };
 }
 
@@ -102,6 +112,9 @@ export function jobForAction(
       return { ...common, event: { kind: "deleted", ref: action.ref } };
     case "retire":
       return { ...common, event: { kind: "deleted", ref: action.ref }, cause: { kind: "retire", why: action.reason, stackPrefix: stackPrefixOf(action.stackName) } };
+    case "idle":
+      // A warning is a note on a check run, written by the pass itself; the rest happens in the lane.
+      return action.step === "warn" ? null : { ...common, event: { kind: "updated", ref: action.ref, commit: action.commit }, cause: { kind: "idle", step: action.step, commit: action.commit, why: action.reason } };
     case "resume":
     case "mark":
     case "keep":

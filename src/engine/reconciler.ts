@@ -5,6 +5,7 @@ import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planRetirement, type ReconcileAction } from "../core/reconcile-plan.js";
 import { TAG, type RepositoryState } from "../core/tags.js";
 import { httpStatus, type InstallationOctokit } from "../github/octokit.js";
+import { warnIdle } from "./idle-step.js";
 import { jobForAction, planRepository, retiringEnvironments } from "./reconcile-repository.js";
 import { requestToken, type RefJob } from "./ref-job.js";
 import { markStack } from "./stack-marks.js";
@@ -205,7 +206,7 @@ export class Reconciler {
       return;
     }
     try {
-      const planned = await planRepository(octokit, repo, facts.default_branch, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId());
+      const planned = await planRepository(octokit, repo, facts.default_branch, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId(), this.deps.runtime.now?.() ?? new Date());
       if (planned.kind === "skipped") return;
       look.repositories++;
       for (const action of planned.actions) await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch });
@@ -241,6 +242,15 @@ export class Reconciler {
       }
       case "keep":
         runtime.log.warn({ stack: action.stackName, repository: repositoryFullName(target.repo) }, action.reason);
+        return;
+      case "idle":
+        if (action.step === "warn") {
+          await warnIdle(runtime, target.installationId, target.repo, action).catch((error: unknown) =>
+            void look.errors.push({ repository: repositoryFullName(target.repo), message: `could not warn ${action.ref.name} of its expiry: ${(error as Error).message}` }),
+          );
+          return;
+        }
+        this.deps.submit(jobForAction(action, { deliveryId: `reconcile-${look.id}-${look.actions.length}`, ...target })!);
         return;
       case "deploy":
       case "destroy":

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Environment, RepositoryRef } from "../core/environment.js";
+import type { IdleEnd } from "../core/idle-policy.js";
 import type { RefEvent } from "../core/routing.js";
 import { environmentKey, repositoryKeyPrefix } from "./environment-key.js";
 
@@ -32,6 +33,16 @@ export type Cause =
       readonly kind: "retire";
       readonly why: string;
       readonly stackPrefix: string;
+    }
+  | {
+      /**
+       * The branch's environment sat idle (`branches.ttl`) or must make room (`branches.maxEnvironments`):
+       * hibernate or tear it down, unless the branch moved past `commit` (a push always wins).
+       */
+      readonly kind: "idle";
+      readonly step: IdleEnd;
+      readonly commit: string;
+      readonly why: string;
     };
 
 /** A ref event, accepted from a webhook (or found by the reconciler), waiting for its lane. */

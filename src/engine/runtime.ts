@@ -7,6 +7,7 @@ import type { ConfigCache } from "../config/config-cache.js";
 import type { RepositoryRef } from "../core/environment.js";
 import type { OctokitFactory } from "../github/octokit.js";
 import type { PromotionServices } from "./promotion-services.js";
+import type { RefJob } from "./ref-job.js";
 
 /** Everything the engine needs from the outside world, passed in so tests choose every part. */
 export interface Runtime {
@@ -30,6 +31,10 @@ export interface Runtime {
   readonly stackWait: WaitBounds;
   /** How a started run is followed until it ends. */
   readonly runPoll: { readonly intervalMs: number; readonly maxMs: number };
+  /** The clock idle environments are judged by (`branches.ttl`); tests pass a fake one. Default: the system's. */
+  readonly now?: () => Date;
+  /** Queues a job in its lane (an idle environment torn down to make room under the cap); unset in tools. */
+  readonly submit?: (job: RefJob) => void;
   /** Promotion criteria, approvals, failure policy and notifications; unset where nothing is deployed (tools). */
   readonly promotion?: PromotionServices;
 }

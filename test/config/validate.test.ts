@@ -147,6 +147,12 @@ describe("validateConfig: wrong types and values", () => {
     ["a role not a string", { roles: { staging: 5 } }, ["roles", "staging"], /expected string/],
     ["permissions.redeploy not a GitHub role", { permissions: { redeploy: "owner" } }, ["permissions", "redeploy"], /read.*triage.*write.*maintain.*admin/],
     ["permissions not a mapping", { permissions: "admin" }, ["permissions"], /expected object/],
+    ["a ttl without a unit", { branches: { ttl: "7" } }, ["branches", "ttl"], /a whole number and m, h, d or w/],
+    ["a ttl in words", { branches: { ttl: "7 days" } }, ["branches", "ttl"], /`7d`, `36h`/],
+    ["a ttl that is a number", { branches: { ttl: 7 } }, ["branches", "ttl"], /expected string/],
+    ["maxEnvironments of zero", { branches: { maxEnvironments: 0 } }, ["branches", "maxEnvironments"], /at least 1/],
+    ["maxEnvironments not whole", { branches: { maxEnvironments: 2.5 } }, ["branches", "maxEnvironments"], /whole number/],
+    ["preview.requireAcknowledgement not a boolean", { preview: { requireAcknowledgement: "yes" } }, ["preview", "requireAcknowledgement"], /expected boolean/],
     ["the whole file a list", [], [], /expected object/],
     ["the whole file a string", "template: x", [], /expected object/],
   ])("%s → a problem at its path", (_, raw, path, message) => {
@@ -164,6 +170,7 @@ describe("validateConfig: wrong types and values", () => {
     ["branches.inlude", { branches: { inlude: "x" } }, ["branches", "inlude"]],
     ["roles.prod", { roles: { prod: ROLE } }, ["roles", "prod"]],
     ["permissions.deploy (for redeploy)", { permissions: { deploy: "admin" } }, ["permissions", "deploy"]],
+    ["branches.TTL (case)", { branches: { TTL: "7d" } }, ["branches", "TTL"]],
   ])("names the unknown field %s", (_, raw, path) => {
     expect(problems(raw)).toEqual([
       { path, message: `unknown field "${String(path.at(-1))}"; check its spelling against the config reference in the README` },

@@ -8,6 +8,7 @@ interface Status {
   region: string;
   repository: string | null;
   needAttention: number;
+  ttl: string | null;
   environments: {
     repository: string;
     environment: string;
@@ -17,6 +18,9 @@ interface Status {
     condition: string;
     pipeline: string;
     lastRun: { status: string; commit: string | null; startedAt: string | null } | null;
+    createdAt: string | null;
+    hibernated: boolean;
+    timeLeftMs: number | null;
   }[];
 }
 
@@ -59,12 +63,33 @@ describe("branchline status, against the loopback emulator", () => {
     const run = await runCli(["status", "--repo", "octo-org/shop"], { env });
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^ENVIRONMENT\s+STACK\s+LAST RUN\s+COMMIT\s+AGE\s+STACK NAME$/);
+    expect(lines[0]).toMatch(/^ENVIRONMENT\s+STACK\s+LAST RUN\s+COMMIT\s+AGE\s+LAST PUSH\s+TIME LEFT\s+STACK NAME$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(new RegExp(`^staging\\s+CREATE_COMPLETE\\s+\\S+\\s+\\S+\\s+\\S+\\s+${stagingStack}$`));
-    expect(lines[2]).toMatch(new RegExp(`^branch/feature/login\\s+CREATE_COMPLETE\\s+\\S+\\s+${COMMIT.slice(0, 12)}\\s+\\d+s\\s+${branchStack}$`));
+    expect(lines[1]).toMatch(new RegExp(`^staging\\s+CREATE_COMPLETE\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+-\\s+${stagingStack}$`));
+    expect(lines[2]).toMatch(new RegExp(`^branch/feature/login\\s+CREATE_COMPLETE\\s+\\S+\\s+${COMMIT.slice(0, 12)}\\s+\\d+[sm]\\s+\\d+[sm]\\s+-\\s+${branchStack}$`));
     expect(run.stdout).not.toContain("octo-org/web");
     expect(run.stdout).not.toContain("\u001b[");
+  });
+
+  it("counts each branch environment's time left against --ttl, and refuses a ttl that is not a duration", async () => {
+    const run = await runCli(["status", "--repo", "octo-org/shop", "--ttl", "7d", "--json"], { env });
+    expect(run.code, run.stderr).toBe(0);
+    const status = json<Status>(run);
+    expect(status.ttl).toBe("7d");
+    const branch = status.environments.find((e) => e.stack === branchStack)!;
+    expect(branch.createdAt).toEqual(expect.any(String));
+    expect(branch.hibernated).toBe(false);
+    // Pushed (run started) moments ago: nearly all of the seven days are left.
+    expect(branch.timeLeftMs).toBeGreaterThan(6 * 86_400_000);
+    expect(branch.timeLeftMs).toBeLessThanOrEqual(7 * 86_400_000);
+    expect(status.environments.find((e) => e.stack === stagingStack)!.timeLeftMs).toBeNull();
+
+    const table = await runCli(["status", "--repo", "octo-org/shop", "--ttl", "7d"], { env });
+    expect(table.stdout.split("\n").find((line) => line.startsWith("branch/feature/login"))).toMatch(/\s6d\s+\S+$/);
+
+    const bad = await runCli(["status", "--ttl", "a week"], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--ttl is \"a week\"");
   });
 
   it("says so when there is nothing, and needs AWS configured (exit 2 without it)", async () => {

@@ -51,6 +51,8 @@ export interface BranchlineTestOptions {
   readonly debounce?: { quietMs: number; maxMs: number };
   /** Notification delivery as the app is told it (loopback http, retry budget, where variables come from). */
   readonly notifications?: AppOptions["notifications"];
+  /** The clock idle environments are judged by (the system's by default). */
+  readonly clock?: () => Date;
 }
 
 export async function startBranchline(aws: AwsClients, options: BranchlineTestOptions = {}): Promise<RunningApp> {
@@ -93,6 +95,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
       ...(options.templates ? { templates: options.templates } : {}),
       ...(options.debounce ? { debounce: options.debounce } : {}),
       ...(options.configCacheMs ? { configCacheMs: options.configCacheMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
       onEngine: (made) => (engine = made),
       onReconciler: (made) => (reconciler = made),
       onNotifier: (made) => (notifier = made),

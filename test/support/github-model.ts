@@ -35,6 +35,17 @@ export interface RecordedRequest {
   readonly body: unknown;
 }
 
+/** A pull request as the model holds it: labels and state are changed by tests directly. */
+export interface FakePullRequest {
+  readonly number: number;
+  readonly head: string;
+  readonly base: string;
+  labels: string[];
+  state: "open" | "closed";
+  /** The head commit; the branch's current one when unset. */
+  readonly sha: string | undefined;
+}
+
 /** A check run as the model holds it, with every state it went through. */
 export interface FakeCheckRun {
   id: number;
@@ -192,6 +203,8 @@ export class RepositoryModel {
   private readonly permissions = new Map<string, string>();
   /** Commit → the commits it descends from (what `compare` answers from). */
   private readonly history = new Map<string, Set<string>>();
+  /** Pull requests by number; `open` until closed. */
+  readonly pullRequests = new Map<number, FakePullRequest>();
 
   constructor(readonly owner: string, readonly name: string, id: number, options: RepositoryOptions = {}) {
     this.id = id;
@@ -231,6 +244,13 @@ export class RepositoryModel {
   }
 
   /** What `GET .../collaborators/{user}/permission` answers: admin, maintain, write, triage, read or none. */
+  /** An open pull request from `head` (a branch of this repository) into `base`, with labels. */
+  pullRequest(number: number, head: string, options: { base?: string; labels?: string[]; sha?: string } = {}): FakePullRequest {
+    const pull: FakePullRequest = { number, head, base: options.base ?? this.defaultBranch, labels: options.labels ?? [], state: "open", sha: options.sha };
+    this.pullRequests.set(number, pull);
+    return pull;
+  }
+
   collaborator(user: string, permission: "admin" | "maintain" | "write" | "triage" | "read" | "none"): this {
     this.permissions.set(user.toLowerCase(), permission);
     return this;
@@ -346,6 +366,7 @@ export class GitHubModel {
       ["PATCH", new RegExp(`^${repo}/check-runs/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.updateCheckRun(m, Number(id), r))],
       ["GET", new RegExp(`^${repo}/branches$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "heads", r))],
       ["GET", new RegExp(`^${repo}/tags$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "tags", r))],
+      ["GET", new RegExp(`^${repo}/pulls$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listPulls(m, r))],
       ["GET", new RegExp(`^${repo}/collaborators/([^/]+)/permission$`), "installation", ([o, n, u], r) => this.withRepo(o!, n!, r, (m) => this.permission(m, u!))],
       ["GET", new RegExp(`^${repo}/compare/(.+)$`), "installation", ([o, n, basehead], r) => this.withRepo(o!, n!, r, (m) => this.compareCommits(m, basehead!, r))],
       ["GET", /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/, "installation", ([org, team, user], r) => this.teamMembership(org!, team!, user!, r)],
@@ -707,6 +728,21 @@ export class GitHubModel {
   private permission(repository: RepositoryModel, user: string): ApiResponse {
     const permission = repository.permissionOf(user);
     return json(200, { permission, role_name: permission, user: { login: user } });
+  }
+
+  // ---- pull requests -------------------------------------------------------------------------------
+
+  private listPulls(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
+    const state = request.url.searchParams.get("state") ?? "open";
+    const pulls = [...repository.pullRequests.values()].filter((p) => state === "all" || p.state === state);
+    const repoJson = { full_name: repository.fullName, name: repository.name, owner: { login: repository.owner }, fork: repository.fork };
+    return this.page(request, pulls.map((p) => ({
+      number: p.number,
+      state: p.state,
+      labels: p.labels.map((name, index) => ({ id: index + 1, name })),
+      head: { ref: p.head, sha: p.sha ?? repository.resolve(p.head) ?? "0".repeat(40), repo: repoJson },
+      base: { ref: p.base, sha: repository.resolve(p.base) ?? "0".repeat(40), repo: repoJson },
+    })));
   }
 
   // ---- check runs ----------------------------------------------------------------------------------
