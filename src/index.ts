@@ -9,6 +9,7 @@ import { boundedBody, DEFAULT_MAX_BODY_BYTES } from "./http/bounded-body.js";
 import { pipelineEventsRoute } from "./http/pipeline-events-route.js";
 import { rootWebhooks, webhookPath } from "./http/root-webhooks.js";
 import type { Runtime } from "./engine/runtime.js";
+import { acknowledgePreview } from "./engine/acknowledge-preview.js";
 import { answerApproval } from "./engine/approvals.js";
 import type { PromotionServices } from "./engine/promotion-services.js";
 import type { RetryBudget } from "./notifications/deliver.js";
@@ -89,7 +90,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
     const submit = (job: Parameters<Engine["submit"]>[0]) => engine.submit(job);
     onRefEvents(app, submit);
     onPullRequestEvents(app, submit);
-    onCheckRunEvents(app, submit, (click) => answerApproval(runtime, click));
+    onCheckRunEvents(app, submit, (click) => answerApproval(runtime, click), (click) => acknowledgePreview(runtime, click));
     const reconciler = new Reconciler({
       runtime,
       appOctokit: () => app.auth(),

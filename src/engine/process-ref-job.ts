@@ -15,6 +15,7 @@ import { rollbackTarget } from "./failure-policy.js";
 import { destroyEnvironment } from "./destroy-environment.js";
 import { capAllows } from "./cap-gate.js";
 import { idleStep } from "./idle-step.js";
+import { previewPullRequest } from "./preview-environment.js";
 import type { RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
@@ -54,6 +55,10 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
   }
   if (job.cause.kind === "rollback") {
     await rollBack(runtime, follower, octokit, job, config, job.cause);
+    return;
+  }
+  if (job.cause.kind === "preview") {
+    await previewPullRequest(runtime, octokit, job, config, job.cause);
     return;
   }
   if (job.cause.kind === "idle") {
@@ -158,7 +163,7 @@ async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, 
   for (const older of job.supersedes) {
     if (older.event.kind !== "updated" || older.event.commit === null || older.event.commit === commit) continue;
     // A rollback replaced by a newer push was never a run of its commit: nothing to tell that commit.
-    if (older.cause.kind === "rollback" || older.cause.kind === "idle") continue;
+    if (older.cause.kind === "rollback" || older.cause.kind === "idle" || older.cause.kind === "preview") continue;
     const intent = route(older.event, older.defaultBranch, config);
     if (intent.action !== "deploy") continue;
     const check = EnvironmentCheck.fresh(octokit, {

@@ -43,6 +43,15 @@ export type Cause =
       readonly step: IdleEnd;
       readonly commit: string;
       readonly why: string;
+    }
+  | {
+      /**
+       * A pull request into the default branch, at `head`: preview what merging it would do to
+       * staging. Under a key of its own, so staging's deploys never wait behind it.
+       */
+      readonly kind: "preview";
+      readonly pullNumber: number;
+      readonly head: string;
     };
 
 /** A ref event, accepted from a webhook (or found by the reconciler), waiting for its lane. */
@@ -69,6 +78,8 @@ export function laneKey(job: RefJob): string {
   // A retirement names its environment (a branch environment) outright; its branch may just have
   // become the default branch, whose key is staging's, and a teardown must not coalesce with staging.
   if (job.cause.kind === "retire") return `${repositoryKeyPrefix(job.installationId, job.repo)}#retire:${job.event.ref.name}`;
+  // A preview reads staging and writes only change sets it deletes again: never in staging's lane.
+  if (job.cause.kind === "preview") return `${repositoryKeyPrefix(job.installationId, job.repo)}#preview:${job.event.ref.name}`;
   return environmentKey(job.installationId, job.repo, job.event.ref);
 }
 

@@ -7,6 +7,7 @@ import type { RunDetails } from "../aws/run-details.js";
 import type { UnmetCriterion } from "../core/promotion.js";
 import { executionUrl, pipelineUrl, stackUrl } from "./console-links.js";
 import { renderRunTable } from "./run-table.js";
+import { categorize } from "../core/preview-plan.js";
 import type { CheckConclusion, CheckRunAction, CheckRunContent } from "./check-runs.js";
 
 /** One environment at one commit: what a check run is about. */
@@ -245,8 +246,13 @@ function renderProgress(progress: Progress): string {
   const lines: string[] = [];
   if (progress.done.length > 0) lines.push("", "### Done", ...progress.done.map((d) => `- ${d}`));
   if (progress.changes.length > 0) {
-    lines.push("", "### Resource changes", "| Change | Resource | Type | Replaced |", "| --- | --- | --- | --- |");
-    for (const c of progress.changes) {
+    // Most dangerous first, as the staging preview lists them: stateful replacements, then access changes.
+    const ordered = categorize(progress.changes);
+    const lost = ordered.filter((c) => c.category === "stateful-replacement" || c.category === "stateful-removal");
+    lines.push("", "### Resource changes");
+    if (lost.length > 0) lines.push(`:warning: Stateful ${lost.length === 1 ? "resource" : "resources"} ${lost.map((c) => `\`${c.logicalId}\` (${c.verb})`).join(", ")}: what ${lost.length === 1 ? "it" : "they"} held is not carried over.`, "");
+    lines.push("| Change | Resource | Type | Replaced |", "| --- | --- | --- | --- |");
+    for (const c of ordered) {
       lines.push(`| ${changeWord(c.action)} | ${c.logicalId} | ${c.resourceType} | ${c.replacement === "True" ? "yes" : c.replacement === "Conditional" ? "maybe" : "no"} |`);
     }
   }

@@ -1,7 +1,9 @@
 import type { Context, Probot } from "probot";
 import type { Environment } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
+import type { AcknowledgeClick } from "../engine/acknowledge-preview.js";
 import type { ApprovalClick } from "../engine/approvals.js";
+import { ACKNOWLEDGE_ACTION, PREVIEW_CHECK_NAME } from "../github/preview-report.js";
 import type { RefJob } from "../engine/ref-job.js";
 import { APPROVE_ACTION, REJECT_ACTION, REPROVISION_ACTION } from "../github/environment-report.js";
 import { job } from "./ref-events.js";
@@ -57,9 +59,34 @@ export function approvalClickFromCheckRun(deliveryId: string, payload: Context<"
   };
 }
 
-export function onCheckRunEvents(app: Probot, submit: (job: RefJob) => void, answer?: (click: ApprovalClick) => Promise<unknown>): void {
+/** Acknowledge on a staging preview; null for any other action. */
+export function acknowledgeClickFromCheckRun(deliveryId: string, payload: Context<"check_run.requested_action">["payload"]): AcknowledgeClick | null {
+  const run = payload.check_run;
+  if (payload.requested_action?.identifier !== ACKNOWLEDGE_ACTION || run.name !== PREVIEW_CHECK_NAME) return null;
+  if (!payload.installation || payload.repository.fork) return null;
+  return {
+    deliveryId,
+    installationId: payload.installation.id,
+    repo: { owner: payload.repository.owner.login, name: payload.repository.name },
+    defaultBranch: payload.repository.default_branch,
+    checkRunId: run.id,
+    user: payload.sender.login,
+  };
+}
+
+export function onCheckRunEvents(
+  app: Probot,
+  submit: (job: RefJob) => void,
+  answer?: (click: ApprovalClick) => Promise<unknown>,
+  acknowledge?: (click: AcknowledgeClick) => Promise<unknown>,
+): void {
   app.on(["check_run.rerequested", "check_run.requested_action"], async (context) => {
     if (context.payload.action === "requested_action") {
+      const acknowledgement = acknowledgeClickFromCheckRun(context.id, context.payload);
+      if (acknowledgement) {
+        if (acknowledge) await acknowledge(acknowledgement).catch((error: unknown) => context.log.error({ err: error }, "could not acknowledge a preview"));
+        return;
+      }
       const click = approvalClickFromCheckRun(context.id, context.payload);
       if (click) {
         // Answered here, not in a lane (see engine/approvals.ts); errors are logged, never thrown at GitHub.

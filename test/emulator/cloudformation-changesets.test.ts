@@ -159,4 +159,40 @@ describe("CloudFormation change sets", () => {
     await aws.cfn.send(new DeleteStackCommand({ StackName: "review-only" }));
     expect(await stackGone(aws.cfn, "review-only")).toBe("Stack with id review-only does not exist");
   });
+  it("replaces stateful resources whose replacement properties change, as AWS's resource reference says (databases, tables, security groups)", async () => {
+    const stateful = (db: string, keyName: string, group: string) => `
+Resources:
+  Database:
+    Type: AWS::RDS::DBInstance
+    Properties: { DBInstanceIdentifier: ${db}, Engine: postgres, DBInstanceClass: db.t3.micro, AllocatedStorage: "20" }
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      KeySchema: [{ AttributeName: ${keyName}, KeyType: HASH }]
+      AttributeDefinitions: [{ AttributeName: ${keyName}, AttributeType: S }]
+      BillingMode: PAY_PER_REQUEST
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties: { GroupDescription: ${group} }
+`;
+    await aws.cfn.send(new CreateChangeSetCommand({ StackName: "cs-stateful", ChangeSetName: "make", ChangeSetType: "CREATE", TemplateBody: stateful("orders", "id", "web") }));
+    await settledChangeSet("make", "cs-stateful");
+    await aws.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: "make", StackName: "cs-stateful" }));
+    await settledStack(aws.cfn, "cs-stateful");
+
+    await aws.cfn.send(new CreateChangeSetCommand({ StackName: "cs-stateful", ChangeSetName: "rename", TemplateBody: stateful("orders-v2", "orderId", "web servers") }));
+    const renamed = await settledChangeSet("rename", "cs-stateful");
+    expect(renamed.Changes!.map((c) => [c.ResourceChange!.LogicalResourceId, c.ResourceChange!.ResourceType, c.ResourceChange!.Replacement])).toEqual([
+      ["Database", "AWS::RDS::DBInstance", "True"],
+      ["Orders", "AWS::DynamoDB::Table", "True"],
+      ["Web", "AWS::EC2::SecurityGroup", "True"],
+    ]);
+    await aws.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: "rename", StackName: "cs-stateful" }));
+
+    // A property that is updated in place (the instance class) is a modification, not a replacement.
+    await aws.cfn.send(new CreateChangeSetCommand({ StackName: "cs-stateful", ChangeSetName: "resize", TemplateBody: stateful("orders", "id", "web").replace("db.t3.micro", "db.t3.small") }));
+    const resized = await settledChangeSet("resize", "cs-stateful");
+    expect(resized.Changes!.map((c) => [c.ResourceChange!.LogicalResourceId, c.ResourceChange!.Replacement])).toEqual([["Database", "False"]]);
+    await aws.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: "resize", StackName: "cs-stateful" }));
+  });
 });

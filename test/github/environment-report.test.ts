@@ -36,4 +36,15 @@ describe("renderCheckRun", () => {
     expect(renderCheckRun(target, progress, { kind: "finished", pipeline: "p", executionId: "e", status: "Cancelled" }).conclusion).toBe("cancelled");
     expect(renderCheckRun(target, progress, { kind: "finished", pipeline: "p", executionId: "e", status: "Failed" }).conclusion).toBe("failure");
   });
+  it("lists a push's resource changes most dangerous first, calling out a replaced stateful resource", () => {
+    const changes = [
+      { action: "Add", logicalId: "Uploads", resourceType: "AWS::S3::Bucket", replacement: undefined },
+      { action: "Modify", logicalId: "Role", resourceType: "AWS::IAM::Role", replacement: "False" },
+      { action: "Modify", logicalId: "Database", resourceType: "AWS::RDS::DBInstance", replacement: "True" },
+    ] as const;
+    const summary = renderCheckRun(target, { done: ["Updated stack x"], changes }, { kind: "running", pipeline: "p", executionId: "e" }).summary;
+    expect(summary).toContain(":warning: Stateful resource `Database` (replaced): what it held is not carried over.");
+    const rows = summary.split("\n").filter((line) => /^\| (added|modified) \|/.test(line)).map((line) => line.split(" | ")[1]);
+    expect(rows).toEqual(["Database", "Role", "Uploads"]);
+  });
 });

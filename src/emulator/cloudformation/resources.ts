@@ -4,6 +4,7 @@ import { AwsError } from "../errors.js";
 import type { IamStore } from "../iam.js";
 import { physicalSuffix, upperToken } from "../ids.js";
 import type { S3Store } from "../s3/store.js";
+import { REPLACEMENT_PROPERTIES } from "./replacement-properties.js";
 
 /**
  * What creating, updating and deleting each resource type does in the emulated services.
@@ -174,7 +175,7 @@ function ownNameProperty(type: string): string {
 function generic(type: string): ResourceProvisioner {
   const names = ["Name", ownNameProperty(type)];
   return {
-    replacementProperties: names,
+    replacementProperties: [...names, ...(REPLACEMENT_PROPERTIES[type] ?? [])],
     create(env, props) {
       const given = names.map((n) => props[n]).find((v) => typeof v === "string");
       return this.update(env, typeof given === "string" ? given : generatedName(env, 128), props);
