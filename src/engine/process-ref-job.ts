@@ -42,6 +42,8 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
       log.debug("no .github/branchline.yml; nothing to do");
       return;
     case "invalid":
+      // A preview rides along with the pull request's own job, which reports the config once.
+      if (job.cause.kind === "preview") return;
       await reportInvalidConfig(octokit, job, loaded.problems);
       log.info({ problems: loaded.problems.length }, "config is invalid; reported on the commit");
       return;
