@@ -91,10 +91,10 @@ describe("the fake GitHub over HTTP", () => {
     server.model.repository("octo-org", "shop");
     server.model.install(42, "octo-org");
     const octokit = await probot.auth(42);
-    await expect(octokit.request("GET /repos/{owner}/{repo}/pulls", { owner: "octo-org", repo: "shop" })).rejects.toMatchObject({ status: 501 });
+    await expect(octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "octo-org", repo: "shop" })).rejects.toMatchObject({ status: 501 });
     const outside = await fetch(`http://${server.host}/graphql`, { method: "POST", body: "{}" });
     expect(outside.status).toBe(501);
-    expect(server.model.unexpected).toEqual(["GET /repos/octo-org/shop/pulls", "POST /graphql (outside /api/v3)"]);
+    expect(server.model.unexpected).toEqual(["GET /repos/octo-org/shop/issues", "POST /graphql (outside /api/v3)"]);
     expect(() => server.model.assertClean()).toThrow(/unexpected GitHub requests/);
   });
 });
