@@ -22,12 +22,15 @@ export interface ManagedEnvironment {
   /** Executions still running: their reporting may have been interrupted. */
   readonly runsInProgress: readonly string[];
   readonly pipeline: string;
+  /** The repository's name as the stack's tags record it (lower case): an older name after a rename. */
+  readonly repository: string;
   /** What the stack's tags say of its repository (unowned, archived, deleted), or null: it follows git. */
   readonly state: RepositoryState | null;
 }
 
 export type ReconcileAction =
-  | { readonly kind: "deploy"; readonly ref: GitRef; readonly commit: string; readonly reason: string }
+  /** `follow`: the repository changed under the stack (name, default branch); its commit may have run already. */
+  | { readonly kind: "deploy"; readonly ref: GitRef; readonly commit: string; readonly reason: string; readonly follow?: true }
   | { readonly kind: "destroy"; readonly ref: GitRef; readonly stackName: string; readonly reason: string }
   | { readonly kind: "resume"; readonly pipeline: string; readonly executionId: string; readonly reason: string }
   /**
@@ -54,6 +57,8 @@ export function planReconcile(
   defaultBranch: string,
   rules: RoutingRules,
   managed: readonly ManagedEnvironment[],
+  /** The repository's name now (`owner/name`): stacks tagged with another were made before a rename or transfer. */
+  repository?: string,
 ): ReconcileAction[] {
   const actions: ReconcileAction[] = [];
   const byLabel = new Map(managed.map((m) => [environmentLabel(m.environment), m]));
@@ -63,7 +68,9 @@ export function planReconcile(
     if (environment.kind === "branch" && !branchIncluded(branch.name, rules)) continue;
     const stack = byLabel.get(environmentLabel(environment));
     const reason = deployReason(stack, branch);
-    if (reason) actions.push({ kind: "deploy", ref: { type: "branch", name: branch.name }, commit: branch.commit, reason });
+    const moved = stack && repository !== undefined && stack.condition !== "absent" && stack.repository !== repository.toLowerCase() ? `the repository is now ${repository} (it was ${stack.repository})` : null;
+    if (reason) actions.push({ kind: "deploy", ref: { type: "branch", name: branch.name }, commit: branch.commit, reason: reason.why, ...(reason.follow || moved ? { follow: true as const } : {}) });
+    else if (moved) actions.push({ kind: "deploy", ref: { type: "branch", name: branch.name }, commit: branch.commit, reason: moved, follow: true });
   }
   const present = new Set(branches.map((b) => b.name));
   for (const stack of managed) {
@@ -94,13 +101,19 @@ export function planReconcile(
   return actions;
 }
 
-function deployReason(stack: ManagedEnvironment | undefined, branch: BranchHead): string | null {
+function deployReason(stack: ManagedEnvironment | undefined, branch: BranchHead): { why: string; follow?: true } | null {
+  const why = plainReason(stack, branch);
+  if (why) return { why };
+  // Staging follows the default branch whichever it is: when it changes, staging moves to it at once.
+  if (stack?.environment.kind === "staging" && stack.environment.branch !== branch.name && stack.condition !== "absent") {
+    return { why: `staging follows ${stack.environment.branch}, but the default branch is now ${branch.name}`, follow: true };
+  }
+  return null;
+}
+
+function plainReason(stack: ManagedEnvironment | undefined, branch: BranchHead): string | null {
   const head = branch.commit;
   if (!stack) return "the environment has no stack";
-  // Staging follows the default branch whichever it is: when it changes, staging moves to it at once.
-  if (stack.environment.kind === "staging" && stack.environment.branch !== branch.name && stack.condition !== "absent") {
-    return `staging follows ${stack.environment.branch}, but the default branch is now ${branch.name}`;
-  }
   switch (stack.condition) {
     case "absent":
       return "the environment has no stack";

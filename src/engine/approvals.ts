@@ -2,7 +2,7 @@ import { isStaleApproval, putApprovalResult, waitingApprovals, type ApprovalAnsw
 import { loadConfig } from "../config/load.js";
 import { CONFIG_PATH, productionPolicy, type BranchlineConfig } from "../config/schema.js";
 import { environmentLabel, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
-import { environmentNames } from "../core/naming.js";
+import { namesOf } from "./environment-names.js";
 import { describeApprovers, mayApprove, type ApproverRules } from "../core/promotion.js";
 import { addNote } from "../github/check-runs.js";
 import { findDeployment, setDeploymentStatus } from "../github/deployments.js";
@@ -73,7 +73,7 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
 
   // Only the pipeline branchline named for the environment this check run reports, never one a
   // stack's outputs name: a branch's Approve must not answer production's approval.
-  const pipeline = environmentNames(config.stackPrefix, click.repo, click.environment).pipeline;
+  const pipeline = (await namesOf(runtime, config.stackPrefix, click.repo, click.environment)).pipeline;
   const waiting = await waitingApprovals(runtime.aws.codepipeline, pipeline, click.executionId);
   if (waiting.length === 0) {
     await note(`@${click.user} pressed ${verb(click)}, but nothing waits for approval in execution ${click.executionId} any more (it was answered already, or the run moved on); nothing was changed.`);

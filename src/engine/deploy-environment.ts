@@ -4,7 +4,8 @@ import { startRun } from "../aws/pipelines.js";
 import { StackOperationFailed, TemplateRejected } from "../aws/stacks.js";
 import { productionPolicy, CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import type { Environment } from "../core/environment.js";
-import { environmentNames } from "../core/naming.js";
+import { environmentNames, type EnvironmentNames } from "../core/naming.js";
+import { namesOf } from "./environment-names.js";
 import { DEFAULT_SOURCE_ACTION_NAME } from "../core/parameters.js";
 import type { StackInputs } from "../core/stack-inputs.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
@@ -36,7 +37,10 @@ export interface DeployRequest {
  */
 export async function deployEnvironment(runtime: Runtime, follower: RunFollower, request: DeployRequest): Promise<void> {
   const { job, octokit, config, environment, commit } = request;
-  const names = environmentNames(config.stackPrefix, job.repo, environment);
+  // A release tag asks to promote; the criteria decide before AWS is touched at all, even to find
+  // the stack's name (a refusal names the stack as it would be made).
+  const refused = environment.kind === "production" && !request.rollback ? await promotionProblem(runtime, { job, octokit, config, environment, commit }) : null;
+  const names = refused ? environmentNames(config.stackPrefix, job.repo, environment) : await namesOf(runtime, config.stackPrefix, job.repo, environment);
   const target: EnvironmentTarget = {
     repo: job.repo,
     environment,
@@ -49,19 +53,19 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   };
   // A button press asks for a new run even where one exists, and a rollback redeploys a commit that
   // had one: each gets a check run of its own.
-  const check = job.cause.kind !== "ref" ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId());
+  const check = asksForNewRun(job) ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId());
   if (check.existing?.externalId) {
+    if (job.cause.kind === "follow") {
+      await followOnly(runtime, request, names);
+      return;
+    }
     // This commit already has a run in this environment (a redelivery, or create and push of one ref).
     runtime.log.info({ stack: names.stack, commit, executionId: check.existing.externalId }, "commit already has a run; nothing to do");
     return;
   }
-  if (environment.kind === "production" && !request.rollback) {
-    // A release tag asks to promote; the criteria decide before AWS is touched at all.
-    const refused = await promotionProblem(runtime, { job, octokit, config, environment, commit });
-    if (refused) {
-      await check.show({ kind: "failed", problem: refused });
-      return;
-    }
+  if (refused) {
+    await check.show({ kind: "failed", problem: refused });
+    return;
   }
   await check.show({ kind: "queued", why: "Reading the pipeline template." });
 
@@ -176,6 +180,29 @@ async function provision(
  * roots the token.
  */
 function runToken(job: RefJob, stack: string, commit: string, inputs: StackInputs): string {
-  if (job.cause.kind !== "ref") return requestToken(job.deliveryId, "run");
+  if (asksForNewRun(job)) return requestToken(job.deliveryId, "run");
   return requestToken(`${stack}-${commit}-${inputs.templateHash}-${inputs.parametersHash}`, "run");
+}
+
+/** A button press or a rollback asks for a run of its own; every other cause for the commit's one run. */
+function asksForNewRun(job: RefJob): boolean {
+  return job.cause.kind === "button" || job.cause.kind === "rollback";
+}
+
+/**
+ * The repository changed under the environment (renamed, transferred, a new default branch) and the
+ * commit already ran here: the stack is brought to the commit's inputs (which name the repository
+ * and the branch its source reads), and no second run starts. There is no new check run to report
+ * on, so the log says what happened.
+ */
+async function followOnly(runtime: Runtime, { job, octokit, config, environment, commit }: DeployRequest, names: EnvironmentNames): Promise<void> {
+  const log = runtime.log.child({ stack: names.stack, commit });
+  const desired = await desiredStack({ octokit, repo: job.repo, defaultBranch: job.defaultBranch, config, environment, names, commit, templates: runtime.templates, requireRole: runtime.requireRoles ?? false });
+  if ("problem" in desired) {
+    log.warn({ problem: desired.problem }, "the stack cannot follow the repository: the template or parameters at its commit have a problem");
+    return;
+  }
+  const applied: string[] = [];
+  const result = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, desired.inputs, { applied: (description) => void applied.push(description) });
+  log.info({ result: result.kind, applied }, "stack follows the repository; its commit had run already");
 }

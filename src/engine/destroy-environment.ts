@@ -3,7 +3,7 @@ import type { BranchlineConfig } from "../config/schema.js";
 import { environmentLabel, type Environment } from "../core/environment.js";
 import { deactivateEnvironment } from "../github/deployments.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { environmentNames } from "../core/naming.js";
+import { namesOf } from "./environment-names.js";
 import { convergeStack } from "./converge-stack.js";
 import type { RefJob } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
@@ -21,7 +21,7 @@ export async function destroyEnvironment(
   config: Pick<BranchlineConfig, "stackPrefix">,
   environment: Environment,
 ): Promise<void> {
-  const names = environmentNames(config.stackPrefix, job.repo, environment);
+  const names = await namesOf(runtime, config.stackPrefix, job.repo, environment);
   const log = runtime.log.child({ stack: names.stack });
   const done: string[] = [];
   try {

@@ -7,7 +7,7 @@ import { repositoryFullName } from "../core/environment.js";
 import { route } from "../core/routing.js";
 import { createCheckRun } from "../github/check-runs.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
-import { environmentNames } from "../core/naming.js";
+import { namesOf } from "./environment-names.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { commitOf } from "../github/repository-files.js";
 import { deployEnvironment } from "./deploy-environment.js";
@@ -172,7 +172,7 @@ async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, 
       repo: job.repo,
       environment: intent.environment,
       commit: older.event.commit,
-      names: environmentNames(config.stackPrefix, job.repo, intent.environment),
+      names: await namesOf(runtime, config.stackPrefix, job.repo, intent.environment),
       region: runtime.aws.region,
       sandbox: runtime.sandbox,
     });

@@ -2,10 +2,10 @@ import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { pipelineActivity } from "../aws/managed-stacks.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { loadConfig } from "../config/load.js";
-import type { RepositoryRef } from "../core/environment.js";
+import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
-import { belongsToRepository, environmentFromTags, repositoryStateOf } from "../core/tags.js";
+import { belongsToRepository, environmentFromTags, repositoryStateOf, TAG } from "../core/tags.js";
 import { stackPrefixOf } from "../core/naming.js";
 import { findCheckRun } from "../github/check-runs.js";
 import { checkRunName } from "../github/environment-report.js";
@@ -53,10 +53,11 @@ export async function planRepository(
       runsInProgress: activity.inProgress,
       pipeline,
       state: repositoryStateOf(stack.tags),
+      repository: stack.tags[TAG.repository] ?? "",
     });
   }
   const heads = branches.map((b) => ({ name: b.name, commit: b.commit.sha }));
-  const actions = planReconcile(heads, defaultBranch, loaded.config, managed);
+  const actions = planReconcile(heads, defaultBranch, loaded.config, managed, repositoryFullName(repo));
   // Idle environments (branches.ttl, maxEnvironments): warnings and ends, and branches torn down on purpose.
   const withStack = new Set(branchStacks.map((s) => s.branch));
   const stackless = actions.flatMap((a) => (a.kind === "deploy" && a.ref.name !== defaultBranch && !withStack.has(a.ref.name) ? [{ name: a.ref.name, commit: a.commit }] : []));
@@ -93,6 +94,7 @@ export function retiringEnvironments(stacks: readonly StackSnapshot[], repo: Rep
     runsInProgress: [],
     pipeline: stack.name,
     state: repositoryStateOf(stack.tags),
+    repository: stack.tags[TAG.repository] ?? "",
   }));
 }
 
@@ -107,7 +109,7 @@ export function jobForAction(
   const common = { ...base, cause: { kind: "ref" } as const, supersedes: [] };
   switch (action.kind) {
     case "deploy":
-      return { ...common, event: { kind: "updated", ref: action.ref, commit: action.commit } };
+      return { ...common, event: { kind: "updated", ref: action.ref, commit: action.commit }, ...(action.follow ? { cause: { kind: "follow" } as const } : {}) };
     case "destroy":
       return { ...common, event: { kind: "deleted", ref: action.ref } };
     case "retire":

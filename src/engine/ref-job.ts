@@ -26,6 +26,14 @@ export type Cause =
     }
   | {
       /**
+       * The repository changed under an environment (renamed, transferred, a new default branch):
+       * its stack is brought to this commit's inputs, which name the repository and branch; a run
+       * starts only if the commit has none in this environment yet.
+       */
+      readonly kind: "follow";
+    }
+  | {
+      /**
        * The branch's environment is torn down without GitHub: the repository is archived, deleted
        * or unowned (and an operator asked), so GitHub may be gone or read-only and there is no
        * config to read; the stack's own name gives its prefix. Or the branch became the default.

@@ -36,7 +36,8 @@ export function onInstallationEvents(app: Probot, looks: InstallationLooks, appO
   app.on("installation_repositories.added", async (context) => {
     const id = context.payload.installation.id;
     for (const added of context.payload.repositories_added) {
-      const repo = repositoryFromFullName(added.full_name);
+      const named = repositoryFromFullName(added.full_name);
+      const repo = named ? { ...named, id: added.id } : null;
       if (repo) looks.background(`look at ${added.full_name}`, () => looks.lookAt(id, repo));
     }
   });

@@ -99,6 +99,26 @@ describe("a new default branch", () => {
     expect(github.checkRunsFor(C).map((c) => c.name).sort()).toEqual(["branchline: branch/develop", "branchline: staging"]);
   });
 
+  it("moves staging to the new default branch when its head already ran there: the stack follows, no second run", async () => {
+    // develop starts where main is; both say the same: only feature branches get environments.
+    github.repository.branch("develop", A);
+    github.file("main", ".github/branchline.yml", `${CONFIG}branches:\n  include: ["feature/**"]\n`);
+    await app.reconciler.pass({ reportOnly: false });
+    await app.settle();
+    aws.emulator.control.resetCalls();
+
+    github.repository.defaultBranch = "develop";
+    await deliver("repository", repositoryEvent("edited", { defaultBranch: "develop", defaultBranchFrom: "main" }));
+
+    const staging = (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:environment"] === "staging")!;
+    expect(tagsOf(staging)["branchline:ref"]).toBe("refs/heads/develop");
+    expect(staging.Parameters?.find((p) => p.ParameterKey === "BranchlineSourceBranch")?.ParameterValue).toBe("develop");
+    expect(await pinnedCommits(aws.clients, pipelineOf(staging))).toEqual([A]);
+    expect(callCount(aws, "codepipeline", "StartPipelineExecution")).toBe(0);
+    // main is not in branches.include: it gets no environment of its own.
+    expect((await allStacks(aws.clients)).map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual(["refs/heads/develop", "refs/heads/feature/x"]);
+  });
+
   it("an edit that does not change the default branch does nothing", async () => {
     const payload = repositoryEvent("edited");
     payload.changes = { description: { from: "old" } };

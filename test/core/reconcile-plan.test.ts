@@ -18,6 +18,7 @@ function managed(environment: Environment, options: Partial<Omit<ManagedEnvironm
     runsInProgress: [],
     pipeline: `pipeline-${environment.kind}`,
     state: null,
+    repository: "octo-org/shop",
     ...options,
   };
 }
@@ -96,7 +97,7 @@ describe("planReconcile when the default branch changed", () => {
   it("moves staging to the new default branch even when its head already ran there", () => {
     const actions = planReconcile([{ name: "develop", commit: A }, { name: "main", commit: A }], "develop", RULES, [managed(staging)]);
     expect(actions).toEqual([
-      { kind: "deploy", ref: { type: "branch", name: "develop" }, commit: A, reason: "staging follows main, but the default branch is now develop" },
+      { kind: "deploy", ref: { type: "branch", name: "develop" }, commit: A, reason: "staging follows main, but the default branch is now develop", follow: true },
       { kind: "deploy", ref: { type: "branch", name: "main" }, commit: A, reason: "the environment has no stack" },
     ]);
   });
@@ -146,5 +147,24 @@ describe("planRetirement", () => {
 
   it("marks nothing twice", () => {
     expect(planRetirement([managed(staging, { state: "unowned" })], "unowned").map((a) => a.kind)).toEqual(["keep"]);
+  });
+});
+
+describe("planReconcile after a rename or transfer", () => {
+  it("brings every stack tagged with the old name to the new one, without asking for new runs", () => {
+    const actions = planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: A }], "main", RULES, [managed(staging), managed(feature)], "octo-org/Store");
+    expect(actions).toEqual([
+      { kind: "deploy", ref: { type: "branch", name: "main" }, commit: A, reason: "the repository is now octo-org/Store (it was octo-org/shop)", follow: true },
+      { kind: "deploy", ref: { type: "branch", name: "feature/x" }, commit: A, reason: "the repository is now octo-org/Store (it was octo-org/shop)", follow: true },
+    ]);
+  });
+
+  it("a branch that moved meanwhile is deployed as usual, following the new name too", () => {
+    const actions = planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: B }], "main", RULES, [managed(staging, { repository: "octo-org/store" }), managed(feature)], "octo-org/store");
+    expect(actions).toEqual([{ kind: "deploy", ref: { type: "branch", name: "feature/x" }, commit: B, reason: `the branch is at ${B.slice(0, 12)} but the last run was for ${A.slice(0, 12)}`, follow: true }]);
+  });
+
+  it("a name that differs only in case is the same name", () => {
+    expect(planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging)], "Octo-Org/Shop")).toEqual([]);
   });
 });

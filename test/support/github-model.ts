@@ -206,7 +206,8 @@ export class RepositoryModel {
   /** Pull requests by number; `open` until closed. */
   readonly pullRequests = new Map<number, FakePullRequest>();
 
-  constructor(readonly owner: string, readonly name: string, id: number, options: RepositoryOptions = {}) {
+  /** owner and name change when the repository is renamed or transferred (GitHubModel.moveRepository); the id never does. */
+  constructor(public owner: string, public name: string, id: number, options: RepositoryOptions = {}) {
     this.id = id;
     this.defaultBranch = options.defaultBranch ?? "main";
     this.private = options.private ?? false;
@@ -389,6 +390,26 @@ export class GitHubModel {
       this.repositories.set(key, found);
     }
     return found;
+  }
+
+  /**
+   * The repository renamed or transferred: the same repository (id, git data) under a new name;
+   * the old name answers 404, and a selected installation lists it under the new one.
+   */
+  moveRepository(fromOwner: string, fromName: string, toOwner: string, toName: string): RepositoryModel {
+    const repository = this.findRepository(fromOwner, fromName);
+    if (!repository) throw new Error(`no repository ${fromOwner}/${fromName}`);
+    const from = repository.fullName.toLowerCase();
+    this.repositories.delete(from);
+    repository.owner = toOwner;
+    repository.name = toName;
+    this.repositories.set(repository.fullName.toLowerCase(), repository);
+    for (const installation of this.installations) {
+      if (installation.repositories !== "all") installation.repositories = installation.repositories.map((r) => (r.toLowerCase() === from ? repository.fullName : r));
+    }
+    // Check runs and deployments belong to the repository, not its name: they come along.
+    for (const record of [...this.checkRuns, ...this.deployments]) if (record.repository.toLowerCase() === from) record.repository = repository.fullName;
+    return repository;
   }
 
   /** The repository is deleted: every route of it answers 404 from now on. */

@@ -171,15 +171,20 @@ export function installationRepositoriesEvent(action: "added" | "removed", repos
  * payloads differ only in the action).
  */
 export function repositoryEvent(
-  action: "archived" | "unarchived" | "deleted" | "edited",
-  options: RepoOptions & { readonly defaultBranchFrom?: string; readonly archived?: boolean } = {},
+  action: "archived" | "unarchived" | "deleted" | "edited" | "renamed" | "transferred",
+  options: RepoOptions & { readonly defaultBranchFrom?: string; readonly archived?: boolean; readonly from?: { readonly owner: string; readonly name: string } } = {},
 ): Payload {
   const base = action === "edited"
     ? example("repository", (e) => e.action === "edited" && Boolean((e.changes as Record<string, unknown>).default_branch))
-    : example("repository", (e) => e.action === "publicized");
+    : action === "renamed" || action === "transferred"
+      ? example("repository", (e) => e.action === action)
+      : example("repository", (e) => e.action === "publicized");
   const payload = adjust(base, options);
   payload.action = action;
   payload.repository.archived = options.archived ?? action === "archived";
   if (action === "edited") payload.changes = { default_branch: { from: options.defaultBranchFrom ?? "main" } };
+  const changes = payload.changes as { repository?: { name: { from: string } }; owner?: { from: { user?: Record<string, unknown> } } } | undefined;
+  if (action === "renamed" && changes?.repository) changes.repository.name.from = options.from?.name ?? "shop";
+  if (action === "transferred" && changes?.owner?.from.user) changes.owner.from.user.login = options.from?.owner ?? "octo-org";
   return payload;
 }
