@@ -170,7 +170,7 @@ describe("stackInputs: parameter problems", () => {
     expect(ok(stackInputs(request({ text, configuredParameters: {} }))).parameters).toEqual({});
   });
 
-  it("the shipped templates/pipeline.yml needs ConnectionArn and PermissionsBoundaryArn, and takes every Branchline* parameter", () => {
+  it("the shipped templates/pipeline.yml needs ConnectionArn, PermissionsBoundaryArn and DeployPolicyArn, and takes every Branchline* parameter", () => {
     const text = readFileSync(new URL("../../templates/pipeline.yml", import.meta.url), "utf8");
     const missing = stackInputs(request({ text, configuredParameters: {} }));
     expect(missing).toEqual({
@@ -178,6 +178,7 @@ describe("stackInputs: parameter problems", () => {
       problems: [
         { kind: "missing", name: "ConnectionArn" },
         { kind: "missing", name: "PermissionsBoundaryArn" },
+        { kind: "missing", name: "DeployPolicyArn" },
       ],
     });
     const inputs = ok(stackInputs(request({
@@ -185,6 +186,7 @@ describe("stackInputs: parameter problems", () => {
       configuredParameters: {
         ConnectionArn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc",
         PermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/boundary",
+        DeployPolicyArn: "arn:aws:iam::123456789012:policy/deploy",
       },
     })));
     for (const name of Object.keys(BRANCHLINE_PARAMETERS)) expect(inputs.parameters).toHaveProperty(name);

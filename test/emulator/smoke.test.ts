@@ -122,6 +122,7 @@ describe("smoke: a realistic pipeline stack", () => {
       BranchlinePipelineName: "branchline-shop-br-main",
       ConnectionArn: CONNECTION,
       PermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/branchline-boundary",
+      DeployPolicyArn: "arn:aws:iam::123456789012:policy/branchline-deploy",
     });
     const pipeline = outputs.PipelineName!;
     expect(pipeline).toBeTruthy();

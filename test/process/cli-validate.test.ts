@@ -152,6 +152,7 @@ describe("branchline validate", () => {
       "  all:",
       "    ConnectionArn: my-connection",
       "    PermissionsBoundaryArn: arn:aws:iam::123456789012:policy/branchline/branch-boundary",
+      "    DeployPolicyArn: arn:aws:iam::123456789012:policy/branchline/branch-deploy",
       "  branch:",
       "    ArtifactRetentionDays: seven",
       "    BuildComputeType: BUILD_GENERAL1_HUGE",
@@ -162,8 +163,8 @@ describe("branchline validate", () => {
     expect(run.code).toBe(1);
     expect(run.stdout.split("\n")).toEqual([
       `.github/branchline.yml:3:5: parameter ConnectionArn is "my-connection", which ${TEMPLATE_PATH} does not accept: it must match the template's AllowedPattern ^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:[0-9]{12}:connection/.+$`,
-      `.github/branchline.yml:6:5: parameter ArtifactRetentionDays is "seven", which ${TEMPLATE_PATH} does not accept: the parameter's Type is Number, and this is not a number`,
-      `.github/branchline.yml:7:5: parameter BuildComputeType is "BUILD_GENERAL1_HUGE", which ${TEMPLATE_PATH} does not accept: it must be one of the template's AllowedValues: BUILD_GENERAL1_SMALL, BUILD_GENERAL1_MEDIUM, BUILD_GENERAL1_LARGE, BUILD_GENERAL1_XLARGE, BUILD_GENERAL1_2XLARGE`,
+      `.github/branchline.yml:7:5: parameter ArtifactRetentionDays is "seven", which ${TEMPLATE_PATH} does not accept: the parameter's Type is Number, and this is not a number`,
+      `.github/branchline.yml:8:5: parameter BuildComputeType is "BUILD_GENERAL1_HUGE", which ${TEMPLATE_PATH} does not accept: it must be one of the template's AllowedValues: BUILD_GENERAL1_SMALL, BUILD_GENERAL1_MEDIUM, BUILD_GENERAL1_LARGE, BUILD_GENERAL1_XLARGE, BUILD_GENERAL1_2XLARGE`,
       `✗ 3 errors in .github/branchline.yml and ${TEMPLATE_PATH}`,
       "",
     ]);

@@ -71,7 +71,7 @@ describe("templates/pipeline.yml", () => {
     const withoutDefault = Object.entries(template.Parameters ?? {})
       .filter(([name, p]) => !name.startsWith("Branchline") && !("Default" in p))
       .map(([name]) => name);
-    expect(withoutDefault.sort()).toEqual(["ConnectionArn", "PermissionsBoundaryArn"]);
+    expect(withoutDefault.sort()).toEqual(["ConnectionArn", "DeployPolicyArn", "PermissionsBoundaryArn"]);
   });
 
   it("is one V2 pipeline named by branchline", () => {
