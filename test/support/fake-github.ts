@@ -1,6 +1,7 @@
 import nock from "nock";
 import { encodeBody, GitHubModel, parseBody, type FakeCheckRun, type GitHubModelOptions, type RecordedRequest, type RepositoryModel } from "./github-model.js";
 import { INSTALLATION_ID } from "./payloads.js";
+import { setActiveGitHubModel } from "./webhook-effects.js";
 
 export type { FakeCheckRun, FakeDeployment, FakeDeploymentStatus, RecordedRequest } from "./github-model.js";
 
@@ -71,6 +72,7 @@ export class FakeGitHub {
     nock.disableNetConnect();
     nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
     nock.emitter.on("no match", this.onNoMatch);
+    setActiveGitHubModel(this.model);
     const scope = nock(API).persist();
     for (const method of ["GET", "POST", "PATCH", "PUT", "DELETE"]) {
       scope
@@ -91,6 +93,7 @@ export class FakeGitHub {
   /** Fails the test if branchline asked GitHub anything the fake does not model. */
   assertClean(): void {
     nock.emitter.removeListener("no match", this.onNoMatch);
+    setActiveGitHubModel(undefined);
     nock.cleanAll();
     this.model.assertClean();
   }
