@@ -170,7 +170,7 @@ async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, 
       names: environmentNames(config.stackPrefix, job.repo, intent.environment),
       region: runtime.aws.region,
       sandbox: runtime.sandbox,
-    });
+    }, await runtime.promotion?.appId());
     if (check.existing) continue;
     await check.show({ kind: "superseded", byCommit: commit });
   }

@@ -22,6 +22,8 @@ export interface FakeGitHubOptions extends GitHubModelOptions {
  */
 export class FakeGitHub {
   readonly model: GitHubModel;
+  /** How long each write (POST, PATCH, PUT, DELETE) takes to be answered; 0 by default. */
+  writeDelayMs = 0;
   readonly repository: RepositoryModel;
   private readonly onNoMatch = (req: Request) => {
     // Loopback traffic (the AWS emulator) passes through nock too; only GitHub's is ours to judge.
@@ -80,6 +82,8 @@ export class FakeGitHub {
         .query(true)
         .reply(async (req: Request) => {
           const text = method === "GET" ? "" : await req.text();
+          // GitHub's writes are slow and paced (Probot spaces them a second apart per installation).
+          if (method !== "GET" && this.writeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.writeDelayMs));
           const url = new URL(req.url);
           const headers: Record<string, string> = {};
           req.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
