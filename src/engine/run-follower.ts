@@ -118,6 +118,12 @@ export class RunFollower {
       try {
         details = await this.reader.read(run.pipeline, run.executionId);
       } catch (error) {
+        if (pipelineGone(error)) {
+          // Deleted under the run (its stack torn down, or by hand): nothing more will happen, so the
+          // report ends now instead of being polled for hours.
+          await run.finished({ status: "Cancelled", summary: `pipeline ${run.pipeline} was deleted while this run was in progress`, commit: undefined, trigger: undefined, stages: [] });
+          return;
+        }
         this.runtime.log.warn({ err: error, pipeline: run.pipeline, executionId: run.executionId }, "could not read a pipeline run; trying again");
         continue;
       }
@@ -147,4 +153,10 @@ export class RunFollower {
       sleep(intervalMs, undefined, { signal: abort.signal }).then(resolve, () => {});
     });
   }
+}
+
+/** CodePipeline's answer for a pipeline or execution that no longer exists. */
+function pipelineGone(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === "PipelineNotFoundException" || name === "PipelineExecutionNotFoundException";
 }

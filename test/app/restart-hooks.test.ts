@@ -60,8 +60,8 @@ async function runTakenUpAfterRestart(): Promise<string> {
 describe("a run taken up after a restart has the same hooks as one started here", () => {
   it("onFailure: webhook still notifies", async () => {
     const hook = await hookSink();
-    process.env.BRANCHLINE_TEST_RESTART_SECRET = "restart-hook-secret";
-    givenRepository(github, { config: `${CONFIG}onFailure:\n  staging: webhook\nnotifications:\n  sinks:\n    - type: webhook\n      url: ${hook.url}\n      secretEnv: BRANCHLINE_TEST_RESTART_SECRET\n` });
+    process.env.BRANCHLINE_SINK_TEST_RESTART_SECRET = "restart-hook-secret";
+    givenRepository(github, { config: `${CONFIG}onFailure:\n  staging: webhook\nnotifications:\n  sinks:\n    - type: webhook\n      url: ${hook.url}\n      secretEnv: BRANCHLINE_SINK_TEST_RESTART_SECRET\n` });
     await runTakenUpAfterRestart();
     expect(github.checkRunsFor(B)).toEqual([expect.objectContaining({ conclusion: "failure" })]);
     await expect.poll(() => hook.events, { timeout: 10_000 }).toContain("run.failed");

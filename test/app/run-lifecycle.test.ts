@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DeleteStackCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../support/fake-github.js";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
@@ -77,5 +78,19 @@ describe("one run lifecycle, however the run is found", () => {
     for (const deployment of github.model.deploymentsFor("octo-org/shop")) {
       expect(deployment.statuses.at(-1)?.state).toBe("success");
     }
+  });
+});
+
+describe("a pipeline deleted mid-run", () => {
+  it("ends its check run cancelled at the next look, instead of being polled for hours", async () => {
+    app = await startBranchline(aws.clients, { runPollMs: 200 });
+    aws.emulator.control.scriptAction({ stage: "Build", action: "Build", outcome: "succeed", durationMs: 60_000, times: 1 });
+    await app.deliver("push", pushToBranch("feature/login", A, { created: true }));
+    await eventually(() => (github.checkRunsFor(A)[0]?.external_id ? true : undefined), 20_000, "the run to start");
+    const stack = await onlyStack(aws);
+    await aws.clients.cloudformation.send(new DeleteStackCommand({ StackName: stack.StackName! }));
+    await eventually(() => (github.checkRunsFor(A)[0]?.status === "completed" ? true : undefined), 15_000, "the check run to end");
+    expect(github.checkRunsFor(A)).toEqual([expect.objectContaining({ conclusion: "cancelled" })]);
+    expect(github.checkRunsFor(A)[0]!.output.summary).toContain("was deleted while this run was in progress");
   });
 });
