@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Logger } from "probot";
 import { listManagedStacks } from "../aws/managed-stacks.js";
 import { templateStore } from "../aws/template-store.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
@@ -74,7 +73,7 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
       installationOf: async (repo) => (github.auth === "token" ? 0 : await installationOf(github, repo)),
       aws: aws.clients,
       ...(settings.templateBucket ? { templates: templateStore(settings.templateBucket, aws.clients.region, aws.endpoint) } : {}),
-      log: capturingLogger(),
+      log: silentLogger(),
       sandbox: false,
       ...enginePacing(settings),
     };
@@ -174,6 +173,14 @@ async function applyActions(runtime: Runtime, planned: readonly { target: JobTar
   const passId = randomUUID();
   const failures = new Map<number, string | null>();
   const byDelivery = new Map<string, number>();
+  // Each look's outcome names the jobs it worked: a failure is known from the engine, not from its log.
+  engine.onOutcome(({ look, outcome }) => {
+    if (outcome.kind !== "failed") return;
+    for (const job of look.causes.flatMap((cause) => [cause, ...cause.supersedes])) {
+      const index = byDelivery.get(job.deliveryId);
+      if (index !== undefined) failures.set(index, outcome.error);
+    }
+  });
   const resumes: Promise<void>[] = [];
   planned.forEach(({ target, action }, index) => {
     const deliveryId = `gc-${passId}-${index}`;
@@ -196,7 +203,6 @@ async function applyActions(runtime: Runtime, planned: readonly { target: JobTar
       );
     }
   });
-  const log = runtime.log as unknown as CapturingLogger;
   const progress = out.progress(planned.length);
   let reported = 0;
   for (;;) {
@@ -209,27 +215,5 @@ async function applyActions(runtime: Runtime, planned: readonly { target: JobTar
   await Promise.all(resumes);
   if (waitForRuns) await engine.idle();
   progress.done();
-  for (const entry of log.failures) {
-    const index = byDelivery.get(entry.delivery);
-    if (index !== undefined) failures.set(index, entry.message);
-  }
   return failures;
 }
-
-interface CapturingLogger {
-  readonly failures: { delivery: string; message: string }[];
-}
-
-/** Quiet, but keeps the engine's job failures (logged with their delivery id) for the summary. */
-function capturingLogger(): Logger {
-  const failures: { delivery: string; message: string }[] = [];
-  const base = silentLogger() as unknown as Record<string, unknown>;
-  const log: Record<string, unknown> = { ...base, failures };
-  log.error = (fields: unknown) => {
-    const { delivery, err } = (fields ?? {}) as { delivery?: string; err?: Error };
-    if (delivery) failures.push({ delivery, message: err?.message ?? "failed" });
-  };
-  log.child = () => log;
-  return log as unknown as Logger;
-}
-

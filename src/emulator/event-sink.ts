@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { PipelineEvent } from "./codepipeline/events.js";
-import type { EventSinkOptions } from "./options.js";
+import type { EventSinkOptions, UnkindDelivery } from "./options.js";
 
 /** One event as handed to the sink, with how its HTTP delivery went (if a URL is set). */
 export interface DeliveredEvent {
@@ -16,14 +16,18 @@ export interface DeliveredEvent {
 export class EventSink {
   private readonly delivered: DeliveredEvent[] = [];
   private chain: Promise<void> = Promise.resolve();
+  private readonly scattered = new Set<Promise<void>>();
   private options: EventSinkOptions;
+  private random: () => number = Math.random;
 
   constructor(options: EventSinkOptions = {}, private readonly onError: (error: unknown) => void = () => {}) {
     this.options = options;
+    this.configure(options);
   }
 
   configure(options: EventSinkOptions): void {
     this.options = options;
+    this.random = seeded(options.unkind?.seed ?? 1);
   }
 
   emit(event: PipelineEvent): void {
@@ -34,8 +38,12 @@ export class EventSink {
     } catch (error) {
       this.onError(error);
     }
-    const { url, headers } = this.options;
+    const { url, headers, unkind } = this.options;
     if (!url) return;
+    if (unkind) {
+      this.scatter(record, url, headers ?? {}, JSON.stringify(event), unkind);
+      return;
+    }
     this.chain = this.chain.then(async () => {
       try {
         record.delivery = { status: await postJson(url, headers ?? {}, JSON.stringify(event)) };
@@ -52,7 +60,38 @@ export class EventSink {
   /** Resolves when every HTTP delivery so far has been attempted. */
   async drain(): Promise<void> {
     await this.chain;
+    while (this.scattered.size > 0) await Promise.all([...this.scattered]);
   }
+
+  /** POSTs one event once or twice, each copy at once or late, beside the others rather than after them. */
+  private scatter(record: DeliveredEvent, url: string, headers: Readonly<Record<string, string>>, body: string, unkind: UnkindDelivery): void {
+    const copies = this.random() < (unkind.duplicateRate ?? 0.5) ? 2 : 1;
+    for (let copy = 0; copy < copies; copy++) {
+      const delayMs = this.random() < (unkind.lateRate ?? 0.3) ? Math.floor(this.random() * (unkind.lateMs ?? 1_000)) : 0;
+      const sent = (async () => {
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        try {
+          record.delivery = { status: await postJson(url, headers, body) };
+        } catch (error) {
+          record.delivery = { error: error instanceof Error ? error.message : String(error) };
+        }
+      })();
+      this.scattered.add(sent);
+      void sent.finally(() => this.scattered.delete(sent));
+    }
+  }
+}
+
+/** mulberry32: small and deterministic, so an unkind delivery order can be replayed from its seed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
 
 /**

@@ -28,6 +28,21 @@ export interface EventSinkOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Called in-process for each event, before any HTTP delivery. */
   readonly onEvent?: (event: PipelineEvent) => void;
+  /**
+   * Deliver as EventBridge may (at least once, in no promised order): each event is POSTed at once
+   * rather than after the one before, some twice, some late. Seeded, so a failing run replays.
+   */
+  readonly unkind?: UnkindDelivery;
+}
+
+export interface UnkindDelivery {
+  readonly seed?: number;
+  /** Share of events POSTed a second time (default 0.5). */
+  readonly duplicateRate?: number;
+  /** Share of POSTs held back by up to `lateMs` (default 0.3). */
+  readonly lateRate?: number;
+  /** The longest hold-back (default 1000 ms). */
+  readonly lateMs?: number;
 }
 
 export interface EmulatorOptions {

@@ -103,7 +103,8 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
 }
 
 async function recordOnDeployment(octokit: InstallationOctokit, click: ApprovalClick, record: string): Promise<void> {
-  const deploymentId = await findDeployment(octokit, click.repo, click.commit, environmentLabel(click.environment));
+  if (click.executionId === null) return;
+  const deploymentId = await findDeployment(octokit, click.repo, click.commit, environmentLabel(click.environment), click.executionId);
   if (deploymentId === null) return;
   await setDeploymentStatus(octokit, click.repo, deploymentId, { state: "in_progress", description: record });
 }

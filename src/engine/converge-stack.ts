@@ -71,6 +71,11 @@ export async function convergeStack(
     const token = requestToken(target.deliveryId, `${index}-${step.kind}`);
     switch (step.kind) {
       case "start-run":
+        // Enforced on every deploy, not only after a create: a failed or undone protection is put back.
+        if (isSharedEnvironment(target.environment) && stack && !stack.terminationProtection) {
+          await protectStack(cfn, stackName);
+          observer.applied?.(`Turned termination protection of ${stackName} on (it was off)`);
+        }
         return { kind: "ready-to-run", stack: stack as StackSnapshot };
       case "refuse":
         return { kind: "refused", why: step.why };

@@ -150,26 +150,38 @@ async function provision(
     const stopped = await abandonCreationRuns(runtime.aws.codepipeline, pipeline);
     if (stopped.length > 0) check.record(`Stopped the run CodePipeline starts by itself on creation (${stopped.join(", ")}): branchline runs only commits it was asked to`);
   }
-  const executionId = await startRun(runtime.aws.codepipeline, {
-    pipeline,
-    sourceAction: outputs.SourceActionName ?? DEFAULT_SOURCE_ACTION_NAME,
-    commit,
-    token: runToken(job, names.stack, commit, desired.inputs),
-  });
-  check.record(`Started pipeline ${pipeline} for commit \`${commit.slice(0, 12)}\``);
-  await check.show({ kind: "running", pipeline, executionId });
-  const run = new ObservedRun(
-    octokit,
-    check,
-    pipeline,
-    executionId,
-    outputs.EnvironmentUrl,
-    (error, what) => runtime.log.warn({ err: error, pipeline, executionId }, what),
-    runHooks(runtime, { job, octokit, config, environment }),
+  const { executionId, claimed } = await follower.start(pipeline, () =>
+    startRun(runtime.aws.codepipeline, {
+      pipeline,
+      sourceAction: outputs.SourceActionName ?? DEFAULT_SOURCE_ACTION_NAME,
+      commit,
+      token: runToken(job, names.stack, commit, desired.inputs),
+    }),
   );
-  const rollback = check.target.rollback;
-  await run.started(rollback ? `rollback after ${rollback.fromCommit.slice(0, 12)} failed` : `delivery ${job.deliveryId}`, { fresh: true });
-  follower.follow(run);
+  if (!claimed) {
+    runtime.log.info({ pipeline, executionId }, "the run is reported already; nothing more to do");
+    return null;
+  }
+  try {
+    check.record(`Started pipeline ${pipeline} for commit \`${commit.slice(0, 12)}\``);
+    await check.show({ kind: "running", pipeline, executionId });
+    const run = new ObservedRun(
+      octokit,
+      check,
+      pipeline,
+      executionId,
+      outputs.EnvironmentUrl,
+      (error, what) => runtime.log.warn({ err: error, pipeline, executionId }, what),
+      runHooks(runtime, { job, octokit, config, environment }),
+    );
+    const rollback = check.target.rollback;
+    await run.started(rollback ? `rollback after ${rollback.fromCommit.slice(0, 12)} failed` : `delivery ${job.deliveryId}`, { fresh: true });
+    follower.follow(run);
+  } catch (error) {
+    // Nothing follows the run: let the next event or reconcile pass take it up.
+    follower.release(pipeline, executionId);
+    throw error;
+  }
   return null;
 }
 

@@ -4,7 +4,7 @@ import { hasPermission } from "../core/permissions.js";
 import { addNote } from "../github/check-runs.js";
 import { repositoryRole } from "../github/permissions.js";
 import { repositoryFullName } from "../core/environment.js";
-import { route } from "../core/routing.js";
+import { route, type RefEvent } from "../core/routing.js";
 import { createCheckRun } from "../github/check-runs.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
 import { namesOf } from "./environment-names.js";
@@ -67,7 +67,14 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
     await idleStep(runtime, octokit, job, config, job.cause, (newer) => processRefJob(runtime, follower, newer));
     return;
   }
-  const intent = route(job.event, job.defaultBranch, config);
+  // The webhook's commit (or deletion) is a hint: what GitHub says the ref is now decides, so a
+  // late, redelivered or reordered event can neither move an environment back nor destroy a branch.
+  const head = await commitOf(octokit, job.repo, fullRef(job));
+  const truth: RefEvent = head === null ? { kind: "deleted", ref: job.event.ref } : { kind: "updated", ref: job.event.ref, commit: head };
+  if (job.event.kind !== truth.kind || (job.event.kind === "updated" && job.event.commit !== null && job.event.commit !== head)) {
+    log.info({ hinted: job.event.kind === "updated" ? (job.event.commit ?? "head") : "deleted", head }, "the event is not what the ref is now; acting on the ref");
+  }
+  const intent = route(truth, job.defaultBranch, config);
   switch (intent.action) {
     case "ignore":
       log.info({ reason: intent.reason }, "ignored");
@@ -76,11 +83,7 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
       await destroyEnvironment(runtime, octokit, job, config, intent.environment);
       return;
     case "deploy": {
-      const commit = intent.commit ?? (await commitOf(octokit, job.repo, fullRef(job)));
-      if (commit === null) {
-        log.info("the ref is gone; nothing to deploy");
-        return;
-      }
+      const commit = head as string;
       await reportSuperseded(runtime, octokit, job, config, commit);
       if (!(await capAllows(runtime, octokit, job, config, intent.environment, commit))) return;
       await deployEnvironment(runtime, follower, { job, octokit, config, environment: intent.environment, commit });
@@ -160,22 +163,29 @@ async function reportInvalidConfig(octokit: InstallationOctokit, job: RefJob, pr
   });
 }
 
-/** Tells the commits a newer push replaced before they ran that they will not run. */
+/**
+ * Tells the commits this look will not run (older pushes it coalesced, and the event's own commit
+ * when the ref has moved on) that they were superseded; a commit that already has its check run
+ * (it ran, or was told before) is left as it is.
+ */
 async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, job: RefJob, config: BranchlineConfig, commit: string): Promise<void> {
-  for (const older of job.supersedes) {
-    if (older.event.kind !== "updated" || older.event.commit === null || older.event.commit === commit) continue;
+  const told = new Set<string>([commit]);
+  for (const older of [...job.supersedes, job]) {
+    if (older.event.kind !== "updated" || older.event.commit === null || told.has(older.event.commit)) continue;
     // A rollback replaced by a newer push was never a run of its commit: nothing to tell that commit.
     if (older.cause.kind === "rollback" || older.cause.kind === "idle" || older.cause.kind === "preview") continue;
+    told.add(older.event.commit);
     const intent = route(older.event, older.defaultBranch, config);
     if (intent.action !== "deploy") continue;
-    const check = EnvironmentCheck.fresh(octokit, {
+    const check = await EnvironmentCheck.open(octokit, {
       repo: job.repo,
       environment: intent.environment,
       commit: older.event.commit,
       names: await namesOf(runtime, config.stackPrefix, job.repo, intent.environment),
       region: runtime.aws.region,
       sandbox: runtime.sandbox,
-    });
+    }, await runtime.promotion?.appId());
+    if (check.existing) continue;
     await check.show({ kind: "superseded", byCommit: commit });
   }
 }

@@ -1,20 +1,43 @@
 import { BRANCHLINE_TRIGGER } from "../aws/managed-stacks.js";
 import { RunReader } from "../aws/run-details.js";
 import { describeStack } from "../aws/stacks.js";
+import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { EnvironmentSlug, PipelineName, StackName } from "../core/naming.js";
 import { environmentFromTags, repositoryFromTags } from "../core/tags.js";
 import { EnvironmentCheck } from "../github/environment-check.js";
-import { EnvironmentRun } from "../github/environment-run.js";
+import { ObservedRun, type RunHooks } from "../github/observed-run.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import { loadConfig } from "../config/load.js";
+import type { RefJob } from "./ref-job.js";
+import { runHooks } from "./run-hooks.js";
 import type { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
 
 /**
  * Takes up the reporting of a run this process did not start (or started before a restart): the
  * stack's tags say whose environment it is, the execution says which commit, GitHub holds the check
- * run. Nothing is kept in memory that AWS and GitHub do not also hold.
+ * run and the deployment. Nothing is kept in memory that AWS and GitHub do not also hold. The run
+ * gets the same lifecycle as one started here: its one check run, its one deployment, and the same
+ * hooks (notifications, the failure policy). Single flight: while one taking-up of an execution is
+ * under way, every other announcement of it is a nudge.
  */
 export async function resumeRun(runtime: Runtime, follower: RunFollower, pipeline: string, executionId: string): Promise<"following" | "reported" | "not-ours"> {
-  if (follower.isFollowing(pipeline, executionId)) return "following";
+  // A start in flight on this pipeline claims its execution when it returns: wait for it.
+  await follower.startsSettled(pipeline);
+  if (!follower.claim(pipeline, executionId)) {
+    follower.nudge(pipeline, executionId);
+    return "following";
+  }
+  let outcome: "following" | "reported" | "not-ours" = "not-ours";
+  try {
+    outcome = await takeUp(runtime, follower, pipeline, executionId);
+    return outcome;
+  } finally {
+    if (outcome !== "following") follower.release(pipeline, executionId);
+  }
+}
+
+async function takeUp(runtime: Runtime, follower: RunFollower, pipeline: string, executionId: string): Promise<"following" | "reported" | "not-ours"> {
   // branchline names a pipeline after its stack (BranchlinePipelineName).
   const stack = await describeStack(runtime.aws.cloudformation, pipeline as StackName);
   const environment = stack ? environmentFromTags(stack.tags) : null;
@@ -34,18 +57,36 @@ export async function resumeRun(runtime: Runtime, follower: RunFollower, pipelin
     sandbox: runtime.sandbox,
   }, await runtime.promotion?.appId());
   if (check.existing?.externalId === executionId && check.existing.status === "completed") return "reported";
-  const run = new EnvironmentRun(octokit, check, pipeline, executionId, stack.outputs.EnvironmentUrl, (error, what) =>
-    runtime.log.warn({ err: error, pipeline, executionId }, what),
-  );
+  const warn = (error: unknown, what: string) => runtime.log.warn({ err: error, pipeline, executionId }, what);
+  const run = new ObservedRun(octokit, check, pipeline, executionId, stack.outputs.EnvironmentUrl, warn, await hooksFor(runtime, octokit, installationId, repo, environment));
+  await run.started("resumed");
   if (details.status === "InProgress" || details.status === "Stopping") {
-    await run.started("resumed");
     follower.follow(run);
     return "following";
   }
-  await run.started("resumed");
   await run.finished(details);
   return "reported";
 }
 
 // The stack tags' decoders live beside their encoders in core/tags.ts.
 export { environmentFromTags, repositoryFromTags } from "../core/tags.js";
+
+/** The hooks of the run's environment, from the repository's config as it is now; none if it has no usable config. */
+async function hooksFor(runtime: Runtime, octokit: InstallationOctokit, installationId: number, repo: RepositoryRef, environment: Environment): Promise<RunHooks> {
+  const { data } = await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name });
+  const defaultBranch = data.default_branch;
+  const key = `${installationId}/${repositoryFullName(repo).toLowerCase()}@${defaultBranch}`;
+  const read = () => loadConfig(octokit, repo, defaultBranch);
+  const loaded = await (runtime.configs ? runtime.configs.get(key, read) : read());
+  if (loaded.kind !== "valid") return {};
+  const job: RefJob = {
+    deliveryId: `resume-${installationId}`,
+    installationId,
+    repo,
+    defaultBranch,
+    event: { kind: "updated", ref: environment.kind === "production" ? { type: "tag", name: environment.tag } : { type: "branch", name: environment.branch }, commit: null },
+    cause: { kind: "ref" },
+    supersedes: [],
+  };
+  return runHooks(runtime, { job, octokit, config: loaded.config, environment });
+}

@@ -4,7 +4,8 @@ import type { EnvironmentRun } from "../github/environment-run.js";
 import type { Runtime } from "./runtime.js";
 
 interface Followed {
-  readonly run: EnvironmentRun;
+  /** Unset while the run is claimed but not yet followed (its start, or its taking up, is being recorded). */
+  run: EnvironmentRun | undefined;
   /** Set by a nudge; a nudge that comes while the run is being read is kept, not lost. */
   nudged: boolean;
   wake: () => void;
@@ -13,22 +14,68 @@ interface Followed {
 /**
  * Follows started runs to their end, updating their check runs stage by stage. Pipeline events only
  * say "look at this run now" (`nudge`); polling covers runs whose events never come. It runs beside
- * the lanes, so a lane is free for the next push while a pipeline runs for minutes.
+ * the queue, so an environment is free for the next push while a pipeline runs for minutes.
+ *
+ * Single flight per execution: a run is claimed before anything is recorded for it, by the start
+ * that made it (`start`) or by whoever takes it up (`claim`); while it is claimed, every other way
+ * of finding it (an event, the reconciler, a second event) only nudges. So one execution gets one
+ * deployment and one follower, however many times and ways it is announced.
  */
 export class RunFollower {
   private readonly followed = new Map<string, Followed>();
   private readonly loops = new Set<Promise<void>>();
+  /** Starts in flight, per pipeline: their executions are not known yet, so events for the pipeline wait for them. */
+  private readonly starts = new Map<string, Set<Promise<unknown>>>();
   private readonly reader: RunReader;
 
   constructor(private readonly runtime: Runtime) {
     this.reader = new RunReader(runtime.aws.codepipeline);
   }
 
+  /**
+   * Starts a run and claims its execution before anyone else can hear of it. `claimed` is false when
+   * the start gave back an execution already claimed here (a request token repeated): it is reported already.
+   */
+  start(pipeline: string, begin: () => Promise<string>): Promise<{ readonly executionId: string; readonly claimed: boolean }> {
+    const started = begin().then((executionId) => ({ executionId, claimed: this.claim(pipeline, executionId) }));
+    const inFlight = this.starts.get(pipeline) ?? new Set<Promise<unknown>>();
+    this.starts.set(pipeline, inFlight);
+    inFlight.add(started);
+    const done = () => {
+      inFlight.delete(started);
+      if (inFlight.size === 0) this.starts.delete(pipeline);
+    };
+    started.then(done, done);
+    return started;
+  }
+
+  /** Resolves when the starts in flight on a pipeline have their executions (or failed). */
+  async startsSettled(pipeline: string): Promise<void> {
+    const inFlight = this.starts.get(pipeline);
+    if (inFlight) await Promise.allSettled([...inFlight]);
+  }
+
+  /** Claims an execution; false when it is claimed or followed already (then this is only a nudge). */
+  claim(pipeline: string, executionId: string): boolean {
+    const key = `${pipeline}/${executionId}`;
+    if (this.followed.has(key)) return false;
+    this.followed.set(key, { run: undefined, nudged: false, wake: () => {} });
+    return true;
+  }
+
+  /** Gives up a claim that came to nothing (not our run, already reported, or its recording failed). */
+  release(pipeline: string, executionId: string): void {
+    const key = `${pipeline}/${executionId}`;
+    if (this.followed.get(key)?.run === undefined) this.followed.delete(key);
+  }
+
   follow(run: EnvironmentRun): void {
-    if (this.followed.has(run.key)) return;
-    const entry: Followed = { run, nudged: false, wake: () => {} };
+    const claimed = this.followed.get(run.key);
+    if (claimed?.run !== undefined) return;
+    const entry: Followed = claimed ?? { run, nudged: false, wake: () => {} };
+    entry.run = run;
     this.followed.set(run.key, entry);
-    const loop = this.poll(entry)
+    const loop = this.poll(entry, run)
       .catch((error: unknown) => {
         this.runtime.log.error({ err: error, pipeline: run.pipeline, executionId: run.executionId }, "could not report a pipeline run");
       })
@@ -39,7 +86,7 @@ export class RunFollower {
     this.loops.add(loop);
   }
 
-  /** Looks at a followed run now; false when this process does not follow it. */
+  /** Looks at a claimed or followed run now; false when this process has no claim on it. */
   nudge(pipeline: string, executionId: string): boolean {
     const entry = this.followed.get(`${pipeline}/${executionId}`);
     if (!entry) return false;
@@ -57,8 +104,7 @@ export class RunFollower {
     while (this.loops.size > 0) await Promise.all([...this.loops]);
   }
 
-  private async poll(entry: Followed): Promise<void> {
-    const { run } = entry;
+  private async poll(entry: Followed, run: EnvironmentRun): Promise<void> {
     const { intervalMs, maxMs } = this.runtime.runPoll;
     const started = Date.now();
     let shown = "";
@@ -72,6 +118,12 @@ export class RunFollower {
       try {
         details = await this.reader.read(run.pipeline, run.executionId);
       } catch (error) {
+        if (pipelineGone(error)) {
+          // Deleted under the run (its stack torn down, or by hand): nothing more will happen, so the
+          // report ends now instead of being polled for hours.
+          await run.finished({ status: "Cancelled", summary: `pipeline ${run.pipeline} was deleted while this run was in progress`, commit: undefined, trigger: undefined, stages: [] });
+          return;
+        }
         this.runtime.log.warn({ err: error, pipeline: run.pipeline, executionId: run.executionId }, "could not read a pipeline run; trying again");
         continue;
       }
@@ -101,4 +153,10 @@ export class RunFollower {
       sleep(intervalMs, undefined, { signal: abort.signal }).then(resolve, () => {});
     });
   }
+}
+
+/** CodePipeline's answer for a pipeline or execution that no longer exists. */
+function pipelineGone(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === "PipelineNotFoundException" || name === "PipelineExecutionNotFoundException";
 }

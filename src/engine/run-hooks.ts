@@ -54,8 +54,10 @@ export function runHooks(runtime: Runtime, context: RunContext): RunHooks {
   };
 
   return {
-    started: async (run) => {
+    started: async (run, { fresh }) => {
       services.liveRuns.set(run.key, run);
+      // A run taken up was announced when it started (by this process before a restart, or another).
+      if (!fresh) return;
       const { target } = run.check;
       if (target.rollback) {
         notify("rollback.started", run, `rolling back to \`${target.commit.slice(0, 12)}\` after \`${target.rollback.fromCommit.slice(0, 12)}\` failed`);

@@ -64,10 +64,28 @@ export async function setDeploymentStatus(
   });
 }
 
-/** The newest deployment of a commit to an environment, if any: found again after a restart. */
-export async function findDeployment(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, environment: string): Promise<number | null> {
-  const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, sha: commit, environment, per_page: 1 });
-  return response.data[0]?.id ?? null;
+/**
+ * The deployment of one execution, if any: found again after a restart, so an execution never gets
+ * a second one. Only deployments whose payload names the execution count (a re-run of the same
+ * commit has a deployment of its own).
+ */
+export async function findDeployment(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, environment: string, executionId: string): Promise<number | null> {
+  const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, sha: commit, environment, per_page: 30 });
+  const found = response.data.find((deployment) => payloadExecution(deployment.payload) === executionId);
+  return found?.id ?? null;
+}
+
+function payloadExecution(payload: unknown): string | undefined {
+  let value = payload;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  const executionId = (value as { executionId?: unknown } | null)?.executionId;
+  return typeof executionId === "string" ? executionId : undefined;
 }
 
 /** Marks an environment's newest deployment inactive: a torn-down branch shows as destroyed. */

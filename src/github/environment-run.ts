@@ -36,7 +36,7 @@ export class EnvironmentRun {
     const rollback = target.rollback;
     try {
       this.deploymentId =
-        (options.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment)) ??
+        (options.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId)) ??
         (await createDeployment(this.octokit, target.repo, {
           commit: target.commit,
           environment,

@@ -5,7 +5,8 @@ import type { InstallationOctokit } from "./octokit.js";
 
 /** What else happens as a run goes: notifications, approvals, the failure policy (src/engine/run-hooks.ts). */
 export interface RunHooks {
-  started?(run: ObservedRun): Promise<void>;
+  /** `fresh`: started here just now; otherwise taken up (after a restart, from an event) and announced before. */
+  started?(run: ObservedRun, how: { readonly fresh: boolean }): Promise<void>;
   progress?(run: ObservedRun, details: RunDetails): Promise<void>;
   /**
    * Before the check run shows the end, so what it records appears in that same update; returns
@@ -34,7 +35,7 @@ export class ObservedRun extends EnvironmentRun {
 
   override async started(creator: string, options: { readonly fresh: boolean } = { fresh: false }): Promise<void> {
     await super.started(creator, options);
-    await this.safely("started", () => this.hooks.started?.(this));
+    await this.safely("started", () => this.hooks.started?.(this, options));
   }
 
   override async progress(details: RunDetails): Promise<void> {

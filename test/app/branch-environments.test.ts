@@ -131,9 +131,11 @@ describe("a branch push", () => {
     givenRepository();
     const first = pushToBranch("feature/login", A, { created: true });
     await app.deliver("push", first);
-    // B and C queue behind A's work; C replaces B.
-    await app.deliver("push", pushToBranch("feature/login", B));
-    await app.deliver("push", pushToBranch("feature/login", C));
+    await app.settle();
+    // B and C were both pushed before B's webhook is worked: B's look finds the branch at C.
+    github.ref("refs/heads/feature/login", C);
+    await app.redeliver("push", pushToBranch("feature/login", B));
+    await app.redeliver("push", pushToBranch("feature/login", C));
     await app.settle();
     expect(await pinnedCommits(aws.clients, pipelineOf(await onlyStack()))).toEqual([A, C]);
     const superseded = github.checkRunsFor(B);

@@ -115,4 +115,18 @@ describe("a reconcile pass", () => {
     expect(summary.actions.length).toBeGreaterThan(0);
     expect(summary.actions.every((a) => a.repository === "octo-org/shop")).toBe(true);
   });
+
+  it("reconciles a healthy installation beside a suspended one listed before it", async () => {
+    github.repository.branch("main", A).branch("feature/lost", B);
+    const other = new FakeGitHub("other-org", "app", { model: github.model, installationId: 7 });
+    other.repository.branch("main", A);
+    github.model.installations.find((i) => i.id === 7)!.suspended = true;
+    // The suspended installation is listed first: it must not stop the pass before the healthy one.
+    github.model.installations.sort((a, b) => a.id - b.id);
+    const summary = await reconcile();
+    expect(summary.errors).toEqual([]);
+    const stacks = await allStacks(aws.clients);
+    expect(stacks.map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual(["refs/heads/feature/lost", "refs/heads/main"]);
+    expect(github.checkRunsFor(B)[0]).toMatchObject({ conclusion: "success" });
+  });
 });

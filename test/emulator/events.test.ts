@@ -73,4 +73,21 @@ describe("pipeline state-change events", () => {
     expect(received.every((r) => r.headers["x-branchline-secret"] === "s3cret" && r.headers["content-type"] === "application/json")).toBe(true);
     expect(aws.emulator.control.events().every((d) => typeof d.delivery === "object" && "status" in d.delivery && d.delivery.status === 200)).toBe(true);
   });
+
+  it("delivers unkindly when asked: every event at least once, some twice, not in emission order", async () => {
+    const { port } = receiver.address() as AddressInfo;
+    aws.emulator.control.setEventSink({ url: `http://127.0.0.1:${port}/pipeline-events`, unkind: { seed: 7, duplicateRate: 0.5, lateRate: 0.5, lateMs: 300 } });
+    received.length = 0;
+    const emitted = aws.emulator.control.events().length;
+    await aws.cfn.send(new CreateStackCommand({ StackName: "unkind", TemplateBody: twoStagePipelineTemplate("unkind"), Capabilities: ["CAPABILITY_IAM"] }));
+    await settledStack(aws.cfn, "unkind");
+    await eventually(() => (aws.emulator.control.events().slice(emitted).some((d) => d.event.detail.pipeline === "unkind" && d.event.detail.state === "SUCCEEDED" && d.event.detail.stage === undefined) ? true : undefined));
+    await aws.emulator.control.drainEvents();
+
+    const ids = aws.emulator.control.events().slice(emitted).map((d) => d.event.id);
+    const got = received.map((r) => r.event.id);
+    expect(new Set(got)).toEqual(new Set(ids));
+    expect(got.length).toBeGreaterThan(ids.length);
+    expect(got.filter((id, index) => got.indexOf(id) === index)).not.toEqual(ids);
+  });
 });

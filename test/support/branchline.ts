@@ -9,6 +9,7 @@ import type { Reconciler } from "../../src/engine/reconciler.js";
 import { branchline, type AppOptions } from "../../src/index.js";
 import type { Notifier } from "../../src/notifications/notifier.js";
 import { logOptions } from "../../src/log.js";
+import { activeGitHubModel, applyWebhook } from "./webhook-effects.js";
 
 let key: string | undefined;
 /** A real RSA key, made once per test file: Probot signs real app JWTs with it. */
@@ -30,8 +31,13 @@ export interface RunningApp {
   readonly handlers: ApplicationFunctionOptions["addHandler"] extends (handler: infer H) => void ? H[] : never;
   /** Every log line, as JSON: tests read what operators would. */
   readonly logs: string[];
-  /** Delivers a webhook through Probot's real receive path; returns the delivery id. */
+  /**
+   * Delivers a webhook through Probot's real receive path, after making its change at the fake
+   * GitHub (a push moves its ref), as GitHub does; returns the delivery id.
+   */
   deliver(name: string, payload: unknown, id?: string): Promise<string>;
+  /** Delivers a webhook again (or late) without changing anything at GitHub: a redelivery. */
+  redeliver(name: string, payload: unknown, id?: string): Promise<string>;
   /** Waits until every job is worked and every followed run has ended. */
   settle(): Promise<void>;
 }
@@ -114,6 +120,12 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
     handlers,
     logs,
     async deliver(name, payload, id = randomUUID()) {
+      const model = activeGitHubModel();
+      if (model) applyWebhook(model, name, payload);
+      await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
+      return id;
+    },
+    async redeliver(name, payload, id = randomUUID()) {
       await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
       return id;
     },

@@ -1,6 +1,7 @@
 import nock from "nock";
 import { encodeBody, GitHubModel, parseBody, type FakeCheckRun, type GitHubModelOptions, type RecordedRequest, type RepositoryModel } from "./github-model.js";
 import { INSTALLATION_ID } from "./payloads.js";
+import { setActiveGitHubModel } from "./webhook-effects.js";
 
 export type { FakeCheckRun, FakeDeployment, FakeDeploymentStatus, RecordedRequest } from "./github-model.js";
 
@@ -21,6 +22,8 @@ export interface FakeGitHubOptions extends GitHubModelOptions {
  */
 export class FakeGitHub {
   readonly model: GitHubModel;
+  /** How long each write (POST, PATCH, PUT, DELETE) takes to be answered; 0 by default. */
+  writeDelayMs = 0;
   readonly repository: RepositoryModel;
   private readonly onNoMatch = (req: Request) => {
     // Loopback traffic (the AWS emulator) passes through nock too; only GitHub's is ours to judge.
@@ -71,6 +74,7 @@ export class FakeGitHub {
     nock.disableNetConnect();
     nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
     nock.emitter.on("no match", this.onNoMatch);
+    setActiveGitHubModel(this.model);
     const scope = nock(API).persist();
     for (const method of ["GET", "POST", "PATCH", "PUT", "DELETE"]) {
       scope
@@ -78,6 +82,8 @@ export class FakeGitHub {
         .query(true)
         .reply(async (req: Request) => {
           const text = method === "GET" ? "" : await req.text();
+          // GitHub's writes are slow and paced (Probot spaces them a second apart per installation).
+          if (method !== "GET" && this.writeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.writeDelayMs));
           const url = new URL(req.url);
           const headers: Record<string, string> = {};
           req.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
@@ -91,6 +97,7 @@ export class FakeGitHub {
   /** Fails the test if branchline asked GitHub anything the fake does not model. */
   assertClean(): void {
     nock.emitter.removeListener("no match", this.onNoMatch);
+    setActiveGitHubModel(undefined);
     nock.cleanAll();
     this.model.assertClean();
   }
