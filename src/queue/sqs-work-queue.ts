@@ -63,6 +63,8 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
   private running = 0;
   /** When looks this process put back for later are due: those do not keep `idle` waiting. */
   private readonly holds = new Map<string, number>();
+  private readonly pending = new Set<Promise<void>>();
+  private failedSends = 0;
   /** Submits waiting for the send before them, per key. */
   private readonly outbox = new Map<string, Outbox>();
   private readonly now: () => number;
@@ -85,7 +87,7 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
    */
   submit(key: string, cause: C): Promise<void> {
     const id = this.options.causeId?.(cause) ?? createHash("sha256").update(JSON.stringify(cause)).digest("hex");
-    return new Promise<void>((resolve, reject) => {
+    const sent = new Promise<void>((resolve, reject) => {
       let box = this.outbox.get(key);
       if (!box) {
         box = { items: [], busy: false };
@@ -94,6 +96,25 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
       box.items.push({ message: this.outgoing(freshEnvelope(key, cause), messageDeduplicationId(id, key)), resolve, reject });
       if (!box.busy) void this.drain(key, box);
     });
+    this.pending.add(sent);
+    sent.then(
+      () => this.pending.delete(sent),
+      () => {
+        this.pending.delete(sent);
+        this.failedSends++;
+      },
+    );
+    return sent;
+  }
+
+  /**
+   * Resolves when every submit made so far has reached SQS; rejects if one made meanwhile failed.
+   * A forwarded webhook is deleted only after this, so the looks it caused are durable first.
+   */
+  async flushed(): Promise<void> {
+    const failedBefore = this.failedSends;
+    await Promise.allSettled([...this.pending]);
+    if (this.failedSends > failedBefore) throw new Error("a look could not be put on the work queue");
   }
 
   private async drain(key: string, box: Outbox): Promise<void> {
