@@ -12,6 +12,7 @@ import {
 } from "../engine/work-queue.js";
 import { arrived, dueAt, freshEnvelope, heldEnvelope, lookOf, mergeEnvelopes, parseEnvelope, type LookEnvelope } from "./look-envelope.js";
 import { SqsConsumer, type ConsumerLog } from "./sqs-consumer.js";
+import { withinLook } from "./look-context.js";
 import { messageDeduplicationId, messageGroupId } from "./sqs-ids.js";
 import type { OutgoingMessage, ReceivedMessage, SqsQueue } from "./sqs-queue.js";
 
@@ -231,7 +232,7 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
     this.running++;
     let outcome: LookOutcome;
     try {
-      outcome = await worker(look);
+      outcome = await withinLook(`${key}#${messages[0]?.messageId ?? "?"}#${messages[0]?.receiveCount ?? 0}`, () => worker(look));
     } catch (error) {
       outcome = { kind: "failed", error: failureText(error), retry: true };
     } finally {
