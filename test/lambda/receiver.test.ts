@@ -117,3 +117,15 @@ describe("the Lambda receiver", () => {
     }
   });
 });
+
+describe("webhookGroup", () => {
+  it.each([
+    ["one repository's webhooks share a group (handled in GitHub's order)", { installation: { id: 42 }, repository: { id: 7 } }, "webhook:42:7"],
+    ["another repository has its own", { installation: { id: 42 }, repository: { id: 8 } }, "webhook:42:8"],
+    ["an installation event (no repository) groups by installation", { installation: { id: 42 } }, "webhook:42:none"],
+    ["a payload without either", {}, "webhook:none:none"],
+  ])("%s", async (_, payload, group) => {
+    const { webhookGroup } = await import("../../src/queue/receiver-app.js");
+    expect(webhookGroup(payload)).toBe(group);
+  });
+});
