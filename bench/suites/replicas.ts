@@ -1,6 +1,6 @@
 import { createRef, pushToBranch } from "../../test/support/payloads.js";
 import { convergedAt, runsOf, startReplicaScene } from "../../test/support/replicas.js";
-import { round, row, runSuite, sha, sleep, type Row } from "../lib/common.js";
+import { configYaml, round, row, runSuite, sha, sleep, smallTemplate, TEMPLATE_PATH, type Row } from "../lib/common.js";
 
 /**
  * 6. Replicas. A burst of branch creations (create and push each) reaches one receiver; 1, 2 and 3
@@ -16,7 +16,7 @@ import { round, row, runSuite, sha, sleep, type Row } from "../lib/common.js";
 const TIMING = { stackOperationMs: 1_500, changeSetMs: 200, actionMs: 500 };
 
 async function burst(workers: number, branches: number): Promise<{ startedS: number; convergedS: number; throughput: number; writes: number }> {
-  const scene = await startReplicaScene({ workers, timing: TIMING, visibilitySeconds: 30, concurrency: 4 });
+  const scene = await startReplicaScene({ workers, timing: TIMING, visibilitySeconds: 30, concurrency: 4, files: { config: configYaml(), template: smallTemplate(), templatePath: TEMPLATE_PATH } });
   try {
     const names = Array.from({ length: branches }, (_, i) => `burst/w${workers}-${i}`);
     for (const name of names) scene.commit(name, sha(name, 0));

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vit
 import { createRef, deleteRef, pushDeletingBranch, pushToBranch } from "../support/payloads.js";
 import { prng } from "../support/prng.js";
 import { eventually, stopAllProcesses } from "../support/processes.js";
+import { CONFIG, TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
 import { convergedAt, liveStacks, overlappingLooks, runsOf, stackNameOf, startReplicaScene, type ReplicaScene } from "../support/replicas.js";
 
 /**
@@ -61,7 +62,7 @@ afterEach(async () => {
 describe("one receiver and three workers on one SQS FIFO queue", () => {
   it("converge every environment exactly once, through a worker killed mid-step and redelivered webhooks, never two at once on one environment", { timeout: 420_000 }, async () => {
     const random = prng(SEED);
-    const s = (scene = await startReplicaScene({ workers: 3, timing: TIMING, visibilitySeconds: 6, concurrency: 4 }));
+    const s = (scene = await startReplicaScene({ workers: 3, timing: TIMING, visibilitySeconds: 6, concurrency: 4, files: { config: CONFIG, template: TEMPLATE, templatePath: TEMPLATE_PATH } }));
     const dump = process.env.BRANCHLINE_REPLICAS_DUMP;
     if (dump) onTestFinished(() => writeFileSync(dump, `${JSON.stringify(s.calls)}\n${s.workers.map((w) => w.text()).join("\n")}\n`));
     s.commit("main", sha("main"));

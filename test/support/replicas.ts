@@ -9,7 +9,6 @@ import type { RepositoryModel } from "./github-model.js";
 import { startMotoSqs, type MotoSqs } from "./moto-sqs.js";
 import { INSTALLATION_ID } from "./payloads.js";
 import { appServerEnv, BUILT_SERVER, deliverWebhook, freePort, ManagedProcess, startAppServer, type AppCredentials, type AppServer } from "./processes.js";
-import { CONFIG, TEMPLATE, TEMPLATE_PATH } from "./scenario.js";
 
 /**
  * branchline beyond one machine, for tests and benchmarks: one receiver and N workers (the built
@@ -48,6 +47,8 @@ export interface ReplicaOptions {
   readonly visibilitySeconds: number;
   /** Per worker. */
   readonly concurrency: number;
+  /** `.github/branchline.yml` and the pipeline template every commit carries (tests and benchmarks read their fixtures differently). */
+  readonly files: { readonly config: string; readonly template: string; readonly templatePath: string };
 }
 
 export async function startReplicaScene(options: ReplicaOptions): Promise<ReplicaScene> {
@@ -58,7 +59,7 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
   const github = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: createPublicKey(testPrivateKey()).export({ type: "spki", format: "pem" }).toString() });
   github.model.install(INSTALLATION_ID, OWNER, [FULL_NAME]);
   const repo = github.model.repository(OWNER, REPO);
-  repo.file("main", ".github/branchline.yml", CONFIG);
+  repo.file("main", ".github/branchline.yml", options.files.config);
   const credentials: AppCredentials = { appId: APP_ID, privateKey: testPrivateKey(), webhookSecret: `webhook-secret-${randomUUID()}` };
   const shared = { BRANCHLINE_QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_SQS: sqs.moto.url, BRANCHLINE_RECONCILE_MINUTES: "0" };
   const receiver = await startAppServer({ githubHost: github.host, awsEndpoint: aws.emulator.url, credentials, logLevel: "info", env: { ...shared, BRANCHLINE_ROLE: "receiver" } });
@@ -96,7 +97,7 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
       return (await deliverWebhook(receiver.webhookUrl, credentials.webhookSecret, name, payload, id)).status;
     },
     commit(branch, sha) {
-      repo.file(sha, TEMPLATE_PATH, TEMPLATE).branch(branch, sha);
+      repo.file(sha, options.files.templatePath, options.files.template).branch(branch, sha);
     },
     context: () => [receiver.process.text(), ...workers.map((w) => w.text())].join("\n").split("\n").slice(-200).join("\n"),
     async close() {
