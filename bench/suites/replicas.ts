@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { createRef, pushToBranch } from "../../test/support/payloads.js";
 import { convergedAt, runsOf, startReplicaScene } from "../../test/support/replicas.js";
 import { configYaml, round, row, runSuite, sha, sleep, smallTemplate, TEMPLATE_PATH, type Row } from "../lib/common.js";
@@ -14,9 +15,10 @@ import { configYaml, round, row, runSuite, sha, sleep, smallTemplate, TEMPLATE_P
  */
 
 const TIMING = { stackOperationMs: 1_500, changeSetMs: 200, actionMs: 500 };
+const SERVER = fileURLToPath(new URL("../../src/main.js", import.meta.url));
 
 async function burst(workers: number, branches: number): Promise<{ startedS: number; convergedS: number; throughput: number; writes: number }> {
-  const scene = await startReplicaScene({ workers, timing: TIMING, visibilitySeconds: 30, concurrency: 4, files: { config: configYaml(), template: smallTemplate(), templatePath: TEMPLATE_PATH } });
+  const scene = await startReplicaScene({ workers, timing: TIMING, visibilitySeconds: 30, concurrency: 4, files: { config: configYaml(), template: smallTemplate(), templatePath: TEMPLATE_PATH }, server: SERVER });
   try {
     const names = Array.from({ length: branches }, (_, i) => `burst/w${workers}-${i}`);
     for (const name of names) scene.commit(name, sha(name, 0));

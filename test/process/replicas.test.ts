@@ -62,7 +62,7 @@ afterEach(async () => {
 describe("one receiver and three workers on one SQS FIFO queue", () => {
   it("converge every environment exactly once, through a worker killed mid-step and redelivered webhooks, never two at once on one environment", { timeout: 420_000 }, async () => {
     const random = prng(SEED);
-    const s = (scene = await startReplicaScene({ workers: 3, timing: TIMING, visibilitySeconds: 6, concurrency: 4, files: { config: CONFIG, template: TEMPLATE, templatePath: TEMPLATE_PATH } }));
+    const s = (scene = await startReplicaScene({ workers: 3, timing: TIMING, visibilitySeconds: 15, concurrency: 4, files: { config: CONFIG, template: TEMPLATE, templatePath: TEMPLATE_PATH } }));
     const dump = process.env.BRANCHLINE_REPLICAS_DUMP;
     if (dump) onTestFinished(() => writeFileSync(dump, `${JSON.stringify(s.calls)}\n${s.workers.map((w) => w.text()).join("\n")}\n`));
     s.commit("main", sha("main"));

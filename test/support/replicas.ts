@@ -8,7 +8,7 @@ import { startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-serv
 import type { RepositoryModel } from "./github-model.js";
 import { startMotoSqs, type MotoSqs } from "./moto-sqs.js";
 import { INSTALLATION_ID } from "./payloads.js";
-import { appServerEnv, BUILT_SERVER, deliverWebhook, freePort, ManagedProcess, startAppServer, type AppCredentials, type AppServer } from "./processes.js";
+import { AppServer, appServerEnv, BUILT_SERVER, deliverWebhook, freePort, ManagedProcess, type AppCredentials } from "./processes.js";
 
 /**
  * branchline beyond one machine, for tests and benchmarks: one receiver and N workers (the built
@@ -49,6 +49,8 @@ export interface ReplicaOptions {
   readonly concurrency: number;
   /** `.github/branchline.yml` and the pipeline template every commit carries (tests and benchmarks read their fixtures differently). */
   readonly files: { readonly config: string; readonly template: string; readonly templatePath: string };
+  /** The built server; by default dist/src/main.js as the tests see it (the benchmarks run from dist/ and name it themselves). */
+  readonly server?: string;
 }
 
 export async function startReplicaScene(options: ReplicaOptions): Promise<ReplicaScene> {
@@ -62,7 +64,10 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
   repo.file("main", ".github/branchline.yml", options.files.config);
   const credentials: AppCredentials = { appId: APP_ID, privateKey: testPrivateKey(), webhookSecret: `webhook-secret-${randomUUID()}` };
   const shared = { BRANCHLINE_QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_SQS: sqs.moto.url, BRANCHLINE_RECONCILE_MINUTES: "0" };
-  const receiver = await startAppServer({ githubHost: github.host, awsEndpoint: aws.emulator.url, credentials, logLevel: "info", env: { ...shared, BRANCHLINE_ROLE: "receiver" } });
+  const server = options.server ?? BUILT_SERVER;
+  const receiverPort = await freePort();
+  const receiverEnv = appServerEnv({ githubHost: github.host, awsEndpoint: aws.emulator.url, credentials, port: receiverPort, logLevel: "info", env: { ...shared, BRANCHLINE_ROLE: "receiver" } });
+  const receiver = await new AppServer(new ManagedProcess("receiver", server, [], receiverEnv), receiverPort, 20_000).start();
   const workers: ManagedProcess[] = [];
   for (let i = 1; i <= options.workers; i++) {
     const env = appServerEnv({
@@ -82,7 +87,7 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
         BRANCHLINE_RUN_POLL_SECONDS: "1",
       },
     });
-    workers.push(new ManagedProcess(`worker-${i}`, BUILT_SERVER, [], env).start());
+    workers.push(new ManagedProcess(`worker-${i}`, server, [], env).start());
   }
   await Promise.all(workers.map((w) => w.waitForLine(/taking work from the queue/, 30_000)));
   return {
