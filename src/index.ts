@@ -19,6 +19,9 @@ import { onInstallationEvents } from "./webhooks/installation-events.js";
 import { onRepositoryEvents } from "./webhooks/repository-events.js";
 import { onPullRequestEvents } from "./webhooks/pull-request-events.js";
 import { onRefEvents } from "./webhooks/ref-events.js";
+import { sqsEngineQueue, startReconcileTicks, type SqsWiring } from "./queue/sqs-engine-queue.js";
+import type { SqsWorkQueue } from "./queue/sqs-work-queue.js";
+import type { RefJob } from "./engine/ref-job.js";
 
 export interface AppOptions {
   readonly aws: AwsClients;
@@ -51,6 +54,10 @@ export interface AppOptions {
   readonly notifications?: { readonly allowLoopbackHttp?: boolean; readonly budget?: RetryBudget; readonly env?: Readonly<Record<string, string | undefined>> };
   /** Called with the notifier once the app is loaded: tests and shutdown wait for deliveries with it. */
   readonly onNotifier?: (notifier: Notifier) => void;
+  /** The SQS FIFO work queue (BRANCHLINE_QUEUE_URL); unset, the in-process queue. */
+  readonly sqs?: SqsWiring;
+  /** Called with the SQS work queue once the app is loaded: shutdown stops it. */
+  readonly onWorkQueue?: (queue: SqsWorkQueue<RefJob>) => void;
 }
 
 /** The Probot app: wires webhooks to the engine. What happens lives in engine/ and core/. */
@@ -86,7 +93,15 @@ export function branchline(options: AppOptions): ApplicationFunction {
       submit: (job) => engine.submit(job),
       ...(options.clock ? { now: options.clock } : {}),
     };
-    const engine = new Engine(runtime);
+    const sqs = options.sqs;
+    let workQueue: SqsWorkQueue<RefJob> | undefined;
+    const engine: Engine = new Engine(
+      runtime,
+      sqs
+        ? (onOutcome) =>
+            (workQueue = sqsEngineQueue(sqs, { app, runtime, engine: () => engine, reconciler: () => reconciler, reportOnly: options.reconcile?.reportOnly ?? false }, onOutcome))
+        : undefined,
+    );
     const submit = (job: Parameters<Engine["submit"]>[0]) => engine.submit(job);
     onRefEvents(app, submit);
     onPullRequestEvents(app, submit);
@@ -109,8 +124,11 @@ export function branchline(options: AppOptions): ApplicationFunction {
       // Loaded without an HTTP server (tests, `probot.load` by hand): there is no route to add.
       app.log.debug({ err: error }, "no HTTP server; the pipeline events route is not served");
     }
-    if (options.reconcile) reconciler.start(options.reconcile.intervalMs, { reportOnly: options.reconcile.reportOnly });
+    // On a shared queue a replica's timer only sends the interval's tick: one pass per interval between all replicas.
+    if (options.reconcile && sqs) startReconcileTicks(sqs.queue, options.reconcile.intervalMs, app.log);
+    else if (options.reconcile) reconciler.start(options.reconcile.intervalMs, { reportOnly: options.reconcile.reportOnly });
     options.onEngine?.(engine);
+    if (workQueue) options.onWorkQueue?.(workQueue);
     options.onNotifier?.(notifier);
     options.onReconciler?.(reconciler);
   };

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
-import { run } from "probot";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createProbot, run, type Logger } from "probot";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { templateStore, type TemplateStore } from "./aws/template-store.js";
 import { startEmulator, timingPresets } from "./emulator/index.js";
@@ -8,6 +9,11 @@ import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-rout
 import { branchline } from "./index.js";
 import { loadEnvFile } from "./env-file.js";
 import { createLog } from "./log.js";
+import { receiverApp } from "./queue/receiver-app.js";
+import type { SqsWiring } from "./queue/sqs-engine-queue.js";
+import { SqsQueue } from "./queue/sqs-queue.js";
+import type { SqsWorkQueue } from "./queue/sqs-work-queue.js";
+import type { RefJob } from "./engine/ref-job.js";
 import { enginePacing, readSettings, SettingsError, type AwsMode, type Settings } from "./settings.js";
 
 const SANDBOX_TEMPLATE_BUCKET = "branchline-sandbox-templates";
@@ -27,22 +33,58 @@ async function main(): Promise<void> {
   // like the environment itself, and Probot applies it the same way when `run` starts.
   loadEnvFile();
   const settings = readSettings();
+  const log = await createLog();
+  const sqs = sqsWiring(settings);
+  // BRANCHLINE_ROLE=receiver: verify, enqueue, answer; the workers do the rest (readSettings made sure a queue is set).
+  if (settings.role === "receiver" && sqs) {
+    await run(receiverApp(sqs.queue), { log });
+    return;
+  }
   const wiring = settings.aws.kind === "sandbox" ? await sandbox(settings) : realAws(settings, settings.aws);
-  await run(
-    branchline({
-      aws: wiring.aws,
-      ...(wiring.templates ? { templates: wiring.templates } : {}),
-      sandbox: settings.aws.kind === "sandbox",
-      // AWS itself (no endpoint override): its App policy allows stack operations only with a service role.
-      requireRoles: settings.aws.kind === "aws" && settings.aws.endpoint === undefined,
-      ...enginePacing(settings),
-      eventsSecret: wiring.eventsSecret,
-      ...(settings.reconcileMinutes > 0
-        ? { reconcile: { intervalMs: settings.reconcileMinutes * 60_000, reportOnly: settings.reconcileReportOnly } }
-        : {}),
-    }),
-    { log: await createLog() },
-  );
+  const app = branchline({
+    aws: wiring.aws,
+    ...(wiring.templates ? { templates: wiring.templates } : {}),
+    sandbox: settings.aws.kind === "sandbox",
+    // AWS itself (no endpoint override): its App policy allows stack operations only with a service role.
+    requireRoles: settings.aws.kind === "aws" && settings.aws.endpoint === undefined,
+    ...enginePacing(settings),
+    eventsSecret: wiring.eventsSecret,
+    ...(settings.reconcileMinutes > 0
+      ? { reconcile: { intervalMs: settings.reconcileMinutes * 60_000, reportOnly: settings.reconcileReportOnly } }
+      : {}),
+    ...(sqs ? { sqs, onWorkQueue: (queue: SqsWorkQueue<RefJob>) => stopOnSignal(queue, log) } : {}),
+  });
+  if (settings.role === "worker") {
+    // A worker serves no HTTP: it takes looks (and forwarded webhooks, events, ticks) from the queue.
+    const probot = createProbot({ defaults: { log } });
+    await probot.load(app);
+    log.info({ queue: sqs?.queue.url }, "branchline worker: taking work from the queue");
+    return;
+  }
+  await run(app, { log });
+}
+
+function sqsWiring(settings: Settings): SqsWiring | undefined {
+  if (settings.queue.kind !== "sqs") return undefined;
+  const { url, endpoint, visibilitySeconds } = settings.queue;
+  const client = new SQSClient({ region: settings.aws.region, maxAttempts: 8, retryMode: "adaptive", ...(endpoint ? { endpoint } : {}) });
+  return { queue: new SqsQueue(client, url), visibilitySeconds };
+}
+
+/** SIGTERM (ECS stops a task so): finish the looks in hand, hand back nothing half-done, then exit. */
+function stopOnSignal(queue: SqsWorkQueue<RefJob>, log: Logger): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, "stopping: finishing the looks in hand");
+      queue.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, "stopping failed");
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 function realAws(settings: Settings, mode: Extract<AwsMode, { kind: "aws" }>): AwsWiring {

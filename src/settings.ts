@@ -25,7 +25,24 @@ export interface Settings {
   readonly reconcileReportOnly: boolean;
   /** The bucket for templates over CloudFormation's inline limit (TemplateBucketName of templates/branchline-iam.yml). */
   readonly templateBucket: string | undefined;
+  /** The work queue: in-process (the default), or SQS FIFO (BRANCHLINE_QUEUE_URL). */
+  readonly queue: QueueSetting;
+  /** What this process does: receive webhooks and work (all), only receive, or only work. */
+  readonly role: Role;
 }
+
+export type QueueSetting =
+  | { readonly kind: "in-process" }
+  | {
+      readonly kind: "sqs";
+      readonly url: string;
+      /** AWS_ENDPOINT_URL_SQS, e.g. a loopback moto_server; unset, the SDK's own (AWS_ENDPOINT_URL, or AWS). */
+      readonly endpoint?: string;
+      /** How long a worker's look stays hidden without a heartbeat: how soon a killed worker's work returns. */
+      readonly visibilitySeconds: number;
+    };
+
+export type Role = "all" | "receiver" | "worker";
 
 /** A setting that cannot work, said so the operator knows what to set. */
 export class SettingsError extends Error {
@@ -52,7 +69,25 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     reconcileMinutes: env.BRANCHLINE_RECONCILE_MINUTES === "0" ? 0 : positiveInteger(env, "BRANCHLINE_RECONCILE_MINUTES", 10),
     reconcileReportOnly: reconcileMode(env) === "report",
     templateBucket: env.BRANCHLINE_TEMPLATE_BUCKET || undefined,
+    ...queueAndRole(env),
   };
+}
+
+function queueAndRole(env: Env): { queue: QueueSetting; role: Role } {
+  const role = env.BRANCHLINE_ROLE ?? "all";
+  if (role !== "all" && role !== "receiver" && role !== "worker") throw new SettingsError(`BRANCHLINE_ROLE is "${role}"; set it to "all", "receiver" or "worker"`);
+  const url = env.BRANCHLINE_QUEUE_URL || undefined;
+  if (!url) {
+    if (role !== "all") throw new SettingsError(`BRANCHLINE_ROLE is "${role}", which needs a shared queue: set BRANCHLINE_QUEUE_URL to the SQS FIFO queue (templates/branchline-service.yml's WorkQueueUrl)`);
+    return { queue: { kind: "in-process" }, role };
+  }
+  if (!/^https?:\/\/\S+\.fifo$/.test(url)) {
+    throw new SettingsError(`BRANCHLINE_QUEUE_URL is "${url}"; it must be the URL of an SQS FIFO queue (ending in .fifo): message groups are what keep one environment to one worker`);
+  }
+  const visibilitySeconds = positiveInteger(env, "BRANCHLINE_QUEUE_VISIBILITY_SECONDS", 60);
+  if (visibilitySeconds < 3 || visibilitySeconds > 43_200) throw new SettingsError(`BRANCHLINE_QUEUE_VISIBILITY_SECONDS is ${visibilitySeconds}; SQS takes 3 to 43200 here (a heartbeat every third of it)`);
+  const endpoint = env.AWS_ENDPOINT_URL_SQS || undefined;
+  return { queue: { kind: "sqs", url, visibilitySeconds, ...(endpoint ? { endpoint } : {}) }, role };
 }
 
 function awsMode(env: Env, home: string): AwsMode {

@@ -48,6 +48,8 @@ describe("readSettings: where AWS calls go", () => {
       reconcileMinutes: 10,
       reconcileReportOnly: false,
       templateBucket: undefined,
+      queue: { kind: "in-process" },
+      role: "all",
     });
   });
 
@@ -229,5 +231,37 @@ describe("readSettings: BRANCHLINE_EVENTS_SECRET", () => {
     const e = error({ BRANCHLINE_EVENTS_SECRET: "s".repeat(length) });
     expect(e.message).toMatch(/BRANCHLINE_EVENTS_SECRET/);
     expect(e.message).toMatch(/at least 32 characters/);
+  });
+});
+
+describe("readSettings: the work queue and the process's role", () => {
+  const QUEUE = "https://sqs.eu-west-1.amazonaws.com/111122223333/branchline-work.fifo";
+
+  it("by default the queue is in-process and the process does everything", () => {
+    expect(read({})).toMatchObject({ queue: { kind: "in-process" }, role: "all" });
+  });
+
+  it("BRANCHLINE_QUEUE_URL selects SQS, with a minute of visibility unless told otherwise", () => {
+    expect(read({ BRANCHLINE_QUEUE_URL: QUEUE }).queue).toEqual({ kind: "sqs", url: QUEUE, visibilitySeconds: 60 });
+    expect(read({ BRANCHLINE_QUEUE_URL: QUEUE, BRANCHLINE_QUEUE_VISIBILITY_SECONDS: "6", AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:5000" }).queue).toEqual({
+      kind: "sqs",
+      url: QUEUE,
+      visibilitySeconds: 6,
+      endpoint: "http://127.0.0.1:5000",
+    });
+  });
+
+  it.each([
+    [{ BRANCHLINE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/branchline-work" }, /FIFO queue \(ending in \.fifo\)/],
+    [{ BRANCHLINE_ROLE: "worker" }, /BRANCHLINE_ROLE is "worker", which needs a shared queue: set BRANCHLINE_QUEUE_URL/],
+    [{ BRANCHLINE_ROLE: "receiver" }, /set BRANCHLINE_QUEUE_URL/],
+    [{ BRANCHLINE_ROLE: "both", BRANCHLINE_QUEUE_URL: QUEUE }, /"all", "receiver" or "worker"/],
+    [{ BRANCHLINE_QUEUE_URL: QUEUE, BRANCHLINE_QUEUE_VISIBILITY_SECONDS: "2" }, /3 to 43200/],
+  ])("refuses %j, saying what to set", (env, message) => {
+    expect(error(env).message).toMatch(message);
+  });
+
+  it.each(["receiver", "worker", "all"] as const)("BRANCHLINE_ROLE=%s with a queue", (role) => {
+    expect(read({ BRANCHLINE_ROLE: role, BRANCHLINE_QUEUE_URL: QUEUE }).role).toBe(role);
   });
 });

@@ -1,6 +1,7 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
+import { currentLook, LOOK_HEADER } from "../queue/look-context.js";
 
 export interface AwsSettings {
   readonly region: string;
@@ -28,10 +29,26 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
   };
+  const cloudformation = new CloudFormationClient(common);
+  const codepipeline = new CodePipelineClient(common);
+  for (const client of [cloudformation, codepipeline]) tagWithLook(client);
   return {
-    cloudformation: new CloudFormationClient(common),
-    codepipeline: new CodePipelineClient(common),
+    cloudformation,
+    codepipeline,
     s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
     region: settings.region,
   };
+}
+
+/** Sends the running look's id (look-context.ts) with each call, so a call log tells whose work a call was. */
+function tagWithLook(client: CloudFormationClient | CodePipelineClient): void {
+  (client.middlewareStack as CloudFormationClient["middlewareStack"]).add(
+    (next) => (args) => {
+      const look = currentLook();
+      const request = args.request as { headers?: Record<string, string> };
+      if (look && request.headers) request.headers[LOOK_HEADER] = look;
+      return next(args);
+    },
+    { step: "build", name: "branchlineLookHeader" },
+  );
 }

@@ -23,6 +23,7 @@ export type { EmulatorOptions, EventSinkOptions, Timing, TimingPreset } from "./
 export { timingPresets } from "./options.js";
 export type { FaultRule, RateLimitRule } from "./faults.js";
 export type { CallReport, OperationCount } from "./metrics.js";
+export type { CallRecord } from "./call-log.js";
 export type { StackFailureScript, StackOperationKind } from "./cloudformation/failures.js";
 export type { ActionScript, ActionOutcome } from "./codepipeline/scripts.js";
 export type { PipelineEvent, PipelineEventDetail, PipelineEventState } from "./codepipeline/events.js";
@@ -90,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     control,
     info: () => ({ url, region, accountId }),
     onError,
+    ...(options.onCall ? { onCall: options.onCall } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.js";
 import type { FaultRule, RateLimitRule } from "./faults.js";
 import type { PipelineEvent } from "./codepipeline/events.js";
+import type { CallRecord } from "./call-log.js";
 
 /** How long emulated work takes. Real AWS takes minutes; tests want tens of milliseconds. */
 export interface Timing {
@@ -63,6 +64,8 @@ export interface EmulatorOptions {
   readonly pageSize?: number;
   /** Random source for fault rates, so a test can make them deterministic. */
   readonly random?: () => number;
+  /** Called with every answered call: who (access key id), what, about which stack or pipeline, when. */
+  readonly onCall?: (call: CallRecord) => void;
 }
 
 export interface ResolvedOptions {

@@ -6,6 +6,7 @@ import { AwsError } from "./errors.js";
 import type { Faults } from "./faults.js";
 import { requestId } from "./ids.js";
 import type { CallCounter } from "./metrics.js";
+import { callerOf, lookOf, targetOf, type CallRecord } from "./call-log.js";
 import type { ServiceHandler, ServiceRequest, ServiceResponse } from "./service.js";
 import { isServiceName, type ServiceName } from "./services.js";
 import { serviceOf } from "./signing.js";
@@ -18,6 +19,8 @@ export interface ServerDeps {
   readonly control: EmulatorControl;
   readonly info: () => Record<string, unknown>;
   readonly onError: (error: unknown) => void;
+  /** Every answered call, for a test's AWS call log. */
+  readonly onCall?: (call: CallRecord) => void;
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -83,7 +86,18 @@ export function createEmulatorServer(deps: ServerDeps): Server {
           body,
           requestId: id,
         };
-        send(response, await answer(deps, deps.handlers[service], service, serviceRequest), id);
+        const startedMs = Date.now();
+        const reply = await answer(deps, deps.handlers[service], service, serviceRequest);
+        if (deps.onCall) {
+          let operation = "Unknown";
+          try {
+            operation = deps.handlers[service].operationOf(serviceRequest);
+          } catch {
+            // counted as Unknown, as answer() does
+          }
+          deps.onCall({ service, operation, caller: callerOf(request.headers), target: targetOf(service, serviceRequest.path, body), look: lookOf(request.headers), startedMs, endedMs: Date.now() });
+        }
+        send(response, reply, id);
       } catch (error) {
         deps.onError(error);
         if (!response.headersSent) send(response, { status: 500, body: "internal emulator error" }, id);

@@ -5,7 +5,7 @@ import { processRefJob } from "./process-ref-job.js";
 import { laneKey, supersede, type RefJob } from "./ref-job.js";
 import { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
-import { failureText, type Look, type LookOutcome, type LookReport, type WorkQueue } from "./work-queue.js";
+import { failureText, type Look, type LookOutcome, type LookReport, type OutcomeListener, type WorkQueue } from "./work-queue.js";
 
 /**
  * The engine: webhook handlers submit jobs and return; the work queue (work-queue.ts) gives one look
@@ -17,10 +17,14 @@ export class Engine {
   private readonly follower: RunFollower;
   private readonly listeners = new Set<(report: LookReport<RefJob>) => void>();
 
-  constructor(private readonly runtime: Runtime, queue?: WorkQueue<RefJob>) {
+  /**
+   * `queue`: the in-process queue when unset; a queue; or a factory given the engine's outcome
+   * listener (the SQS queue is built that way, so its outcomes reach `onOutcome` as in-process ones do).
+   */
+  constructor(private readonly runtime: Runtime, queue?: WorkQueue<RefJob> | ((onOutcome: OutcomeListener<RefJob>) => WorkQueue<RefJob>)) {
     this.follower = new RunFollower(runtime);
     this.queue =
-      queue ??
+      (typeof queue === "function" ? queue((report) => this.reported(report)) : queue) ??
       new InProcessQueue<RefJob>({
         concurrency: runtime.concurrency,
         ...(runtime.debounce ? { debounce: runtime.debounce } : {}),

@@ -21,12 +21,18 @@ export interface ConsumerOptions {
 
 export interface ConsumerHooks {
   /**
-   * Works one group's messages, oldest first, as one look. Resolving deletes them; throwing leaves
-   * them for a retry. The signal aborts when SQS says the messages are no longer held by this
+   * Works one group's messages, oldest first, as one look. Resolving deletes them, unless it
+   * resolves "kept" (the work put them back itself, e.g. for later); throwing leaves them for a retry. The signal aborts when SQS says the messages are no longer held by this
    * consumer (a heartbeat came too late), so the work should stop before its next step.
    */
-  readonly work: (groupId: string, messages: readonly ReceivedMessage[], signal: AbortSignal) => Promise<void>;
+  readonly work: (groupId: string, messages: readonly ReceivedMessage[], signal: AbortSignal) => Promise<void | "kept">;
   readonly log: ConsumerLog;
+  /**
+   * Messages received beyond the consumer's bound, to be handed back; by default made visible at
+   * once. Each hand-back counts a receive toward the dead-letter queue's maxReceiveCount, which is
+   * why a work queue that re-sends often-received messages takes this over.
+   */
+  readonly overflow?: (messages: readonly ReceivedMessage[]) => Promise<void>;
 }
 
 interface Group {
@@ -104,7 +110,8 @@ export class SqsConsumer {
       }
       let messages: ReceivedMessage[];
       try {
-        messages = await this.queue.receive({ max: free, waitSeconds: this.options.waitSeconds, visibilitySeconds: this.options.visibilitySeconds }, this.receiving.signal);
+        // Always ten: a group's messages come together only if the batch has room for them.
+        messages = await this.queue.receive({ max: 10, waitSeconds: this.options.waitSeconds, visibilitySeconds: this.options.visibilitySeconds }, this.receiving.signal);
         failures = 0;
       } catch (error) {
         if (this.stopped) break;
@@ -113,12 +120,25 @@ export class SqsConsumer {
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** failures)));
         continue;
       }
+      const overflow: ReceivedMessage[] = [];
       for (const message of messages) {
         const group = this.groups.get(message.groupId);
         if (group) group.messages.push(message);
-        else this.groups.set(message.groupId, { messages: [message], inWork: [], running: false, abort: new AbortController() });
+        else if (this.groups.size < this.options.concurrency) this.groups.set(message.groupId, { messages: [message], inWork: [], running: false, abort: new AbortController() });
+        else overflow.push(message);
       }
       this.pump();
+      if (overflow.length > 0) await this.handBack(overflow);
+    }
+  }
+
+  /** Groups received beyond this consumer's bound go back at once, for another consumer (or this one, later). */
+  private async handBack(messages: readonly ReceivedMessage[]): Promise<void> {
+    try {
+      if (this.hooks.overflow) await this.hooks.overflow(messages);
+      else await this.queue.setVisibility(messages, 0);
+    } catch (error) {
+      this.hooks.log.warn({ err: error }, "could not hand back messages over this consumer's bound; they return when their visibility expires");
     }
   }
 
@@ -136,8 +156,8 @@ export class SqsConsumer {
     const messages = group.messages.splice(0);
     group.inWork = messages;
     try {
-      await this.hooks.work(groupId, messages, group.abort.signal);
-      await this.queue.delete(messages);
+      const disposition = await this.hooks.work(groupId, messages, group.abort.signal);
+      if (disposition !== "kept") await this.queue.delete(messages);
     } catch (error) {
       if (error instanceof LostMessageError) {
         this.hooks.log.warn({ err: error, groupId }, "work was done but its messages had returned to the queue; they will be looked at again, which repeats nothing");

@@ -1,6 +1,7 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
@@ -21,6 +22,8 @@ export interface ReceivedMessage {
   readonly body: string;
   /** 1 on the first receive; higher after a crash, a failure or an expired visibility. */
   readonly receiveCount: number;
+  /** When SQS accepted the message (epoch ms, SQS's clock). */
+  readonly sentMs: number;
 }
 
 /** A receipt handle SQS no longer honours: the visibility expired and another receive may hold the message. */
@@ -89,7 +92,7 @@ export class SqsQueue {
         MaxNumberOfMessages: Math.min(BATCH, Math.max(1, options.max)),
         WaitTimeSeconds: options.waitSeconds,
         VisibilityTimeout: options.visibilitySeconds,
-        MessageSystemAttributeNames: ["MessageGroupId", "ApproximateReceiveCount"],
+        MessageSystemAttributeNames: ["MessageGroupId", "ApproximateReceiveCount", "SentTimestamp"],
       }),
       signal ? { abortSignal: signal } : {},
     );
@@ -103,6 +106,7 @@ export class SqsQueue {
         groupId,
         body: message.Body,
         receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? "1"),
+        sentMs: Number(message.Attributes?.SentTimestamp ?? "0"),
       };
     });
   }
@@ -128,6 +132,17 @@ export class SqsQueue {
       }
     }
     if (lost.length > 0) throw new LostMessageError(lost, detail);
+  }
+
+  /** Messages waiting and in flight, as SQS counts them (approximately, on AWS). */
+  async depth(): Promise<{ readonly visible: number; readonly inFlight: number }> {
+    const result = await this.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    );
+    return {
+      visible: Number(result.Attributes?.ApproximateNumberOfMessages ?? "0"),
+      inFlight: Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? "0"),
+    };
   }
 
   /** Deletes messages whose work is done. */

@@ -73,3 +73,17 @@ describe("lookFromEvent", () => {
     expect(isEventBridgeEvent(body)).toBe(false);
   });
 });
+
+describe("reconcileTick", () => {
+  it("is a schedule event, the same for every replica within one interval, and another for the next", async () => {
+    const { reconcileTick } = await import("../../src/queue/reconcile-tick.js");
+    const interval = 600_000;
+    const a = reconcileTick(1_800_000_000_000 + 1_000, interval);
+    const b = reconcileTick(1_800_000_000_000 + 500_000, interval);
+    const c = reconcileTick(1_800_000_000_000 + 700_000, interval);
+    expect(lookFromEvent(JSON.parse(a.body))).toMatchObject({ kind: "reconcile", tick: "2027-01-15T08:00:00.000Z" });
+    expect(a).toEqual(b);
+    expect(c.deduplicationId).not.toBe(a.deduplicationId);
+    expect(a.groupId).toBe(c.groupId);
+  });
+});

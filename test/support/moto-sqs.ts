@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { startMoto, type Moto } from "../conformance/moto.js";
+import { startMoto, type Moto } from "./moto.js";
 
 /** moto_server's SQS, through the real SDK client: a FIFO queue and its dead-letter queue per test. */
 export interface MotoSqs {
