@@ -2,7 +2,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FakeGitHub } from "../support/fake-github.js";
 import type { RunningApp } from "../support/branchline.js";
-import { allStacks, bucketNames, callCount, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
+import { allStacks, bucketNames, callCount, mutationCount, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { createRef, deleteRef, pushDeletingBranch, pushTag, pushToBranch } from "../support/payloads.js";
 import { A, B, C, closeScene, CONFIG, givenRepository as givenRepositoryIn, onlyStack as onlyStackIn, openScene, pipelineOf, TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
 
@@ -245,7 +245,8 @@ describe("problems are reported on the commit and change nothing in AWS", () => 
     givenRepository({ commits: [] });
     await app.deliver("push", pushToBranch("feature/login", A));
     await app.settle();
-    expect(callCount(aws, "cloudformation")).toBe(0);
+    // Reads only: a stack of the repository under another name (a rename) is looked for, nothing is made.
+    expect(mutationCount(aws, "cloudformation")).toBe(0);
     const check = github.checkRunsFor(A)[0]!;
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(check.output.title).toBe("Pipeline template not found");
@@ -256,7 +257,8 @@ describe("problems are reported on the commit and change nothing in AWS", () => 
     givenRepository({ template: "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Bad: [unclosed\n" });
     await app.deliver("push", pushToBranch("feature/login", A));
     await app.settle();
-    expect(callCount(aws, "cloudformation")).toBe(0);
+    // Reads only: a stack of the repository under another name (a rename) is looked for, nothing is made.
+    expect(mutationCount(aws, "cloudformation")).toBe(0);
     const check = github.checkRunsFor(A)[0]!;
     expect(check.conclusion).toBe("failure");
     expect(check.output.summary).toMatch(new RegExp(`\`${TEMPLATE_PATH}:\\d+:\\d+\``));
@@ -266,7 +268,8 @@ describe("problems are reported on the commit and change nothing in AWS", () => 
     givenRepository({ config: `${CONFIG}    Colour: blue\n` });
     await app.deliver("push", pushToBranch("feature/login", A));
     await app.settle();
-    expect(callCount(aws, "cloudformation")).toBe(0);
+    // Reads only: a stack of the repository under another name (a rename) is looked for, nothing is made.
+    expect(mutationCount(aws, "cloudformation")).toBe(0);
     const check = github.checkRunsFor(A)[0]!;
     expect(check.output.title).toBe("Parameters do not match the template");
     expect(check.output.summary).toContain("parameter Colour is configured for branch environments, but");
