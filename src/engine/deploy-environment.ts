@@ -40,8 +40,8 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   // A release tag asks to promote; the criteria decide before AWS is touched at all, even to find
   // the stack's name (a refusal names the stack as it would be made).
   const refused = environment.kind === "production" && !request.rollback ? await promotionProblem(runtime, { job, octokit, config, environment, commit }) : null;
-  const names = refused ? environmentNames(config.stackPrefix, job.repo, environment) : await namesOf(runtime, config.stackPrefix, job.repo, environment);
-  const target: EnvironmentTarget = {
+  const computed = environmentNames(config.stackPrefix, job.repo, environment);
+  const targetWith = (names: EnvironmentNames): EnvironmentTarget => ({
     repo: job.repo,
     environment,
     commit,
@@ -50,7 +50,19 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
     sandbox: runtime.sandbox,
     approvers: approversText(config, environment),
     ...(request.rollback ? { rollback: request.rollback } : {}),
-  };
+  });
+  let names = computed;
+  try {
+    if (!refused) names = await namesOf(runtime, config.stackPrefix, job.repo, environment);
+  } catch (error) {
+    // AWS failed us before the stack was even found: the developer still hears of it on the commit.
+    const failed = { kind: "failed", problem: { kind: "error", message: `branchline could not finish: ${describeError(error)}` } } as const;
+    await EnvironmentCheck.open(octokit, targetWith(computed), await runtime.promotion?.appId())
+      .then((check) => check.show(failed))
+      .catch(() => {});
+    throw error;
+  }
+  const target = targetWith(names);
   // A button press asks for a new run even where one exists, and a rollback redeploys a commit that
   // had one: each gets a check run of its own.
   const check = asksForNewRun(job) ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId());

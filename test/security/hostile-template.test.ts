@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { templateStore } from "../../src/aws/template-store.js";
-import { callCount } from "../support/aws.js";
+import { mutationCount } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
 import { A, B, C, closeScene, openScene, givenRepository, TEMPLATE, TEMPLATE_PATH, type Scene } from "../support/scenario.js";
 
@@ -76,5 +76,6 @@ it("refuses a template over CloudFormation's 1 MB before reading it", async () =
 
   const check = github.checkRunsFor(B).find((c) => c.name === "branchline: branch/feature/huge")!;
   expect(check.output.title).toBe("Pipeline template is too large");
-  expect(callCount(aws, "cloudformation")).toBe(0);
+  // Reads only (a renamed repository's stack is looked for); nothing is made.
+  expect(mutationCount(aws, "cloudformation")).toBe(0);
 });
