@@ -3,9 +3,9 @@ import { pipelineActivity } from "../aws/managed-stacks.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { loadConfig } from "../config/load.js";
 import type { RepositoryRef } from "../core/environment.js";
-import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
+import { planReconcile, type ManagedEnvironment, type OrphanedApplication, type ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
-import { belongsToRepository, environmentFromTags, repositoryStateOf } from "../core/tags.js";
+import { belongsToRepository, environmentFromTags, isApplicationStack, repositoryStateOf, TAG } from "../core/tags.js";
 import { stackPrefixOf } from "../core/naming.js";
 import { findCheckRun } from "../github/check-runs.js";
 import { checkRunName } from "../github/environment-report.js";
@@ -53,8 +53,22 @@ export async function planRepository(
   }
   return {
     kind: "planned",
-    actions: planReconcile(branches.map((b) => ({ name: b.name, commit: b.commit.sha })), defaultBranch, loaded.config, managed),
+    actions: planReconcile(branches.map((b) => ({ name: b.name, commit: b.commit.sha })), defaultBranch, loaded.config, managed, orphanedApplications(stacks, repo)),
   };
+}
+
+/**
+ * A repository's application stacks whose pipeline stack is gone (deleted by hand, or by an older
+ * branchline that left them): found by their tags, so nothing is left running for a branch that no
+ * longer exists.
+ */
+export function orphanedApplications(stacks: readonly StackSnapshot[], repo: RepositoryRef): OrphanedApplication[] {
+  const present = new Set(stacks.map((stack) => stack.name));
+  return stacks.flatMap((stack) => {
+    if (!isApplicationStack(stack.tags) || !belongsToRepository(stack.tags, repo) || present.has(stack.tags[TAG.pipelineStack]!)) return [];
+    const environment = environmentFromTags(stack.tags);
+    return environment ? [{ stackName: stack.name, pipelineStack: stack.tags[TAG.pipelineStack]!, environment }] : [];
+  });
 }
 
 /**
@@ -63,7 +77,8 @@ export async function planRepository(
  */
 export function stacksOf(stacks: readonly StackSnapshot[], repo: RepositoryRef): { stack: StackSnapshot; environment: NonNullable<ReturnType<typeof environmentFromTags>> }[] {
   return stacks.flatMap((stack) => {
-    const environment = belongsToRepository(stack.tags, repo) ? environmentFromTags(stack.tags) : null;
+    // Application stacks carry their environment's tags too, but are not its stack.
+    const environment = belongsToRepository(stack.tags, repo) && !isApplicationStack(stack.tags) ? environmentFromTags(stack.tags) : null;
     return environment ? [{ stack, environment }] : [];
   });
 }

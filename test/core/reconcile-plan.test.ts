@@ -148,3 +148,19 @@ describe("planRetirement", () => {
     expect(planRetirement([managed(staging, { state: "unowned" })], "unowned").map((a) => a.kind)).toEqual(["keep"]);
   });
 });
+
+describe("planReconcile: application stacks left after their pipeline stack", () => {
+  const orphan = (branch: string) => ({ stackName: `branchline-shop-br-${branch}-1a2b3c4d-app`, pipelineStack: `branchline-shop-br-${branch}-1a2b3c4d`, environment: { kind: "branch" as const, branch } });
+
+  it("tears down the environment of a deleted branch whose application stack still runs", () => {
+    expect(planReconcile([{ name: "main", commit: "m" }], "main", RULES, [], [orphan("old")]).filter((a) => a.kind === "destroy")).toEqual([
+      { kind: "destroy", ref: { type: "branch", name: "old" }, stackName: "branchline-shop-br-old-1a2b3c4d-app", reason: "branch old no longer exists; its application stack branchline-shop-br-old-1a2b3c4d-app is still running" },
+    ]);
+  });
+
+  it("leaves one of a branch that exists (its deploy brings the pipeline back), and never staging's or production's", () => {
+    const staging = { stackName: "branchline-shop-staging-1a2b3c4d-app", pipelineStack: "branchline-shop-staging-1a2b3c4d", environment: { kind: "staging" as const, branch: "main" } };
+    const actions = planReconcile([{ name: "main", commit: "m" }, { name: "live", commit: "l" }], "main", RULES, [], [orphan("live"), staging]);
+    expect(actions.filter((a) => a.kind === "destroy")).toEqual([]);
+  });
+});
