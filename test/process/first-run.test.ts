@@ -166,14 +166,18 @@ describe("a first run on a laptop", () => {
     copyFileSync(join(REPO_ROOT, "app.yml"), join(cwd, "app.yml"));
     copyFileSync(join(REPO_ROOT, "package.json"), join(cwd, "package.json"));
     const port = await freePort();
-    const channel = `https://smee.io/${randomUUID()}`;
-    // The channel as Probot's set-up leaves it in .env; no network is used: the test reads the page only.
-    writeFileSync(join(cwd, ".env"), `WEBHOOK_PROXY_URL=${channel}\nHOST=127.0.0.1\nPORT=${port}\n`);
-    const server = new ManagedProcess("setup", BUILT_SERVER, [], { PATH: process.env.PATH, HOME: tempDir("branchline-home-") }, cwd).start();
-    await waitUntilServing(`http://127.0.0.1:${port}`, server);
-    const html = await (await fetch(`http://127.0.0.1:${port}/probot`)).text();
-    const manifest = /name="manifest"[^>]*value="([^"]*)"/.exec(html) ?? /value='([^']*)'[^>]*name="manifest"/.exec(html);
-    const text = (manifest?.[1] ?? html).replaceAll("&quot;", '"').replaceAll("&#34;", '"');
-    expect(text).toContain(`"hook_attributes":{"url":"${channel}"}`);
+    // The channel as Probot's set-up leaves it in .env (a loopback stand-in: no network is used).
+    const relay = await fakeRelay();
+    try {
+      writeFileSync(join(cwd, ".env"), `WEBHOOK_PROXY_URL=${relay.url}\nHOST=127.0.0.1\nPORT=${port}\n`);
+      const server = new ManagedProcess("setup", BUILT_SERVER, [], { PATH: process.env.PATH, HOME: tempDir("branchline-home-") }, cwd).start();
+      await waitUntilServing(`http://127.0.0.1:${port}`, server);
+      const html = await (await fetch(`http://127.0.0.1:${port}/probot`)).text();
+      const manifest = /name="manifest"[^>]*value="([^"]*)"/.exec(html) ?? /value='([^']*)'[^>]*name="manifest"/.exec(html);
+      const text = (manifest?.[1] ?? html).replaceAll("&quot;", '"').replaceAll("&#34;", '"');
+      expect(text).toContain(`"hook_attributes":{"url":"${relay.url}"}`);
+    } finally {
+      await relay.close();
+    }
   });
 });
