@@ -5,7 +5,8 @@ import { environmentLabel } from "../core/environment.js";
 import { environmentClock } from "../core/idle-policy.js";
 import { HIBERNATE_PARAMETER } from "../core/parameters.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
-import { refFromTags, repositoryStateOf, TAG, type RepositoryState } from "../core/tags.js";
+import type { StackSnapshot } from "../aws/stacks.js";
+import { isApplicationStack, refFromTags, repositoryStateOf, TAG, type RepositoryState } from "../core/tags.js";
 import { EXIT, mapLimited, parseRepoOption, stringOption, UsageError, type Command, type ParsedArgs } from "./command.js";
 import { requireAws } from "./connections.js";
 import { readLocalConfig } from "./local-repo.js";
@@ -14,6 +15,10 @@ import { age, table, type Io, type Style } from "./output.js";
 export interface EnvironmentStatus {
   readonly repository: string;
   readonly environment: string;
+  /** `pipeline`: the environment's stack; `application`: what its pipeline deployed. */
+  readonly part: "pipeline" | "application";
+  /** An application stack whose pipeline stack is gone: the reconciler (or `gc`) removes it. */
+  readonly orphaned: boolean;
   readonly kind: string;
   readonly ref: string;
   readonly stack: string;
@@ -63,8 +68,10 @@ export const statusCommand: Command<StatusResult> = {
 Lists every environment branchline manages in the AWS account and region (stacks found by their
 branchline:* tags, never from memory): the stack's state, the pipeline's last run, its commit, and
 how long ago it started; each environment's age, last push and (for branch environments, with a
-ttl) the time left before it is hibernated or torn down. Needs AWS configured as for the app
-(AWS_REGION, credentials, AWS_ENDPOINT_URL).
+ttl) the time left before it is hibernated or torn down; below each, the application stack its
+pipeline deployed, and application stacks left running after their pipeline stack went ("orphaned":
+the reconciler or gc removes them). Needs AWS configured as for the app (AWS_REGION, credentials,
+AWS_ENDPOINT_URL).
 
 Options:
   --repo OWNER/NAME   only this repository's environments
@@ -87,20 +94,35 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
     const { listManagedStacks } = await import("../aws/managed-stacks.js");
     const { environmentFromTags } = await import("../core/tags.js");
     const fullName = repo ? `${repo.owner}/${repo.name}`.toLowerCase() : null;
-    const stacks = (await listManagedStacks(aws.clients.cloudformation)).filter((s) => fullName === null || s.tags[TAG.repository] === fullName);
-    const environments = await mapLimited(stacks, 8, async (stack): Promise<EnvironmentStatus> => {
-        const environment = environmentFromTags(stack.tags);
-        const pipeline = stack.name;
-        const run = await lastRun(aws.clients.codepipeline, pipeline);
+    const managed = (await listManagedStacks(aws.clients.cloudformation)).filter((s) => fullName === null || s.tags[TAG.repository] === fullName);
+    // Application stacks: tagged ones, and the ones pipeline stacks name in their output (tagged or not).
+    const { applicationStacks } = await import("../aws/teardown.js");
+    type Listed = { readonly stack: StackSnapshot; readonly owner: StackSnapshot | undefined };
+    const stacks: Listed[] = managed.map((stack) => ({ stack, owner: undefined }));
+    const pipelines = managed.filter((s) => !isApplicationStack(s.tags));
+    for (const [index, apps] of (await mapLimited(pipelines, 8, (stack) => applicationStacks(aws.clients.cloudformation, stack.name, stack, managed))).entries()) {
+      // Untagged ones too: a pipeline stack's output names what its deploy action made.
+      for (const app of apps) if (!stacks.some((listed) => listed.stack.name === app.name)) stacks.push({ stack: app, owner: pipelines[index] });
+    }
+    const environments = await mapLimited(stacks, 8, async ({ stack, owner }): Promise<EnvironmentStatus> => {
+        const tags = owner?.tags ?? stack.tags;
+        const environment = environmentFromTags(tags);
+        const application = owner !== undefined || isApplicationStack(stack.tags);
+        const pipeline = application ? "" : stack.name;
+        const orphaned = application && owner === undefined && !managed.some((s) => s.name === stack.tags[TAG.pipelineStack]);
+        const label = environment ? environmentLabel(environment) : `? (${tags[TAG.environment] ?? "untagged"})`;
+        const run = application ? null : await lastRun(aws.clients.codepipeline, pipeline);
         const createdAt = stack.createdAt ?? null;
         const hibernated = stack.parameters[HIBERNATE_PARAMETER] === "true";
         const lastPushAt = run?.startedAt ? new Date(run.startedAt) : createdAt;
-        const clock = createdAt && lastPushAt ? environmentClock({ createdAt, lastPushAt, warnedAt: null, hibernated }, environment?.kind === "branch" ? ttlMs : null, now) : null;
+        const clock = !application && createdAt && lastPushAt ? environmentClock({ createdAt, lastPushAt, warnedAt: null, hibernated }, environment?.kind === "branch" ? ttlMs : null, now) : null;
         return {
-          repository: stack.tags[TAG.repository] ?? "?",
-          environment: environment ? environmentLabel(environment) : `? (${stack.tags[TAG.environment] ?? "untagged"})`,
+          repository: tags[TAG.repository] ?? "?",
+          environment: application ? `${label} (application${orphaned ? ", orphaned" : ""})` : label,
+          part: application ? "application" : "pipeline",
+          orphaned,
           kind: environment?.kind ?? "unknown",
-          ref: refFromTags(stack.tags) ?? "",
+          ref: refFromTags(tags) ?? "",
           stack: stack.name,
           stackStatus: stack.status,
           condition: stackCondition(stack.status),
@@ -108,7 +130,7 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
           pipeline,
           lastRun: run,
           environmentUrl: stack.outputs.EnvironmentUrl ?? null,
-          repositoryState: repositoryStateOf(stack.tags),
+          repositoryState: repositoryStateOf(tags),
           createdAt: createdAt?.toISOString() ?? null,
           hibernated,
           timeLeftMs: clock?.timeLeftMs ?? null,

@@ -48,17 +48,32 @@ export type ReconcileAction =
    */
   | { readonly kind: "idle"; readonly ref: GitRef; readonly stackName: string; readonly step: "warn" | IdleEnd; readonly commit: string; readonly deadline?: string; readonly then?: IdleEnd; readonly reason: string };
 
+/** An application stack whose pipeline stack is gone, as its tags describe it. */
+export interface OrphanedApplication {
+  readonly stackName: string;
+  readonly pipelineStack: string;
+  readonly environment: Environment;
+}
+
+/** What a reconcile knows beside branches and managed stacks. */
+export interface ReconcileContext {
+  /** Application stacks whose pipeline stack is gone. */
+  readonly orphans?: readonly OrphanedApplication[];
+  /** The repository's name now (`owner/name`): stacks tagged with another were made before a rename or transfer. */
+  readonly repository?: string;
+}
+
 /**
  * git (branches) against AWS (managed stacks) → what to do so the two agree. Production is not
  * deployed from here: a release is an explicit act, and only a tag event (or a person) starts one.
  */
+
 export function planReconcile(
   branches: readonly BranchHead[],
   defaultBranch: string,
   rules: RoutingRules,
   managed: readonly ManagedEnvironment[],
-  /** The repository's name now (`owner/name`): stacks tagged with another were made before a rename or transfer. */
-  repository?: string,
+  { orphans = [], repository }: ReconcileContext = {},
 ): ReconcileAction[] {
   const actions: ReconcileAction[] = [];
   const byLabel = new Map(managed.map((m) => [environmentLabel(m.environment), m]));
@@ -97,6 +112,14 @@ export function planReconcile(
     if (stack.lastRunId !== undefined && !stack.lastRunReported && !stack.runsInProgress.includes(stack.lastRunId)) {
       actions.push({ kind: "resume", pipeline: stack.pipeline, executionId: stack.lastRunId, reason: "the newest run ended without being reported" });
     }
+  }
+  // What a deleted branch's pipeline left running: its teardown (the same job a delete makes) removes it.
+  // A branch that still exists gets its pipeline stack back from the deploy above; staging and production are never torn down here.
+  for (const orphan of orphans) {
+    if (orphan.environment.kind !== "branch" || present.has(orphan.environment.branch)) continue;
+    const branch = orphan.environment.branch;
+    if (actions.some((a) => a.kind === "destroy" && a.ref.name === branch)) continue;
+    actions.push({ kind: "destroy", ref: { type: "branch", name: branch }, stackName: orphan.stackName, reason: `branch ${branch} no longer exists; its application stack ${orphan.stackName} is still running` });
   }
   return actions;
 }

@@ -16,6 +16,12 @@ export const TAG = {
   templateHash: "branchline:template-hash",
   parametersHash: "branchline:parameters-hash",
   repositoryState: "branchline:repository-state",
+  /**
+   * On an application stack (what a pipeline's deploy action created, not a stack branchline made):
+   * the pipeline stack whose run deployed it. The pipeline writes it, beside the environment's other
+   * tags, through the deploy action's template configuration.
+   */
+  pipelineStack: "branchline:pipeline-stack",
 } as const;
 
 export const MANAGED_BY_VALUE = "branchline";
@@ -173,4 +179,9 @@ const REPOSITORY_STATES: readonly RepositoryState[] = ["unowned", "archived", "d
 export function repositoryStateOf(tags: Readonly<Record<string, string>>): RepositoryState | null {
   const value = tags[TAG.repositoryState];
   return REPOSITORY_STATES.find((state) => state === value) ?? null;
+}
+
+/** An application stack, by its tags: one a pipeline deployed, which branchline removes before the pipeline's stack. */
+export function isApplicationStack(tags: Readonly<Record<string, string>>): boolean {
+  return tags[TAG.managedBy] === MANAGED_BY_VALUE && typeof tags[TAG.pipelineStack] === "string" && tags[TAG.pipelineStack] !== "";
 }

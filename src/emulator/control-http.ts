@@ -42,6 +42,12 @@ export async function handleControl(control: EmulatorControl, method: string, pa
     case "DELETE action-scripts":
       control.clearActionScripts();
       return ok;
+    case "POST build-outputs":
+      control.setBuildOutput(input!);
+      return ok;
+    case "DELETE build-outputs":
+      control.clearBuildOutputs();
+      return ok;
     case "POST stack-failures":
       control.failStack(input!);
       return ok;

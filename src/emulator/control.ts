@@ -3,6 +3,7 @@ import type { StackFailures, StackFailureScript } from "./cloudformation/failure
 import type { CodeBuildStore } from "./codebuild.js";
 import type { Pipelines } from "./codepipeline/pipelines.js";
 import type { ActionScript, ActionScripts } from "./codepipeline/scripts.js";
+import type { BuildOutputs, BuildOutputScript } from "./codepipeline/build-outputs.js";
 import type { DeliveredEvent, EventSink } from "./event-sink.js";
 import type { FaultRule, Faults, RateLimitRule } from "./faults.js";
 import type { IamStore } from "./iam.js";
@@ -63,6 +64,7 @@ export interface ControlDeps {
   readonly codebuild: CodeBuildStore;
   readonly pipelines: Pipelines;
   readonly actionScripts: ActionScripts;
+  readonly buildOutputs: BuildOutputs;
   readonly faults: Faults;
   readonly counter: CallCounter;
   readonly sink: EventSink;
@@ -74,6 +76,15 @@ export class EmulatorControl {
 
   scriptAction(script: ActionScript): void {
     this.deps.actionScripts.add(script);
+  }
+
+  /** What builds of matching pipelines put in an artifact: the files deploy actions read. */
+  setBuildOutput(script: BuildOutputScript): void {
+    this.deps.buildOutputs.add(script);
+  }
+
+  clearBuildOutputs(): void {
+    this.deps.buildOutputs.clear();
   }
 
   clearActionScripts(): void {

@@ -12,6 +12,8 @@ export interface Role {
 
 export class IamStore {
   private readonly roles = new Map<string, Role>();
+  /** ARNs of roles that existed and were deleted: CloudFormation can no longer assume them. */
+  private readonly deleted = new Set<string>();
 
   constructor(private readonly accountId: string) {}
 
@@ -27,6 +29,7 @@ export class IamStore {
     const path = role.path || "/";
     const stored: Role = { ...role, path, arn: `arn:aws:iam::${this.accountId}:role${path}${role.roleName}` };
     this.roles.set(role.roleName, stored);
+    this.deleted.delete(stored.arn);
     return stored;
   }
 
@@ -35,6 +38,21 @@ export class IamStore {
   }
 
   delete(roleName: string): void {
+    const role = this.roles.get(roleName);
+    if (role) this.deleted.add(role.arn);
     this.roles.delete(roleName);
+  }
+
+  /**
+   * Whether CloudFormation could not assume this role: one the emulator knew and that is gone. Roles it
+   * never saw (made outside any emulated stack, as tests pass them) are taken to exist.
+   */
+  unusable(arn: string): boolean {
+    return this.deleted.has(arn);
+  }
+
+  /** A role by ARN, if an emulated stack made it. */
+  byArn(arn: string): Role | undefined {
+    return [...this.roles.values()].find((role) => role.arn === arn);
   }
 }

@@ -8,6 +8,8 @@ import { CodeBuildStore } from "./codebuild.js";
 import { CodePipelineApi } from "./codepipeline/api.js";
 import { Pipelines } from "./codepipeline/pipelines.js";
 import { ActionScripts } from "./codepipeline/scripts.js";
+import { BuildOutputs } from "./codepipeline/build-outputs.js";
+import { DeployAction } from "./codepipeline/deploy-action.js";
 import { EmulatorControl } from "./control.js";
 import { EventSink } from "./event-sink.js";
 import { Faults } from "./faults.js";
@@ -26,6 +28,8 @@ export type { CallReport, OperationCount } from "./metrics.js";
 export type { CallRecord } from "./call-log.js";
 export type { StackFailureScript, StackOperationKind } from "./cloudformation/failures.js";
 export type { ActionScript, ActionOutcome } from "./codepipeline/scripts.js";
+export type { BuildOutputScript } from "./codepipeline/build-outputs.js";
+export { DEFAULT_APPLICATION_TEMPLATE } from "./codepipeline/build-outputs.js";
 export type { PipelineEvent, PipelineEventDetail, PipelineEventState } from "./codepipeline/events.js";
 export type { DeliveredEvent } from "./event-sink.js";
 export type { StackView, BucketView, PipelineView, ExecutionView, RoleView } from "./control.js";
@@ -74,9 +78,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     failures: stackFailures,
     onError,
   });
+  const buildOutputs = new BuildOutputs();
+  pipelines.runner.deployWith(new DeployAction({ stacks, buildOutputs, scheduler, pollMs: Math.max(1, Math.min(250, resolved.timing.stackOperationMs / 4)) }));
   const faults = new Faults(options.random ?? Math.random, options.faults, options.rateLimits);
   const counter = new CallCounter();
-  const control = new EmulatorControl({ stacks, stackFailures, s3, iam, codebuild, pipelines, actionScripts, faults, counter, sink });
+  const control = new EmulatorControl({ stacks, stackFailures, s3, iam, codebuild, pipelines, actionScripts, buildOutputs, faults, counter, sink });
   let url = "";
   const server = createEmulatorServer({
     handlers: {

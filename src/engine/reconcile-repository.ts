@@ -3,9 +3,9 @@ import { pipelineActivity } from "../aws/managed-stacks.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { loadConfig } from "../config/load.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
-import { planReconcile, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
+import { planReconcile, type ManagedEnvironment, type OrphanedApplication, type ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
-import { belongsToRepository, environmentFromTags, repositoryStateOf, TAG } from "../core/tags.js";
+import { belongsToRepository, environmentFromTags, isApplicationStack, repositoryStateOf, TAG } from "../core/tags.js";
 import { stackPrefixOf } from "../core/naming.js";
 import { findCheckRun } from "../github/check-runs.js";
 import { checkRunName } from "../github/environment-report.js";
@@ -57,7 +57,7 @@ export async function planRepository(
     });
   }
   const heads = branches.map((b) => ({ name: b.name, commit: b.commit.sha }));
-  const actions = planReconcile(heads, defaultBranch, loaded.config, managed, repositoryFullName(repo));
+  const actions = planReconcile(heads, defaultBranch, loaded.config, managed, { orphans: orphanedApplications(stacks, repo), repository: repositoryFullName(repo) });
   // Idle environments (branches.ttl, maxEnvironments): warnings and ends, and branches torn down on purpose.
   const withStack = new Set(branchStacks.map((s) => s.branch));
   const stackless = actions.flatMap((a) => (a.kind === "deploy" && a.ref.name !== defaultBranch && !withStack.has(a.ref.name) ? [{ name: a.ref.name, commit: a.commit }] : []));
@@ -69,12 +69,27 @@ export async function planRepository(
 }
 
 /**
+ * A repository's application stacks whose pipeline stack is gone (deleted by hand, or by an older
+ * branchline that left them): found by their tags, so nothing is left running for a branch that no
+ * longer exists.
+ */
+export function orphanedApplications(stacks: readonly StackSnapshot[], repo: RepositoryRef): OrphanedApplication[] {
+  const present = new Set(stacks.map((stack) => stack.name));
+  return stacks.flatMap((stack) => {
+    if (!isApplicationStack(stack.tags) || !belongsToRepository(stack.tags, repo) || present.has(stack.tags[TAG.pipelineStack]!)) return [];
+    const environment = environmentFromTags(stack.tags);
+    return environment ? [{ stackName: stack.name, pipelineStack: stack.tags[TAG.pipelineStack]!, environment }] : [];
+  });
+}
+
+/**
  * A repository's managed stacks (by their tags) and the environment each holds. By the repository's
  * id where known: a new repository under an old name neither adopts nor deletes the old one's.
  */
 export function stacksOf(stacks: readonly StackSnapshot[], repo: RepositoryRef): { stack: StackSnapshot; environment: NonNullable<ReturnType<typeof environmentFromTags>> }[] {
   return stacks.flatMap((stack) => {
-    const environment = belongsToRepository(stack.tags, repo) ? environmentFromTags(stack.tags) : null;
+    // Application stacks carry their environment's tags too, but are not its stack.
+    const environment = belongsToRepository(stack.tags, repo) && !isApplicationStack(stack.tags) ? environmentFromTags(stack.tags) : null;
     return environment ? [{ stack, environment }] : [];
   });
 }

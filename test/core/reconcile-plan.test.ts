@@ -152,7 +152,7 @@ describe("planRetirement", () => {
 
 describe("planReconcile after a rename or transfer", () => {
   it("brings every stack tagged with the old name to the new one, without asking for new runs", () => {
-    const actions = planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: A }], "main", RULES, [managed(staging), managed(feature)], "octo-org/Store");
+    const actions = planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: A }], "main", RULES, [managed(staging), managed(feature)], { repository: "octo-org/Store" });
     expect(actions).toEqual([
       { kind: "deploy", ref: { type: "branch", name: "main" }, commit: A, reason: "the repository is now octo-org/Store (it was octo-org/shop)", follow: true },
       { kind: "deploy", ref: { type: "branch", name: "feature/x" }, commit: A, reason: "the repository is now octo-org/Store (it was octo-org/shop)", follow: true },
@@ -160,11 +160,27 @@ describe("planReconcile after a rename or transfer", () => {
   });
 
   it("a branch that moved meanwhile is deployed as usual, following the new name too", () => {
-    const actions = planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: B }], "main", RULES, [managed(staging, { repository: "octo-org/store" }), managed(feature)], "octo-org/store");
+    const actions = planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: B }], "main", RULES, [managed(staging, { repository: "octo-org/store" }), managed(feature)], { repository: "octo-org/store" });
     expect(actions).toEqual([{ kind: "deploy", ref: { type: "branch", name: "feature/x" }, commit: B, reason: `the branch is at ${B.slice(0, 12)} but the last run was for ${A.slice(0, 12)}`, follow: true }]);
   });
 
   it("a name that differs only in case is the same name", () => {
-    expect(planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging)], "Octo-Org/Shop")).toEqual([]);
+    expect(planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging)], { repository: "Octo-Org/Shop" })).toEqual([]);
+  });
+});
+
+describe("planReconcile: application stacks left after their pipeline stack", () => {
+  const orphan = (branch: string) => ({ stackName: `branchline-shop-br-${branch}-1a2b3c4d-app`, pipelineStack: `branchline-shop-br-${branch}-1a2b3c4d`, environment: { kind: "branch" as const, branch } });
+
+  it("tears down the environment of a deleted branch whose application stack still runs", () => {
+    expect(planReconcile([{ name: "main", commit: "m" }], "main", RULES, [], { orphans: [orphan("old")] }).filter((a) => a.kind === "destroy")).toEqual([
+      { kind: "destroy", ref: { type: "branch", name: "old" }, stackName: "branchline-shop-br-old-1a2b3c4d-app", reason: "branch old no longer exists; its application stack branchline-shop-br-old-1a2b3c4d-app is still running" },
+    ]);
+  });
+
+  it("leaves one of a branch that exists (its deploy brings the pipeline back), and never staging's or production's", () => {
+    const staging = { stackName: "branchline-shop-staging-1a2b3c4d-app", pipelineStack: "branchline-shop-staging-1a2b3c4d", environment: { kind: "staging" as const, branch: "main" } };
+    const actions = planReconcile([{ name: "main", commit: "m" }, { name: "live", commit: "l" }], "main", RULES, [], { orphans: [orphan("live"), staging] });
+    expect(actions.filter((a) => a.kind === "destroy")).toEqual([]);
   });
 });

@@ -96,7 +96,10 @@ describe("smoke: a realistic pipeline stack", () => {
     const actions = (await aws.pipelines.send(new ListActionExecutionsCommand({ pipelineName: pipeline, filter: { pipelineExecutionId } }))).actionExecutionDetails!;
     expect(actions.map((a) => a.actionName).reverse()).toEqual(["Source", "Build", "Approval", "Deploy", "Smoke"]);
     expect(actions.find((a) => a.actionName === "Source")!.output!.executionResult!.externalExecutionId).toBe(COMMIT);
-    expect(actions.find((a) => a.actionName === "Deploy")!.output!.executionResult!.externalExecutionSummary).toBe("Stack shop-feature-login-app was updated.");
+    expect(actions.find((a) => a.actionName === "Deploy")!.output!.executionResult!.externalExecutionSummary).toBe("Stack shop-feature-login-app is CREATE_COMPLETE.");
+    // The deploy action made the application stack, with the pipeline stack's deploy role.
+    const app = view.stacks().find((s) => s.stackName === "shop-feature-login-app")!;
+    expect(app).toMatchObject({ status: "CREATE_COMPLETE", roleArn: expect.stringMatching(/role\/shop-feature-login-DeployRole-/) });
 
     // Artifacts left in the versioned bucket block deletion until every version is gone.
     await aws.s3.send(new PutObjectCommand({ Bucket: outputs.ArtifactBucketName, Key: "shop-feature-login/SourceOutput/abc.zip", Body: "zip" }));
@@ -108,6 +111,10 @@ describe("smoke: a realistic pipeline stack", () => {
     expect(view.pipelines().map((p) => p.name)).not.toContain(pipeline);
     expect(view.roles().filter((r) => r.roleName.startsWith("shop-feature-login-"))).toEqual([]);
     expect(view.projects()).not.toContain("shop-feature-login-build");
+    // Nothing deletes what the pipeline deployed: the application stack stays, its role gone with the pipeline stack.
+    expect(view.stacks().find((s) => s.stackName === "shop-feature-login-app")?.status).toBe("CREATE_COMPLETE");
+    await aws.cfn.send(new DeleteStackCommand({ StackName: "shop-feature-login-app", RoleARN: "arn:aws:iam::123456789012:role/branchline-branch-deployer" }));
+    await stackGone(aws.cfn, "shop-feature-login-app");
   });
 
   const shipped = new URL("../../templates/pipeline.yml", import.meta.url);

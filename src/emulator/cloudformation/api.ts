@@ -121,7 +121,7 @@ export class CloudFormationApi implements ServiceHandler {
         return text("StackId", stack.stackId);
       }
       case "DeleteStack":
-        stacks.deleteStack({ stackName: required(q, "StackName"), clientRequestToken: q.string("ClientRequestToken"), retainResources: q.strings("RetainResources") });
+        stacks.deleteStack({ stackName: required(q, "StackName"), clientRequestToken: q.string("ClientRequestToken"), retainResources: q.strings("RetainResources"), ...(q.string("RoleARN") ? { roleArn: q.string("RoleARN")! } : {}) });
         return "";
       case "ContinueUpdateRollback":
         stacks.continueUpdateRollback({ stackName: required(q, "StackName"), clientRequestToken: q.string("ClientRequestToken"), resourcesToSkip: q.strings("ResourcesToSkip") });

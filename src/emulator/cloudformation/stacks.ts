@@ -62,8 +62,14 @@ export class Stacks {
     return token !== undefined && stack.tokens.has(`${operation}:${token}`);
   }
 
+  /** A service role CloudFormation cannot assume (the emulator saw it deleted) refuses the operation, as AWS does. */
+  requireUsableRole(roleArn: string | undefined): void {
+    if (roleArn !== undefined && this.deps.iam.unusable(roleArn)) throw validationError(`Role ${roleArn} is invalid or cannot be assumed`);
+  }
+
   createStack(input: DeploymentInput & TokenInput & { stackName: string; enableTerminationProtection?: boolean }): Stack {
     checkStackName(input.stackName);
+    this.requireUsableRole(input.roleArn);
     const existing = this.store.find(input.stackName);
     if (existing && this.seen(existing, "CreateStack", input.clientRequestToken)) return existing;
     if (existing) throw new AwsError("AlreadyExistsException", `Stack [${input.stackName}] already exists`, 400);
@@ -80,13 +86,15 @@ export class Stacks {
     if (this.seen(stack, "UpdateStack", input.clientRequestToken)) return stack;
     requireUpdatable(stack);
     const deployment = buildDeployment(input, this.deps.s3, stack.deployment);
+    this.requireUsableRole(deployment.roleArn);
     if (isNoOpUpdate(stack, deployment)) throw validationError("No updates are to be performed.");
     this.claim(stack, "UpdateStack", input.clientRequestToken);
     startUpdate(this.runtime, stack, deployment);
     return stack;
   }
 
-  deleteStack(input: TokenInput & { stackName: string; retainResources?: readonly string[] }): void {
+  /** `roleArn` replaces the stack's own role (which sticks) for this and later operations, as in AWS. */
+  deleteStack(input: TokenInput & { stackName: string; retainResources?: readonly string[]; roleArn?: string }): void {
     const stack = this.store.find(input.stackName);
     // Deleting a stack that does not exist (any more) succeeds quietly, as in AWS.
     if (!stack || stack.status === "DELETE_COMPLETE") return;
@@ -104,6 +112,9 @@ export class Stacks {
         `Invalid operation on stack [${stack.stackId}]. RetainResources can only be specified when the stack is in the DELETE_FAILED state.`,
       );
     }
+    // The role CloudFormation deletes with: the one given, else the stack's own (gone with its stack, often).
+    this.requireUsableRole(input.roleArn ?? stack.deployment?.roleArn);
+    if (input.roleArn !== undefined && stack.deployment) stack.deployment = { ...stack.deployment, roleArn: input.roleArn };
     this.claim(stack, "DeleteStack", input.clientRequestToken);
     startDelete(this.runtime, stack, retain, (outcome) => {
       if (outcome === "succeeded") for (const changeSet of this.changeSets.forStack(stack.stackId)) this.changeSets.remove(changeSet);

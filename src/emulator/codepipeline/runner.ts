@@ -8,6 +8,7 @@ import type { StageGates } from "./gates.js";
 import { Interrupted, type Lifeline } from "./interrupts.js";
 import type { ActionRun, Execution, Pipeline, PipelineExecutionStatus, StageRun } from "./model.js";
 import type { ActionScripts } from "./scripts.js";
+import type { DeployAction } from "./deploy-action.js";
 
 export interface ApprovalResult {
   readonly status: "Approved" | "Rejected";
@@ -33,8 +34,14 @@ class StopReached extends Error {}
  */
 export class Runner {
   private readonly approvals = new Map<ActionRun, (result: ApprovalResult) => void>();
+  /** CloudFormation deploy actions really deploy once this is set (the stacks exist after the pipelines). */
+  private deployAction: DeployAction | undefined;
 
   constructor(private readonly deps: RunnerDeps) {}
+
+  deployWith(action: DeployAction): void {
+    this.deployAction = action;
+  }
 
   /** Answers a waiting approval; false when the action is not waiting. */
   approve(run: ActionRun, result: ApprovalResult): boolean {
@@ -184,11 +191,19 @@ export class Runner {
     const plan = this.deps.scripts.plan(pipeline.declaration.name, stageName, action.name, action.actionTypeId.category);
     let succeeded: boolean;
     switch (plan.outcome) {
-      case "succeed":
+      case "succeed": {
         await life.guard(this.deps.scheduler.sleep(plan.durationMs ?? this.deps.timing.actionMs));
-        recordSuccess(run, execution, this.deps.region, plan.message);
-        succeeded = true;
+        // A CloudFormation deploy action does what it says to the emulated CloudFormation, and its outcome is that.
+        const deployed = run.actionTypeId.provider === "CloudFormation" && this.deployAction ? await life.guard(this.deployAction.run(pipeline.declaration.name, run)) : undefined;
+        if (deployed && !deployed.ok) {
+          recordFailure(run, deployed.message);
+          succeeded = false;
+        } else {
+          recordSuccess(run, execution, this.deps.region, plan.message ?? deployed?.summary);
+          succeeded = true;
+        }
         break;
+      }
       case "fail":
         await life.guard(this.deps.scheduler.sleep(plan.durationMs ?? this.deps.timing.actionMs));
         recordFailure(run, plan.message ?? `Action ${action.name} failed (scripted)`);
