@@ -1,4 +1,5 @@
 import type { Scheduler } from "../clock.js";
+import type { BuildLogWriter } from "./build-logs.js";
 import type { Timing } from "../options.js";
 import { uuid } from "../ids.js";
 import { recordFailure, recordSuccess } from "./action-results.js";
@@ -22,6 +23,8 @@ export interface RunnerDeps {
   readonly region: string;
   readonly accountId: string;
   readonly onError: (error: unknown) => void;
+  /** Where CodeBuild actions write their log lines (CloudWatch Logs); unset, they write none. */
+  readonly buildLogs?: BuildLogWriter;
 }
 
 /** Reached a stage or action boundary after StopPipelineExecution without abandon. */
@@ -180,6 +183,8 @@ export class Runner {
       errorDetails: undefined,
     };
     execution.actions.push(run);
+    const buildLogs = action.actionTypeId.provider === "CodeBuild" ? this.deps.buildLogs : undefined;
+    buildLogs?.started(run, execution.artifactRevisions[0]?.revisionId);
     this.deps.emit(actionEvent(this.scope(pipeline), execution, run, "STARTED"));
     const plan = this.deps.scripts.plan(pipeline.declaration.name, stageName, action.name, action.actionTypeId.category);
     let succeeded: boolean;
@@ -187,11 +192,13 @@ export class Runner {
       case "succeed":
         await life.guard(this.deps.scheduler.sleep(plan.durationMs ?? this.deps.timing.actionMs));
         recordSuccess(run, execution, this.deps.region, plan.message);
+        buildLogs?.finished(run, { succeeded: true, message: plan.message });
         succeeded = true;
         break;
       case "fail":
         await life.guard(this.deps.scheduler.sleep(plan.durationMs ?? this.deps.timing.actionMs));
         recordFailure(run, plan.message ?? `Action ${action.name} failed (scripted)`);
+        buildLogs?.finished(run, { succeeded: false, message: run.summary ?? "" });
         succeeded = false;
         break;
       case "approval": {
