@@ -30,6 +30,8 @@ export interface StackSnapshot {
   readonly outputs: Readonly<Record<string, string>>;
   readonly parameters: Readonly<Record<string, string>>;
   readonly terminationProtection: boolean;
+  /** When the stack last changed (created, if never updated), for "since when" in the web view. */
+  readonly updatedAt?: string | undefined;
 }
 
 /** How long to wait for a stack operation, and how often to look. */
@@ -99,6 +101,7 @@ export function snapshot(stack: Stack): StackSnapshot {
     outputs: Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""])),
     parameters: Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""])),
     terminationProtection: stack.EnableTerminationProtection ?? false,
+    updatedAt: (stack.LastUpdatedTime ?? stack.CreationTime)?.toISOString(),
   };
 }
 
