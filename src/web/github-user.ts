@@ -9,6 +9,8 @@ export interface VisibleRepository {
   readonly fullName: string;
   readonly defaultBranch: string;
   readonly private: boolean;
+  /** A fork's buttons never act (as on its check runs). */
+  readonly fork: boolean;
 }
 
 export interface VisibleInstallation {
@@ -89,6 +91,7 @@ export class GitHubUsers {
             fullName: r.full_name,
             defaultBranch: r.default_branch ?? "main",
             private: r.private,
+            fork: r.fork,
           })),
         };
       }),
@@ -97,7 +100,8 @@ export class GitHubUsers {
   }
 
   private octokit(token: string): Octokit {
-    return new Octokit({ auth: token, baseUrl: this.options.apiUrl, request: { retries: 0 } });
+    // Quiet: a refused token is an answer here (401 to the caller), not something to log.
+    return new Octokit({ auth: token, baseUrl: this.options.apiUrl, request: { retries: 0 }, log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
   }
 }
 
