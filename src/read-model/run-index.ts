@@ -21,6 +21,10 @@ export function runSummary(summary: PipelineExecutionSummary): RunSummary {
   };
 }
 
+function isLive(run: RunSummary | null): boolean {
+  return run?.status === "InProgress" || run?.status === "Stopping";
+}
+
 interface Entry {
   at: number;
   value: Promise<RunSummary | null>;
@@ -46,18 +50,24 @@ export class RunIndex {
     const unknown = pipelines.filter((p) => !this.entries.has(p));
     await this.fill(unknown);
     const answer = new Map<string, RunSummary | null>();
+    const waits: Promise<unknown>[] = [];
     for (const pipeline of pipelines) {
       const entry = this.entries.get(pipeline)!;
-      if (now - entry.at > this.options.maxAgeMs && !entry.refreshing) this.refreshLater(pipeline, entry);
-      answer.set(pipeline, await entry.value.catch(() => null));
+      if (now - entry.at <= this.options.maxAgeMs || entry.refreshing) continue;
+      const refreshed = this.refreshLater(pipeline, entry);
+      // A run in flight is what people watch: wait for its news. A finished one changes only when a
+      // new run starts (which a pipeline event announces), so its refresh is not waited for.
+      if (isLive(await entry.value.catch(() => null))) waits.push(refreshed);
     }
+    await Promise.all(waits);
+    for (const pipeline of pipelines) answer.set(pipeline, await this.entries.get(pipeline)!.value.catch(() => null));
     return answer;
   }
 
   /** A pipeline event arrived: read its newest run again (the next view shows it). */
   touch(pipeline: string): void {
     const entry = this.entries.get(pipeline);
-    if (entry) this.refreshLater(pipeline, entry);
+    if (entry) void this.refreshLater(pipeline, entry);
   }
 
   private async fill(pipelines: readonly string[]): Promise<void> {
@@ -73,10 +83,10 @@ export class RunIndex {
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, pipelines.length) }, worker));
   }
 
-  private refreshLater(pipeline: string, entry: Entry): void {
+  private refreshLater(pipeline: string, entry: Entry): Promise<void> {
     entry.refreshing = true;
     const value = this.read(pipeline);
-    value
+    return value
       .then(() => {
         entry.value = value;
         entry.at = this.now();

@@ -111,7 +111,7 @@ export async function readRun(aws: RunSources, pipeline: string, executionId: st
         status: record?.status ?? "NotStarted",
         startedAt: record?.startTime?.toISOString() ?? null,
         endedAt: record && record.status !== "InProgress" ? (record.lastUpdateTime?.toISOString() ?? null) : null,
-        summary: record?.output?.executionResult?.errorDetails?.message ?? record?.output?.executionResult?.externalExecutionSummary ?? null,
+        summary: readableSummary(record?.output?.executionResult?.errorDetails?.message ?? record?.output?.executionResult?.externalExecutionSummary),
         externalUrl: record?.output?.executionResult?.externalExecutionUrl ?? null,
       };
     });
@@ -131,6 +131,18 @@ export async function readRun(aws: RunSources, pipeline: string, executionId: st
     waiting: stages.flatMap((s) => s.actions.filter((a) => a.category === "Approval" && a.status === "InProgress").map((a) => ({ stage: s.name, action: a.name }))),
     log: aggregateLog(pipelineLines(records), stackLines(stackRecords), buildLines(buildRecords)),
   };
+}
+
+/** Source actions summarise their revision as JSON (`{"CommitMessage": ...}`): people read the message. */
+export function readableSummary(summary: string | undefined): string | null {
+  if (summary === undefined || summary === "") return null;
+  if (!summary.startsWith("{")) return summary;
+  try {
+    const parsed = JSON.parse(summary) as { CommitMessage?: unknown };
+    return typeof parsed.CommitMessage === "string" ? parsed.CommitMessage : summary;
+  } catch {
+    return summary;
+  }
 }
 
 /** A stage as people read it: failed if any action failed, running while any runs, done when all are. */

@@ -37,7 +37,7 @@ export interface WebScene {
   /** A user token of this App for `login`. */
   token(login: string): string;
   /** Delivers a push to a repository of the scene (the run goes on after it returns). */
-  push(branch: string, commit: string, repo?: "shop" | "vault"): Promise<void>;
+  push(branch: string, commit: string, repo?: "shop" | "vault", template?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,9 +78,9 @@ export async function webScene(options: { liveIntervalMs?: number; accessCacheMs
     shop,
     vault,
     token: (login) => model.users.tokenFor(login),
-    async push(branch, commit, repo = "shop") {
+    async push(branch, commit, repo = "shop", template = TEMPLATE) {
       const target = repo === "shop" ? shop : vault;
-      target.file(commit, TEMPLATE_PATH, TEMPLATE);
+      target.file(commit, TEMPLATE_PATH, template);
       target.branch(branch, commit);
       await app.deliver("push", pushToBranch(branch, commit, { created: true, repo }));
     },
