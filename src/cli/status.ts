@@ -44,8 +44,8 @@ export const statusCommand: Command<StatusResult> = {
   name: "status",
   summary: "every managed environment: stack state, last run, commit, age",
   maxPositionals: 0,
-  options: { repo: { type: "string" } },
-  help: `Usage: branchline status [--repo OWNER/NAME] [--json]
+  options: { repo: { type: "string" }, server: { type: "string" } },
+  help: `Usage: branchline status [--repo OWNER/NAME] [--server URL] [--json]
 
 Lists every environment branchline manages in the AWS account and region (stacks found by their
 branchline:* tags, never from memory): the stack's state, the pipeline's last run, its commit, and
@@ -54,6 +54,8 @@ AWS_ENDPOINT_URL).
 
 Options:
   --repo OWNER/NAME   only this repository's environments
+  --server URL        read a running branchline's REST API instead of AWS, with a GitHub user
+                      token of the App in GITHUB_TOKEN: the repositories that person may read
   --json              print the result as JSON
   -h, --help          show this help
 
@@ -63,6 +65,12 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
   async run(args: ParsedArgs, io: Io) {
     const repoOption = stringOption(args, "repo");
     const repo = repoOption ? parseRepoOption(repoOption) : null;
+    const server = stringOption(args, "server");
+    if (server) {
+      const { statusFromServer } = await import("./server-status.js");
+      const data = await statusFromServer(server, repo, io);
+      return { data, exitCode: data.needAttention > 0 ? EXIT.findings : EXIT.ok };
+    }
     const aws = await requireAws(io.env);
     const { listManagedStacks } = await import("../aws/managed-stacks.js");
     const { environmentFromTags } = await import("../core/tags.js");

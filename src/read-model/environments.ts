@@ -1,8 +1,7 @@
 import type { StackSnapshot } from "../aws/stacks.js";
 import { environmentLabel, type EnvironmentKind, type RepositoryRef } from "../core/environment.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
-import { TAG } from "../core/tags.js";
-import { environmentFromTags } from "../engine/resume-run.js";
+import { belongsToRepository, environmentFromTags, refFromTags } from "../core/tags.js";
 import type { RunSummary } from "./run-index.js";
 
 /** The newest deployment GitHub holds for an environment: branchline's record of who/what/when. */
@@ -52,10 +51,9 @@ export interface EnvironmentInputs {
   readonly runs: ReadonlyMap<string, RunSummary | null>;
 }
 
-/** This repository's stacks, by their tags. */
+/** This repository's stacks, by their tags (by GitHub's id where both sides know it, as the engine does). */
 export function repositoryStacks(stacks: readonly StackSnapshot[], repo: RepositoryRef): StackSnapshot[] {
-  const fullName = `${repo.owner}/${repo.name}`.toLowerCase();
-  return stacks.filter((s) => s.tags[TAG.repository] === fullName);
+  return stacks.filter((s) => belongsToRepository(s.tags, repo));
 }
 
 /** The repository page's rows, pure: production and staging first, then branches by name. */
@@ -74,7 +72,7 @@ export function environmentViews(inputs: EnvironmentInputs): EnvironmentView[] {
     views.push({
       label,
       kind: environment.kind,
-      ref: stack.tags[TAG.ref] ?? "",
+      ref: refFromTags(stack.tags) ?? "",
       stack: { name: stack.name, status: stack.status, condition: stackCondition(stack.status), updatedAt: stack.updatedAt ?? null },
       pipeline,
       commit,

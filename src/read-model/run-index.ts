@@ -33,15 +33,16 @@ interface Entry {
 
 /**
  * The newest run of each pipeline, as state this process holds: filled once per pipeline (one round
- * of reads, bounded), kept fresh by pipeline events (`touch`), and refreshed in the background when
- * older than `maxAgeMs`, so a page view never waits on one call per environment once it is warm.
+ * of reads, bounded), kept fresh by pipeline events (`touch`); a run in flight is read again when
+ * older than `maxAgeMs`, a finished one in the background after `idleMaxAgeMs`, so a page view never
+ * waits on one call per environment once it is warm.
  */
 export class RunIndex {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly codepipeline: CodePipelineClient,
-    private readonly options: { readonly maxAgeMs: number; readonly concurrency: number; readonly now?: () => number },
+    private readonly options: { readonly maxAgeMs: number; readonly idleMaxAgeMs?: number; readonly concurrency: number; readonly now?: () => number },
   ) {}
 
   /** The newest runs of these pipelines; unknown ones are read now, in one bounded round. */
@@ -53,11 +54,14 @@ export class RunIndex {
     const waits: Promise<unknown>[] = [];
     for (const pipeline of pipelines) {
       const entry = this.entries.get(pipeline)!;
-      if (now - entry.at <= this.options.maxAgeMs || entry.refreshing) continue;
+      if (entry.refreshing) continue;
+      // A run in flight is what people watch: its news is waited for. A finished one changes only
+      // when a new run starts (which a pipeline event announces at once), so it is looked at again
+      // rarely, and in the background.
+      const live = isLive(await entry.value.catch(() => null));
+      if (now - entry.at <= (live ? this.options.maxAgeMs : this.options.idleMaxAgeMs ?? this.options.maxAgeMs * 12)) continue;
       const refreshed = this.refreshLater(pipeline, entry);
-      // A run in flight is what people watch: wait for its news. A finished one changes only when a
-      // new run starts (which a pipeline event announces), so its refresh is not waited for.
-      if (isLive(await entry.value.catch(() => null))) waits.push(refreshed);
+      if (live) waits.push(refreshed);
     }
     await Promise.all(waits);
     for (const pipeline of pipelines) answer.set(pipeline, await this.entries.get(pipeline)!.value.catch(() => null));

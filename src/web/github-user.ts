@@ -4,6 +4,8 @@ import { Octokit } from "@octokit/rest";
 /** A repository a person may read through this App's installation. */
 export interface VisibleRepository {
   readonly installationId: number;
+  /** GitHub's id: stacks are matched by it where they carry it (names change, ids do not). */
+  readonly id?: number;
   readonly owner: string;
   readonly name: string;
   readonly fullName: string;
@@ -86,6 +88,7 @@ export class GitHubUsers {
           account: accountLogin(installation.account),
           repositories: repositories.map((r) => ({
             installationId: installation.id,
+            id: r.id,
             owner: r.owner.login,
             name: r.name,
             fullName: r.full_name,

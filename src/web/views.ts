@@ -1,8 +1,7 @@
 import type { AwsClients } from "../aws/clients.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { environmentLabel } from "../core/environment.js";
-import { TAG } from "../core/tags.js";
-import { environmentFromTags } from "../engine/resume-run.js";
+import { environmentFromTags, refFromTags } from "../core/tags.js";
 import { promotionCriteria, requiredChecksOf } from "../engine/promotion-gate.js";
 import { environmentViews, newestDeployments, repositoryStacks, type EnvironmentView } from "../read-model/environments.js";
 import { ledgerLines, type LedgerLine } from "../read-model/ledger.js";
@@ -110,7 +109,7 @@ export async function historyView(sources: ViewSources, repo: VisibleRepository,
     repository: repo.fullName,
     environment: label,
     pipeline,
-    stack: { name: stack.name, status: stack.status, ref: stack.tags[TAG.ref] ?? "" },
+    stack: { name: stack.name, status: stack.status, ref: refFromTags(stack.tags) ?? "" },
     runs: ledgerLines(executions, deployments),
   };
 }

@@ -4,7 +4,7 @@ import type { AwsClients } from "../aws/clients.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { RunIndex } from "../read-model/run-index.js";
 import { StackListing } from "../read-model/stack-listing.js";
-import { TAG } from "../core/tags.js";
+import { repositoryFromTags } from "../core/tags.js";
 import type { ActionDoors } from "./actions.js";
 import { githubReads } from "./github-reads.js";
 import { githubUrls, type GitHubUrls } from "./github-urls.js";
@@ -29,6 +29,8 @@ export interface WebOptions {
   readonly accessCacheMs?: number;
   readonly stackCacheMs?: number;
   readonly runMaxAgeMs?: number;
+  /** How long a finished run is trusted before it is read again in the background (pipeline events refresh it at once). */
+  readonly runIdleMaxAgeMs?: number;
 }
 
 export interface WebView {
@@ -62,7 +64,7 @@ export function webOptionsFromEnv(env: Readonly<Record<string, string | undefine
 function shared(aws: AwsClients, options: WebOptions) {
   return {
     stacks: new StackListing(aws.cloudformation, options.stackCacheMs ?? 3_000),
-    runs: new RunIndex(aws.codepipeline, { maxAgeMs: options.runMaxAgeMs ?? 5_000, concurrency: 8 }),
+    runs: new RunIndex(aws.codepipeline, { maxAgeMs: options.runMaxAgeMs ?? 5_000, idleMaxAgeMs: options.runIdleMaxAgeMs ?? 60_000, concurrency: 8 }),
     live: new LiveHub(options.liveIntervalMs ?? 2_000),
     urls: options.githubUrls ?? githubUrls(),
   };
@@ -99,7 +101,7 @@ export function appWebView(deps: AppWebDeps, options: WebOptions = {}): WebView 
 export function sandboxWebView(aws: AwsClients, log: Logger, options: WebOptions = {}): WebView {
   const { stacks, runs, live, urls } = shared(aws, options);
   const access = async (): Promise<UserAccess> => {
-    const names = [...new Set((await stacks.all()).map((s) => s.tags[TAG.repository]).filter((n): n is string => Boolean(n)))].sort();
+    const names = [...new Set((await stacks.all()).flatMap((s) => { const repo = repositoryFromTags(s.tags); return repo ? [`${repo.owner}/${repo.name}`] : []; }))].sort();
     return {
       login: "sandbox",
       installations: [{ id: 0, account: "sandbox", repositories: names.map((fullName) => { const [owner = "", name = ""] = fullName.split("/"); return { installationId: 0, owner, name, fullName, defaultBranch: "main", private: false, fork: false }; }) }],

@@ -62,6 +62,7 @@ export async function webScene(options: { liveIntervalMs?: number; accessCacheMs
       accessCacheMs: options.accessCacheMs ?? 60_000,
       stackCacheMs: 100,
       runMaxAgeMs: 100,
+      runIdleMaxAgeMs: 100,
     },
   });
   const server: Server = createServer(async (req, res) => {
@@ -82,7 +83,10 @@ export async function webScene(options: { liveIntervalMs?: number; accessCacheMs
       const target = repo === "shop" ? shop : vault;
       target.file(commit, TEMPLATE_PATH, template);
       target.branch(branch, commit);
-      await app.deliver("push", pushToBranch(branch, commit, { created: true, repo }));
+      const payload = pushToBranch(branch, commit, { created: true, repo });
+      // The repository GitHub (the fake) knows, by its id: stacks are tagged with it, and the web view matches by it.
+      payload.repository.id = target.id;
+      await app.deliver("push", payload);
     },
     async close() {
       await app.settle();
