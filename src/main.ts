@@ -6,6 +6,7 @@ import { templateStore, type TemplateStore } from "./aws/template-store.js";
 import { startEmulator, timingPresets } from "./emulator/index.js";
 import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
 import { branchline } from "./index.js";
+import { appConfigured, serveSetupWithSandbox } from "./sandbox-setup.js";
 import { loadEnvFile } from "./env-file.js";
 import { createLog } from "./log.js";
 import { enginePacing, readSettings, SettingsError, type AwsMode, type Settings } from "./settings.js";
@@ -28,6 +29,10 @@ async function main(): Promise<void> {
   loadEnvFile();
   const settings = readSettings();
   const wiring = settings.aws.kind === "sandbox" ? await sandbox(settings) : realAws(settings, settings.aws);
+  if (settings.aws.kind === "sandbox" && !appConfigured()) {
+    await serveSetupWithSandbox(wiring.aws, wiring.eventsSecret, await createLog());
+    return;
+  }
   await run(
     branchline({
       aws: wiring.aws,
