@@ -24,7 +24,7 @@ export async function serveSetupWithSandbox(aws: AwsClients, eventsSecret: strin
   const server = new Server({
     host: env.HOST ?? "localhost",
     port: Number(env.PORT ?? 3000),
-    ...(env.WEBHOOK_PROXY_URL ? { webhookProxy: env.WEBHOOK_PROXY_URL } : {}),
+    // No webhook relay: in set-up mode there is no App whose webhooks could arrive.
     log,
     // As Probot's own set-up mode does (probot#1512): the instance is never used to call GitHub.
     Probot: Probot.defaults({ appId: 1, privateKey: "dummy value for setup, see #1512", log }),
