@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { emulatedAws, type EmulatedAws } from "./aws.js";
@@ -6,18 +5,9 @@ import { startBranchline, type RunningApp } from "./branchline.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-server.js";
 import type { RepositoryModel } from "./github-model.js";
 import { pushToBranch, INSTALLATION_ID } from "./payloads.js";
+import { CONFIG, TEMPLATE, TEMPLATE_PATH } from "./repository-fixtures.js";
 
-// Not from scenario.ts: that one loads nock, whose fetch interceptor breaks POSTs to loopback servers.
-export const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
-export const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
-export const CONFIG = `
-parameters:
-  all:
-    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d
-`;
-export const A = "a".repeat(40);
-export const B = "b".repeat(40);
-export const C = "c".repeat(40);
+export { A, B, C, TEMPLATE, TEMPLATE_PATH } from "./repository-fixtures.js";
 
 export const SESSION_SECRET = "session-secret-for-web-tests-0123456789";
 
