@@ -3,7 +3,6 @@ import { expect } from "vitest";
 import { allStacks, emulatedAws, type EmulatedAws } from "./aws.js";
 import { startBranchline, type BranchlineTestOptions, type RunningApp } from "./branchline.js";
 import { FakeGitHub } from "./fake-github.js";
-
 import { A, B, C, CONFIG, TEMPLATE, TEMPLATE_PATH } from "./repository-fixtures.js";
 
 export { A, B, C, CONFIG, TEMPLATE, TEMPLATE_PATH };
