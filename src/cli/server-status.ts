@@ -58,6 +58,8 @@ export async function statusFromServer(server: string, repo: { owner: string; na
       condition: e.stack.condition as StackCondition,
       // The API does not say; the AWS path does.
       terminationProtection: false,
+      // Only repositories the App is installed on reach the API: none is unowned there.
+      repositoryState: null,
       pipeline: e.pipeline,
       lastRun: e.lastRun,
       environmentUrl: e.environmentUrl,
