@@ -11,11 +11,11 @@ import { argsOf, BENCH_ROOT, machine, RESULT_PREFIX, type Row, type SuiteResult 
  * could not run at all.
  */
 
-const SUITES = ["latency", "economy", "coalescing", "fanout", "startup", "replicas"] as const;
+const SUITES = ["latency", "economy", "coalescing", "fanout", "startup", "replicas", "webview"] as const;
 type SuiteName = (typeof SUITES)[number];
 
 /** Seconds each suite may take before it is stopped (full mode; quick mode gets the same ceilings). */
-const LIMITS: Record<SuiteName, number> = { latency: 240, economy: 90, coalescing: 120, fanout: 260, startup: 300, replicas: 900 };
+const LIMITS: Record<SuiteName, number> = { latency: 240, economy: 90, coalescing: 120, fanout: 260, startup: 300, replicas: 900, webview: 240 };
 
 function runOne(name: SuiteName, quick: boolean): Promise<SuiteResult | { suite: string; error: string }> {
   const script = fileURLToPath(new URL(`./suites/${name}.js`, import.meta.url));

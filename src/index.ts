@@ -22,6 +22,7 @@ import { onRefEvents } from "./webhooks/ref-events.js";
 import { sqsEngineQueue, startReconcileTicks, type SqsWiring } from "./queue/sqs-engine-queue.js";
 import type { SqsWorkQueue } from "./queue/sqs-work-queue.js";
 import type { RefJob } from "./engine/ref-job.js";
+import { appWebView, webOptionsFromEnv, type WebOptions } from "./web/web-view.js";
 
 export interface AppOptions {
   readonly aws: AwsClients;
@@ -58,6 +59,8 @@ export interface AppOptions {
   readonly sqs?: SqsWiring;
   /** Called with the SQS work queue once the app is loaded: shutdown stops it. */
   readonly onWorkQueue?: (queue: SqsWorkQueue<RefJob>) => void;
+  /** The web view and REST API under /branchline/; default: settings from the environment. */
+  readonly web?: WebOptions;
 }
 
 /** The Probot app: wires webhooks to the engine. What happens lives in engine/ and core/. */
@@ -118,8 +121,13 @@ export function branchline(options: AppOptions): ApplicationFunction {
     const middleware = app.getNodeMiddleware.bind(app);
     app.getNodeMiddleware = async (...args) =>
       rootWebhooks(boundedBody(await middleware(...args), options.maxWebhookBytes ?? DEFAULT_MAX_BODY_BYTES), webhookPath()) as Awaited<ReturnType<typeof middleware>>;
+    const web = appWebView(
+      { aws: options.aws, sandbox: options.sandbox, log: app.log, octokitFor: runtime.octokitFor, appId: promotion.appId, doors: { answerApproval: (click) => answerApproval(runtime, click), submit } },
+      options.web ?? webOptionsFromEnv(),
+    );
     try {
-      addHandler(pipelineEventsRoute({ secret: options.eventsSecret, log: app.log, onEvent: (event) => engine.pipelineEvent(event) }));
+      addHandler(pipelineEventsRoute({ secret: options.eventsSecret, log: app.log, onEvent: (event) => (engine.pipelineEvent(event), web.pipelineChanged(event.pipeline)) }));
+      addHandler(web.handler);
     } catch (error) {
       // Loaded without an HTTP server (tests, `probot.load` by hand): there is no route to add.
       app.log.debug({ err: error }, "no HTTP server; the pipeline events route is not served");

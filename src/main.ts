@@ -7,6 +7,7 @@ import { templateStore, type TemplateStore } from "./aws/template-store.js";
 import { startEmulator, timingPresets } from "./emulator/index.js";
 import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
 import { branchline } from "./index.js";
+import { appConfigured, serveSetupWithSandbox } from "./sandbox-setup.js";
 import { loadEnvFile } from "./env-file.js";
 import { createLog } from "./log.js";
 import { receiverApp } from "./queue/receiver-app.js";
@@ -41,6 +42,10 @@ async function main(): Promise<void> {
     return;
   }
   const wiring = settings.aws.kind === "sandbox" ? await sandbox(settings) : realAws(settings, settings.aws);
+  if (settings.aws.kind === "sandbox" && !appConfigured()) {
+    await serveSetupWithSandbox(wiring.aws, wiring.eventsSecret, log);
+    return;
+  }
   const app = branchline({
     aws: wiring.aws,
     ...(wiring.templates ? { templates: wiring.templates } : {}),

@@ -1,4 +1,5 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { currentLook, LOOK_HEADER } from "../queue/look-context.js";
@@ -16,6 +17,8 @@ export interface AwsClients {
   readonly cloudformation: CloudFormationClient;
   readonly codepipeline: CodePipelineClient;
   readonly s3: S3Client;
+  /** CloudWatch Logs: read for the web view's aggregated log (CodeBuild's lines). */
+  readonly logs: CloudWatchLogsClient;
   readonly region: string;
 }
 
@@ -36,6 +39,7 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     cloudformation,
     codepipeline,
     s3: new S3Client({ ...common, forcePathStyle: settings.endpoint !== undefined }),
+    logs: new CloudWatchLogsClient(common),
     region: settings.region,
   };
 }

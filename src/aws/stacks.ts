@@ -32,6 +32,8 @@ export interface StackSnapshot {
   readonly terminationProtection: boolean;
   /** When the stack was created: an environment's age. */
   readonly createdAt?: Date;
+  /** When the stack last changed (created, if never updated), for "since when" in the web view. */
+  readonly updatedAt?: string | undefined;
 }
 
 /** How long to wait for a stack operation, and how often to look. */
@@ -102,6 +104,7 @@ export function snapshot(stack: Stack): StackSnapshot {
     parameters: Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""])),
     terminationProtection: stack.EnableTerminationProtection ?? false,
     ...(stack.CreationTime ? { createdAt: stack.CreationTime } : {}),
+    updatedAt: (stack.LastUpdatedTime ?? stack.CreationTime)?.toISOString(),
   };
 }
 

@@ -62,8 +62,8 @@ export const statusCommand: Command<StatusResult> = {
   name: "status",
   summary: "every managed environment: stack state, last run, commit, age",
   maxPositionals: 0,
-  options: { repo: { type: "string" }, ttl: { type: "string" } },
-  help: `Usage: branchline status [--repo OWNER/NAME] [--ttl DURATION] [--json]
+  options: { repo: { type: "string" }, ttl: { type: "string" }, server: { type: "string" } },
+  help: `Usage: branchline status [--repo OWNER/NAME] [--ttl DURATION] [--server URL] [--json]
 
 Lists every environment branchline manages in the AWS account and region (stacks found by their
 branchline:* tags, never from memory): the stack's state, the pipeline's last run, its commit, and
@@ -77,6 +77,8 @@ Options:
   --repo OWNER/NAME   only this repository's environments
   --ttl DURATION      count time left against this ttl (7d, 36h); default: branches.ttl of
                       ./.github/branchline.yml, if there is one
+  --server URL        read a running branchline's REST API instead of AWS, with a GitHub user
+                      token of the App in GITHUB_TOKEN: the repositories that person may read
   --json              print the result as JSON
   -h, --help          show this help
 
@@ -86,6 +88,12 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
   async run(args: ParsedArgs, io: Io) {
     const repoOption = stringOption(args, "repo");
     const repo = repoOption ? parseRepoOption(repoOption) : null;
+    const server = stringOption(args, "server");
+    if (server) {
+      const { statusFromServer } = await import("./server-status.js");
+      const data = await statusFromServer(server, repo, io);
+      return { data, exitCode: data.needAttention > 0 ? EXIT.findings : EXIT.ok };
+    }
     const ttl = stringOption(args, "ttl") ?? (await localTtl(io.cwd));
     const ttlMs = ttl === null ? null : parseDuration(ttl);
     if (ttl !== null && ttlMs === null) throw new UsageError(`--ttl is "${ttl}"; it must be a whole number and m, h, d or w (7d, 36h)`);

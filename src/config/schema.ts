@@ -50,6 +50,18 @@ const people = z.strictObject({
 });
 
 /**
+ * External verification that must be `success` on the release's commit: a check run by name and the
+ * App that must have written it (slug or id), or a commit status by context (optionally, who posts it).
+ */
+const requiredCheck = z.union(
+  [
+    z.strictObject({ checkRun: z.string().min(1, "a check run name"), app: z.union([z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, "an App's slug (`github-actions`) or id"), z.number().int().positive()]).transform(String) }),
+    z.strictObject({ status: z.string().min(1, "a status context"), creator: login.optional() }),
+  ],
+  { error: "`{checkRun: NAME, app: APP-SLUG}` or `{status: CONTEXT}`" },
+);
+
+/**
  * Production's promotion rules: when a release tag may deploy, and who may answer the pipeline's
  * manual approval. Evaluated by src/core/promotion.ts; every field has a safe default.
  */
@@ -62,6 +74,8 @@ export const productionSchema = z.strictObject({
   allowedTags: globs.optional(),
   /** Who may promote (the person who pushed the tag, or pressed Re-run): listed users or team members. Unset: anyone. */
   allowedActors: people.optional(),
+  /** Check runs (by name and App) or commit statuses (by context) that must be success on the commit. */
+  requireChecks: z.array(requiredCheck).default([]),
   approval: z
     .strictObject({
       /** Refuse to run a production pipeline that has no manual approval action. */

@@ -1,5 +1,6 @@
 import picomatch from "picomatch";
 import { hasPermission, type PermissionLevel } from "./permissions.js";
+import type { RequiredCheck, RequiredCheckResult } from "./required-checks.js";
 
 /**
  * Promotion to production, as pure decisions over facts gathered elsewhere (src/github/promotion-facts.ts):
@@ -15,6 +16,8 @@ export interface PromotionCriteria {
   readonly allowedTags?: readonly string[] | undefined;
   /** Who may promote; undefined: anyone. Logins and team slugs in lower case. */
   readonly allowedActors?: { readonly users: readonly string[]; readonly teams: readonly string[] } | undefined;
+  /** External verification that must be success on the commit (`production.requireChecks`). */
+  readonly requiredChecks?: readonly RequiredCheck[] | undefined;
 }
 
 /** What staging did with exactly this commit, as branchline's own `branchline: staging` check run says. */
@@ -38,9 +41,11 @@ export interface PromotionFacts {
   readonly staging?: StagingEvidence | undefined;
   /** The allowed teams (as configured) the actor is an active member of. */
   readonly actorTeams?: readonly string[] | undefined;
+  /** `production.requireChecks`, each evaluated on the commit (src/core/required-checks.ts). */
+  readonly requiredChecks?: readonly RequiredCheckResult[] | undefined;
 }
 
-export type CriterionKey = "on-default-branch" | "staging-success" | "allowed-tag" | "allowed-actor";
+export type CriterionKey = "on-default-branch" | "staging-success" | "allowed-tag" | "allowed-actor" | "required-check";
 
 export interface UnmetCriterion {
   readonly criterion: CriterionKey;
@@ -53,11 +58,12 @@ export interface UnmetCriterion {
 export type PromotionDecision = { readonly allowed: true } | { readonly allowed: false; readonly unmet: readonly UnmetCriterion[] };
 
 /** Which facts the criteria need, so the adapter asks GitHub only for those. */
-export function factsNeeded(criteria: PromotionCriteria): { reachability: boolean; staging: boolean; teams: readonly string[] } {
+export function factsNeeded(criteria: PromotionCriteria): { reachability: boolean; staging: boolean; teams: readonly string[]; checks: boolean } {
   return {
     reachability: criteria.requireOnDefaultBranch,
     staging: criteria.requireStagingSuccess,
     teams: criteria.allowedActors?.teams ?? [],
+    checks: (criteria.requiredChecks ?? []).length > 0,
   };
 }
 
@@ -125,6 +131,26 @@ export function evaluatePromotion(criteria: PromotionCriteria, facts: PromotionF
             : `@${who} may not promote to production: \`production.allowedActors\` allows ${allowed.length > 0 ? allowed.join(", ") : "no one"}`,
         fix: "Someone allowed by `production.allowedActors` can press Re-run on this check (or push the tag).",
       });
+    }
+  }
+
+  const required = criteria.requiredChecks ?? [];
+  if (required.length > 0) {
+    const results = facts.requiredChecks;
+    if (results === undefined) {
+      unmet.push({
+        criterion: "required-check",
+        message: `whether the required checks (\`production.requireChecks\`) passed on commit \`${short}\` could not be determined`,
+        fix: "Press Re-run on this check once GitHub answers again.",
+      });
+    } else {
+      for (const result of results.filter((r) => !r.met)) {
+        unmet.push({
+          criterion: "required-check",
+          message: `required ${result.label} ${result.detail} on commit \`${short}\``,
+          fix: "Let that check pass on this exact commit (only the named App's or context's own result counts), then press Re-run on this check.",
+        });
+      }
     }
   }
 

@@ -16,6 +16,9 @@ import { Faults } from "./faults.js";
 import { IamStore } from "./iam.js";
 import { CallCounter } from "./metrics.js";
 import { resolveOptions, type EmulatorOptions } from "./options.js";
+import { BuildLogWriter } from "./codepipeline/build-logs.js";
+import { LogsApi } from "./logs/api.js";
+import { LogStore } from "./logs/store.js";
 import { S3Api } from "./s3/api.js";
 import { S3Store } from "./s3/store.js";
 import { createEmulatorServer } from "./server.js";
@@ -47,7 +50,7 @@ export interface Emulator {
 }
 
 /**
- * Starts the loopback AWS emulator: CloudFormation, CodePipeline, S3 and STS on one HTTP port,
+ * Starts the loopback AWS emulator: CloudFormation, CodePipeline, CloudWatch Logs, S3 and STS on one HTTP port,
  * reached by the real SDK clients through their endpoint configuration.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -63,7 +66,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const codebuild = new CodeBuildStore(region, accountId);
   const sink = new EventSink(options.eventSink, onError);
   const actionScripts = new ActionScripts();
-  const pipelines = new Pipelines({ scheduler, timing: resolved.timing, scripts: actionScripts, emit: (e) => sink.emit(e), region, accountId, onError });
+  const logs = new LogStore(now);
+  const buildLogs = new BuildLogWriter(logs, now);
+  const pipelines = new Pipelines({ scheduler, timing: resolved.timing, scripts: actionScripts, emit: (e) => sink.emit(e), region, accountId, onError, buildLogs });
   const stackFailures = new StackFailures();
   const stacks = new Stacks({
     region,
@@ -88,6 +93,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     handlers: {
       cloudformation: new CloudFormationApi(stacks, resolved.pageSize),
       codepipeline: new CodePipelineApi(pipelines, region),
+      logs: new LogsApi(logs),
       s3: new S3Api(s3),
       sts: new StsApi(accountId),
     },

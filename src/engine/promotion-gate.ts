@@ -5,6 +5,8 @@ import { evaluatePromotion, factsNeeded, type PromotionCriteria } from "../core/
 import type { Problem } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { reachabilityOf, stagingEvidenceOf, tagsAt, teamsOf } from "../github/promotion-facts.js";
+import { evaluateRequiredChecks, type RequiredCheck } from "../core/required-checks.js";
+import { observedChecksOf } from "../github/required-check-facts.js";
 import type { RefJob } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
 
@@ -23,7 +25,15 @@ export function promotionCriteria(config: BranchlineConfig): PromotionCriteria {
     requireStagingSuccess: policy.requireStagingSuccess,
     allowedTags: policy.allowedTags,
     allowedActors: policy.allowedActors,
+    requiredChecks: requiredChecksOf(config),
   };
+}
+
+/** `production.requireChecks` in the core's words. */
+export function requiredChecksOf(config: BranchlineConfig): RequiredCheck[] {
+  return productionPolicy(config).requireChecks.map((c) =>
+    "checkRun" in c ? { kind: "check-run" as const, name: c.checkRun, app: c.app } : { kind: "status" as const, context: c.status, creator: c.creator },
+  );
 }
 
 /**
@@ -44,15 +54,18 @@ export async function promotionProblem(runtime: Runtime, request: PromotionReque
     tag = (await tagsAt(octokit, job.repo, commit)).find((name) => picomatch.isMatch(name, [...releaseTags], { dot: true })) ?? "";
   }
   const appId = runtime.promotion ? await runtime.promotion.appId() : undefined;
-  const [reachability, staging, actorTeams] = await Promise.all([
+  const [reachability, staging, actorTeams, requiredChecks] = await Promise.all([
     needed.reachability ? reachabilityOf(octokit, job.repo, job.defaultBranch, commit) : undefined,
     // Without knowing which App is this one, staging's evidence cannot be trusted: the criterion fails closed.
     needed.staging && appId !== undefined ? stagingEvidenceOf(octokit, job.repo, commit, appId) : undefined,
     actor !== null && needed.teams.length > 0
       ? teamsOf(octokit, job.repo, actor, needed.teams, (team, error) => log.warn({ err: error, team }, "could not read a team membership (the App needs Organization members: read)"))
       : [],
+    needed.checks
+      ? observedChecksOf(octokit, job.repo, commit, criteria.requiredChecks ?? []).then((observed) => evaluateRequiredChecks(criteria.requiredChecks ?? [], observed))
+      : undefined,
   ]);
-  const decision = evaluatePromotion(criteria, { tag, commit, defaultBranch: job.defaultBranch, actor, reachability, staging, actorTeams });
+  const decision = evaluatePromotion(criteria, { tag, commit, defaultBranch: job.defaultBranch, actor, reachability, staging, actorTeams, requiredChecks });
   if (decision.allowed) return null;
   log.info({ unmet: decision.unmet.map((u) => u.criterion), actor, tag }, "promotion to production refused");
   return { kind: "promotion", unmet: decision.unmet };

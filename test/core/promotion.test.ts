@@ -54,6 +54,7 @@ describe("config: production, onFailure and notifications", () => {
     expect(policy).toEqual({
       requireOnDefaultBranch: true,
       requireStagingSuccess: true,
+      requireChecks: [],
       approval: { required: false, approvers: { users: [], teams: [] } },
     });
     expect(effectiveMinimumPermission(policy.approval.approvers)).toBe("maintain");
@@ -73,6 +74,7 @@ describe("config: production, onFailure and notifications", () => {
         requireStagingSuccess: false,
         allowedTags: "v*",
         allowedActors: { users: ["Alice"], teams: ["Release-Managers", "other-org/ops"] },
+        requireChecks: [{ checkRun: "ci / test", app: "github-actions" }, { checkRun: "e2e", app: 15368 }, { status: "jenkins/build", creator: "CI-Bot" }],
         approval: { required: true, approvers: { users: ["Bob"], minimumPermission: "admin" } },
       },
       onFailure: { production: "redeploy-last-good" },
@@ -82,6 +84,7 @@ describe("config: production, onFailure and notifications", () => {
       requireStagingSuccess: false,
       allowedTags: ["v*"],
       allowedActors: { users: ["alice"], teams: ["release-managers", "other-org/ops"] },
+      requireChecks: [{ checkRun: "ci / test", app: "github-actions" }, { checkRun: "e2e", app: "15368" }, { status: "jenkins/build", creator: "ci-bot" }],
       approval: { required: true, approvers: { users: ["bob"], teams: [], minimumPermission: "admin" } },
     });
     expect(failurePolicyFor(config, "production")).toBe("redeploy-last-good");
@@ -92,6 +95,7 @@ describe("config: production, onFailure and notifications", () => {
     ["an unknown production field", { production: { requireStaging: true } }, "production.requireStaging"],
     ["an unknown failure policy", { onFailure: { production: "rollback" } }, "onFailure.production"],
     ["a login with a space", { production: { allowedActors: { users: ["a b"] } } }, "production.allowedActors.users.0"],
+    ["a required check without its App", { production: { requireChecks: [{ checkRun: "ci / test" }] } }, "production.requireChecks.0.app"],
     ["an unknown permission", { production: { approval: { approvers: { minimumPermission: "owner" } } } }, "production.approval.approvers.minimumPermission"],
     ["a plain-http sink", { notifications: { sinks: [{ type: "webhook", url: "http://hooks.example.com/x", secretEnv: "BRANCHLINE_SINK_S" }] } }, "notifications.sinks.0.url"],
     ["a webhook sink without a secret", { notifications: { sinks: [{ type: "webhook", url: "https://hooks.example.com/x" }] } }, "notifications.sinks.0.secretEnv"],
@@ -170,9 +174,10 @@ describe("evaluatePromotion", () => {
   });
 
   it.each<[PromotionCriteria, ReturnType<typeof factsNeeded>]>([
-    [DEFAULT_CRITERIA, { reachability: true, staging: true, teams: [] }],
-    [{ requireOnDefaultBranch: false, requireStagingSuccess: false }, { reachability: false, staging: false, teams: [] }],
-    [{ ...DEFAULT_CRITERIA, allowedActors: { users: ["a"], teams: ["t"] } }, { reachability: true, staging: true, teams: ["t"] }],
+    [DEFAULT_CRITERIA, { reachability: true, staging: true, teams: [], checks: false }],
+    [{ requireOnDefaultBranch: false, requireStagingSuccess: false }, { reachability: false, staging: false, teams: [], checks: false }],
+    [{ ...DEFAULT_CRITERIA, allowedActors: { users: ["a"], teams: ["t"] } }, { reachability: true, staging: true, teams: ["t"], checks: false }],
+    [{ ...DEFAULT_CRITERIA, requiredChecks: [{ kind: "status", context: "jenkins/build" }] }, { reachability: true, staging: true, teams: [], checks: true }],
   ])("factsNeeded asks GitHub only what the criteria need (%j)", (criteria, needed) => {
     expect(factsNeeded(criteria)).toEqual(needed);
   });

@@ -8,6 +8,7 @@ import type { Engine } from "../../src/engine/engine.js";
 import type { Reconciler } from "../../src/engine/reconciler.js";
 import { branchline, type AppOptions } from "../../src/index.js";
 import type { Notifier } from "../../src/notifications/notifier.js";
+import type { WebOptions } from "../../src/web/web-view.js";
 import { logOptions } from "../../src/log.js";
 import { activeGitHubModel, applyWebhook } from "./webhook-effects.js";
 
@@ -59,6 +60,10 @@ export interface BranchlineTestOptions {
   readonly notifications?: AppOptions["notifications"];
   /** The clock idle environments are judged by (the system's by default). */
   readonly clock?: () => Date;
+  /** GitHub's API root for the App (a loopback fake GitHub server); default api.github.com (nock). */
+  readonly baseUrl?: string;
+  /** The web view's settings; default: none of the environment's (no OAuth client, a random session key). */
+  readonly web?: WebOptions;
 }
 
 export async function startBranchline(aws: AwsClients, options: BranchlineTestOptions = {}): Promise<RunningApp> {
@@ -77,6 +82,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
     privateKey: testPrivateKey(),
     secret: "webhook-secret-for-tests",
     log,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     // Probot's throttling spaces writes a second apart; the fake GitHub needs no protecting. A
     // function default, because Probot wraps this class and an object default would lose to its own.
     Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
@@ -102,6 +108,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
       ...(options.debounce ? { debounce: options.debounce } : {}),
       ...(options.configCacheMs ? { configCacheMs: options.configCacheMs } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      web: options.web ?? {},
       onEngine: (made) => (engine = made),
       onReconciler: (made) => (reconciler = made),
       onNotifier: (made) => (notifier = made),

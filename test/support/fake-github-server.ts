@@ -63,6 +63,20 @@ async function answer(model: GitHubModel, apiUrl: () => string, req: IncomingMes
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const method = (req.method ?? "GET").toUpperCase();
   const target = req.url ?? "/";
+  // GitHub's OAuth web flow lives on the web host, not under the API.
+  const oauth = new URL(target, "http://fake");
+  if (method === "GET" && oauth.pathname === "/login/oauth/authorize") {
+    const answer = model.users.authorize(oauth.searchParams);
+    res.writeHead(answer.status, answer.location ? { location: answer.location } : { "content-type": "text/plain" }).end(answer.body ?? "");
+    return;
+  }
+  if (method === "POST" && oauth.pathname === "/login/oauth/access_token") {
+    const text = Buffer.concat(chunks).toString("utf8");
+    const body = (req.headers["content-type"] ?? "").includes("json") ? (parseBody(text) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(text));
+    const answer = model.users.exchange(body ?? {});
+    res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(answer.json));
+    return;
+  }
   if (target !== API_PREFIX && !target.startsWith(`${API_PREFIX}/`)) {
     model.requests.push({ method, path: target, body: parseBody(Buffer.concat(chunks).toString("utf8")) });
     model.unexpected.push(`${method} ${target} (outside ${API_PREFIX})`);

@@ -1,4 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
+import { FakeUsers } from "./github-users.js";
 
 /**
  * One model of the GitHub state branchline reads and writes, independent of transport. Two adapters
@@ -67,6 +68,18 @@ export interface FakeCheckRun {
   history: { status: string; conclusion: string | null; title: string }[];
 }
 
+/** A commit status (`POST /repos/{o}/{r}/statuses/{sha}`), as a CI system posts it. */
+export interface FakeStatus {
+  id: number;
+  repository: string;
+  sha: string;
+  context: string;
+  state: string;
+  creator: string;
+  target_url: string | null;
+  created_at: string;
+}
+
 export interface FakeDeploymentStatus {
   id: number;
   state: string;
@@ -123,13 +136,15 @@ export interface GitHubModelOptions {
 }
 
 type Handler = (match: string[], request: ParsedRequest) => ApiResponse;
-type AuthKind = "app" | "installation";
+type AuthKind = "app" | "installation" | "user";
 
 interface ParsedRequest extends ApiRequest {
   readonly url: URL;
   readonly apiBase: string;
   /** The installation whose token authenticated the request (installation routes only). */
   readonly installation?: FakeInstallation;
+  /** The person whose user token authenticated the request (user routes only). */
+  readonly user?: string;
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -261,6 +276,18 @@ export class RepositoryModel {
     return this.permissions.get(user.toLowerCase()) ?? (this.private ? "none" : "read");
   }
 
+  private readonly logs = new Map<string, { sha: string; message: string; author: string; date: string }[]>();
+
+  /** The commits `GET /repos/{o}/{r}/commits?sha=BRANCH` lists, newest first. */
+  log(branch: string, commits: { sha: string; message: string; author?: string }[]): this {
+    this.logs.set(branch, commits.map((c, i) => ({ sha: c.sha, message: c.message, author: c.author ?? "octocat", date: new Date(Date.now() - i * 60_000).toISOString() })));
+    return this;
+  }
+
+  logOf(branch: string): { sha: string; message: string; author: string; date: string }[] {
+    return this.logs.get(branch) ?? [];
+  }
+
   /** Declares `ancestors` to be in the history of `sha` (e.g. the default branch's head descends from them). */
   ancestors(sha: string, ancestors: readonly string[]): this {
     const known = this.history.get(sha) ?? new Set<string>();
@@ -334,6 +361,9 @@ export class GitHubModel {
   readonly checkRuns: FakeCheckRun[] = [];
   readonly deployments: FakeDeployment[] = [];
   readonly installations: FakeInstallation[] = [];
+  readonly statuses: FakeStatus[] = [];
+  /** People and their user tokens (this App's OAuth web flow). */
+  readonly users = new FakeUsers();
   /** `org/team-slug` (lower case) → login (lower case) → role; what team membership reads answer. */
   private readonly teams = new Map<string, Map<string, "member" | "maintainer">>();
   private readonly repositories = new Map<string, RepositoryModel>();
@@ -357,6 +387,11 @@ export class GitHubModel {
       ["GET", /^\/app\/installations\/(\d+)$/, "app", ([id], r) => this.getInstallation(Number(id), r)],
       ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, "app", ([id], r) => this.createToken(Number(id), r)],
       ["GET", new RegExp(`^${repo}/installation$`), "app", ([o, n]) => this.repositoryInstallation(o!, n!)],
+      ["GET", /^\/user$/, "user", (_m, r) => json(200, { login: r.user, id: 1, type: "User" })],
+      ["GET", /^\/user\/installations$/, "user", (_m, r) => this.userInstallations(r)],
+      ["GET", /^\/user\/installations\/(\d+)\/repositories$/, "user", ([id], r) => this.userInstallationRepositories(Number(id), r)],
+      ["GET", new RegExp(`^${repo}/commits$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listCommits(m, r))],
+      ["GET", new RegExp(`^${repo}/commits/([^/]+)/statuses$`), "installation", ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.listStatuses(m, ref!, r))],
       ["GET", /^\/installation\/repositories$/, "installation", (_m, r) => this.installationRepositories(r)],
       ["GET", new RegExp(`^${repo}$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => json(200, this.repositoryJson(m)))],
       ["GET", new RegExp(`^${repo}/contents/(.+)$`), "installation", ([o, n, p], r) => this.withRepo(o!, n!, r, (m) => this.contents(m, p!, r))],
@@ -558,6 +593,10 @@ export class GitHubModel {
       return problem ? json(401, { message: problem }) : { request };
     }
     if (!["token", "bearer"].includes(scheme.toLowerCase())) return json(401, { message: "Requires authentication" });
+    if (kind === "user") {
+      const user = this.users.loginOf(credential);
+      return user ? { request: { ...request, user } } : json(401, { message: "Bad credentials" });
+    }
     const installationId = this.tokens.get(credential);
     const installation = this.installations.find((i) => i.id === installationId);
     if (!installation) return json(401, { message: "Bad credentials" });
@@ -687,6 +726,44 @@ export class GitHubModel {
     };
   }
 
+  // ---- people ------------------------------------------------------------------------------------
+
+  /** Repositories of an installation the person can read (their role is not `none`). */
+  private readableBy(installation: FakeInstallation, user: string): RepositoryModel[] {
+    return this.installationRepositoryList(installation).filter((r) => r.permissionOf(user) !== "none");
+  }
+
+  private userInstallations(request: ParsedRequest): ApiResponse {
+    const visible = this.installations.filter((i) => this.readableBy(i, request.user!).length > 0);
+    return this.page(request, visible.map((i) => this.installationJson(i)), (slice) => ({ total_count: visible.length, installations: slice }));
+  }
+
+  private userInstallationRepositories(id: number, request: ParsedRequest): ApiResponse {
+    const installation = this.installations.find((i) => i.id === id);
+    const repositories = installation ? this.readableBy(installation, request.user!) : [];
+    if (!installation || repositories.length === 0) return notFound();
+    return this.page(request, repositories.map((r) => ({ ...this.repositoryJson(r), permissions: { pull: true, push: ["write", "maintain", "admin"].includes(r.permissionOf(request.user!)) } })), (slice) => ({ total_count: repositories.length, repositories: slice }));
+  }
+
+  /** A commit status on a commit, as a CI system (`creator`) posts it. */
+  status(repository: string, sha: string, context: string, state: string, creator = "ci-bot"): FakeStatus {
+    const status: FakeStatus = { id: this.nextId++, repository, sha, context, state, creator, target_url: null, created_at: now() };
+    this.statuses.push(status);
+    return status;
+  }
+
+  private listStatuses(repository: RepositoryModel, ref: string, request: ParsedRequest): ApiResponse {
+    const sha = SHA.test(ref) ? ref : repository.resolve(ref);
+    const found = this.statuses.filter((s) => s.repository === repository.fullName && s.sha === sha).reverse();
+    return this.page(request, found.map(({ repository: _r, creator, ...s }) => ({ ...s, creator: { login: creator } })));
+  }
+
+  private listCommits(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
+    const branch = request.url.searchParams.get("sha") ?? repository.defaultBranch;
+    const log = repository.logOf(branch);
+    return this.page(request, log.map((c) => ({ sha: c.sha, commit: { message: c.message, author: { name: c.author, date: c.date }, committer: { date: c.date } }, author: { login: c.author }, parents: [] })));
+  }
+
   // ---- git data ------------------------------------------------------------------------------------
 
   private contents(repository: RepositoryModel, path: string, request: ParsedRequest): ApiResponse {
@@ -785,7 +862,7 @@ export class GitHubModel {
       .filter((c) => c.repository === repository.fullName && c.head_sha === sha && (name === null || c.name === name) && (status === null || c.status === status))
       .filter((c) => appId === null || c.app_id === Number(appId))
       .reverse();
-    if (filter === "latest") runs = runs.filter((run, index) => runs.findIndex((other) => other.name === run.name) === index);
+    if (filter === "latest") runs = runs.filter((run, index) => runs.findIndex((other) => other.name === run.name && other.app_id === run.app_id) === index);
     return this.page(request, runs.map((r) => this.checkRunJson(r, request)), (slice) => ({ total_count: runs.length, check_runs: slice }));
   }
 

@@ -1,21 +1,11 @@
-import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { expect } from "vitest";
 import { allStacks, emulatedAws, type EmulatedAws } from "./aws.js";
 import { startBranchline, type BranchlineTestOptions, type RunningApp } from "./branchline.js";
 import { FakeGitHub } from "./fake-github.js";
+import { A, B, C, CONFIG, TEMPLATE, TEMPLATE_PATH } from "./repository-fixtures.js";
 
-/** The pipeline template of the app tests, and where the config says it lives. */
-export const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
-export const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
-export const CONFIG = `
-parameters:
-  all:
-    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d
-`;
-export const A = "a".repeat(40);
-export const B = "b".repeat(40);
-export const C = "c".repeat(40);
+export { A, B, C, CONFIG, TEMPLATE, TEMPLATE_PATH };
 
 /** The repository's config on the default branch, and the template at each commit. */
 export function givenRepository(github: FakeGitHub, options: { config?: string | null; template?: string; commits?: string[] } = {}): void {

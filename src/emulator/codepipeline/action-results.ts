@@ -9,7 +9,8 @@ export function recordSuccess(run: ActionRun, execution: Execution, region: stri
   const config = run.configuration;
   switch (run.actionTypeId.provider) {
     case "CodeBuild": {
-      const buildId = `${config.ProjectName ?? "project"}:${uuid()}`;
+      // Given when the build started, if it wrote logs: the log stream is named after it.
+      const buildId = run.externalExecutionId ?? `${config.ProjectName ?? "project"}:${uuid()}`;
       run.externalExecutionId = buildId;
       run.externalExecutionUrl = `https://console.aws.amazon.com/codebuild/home?region=${region}#/builds/${encodeURIComponent(buildId)}/view/new`;
       run.summary = summary ?? "Build succeeded";

@@ -1,4 +1,5 @@
 import type { Scheduler } from "../clock.js";
+import type { BuildLogWriter } from "./build-logs.js";
 import type { Timing } from "../options.js";
 import { uuid } from "../ids.js";
 import { recordFailure, recordSuccess } from "./action-results.js";
@@ -23,6 +24,8 @@ export interface RunnerDeps {
   readonly region: string;
   readonly accountId: string;
   readonly onError: (error: unknown) => void;
+  /** Where CodeBuild actions write their log lines (CloudWatch Logs); unset, they write none. */
+  readonly buildLogs?: BuildLogWriter;
 }
 
 /** Reached a stage or action boundary after StopPipelineExecution without abandon. */
@@ -187,6 +190,8 @@ export class Runner {
       errorDetails: undefined,
     };
     execution.actions.push(run);
+    const buildLogs = action.actionTypeId.provider === "CodeBuild" ? this.deps.buildLogs : undefined;
+    buildLogs?.started(run, execution.artifactRevisions[0]?.revisionId);
     this.deps.emit(actionEvent(this.scope(pipeline), execution, run, "STARTED"));
     const plan = this.deps.scripts.plan(pipeline.declaration.name, stageName, action.name, action.actionTypeId.category);
     let succeeded: boolean;
@@ -197,9 +202,11 @@ export class Runner {
         const deployed = run.actionTypeId.provider === "CloudFormation" && this.deployAction ? await life.guard(this.deployAction.run(pipeline.declaration.name, run)) : undefined;
         if (deployed && !deployed.ok) {
           recordFailure(run, deployed.message);
+          buildLogs?.finished(run, { succeeded: false, message: deployed.message });
           succeeded = false;
         } else {
           recordSuccess(run, execution, this.deps.region, plan.message ?? deployed?.summary);
+          buildLogs?.finished(run, { succeeded: true, message: plan.message ?? deployed?.summary });
           succeeded = true;
         }
         break;
@@ -207,6 +214,7 @@ export class Runner {
       case "fail":
         await life.guard(this.deps.scheduler.sleep(plan.durationMs ?? this.deps.timing.actionMs));
         recordFailure(run, plan.message ?? `Action ${action.name} failed (scripted)`);
+        buildLogs?.finished(run, { succeeded: false, message: run.summary ?? "" });
         succeeded = false;
         break;
       case "approval": {

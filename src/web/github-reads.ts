@@ -1,0 +1,64 @@
+import { loadConfig } from "../config/load.js";
+import type { BranchlineConfig } from "../config/schema.js";
+import type { RepositoryRef } from "../core/environment.js";
+import { stagingEvidence, type StagingEvidence } from "../core/promotion.js";
+import type { ObservedChecks, RequiredCheck } from "../core/required-checks.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import { observedChecksOf } from "../github/required-check-facts.js";
+import { deploymentFact, type DeploymentFact } from "../read-model/environments.js";
+
+export interface CommitSummary {
+  readonly sha: string;
+  readonly message: string;
+  readonly author: string | null;
+  readonly date: string | null;
+}
+
+/** What the views read from GitHub for one repository, with the App's installation token. */
+export interface GitHubReads {
+  /** One page (newest first): the newest deployment of each environment, or one environment's ledger. */
+  deployments(environment?: string): Promise<DeploymentFact[]>;
+  commits(branch: string, count: number): Promise<CommitSummary[]>;
+  stagingEvidence(commit: string): Promise<StagingEvidence>;
+  observedChecks(commit: string, required: readonly RequiredCheck[]): Promise<ObservedChecks>;
+  /** The repository's config on the default branch; null when missing or unusable. */
+  config(): Promise<BranchlineConfig | null>;
+  /** The `branchline: <environment>` check run on a commit, written by this App. */
+  checkRunId(commit: string, environment: string): Promise<number | null>;
+  /** Release tags at a commit, for a Re-run of production from the page. */
+  tagsAt(commit: string): Promise<string[]>;
+}
+
+export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, defaultBranch: string, appId: () => Promise<number>): GitHubReads {
+  const base = { owner: repo.owner, repo: repo.name };
+  return {
+    async deployments(environment) {
+      const response = await octokit.rest.repos.listDeployments({ ...base, per_page: 100, ...(environment ? { environment } : {}) });
+      return response.data.map(deploymentFact);
+    },
+    async commits(branch, count) {
+      const response = await octokit.rest.repos.listCommits({ ...base, sha: branch, per_page: count });
+      return response.data.map((c) => ({ sha: c.sha, message: c.commit.message.split("\n")[0] ?? "", author: c.author?.login ?? c.commit.author?.name ?? null, date: c.commit.committer?.date ?? c.commit.author?.date ?? null }));
+    },
+    async stagingEvidence(commit) {
+      const id = await appId();
+      const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: "branchline: staging", filter: "latest", app_id: id, per_page: 10 });
+      const own = response.data.check_runs.find((r) => r.app?.id === id && r.head_sha === commit);
+      return stagingEvidence(own ? { status: own.status, conclusion: own.conclusion ?? null } : null);
+    },
+    observedChecks: (commit, required) => observedChecksOf(octokit, repo, commit, required),
+    async config() {
+      const loaded = await loadConfig(octokit, repo, defaultBranch);
+      return loaded.kind === "valid" ? loaded.config : null;
+    },
+    async checkRunId(commit, environment) {
+      const id = await appId();
+      const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: `branchline: ${environment}`, filter: "latest", app_id: id, per_page: 10 });
+      return response.data.check_runs.find((r) => r.app?.id === id && r.head_sha === commit)?.id ?? null;
+    },
+    async tagsAt(commit) {
+      const tags = await octokit.paginate(octokit.rest.repos.listTags, { ...base, per_page: 100 });
+      return tags.filter((t) => t.commit.sha === commit).map((t) => t.name);
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * The repository the app tests deploy: its pipeline template, where the config says it lives, the
+ * config, and commits. Kept apart from scenario.ts, which loads nock (whose fetch interceptor breaks
+ * POSTs to loopback servers), so loopback scenes can share them.
+ */
+export const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
+export const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
+export const CONFIG = `
+parameters:
+  all:
+    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d
+`;
+export const A = "a".repeat(40);
+export const B = "b".repeat(40);
+export const C = "c".repeat(40);

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../support/processes.js";
+import { conformanceProblems, responseSchema } from "../support/openapi-check.js";
+import { A, B, webScene, type WebScene } from "../support/web-scene.js";
+
+let scene: WebScene;
+let alice: string;
+let bob: string;
+let executionId: string;
+const BRANCH = encodeURIComponent("branch/feature/login");
+
+beforeAll(async () => {
+  scene = await webScene();
+  alice = scene.token("alice");
+  bob = scene.token("bob");
+  await scene.push("feature/login", A);
+  await scene.push("feature/secret", B, "vault");
+  await scene.app.settle();
+  const environments = (await get("/repos/octo-org/shop/environments", alice)).body as { environments: { label: string; lastRun: { executionId: string } | null }[] };
+  executionId = environments.environments.find((e) => e.label === "branch/feature/login")!.lastRun!.executionId;
+}, 60_000);
+
+afterAll(async () => {
+  await scene.close();
+});
+
+async function call(method: "GET" | "POST", path: string, token?: string): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const response = await fetch(`${scene.url}/branchline/api/v1${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+const get = (path: string, token?: string) => call("GET", path, token);
+
+/** Every route, as its OpenAPI template and a concrete path in the shop and in the vault. */
+function routes(): { template: string; method: "get" | "post"; shop: string; vault: string | null }[] {
+  const shopRun = `/repos/octo-org/shop/environments/${BRANCH}/runs/${executionId}`;
+  const vaultEnv = encodeURIComponent("branch/feature/secret");
+  return [
+    { template: "/me", method: "get", shop: "/me", vault: null },
+    { template: "/repos", method: "get", shop: "/repos", vault: null },
+    { template: "/repos/{owner}/{repo}/environments", method: "get", shop: "/repos/octo-org/shop/environments", vault: "/repos/octo-org/vault/environments" },
+    { template: "/repos/{owner}/{repo}/environments/{environment}/runs", method: "get", shop: `/repos/octo-org/shop/environments/${BRANCH}/runs`, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs` },
+    { template: "/repos/{owner}/{repo}/environments/{environment}/runs/{executionId}", method: "get", shop: shopRun, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs/${executionId}` },
+    { template: "/repos/{owner}/{repo}/environments/{environment}/runs/{executionId}/{action}", method: "post", shop: `${shopRun}/approve`, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs/${executionId}/approve` },
+    { template: "/repos/{owner}/{repo}/readiness", method: "get", shop: "/repos/octo-org/shop/readiness", vault: "/repos/octo-org/vault/readiness" },
+    { template: "/repos/{owner}/{repo}/events", method: "get", shop: "/repos/octo-org/shop/events", vault: "/repos/octo-org/vault/events" },
+  ];
+}
+
+describe("the REST API", () => {
+  it("refuses every route without a GitHub token, or with one GitHub does not accept (401)", async () => {
+    for (const route of routes()) {
+      for (const token of [undefined, "ghu_not_a_real_token"]) {
+        const answer = await call(route.method === "get" ? "GET" : "POST", route.shop, token);
+        expect(answer.status, `${route.method} ${route.shop} with ${token ?? "no token"}`).toBe(401);
+        expect(conformanceProblems(answer.body, responseSchema(route.template, route.method, 401))).toEqual([]);
+      }
+    }
+  });
+
+  it("answers another person's repository exactly like a missing one (404), on every repository route", async () => {
+    for (const route of routes().filter((r) => r.vault !== null)) {
+      const answer = await call(route.method === "get" ? "GET" : "POST", route.vault!, alice);
+      expect(answer.status, `${route.method} ${route.vault} as alice`).toBe(404);
+      expect(conformanceProblems(answer.body, responseSchema(route.template, route.method, 404))).toEqual([]);
+      const missing = await call(route.method === "get" ? "GET" : "POST", route.vault!.replace("/vault/", "/no-such-repo/"), alice);
+      expect(missing.body).toEqual(answer.body);
+    }
+    // Bob may read the vault: the same paths answer him.
+    expect((await get("/repos/octo-org/vault/environments", bob)).status).toBe(200);
+  });
+
+  it("answers every read route as the OpenAPI description says", async () => {
+    for (const route of routes().filter((r) => r.method === "get" && !r.template.endsWith("/events"))) {
+      const answer = await get(route.shop, alice);
+      expect(answer.status, route.shop).toBe(200);
+      expect(conformanceProblems(answer.body, responseSchema(route.template, "get", 200)), route.shop).toEqual([]);
+    }
+    const repos = (await get("/repos", alice)).body as { installations: { repositories: { fullName: string }[] }[] };
+    expect(repos.installations.flatMap((i) => i.repositories.map((r) => r.fullName))).toEqual(["octo-org/shop"]);
+    const bobs = (await get("/repos", bob)).body as { installations: { repositories: { fullName: string }[] }[] };
+    expect(bobs.installations.flatMap((i) => i.repositories.map((r) => r.fullName)).sort()).toEqual(["octo-org/shop", "octo-org/vault"]);
+  });
+
+  it("shows the environment, its ledger and the run with its aggregated log", async () => {
+    const environments = (await get("/repos/octo-org/shop/environments", alice)).body as { environments: { label: string; commit: string; stack: { condition: string }; lastRun: { status: string } }[] };
+    expect(environments.environments.map((e) => e.label)).toEqual(["branch/feature/login"]);
+    expect(environments.environments[0]).toMatchObject({ commit: A, stack: { condition: "ready" }, lastRun: { status: "Succeeded" } });
+    const history = (await get(`/repos/octo-org/shop/environments/${BRANCH}/runs`, alice)).body as { runs: { executionId: string; commit: string; outcome: string }[] };
+    expect(history.runs.find((r) => r.executionId === executionId)).toMatchObject({ commit: A, outcome: "Succeeded" });
+    const run = (await get(`/repos/octo-org/shop/environments/${BRANCH}/runs/${executionId}`, alice)).body as { log: { source: string; text: string; at: string }[]; finished: boolean };
+    expect(run.finished).toBe(true);
+    const sources = new Set(run.log.map((l) => l.source));
+    expect(sources).toEqual(new Set(["pipeline", "build", "stack"]));
+    expect(run.log.some((l) => l.source === "build" && /Phase complete: BUILD State: SUCCEEDED/.test(l.text))).toBe(true);
+    const times = run.log.map((l) => l.at);
+    expect([...times].sort()).toEqual(times);
+  });
+
+  it("serves its OpenAPI description without authentication", async () => {
+    const response = await fetch(`${scene.url}/branchline/api/v1/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { openapi: string }).openapi).toBe("3.1.0");
+  });
+
+  it("sees a repository taken away once the brief cache expires", async () => {
+    const short = await webScene({ accessCacheMs: 50 });
+    try {
+      const carol = short.token("carol");
+      short.vault.collaborator("carol", "read");
+      expect((await fetch(`${short.url}/branchline/api/v1/repos/octo-org/vault/environments`, { headers: { authorization: `Bearer ${carol}` } })).status).toBe(200);
+      short.vault.collaborator("carol", "none");
+      await eventually(async () => ((await fetch(`${short.url}/branchline/api/v1/repos/octo-org/vault/environments`, { headers: { authorization: `Bearer ${carol}` } })).status === 404 ? true : undefined), 10_000, "carol's access to end");
+    } finally {
+      await short.close();
+    }
+  });
+});
