@@ -51,6 +51,12 @@ export async function statusFromServer(server: string, repo: { owner: string; na
     answer.environments.map((e) => ({
       repository: answer.repository.toLowerCase(),
       environment: e.label,
+      // The API lists environments (pipeline stacks); application stacks, age and ttl are the AWS path's.
+      part: "pipeline" as const,
+      orphaned: false,
+      createdAt: null,
+      hibernated: false,
+      timeLeftMs: null,
       kind: e.kind,
       ref: e.ref,
       stack: e.stack.name,
@@ -66,5 +72,5 @@ export async function statusFromServer(server: string, repo: { owner: string; na
     })),
   );
   const needAttention = environments.filter((e) => ["failed-create", "rollback-failed", "delete-failed"].includes(e.condition)).length;
-  return { region: answers[0]?.region ?? base.host, repository: repo ? `${repo.owner}/${repo.name}`.toLowerCase() : null, generatedAt: new Date().toISOString(), environments, needAttention };
+  return { region: answers[0]?.region ?? base.host, repository: repo ? `${repo.owner}/${repo.name}`.toLowerCase() : null, generatedAt: new Date().toISOString(), ttl: null, environments, needAttention };
 }
