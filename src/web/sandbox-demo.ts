@@ -36,6 +36,7 @@ export async function seedSandboxDemo(aws: AwsClients): Promise<void> {
           BranchlinePipelineName: name,
           ConnectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/sandbox-demo",
           PermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/sandbox-demo-boundary",
+          DeployPolicyArn: "arn:aws:iam::123456789012:policy/sandbox-demo-deploy",
         }).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
         Tags: Object.entries({
           [TAG.managedBy]: MANAGED_BY_VALUE,

@@ -50,6 +50,8 @@ afterEach(() => closeScene({ aws, github, app }));
 /** Staging deployed at A with its application stack; the pull request's branch at B. */
 async function givenStaging(config = CONFIG): Promise<{ staging: string; application: string }> {
   github.file("main", ".github/branchline.yml", config);
+  // The emulator's source action fetches no git: its artifact holds what staging's commits hold.
+  aws.emulator.control.setBuildOutput({ artifact: "SourceOutput", files: { [APP_PATH]: APP_BEFORE } });
   for (const commit of [A, B, C]) github.file(commit, TEMPLATE_PATH, PIPELINE);
   github.file(A, APP_PATH, APP_BEFORE).file(B, APP_PATH, APP_AFTER).file(C, APP_PATH, APP_BEFORE);
   github.repository.branch("main", A).branch("feature/orders", B);
@@ -171,7 +173,7 @@ describe("the staging preview of a pull request", () => {
     github.repository.branch("main", C);
     await app.deliver("push", pushToBranch("main", C));
     const deployed = await eventually(() => github.checkRunsFor(C).find((c) => c.name === "branchline: staging" && c.status === "completed"), 20_000, "staging's deploy of C");
-    expect(deployed.conclusion).toBe("success");
+    expect(deployed.conclusion, deployed.output.summary).toBe("success");
     expect(preview(B)?.status).not.toBe("completed");
     await app.settle();
     aws.emulator.control.clearFaults();

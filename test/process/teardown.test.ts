@@ -20,6 +20,7 @@ parameters:
   all:
     ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d
     PermissionsBoundaryArn: arn:aws:iam::123456789012:policy/branchline/branch-boundary
+    DeployPolicyArn: arn:aws:iam::123456789012:policy/branchline/branch-deploy
 ${extra}roles:
   branch: ${BRANCH_ROLE}
   staging: arn:aws:iam::123456789012:role/branchline-staging-deployer
@@ -124,6 +125,22 @@ describe("teardown of a branch whose pipeline deployed an application", () => {
       files: {
         "packaged.yml": "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n",
         "deploy/branch.json": JSON.stringify({
+          Tags: {
+            "branchline:managed-by": "branchline",
+            "branchline:repository": "octo-org/shop",
+            "branchline:environment": "branch",
+            "branchline:ref": "refs/heads/feature/old",
+            "branchline:pipeline-stack": stack,
+          },
+        }),
+      },
+    });
+    // What the pipeline's TagProject writes from that file: the same tags, the kind's environment tag forced.
+    aws.emulator.control.setBuildOutput({
+      pipeline: stack,
+      artifact: "TagsOutput",
+      files: {
+        "branchline-template-configuration.json": JSON.stringify({
           Tags: {
             "branchline:managed-by": "branchline",
             "branchline:repository": "octo-org/shop",

@@ -29,7 +29,15 @@ Outputs:
     Value: !Ref Stage
 `;
 
-const DEFAULT_FILES: Readonly<Record<string, string>> = { "packaged.yml": DEFAULT_APPLICATION_TEMPLATE };
+/**
+ * The default build's files: the application template, and the template configuration that
+ * templates/pipeline.yml's TagProject writes (on AWS it carries the repository's file with the
+ * kind's environment tag; the emulator runs no build, so without a script it is empty).
+ */
+const DEFAULT_FILES: Readonly<Record<string, string>> = {
+  "packaged.yml": DEFAULT_APPLICATION_TEMPLATE,
+  "branchline-template-configuration.json": JSON.stringify({ Tags: {} }),
+};
 
 export class BuildOutputs {
   private entries: { script: BuildOutputScript; matches: (name: string) => boolean }[] = [];
