@@ -5,6 +5,7 @@ import { ConfigCache } from "./config/config-cache.js";
 import { Engine } from "./engine/engine.js";
 import { Reconciler } from "./engine/reconciler.js";
 import { appIdLookup, installationLookup } from "./github/app-identity.js";
+import { Outbox } from "./github/outbox.js";
 import { boundedBody, DEFAULT_MAX_BODY_BYTES } from "./http/bounded-body.js";
 import { pipelineEventsRoute } from "./http/pipeline-events-route.js";
 import { rootWebhooks, webhookPath } from "./http/root-webhooks.js";
@@ -93,6 +94,9 @@ export function branchline(options: AppOptions): ApplicationFunction {
       stackWait: options.stackWait,
       runPoll: options.runPoll,
       promotion,
+      // Replicas share no memory: a check run's write still waiting here would be missed by the
+      // replica that looks at its environment next, so their writes are made in line.
+      ...(options.sqs ? {} : { outbox: new Outbox({ onError: (error, key) => app.log.warn({ err: error, write: key }, "a GitHub write failed; the next look at the environment reports it again") }) }),
       submit: (job) => engine.submit(job),
       ...(options.clock ? { now: options.clock } : {}),
     };

@@ -57,7 +57,7 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   } catch (error) {
     // AWS failed us before the stack was even found: the developer still hears of it on the commit.
     const failed = { kind: "failed", problem: { kind: "error", message: `branchline could not finish: ${describeError(error)}` } } as const;
-    await EnvironmentCheck.open(octokit, targetWith(computed), await runtime.promotion?.appId())
+    await EnvironmentCheck.open(octokit, targetWith(computed), await runtime.promotion?.appId(), runtime.outbox?.lane(job.installationId))
       .then((check) => check.show(failed))
       .catch(() => {});
     throw error;
@@ -65,7 +65,8 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   const target = targetWith(names);
   // A button press asks for a new run even where one exists, and a rollback redeploys a commit that
   // had one: each gets a check run of its own.
-  const check = asksForNewRun(job) ? EnvironmentCheck.fresh(octokit, target) : await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId());
+  const lane = runtime.outbox?.lane(job.installationId);
+  const check = asksForNewRun(job) ? EnvironmentCheck.fresh(octokit, target, lane) : await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId(), lane);
   if (check.existing?.externalId) {
     if (job.cause.kind === "follow") {
       await followOnly(runtime, request, names);

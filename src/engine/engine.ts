@@ -61,8 +61,8 @@ export class Engine {
     );
   }
 
-  get pending(): { running: number; waiting: number } {
-    return this.queue.size;
+  get pending(): { running: number; waiting: number; following: number; writes: number } {
+    return { ...this.queue.size, following: this.follower.size, writes: this.runtime.outbox?.backlog ?? 0 };
   }
 
   /** Resolves when every look has been made and every followed run has ended: for tests and shutdown. */
@@ -71,7 +71,8 @@ export class Engine {
     do {
       await this.queue.idle();
       await this.follower.idle();
-    } while (this.queue.size.running + this.queue.size.waiting > 0);
+      await this.runtime.outbox?.drained();
+    } while (this.queue.size.running + this.queue.size.waiting > 0 || (this.runtime.outbox?.backlog ?? 0) > 0);
   }
 
   /** One look at an environment: the newest job goes, carrying the ones it coalesced. */

@@ -184,7 +184,7 @@ async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, 
       names: await namesOf(runtime, config.stackPrefix, job.repo, intent.environment),
       region: runtime.aws.region,
       sandbox: runtime.sandbox,
-    }, await runtime.promotion?.appId());
+    }, await runtime.promotion?.appId(), runtime.outbox?.lane(job.installationId));
     if (check.existing) continue;
     await check.show({ kind: "superseded", byCommit: commit });
   }

@@ -55,7 +55,7 @@ async function takeUp(runtime: Runtime, follower: RunFollower, pipeline: string,
     names: { stack: stack.name as StackName, pipeline: pipeline as PipelineName, slug: (stack.parameters.BranchlineEnvironment ?? "") as EnvironmentSlug },
     region: runtime.aws.region,
     sandbox: runtime.sandbox,
-  }, await runtime.promotion?.appId());
+  }, await runtime.promotion?.appId(), runtime.outbox?.lane(installationId));
   if (check.existing?.externalId === executionId && check.existing.status === "completed") return "reported";
   const warn = (error: unknown, what: string) => runtime.log.warn({ err: error, pipeline, executionId }, what);
   const run = new ObservedRun(octokit, check, pipeline, executionId, stack.outputs.EnvironmentUrl, warn, await hooksFor(runtime, octokit, installationId, repo, environment));

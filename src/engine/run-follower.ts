@@ -95,6 +95,11 @@ export class RunFollower {
     return true;
   }
 
+  /** Runs claimed or followed now. */
+  get size(): number {
+    return this.followed.size;
+  }
+
   isFollowing(pipeline: string, executionId: string): boolean {
     return this.followed.has(`${pipeline}/${executionId}`);
   }

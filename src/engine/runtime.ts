@@ -6,6 +6,7 @@ import type { TemplateStore } from "../aws/template-store.js";
 import type { ConfigCache } from "../config/config-cache.js";
 import type { RepositoryRef } from "../core/environment.js";
 import type { OctokitFactory } from "../github/octokit.js";
+import type { Outbox } from "../github/outbox.js";
 import type { PromotionServices } from "./promotion-services.js";
 import type { RefJob } from "./ref-job.js";
 
@@ -35,6 +36,13 @@ export interface Runtime {
   readonly now?: () => Date;
   /** Queues a job in its lane (an idle environment torn down to make room under the cap); unset in tools. */
   readonly submit?: (job: RefJob) => void;
+  /**
+   * GitHub's writes of check runs and deployments, queued per installation so AWS work never waits
+   * for GitHub's pace; unset, each write is made in line (tools, and replicas, whose looks at one
+   * environment may follow each other on different machines: a write still waiting on one would be
+   * missed by the other).
+   */
+  readonly outbox?: Outbox;
   /** Promotion criteria, approvals, failure policy and notifications; unset where nothing is deployed (tools). */
   readonly promotion?: PromotionServices;
 }

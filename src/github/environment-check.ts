@@ -1,34 +1,51 @@
 import type { ResourceChange } from "../aws/stacks.js";
-import { addNote, createCheckRun, findCheckRun, updateCheckRun, type ExistingCheckRun } from "./check-runs.js";
+import { repositoryFullName } from "../core/environment.js";
+import { addNote, createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent, type ExistingCheckRun } from "./check-runs.js";
 import { checkRunName, renderCheckRun, type EnvironmentTarget, type Phase } from "./environment-report.js";
 import type { InstallationOctokit } from "./octokit.js";
+import type { OutboxLane } from "./outbox.js";
 
 /**
  * The one check run of an environment at a commit. It keeps what has been done so far, so each
  * update shows the whole story; GitHub holds the state (external_id names the execution), so a
  * restarted process finds the run again instead of opening a second one.
+ *
+ * Given an outbox lane, `show` returns at once and the write waits its turn there (AWS work goes
+ * on); a check run whose writes are still outstanding is what `open` finds for its commit, since
+ * GitHub does not know of it yet. Without one (tools, tests of a single write) each write is
+ * made before `show` returns.
  */
 export class EnvironmentCheck {
   private readonly done: string[] = [];
   private readonly changes: ResourceChange[] = [];
   private readonly notes: string[] = [];
+  private shown: { readonly phase: Phase; readonly content: CheckRunContent } | undefined;
 
   private constructor(
     private readonly octokit: InstallationOctokit,
     readonly target: EnvironmentTarget,
     private id: number | undefined,
-    readonly existing: ExistingCheckRun | null,
+    private readonly found: ExistingCheckRun | null,
+    readonly lane: OutboxLane | undefined,
   ) {}
 
   /** Finds the check run for this environment and commit, if there is one; creates none yet. */
-  static async open(octokit: InstallationOctokit, target: EnvironmentTarget, appId: number | undefined): Promise<EnvironmentCheck> {
+  static async open(octokit: InstallationOctokit, target: EnvironmentTarget, appId: number | undefined, lane?: OutboxLane): Promise<EnvironmentCheck> {
+    const live = lane?.live.get(identity(target));
+    if (live instanceof EnvironmentCheck) return live;
     const existing = await findCheckRun(octokit, target.repo, target.commit, checkRunName(target.environment), appId);
-    return new EnvironmentCheck(octokit, target, existing?.id, existing);
+    return new EnvironmentCheck(octokit, target, existing?.id, existing, lane);
   }
 
   /** A check run that is not looked up first: for a commit that is known to have none yet. */
-  static fresh(octokit: InstallationOctokit, target: EnvironmentTarget): EnvironmentCheck {
-    return new EnvironmentCheck(octokit, target, undefined, null);
+  static fresh(octokit: InstallationOctokit, target: EnvironmentTarget, lane?: OutboxLane): EnvironmentCheck {
+    return new EnvironmentCheck(octokit, target, undefined, null, lane);
+  }
+
+  /** The check run as it stands: what this process last showed, or what GitHub had when it was opened. */
+  get existing(): ExistingCheckRun | null {
+    if (!this.shown) return this.found;
+    return { id: this.id ?? -1, status: this.shown.content.status, externalId: this.shown.content.externalId ?? this.found?.externalId ?? null };
   }
 
   record(action: string, changes: readonly ResourceChange[] = []): void {
@@ -47,15 +64,48 @@ export class EnvironmentCheck {
    */
   async note(text: string): Promise<void> {
     this.notes.push(text);
+    if (this.lane && this.shown) return this.write(this.shown.phase);
     if (this.id !== undefined) await addNote(this.octokit, this.target.repo, this.id, text);
   }
 
   async show(phase: Phase): Promise<void> {
-    const content = renderCheckRun(this.target, { done: this.done, changes: this.changes, notes: this.notes }, phase);
+    await this.write(phase);
+  }
+
+  /** Resolves once everything shown so far is on GitHub (or failed to be): for a report that must land before what follows. */
+  async written(): Promise<void> {
+    if (this.lane?.busy(identity(this.target))) await this.lane.put(identity(this.target), () => this.send());
+  }
+
+  private async write(phase: Phase): Promise<void> {
+    this.shown = { phase, content: this.render(phase) };
+    if (!this.lane) return this.send();
+    const { lane } = this;
+    const key = identity(this.target);
+    lane.live.set(key, this);
+    void lane.put(key, () => this.send()).then(() => {
+      // GitHub knows the check run now: later looks read it there, and this one can be let go.
+      if (this.id !== undefined && !lane.busy(key) && lane.live.get(key) === this) lane.live.delete(key);
+    });
+  }
+
+  /** Sends the newest state: rendered when sent, so a write that waited shows what is true by then. */
+  private async send(): Promise<void> {
+    if (!this.shown) return;
+    const content = this.render(this.shown.phase);
     if (this.id === undefined) {
       this.id = await createCheckRun(this.octokit, this.target.repo, this.target.commit, checkRunName(this.target.environment), content);
     } else {
       await updateCheckRun(this.octokit, this.target.repo, this.id, content);
     }
   }
+
+  private render(phase: Phase): CheckRunContent {
+    return renderCheckRun(this.target, { done: this.done, changes: this.changes, notes: this.notes }, phase);
+  }
+}
+
+/** The check run's identity in an installation's outbox: one per repository, commit and environment. */
+function identity(target: EnvironmentTarget): string {
+  return `check ${repositoryFullName(target.repo).toLowerCase()}@${target.commit} ${checkRunName(target.environment)}`;
 }

@@ -1,7 +1,7 @@
 import type { RunStatus } from "../aws/pipelines.js";
 import type { RunDetails } from "../aws/run-details.js";
 import { environmentLabel } from "../core/environment.js";
-import { createDeployment, findDeployment, setDeploymentStatus, type DeploymentState } from "./deployments.js";
+import { createDeployment, findDeployment, setDeploymentStatus, type DeploymentState, type DeploymentStatusRequest } from "./deployments.js";
 import type { EnvironmentCheck } from "./environment-check.js";
 import { executionUrl } from "./console-links.js";
 import type { InstallationOctokit } from "./octokit.js";
@@ -12,6 +12,10 @@ import type { InstallationOctokit } from "./octokit.js";
  */
 export class EnvironmentRun {
   private deploymentId: number | null = null;
+  /** The deployment's newest status, sent when its turn comes (a status that waited is replaced by a newer one). */
+  private status: DeploymentStatusRequest | undefined;
+  private fresh = false;
+  private creator = "";
 
   constructor(
     private readonly octokit: InstallationOctokit,
@@ -31,36 +35,9 @@ export class EnvironmentRun {
    * taken up again, the one an earlier process made.
    */
   async started(creator: string, options: { readonly fresh: boolean } = { fresh: false }): Promise<void> {
-    const { target } = this.check;
-    const environment = environmentLabel(target.environment);
-    const rollback = target.rollback;
-    try {
-      this.deploymentId =
-        (options.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId)) ??
-        (await createDeployment(this.octokit, target.repo, {
-          commit: target.commit,
-          environment,
-          transient: target.environment.kind === "branch",
-          production: target.environment.kind === "production",
-          description: rollback
-            ? `Rollback to ${target.commit.slice(0, 12)} after ${rollback.fromCommit.slice(0, 12)} failed (branchline run ${this.executionId})`
-            : `branchline run ${this.executionId} (${creator})`,
-          payload: {
-            stack: target.names.stack,
-            pipeline: this.pipeline,
-            executionId: this.executionId,
-            ...(rollback ? { rollbackOf: rollback.fromCommit } : {}),
-          },
-        }));
-      await setDeploymentStatus(this.octokit, target.repo, this.deploymentId, {
-        state: "in_progress",
-        description: `pipeline ${this.pipeline} running`,
-        logUrl: executionUrl(target, this.pipeline, this.executionId),
-      });
-    } catch (error) {
-      // The ledger must never stop a deployment: the run goes on, and the log says what is missing.
-      this.onError(error, "could not record the deployment");
-    }
+    this.fresh = options.fresh;
+    this.creator = creator;
+    await this.record({ state: "in_progress", description: `pipeline ${this.pipeline} running`, logUrl: executionUrl(this.check.target, this.pipeline, this.executionId) }, "could not record the deployment");
   }
 
   async progress(run: RunDetails): Promise<void> {
@@ -69,18 +46,58 @@ export class EnvironmentRun {
 
   async finished(run: RunDetails): Promise<void> {
     await this.check.show({ kind: "finished", pipeline: this.pipeline, executionId: this.executionId, status: run.status, detail: run.summary, run });
-    if (this.deploymentId === null) return;
-    const { target } = this.check;
-    try {
-      await setDeploymentStatus(this.octokit, target.repo, this.deploymentId, {
+    // A run taken up that was never recorded as started has no deployment to end.
+    if (this.status === undefined) return;
+    await this.record(
+      {
         state: deploymentState(run.status),
         description: `pipeline ${this.pipeline}: ${run.status}`,
-        logUrl: executionUrl(target, this.pipeline, this.executionId),
+        logUrl: executionUrl(this.check.target, this.pipeline, this.executionId),
         ...(run.status === "Succeeded" && this.environmentUrl ? { environmentUrl: this.environmentUrl } : {}),
-      });
-    } catch (error) {
-      this.onError(error, "could not record the deployment's outcome");
-    }
+      },
+      "could not record the deployment's outcome",
+    );
+  }
+
+  /** Queues the deployment's newest status in the check's outbox lane (or sends it now, without one). */
+  private async record(status: DeploymentStatusRequest, what: string): Promise<void> {
+    this.status = status;
+    const send = async () => {
+      try {
+        await this.send();
+      } catch (error) {
+        // The ledger must never stop a deployment: the run goes on, and the log says what is missing.
+        this.onError(error, what);
+      }
+    };
+    const lane = this.check.lane;
+    if (lane) void lane.put(`deployment ${this.key}`, send);
+    else await send();
+  }
+
+  /** The deployment (found again or made, once) and its newest status. */
+  private async send(): Promise<void> {
+    const { target } = this.check;
+    const environment = environmentLabel(target.environment);
+    const rollback = target.rollback;
+    this.deploymentId ??=
+      (this.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId)) ??
+      (await createDeployment(this.octokit, target.repo, {
+        commit: target.commit,
+        environment,
+        transient: target.environment.kind === "branch",
+        production: target.environment.kind === "production",
+        description: rollback
+          ? `Rollback to ${target.commit.slice(0, 12)} after ${rollback.fromCommit.slice(0, 12)} failed (branchline run ${this.executionId})`
+          : `branchline run ${this.executionId} (${this.creator})`,
+        payload: {
+          stack: target.names.stack,
+          pipeline: this.pipeline,
+          executionId: this.executionId,
+          ...(rollback ? { rollbackOf: rollback.fromCommit } : {}),
+        },
+      }));
+    if (this.status) await setDeploymentStatus(this.octokit, target.repo, this.deploymentId, this.status);
   }
 }
 
