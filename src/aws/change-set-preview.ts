@@ -1,12 +1,5 @@
-import {
-  CreateChangeSetCommand,
-  DeleteChangeSetCommand,
-  DescribeChangeSetCommand,
-  waitForChangeSetCreateComplete,
-  type Capability,
-  type CloudFormationClient,
-  type Parameter,
-} from "@aws-sdk/client-cloudformation";
+import { waitForChangeSetCreateComplete, type CloudFormationClient, type Parameter } from "@aws-sdk/client-cloudformation";
+import { createChangeSet, deleteChangeSet, isChangeSetGone, isEmptyUpdate, readChangeSet } from "./change-sets.js";
 import type { ResourceChange } from "./stacks.js";
 
 /**
@@ -36,24 +29,19 @@ export type PreviewChangeSetOutcome =
   /** Another operation executed meanwhile and took this change set with it. */
   | { readonly kind: "superseded" };
 
-const CAPABILITIES: Capability[] = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"];
-
 export async function previewChangeSetOf(cfn: CloudFormationClient, request: PreviewChangeSetRequest): Promise<PreviewChangeSetOutcome> {
   const { stackName, changeSetName } = request;
   try {
-    await cfn.send(
-      new CreateChangeSetCommand({
-        StackName: stackName,
-        ChangeSetName: changeSetName,
-        ChangeSetType: "UPDATE",
-        TemplateBody: request.templateBody,
-        Parameters: request.parameters.map((p): Parameter => ("previous" in p ? { ParameterKey: p.key, UsePreviousValue: true } : { ParameterKey: p.key, ParameterValue: p.value })),
-        ...(request.tags ? { Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
-        RoleARN: request.roleArn,
-        Capabilities: CAPABILITIES,
-        Description: "branchline preview: deleted again, never executed",
-      }),
-    );
+    await createChangeSet(cfn, {
+      StackName: stackName,
+      ChangeSetName: changeSetName,
+      ChangeSetType: "UPDATE",
+      TemplateBody: request.templateBody,
+      Parameters: request.parameters.map((p): Parameter => ("previous" in p ? { ParameterKey: p.key, UsePreviousValue: true } : { ParameterKey: p.key, ParameterValue: p.value })),
+      ...(request.tags ? { Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
+      RoleARN: request.roleArn,
+      Description: "branchline preview: deleted again, never executed",
+    });
   } catch (error) {
     const message = (error as Error).message;
     if ((error as Error).name === "ValidationError" && /IN_PROGRESS state|can ?not be updated/i.test(message)) return { kind: "busy", reason: message };
@@ -65,39 +53,14 @@ export async function previewChangeSetOf(cfn: CloudFormationClient, request: Pre
       { client: cfn, maxWaitTime: request.maxWaitSeconds, minDelay: request.pollSeconds.min, maxDelay: request.pollSeconds.max },
       { StackName: stackName, ChangeSetName: changeSetName },
     ).catch(() => undefined); // the waiter throws on FAILED, which an empty change set is; the describe below says
-    const changes: ResourceChange[] = [];
-    let status: string | undefined;
-    let executionStatus: string | undefined;
-    let reason: string | undefined;
-    let nextToken: string | undefined;
-    do {
-      const page = await cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: nextToken }));
-      ({ Status: status, ExecutionStatus: executionStatus, StatusReason: reason } = page);
-      for (const c of page.Changes ?? []) {
-        if (!c.ResourceChange) continue;
-        changes.push({
-          action: (c.ResourceChange.Action ?? "Modify") as ResourceChange["action"],
-          logicalId: c.ResourceChange.LogicalResourceId ?? "",
-          resourceType: c.ResourceChange.ResourceType ?? "",
-          replacement: c.ResourceChange.Replacement as ResourceChange["replacement"],
-        });
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    if (status === "CREATE_COMPLETE") return { kind: "changes", changes };
-    if (status === "FAILED" && executionStatus === "UNAVAILABLE" && changes.length === 0 && /didn't contain changes|No updates/i.test(reason ?? "")) return { kind: "no-changes" };
-    return { kind: "rejected", reason: reason ?? `the change set is ${status ?? "unknown"}` };
+    const reading = await readChangeSet(cfn, stackName, changeSetName);
+    if (reading.status === "CREATE_COMPLETE") return { kind: "changes", changes: reading.changes };
+    if (isEmptyUpdate(reading) && /didn't contain changes|No updates/i.test(reading.reason ?? "")) return { kind: "no-changes" };
+    return { kind: "rejected", reason: reading.reason ?? `the change set is ${reading.status ?? "unknown"}` };
   } catch (error) {
-    if (isNotFound(error)) return { kind: "superseded" };
+    if (isChangeSetGone(error)) return { kind: "superseded" };
     throw error;
   } finally {
-    await cfn.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })).catch((error: unknown) => {
-      if (!isNotFound(error)) throw error;
-    });
+    await deleteChangeSet(cfn, stackName, changeSetName);
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string }).name;
-  return name === "ChangeSetNotFound" || name === "ChangeSetNotFoundException";
 }

@@ -1,6 +1,7 @@
 import { UpdateStackCommand, waitForStackUpdateComplete, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { StackName } from "../core/naming.js";
-import { CAPABILITIES, waiter, type StackSnapshot, type WaitBounds } from "./stacks.js";
+import { CHANGE_SET_CAPABILITIES as CAPABILITIES } from "./change-sets.js";
+import { waiter, type StackSnapshot, type WaitBounds } from "./stacks.js";
 
 export type RetagOutcome = "retagged" | "unchanged" | "busy";
 

@@ -1,9 +1,6 @@
 import {
   ContinueUpdateRollbackCommand,
-  CreateChangeSetCommand,
-  DeleteChangeSetCommand,
   DeleteStackCommand,
-  DescribeChangeSetCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
@@ -14,10 +11,11 @@ import {
   waitForStackDeleteComplete,
   waitForStackRollbackComplete,
   waitForStackUpdateComplete,
-  type Capability,
   type CloudFormationClient,
   type Stack,
+  type CreateChangeSetCommandInput,
 } from "@aws-sdk/client-cloudformation";
+import { createChangeSet, deleteChangeSet, isEmptyUpdate, readChangeSet } from "./change-sets.js";
 import type { StackName } from "../core/naming.js";
 import type { StackInputs } from "../core/stack-inputs.js";
 
@@ -79,8 +77,6 @@ export class TemplateRejected extends Error {
   }
 }
 
-/** Pipeline templates create IAM roles; the service role, not the capability, bounds what they may do. */
-export const CAPABILITIES: Capability[] = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"];
 
 export async function describeStack(cfn: CloudFormationClient, name: StackName): Promise<StackSnapshot | null> {
   try {
@@ -133,49 +129,32 @@ export async function applyChangeSet(
 ): Promise<ChangeSetOutcome> {
   const { stackName, inputs, token } = request;
   const changeSetName = `branchline-${token}`.slice(0, 128);
-  await sendRejectingTemplates(
-    cfn,
-    new CreateChangeSetCommand({
-      StackName: stackName,
-      ChangeSetName: changeSetName,
-      ChangeSetType: request.type,
-      ...(request.templateUrl ? { TemplateURL: request.templateUrl } : { TemplateBody: inputs.templateBody }),
-      Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-      Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
-      RoleARN: inputs.roleArn,
-      Capabilities: CAPABILITIES,
-      ClientToken: token,
-    }),
-  );
+  await sendRejectingTemplates(cfn, {
+    StackName: stackName,
+    ChangeSetName: changeSetName,
+    ChangeSetType: request.type,
+    ...(request.templateUrl ? { TemplateURL: request.templateUrl } : { TemplateBody: inputs.templateBody }),
+    Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+    Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
+    RoleARN: inputs.roleArn,
+    ClientToken: token,
+  });
   await waitForChangeSetCreateComplete(waiter(cfn, bounds), { StackName: stackName, ChangeSetName: changeSetName });
-  const described = await cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
-  const changes = (described.Changes ?? []).flatMap((c) =>
-    c.ResourceChange
-      ? [
-          {
-            action: (c.ResourceChange.Action ?? "Modify") as ResourceChange["action"],
-            logicalId: c.ResourceChange.LogicalResourceId ?? "",
-            resourceType: c.ResourceChange.ResourceType ?? "",
-            replacement: c.ResourceChange.Replacement as ResourceChange["replacement"],
-          },
-        ]
-      : [],
-  );
-  if (described.Status === "FAILED") {
-    await cfn.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
-    if (described.ExecutionStatus === "UNAVAILABLE" && changes.length === 0 && request.type === "UPDATE") {
-      return { kind: "no-changes" };
-    }
+  const described = await readChangeSet(cfn, stackName, changeSetName);
+  const { changes } = described;
+  if (described.status === "FAILED") {
+    await deleteChangeSet(cfn, stackName, changeSetName);
+    if (request.type === "UPDATE" && isEmptyUpdate(described)) return { kind: "no-changes" };
     throw new StackOperationFailed(
-      `CloudFormation rejected the change set for ${stackName}: ${described.StatusReason ?? "no reason given"}`,
+      `CloudFormation rejected the change set for ${stackName}: ${described.reason ?? "no reason given"}`,
       stackName,
       undefined,
       [],
     );
   }
-  if (described.Status !== "CREATE_COMPLETE") {
+  if (described.status !== "CREATE_COMPLETE") {
     throw new StackOperationFailed(
-      `the change set for ${stackName} did not settle within ${bounds.maxWaitSeconds} s (it is ${described.Status})`,
+      `the change set for ${stackName} did not settle within ${bounds.maxWaitSeconds} s (it is ${described.status})`,
       stackName,
       undefined,
       [],
@@ -267,9 +246,9 @@ async function expectSettled(
 }
 
 /** A ValidationError from CreateChangeSet is about the template or parameters; anything else is AWS's. */
-async function sendRejectingTemplates(cfn: CloudFormationClient, command: CreateChangeSetCommand): Promise<void> {
+async function sendRejectingTemplates(cfn: CloudFormationClient, input: CreateChangeSetCommandInput): Promise<void> {
   try {
-    await cfn.send(command);
+    await createChangeSet(cfn, input);
   } catch (error) {
     if (isValidationError(error)) throw new TemplateRejected(error.message);
     throw error;

@@ -1,14 +1,7 @@
 import { randomUUID } from "node:crypto";
-import {
-  CreateChangeSetCommand,
-  DeleteChangeSetCommand,
-  DeleteStackCommand,
-  DescribeChangeSetCommand,
-  waitForChangeSetCreateComplete,
-  waitForStackDeleteComplete,
-  type CloudFormationClient,
-} from "@aws-sdk/client-cloudformation";
-import { describeStack, type ResourceChange } from "../aws/stacks.js";
+import { DeleteStackCommand, waitForChangeSetCreateComplete, waitForStackDeleteComplete, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { createChangeSet, deleteChangeSet, isEmptyUpdate, readChangeSet } from "../aws/change-sets.js";
+import { describeStack } from "../aws/stacks.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import type { StackInputs } from "../core/stack-inputs.js";
 import type { PlanChangeSet } from "./plan.js";
@@ -18,8 +11,6 @@ import type { PlanChangeSet } from "./plan.js";
 export { describeStack } from "../aws/stacks.js";
 export { INLINE_TEMPLATE_LIMIT } from "../aws/template-store.js";
 export { observe } from "../engine/converge-stack.js";
-
-const CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"] as const;
 
 /**
  * The change set an update (or create) would make: created, described, then deleted, never
@@ -39,47 +30,25 @@ export async function previewChangeSet(cfn: CloudFormationClient, names: Environ
   process.once("SIGINT", onInterrupt);
   process.once("SIGTERM", onInterrupt);
   try {
-    await cfn.send(
-      new CreateChangeSetCommand({
-        StackName: stackName,
-        ChangeSetName: changeSetName,
-        ChangeSetType: type,
-        TemplateBody: inputs.templateBody,
-        Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-        Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
-        RoleARN: inputs.roleArn,
-        Capabilities: [...CAPABILITIES],
-        ClientToken: `cli-plan-${id}`,
-        Description: "branchline plan: a preview, deleted again and never executed",
-      }),
-    );
+    await createChangeSet(cfn, {
+      StackName: stackName,
+      ChangeSetName: changeSetName,
+      ChangeSetType: type,
+      TemplateBody: inputs.templateBody,
+      Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
+      RoleARN: inputs.roleArn,
+      ClientToken: `cli-plan-${id}`,
+      Description: "branchline plan: a preview, deleted again and never executed",
+    });
     created = true;
     await waitForChangeSetCreateComplete(
       { client: cfn, maxWaitTime: Math.min(maxWaitSeconds, 600), minDelay: 1, maxDelay: 10 },
       { StackName: stackName, ChangeSetName: changeSetName },
     ).catch(() => undefined);
-    const changes: ResourceChange[] = [];
-    let status: string | undefined;
-    let executionStatus: string | undefined;
-    let reason: string | undefined;
-    let nextToken: string | undefined;
-    do {
-      const page = await cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: nextToken }));
-      status = page.Status;
-      executionStatus = page.ExecutionStatus;
-      reason = page.StatusReason;
-      for (const c of page.Changes ?? []) {
-        if (!c.ResourceChange) continue;
-        changes.push({
-          action: (c.ResourceChange.Action ?? "Modify") as ResourceChange["action"],
-          logicalId: c.ResourceChange.LogicalResourceId ?? "",
-          resourceType: c.ResourceChange.ResourceType ?? "",
-          replacement: c.ResourceChange.Replacement as ResourceChange["replacement"],
-        });
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    if (status === "FAILED" && type === "UPDATE" && executionStatus === "UNAVAILABLE" && changes.length === 0) {
+    const reading = await readChangeSet(cfn, stackName, changeSetName);
+    const { status, reason, changes } = reading;
+    if (type === "UPDATE" && isEmptyUpdate(reading)) {
       return { type, status: "no-changes", ...(reason ? { reason } : {}), changes, cleanedUp: await cleanUp(cfn, stackName, changeSetName, type, cleanedUp) };
     }
     const settled = status === "CREATE_COMPLETE" ? "ready" : "failed";
@@ -100,7 +69,7 @@ export async function previewChangeSet(cfn: CloudFormationClient, names: Environ
 
 async function cleanUp(cfn: CloudFormationClient, stackName: string, changeSetName: string, type: "CREATE" | "UPDATE", done: string[]): Promise<string[]> {
   if (done.length > 0) return done;
-  await cfn.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })).catch(() => undefined);
+  await deleteChangeSet(cfn, stackName, changeSetName).catch(() => undefined);
   done.push(`change set ${changeSetName}`);
   if (type === "CREATE") {
     // The stack exists only because of the change set (REVIEW_IN_PROGRESS, no resources).

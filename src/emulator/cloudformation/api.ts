@@ -142,8 +142,11 @@ export class CloudFormationApi implements ServiceHandler {
         });
         return text("Id", changeSet.id) + text("StackId", changeSet.stackId);
       }
-      case "DescribeChangeSet":
-        return changeSetXml(this.changeSets.find(required(q, "ChangeSetName"), q.string("StackName")));
+      case "DescribeChangeSet": {
+        const changeSet = this.changeSets.find(required(q, "ChangeSetName"), q.string("StackName"));
+        const { items, next } = page(changeSet.changes, q.string("NextToken"), this.pageSize);
+        return changeSetXml(changeSet, { changes: items, next });
+      }
       case "ExecuteChangeSet":
         this.changeSets.execute({ changeSetName: required(q, "ChangeSetName"), stackName: q.string("StackName"), clientRequestToken: q.string("ClientRequestToken") });
         return "";

@@ -112,7 +112,8 @@ function changeXml(change: ResourceChange): string {
   );
 }
 
-export function changeSetXml(changeSet: ChangeSet): string {
+/** A change set as DescribeChangeSet answers it: its changes a page at a time, as AWS pages them. */
+export function changeSetXml(changeSet: ChangeSet, page: { readonly changes: readonly ChangeSet["changes"][number][]; readonly next: string | undefined } = { changes: changeSet.changes, next: undefined }): string {
   const showChanges = changeSet.status === "CREATE_COMPLETE";
   return (
     text("ChangeSetName", changeSet.name) +
@@ -128,7 +129,8 @@ export function changeSetXml(changeSet: ChangeSet): string {
     strings("NotificationARNs", changeSet.deployment.notificationArns) +
     strings("Capabilities", changeSet.deployment.capabilities) +
     tagsXml(changeSet.deployment.tags) +
-    members("Changes", showChanges ? changeSet.changes : [], changeXml) +
+    members("Changes", showChanges ? page.changes : [], changeXml) +
+    text("NextToken", showChanges ? page.next : undefined) +
     text("IncludeNestedStacks", false)
   );
 }
