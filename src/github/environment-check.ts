@@ -64,29 +64,27 @@ export class EnvironmentCheck {
    */
   async note(text: string): Promise<void> {
     this.notes.push(text);
-    if (this.lane && this.shown) return this.write(this.shown.phase);
-    if (this.id !== undefined) await addNote(this.octokit, this.target.repo, this.id, text);
+    // The answer is for the person who pressed the button: it is on GitHub before this returns.
+    if (this.lane && this.shown) await this.write(this.shown.phase);
+    else if (this.id !== undefined) await addNote(this.octokit, this.target.repo, this.id, text);
   }
 
+  /** Shows the run in a phase; with an outbox lane, returns before the write is made. */
   async show(phase: Phase): Promise<void> {
-    await this.write(phase);
+    const written = this.write(phase);
+    if (!this.lane) await written;
   }
 
-  /** Resolves once everything shown so far is on GitHub (or failed to be): for a report that must land before what follows. */
-  async written(): Promise<void> {
-    if (this.lane?.busy(identity(this.target))) await this.lane.put(identity(this.target), () => this.send());
-  }
-
+  /** Resolves once the phase (or a newer one) is on GitHub. */
   private async write(phase: Phase): Promise<void> {
     this.shown = { phase, content: this.render(phase) };
     if (!this.lane) return this.send();
     const { lane } = this;
     const key = identity(this.target);
     lane.live.set(key, this);
-    void lane.put(key, () => this.send()).then(() => {
-      // GitHub knows the check run now: later looks read it there, and this one can be let go.
-      if (this.id !== undefined && !lane.busy(key) && lane.live.get(key) === this) lane.live.delete(key);
-    });
+    await lane.put(key, () => this.send());
+    // GitHub knows the check run now: later looks read it there, and this one can be let go.
+    if (this.id !== undefined && !lane.busy(key) && lane.live.get(key) === this) lane.live.delete(key);
   }
 
   /** Sends the newest state: rendered when sent, so a write that waited shows what is true by then. */

@@ -15,6 +15,7 @@ export class EnvironmentRun {
   /** The deployment's newest status, sent when its turn comes (a status that waited is replaced by a newer one). */
   private status: DeploymentStatusRequest | undefined;
   private fresh = false;
+  private pending: Promise<unknown> = Promise.resolve();
   private creator = "";
 
   constructor(
@@ -59,6 +60,14 @@ export class EnvironmentRun {
     );
   }
 
+  /**
+   * Resolves once the deployment and its newest status are on GitHub: what reads the ledger (the
+   * failure policy looks for the environment's newest deployment) must find this run's there.
+   */
+  async recorded(): Promise<void> {
+    if (this.status !== undefined) await this.pending;
+  }
+
   /** Queues the deployment's newest status in the check's outbox lane (or sends it now, without one). */
   private async record(status: DeploymentStatusRequest, what: string): Promise<void> {
     this.status = status;
@@ -71,8 +80,8 @@ export class EnvironmentRun {
       }
     };
     const lane = this.check.lane;
-    if (lane) void lane.put(`deployment ${this.key}`, send);
-    else await send();
+    this.pending = lane ? lane.put(`deployment ${this.key}`, send) : send();
+    if (!lane) await this.pending;
   }
 
   /** The deployment (found again or made, once) and its newest status. */

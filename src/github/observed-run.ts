@@ -45,6 +45,9 @@ export class ObservedRun extends EnvironmentRun {
 
   override async finished(details: RunDetails): Promise<void> {
     let after: (() => Promise<void>) | void = undefined;
+    // A failed run's policy reads the ledger (a rollback goes to the newest good deployment before
+    // this one): this run's deployment must be in it first. A run that succeeded waits for nothing.
+    if (details.status === "Failed") await this.recorded();
     await this.safely("finishing", async () => {
       after = await this.hooks.finishing?.(this, details);
     });

@@ -27,7 +27,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  github.releaseWrites();
+  github.writes.release();
   await app.settle();
   await aws.emulator.control.drainEvents();
   await app.settle();
@@ -65,21 +65,21 @@ describe("GitHub's writes are an outbox: AWS work never waits for them", () => {
   it(`${BRANCHES} branches created at once while GitHub answers no write: every run starts; once GitHub answers, each commit has one check run and each execution one deployment, ending in the run's outcome`, async () => {
     app = await startBranchline(aws.clients, { eventsSecret: SECRET, runPollMs: 300, concurrency: 4 });
     await unkindEvents(7);
-    github.holdWrites();
+    github.writes.hold();
     for (let i = 0; i < BRANCHES; i++) await app.deliver("push", pushToBranch(branchOf(i), commitOf(i), { created: true }));
 
     await eventually(async () => ((await runsStarted()) === BRANCHES ? true : undefined), 90_000, `all ${BRANCHES} runs to start`);
-    expect(github.writesAnswered).toBe(0);
+    expect(github.writes.answered).toBe(0);
     await eventually(async () => ((await runsStarted({ ended: true })) === BRANCHES ? true : undefined), 60_000, `all ${BRANCHES} runs to end`);
     await eventually(() => (app.engine.pending.following === 0 && app.engine.pending.running === 0 ? true : undefined), 30_000, "every run to be reported (to the outbox)");
-    expect(github.writesAnswered).toBe(0);
+    expect(github.writes.answered).toBe(0);
     // Per run, its check run and its deployment, each collapsed to one write: and the one write the
     // lane had sent when GitHub stopped answering (a lane sends one at a time), still in flight.
     expect(app.engine.pending.writes).toBe(2 * BRANCHES + 1);
 
     // GitHub answers again, at a pace: every report catches up, each collapsed to its newest state:
     // the minimum a run needs, its check run made (ended), its deployment made and its outcome set.
-    github.releaseWrites(5);
+    github.writes.release(5);
     await eventually(
       () => (Array.from({ length: BRANCHES }, (_, i) => github.checkRunsFor(commitOf(i))).every((runs) => runs[0]?.status === "completed") ? true : undefined),
       60_000,
@@ -97,7 +97,7 @@ describe("GitHub's writes are an outbox: AWS work never waits for them", () => {
     }
     // The first run's check run was created with its first state (the write in flight), so it needs
     // one update more than the others.
-    expect(github.writesAnswered).toBe(3 * BRANCHES + 1);
+    expect(github.writes.answered).toBe(3 * BRANCHES + 1);
     const executionIds = deployments.map((d) => (d.payload as { executionId?: string }).executionId);
     expect(new Set(executionIds).size).toBe(BRANCHES);
   }, 180_000);

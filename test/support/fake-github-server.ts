@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { encodeBody, GitHubModel, parseBody, type GitHubModelOptions } from "./github-model.js";
+import { WritePace } from "./write-pace.js";
 
 /** Where GitHub Enterprise Server keeps its REST API; Probot addresses it so when GHE_HOST is set. */
 export const API_PREFIX = "/api/v3";
@@ -13,6 +14,8 @@ export interface FakeGitHubServer {
   readonly apiUrl: string;
   /** GHE_HOST and GHE_PROTOCOL for a child process. */
   readonly env: { readonly GHE_HOST: string; readonly GHE_PROTOCOL: "http" };
+  /** GitHub's pace for writes (none unless set): hold, release, count. */
+  readonly writes: WritePace;
   close(): Promise<void>;
 }
 
@@ -29,9 +32,12 @@ export interface FakeGitHubServerOptions extends GitHubModelOptions {
  */
 export async function startFakeGitHubServer(options: FakeGitHubServerOptions = {}): Promise<FakeGitHubServer> {
   const model = options.model ?? new GitHubModel(options);
+  const writes = new WritePace();
   let apiUrl = "";
   const server = createServer((req, res) => {
-    void answer(model, () => apiUrl, req, res).catch((error: unknown) => {
+    void writes
+      .admit((req.method ?? "GET").toUpperCase(), req.url ?? "/")
+      .then(() => answer(model, () => apiUrl, req, res)).catch((error: unknown) => {
       model.unexpected.push(`${req.method} ${req.url} (the fake failed: ${String(error)})`);
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
       res.end(JSON.stringify({ message: "the fake GitHub failed" }));
@@ -50,6 +56,7 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions = {
     host,
     apiUrl,
     env: { GHE_HOST: host, GHE_PROTOCOL: "http" },
+    writes,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

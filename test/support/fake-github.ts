@@ -2,6 +2,7 @@ import nock from "nock";
 import { encodeBody, GitHubModel, parseBody, type FakeCheckRun, type GitHubModelOptions, type RecordedRequest, type RepositoryModel } from "./github-model.js";
 import { INSTALLATION_ID } from "./payloads.js";
 import { setActiveGitHubModel } from "./webhook-effects.js";
+import { WritePace } from "./write-pace.js";
 
 export type { FakeCheckRun, FakeDeployment, FakeDeploymentStatus, RecordedRequest } from "./github-model.js";
 
@@ -24,12 +25,8 @@ export class FakeGitHub {
   readonly model: GitHubModel;
   /** How long each write (POST, PATCH, PUT, DELETE) takes to be answered; 0 by default. */
   writeDelayMs = 0;
-  /** Writes answered so far (requests are recorded when answered, so a held write is in neither). */
-  writesAnswered = 0;
-  /** Set by `holdWrites()`: every write waits for it, then they are answered one at a time. */
-  private heldWrites: { promise: Promise<void>; release: () => void } | undefined;
-  private writeTurn: Promise<void> = Promise.resolve();
-  private writePaceMs = 0;
+  /** GitHub's pace for writes: `writes.hold()`, `writes.release(paceMs)`, `writes.answered`. */
+  readonly writes = new WritePace();
   readonly repository: RepositoryModel;
   private readonly onNoMatch = (req: Request) => {
     // Loopback traffic (the AWS emulator) passes through nock too; only GitHub's is ours to judge.
@@ -76,34 +73,6 @@ export class FakeGitHub {
     return this.model.calls(method, pattern);
   }
 
-  /**
-   * GitHub as a write-paced service at its unkindest: no write is answered until `releaseWrites`,
-   * and then one at a time. AWS work that waits for a GitHub write shows up as work not done.
-   */
-  holdWrites(): void {
-    let release = () => {};
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    this.heldWrites = { promise, release };
-  }
-
-  /** Answers the held writes (and later ones) one at a time, `paceMs` apart, as GitHub's pace would. */
-  releaseWrites(paceMs = 0): void {
-    this.writePaceMs = paceMs;
-    this.heldWrites?.release();
-    this.heldWrites = undefined;
-  }
-
-  /** Waits for this write's turn: behind the held gate and the writes before it. */
-  private writeSlot(): Promise<void> {
-    const gate = this.heldWrites?.promise;
-    const turn = this.writeTurn.then(async () => {
-      if (gate) await gate;
-      if (this.writePaceMs > 0) await new Promise((resolve) => setTimeout(resolve, this.writePaceMs));
-    });
-    this.writeTurn = turn;
-    return turn;
-  }
-
   install(): this {
     nock.disableNetConnect();
     nock.enableNetConnect(/^(127\.0\.0\.1|localhost)(:\d+)?$/);
@@ -118,11 +87,7 @@ export class FakeGitHub {
           const text = method === "GET" ? "" : await req.text();
           // GitHub's writes are slow and paced (Probot spaces them a second apart per installation).
           if (method !== "GET" && this.writeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.writeDelayMs));
-          // An installation token is authentication, not a write of the installation's: GitHub (and
-          // Octokit's throttling) keep it out of the write pace.
-          const paced = method !== "GET" && !/^\/app\/installations\/\d+\/access_tokens/.test(new URL(req.url).pathname);
-          if (paced && (this.heldWrites || this.writePaceMs > 0)) await this.writeSlot();
-          if (paced) this.writesAnswered++;
+          await this.writes.admit(method, new URL(req.url).pathname);
           const url = new URL(req.url);
           const headers: Record<string, string> = {};
           req.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
