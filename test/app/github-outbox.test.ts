@@ -1,14 +1,13 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../support/fake-github.js";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { allStacks, emulatedAws, executions, type EmulatedAws } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
 import { eventually } from "../support/processes.js";
+import { EVENTS_SECRET, unkindPipelineEvents } from "../support/pipeline-events.js";
 import { givenRepository, pipelineOf } from "../support/scenario.js";
 
-const SECRET = "events-secret-for-tests-0123456789abcdef";
 const BRANCHES = 25;
 
 let aws: EmulatedAws;
@@ -37,16 +36,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** The app's pipeline events route, fed by the emulator as EventBridge does: every change, twice, late. */
-async function unkindEvents(seed: number): Promise<void> {
-  server = createServer(async (req, res) => {
-    for (const handler of app.handlers) if (await handler(req, res)) return;
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/branchline/events`;
-  aws.emulator.control.setEventSink({ url, headers: { "x-branchline-secret": SECRET }, unkind: { seed, duplicateRate: 0.7, lateRate: 0.4, lateMs: 400 } });
-}
 
 /** Branch stacks whose pipeline has a run pinned to the branch's commit (that has ended, with `ended`). */
 async function runsStarted({ ended = false } = {}): Promise<number> {
@@ -63,8 +52,8 @@ async function runsStarted({ ended = false } = {}): Promise<number> {
 
 describe("GitHub's writes are an outbox: AWS work never waits for them", () => {
   it(`${BRANCHES} branches created at once while GitHub answers no write: every run starts; once GitHub answers, each commit has one check run and each execution one deployment, ending in the run's outcome`, async () => {
-    app = await startBranchline(aws.clients, { eventsSecret: SECRET, runPollMs: 300, concurrency: 4 });
-    await unkindEvents(7);
+    app = await startBranchline(aws.clients, { eventsSecret: EVENTS_SECRET, runPollMs: 300, concurrency: 4 });
+    server = await unkindPipelineEvents(() => app, aws, 7);
     github.writes.hold();
     for (let i = 0; i < BRANCHES; i++) await app.deliver("push", pushToBranch(branchOf(i), commitOf(i), { created: true }));
 

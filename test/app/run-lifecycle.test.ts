@@ -1,5 +1,4 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { DeleteStackCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../support/fake-github.js";
@@ -7,9 +6,9 @@ import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { emulatedAws, executions, type EmulatedAws } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
 import { eventually } from "../support/processes.js";
+import { EVENTS_SECRET, unkindPipelineEvents } from "../support/pipeline-events.js";
 import { A, B, C, givenRepository, onlyStack, pipelineOf } from "../support/scenario.js";
 
-const SECRET = "events-secret-for-tests-0123456789abcdef";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
@@ -32,16 +31,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** The app's pipeline events route on a loopback server, fed by the emulator as EventBridge would: unkindly. */
-async function unkindEvents(seed: number): Promise<void> {
-  server = createServer(async (req, res) => {
-    for (const handler of app.handlers) if (await handler(req, res)) return;
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/branchline/events`;
-  aws.emulator.control.setEventSink({ url, headers: { "x-branchline-secret": SECRET }, unkind: { seed, duplicateRate: 0.7, lateRate: 0.4, lateMs: 400 } });
-}
 
 /** Every deployment of the repository, by the execution its payload names. */
 function deploymentsByExecution(): Map<string, number> {
@@ -55,10 +44,10 @@ function deploymentsByExecution(): Map<string, number> {
 
 describe("one run lifecycle, however the run is found", () => {
   it.each([1, 2, 3])("pipeline events, duplicated, early and late (seed %i), give one check run per commit and one deployment per execution", async (seed) => {
-    app = await startBranchline(aws.clients, { eventsSecret: SECRET, runPollMs: 300 });
+    app = await startBranchline(aws.clients, { eventsSecret: EVENTS_SECRET, runPollMs: 300 });
     // Writes as slow as GitHub's pace: the events of a run arrive while its start is still being recorded.
     github.writeDelayMs = 150;
-    await unkindEvents(seed);
+    server = await unkindPipelineEvents(() => app, aws, seed);
     for (const [index, commit] of [A, B, C].entries()) {
       await app.deliver("push", pushToBranch("feature/login", commit, { created: index === 0 }));
       await eventually(() => (github.checkRunsFor(commit)[0]?.status === "completed" ? true : undefined), 20_000, `${commit.slice(0, 4)}'s check run to end`);
