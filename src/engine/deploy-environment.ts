@@ -16,7 +16,7 @@ import { approversText } from "./approvals.js";
 import { convergeStack } from "./converge-stack.js";
 import { desiredStack, fileProblem } from "./desired-stack.js";
 import { promotionVerdict } from "./promotion-gate.js";
-import { requestToken, type RefJob } from "./ref-job.js";
+import { requestToken, runActor, type RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import { runHooks } from "./run-hooks.js";
 import type { Runtime } from "./runtime.js";
@@ -42,6 +42,7 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   const verdict = environment.kind === "production" && !request.rollback ? await promotionVerdict(runtime, { job, octokit, config, environment, commit }) : null;
   const refused = verdict?.problem ?? null;
   const computed = environmentNames(config.stackPrefix, job.repo, environment);
+  const actor = runActor(job);
   const targetWith = (names: EnvironmentNames): EnvironmentTarget => ({
     repo: job.repo,
     environment,
@@ -52,6 +53,7 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
     approvers: approversText(config, environment),
     ...(request.rollback ? { rollback: request.rollback } : {}),
     ...(verdict?.requiredChecks ? { requiredChecks: verdict.requiredChecks } : {}),
+    ...(actor !== null ? { actor } : {}),
   });
   let names = computed;
   try {

@@ -24,6 +24,8 @@ export interface EnvironmentTarget {
   readonly rollback?: { readonly fromCommit: string };
   /** Who may answer a manual approval, in words (shown while a run waits for one). */
   readonly approvers?: string;
+  /** Who caused the run (a login, or `branchline (rollback)`): kept on the deployment for the ledger. */
+  readonly actor?: string;
   /** Production: each `production.requireChecks` entry as evaluated on the commit, listed in every state. */
   readonly requiredChecks?: readonly RequiredCheckResult[];
 }

@@ -50,6 +50,7 @@ export class EnvironmentRun {
             pipeline: this.pipeline,
             executionId: this.executionId,
             ...(rollback ? { rollbackOf: rollback.fromCommit } : {}),
+            ...(target.actor ? { actor: target.actor } : {}),
           },
         }));
       await setDeploymentStatus(this.octokit, target.repo, this.deploymentId, {

@@ -16,7 +16,10 @@ export interface CommitSummary {
 
 /** What the views read from GitHub for one repository, with the App's installation token. */
 export interface GitHubReads {
-  /** One page (newest first): the newest deployment of each environment, or one environment's ledger. */
+  /**
+   * One page (newest first): the newest deployment of each environment, or one environment's ledger.
+   * Only deployments this App created: anyone with write access can make one that looks like ours.
+   */
   deployments(environment?: string): Promise<DeploymentFact[]>;
   commits(branch: string, count: number): Promise<CommitSummary[]>;
   stagingEvidence(commit: string): Promise<StagingEvidence>;
@@ -33,8 +36,8 @@ export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, d
   const base = { owner: repo.owner, repo: repo.name };
   return {
     async deployments(environment) {
-      const response = await octokit.rest.repos.listDeployments({ ...base, per_page: 100, ...(environment ? { environment } : {}) });
-      return response.data.map(deploymentFact);
+      const [id, response] = await Promise.all([appId(), octokit.rest.repos.listDeployments({ ...base, per_page: 100, ...(environment ? { environment } : {}) })]);
+      return response.data.filter((d) => d.performed_via_github_app?.id === id).map(deploymentFact);
     },
     async commits(branch, count) {
       const response = await octokit.rest.repos.listCommits({ ...base, sha: branch, per_page: count });

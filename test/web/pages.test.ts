@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { environmentsBody, historyBody } from "../../src/web/pages/views.js";
+import type { EnvironmentsResponse, HistoryResponse } from "../../src/web/views.js";
+import type { EnvironmentView } from "../../src/read-model/environments.js";
+
+const A = "a".repeat(40);
+
+function environment(fields: Partial<EnvironmentView>): EnvironmentView {
+  return {
+    label: "branch/feature/x",
+    kind: "branch",
+    ref: "refs/heads/feature/x",
+    stack: { name: "branchline-shop-br-x", status: "UPDATE_COMPLETE", condition: "ready", updatedAt: null },
+    pipeline: "branchline-shop-br-x",
+    commit: A,
+    pushedBy: null,
+    since: null,
+    lastRun: null,
+    environmentUrl: null,
+    links: { commit: `https://github.com/octo-org/shop/commit/${A}`, deployments: "https://github.com/octo-org/shop/deployments", stack: "https://console/stack", pipeline: "https://console/pipeline" },
+    ...fields,
+  };
+}
+
+const repository = (environments: EnvironmentView[]): EnvironmentsResponse => ({ repository: "octo-org/shop", defaultBranch: "main", sandbox: false, region: "eu-west-1", environments });
+
+describe("the pages", () => {
+  it.each<[string, string | null, string, string | null]>([
+    ["a person: their login", "alice", "by @alice", null],
+    ["a bot account: its login", "dependabot[bot]", "by @dependabot[bot]", null],
+    ["a rollback: branchline's own words, not a login", "branchline (rollback)", "by branchline (rollback)", "@branchline"],
+    ["markup in a name is text", "<b>x</b>", "by &lt;b&gt;x&lt;/b&gt;", "<b>"],
+  ])("say who pushed on the repository page and in the history: %s", (_name, actor, shown, absent) => {
+    const page = environmentsBody(repository([environment({ pushedBy: actor })]));
+    const history: HistoryResponse = {
+      repository: "octo-org/shop",
+      environment: "branch/feature/x",
+      pipeline: "p",
+      stack: { name: "s", status: "UPDATE_COMPLETE", ref: "refs/heads/feature/x" },
+      runs: [{ executionId: "e-1", commit: A, cause: "deployed by branchline", who: actor, startedAt: null, updatedAt: null, outcome: "Succeeded", rollbackOf: null, deploymentId: 1 }],
+    };
+    const table = historyBody(history);
+    expect(page).toContain(shown);
+    expect(table).toContain(`<td>${shown.slice(3)}</td>`);
+    if (absent) expect(page + table).not.toContain(absent);
+  });
+});
