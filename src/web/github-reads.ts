@@ -3,6 +3,7 @@ import type { BranchlineConfig } from "../config/schema.js";
 import type { RepositoryRef } from "../core/environment.js";
 import { stagingEvidence, type StagingEvidence } from "../core/promotion.js";
 import type { ObservedChecks, RequiredCheck } from "../core/required-checks.js";
+import { commitHeadlines } from "../github/commit-headlines.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { observedChecksOf } from "../github/required-check-facts.js";
 import { deploymentFact, type DeploymentFact } from "../read-model/environments.js";
@@ -22,6 +23,8 @@ export interface GitHubReads {
    */
   deployments(environment?: string): Promise<DeploymentFact[]>;
   commits(branch: string, count: number): Promise<CommitSummary[]>;
+  /** Each commit's first message line, in one round (GraphQL, an alias per commit); null for one GitHub does not know. */
+  commitMessages(commits: readonly string[]): Promise<Map<string, string | null>>;
   stagingEvidence(commit: string): Promise<StagingEvidence>;
   observedChecks(commit: string, required: readonly RequiredCheck[]): Promise<ObservedChecks>;
   /** The repository's config on the default branch; null when missing or unusable. */
@@ -43,6 +46,7 @@ export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, d
       const response = await octokit.rest.repos.listCommits({ ...base, sha: branch, per_page: count });
       return response.data.map((c) => ({ sha: c.sha, message: c.commit.message.split("\n")[0] ?? "", author: c.author?.login ?? c.commit.author?.name ?? null, date: c.commit.committer?.date ?? c.commit.author?.date ?? null }));
     },
+    commitMessages: (commits) => commitHeadlines(octokit, repo, commits),
     async stagingEvidence(commit) {
       const id = await appId();
       const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: "branchline: staging", filter: "latest", app_id: id, per_page: 10 });

@@ -35,6 +35,7 @@ const schemas: Record<string, Schema> = {
     stack: obj({ name: str, status: str, condition: str, updatedAt: nstr }),
     pipeline: str,
     commit: nstr,
+    message: described(nstr, "The commit's first message line as GitHub has it (read for all environments in one GraphQL query, then held: a commit's message never changes); null when unknown or no GitHub is connected."),
     pushedBy: described(nstr, WHO.replace("the run", "the environment's newest run")),
     since: nstr,
     lastRun: { oneOf: [ref("RunSummary"), { type: "null" }] },

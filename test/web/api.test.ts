@@ -14,6 +14,7 @@ beforeAll(async () => {
   scene = await webScene();
   alice = scene.token("alice");
   bob = scene.token("bob");
+  scene.shop.message(A, "Add the login page\n\nWith a form and a session.");
   await scene.push("feature/login", A);
   await scene.push("feature/secret", B, "vault");
   await scene.app.settle();
@@ -111,6 +112,19 @@ describe("the REST API", () => {
     planted.payload = { executionId, actor: "mallory" };
     expect(await pushedBy()).toBe(pusher);
     expect(await who()).toBe(pusher);
+  });
+
+  it("shows each environment's commit message, read once for all environments and then held", async () => {
+    const graphql = () => scene.github.model.requests.filter((r) => r.method === "POST" && r.path === "/graphql").length;
+    const before = graphql();
+    const message = async () => ((await get("/repos/octo-org/shop/environments", alice)).body as { environments: { label: string; message: string | null }[] }).environments.find((e) => e.label === "branch/feature/login")?.message;
+    expect(await message()).toBe("Add the login page");
+    expect(await message()).toBe("Add the login page");
+    // A commit's message never changes: the views above were answered from what branchline holds.
+    expect(graphql()).toBe(before);
+    expect(before).toBeGreaterThan(0);
+    const page = await (await fetch(`${scene.url}/branchline/repos/octo-org/shop/`, { headers: { authorization: `Bearer ${alice}` } })).text();
+    expect(page).toContain("Add the login page");
   });
 
   it("serves its OpenAPI description without authentication", async () => {

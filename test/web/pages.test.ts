@@ -13,6 +13,7 @@ function environment(fields: Partial<EnvironmentView>): EnvironmentView {
     stack: { name: "branchline-shop-br-x", status: "UPDATE_COMPLETE", condition: "ready", updatedAt: null },
     pipeline: "branchline-shop-br-x",
     commit: A,
+    message: null,
     pushedBy: null,
     since: null,
     lastRun: null,
@@ -43,5 +44,11 @@ describe("the pages", () => {
     expect(page).toContain(shown);
     expect(table).toContain(`<td>${shown.slice(3)}</td>`);
     if (absent) expect(page + table).not.toContain(absent);
+  });
+
+  it("show each environment's commit with its message, as text", () => {
+    const page = environmentsBody(repository([environment({ message: "Fix <script> in the login form" }), environment({ label: "staging", kind: "staging", commit: null, message: null })]));
+    expect(page).toContain('<span class="message">Fix &lt;script&gt; in the login form</span>');
+    expect(page.match(/class="message"/g)).toHaveLength(1);
   });
 });
