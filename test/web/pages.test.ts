@@ -27,10 +27,10 @@ const repository = (environments: EnvironmentView[]): EnvironmentsResponse => ({
 
 describe("the pages", () => {
   it.each<[string, string | null, string, string | null]>([
-    ["a person: their login", "alice", "by @alice", null],
-    ["a bot account: its login", "dependabot[bot]", "by @dependabot[bot]", null],
-    ["a rollback: branchline's own words, not a login", "branchline (rollback)", "by branchline (rollback)", "@branchline"],
-    ["markup in a name is text", "<b>x</b>", "by &lt;b&gt;x&lt;/b&gt;", "<b>"],
+    ["a person: their login", "alice", "@alice", null],
+    ["a bot account: its login", "dependabot[bot]", "@dependabot[bot]", null],
+    ["a rollback: branchline's own words, not a login", "branchline (rollback)", "branchline (rollback)", "@branchline"],
+    ["markup in a name is text", "<b>x</b>", "&lt;b&gt;x&lt;/b&gt;", "<b>"],
   ])("say who pushed on the repository page and in the history: %s", (_name, actor, shown, absent) => {
     const page = environmentsBody(repository([environment({ pushedBy: actor })]));
     const history: HistoryResponse = {
@@ -41,8 +41,8 @@ describe("the pages", () => {
       runs: [{ executionId: "e-1", commit: A, cause: "deployed by branchline", who: actor, startedAt: null, updatedAt: null, outcome: "Succeeded", rollbackOf: null, deploymentId: 1 }],
     };
     const table = historyBody(history);
-    expect(page).toContain(shown);
-    expect(table).toContain(`<td>${shown.slice(3)}</td>`);
+    expect(page).toContain(`<dt>pushed by</dt><dd class="pushed-by">${shown}</dd>`);
+    expect(table).toContain(`<td>${shown}</td>`);
     if (absent) expect(page + table).not.toContain(absent);
   });
 
@@ -50,5 +50,7 @@ describe("the pages", () => {
     const page = environmentsBody(repository([environment({ message: "Fix <script> in the login form" }), environment({ label: "staging", kind: "staging", commit: null, message: null })]));
     expect(page).toContain('<span class="message">Fix &lt;script&gt; in the login form</span>');
     expect(page.match(/class="message"/g)).toHaveLength(1);
+    // No one known: no "pushed by" line at all.
+    expect(page).not.toContain("pushed by");
   });
 });

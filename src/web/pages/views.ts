@@ -24,7 +24,8 @@ export function environmentsBody(data: EnvironmentsResponse, now = new Date()): 
     return `<li class="env ${esc(e.kind)}">
 <div class="env-head"><a class="env-name" href="${esc(history)}">${esc(e.label)}</a> <span class="kind">${esc(e.kind)}</span> ${badge(e.stack.condition === "ready" ? (e.lastRun?.status ?? "none") : e.stack.status)}</div>
 <dl>
-<dt>commit</dt><dd>${e.links.commit ? `<a href="${esc(e.links.commit)}">${short(e.commit)}</a>` : "-"}${e.message ? ` <span class="message">${esc(e.message)}</span>` : ""}${e.pushedBy ? ` by ${who(e.pushedBy)}` : ""}</dd>
+<dt>commit</dt><dd>${e.links.commit ? `<a href="${esc(e.links.commit)}">${short(e.commit)}</a>` : "-"}${e.message ? ` <span class="message">${esc(e.message)}</span>` : ""}</dd>
+${e.pushedBy ? `<dt>pushed by</dt><dd class="pushed-by">${who(e.pushedBy)}</dd>` : ""}
 <dt>since</dt><dd>${when(e.since, now)}</dd>
 <dt>last run</dt><dd>${run ? `<a href="${esc(run)}">${badge(e.lastRun!.status)} ${esc(e.lastRun!.executionId.slice(0, 8))}</a>` : "none"}</dd>
 <dt>stack</dt><dd>${esc(e.stack.status)}</dd>
