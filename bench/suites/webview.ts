@@ -125,6 +125,12 @@ await runSuite("webview", async ({ quick, notes }) => {
       if (p.status !== 200 || v.status !== 200) errors++;
     }
     const calls = emulator.control.calls();
+    // What the views asked GitHub, by route: one deployments page per view, commit messages once.
+    const githubCalls: Record<string, number> = {};
+    for (const r of github.model.requests) {
+      const route = `${r.method} ${r.path.split("?")[0]!.replace(/\/repos\/[^/]+\/[^/]+/, "/repos/{o}/{r}")}`;
+      githubCalls[route] = (githubCalls[route] ?? 0) + 1;
+    }
     const p = summary(ping);
     const v = summary(view);
     notes.push(
@@ -139,7 +145,7 @@ await runSuite("webview", async ({ quick, notes }) => {
         row({ suite: "webview", case: `${listed} environments`, metric: "errors", value: errors, target: "0", met: errors === 0 }),
         row({ suite: "webview", case: `${listed} environments`, metric: "listed", value: listed, target: String(environments), met: listed === environments }),
       ],
-      details: { environments, requests, ping: p, view: v, coldFirstViewMs: round(first.ms), awsCalls: calls },
+      details: { environments, requests, ping: p, view: v, coldFirstViewMs: round(first.ms), awsCalls: calls, githubCalls },
     };
   } finally {
     await server.stop();

@@ -37,6 +37,8 @@ export interface RequiredCheckResult {
   readonly label: string;
   readonly met: boolean;
   readonly detail: string;
+  /** Who reported the result that counted (`App \`ci-app\``, `@jenkins-bot`); null when none did. */
+  readonly reportedBy: string | null;
   readonly url: string | null;
 }
 
@@ -68,24 +70,27 @@ export function evaluateRequiredChecks(required: readonly RequiredCheck[], obser
             label,
             met: false,
             detail: others.length > 0 ? `no result from App \`${check.app}\`; the one from ${others.map((o) => `\`${o}\``).join(", ")} does not count` : "has not run on this commit",
+            reportedBy: null,
             url: null,
           };
         }
-        if (own.status !== "completed") return { check, label, met: false, detail: "is still running", url: own.url };
+        const reportedBy = `App \`${own.appSlug ?? String(own.appId)}\``;
+        if (own.status !== "completed") return { check, label, met: false, detail: "is still running", reportedBy, url: own.url };
         return own.conclusion === "success"
-          ? { check, label, met: true, detail: "succeeded", url: own.url }
-          : { check, label, met: false, detail: `concluded \`${own.conclusion ?? "unknown"}\`, not success`, url: own.url };
+          ? { check, label, met: true, detail: "succeeded", reportedBy, url: own.url }
+          : { check, label, met: false, detail: `concluded \`${own.conclusion ?? "unknown"}\`, not success`, reportedBy, url: own.url };
       }
       case "status": {
         const creator = check.creator?.toLowerCase();
         const own = observed.statuses.find((s) => s.context === check.context && (creator === undefined || s.creator?.toLowerCase() === creator));
         if (!own) {
           const other = creator !== undefined && observed.statuses.some((s) => s.context === check.context);
-          return { check, label, met: false, detail: other ? `only others than @${creator} posted it, which does not count` : "has not been reported on this commit", url: null };
+          return { check, label, met: false, detail: other ? `only others than @${creator} posted it, which does not count` : "has not been reported on this commit", reportedBy: null, url: null };
         }
+        const reportedBy = own.creator ? `@${own.creator}` : null;
         return own.state === "success"
-          ? { check, label, met: true, detail: "succeeded", url: own.url }
-          : { check, label, met: false, detail: `is \`${own.state}\`, not success`, url: own.url };
+          ? { check, label, met: true, detail: "succeeded", reportedBy, url: own.url }
+          : { check, label, met: false, detail: `is \`${own.state}\`, not success`, reportedBy, url: own.url };
       }
     }
   });

@@ -15,8 +15,8 @@ import type { InstallationOctokit } from "../github/octokit.js";
 import { approversText } from "./approvals.js";
 import { convergeStack } from "./converge-stack.js";
 import { desiredStack, fileProblem } from "./desired-stack.js";
-import { promotionProblem } from "./promotion-gate.js";
-import { requestToken, type RefJob } from "./ref-job.js";
+import { promotionVerdict } from "./promotion-gate.js";
+import { requestToken, runActor, type RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import { runHooks } from "./run-hooks.js";
 import type { Runtime } from "./runtime.js";
@@ -39,8 +39,10 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   const { job, octokit, config, environment, commit } = request;
   // A release tag asks to promote; the criteria decide before AWS is touched at all, even to find
   // the stack's name (a refusal names the stack as it would be made).
-  const refused = environment.kind === "production" && !request.rollback ? await promotionProblem(runtime, { job, octokit, config, environment, commit }) : null;
+  const verdict = environment.kind === "production" && !request.rollback ? await promotionVerdict(runtime, { job, octokit, config, environment, commit }) : null;
+  const refused = verdict?.problem ?? null;
   const computed = environmentNames(config.stackPrefix, job.repo, environment);
+  const actor = runActor(job);
   const targetWith = (names: EnvironmentNames): EnvironmentTarget => ({
     repo: job.repo,
     environment,
@@ -50,6 +52,8 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
     sandbox: runtime.sandbox,
     approvers: approversText(config, environment),
     ...(request.rollback ? { rollback: request.rollback } : {}),
+    ...(verdict?.requiredChecks ? { requiredChecks: verdict.requiredChecks } : {}),
+    ...(actor !== null ? { actor } : {}),
   });
   let names = computed;
   try {

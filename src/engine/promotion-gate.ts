@@ -5,7 +5,7 @@ import { evaluatePromotion, factsNeeded, type PromotionCriteria } from "../core/
 import type { Problem } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { reachabilityOf, stagingEvidenceOf, tagsAt, teamsOf } from "../github/promotion-facts.js";
-import { evaluateRequiredChecks, type RequiredCheck } from "../core/required-checks.js";
+import { evaluateRequiredChecks, type RequiredCheck, type RequiredCheckResult } from "../core/required-checks.js";
 import { observedChecksOf } from "../github/required-check-facts.js";
 import type { RefJob } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
@@ -36,11 +36,18 @@ export function requiredChecksOf(config: BranchlineConfig): RequiredCheck[] {
   );
 }
 
+export interface PromotionVerdict {
+  /** Null: go ahead; otherwise the problem the production check run shows (and AWS is not touched). */
+  readonly problem: Problem | null;
+  /** Each `production.requireChecks` entry as evaluated, met or not: the check run lists them either way. */
+  readonly requiredChecks?: readonly RequiredCheckResult[];
+}
+
 /**
  * May this release deploy? Gathers only the facts the criteria ask for, then lets the pure core
- * decide. Null: go ahead; otherwise the problem the production check run shows (and AWS is not touched).
+ * decide.
  */
-export async function promotionProblem(runtime: Runtime, request: PromotionRequest): Promise<Problem | null> {
+export async function promotionVerdict(runtime: Runtime, request: PromotionRequest): Promise<PromotionVerdict> {
   const { job, octokit, config, commit } = request;
   const criteria = promotionCriteria(config);
   const needed = factsNeeded(criteria);
@@ -66,7 +73,8 @@ export async function promotionProblem(runtime: Runtime, request: PromotionReque
       : undefined,
   ]);
   const decision = evaluatePromotion(criteria, { tag, commit, defaultBranch: job.defaultBranch, actor, reachability, staging, actorTeams, requiredChecks });
-  if (decision.allowed) return null;
+  const evaluated = requiredChecks ? { requiredChecks } : {};
+  if (decision.allowed) return { problem: null, ...evaluated };
   log.info({ unmet: decision.unmet.map((u) => u.criterion), actor, tag }, "promotion to production refused");
-  return { kind: "promotion", unmet: decision.unmet };
+  return { problem: { kind: "promotion", unmet: decision.unmet }, ...evaluated };
 }

@@ -91,6 +91,29 @@ export function laneKey(job: RefJob): string {
   return environmentKey(job.installationId, job.repo, job.event.ref);
 }
 
+/** Who a rollback is recorded as: no person asked for it, branchline's failure policy did. */
+export const ROLLBACK_ACTOR = "branchline (rollback)";
+
+/**
+ * Who caused the job's run, as the ledger (the deployment branchline records) keeps it: the person
+ * who pressed the button, the push's sender, branchline itself for a rollback; null when the
+ * reconciler found the ref without anyone asking.
+ */
+export function runActor(job: RefJob): string | null {
+  switch (job.cause.kind) {
+    case "button":
+      return job.cause.user;
+    case "rollback":
+      return ROLLBACK_ACTOR;
+    case "ref":
+    case "follow":
+    case "retire":
+    case "idle":
+    case "preview":
+      return job.actor ?? null;
+  }
+}
+
 /** The newer job runs; it remembers the older ones so their commits can be told they were superseded. */
 export function supersede(old: RefJob, by: RefJob): RefJob {
   return { ...by, supersedes: [...old.supersedes, { ...old, supersedes: [] }, ...by.supersedes] };

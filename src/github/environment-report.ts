@@ -5,7 +5,9 @@ import type { ResourceChange, StackEventSummary } from "../aws/stacks.js";
 import type { RunStatus } from "../aws/pipelines.js";
 import type { RunDetails } from "../aws/run-details.js";
 import type { UnmetCriterion } from "../core/promotion.js";
+import type { RequiredCheckResult } from "../core/required-checks.js";
 import { executionUrl, pipelineUrl, stackUrl } from "./console-links.js";
+import { requiredChecksSection } from "./required-check-report.js";
 import { renderRunTable } from "./run-table.js";
 import { categorize } from "../core/preview-plan.js";
 import type { CheckConclusion, CheckRunAction, CheckRunContent } from "./check-runs.js";
@@ -22,6 +24,10 @@ export interface EnvironmentTarget {
   readonly rollback?: { readonly fromCommit: string };
   /** Who may answer a manual approval, in words (shown while a run waits for one). */
   readonly approvers?: string;
+  /** Who caused the run (a login, or `branchline (rollback)`): kept on the deployment for the ledger. */
+  readonly actor?: string;
+  /** Production: each `production.requireChecks` entry as evaluated on the commit, listed in every state. */
+  readonly requiredChecks?: readonly RequiredCheckResult[];
 }
 
 /** Something a person must fix, with where to look. */
@@ -62,7 +68,7 @@ export function checkRunName(environment: Environment): string {
 /** Check run contents for an environment in a phase: what happened, where, and what to do. */
 export function renderCheckRun(target: EnvironmentTarget, progress: Progress, phase: Phase, now: Date = new Date()): CheckRunContent {
   const header = [...(progress.notes ?? []).map((note) => `> ${note}\n`), summaryHeader(target)].join("\n");
-  const log = renderProgress(progress);
+  const log = `${requiredChecksSection(target.requiredChecks)}${renderProgress(progress)}`;
   switch (phase.kind) {
     case "queued":
       return { status: "queued", title: "Queued", summary: `${header}\n\n${phase.why}` };

@@ -104,6 +104,7 @@ export class EnvironmentRun {
           pipeline: this.pipeline,
           executionId: this.executionId,
           ...(rollback ? { rollbackOf: rollback.fromCommit } : {}),
+          ...(target.actor ? { actor: target.actor } : {}),
         },
       }));
     if (this.status) await setDeploymentStatus(this.octokit, target.repo, this.deploymentId, this.status);

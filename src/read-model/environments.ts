@@ -24,6 +24,8 @@ export interface EnvironmentView {
   readonly pipeline: string;
   /** The commit the environment runs: its newest run's, else its newest deployment's. */
   readonly commit: string | null;
+  /** The commit's first message line, as GitHub has it; null when unknown (or no GitHub is connected). */
+  readonly message: string | null;
   readonly pushedBy: string | null;
   /** Since when the environment is at that commit (the newest run's start, or the stack's last change). */
   readonly since: string | null;
@@ -76,6 +78,7 @@ export function environmentViews(inputs: EnvironmentInputs): EnvironmentView[] {
       stack: { name: stack.name, status: stack.status, condition: stackCondition(stack.status), updatedAt: stack.updatedAt ?? null },
       pipeline,
       commit,
+      message: null,
       pushedBy: deployment && deployment.commit === commit ? deployment.actor : null,
       since: lastRun?.startedAt ?? stack.updatedAt ?? null,
       lastRun,
@@ -89,6 +92,11 @@ export function environmentViews(inputs: EnvironmentInputs): EnvironmentView[] {
     });
   }
   return views.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+}
+
+/** The rows with their commits' messages (read in one round for all of them). Pure. */
+export function withMessages(views: readonly EnvironmentView[], messages: ReadonlyMap<string, string | null>): EnvironmentView[] {
+  return views.map((v) => ({ ...v, message: v.commit ? (messages.get(v.commit) ?? null) : null }));
 }
 
 /** GitHub's deployment JSON, reduced to what the views read (the payload is what branchline wrote). */

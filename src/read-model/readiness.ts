@@ -49,7 +49,7 @@ export function commitReadiness(criteria: PromotionCriteria, defaultBranch: stri
     list.push({ key: "staging-success", label: "staging succeeded", met: !problem, detail: problem ? stripMarkdown(problem.message) : "staging ran this commit successfully", url: null });
   }
   for (const result of facts.requiredChecks) {
-    list.push({ key: "required-check", label: stripMarkdown(result.label), met: result.met, detail: stripMarkdown(result.detail), url: result.url });
+    list.push({ key: "required-check", label: stripMarkdown(result.label), met: result.met, detail: stripMarkdown(`${result.detail}${result.reportedBy ? `, reported by ${result.reportedBy}` : ""}`), url: result.url });
   }
   if (criteria.allowedTags !== undefined) list.push({ key: "allowed-tag", label: "release tag", met: null, detail: `the tag must match ${criteria.allowedTags.join(", ")}`, url: null });
   if (criteria.allowedActors !== undefined) {

@@ -32,6 +32,8 @@ export interface StackEventRecord {
   readonly resourceType: string;
   readonly status: string;
   readonly reason: string | undefined;
+  /** The ClientRequestToken of the stack operation the event is part of (CloudFormation echoes it). */
+  readonly token?: string | undefined;
 }
 
 export interface BuildLineRecord {

@@ -3,11 +3,13 @@ import { GetLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-
 import {
   GetPipelineCommand,
   GetPipelineExecutionCommand,
+  ListPipelineExecutionsCommand,
   paginateListActionExecutions,
   type ActionExecutionDetail,
   type CodePipelineClient,
 } from "@aws-sdk/client-codepipeline";
 import { aggregateLog, buildLines, pipelineLines, stackLines, type ActionRecord, type BuildLineRecord, type LogLine, type StackEventRecord } from "./run-log.js";
+import { runStackEvents, STACK_LEAD_MS } from "./stack-window.js";
 
 export interface ActionStep {
   readonly name: string;
@@ -51,16 +53,20 @@ export interface RunSources {
 /** Bounds: a page is for reading, not an archive (the consoles hold the rest). */
 const MAX_BUILD_LINES = 5_000;
 const MAX_STACK_EVENT_PAGES = 5;
-/** The environment's stack changes just before its run starts (branchline updates, then starts). */
-const STACK_LEAD_MS = 2 * 60_000;
+/** How far back the run before this one is looked for (its start bounds this run's stack events). */
+const NEIGHBOUR_RUNS = 25;
 
 /**
  * A run stage by stage with its aggregated log: the pipeline's action records, CodeBuild's lines
- * from CloudWatch Logs, and the CloudFormation events of the environment's stack and of every stack
- * a deploy action named, within the run's time.
+ * from CloudWatch Logs, and the CloudFormation events of every stack a deploy action named within
+ * the run's time, and of the environment's stack: the operation that prepared this run (not an
+ * earlier run's) and what happened to it while the run ran (src/read-model/stack-window.ts).
  */
 export async function readRun(aws: RunSources, pipeline: string, executionId: string, environmentStack: string, now = new Date()): Promise<RunView> {
-  const execution = (await aws.codepipeline.send(new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId }))).pipelineExecution;
+  const [execution, neighbours] = await Promise.all([
+    aws.codepipeline.send(new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId })).then((r) => r.pipelineExecution),
+    aws.codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: NEIGHBOUR_RUNS })).then((r) => r.pipelineExecutionSummaries ?? []),
+  ]);
   const version = execution?.pipelineVersion;
   const structure = (await aws.codepipeline.send(new GetPipelineCommand({ name: pipeline, ...(version !== undefined ? { version } : {}) }))).pipeline;
   const details: ActionExecutionDetail[] = [];
@@ -86,6 +92,10 @@ export async function readRun(aws: RunSources, pipeline: string, executionId: st
   const ends = records.flatMap((r) => (r.updatedAt ? [r.updatedAt.getTime()] : []));
   const startedAt = starts.length > 0 ? new Date(Math.min(...starts)) : undefined;
   const endedAt = finished && ends.length > 0 ? new Date(Math.max(...ends)) : now;
+  // Newest first: the run listed after this one is the one before it.
+  const position = neighbours.findIndex((n) => n.pipelineExecutionId === executionId);
+  const runStart = neighbours[position]?.startTime ?? startedAt;
+  const previousStartedAt = position >= 0 ? (neighbours[position + 1]?.startTime ?? null) : null;
 
   const stacks = new Set([environmentStack]);
   const builds: { project: string; buildId: string; origin: string }[] = [];
@@ -98,7 +108,15 @@ export async function readRun(aws: RunSources, pipeline: string, executionId: st
   }
   const [buildRecords, stackRecords] = await Promise.all([
     Promise.all(builds.map((b) => buildLog(aws.logs, b.project, b.buildId, b.origin))).then((all) => all.flat()),
-    startedAt ? Promise.all([...stacks].map((s) => stackEvents(aws.cloudformation, s, new Date(startedAt.getTime() - (s === environmentStack ? STACK_LEAD_MS : 0)), endedAt))).then((all) => all.flat()) : Promise.resolve([]),
+    runStart
+      ? Promise.all(
+          [...stacks].map(async (s) => {
+            if (s !== environmentStack) return stackEvents(aws.cloudformation, s, runStart, endedAt);
+            const events = await stackEvents(aws.cloudformation, s, new Date(runStart.getTime() - STACK_LEAD_MS), endedAt);
+            return runStackEvents(events, { startedAt: runStart, endedAt, previousStartedAt });
+          }),
+        ).then((all) => all.flat())
+      : Promise.resolve([]),
   ]);
 
   const stages: StageStep[] = (structure?.stages ?? []).map((stage) => {
@@ -184,7 +202,7 @@ async function stackEvents(cfn: CloudFormationClient, stack: string, from: Date,
       const events = answer.StackEvents ?? [];
       for (const e of events) {
         if (!e.Timestamp || e.Timestamp < from || e.Timestamp > to) continue;
-        found.push({ stack, at: e.Timestamp, logicalId: e.LogicalResourceId ?? "", resourceType: e.ResourceType ?? "", status: e.ResourceStatus ?? "", reason: e.ResourceStatusReason });
+        found.push({ stack, at: e.Timestamp, logicalId: e.LogicalResourceId ?? "", resourceType: e.ResourceType ?? "", status: e.ResourceStatus ?? "", reason: e.ResourceStatusReason, token: e.ClientRequestToken });
       }
       // Newest first: once a page reaches before the run, older pages do not matter.
       const oldest = events.at(-1)?.Timestamp;

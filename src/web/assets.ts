@@ -27,7 +27,7 @@ ul.cards li, li.env, li.commit, li.stage { background: var(--card); border: 1px 
 .kind { color: var(--muted); font-size: .85rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: .5rem 0; }
 dt { color: var(--muted); }
-dd { margin: 0; }
+dd { margin: 0; } dd .message { overflow-wrap: anywhere; }
 .links, .meta { font-size: .85rem; color: var(--muted); }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }

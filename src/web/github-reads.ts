@@ -3,6 +3,7 @@ import type { BranchlineConfig } from "../config/schema.js";
 import type { RepositoryRef } from "../core/environment.js";
 import { stagingEvidence, type StagingEvidence } from "../core/promotion.js";
 import type { ObservedChecks, RequiredCheck } from "../core/required-checks.js";
+import { commitHeadlines } from "../github/commit-headlines.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { observedChecksOf } from "../github/required-check-facts.js";
 import { deploymentFact, type DeploymentFact } from "../read-model/environments.js";
@@ -16,9 +17,14 @@ export interface CommitSummary {
 
 /** What the views read from GitHub for one repository, with the App's installation token. */
 export interface GitHubReads {
-  /** One page (newest first): the newest deployment of each environment, or one environment's ledger. */
+  /**
+   * One page (newest first): the newest deployment of each environment, or one environment's ledger.
+   * Only deployments this App created: anyone with write access can make one that looks like ours.
+   */
   deployments(environment?: string): Promise<DeploymentFact[]>;
   commits(branch: string, count: number): Promise<CommitSummary[]>;
+  /** Each commit's first message line, in one round (GraphQL, an alias per commit); null for one GitHub does not know. */
+  commitMessages(commits: readonly string[]): Promise<Map<string, string | null>>;
   stagingEvidence(commit: string): Promise<StagingEvidence>;
   observedChecks(commit: string, required: readonly RequiredCheck[]): Promise<ObservedChecks>;
   /** The repository's config on the default branch; null when missing or unusable. */
@@ -33,13 +39,14 @@ export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, d
   const base = { owner: repo.owner, repo: repo.name };
   return {
     async deployments(environment) {
-      const response = await octokit.rest.repos.listDeployments({ ...base, per_page: 100, ...(environment ? { environment } : {}) });
-      return response.data.map(deploymentFact);
+      const [id, response] = await Promise.all([appId(), octokit.rest.repos.listDeployments({ ...base, per_page: 100, ...(environment ? { environment } : {}) })]);
+      return response.data.filter((d) => d.performed_via_github_app?.id === id).map(deploymentFact);
     },
     async commits(branch, count) {
       const response = await octokit.rest.repos.listCommits({ ...base, sha: branch, per_page: count });
       return response.data.map((c) => ({ sha: c.sha, message: c.commit.message.split("\n")[0] ?? "", author: c.author?.login ?? c.commit.author?.name ?? null, date: c.commit.committer?.date ?? c.commit.author?.date ?? null }));
     },
+    commitMessages: (commits) => commitHeadlines(octokit, repo, commits),
     async stagingEvidence(commit) {
       const id = await appId();
       const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: "branchline: staging", filter: "latest", app_id: id, per_page: 10 });

@@ -15,6 +15,9 @@ const obj = (properties: Record<string, Schema>, optional: readonly string[] = [
   required: Object.keys(properties).filter((k) => !optional.includes(k)),
 });
 const arr = (items: Schema): Schema => ({ type: "array", items });
+const described = (schema: Schema, description: string): Schema => ({ ...schema, description });
+const WHO =
+  "Who caused the run, as branchline recorded it on the GitHub deployment its own App created (deployments by anyone else are ignored): the push's sender, the person who pressed a button, or `branchline (rollback)`; null when no person asked (branchline's reconciler found the ref) or no deployment of branchline's records the run.";
 
 const schemas: Record<string, Schema> = {
   Error: obj({ error: str }),
@@ -32,14 +35,15 @@ const schemas: Record<string, Schema> = {
     stack: obj({ name: str, status: str, condition: str, updatedAt: nstr }),
     pipeline: str,
     commit: nstr,
-    pushedBy: nstr,
+    message: described(nstr, "The commit's first message line as GitHub has it (read for all environments in one GraphQL query, then held: a commit's message never changes); null when unknown or no GitHub is connected."),
+    pushedBy: described(nstr, WHO.replace("the run", "the environment's newest run")),
     since: nstr,
     lastRun: { oneOf: [ref("RunSummary"), { type: "null" }] },
     environmentUrl: nstr,
     links: obj({ commit: nstr, deployments: str, stack: str, pipeline: str }),
   }),
   Environments: obj({ repository: str, defaultBranch: str, sandbox: bool, region: str, environments: arr(ref("Environment")) }),
-  LedgerLine: obj({ executionId: str, commit: nstr, cause: str, who: nstr, startedAt: nstr, updatedAt: nstr, outcome: str, rollbackOf: nstr, deploymentId: { type: ["integer", "null"] } }),
+  LedgerLine: obj({ executionId: str, commit: nstr, cause: str, who: described(nstr, WHO), startedAt: nstr, updatedAt: nstr, outcome: str, rollbackOf: nstr, deploymentId: { type: ["integer", "null"] } }),
   History: obj({ repository: str, environment: str, pipeline: str, stack: obj({ name: str, status: str, ref: str }), runs: arr(ref("LedgerLine")) }),
   LogLine: obj({ at: str, source: { enum: ["pipeline", "build", "stack"] }, origin: str, text: str, level: { enum: ["info", "error"] } }),
   Run: obj({

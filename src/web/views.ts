@@ -3,7 +3,8 @@ import type { StackSnapshot } from "../aws/stacks.js";
 import { environmentLabel } from "../core/environment.js";
 import { environmentFromTags, refFromTags } from "../core/tags.js";
 import { promotionCriteria, requiredChecksOf } from "../engine/promotion-gate.js";
-import { environmentViews, newestDeployments, repositoryStacks, type EnvironmentView } from "../read-model/environments.js";
+import type { CommitMessages } from "../read-model/commit-messages.js";
+import { environmentViews, newestDeployments, repositoryStacks, withMessages, type EnvironmentView } from "../read-model/environments.js";
 import { ledgerLines, type LedgerLine } from "../read-model/ledger.js";
 import { commitReadiness, type CommitReadiness } from "../read-model/readiness.js";
 import { evaluateRequiredChecks } from "../core/required-checks.js";
@@ -19,6 +20,8 @@ export interface ViewSources {
   readonly aws: AwsClients;
   readonly stacks: StackListing;
   readonly runs: RunIndex;
+  /** Commit messages read before (they never change). */
+  readonly messages: CommitMessages;
   readonly githubWeb: string;
   readonly sandbox: boolean;
   /** GitHub's reads for a repository; null where no GitHub is connected (the sandbox without an App). */
@@ -66,12 +69,19 @@ export async function environmentsView(sources: ViewSources, repo: VisibleReposi
     github ? github.deployments() : Promise.resolve([]),
     sources.runs.latest(own.map((s) => s.outputs.PipelineName ?? s.name)),
   ]);
+  const views = environmentViews({ repo, region: sources.aws.region, githubWeb: sources.githubWeb, stacks: own, deployments: newestDeployments(deployments), runs });
+  const commits = views.flatMap((v) => (v.commit ? [v.commit] : []));
+  // One GraphQL query for the commits not seen before (none once warm); a page without messages
+  // is better than no page when GitHub does not answer.
+  const messages = github && commits.length > 0
+    ? await sources.messages.messages(`${repo.installationId}:${repo.fullName.toLowerCase()}`, commits, (unknown) => github.commitMessages(unknown)).catch(() => new Map<string, string | null>())
+    : new Map<string, string | null>();
   return {
     repository: repo.fullName,
     defaultBranch: repo.defaultBranch,
     sandbox: sources.sandbox,
     region: sources.aws.region,
-    environments: environmentViews({ repo, region: sources.aws.region, githubWeb: sources.githubWeb, stacks: own, deployments: newestDeployments(deployments), runs }),
+    environments: withMessages(views, messages),
   };
 }
 

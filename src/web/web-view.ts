@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Logger } from "probot";
 import type { AwsClients } from "../aws/clients.js";
 import type { InstallationOctokit } from "../github/octokit.js";
+import { CommitMessages } from "../read-model/commit-messages.js";
 import { RunIndex } from "../read-model/run-index.js";
 import { StackListing } from "../read-model/stack-listing.js";
 import { repositoryFromTags } from "../core/tags.js";
@@ -66,19 +67,21 @@ function shared(aws: AwsClients, options: WebOptions) {
     stacks: new StackListing(aws.cloudformation, options.stackCacheMs ?? 3_000),
     runs: new RunIndex(aws.codepipeline, { maxAgeMs: options.runMaxAgeMs ?? 5_000, idleMaxAgeMs: options.runIdleMaxAgeMs ?? 60_000, concurrency: 8 }),
     live: new LiveHub(options.liveIntervalMs ?? 2_000),
+    messages: new CommitMessages(),
     urls: options.githubUrls ?? githubUrls(),
   };
 }
 
 /** The web view of an App: people log in with GitHub and see what GitHub says they can read. */
 export function appWebView(deps: AppWebDeps, options: WebOptions = {}): WebView {
-  const { stacks, runs, live, urls } = shared(deps.aws, options);
+  const { stacks, runs, live, urls, messages } = shared(deps.aws, options);
   const users = new GitHubUsers({ apiUrl: urls.api, cacheMs: options.accessCacheMs ?? 60_000 });
   const seal = new SessionSeal(options.sessionSecret ?? randomBytes(32).toString("hex"));
   const sources: ViewSources = {
     aws: deps.aws,
     stacks,
     runs,
+    messages,
     githubWeb: urls.web,
     sandbox: deps.sandbox,
     github: async (repo) => githubReads(await deps.octokitFor(repo.installationId), repo, repo.defaultBranch, deps.appId),
@@ -99,7 +102,7 @@ export function appWebView(deps: AppWebDeps, options: WebOptions = {}): WebView 
  * `npm start` on their machine, marked as the sandbox on every page, with no buttons.
  */
 export function sandboxWebView(aws: AwsClients, log: Logger, options: WebOptions = {}): WebView {
-  const { stacks, runs, live, urls } = shared(aws, options);
+  const { stacks, runs, live, urls, messages } = shared(aws, options);
   const access = async (): Promise<UserAccess> => {
     const names = [...new Set((await stacks.all()).flatMap((s) => { const repo = repositoryFromTags(s.tags); return repo ? [`${repo.owner}/${repo.name}`] : []; }))].sort();
     return {
@@ -107,7 +110,7 @@ export function sandboxWebView(aws: AwsClients, log: Logger, options: WebOptions
       installations: [{ id: 0, account: "sandbox", repositories: names.map((fullName) => { const [owner = "", name = ""] = fullName.split("/"); return { installationId: 0, owner, name, fullName, defaultBranch: "main", private: false, fork: false }; }) }],
     };
   };
-  const sources: ViewSources = { aws, stacks, runs, githubWeb: urls.web, sandbox: true, github: async () => null };
+  const sources: ViewSources = { aws, stacks, runs, messages, githubWeb: urls.web, sandbox: true, github: async () => null };
   const handler = webHandler({ sources, gate: sandboxGate(access), oauth: undefined, doors: undefined, live, log });
   return { handler, pipelineChanged: (pipeline) => runs.touch(pipeline), close: () => live.close() };
 }

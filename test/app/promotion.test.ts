@@ -281,6 +281,8 @@ describe("failure policy", () => {
     expect(deployments.map((d) => d.sha)).toEqual([A, B, A]);
     expect(deployments[2]!.description).toContain(`Rollback to ${A.slice(0, 12)} after ${B.slice(0, 12)} failed`);
     expect(deployments[2]!.statuses.at(-1)!.state).toBe("success");
+    // The ledger says who caused each run: the tags' pusher, then branchline's failure policy.
+    expect(deployments.map((d) => (d.payload as { actor?: string }).actor)).toEqual(["Codertocat", "Codertocat", "branchline (rollback)"]);
 
     await expect.poll(() => hook.received.map((r) => JSON.parse(r.body).event as string).sort(), { timeout: 10_000 }).toEqual(["rollback.started", "run.failed"]);
     const started = JSON.parse(hook.received.find((r) => r.body.includes("rollback.started"))!.body);

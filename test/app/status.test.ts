@@ -170,6 +170,8 @@ describe("buttons", () => {
     await app.settle();
     expect(await pinnedCommits(aws.clients, pipelineOf(await onlyStack(aws)))).toEqual([A, A]);
     expect(github.checkRunsFor(A).map((c) => c.conclusion)).toEqual(["success", "success"]);
+    // The new run's deployment records who pressed the button, not who pushed.
+    expect(github.model.deployments.map((d) => (d.payload as { actor?: string }).actor)).toEqual(["Codertocat", "dev"]);
   });
 
   it("refuses someone without the configured role, with a note on the check run, and changes nothing", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RefEvent } from "../../src/core/routing.js";
 import { environmentKey, parseEnvironmentKey, repositoryKeyPrefix } from "../../src/engine/environment-key.js";
-import { laneKey, requestToken, supersede, type RefJob } from "../../src/engine/ref-job.js";
+import { laneKey, requestToken, runActor, supersede, type RefJob } from "../../src/engine/ref-job.js";
 
 /** CloudFormation's ClientRequestToken (and CodePipeline's clientRequestToken is looser still). */
 const TOKEN = /^[a-zA-Z0-9][-a-zA-Z0-9]*$/;
@@ -158,5 +158,17 @@ describe("environment keys", () => {
 
   it("is not fooled by a string that is not a key", () => {
     for (const bad of ["", "x/octo-org/shop#tags", "7/octo-org#tags", "7/octo-org/shop#branch:", "7/octo-org/shop"]) expect(parseEnvironmentKey(bad)).toBeNull();
+  });
+});
+
+describe("runActor: who caused a run, for the ledger", () => {
+  const production = { kind: "production", tag: "v1" } as const;
+  it.each<[string, RefJob, string | null]>([
+    ["a push: its sender", job({ actor: "alice" }), "alice"],
+    ["the reconciler found the ref itself: no person", job({}), null],
+    ["a button press: the presser, not the push's sender", job({ actor: "alice", cause: { kind: "button", action: "rerun", user: "bob", checkRunId: 1, environment: production } }), "bob"],
+    ["a rollback: branchline itself", job({ actor: "alice", cause: { kind: "rollback", environment: production, failedCommit: "f", failedExecutionId: "e" } }), "branchline (rollback)"],
+  ])("%s", (_name, given, actor) => {
+    expect(runActor(given)).toBe(actor);
   });
 });

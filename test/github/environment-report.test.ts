@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { environmentNames } from "../../src/core/naming.js";
 import { renderCheckRun, type EnvironmentTarget } from "../../src/github/environment-report.js";
+import { evaluateRequiredChecks, type RequiredCheck } from "../../src/core/required-checks.js";
 
 const repo = { owner: "octo-org", name: "shop" };
 const environment = { kind: "branch", branch: "feature/x" } as const;
@@ -46,5 +47,31 @@ describe("renderCheckRun", () => {
     expect(summary).toContain(":warning: Stateful resource `Database` (replaced): what it held is not carried over.");
     const rows = summary.split("\n").filter((line) => /^\| (added|modified) \|/.test(line)).map((line) => line.split(" | ")[1]);
     expect(rows).toEqual(["Database", "Role", "Uploads"]);
+  });
+
+  it("lists every required check on production's check run, met or unmet, with who reported it and a link, whether the promotion passes or not", () => {
+    const required: RequiredCheck[] = [
+      { kind: "check-run", name: "ci / test", app: "777" },
+      { kind: "status", context: "jenkins/build" },
+      { kind: "status", context: "security/scan", creator: "scanner" },
+    ];
+    const results = evaluateRequiredChecks(required, {
+      checkRuns: [{ name: "ci / test", appSlug: "ci-app", appId: 777, status: "completed", conclusion: "success", url: "https://github.com/octo-org/shop/runs/5" }],
+      statuses: [{ context: "jenkins/build", state: "failure", creator: "jenkins-bot", url: "https://jenkins.example/job/shop/5/" }],
+    });
+    const production = { kind: "production", tag: "v1.0.0" } as const;
+    const release: EnvironmentTarget = { ...target, environment: production, names: environmentNames("branchline", repo, production), requiredChecks: results };
+    const progress = { done: [], changes: [] };
+    const refused = renderCheckRun(release, progress, { kind: "failed", problem: { kind: "promotion", unmet: [{ criterion: "required-check", message: "m", fix: "f" }] } });
+    const passed = renderCheckRun(release, progress, { kind: "finished", pipeline: "p", executionId: "e", status: "Succeeded" });
+    const running = renderCheckRun(release, progress, { kind: "running", pipeline: "p", executionId: "e" });
+    for (const content of [refused, passed, running]) {
+      expect(content.summary).toContain("### Required checks (`production.requireChecks`)");
+      expect(content.summary).toContain("- ✅ **met**: check run `ci / test` by App `777`: succeeded, reported by App `ci-app` ([details](https://github.com/octo-org/shop/runs/5))");
+      expect(content.summary).toContain("- ❌ **unmet**: status `jenkins/build`: is `failure`, not success, reported by @jenkins-bot ([details](https://jenkins.example/job/shop/5/))");
+      expect(content.summary).toContain("- ❌ **unmet**: status `security/scan` from @scanner: has not been reported on this commit");
+    }
+    // Not production, or no requirement: no section.
+    expect(renderCheckRun(target, progress, { kind: "running", pipeline: "p", executionId: "e" }).summary).not.toContain("Required checks");
   });
 });

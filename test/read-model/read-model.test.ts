@@ -122,6 +122,11 @@ describe("release readiness", () => {
     expect(ready.criteria.map((c) => [c.key, c.met])).toEqual([["on-default-branch", true], ["staging-success", true], ["required-check", true], ["allowed-tag", null]]);
   });
 
+  it("says who reported a required check's result", () => {
+    const reported = commitReadiness(criteria, "main", { ...facts({ kind: "succeeded" }, null), requiredChecks: evaluateRequiredChecks(criteria.requiredChecks, { checkRuns: [], statuses: [{ context: "jenkins/build", state: "success", creator: "jenkins-bot", url: null }] }) });
+    expect(reported.criteria.find((c) => c.key === "required-check")?.detail).toBe("succeeded, reported by @jenkins-bot");
+  });
+
   it("lists what is missing: staging red, a required check not reported", () => {
     const red = commitReadiness(criteria, "main", facts({ kind: "concluded", conclusion: "failure" }, null));
     expect(red.ready).toBe(false);

@@ -5,6 +5,8 @@ import { WritePace } from "./write-pace.js";
 
 /** Where GitHub Enterprise Server keeps its REST API; Probot addresses it so when GHE_HOST is set. */
 export const API_PREFIX = "/api/v3";
+/** Where it keeps GraphQL (Octokit addresses `/api/graphql` for a `/api/v3` base URL). */
+export const GRAPHQL_PATH = "/api/graphql";
 
 export interface FakeGitHubServer {
   readonly model: GitHubModel;
@@ -84,7 +86,9 @@ async function answer(model: GitHubModel, apiUrl: () => string, req: IncomingMes
     res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(answer.json));
     return;
   }
-  if (target !== API_PREFIX && !target.startsWith(`${API_PREFIX}/`)) {
+  // GitHub Enterprise Server's GraphQL endpoint sits beside the REST API: /api/graphql.
+  const graphql = method === "POST" && oauth.pathname === GRAPHQL_PATH;
+  if (!graphql && target !== API_PREFIX && !target.startsWith(`${API_PREFIX}/`)) {
     model.requests.push({ method, path: target, body: parseBody(Buffer.concat(chunks).toString("utf8")) });
     model.unexpected.push(`${method} ${target} (outside ${API_PREFIX})`);
     res.writeHead(501, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ message: `the fake GitHub serves only ${API_PREFIX}` }));
@@ -95,7 +99,7 @@ async function answer(model: GitHubModel, apiUrl: () => string, req: IncomingMes
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
   }
   const response = model.handle(
-    { method, path: target.slice(API_PREFIX.length) || "/", headers, body: parseBody(Buffer.concat(chunks).toString("utf8")) },
+    { method, path: graphql ? "/graphql" : target.slice(API_PREFIX.length) || "/", headers, body: parseBody(Buffer.concat(chunks).toString("utf8")) },
     apiUrl(),
   );
   res.writeHead(response.status, response.headers).end(encodeBody(response));

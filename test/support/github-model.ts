@@ -1,3 +1,4 @@
+import { answerGraphql, type GraphqlRepository } from "./github-graphql.js";
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
 import { FakeUsers } from "./github-users.js";
 
@@ -284,6 +285,21 @@ export class RepositoryModel {
     return this;
   }
 
+  private readonly messages = new Map<string, string>();
+
+  /** A commit's message (what GraphQL's Commit.message answers); otherwise its log's, or `commit abc1234`. */
+  message(sha: string, message: string): this {
+    this.messages.set(sha, message);
+    return this;
+  }
+
+  /** A commit this repository knows, with its message; undefined for one it does not. */
+  commitOf(sha: string): { messageHeadline: string; message: string } | undefined {
+    const logged = [...this.logs.values()].flat().find((c) => c.sha === sha)?.message;
+    const message = this.messages.get(sha) ?? logged ?? (this.knowsCommit(sha) ? `commit ${sha.slice(0, 7)}` : undefined);
+    return message === undefined ? undefined : { message, messageHeadline: message.split("\n")[0] ?? "" };
+  }
+
   logOf(branch: string): { sha: string; message: string; author: string; date: string }[] {
     return this.logs.get(branch) ?? [];
   }
@@ -406,6 +422,7 @@ export class GitHubModel {
       ["GET", new RegExp(`^${repo}/collaborators/([^/]+)/permission$`), "installation", ([o, n, u], r) => this.withRepo(o!, n!, r, (m) => this.permission(m, u!))],
       ["GET", new RegExp(`^${repo}/compare/(.+)$`), "installation", ([o, n, basehead], r) => this.withRepo(o!, n!, r, (m) => this.compareCommits(m, basehead!, r))],
       ["GET", /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/, "installation", ([org, team, user], r) => this.teamMembership(org!, team!, user!, r)],
+      ["POST", /^\/graphql$/, "installation", (_m, r) => json(200, answerGraphql(r.body, (owner, name) => this.graphqlRepository(owner, name, r)))],
       ["POST", new RegExp(`^${repo}/deployments$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.createDeployment(m, r))],
       ["GET", new RegExp(`^${repo}/deployments$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listDeployments(m, r))],
       ["GET", new RegExp(`^${repo}/deployments/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.withDeployment(m, Number(id), (d) => json(200, this.deploymentJson(d, r))))],
@@ -918,6 +935,13 @@ export class GitHubModel {
     if (body.output !== undefined) run.output = body.output as FakeCheckRun["output"];
     run.history.push({ status: run.status, conclusion: run.conclusion, title: run.output?.title ?? "" });
     return json(200, this.checkRunJson(run, request));
+  }
+
+  /** A repository as GraphQL resolves it for the token: only one its installation covers. */
+  private graphqlRepository(owner: string, name: string, request: ParsedRequest): GraphqlRepository | undefined {
+    const repository = this.findRepository(owner, name);
+    if (!repository || !request.installation || !this.installationCovers(request.installation, repository)) return undefined;
+    return { commit: (oid) => repository.commitOf(oid) };
   }
 
   // ---- deployments ---------------------------------------------------------------------------------

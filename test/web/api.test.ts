@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/processes.js";
 import { conformanceProblems, responseSchema } from "../support/openapi-check.js";
+import { pushToBranch } from "../support/payloads.js";
 import { A, B, webScene, type WebScene } from "../support/web-scene.js";
 
 let scene: WebScene;
@@ -13,6 +14,7 @@ beforeAll(async () => {
   scene = await webScene();
   alice = scene.token("alice");
   bob = scene.token("bob");
+  scene.shop.message(A, "Add the login page\n\nWith a form and a session.");
   await scene.push("feature/login", A);
   await scene.push("feature/secret", B, "vault");
   await scene.app.settle();
@@ -95,6 +97,34 @@ describe("the REST API", () => {
     expect(run.log.some((l) => l.source === "build" && /Phase complete: BUILD State: SUCCEEDED/.test(l.text))).toBe(true);
     const times = run.log.map((l) => l.at);
     expect([...times].sort()).toEqual(times);
+  });
+
+  it("says who pushed, on the environment and in its history, from branchline's own deployments only", async () => {
+    const pusher = (pushToBranch("feature/login", A).sender as { login: string }).login;
+    type Environments = { environments: { label: string; pushedBy: string | null }[] };
+    type History = { runs: { executionId: string; who: string | null }[] };
+    const pushedBy = async () => ((await get("/repos/octo-org/shop/environments", alice)).body as Environments).environments.find((e) => e.label === "branch/feature/login")?.pushedBy;
+    const who = async () => ((await get(`/repos/octo-org/shop/environments/${BRANCH}/runs`, alice)).body as History).runs.find((r) => r.executionId === executionId)?.who;
+    expect(await pushedBy()).toBe(pusher);
+    expect(await who()).toBe(pusher);
+    // Anyone with write access can make a deployment that looks like branchline's: it is not evidence.
+    const planted = scene.github.model.plantDeployment("octo-org/shop", { sha: A, environment: "branch/feature/login", login: "mallory", state: "success" });
+    planted.payload = { executionId, actor: "mallory" };
+    expect(await pushedBy()).toBe(pusher);
+    expect(await who()).toBe(pusher);
+  });
+
+  it("shows each environment's commit message, read once for all environments and then held", async () => {
+    const graphql = () => scene.github.model.requests.filter((r) => r.method === "POST" && r.path === "/graphql").length;
+    const before = graphql();
+    const message = async () => ((await get("/repos/octo-org/shop/environments", alice)).body as { environments: { label: string; message: string | null }[] }).environments.find((e) => e.label === "branch/feature/login")?.message;
+    expect(await message()).toBe("Add the login page");
+    expect(await message()).toBe("Add the login page");
+    // A commit's message never changes: the views above were answered from what branchline holds.
+    expect(graphql()).toBe(before);
+    expect(before).toBeGreaterThan(0);
+    const page = await (await fetch(`${scene.url}/branchline/repos/octo-org/shop/`, { headers: { authorization: `Bearer ${alice}` } })).text();
+    expect(page).toContain("Add the login page");
   });
 
   it("serves its OpenAPI description without authentication", async () => {

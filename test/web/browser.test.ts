@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "../support/browser.js";
+import { pushToBranch } from "../support/payloads.js";
 import { eventually } from "../support/processes.js";
 import { A, B, C, TEMPLATE, webScene, type WebScene } from "../support/web-scene.js";
 
@@ -12,6 +13,9 @@ const APPROVAL_TEMPLATE = TEMPLATE.replace(
   "Outputs:",
   ["        - Name: Approval", "          Actions:", "            - Name: Approve", '              ActionTypeId: { Category: Approval, Owner: AWS, Provider: Manual, Version: "1" }', "Outputs:"].join("\n"),
 );
+
+/** Who the scene's pushes come from (the example payload's sender). */
+const PUSHER = (pushToBranch("x", A).sender as { login: string }).login;
 
 let scene: WebScene;
 let browser: Browser;
@@ -88,6 +92,7 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
   it("follows a run live to its end, then reads its aggregated log", async () => {
     const page = await loggedIn("alice");
     scene.aws.emulator.control.scriptAction({ pipeline: "*feature-live*", stage: "Build", action: "Build", outcome: "succeed", durationMs: 4_000, message: "42 tests passed" });
+    scene.shop.message(A, "Add the login page\n\nWith a form and a session.");
     await scene.push("feature/live", A);
     await eventually(async () => ((await scene.aws.emulator.control.pipelines()).some((p) => p.name.includes("feature-live")) ? true : undefined), 30_000, "the pipeline of feature/live");
     const url = await runPage(page, "feature/live", A);
@@ -104,9 +109,14 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
     await screenshot(page, "run");
     await page.goto(`${scene.url}/branchline/repos/octo-org/shop/`);
     await expect.poll(() => page.locator("li.env .env-head .badge").first().textContent(), { timeout: 30_000 }).toBe("Succeeded");
+    // Each environment's commit with its message, and who pushed it.
+    const live = page.locator("li.env", { hasText: "branch/feature/live" });
+    expect(await live.locator(".message").textContent()).toBe("Add the login page");
+    expect(await live.locator("dd.pushed-by").textContent()).toBe(`@${PUSHER}`);
     await screenshot(page, "environments");
     await page.getByRole("link", { name: "branch/feature/live" }).click();
     await page.locator("table").waitFor();
+    expect(await page.locator("table tbody tr", { hasText: "deployed by branchline" }).first().textContent()).toContain(`@${PUSHER}`);
     await screenshot(page, "history");
     await page.close();
   });

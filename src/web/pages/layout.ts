@@ -95,3 +95,9 @@ export function repoPath(fullName: string, rest = ""): string {
   const [owner = "", name = ""] = fullName.split("/");
   return `/branchline/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/${rest}`;
 }
+
+/** Who caused a run: a GitHub login as `@login`; branchline's own words (`branchline (rollback)`) as they are. */
+export function who(actor: string | null | undefined): string {
+  if (!actor) return "-";
+  return /^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/.test(actor) ? `@${esc(actor)}` : esc(actor);
+}

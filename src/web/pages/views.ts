@@ -1,6 +1,6 @@
 import { environmentKey } from "../../read-model/environment-key.js";
 import type { EnvironmentsResponse, HistoryResponse, ReadinessResponse, ReposResponse, RunResponse } from "../views.js";
-import { badge, esc, repoPath, short, when } from "./layout.js";
+import { badge, esc, repoPath, short, when, who } from "./layout.js";
 
 /** The page bodies, one per view; each renders exactly the JSON the API answers for it. */
 
@@ -24,7 +24,8 @@ export function environmentsBody(data: EnvironmentsResponse, now = new Date()): 
     return `<li class="env ${esc(e.kind)}">
 <div class="env-head"><a class="env-name" href="${esc(history)}">${esc(e.label)}</a> <span class="kind">${esc(e.kind)}</span> ${badge(e.stack.condition === "ready" ? (e.lastRun?.status ?? "none") : e.stack.status)}</div>
 <dl>
-<dt>commit</dt><dd>${e.links.commit ? `<a href="${esc(e.links.commit)}">${short(e.commit)}</a>` : "-"}${e.pushedBy ? ` by @${esc(e.pushedBy)}` : ""}</dd>
+<dt>commit</dt><dd>${e.links.commit ? `<a href="${esc(e.links.commit)}">${short(e.commit)}</a>` : "-"}${e.message ? ` <span class="message">${esc(e.message)}</span>` : ""}</dd>
+${e.pushedBy ? `<dt>pushed by</dt><dd class="pushed-by">${who(e.pushedBy)}</dd>` : ""}
 <dt>since</dt><dd>${when(e.since, now)}</dd>
 <dt>last run</dt><dd>${run ? `<a href="${esc(run)}">${badge(e.lastRun!.status)} ${esc(e.lastRun!.executionId.slice(0, 8))}</a>` : "none"}</dd>
 <dt>stack</dt><dd>${esc(e.stack.status)}</dd>
@@ -44,7 +45,7 @@ export function historyBody(data: HistoryResponse, now = new Date()): string {
 <td><a href="${esc(`${base}runs/${encodeURIComponent(r.executionId)}`)}">${esc(r.executionId.slice(0, 8))}</a></td>
 <td>${short(r.commit)}</td>
 <td>${esc(r.cause)}${r.rollbackOf ? ' <span class="badge busy">rollback</span>' : ""}</td>
-<td>${r.who ? `@${esc(r.who)}` : "-"}</td>
+<td>${who(r.who)}</td>
 <td>${when(r.startedAt, now)}</td>
 <td>${badge(r.outcome)}</td>
 </tr>`,
