@@ -16,6 +16,7 @@ import { destroyEnvironment } from "./destroy-environment.js";
 import { capAllows } from "./cap-gate.js";
 import { idleStep } from "./idle-step.js";
 import { previewPullRequest } from "./preview-environment.js";
+import { previewSetup } from "./setup-preview.js";
 import type { RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
@@ -39,7 +40,9 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
   const loaded = await (runtime.configs ? runtime.configs.get(key, read) : read());
   switch (loaded.kind) {
     case "absent":
-      log.debug("no .github/branchline.yml; nothing to do");
+      // A pull request adding the first config gets a preview of what merging it would set up.
+      if (job.cause.kind === "preview") await previewSetup(runtime, octokit, job, job.cause.head);
+      else log.debug("no .github/branchline.yml; nothing to do");
       return;
     case "invalid":
       // A preview rides along with the pull request's own job, which reports the config once.
