@@ -7,8 +7,7 @@ import { TAG, type RepositoryState } from "../core/tags.js";
 import { httpStatus, type InstallationOctokit } from "../github/octokit.js";
 import { warnIdle } from "./idle-step.js";
 import { jobForAction, planRepository, retiringEnvironments } from "./reconcile-repository.js";
-import { requestToken, type RefJob } from "./ref-job.js";
-import { markStack } from "./stack-marks.js";
+import type { RefJob } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
 
 export interface ReconcilerDeps {
@@ -136,7 +135,7 @@ export class Reconciler {
       const octokit = await runtime.octokitFor(installationId);
       const facts = await repositoryFacts(octokit, repo);
       if (facts === null) {
-        if (options.deleted) await this.retire(look, repo, stacks, "deleted");
+        if (options.deleted) await this.retire(look, repo, stacks, "deleted", installationId);
         else runtime.log.info({ repository: repositoryFullName(repo) }, "repository not readable by this installation; nothing to look at");
       } else {
         await this.visit(look, installationId, octokit, facts, stacks);
@@ -154,10 +153,11 @@ export class Reconciler {
    * `branchline status` shows it and `branchline gc --repo` can remove them on an operator's word; a
    * re-install finds them again and clears the mark.
    */
-  async release(released: Released, options: { readonly reportOnly?: boolean } = {}): Promise<ReconcileSummary> {
+  async release(released: Released, options: { readonly reportOnly?: boolean; readonly installationId?: number } = {}): Promise<ReconcileSummary> {
     const look = new Look(options.reportOnly ?? false);
     const stacks = await listManagedStacks(this.deps.runtime.aws.cloudformation);
-    for (const repo of releasedRepositories(released, stacks)) await this.retire(look, repo, stacks, "unowned");
+    // The installation that lost them: its jobs' lanes are the ones a mark must wait in.
+    for (const repo of releasedRepositories(released, stacks)) await this.retire(look, repo, stacks, "unowned", options.installationId ?? 0);
     this.report(look, "installation released");
     return look.summary();
   }
@@ -202,7 +202,7 @@ export class Reconciler {
     if (facts.fork) return;
     const repo: RepositoryRef = { owner: facts.owner.login, name: facts.name, ...(facts.id !== undefined ? { id: facts.id } : {}) };
     if (facts.archived) {
-      await this.retire(look, repo, stacks, "archived");
+      await this.retire(look, repo, stacks, "archived", installationId, facts.default_branch);
       return;
     }
     try {
@@ -215,12 +215,12 @@ export class Reconciler {
     }
   }
 
-  private async retire(look: Look, repo: RepositoryRef, stacks: readonly StackSnapshot[], state: RepositoryState): Promise<void> {
+  private async retire(look: Look, repo: RepositoryRef, stacks: readonly StackSnapshot[], state: RepositoryState, installationId = 0, defaultBranch = ""): Promise<void> {
     const actions = planRetirement(retiringEnvironments(stacks, repo), state);
     if (actions.length === 0) return;
     look.repositories++;
     // No installation is needed to tear down or retag: the jobs act on AWS alone.
-    for (const action of actions) await this.apply(look, action, { installationId: 0, repo, defaultBranch: "" });
+    for (const action of actions) await this.apply(look, action, { installationId, repo, defaultBranch });
   }
 
   private async apply(look: Look, action: ReconcileAction, target: { installationId: number; repo: RepositoryRef; defaultBranch: string }): Promise<void> {
@@ -231,15 +231,6 @@ export class Reconciler {
       case "resume":
         await this.deps.resume(action.pipeline, action.executionId);
         return;
-      case "mark": {
-        try {
-          const outcome = await markStack(runtime, action.stackName, action.state, requestToken(`${look.id}-${look.actions.length}`, "retag"));
-          runtime.log.info({ stack: action.stackName, state: action.state, outcome, why: action.reason }, action.state === null ? "stack follows git again" : `stack marked ${action.state}`);
-        } catch (error) {
-          look.errors.push({ repository: repositoryFullName(target.repo), message: `could not retag ${action.stackName}: ${(error as Error).message}` });
-        }
-        return;
-      }
       case "keep":
         runtime.log.warn({ stack: action.stackName, repository: repositoryFullName(target.repo) }, action.reason);
         return;
@@ -254,7 +245,9 @@ export class Reconciler {
         return;
       case "deploy":
       case "destroy":
-      case "retire": {
+      case "retire":
+      case "mark": {
+        // Each in its environment's lane: a mark never races a deploy of the same stack.
         const job = jobForAction(action, { deliveryId: `reconcile-${look.id}-${look.actions.length}`, ...target });
         if (job) this.deps.submit(job);
         return;

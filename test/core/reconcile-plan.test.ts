@@ -123,10 +123,10 @@ describe("planRetirement", () => {
 
   it.each(["archived", "deleted"] as const)("%s: tears branch environments down, keeps and marks staging and production", (state) => {
     expect(planRetirement(all, state)).toEqual([
-      { kind: "mark", stackName: "stack-staging", state, reason: `the repository is ${state}` },
+      { kind: "mark", stackName: "stack-staging", environment: staging, state, reason: `the repository is ${state}` },
       { kind: "keep", stackName: "stack-staging", reason: "staging is kept (termination protection); remove it by hand if it is no longer wanted" },
       { kind: "retire", ref: { type: "branch", name: "feature/x" }, stackName: "stack-branch", reason: `the repository is ${state}` },
-      { kind: "mark", stackName: "stack-production", state, reason: `the repository is ${state}` },
+      { kind: "mark", stackName: "stack-production", environment: production, state, reason: `the repository is ${state}` },
       { kind: "keep", stackName: "stack-production", reason: "production is kept (termination protection); remove it by hand if it is no longer wanted" },
     ]);
   });
