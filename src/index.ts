@@ -4,6 +4,7 @@ import type { TemplateStore } from "./aws/template-store.js";
 import { ConfigCache } from "./config/config-cache.js";
 import { Engine } from "./engine/engine.js";
 import { Reconciler } from "./engine/reconciler.js";
+import { StackDirectory } from "./engine/stack-directory.js";
 import { appIdLookup, installationLookup } from "./github/app-identity.js";
 import { boundedBody, DEFAULT_MAX_BODY_BYTES } from "./http/bounded-body.js";
 import { pipelineEventsRoute } from "./http/pipeline-events-route.js";
@@ -93,6 +94,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
       stackWait: options.stackWait,
       runPoll: options.runPoll,
       promotion,
+      stacks: new StackDirectory(options.aws.cloudformation),
       submit: (job) => engine.submit(job),
       ...(options.clock ? { now: options.clock } : {}),
     };

@@ -88,7 +88,7 @@ export class Reconciler {
     const look = new Look(options.reportOnly ?? false);
     const { runtime } = this.deps;
     try {
-      const stacks = await listManagedStacks(runtime.aws.cloudformation);
+      const stacks = await this.listStacks();
       const octokit = await runtime.octokitFor(installationId);
       const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
       for (const repository of repos) await this.visit(look, installationId, octokit, repository, stacks);
@@ -131,7 +131,7 @@ export class Reconciler {
     const look = new Look(options.reportOnly ?? false);
     const { runtime } = this.deps;
     try {
-      const stacks = await listManagedStacks(runtime.aws.cloudformation);
+      const stacks = await this.listStacks();
       const octokit = await runtime.octokitFor(installationId);
       const facts = await repositoryFacts(octokit, repo);
       if (facts === null) {
@@ -155,7 +155,7 @@ export class Reconciler {
    */
   async release(released: Released, options: { readonly reportOnly?: boolean; readonly installationId?: number } = {}): Promise<ReconcileSummary> {
     const look = new Look(options.reportOnly ?? false);
-    const stacks = await listManagedStacks(this.deps.runtime.aws.cloudformation);
+    const stacks = await this.listStacks();
     // The installation that lost them: its jobs' lanes are the ones a mark must wait in.
     for (const repo of releasedRepositories(released, stacks)) await this.retire(look, repo, stacks, "unowned", options.installationId ?? 0);
     this.report(look, "installation released");
@@ -165,7 +165,7 @@ export class Reconciler {
   private async run({ reportOnly }: { reportOnly: boolean }): Promise<ReconcileSummary> {
     const { runtime } = this.deps;
     const look = new Look(reportOnly);
-    const stacks = await listManagedStacks(runtime.aws.cloudformation);
+    const stacks = await this.listStacks();
     const app = await this.deps.appOctokit();
     const installations = await app.paginate(app.rest.apps.listInstallations, { per_page: 100 });
     const seen = new Set<string>();
@@ -253,6 +253,12 @@ export class Reconciler {
         return;
       }
     }
+  }
+
+  /** Every managed stack now; the listing also serves the engine's stack lookups after it (stack-directory.ts). */
+  private listStacks(): Promise<readonly StackSnapshot[]> {
+    const { runtime } = this.deps;
+    return runtime.stacks ? runtime.stacks.list() : listManagedStacks(runtime.aws.cloudformation);
   }
 
   private report(look: Look, what: string): void {

@@ -8,6 +8,7 @@ import type { RepositoryRef } from "../core/environment.js";
 import type { OctokitFactory } from "../github/octokit.js";
 import type { PromotionServices } from "./promotion-services.js";
 import type { RefJob } from "./ref-job.js";
+import type { StackDirectory } from "./stack-directory.js";
 
 /** Everything the engine needs from the outside world, passed in so tests choose every part. */
 export interface Runtime {
@@ -35,6 +36,8 @@ export interface Runtime {
   readonly now?: () => Date;
   /** Queues a job in its lane (an idle environment torn down to make room under the cap); unset in tools. */
   readonly submit?: (job: RefJob) => void;
+  /** branchline's stacks by repository id, listed once and shared (a renamed repository's are found there); unset in tools. */
+  readonly stacks?: StackDirectory;
   /** Promotion criteria, approvals, failure policy and notifications; unset where nothing is deployed (tools). */
   readonly promotion?: PromotionServices;
 }
