@@ -95,7 +95,11 @@ export function planReconcile(
     const gone = stack.environment.kind === "branch" && !present.has(stack.environment.branch);
     // A repository that was unowned, archived or deleted and is followed again (re-installed,
     // unarchived): its stacks carry on as they are, and their tags say so again.
-    if (stack.state !== null && !gone) actions.push({ kind: "mark", stackName: stack.stackName, environment: stack.environment, state: null, reason: `the repository is followed again (it was ${stack.state})` });
+    // Production deploys only at a release, so nothing above follows a rename for it: its tags take
+    // the repository's name now (with its id) without a deploy; its parameters follow at the next release.
+    const renamed = stack.environment.kind === "production" && stack.condition !== "absent" && repository !== undefined && stack.repository !== repository.toLowerCase();
+    if (renamed) actions.push({ kind: "mark", stackName: stack.stackName, environment: stack.environment, state: null, reason: `the repository is now ${repository} (it was ${stack.repository})`, follow: true });
+    else if (stack.state !== null && !gone) actions.push({ kind: "mark", stackName: stack.stackName, environment: stack.environment, state: null, reason: `the repository is followed again (it was ${stack.state})` });
     if (stack.environment.kind === "branch" && stack.environment.branch === defaultBranch) {
       // The default branch changed to a branch that had an environment: staging deploys it now.
       actions.push({ kind: "retire", ref: { type: "branch", name: defaultBranch }, stackName: stack.stackName, reason: `${defaultBranch} is now the default branch, which staging deploys` });

@@ -3,7 +3,7 @@ import { listManagedStacks } from "../aws/managed-stacks.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planRetirement, type ReconcileAction } from "../core/reconcile-plan.js";
-import { TAG, type RepositoryState } from "../core/tags.js";
+import { repositoryFromTags, TAG, type RepositoryState } from "../core/tags.js";
 import { httpStatus, type InstallationOctokit } from "../github/octokit.js";
 import { warnIdle } from "./idle-step.js";
 import { jobForAction, planRepository, retiringEnvironments } from "./reconcile-repository.js";
@@ -169,6 +169,7 @@ export class Reconciler {
     const app = await this.deps.appOctokit();
     const installations = await app.paginate(app.rest.apps.listInstallations, { per_page: 100 });
     const seen = new Set<string>();
+    const seenIds = new Set<number>();
     let complete = true;
     for (const installation of installations) {
       // A suspended installation gets no tokens; its repositories count as unowned below.
@@ -178,6 +179,7 @@ export class Reconciler {
         const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
         for (const repository of repos) {
           seen.add(repositoryFullName({ owner: repository.owner.login, name: repository.name }).toLowerCase());
+          seenIds.add(repository.id);
           await this.visit(look, installation.id, octokit, repository, stacks);
         }
       } catch (error) {
@@ -187,13 +189,7 @@ export class Reconciler {
     }
     // Stacks of repositories no installation covers lost their App while no webhook said so. Only a
     // pass that saw every installation whole may say that.
-    if (complete) {
-      const orphans = new Set(stacks.map((s) => s.tags[TAG.repository] ?? "").filter((name) => name.includes("/") && !seen.has(name)));
-      for (const name of orphans) {
-        const [owner = "", repoName = ""] = name.split("/");
-        await this.retire(look, { owner, name: repoName }, stacks, "unowned");
-      }
-    }
+    if (complete) for (const repo of uncovered(stacks, seen, seenIds)) await this.retire(look, repo, stacks, "unowned");
     return look.summary();
   }
 
@@ -275,6 +271,20 @@ async function repositoryFacts(octokit: InstallationOctokit, repo: RepositoryRef
     if (httpStatus(error) === 404) return null;
     throw error;
   }
+}
+
+/**
+ * The repositories of stacks that no installation covers: by id where tagged (a renamed repository's
+ * stacks still carry its old name until their look retags them), by name for the rest.
+ */
+function uncovered(stacks: readonly StackSnapshot[], seen: ReadonlySet<string>, seenIds: ReadonlySet<number>): RepositoryRef[] {
+  const found = new Map<string, RepositoryRef>();
+  for (const stack of stacks) {
+    const repo = repositoryFromTags(stack.tags);
+    if (!repo || (repo.id !== undefined ? seenIds.has(repo.id) : seen.has(repositoryFullName(repo)))) continue;
+    found.set(`${repositoryFullName(repo)}#${repo.id ?? ""}`, repo);
+  }
+  return [...found.values()];
 }
 
 /** The repositories a release covers, as the stacks' tags name them (lower case, as tagged). */

@@ -164,6 +164,20 @@ describe("planReconcile after a rename or transfer", () => {
     expect(actions).toEqual([{ kind: "deploy", ref: { type: "branch", name: "feature/x" }, commit: B, reason: `the branch is at ${B.slice(0, 12)} but the last run was for ${A.slice(0, 12)}`, follow: true }]);
   });
 
+  it.each([
+    { state: null, reason: "the repository is now octo-org/store (it was octo-org/shop)" },
+    { state: "unowned" as const, reason: "the repository is now octo-org/store (it was octo-org/shop)" },
+  ])("production (state $state) is retagged with the new name, never deployed: a release is an explicit act", ({ state, reason }) => {
+    const production: Environment = { kind: "production", tag: "v1.0.0" };
+    const actions = planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging, { repository: "octo-org/store" }), managed(production, { state })], { repository: "octo-org/store" });
+    expect(actions).toEqual([{ kind: "mark", stackName: "stack-production", environment: production, state: null, reason, follow: true }]);
+  });
+
+  it("a production stack that was never created is not retagged", () => {
+    const production: Environment = { kind: "production", tag: "v1.0.0" };
+    expect(planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging, { repository: "octo-org/store" }), managed(production, { condition: "absent" })], { repository: "octo-org/store" })).toEqual([]);
+  });
+
   it("a name that differs only in case is the same name", () => {
     expect(planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging)], { repository: "Octo-Org/Shop" })).toEqual([]);
   });
