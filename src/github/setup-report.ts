@@ -8,7 +8,7 @@ import type { CheckRunContent } from "./check-runs.js";
  */
 export type SetupReport =
   | { readonly kind: "plan"; readonly plan: SetupPlan; readonly sandbox: boolean }
-  | { readonly kind: "invalid"; readonly problems: readonly FileProblem[]; readonly sandbox: boolean };
+  | { readonly kind: "invalid"; readonly problems: readonly FileProblem[]; readonly hint?: string; readonly sandbox: boolean };
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -25,14 +25,15 @@ export function renderSetup(report: SetupReport): CheckRunContent {
       return {
         status: "completed",
         conclusion: "failure",
-        title: "The .github/branchline.yml this pull request adds is not valid",
+        title: `The .github/branchline.yml this pull request adds cannot be used: ${plural(report.problems.length, "problem")}`,
         summary: [
           ...sandbox,
-          "Merged as it is, branchline would set up nothing in this repository: its config cannot be used.",
+          "Merged as it is, branchline could set up nothing in this repository: its config, or the pipeline template it names, cannot be used.",
           "",
           ...report.problems.map((p) => `- \`${p.file}:${p.position.line}:${p.position.column}\`${p.field ? ` \`${p.field}\`` : ""}: ${p.message}`),
           "",
-          "Fix the file in this pull request; the next push to it previews again. The README's config reference lists every field.",
+          ...(report.hint ? [report.hint, ""] : []),
+          "Fix it in this pull request; the next push to it previews again. The README's config reference lists every field.",
         ].join("\n"),
       };
     case "plan": {

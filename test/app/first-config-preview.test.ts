@@ -66,9 +66,9 @@ describe("a pull request that adds .github/branchline.yml to a repository withou
 
     const check = preview(B)!;
     expect(check.conclusion).toBe("failure");
-    expect(check.output.title).toBe("The .github/branchline.yml this pull request adds is not valid");
+    expect(check.output.title).toBe("The .github/branchline.yml this pull request adds cannot be used: 1 problem");
     expect(check.output.summary).toMatch(/`\.github\/branchline\.yml:6:3` `branches\.ttl`: a duration/);
-    expect(check.output.summary).toContain("Fix the file in this pull request");
+    expect(check.output.summary).toContain("Fix it in this pull request");
     expect(await allStacks(aws.clients)).toEqual([]);
   });
 
@@ -78,7 +78,20 @@ describe("a pull request that adds .github/branchline.yml to a repository withou
 
     const check = preview(B)!;
     expect(check.conclusion).toBe("failure");
-    expect(check.output.summary).toContain("`infra/pipeline.yml` (`template`) does not exist at this commit");
+    expect(check.output.summary).toContain("- `infra/pipeline.yml:1:1`: no such file at this commit");
+    expect(check.output.summary).toContain("Add the pipeline template at `infra/pipeline.yml`");
+    expect(await allStacks(aws.clients)).toEqual([]);
+  });
+
+  it("fails naming the parameter the template needs and the config does not give", async () => {
+    // CONFIG gives the template's ConnectionArn; without it, every environment's deploy would fail.
+    github.file(B, ".github/branchline.yml", "branches:\n  exclude: [\"dependabot/**\"]\n");
+    await openPullRequest();
+
+    const check = preview(B)!;
+    expect(check.conclusion).toBe("failure");
+    expect(check.output.summary).toContain("- `.github/branchline/pipeline.yml:18:3`: parameter ConnectionArn has no Default and no value for staging environments; set parameters.staging.ConnectionArn in .github/branchline.yml");
+    expect(check.output.summary).toContain("Parameters come from `parameters.all` and `parameters.staging`");
     expect(await allStacks(aws.clients)).toEqual([]);
   });
 
