@@ -4,6 +4,7 @@ import type { TemplateStore } from "./aws/template-store.js";
 import { ConfigCache } from "./config/config-cache.js";
 import { Engine } from "./engine/engine.js";
 import { Reconciler } from "./engine/reconciler.js";
+import { StackDirectory } from "./engine/stack-directory.js";
 import { appIdLookup, installationLookup } from "./github/app-identity.js";
 import { Outbox } from "./github/outbox.js";
 import { boundedBody, DEFAULT_MAX_BODY_BYTES } from "./http/bounded-body.js";
@@ -97,6 +98,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
       // Replicas share no memory: a check run's write still waiting here would be missed by the
       // replica that looks at its environment next, so their writes are made in line.
       ...(options.sqs ? {} : { outbox: new Outbox({ onError: (error, key) => app.log.warn({ err: error, write: key }, "a GitHub write failed; the next look at the environment reports it again") }) }),
+      stacks: new StackDirectory(options.aws.cloudformation),
       submit: (job) => engine.submit(job),
       ...(options.clock ? { now: options.clock } : {}),
     };

@@ -7,8 +7,6 @@ import { planRetirement, type ManagedEnvironment, type ReconcileAction } from ".
 import type { StackSnapshot } from "../aws/stacks.js";
 import { Engine } from "../engine/engine.js";
 import { jobForAction, planRepository, retiringEnvironments } from "../engine/reconcile-repository.js";
-import { requestToken } from "../engine/ref-job.js";
-import { markStack } from "../engine/stack-marks.js";
 import type { Runtime } from "../engine/runtime.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { enginePacing } from "../settings.js";
@@ -186,15 +184,9 @@ async function applyActions(runtime: Runtime, planned: readonly { target: JobTar
     const deliveryId = `gc-${passId}-${index}`;
     byDelivery.set(deliveryId, index);
     const job = jobForAction(action, { deliveryId, installationId: target.installationId, repo: target.repo, defaultBranch: target.defaultBranch });
+    // A mark is a job too, in its environment's lane; a busy stack fails it (run gc again).
     if (job) engine.submit(job);
-    else if (action.kind === "mark") {
-      resumes.push(
-        markStack(runtime, action.stackName, action.state, requestToken(deliveryId, "retag")).then(
-          (outcome) => void (outcome === "busy" && failures.set(index, "the stack is busy; run gc again once it settles")),
-          (error: unknown) => void failures.set(index, (error as Error).message),
-        ),
-      );
-    } else if (action.kind === "resume") {
+    else if (action.kind === "resume") {
       resumes.push(
         engine.resume(action.pipeline, action.executionId).then(
           () => undefined,

@@ -38,8 +38,11 @@ export type ReconcileAction =
    * is archived, deleted, or unowned and an operator said so; or the branch became the default branch.
    */
   | { readonly kind: "retire"; readonly ref: GitRef; readonly stackName: string; readonly reason: string }
-  /** Record on the stack's tags what became of its repository (null: it follows git again). */
-  | { readonly kind: "mark"; readonly stackName: string; readonly state: RepositoryState | null; readonly reason: string }
+  /**
+   * Record on the stack's tags what became of its repository (null: it follows git again), in the
+   * environment's lane. `follow`: also the repository's name now (renamed or transferred).
+   */
+  | { readonly kind: "mark"; readonly stackName: string; readonly environment: Environment; readonly state: RepositoryState | null; readonly reason: string; readonly follow?: true }
   /** Nothing to do but say so: staging or production of a repository that is gone, kept on purpose. */
   | { readonly kind: "keep"; readonly stackName: string; readonly reason: string }
   /**
@@ -92,7 +95,11 @@ export function planReconcile(
     const gone = stack.environment.kind === "branch" && !present.has(stack.environment.branch);
     // A repository that was unowned, archived or deleted and is followed again (re-installed,
     // unarchived): its stacks carry on as they are, and their tags say so again.
-    if (stack.state !== null && !gone) actions.push({ kind: "mark", stackName: stack.stackName, state: null, reason: `the repository is followed again (it was ${stack.state})` });
+    // Production deploys only at a release, so nothing above follows a rename for it: its tags take
+    // the repository's name now (with its id) without a deploy; its parameters follow at the next release.
+    const renamed = stack.environment.kind === "production" && stack.condition !== "absent" && repository !== undefined && stack.repository !== repository.toLowerCase();
+    if (renamed) actions.push({ kind: "mark", stackName: stack.stackName, environment: stack.environment, state: null, reason: `the repository is now ${repository} (it was ${stack.repository})`, follow: true });
+    else if (stack.state !== null && !gone) actions.push({ kind: "mark", stackName: stack.stackName, environment: stack.environment, state: null, reason: `the repository is followed again (it was ${stack.state})` });
     if (stack.environment.kind === "branch" && stack.environment.branch === defaultBranch) {
       // The default branch changed to a branch that had an environment: staging deploys it now.
       actions.push({ kind: "retire", ref: { type: "branch", name: defaultBranch }, stackName: stack.stackName, reason: `${defaultBranch} is now the default branch, which staging deploys` });
@@ -171,7 +178,7 @@ export function planRetirement(managed: readonly ManagedEnvironment[], state: Re
       actions.push({ kind: "retire", ref: { type: "branch", name: environment.branch }, stackName: stack.stackName, reason: `the repository is ${state}` });
       continue;
     }
-    if (stack.state !== state) actions.push({ kind: "mark", stackName: stack.stackName, state, reason: `the repository is ${state}` });
+    if (stack.state !== state) actions.push({ kind: "mark", stackName: stack.stackName, environment, state, reason: `the repository is ${state}` });
     if (environment.kind !== "branch") {
       actions.push({ kind: "keep", stackName: stack.stackName, reason: `${environmentLabel(environment)} is kept (termination protection); remove it by hand if it is no longer wanted` });
     }

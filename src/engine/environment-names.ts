@@ -16,11 +16,15 @@ export async function namesOf(runtime: Runtime, prefix: string, repo: Repository
   if (repo.id === undefined) return computed;
   const cfn = runtime.aws.cloudformation;
   if (await describeStack(cfn, computed.stack)) return computed;
-  // Only a miss pays for the listing: a new environment, or the first look after a rename.
-  const found = (await listManagedStacks(cfn)).find(
+  // A miss (a new environment, or the first look after a rename) asks the shared directory, which
+  // lists the account once for all of them; without one (tools), the account is listed here.
+  const candidates = runtime.stacks ? await runtime.stacks.ofRepository(repo.id) : await listManagedStacks(cfn);
+  const found = candidates.find(
     (stack) => repositoryIdFromTags(stack.tags) === repo.id && stackPrefixOf(stack.name) === prefix && sameEnvironment(environmentFromTags(stack.tags), environment),
   );
   if (!found) return computed;
+  // The directory may be older than a teardown: a stack it names is used only while it exists.
+  if (runtime.stacks && !(await describeStack(cfn, found.name as StackName))) return computed;
   return {
     stack: found.name as StackName,
     pipeline: found.name as PipelineName,

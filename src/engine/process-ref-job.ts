@@ -16,6 +16,8 @@ import { destroyEnvironment } from "./destroy-environment.js";
 import { capAllows } from "./cap-gate.js";
 import { idleStep } from "./idle-step.js";
 import { previewPullRequest } from "./preview-environment.js";
+import { previewSetup } from "./setup-preview.js";
+import { splitMarks, writeMarks } from "./stack-marks.js";
 import type { RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
@@ -26,6 +28,16 @@ export const CONFIG_CHECK_NAME = "branchline: config";
 /** A job's whole journey: config, routing, then the environment's deploy or teardown. */
 export async function processRefJob(runtime: Runtime, follower: RunFollower, job: RefJob): Promise<void> {
   const log = runtime.log.child({ delivery: job.deliveryId, repository: repositoryFullName(job.repo), ref: job.event.ref.name });
+  // Marks wait in the environment's lane like a deploy, and are written after the look's deploy.
+  const { marks, rest } = splitMarks(job);
+  if (marks.length > 0) {
+    try {
+      if (rest) await processRefJob(runtime, follower, rest);
+    } finally {
+      await writeMarks(runtime, marks);
+    }
+    return;
+  }
   if (job.cause.kind === "retire") {
     // The repository is gone, read-only or out of reach: no config to read and nothing to write there.
     await destroyEnvironment(runtime, null, job, { stackPrefix: job.cause.stackPrefix }, { kind: "branch", branch: job.event.ref.name });
@@ -39,7 +51,9 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
   const loaded = await (runtime.configs ? runtime.configs.get(key, read) : read());
   switch (loaded.kind) {
     case "absent":
-      log.debug("no .github/branchline.yml; nothing to do");
+      // A pull request adding the first config gets a preview of what merging it would set up.
+      if (job.cause.kind === "preview") await previewSetup(runtime, octokit, job, job.cause.head);
+      else log.debug("no .github/branchline.yml; nothing to do");
       return;
     case "invalid":
       // A preview rides along with the pull request's own job, which reports the config once.

@@ -2,7 +2,8 @@ import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { pipelineActivity } from "../aws/managed-stacks.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { loadConfig } from "../config/load.js";
-import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
+import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
+import type { GitRef } from "../core/routing.js";
 import { planReconcile, type ManagedEnvironment, type OrphanedApplication, type ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
 import { belongsToRepository, environmentFromTags, isApplicationStack, repositoryStateOf, TAG } from "../core/tags.js";
@@ -115,7 +116,7 @@ export function retiringEnvironments(stacks: readonly StackSnapshot[], repo: Rep
 
 /**
  * The job an action becomes: deploy and destroy the same a webhook would make; retire a teardown
- * that needs no GitHub. `resume`, `mark` and `keep` are no jobs.
+ * that needs no GitHub; mark in the environment's lane. `resume` and `keep` are no jobs.
  */
 export function jobForAction(
   action: ReconcileAction,
@@ -132,10 +133,24 @@ export function jobForAction(
     case "idle":
       // A warning is a note on a check run, written by the pass itself; the rest happens in the lane.
       return action.step === "warn" ? null : { ...common, event: { kind: "updated", ref: action.ref, commit: action.commit }, cause: { kind: "idle", step: action.step, commit: action.commit, why: action.reason } };
-    case "resume":
     case "mark":
+      // The environment's own lane (staging's is its default branch's, production's the tags').
+      return { ...common, event: { kind: "updated", ref: laneRef(action.environment, base.defaultBranch), commit: null }, cause: { kind: "mark", stackName: action.stackName, state: action.state, reason: action.reason, ...(action.follow ? { follow: true as const } : {}) } };
+    case "resume":
     case "keep":
       return null;
+  }
+}
+
+/** The ref whose lane an environment's jobs wait in; a staging stack's own tag names the branch when no default branch is known. */
+function laneRef(environment: Environment, defaultBranch: string): GitRef {
+  switch (environment.kind) {
+    case "branch":
+      return { type: "branch", name: environment.branch };
+    case "staging":
+      return { type: "branch", name: defaultBranch || environment.branch };
+    case "production":
+      return { type: "tag", name: environment.tag };
   }
 }
 

@@ -3,12 +3,11 @@ import { listManagedStacks } from "../aws/managed-stacks.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planRetirement, type ReconcileAction } from "../core/reconcile-plan.js";
-import { TAG, type RepositoryState } from "../core/tags.js";
+import { repositoryFromTags, TAG, type RepositoryState } from "../core/tags.js";
 import { httpStatus, type InstallationOctokit } from "../github/octokit.js";
 import { warnIdle } from "./idle-step.js";
 import { jobForAction, planRepository, retiringEnvironments } from "./reconcile-repository.js";
-import { requestToken, type RefJob } from "./ref-job.js";
-import { markStack } from "./stack-marks.js";
+import type { RefJob } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";
 
 export interface ReconcilerDeps {
@@ -89,7 +88,7 @@ export class Reconciler {
     const look = new Look(options.reportOnly ?? false);
     const { runtime } = this.deps;
     try {
-      const stacks = await listManagedStacks(runtime.aws.cloudformation);
+      const stacks = await this.listStacks();
       const octokit = await runtime.octokitFor(installationId);
       const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
       for (const repository of repos) await this.visit(look, installationId, octokit, repository, stacks);
@@ -132,11 +131,11 @@ export class Reconciler {
     const look = new Look(options.reportOnly ?? false);
     const { runtime } = this.deps;
     try {
-      const stacks = await listManagedStacks(runtime.aws.cloudformation);
+      const stacks = await this.listStacks();
       const octokit = await runtime.octokitFor(installationId);
       const facts = await repositoryFacts(octokit, repo);
       if (facts === null) {
-        if (options.deleted) await this.retire(look, repo, stacks, "deleted");
+        if (options.deleted) await this.retire(look, repo, stacks, "deleted", installationId);
         else runtime.log.info({ repository: repositoryFullName(repo) }, "repository not readable by this installation; nothing to look at");
       } else {
         await this.visit(look, installationId, octokit, facts, stacks);
@@ -154,10 +153,11 @@ export class Reconciler {
    * `branchline status` shows it and `branchline gc --repo` can remove them on an operator's word; a
    * re-install finds them again and clears the mark.
    */
-  async release(released: Released, options: { readonly reportOnly?: boolean } = {}): Promise<ReconcileSummary> {
+  async release(released: Released, options: { readonly reportOnly?: boolean; readonly installationId?: number } = {}): Promise<ReconcileSummary> {
     const look = new Look(options.reportOnly ?? false);
-    const stacks = await listManagedStacks(this.deps.runtime.aws.cloudformation);
-    for (const repo of releasedRepositories(released, stacks)) await this.retire(look, repo, stacks, "unowned");
+    const stacks = await this.listStacks();
+    // The installation that lost them: its jobs' lanes are the ones a mark must wait in.
+    for (const repo of releasedRepositories(released, stacks)) await this.retire(look, repo, stacks, "unowned", options.installationId ?? 0);
     this.report(look, "installation released");
     return look.summary();
   }
@@ -165,10 +165,11 @@ export class Reconciler {
   private async run({ reportOnly }: { reportOnly: boolean }): Promise<ReconcileSummary> {
     const { runtime } = this.deps;
     const look = new Look(reportOnly);
-    const stacks = await listManagedStacks(runtime.aws.cloudformation);
+    const stacks = await this.listStacks();
     const app = await this.deps.appOctokit();
     const installations = await app.paginate(app.rest.apps.listInstallations, { per_page: 100 });
     const seen = new Set<string>();
+    const seenIds = new Set<number>();
     let complete = true;
     for (const installation of installations) {
       // A suspended installation gets no tokens; its repositories count as unowned below.
@@ -178,6 +179,7 @@ export class Reconciler {
         const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
         for (const repository of repos) {
           seen.add(repositoryFullName({ owner: repository.owner.login, name: repository.name }).toLowerCase());
+          seenIds.add(repository.id);
           await this.visit(look, installation.id, octokit, repository, stacks);
         }
       } catch (error) {
@@ -187,13 +189,7 @@ export class Reconciler {
     }
     // Stacks of repositories no installation covers lost their App while no webhook said so. Only a
     // pass that saw every installation whole may say that.
-    if (complete) {
-      const orphans = new Set(stacks.map((s) => s.tags[TAG.repository] ?? "").filter((name) => name.includes("/") && !seen.has(name)));
-      for (const name of orphans) {
-        const [owner = "", repoName = ""] = name.split("/");
-        await this.retire(look, { owner, name: repoName }, stacks, "unowned");
-      }
-    }
+    if (complete) for (const repo of uncovered(stacks, seen, seenIds)) await this.retire(look, repo, stacks, "unowned");
     return look.summary();
   }
 
@@ -202,7 +198,7 @@ export class Reconciler {
     if (facts.fork) return;
     const repo: RepositoryRef = { owner: facts.owner.login, name: facts.name, ...(facts.id !== undefined ? { id: facts.id } : {}) };
     if (facts.archived) {
-      await this.retire(look, repo, stacks, "archived");
+      await this.retire(look, repo, stacks, "archived", installationId, facts.default_branch);
       return;
     }
     try {
@@ -215,12 +211,12 @@ export class Reconciler {
     }
   }
 
-  private async retire(look: Look, repo: RepositoryRef, stacks: readonly StackSnapshot[], state: RepositoryState): Promise<void> {
+  private async retire(look: Look, repo: RepositoryRef, stacks: readonly StackSnapshot[], state: RepositoryState, installationId = 0, defaultBranch = ""): Promise<void> {
     const actions = planRetirement(retiringEnvironments(stacks, repo), state);
     if (actions.length === 0) return;
     look.repositories++;
     // No installation is needed to tear down or retag: the jobs act on AWS alone.
-    for (const action of actions) await this.apply(look, action, { installationId: 0, repo, defaultBranch: "" });
+    for (const action of actions) await this.apply(look, action, { installationId, repo, defaultBranch });
   }
 
   private async apply(look: Look, action: ReconcileAction, target: { installationId: number; repo: RepositoryRef; defaultBranch: string }): Promise<void> {
@@ -231,15 +227,6 @@ export class Reconciler {
       case "resume":
         await this.deps.resume(action.pipeline, action.executionId);
         return;
-      case "mark": {
-        try {
-          const outcome = await markStack(runtime, action.stackName, action.state, requestToken(`${look.id}-${look.actions.length}`, "retag"));
-          runtime.log.info({ stack: action.stackName, state: action.state, outcome, why: action.reason }, action.state === null ? "stack follows git again" : `stack marked ${action.state}`);
-        } catch (error) {
-          look.errors.push({ repository: repositoryFullName(target.repo), message: `could not retag ${action.stackName}: ${(error as Error).message}` });
-        }
-        return;
-      }
       case "keep":
         runtime.log.warn({ stack: action.stackName, repository: repositoryFullName(target.repo) }, action.reason);
         return;
@@ -254,12 +241,20 @@ export class Reconciler {
         return;
       case "deploy":
       case "destroy":
-      case "retire": {
+      case "retire":
+      case "mark": {
+        // Each in its environment's lane: a mark never races a deploy of the same stack.
         const job = jobForAction(action, { deliveryId: `reconcile-${look.id}-${look.actions.length}`, ...target });
         if (job) this.deps.submit(job);
         return;
       }
     }
+  }
+
+  /** Every managed stack now; the listing also serves the engine's stack lookups after it (stack-directory.ts). */
+  private listStacks(): Promise<readonly StackSnapshot[]> {
+    const { runtime } = this.deps;
+    return runtime.stacks ? runtime.stacks.list() : listManagedStacks(runtime.aws.cloudformation);
   }
 
   private report(look: Look, what: string): void {
@@ -276,6 +271,20 @@ async function repositoryFacts(octokit: InstallationOctokit, repo: RepositoryRef
     if (httpStatus(error) === 404) return null;
     throw error;
   }
+}
+
+/**
+ * The repositories of stacks that no installation covers: by id where tagged (a renamed repository's
+ * stacks still carry its old name until their look retags them), by name for the rest.
+ */
+function uncovered(stacks: readonly StackSnapshot[], seen: ReadonlySet<string>, seenIds: ReadonlySet<number>): RepositoryRef[] {
+  const found = new Map<string, RepositoryRef>();
+  for (const stack of stacks) {
+    const repo = repositoryFromTags(stack.tags);
+    if (!repo || (repo.id !== undefined ? seenIds.has(repo.id) : seen.has(repositoryFullName(repo)))) continue;
+    found.set(`${repositoryFullName(repo)}#${repo.id ?? ""}`, repo);
+  }
+  return [...found.values()];
 }
 
 /** The repositories a release covers, as the stacks' tags name them (lower case, as tagged). */

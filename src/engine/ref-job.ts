@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Environment, RepositoryRef } from "../core/environment.js";
 import type { IdleEnd } from "../core/idle-policy.js";
 import type { RefEvent } from "../core/routing.js";
+import type { RepositoryState } from "../core/tags.js";
 import { environmentKey, repositoryKeyPrefix } from "./environment-key.js";
 
 /**
@@ -60,6 +61,18 @@ export type Cause =
       readonly kind: "preview";
       readonly pullNumber: number;
       readonly head: string;
+    }
+  | {
+      /**
+       * Write what became of the repository into the environment's stack tags (engine/stack-marks.ts):
+       * in the environment's lane, so a mark and a deploy of one environment never race on its stack.
+       * `follow`: the job's repository (its name now, its id) goes into the tags too.
+       */
+      readonly kind: "mark";
+      readonly stackName: string;
+      readonly state: RepositoryState | null;
+      readonly reason: string;
+      readonly follow?: true;
     };
 
 /** A ref event, accepted from a webhook (or found by the reconciler), waiting for its lane. */

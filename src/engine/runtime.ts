@@ -9,6 +9,7 @@ import type { OctokitFactory } from "../github/octokit.js";
 import type { Outbox } from "../github/outbox.js";
 import type { PromotionServices } from "./promotion-services.js";
 import type { RefJob } from "./ref-job.js";
+import type { StackDirectory } from "./stack-directory.js";
 
 /** Everything the engine needs from the outside world, passed in so tests choose every part. */
 export interface Runtime {
@@ -43,6 +44,8 @@ export interface Runtime {
    * missed by the other).
    */
   readonly outbox?: Outbox;
+  /** branchline's stacks by repository id, listed once and shared (a renamed repository's are found there); unset in tools. */
+  readonly stacks?: StackDirectory;
   /** Promotion criteria, approvals, failure policy and notifications; unset where nothing is deployed (tools). */
   readonly promotion?: PromotionServices;
 }

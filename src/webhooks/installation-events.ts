@@ -30,7 +30,7 @@ export function onInstallationEvents(app: Probot, looks: InstallationLooks, appO
     if (!login) return;
     looks.background(`release of installation ${id}`, async () => {
       if (!(await installationLost(appOctokit, id))) return looks.release({ repositories: [] });
-      return looks.release({ account: login });
+      return looks.release({ account: login }, { installationId: id });
     });
   });
   app.on("installation_repositories.added", async (context) => {
@@ -50,7 +50,7 @@ export function onInstallationEvents(app: Probot, looks: InstallationLooks, appO
     looks.background(`release of ${repositories.length} repositories of installation ${id}`, async () => {
       const lost: RepositoryRef[] = [];
       for (const repo of repositories) if (!(await stillCovered(appOctokit, repo))) lost.push(repo);
-      return looks.release({ repositories: lost });
+      return looks.release({ repositories: lost }, { installationId: id });
     });
   });
 }

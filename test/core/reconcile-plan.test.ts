@@ -123,10 +123,10 @@ describe("planRetirement", () => {
 
   it.each(["archived", "deleted"] as const)("%s: tears branch environments down, keeps and marks staging and production", (state) => {
     expect(planRetirement(all, state)).toEqual([
-      { kind: "mark", stackName: "stack-staging", state, reason: `the repository is ${state}` },
+      { kind: "mark", stackName: "stack-staging", environment: staging, state, reason: `the repository is ${state}` },
       { kind: "keep", stackName: "stack-staging", reason: "staging is kept (termination protection); remove it by hand if it is no longer wanted" },
       { kind: "retire", ref: { type: "branch", name: "feature/x" }, stackName: "stack-branch", reason: `the repository is ${state}` },
-      { kind: "mark", stackName: "stack-production", state, reason: `the repository is ${state}` },
+      { kind: "mark", stackName: "stack-production", environment: production, state, reason: `the repository is ${state}` },
       { kind: "keep", stackName: "stack-production", reason: "production is kept (termination protection); remove it by hand if it is no longer wanted" },
     ]);
   });
@@ -162,6 +162,20 @@ describe("planReconcile after a rename or transfer", () => {
   it("a branch that moved meanwhile is deployed as usual, following the new name too", () => {
     const actions = planReconcile([{ name: "main", commit: A }, { name: "feature/x", commit: B }], "main", RULES, [managed(staging, { repository: "octo-org/store" }), managed(feature)], { repository: "octo-org/store" });
     expect(actions).toEqual([{ kind: "deploy", ref: { type: "branch", name: "feature/x" }, commit: B, reason: `the branch is at ${B.slice(0, 12)} but the last run was for ${A.slice(0, 12)}`, follow: true }]);
+  });
+
+  it.each([
+    { state: null, reason: "the repository is now octo-org/store (it was octo-org/shop)" },
+    { state: "unowned" as const, reason: "the repository is now octo-org/store (it was octo-org/shop)" },
+  ])("production (state $state) is retagged with the new name, never deployed: a release is an explicit act", ({ state, reason }) => {
+    const production: Environment = { kind: "production", tag: "v1.0.0" };
+    const actions = planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging, { repository: "octo-org/store" }), managed(production, { state })], { repository: "octo-org/store" });
+    expect(actions).toEqual([{ kind: "mark", stackName: "stack-production", environment: production, state: null, reason, follow: true }]);
+  });
+
+  it("a production stack that was never created is not retagged", () => {
+    const production: Environment = { kind: "production", tag: "v1.0.0" };
+    expect(planReconcile([{ name: "main", commit: A }], "main", RULES, [managed(staging, { repository: "octo-org/store" }), managed(production, { condition: "absent" })], { repository: "octo-org/store" })).toEqual([]);
   });
 
   it("a name that differs only in case is the same name", () => {
