@@ -124,6 +124,9 @@ export function runActor(job: RefJob): string | null {
     case "idle":
     case "preview":
       return job.actor ?? null;
+    case "mark":
+      // A mark changes tags, never runs anything: no one to record.
+      return null;
   }
 }
 
