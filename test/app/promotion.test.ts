@@ -5,7 +5,7 @@ import { verify } from "../../src/notifications/signature.js";
 import type { FakeGitHub} from "../support/fake-github.js";
 import type { FakeCheckRun } from "../support/fake-github.js";
 import type { RunningApp } from "../support/branchline.js";
-import { allStacks, callCount, pinnedCommits, type EmulatedAws } from "../support/aws.js";
+import { allStacks, callCount, mutationCount, pinnedCommits, type EmulatedAws } from "../support/aws.js";
 import { checkRunEvent, pushTag, pushToBranch } from "../support/payloads.js";
 import { A, B, C, closeScene, CONFIG, givenRepository, openScene, TEMPLATE } from "../support/scenario.js";
 
@@ -67,6 +67,11 @@ function pushTagBy(tag: string, commit: string, user = "Codertocat") {
   return app.deliver("push", payload);
 }
 
+/** Calls that change something in AWS, over the services a deploy touches. */
+function mutationsOf(emulated: EmulatedAws): number {
+  return ["cloudformation", "codepipeline", "s3"].reduce((sum, service) => sum + mutationCount(emulated, service), 0);
+}
+
 function checkNamed(commit: string, name: string): FakeCheckRun | undefined {
   return github.checkRunsFor(commit).filter((c) => c.name === name).at(-1);
 }
@@ -112,6 +117,28 @@ describe("promotion criteria", () => {
     const [deployment] = github.model.deploymentsFor("octo-org/shop", "production");
     expect(deployment).toMatchObject({ sha: A, production_environment: true });
     expect(deployment!.statuses.at(-1)!.state).toBe("success");
+  });
+
+  it("a late redelivery of an older release's tag, after a newer release ran, changes nothing in AWS (production never goes back in time)", async () => {
+    givenRepository(github);
+    await stagingRuns(A, B);
+    const older = pushTag("v1.0.0", A);
+    github.ref("refs/tags/v1.0.0", A);
+    const olderId = await app.deliver("push", older);
+    await app.settle();
+    await pushTagBy("v1.1.0", B);
+    await app.settle();
+    const pipeline = await productionPipeline();
+    expect(await pinnedCommits(aws.clients, pipeline)).toEqual([A, B]);
+    const before = mutationsOf(aws);
+
+    await app.redeliver("push", older, olderId);
+    await app.redeliver("push", older);
+    await app.settle();
+
+    expect(mutationsOf(aws)).toBe(before);
+    expect(await pinnedCommits(aws.clients, pipeline)).toEqual([A, B]);
+    expect(github.model.deploymentsFor("octo-org/shop", "production").map((d) => d.sha)).toEqual([A, B]);
   });
 
   it("refuses a commit whose staging run failed, and one staging never ran", async () => {
