@@ -158,6 +158,20 @@ describe("branches.ttl", () => {
     expect(own()).toHaveLength(1);
   });
 
+  it("notes the check run instead when the installation has not granted pull_requests: write (app.yml asks it since the warnings became comments)", async () => {
+    givenRepository(github, { config: `${CONFIG}branches:\n  ttl: 7d\n` });
+    await push("feature/old-grant", B, true);
+    github.repository.pullRequest(4, "feature/old-grant");
+    github.model.refuseComments = true;
+    ahead = 6 * DAY + 2 * HOUR;
+    expect((await pass()).errors).toEqual([]);
+    expect(github.model.commentsOn("octo-org/shop", 4)).toEqual([]);
+    expect(checkOf(B).output.summary).toMatch(/^> \*\*Idle environment\*\*: branch `feature\/old-grant`/);
+    ahead = 7 * DAY + 3 * HOUR;
+    await pass();
+    expect(await stackOf("feature/old-grant")).toBeUndefined();
+  });
+
   it("keeps an environment while its pull request is labelled branchline:keep, and restarts the clock when the label comes off", async () => {
     givenRepository(github, { config: `${CONFIG}branches:\n  ttl: 7d\n` });
     await push("feature/kept", B, true);

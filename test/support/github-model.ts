@@ -402,6 +402,8 @@ export class GitHubModel {
   readonly deployments: FakeDeployment[] = [];
   /** Comments on issues and pull requests, oldest first. */
   readonly comments: FakeComment[] = [];
+  /** An installation that has not accepted `pull_requests: write`: creating a comment answers 403. */
+  refuseComments = false;
   readonly installations: FakeInstallation[] = [];
   readonly statuses: FakeStatus[] = [];
   /** People and their user tokens (this App's OAuth web flow). */
@@ -908,6 +910,7 @@ export class GitHubModel {
   }
 
   private createComment(repository: RepositoryModel, number: number, request: ParsedRequest): ApiResponse {
+    if (this.refuseComments) return json(403, { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/issues/comments#create-an-issue-comment" });
     const body = (request.body ?? {}) as Record<string, unknown>;
     if (typeof body.body !== "string" || body.body === "") return json(422, { message: "Invalid request: body is required" });
     if (body.body.length > 65_536) return json(422, { message: "Validation Failed: body is too long (maximum is 65536 characters)" });
