@@ -29,11 +29,14 @@ export async function warnIdle(runtime: Runtime, installationId: number, repo: R
   const now = runtime.now?.() ?? new Date();
   const when = action.deadline ? new Date(action.deadline) : now;
   const note = `**Idle environment**: branch \`${action.ref.name}\` has had no push for a while, so its environment will be ${action.then === "hibernate" ? "hibernated" : "torn down"} at ${when.toISOString()} (in ${formatSpan(when.getTime() - now.getTime())}). A push, or the \`${KEEP_LABEL}\` label on its pull request, keeps it (adding or removing the label starts the clock again).`;
-  if (action.pullNumber !== undefined && (await commented(runtime, octokit, repo, action.pullNumber, now, note))) {
+  const appId = await runtime.promotion?.appId();
+  // A comment is read back only by the App's id; without one (no App identity, e.g. a token's
+  // run) the next pass could not find it and would comment again: the check run note then.
+  if (action.pullNumber !== undefined && appId !== undefined && (await commented(runtime, octokit, repo, action.pullNumber, now, note))) {
     runtime.log.info({ branch: action.ref.name, deadline: action.deadline, pull: action.pullNumber }, "warned of an idle environment's end on its pull request");
     return;
   }
-  const marks = await idleMarks(octokit, repo, action.commit, checkRunName(branchEnvironment(action.ref.name)), await runtime.promotion?.appId());
+  const marks = await idleMarks(octokit, repo, action.commit, checkRunName(branchEnvironment(action.ref.name)), appId);
   if (!marks) return;
   await addIdleNote(octokit, repo, marks.checkRunId, "warned", now, note);
   runtime.log.info({ branch: action.ref.name, deadline: action.deadline }, "warned of an idle environment's end on its check run");
