@@ -3,7 +3,7 @@ import { pipelineActivity, type PipelineActivity } from "../aws/managed-stacks.j
 import type { StackSnapshot } from "../aws/stacks.js";
 import { idleRules, idleRulesActive, type BranchlineConfig } from "../config/schema.js";
 import type { Environment, RepositoryRef } from "../core/environment.js";
-import { decideIdle, KEEP_LABEL, type IdleEnvironment, type IdleRules } from "../core/idle-policy.js";
+import { clockStart, decideIdle, KEEP_LABEL, type IdleEnvironment, type IdleRules } from "../core/idle-policy.js";
 import { HIBERNATE_PARAMETER } from "../core/parameters.js";
 import type { BranchHead, ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
@@ -124,7 +124,7 @@ async function idleAction(
   const common = { ref, stackName: env.stackName, commit: head };
   switch (decision.kind) {
     case "warn":
-      return { kind: "idle", ...common, step: "warn", ...(pull ? { pullNumber: pull.number } : {}), deadline: decision.deadline.toISOString(), then: decision.then, reason: `no push since ${env.lastPushAt.toISOString()}; it will be ${decision.then === "hibernate" ? "hibernated" : "torn down"} at ${decision.deadline.toISOString()}` };
+      return { kind: "idle", ...common, step: "warn", ...(pull ? { pullNumber: pull.number } : {}), deadline: decision.deadline.toISOString(), then: decision.then, reason: `${clockStart(env) === env.lastPushAt ? "no push" : `no push or change of the ${KEEP_LABEL} label`} since ${clockStart(env).toISOString()}; it will be ${decision.then === "hibernate" ? "hibernated" : "torn down"} at ${decision.deadline.toISOString()}` };
     case "end":
       return { kind: "idle", ...common, step: decision.then, reason: decision.why };
     case "active":
