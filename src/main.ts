@@ -15,6 +15,7 @@ import type { SqsWiring } from "./queue/sqs-engine-queue.js";
 import { SqsQueue } from "./queue/sqs-queue.js";
 import type { SqsWorkQueue } from "./queue/sqs-work-queue.js";
 import type { RefJob } from "./engine/ref-job.js";
+import { fileClock } from "./test-clock.js";
 import { enginePacing, readSettings, SettingsError, type AwsMode, type Settings } from "./settings.js";
 
 const SANDBOX_TEMPLATE_BUCKET = "branchline-sandbox-templates";
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     ...(settings.reconcileMinutes > 0
       ? { reconcile: { intervalMs: settings.reconcileMinutes * 60_000, reportOnly: settings.reconcileReportOnly } }
       : {}),
+    // Test only (refused in production by readSettings): process tests age environments with it.
+    ...(settings.testClockFile ? { clock: fileClock(settings.testClockFile) } : {}),
     ...(sqs ? { sqs, onWorkQueue: (queue: SqsWorkQueue<RefJob>) => stopOnSignal(queue, log) } : {}),
   });
   if (settings.role === "worker") {

@@ -29,6 +29,11 @@ export interface Settings {
   readonly queue: QueueSetting;
   /** What this process does: receive webhooks and work (all), only receive, or only work. */
   readonly role: Role;
+  /**
+   * TEST ONLY: BRANCHLINE_TEST_CLOCK_FILE, a file holding how many milliseconds branchline's idle
+   * clock runs ahead (src/test-clock.ts), so process tests can age environments. Refused in production.
+   */
+  readonly testClockFile: string | undefined;
 }
 
 export type QueueSetting =
@@ -70,7 +75,16 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     reconcileReportOnly: reconcileMode(env) === "report",
     templateBucket: env.BRANCHLINE_TEMPLATE_BUCKET || undefined,
     ...queueAndRole(env),
+    testClockFile: testClockFile(env),
   };
+}
+
+function testClockFile(env: Env): string | undefined {
+  const file = env.BRANCHLINE_TEST_CLOCK_FILE || undefined;
+  if (file && env.NODE_ENV === "production") {
+    throw new SettingsError("BRANCHLINE_TEST_CLOCK_FILE is for tests only (it moves the clock that decides when idle environments are torn down): unset it; production runs on the real clock");
+  }
+  return file;
 }
 
 function queueAndRole(env: Env): { queue: QueueSetting; role: Role } {

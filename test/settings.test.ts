@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSettings, SettingsError, type Settings } from "../src/settings.js";
+import { fileClock } from "../src/test-clock.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -263,5 +264,29 @@ describe("readSettings: the work queue and the process's role", () => {
 
   it.each(["receiver", "worker", "all"] as const)("BRANCHLINE_ROLE=%s with a queue", (role) => {
     expect(read({ BRANCHLINE_ROLE: role, BRANCHLINE_QUEUE_URL: QUEUE }).role).toBe(role);
+  });
+});
+
+describe("readSettings: the test-only clock", () => {
+  it("is off unless BRANCHLINE_TEST_CLOCK_FILE names a file", () => {
+    expect(read({}).testClockFile).toBeUndefined();
+    expect(read({ BRANCHLINE_TEST_CLOCK_FILE: "/tmp/clock" }).testClockFile).toBe("/tmp/clock");
+  });
+
+  it("is refused in production, where only the real clock may decide what is torn down", () => {
+    expect(error({ BRANCHLINE_TEST_CLOCK_FILE: "/tmp/clock", NODE_ENV: "production", AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "AKIDEXAMPLE" }).message).toMatch(/BRANCHLINE_TEST_CLOCK_FILE is for tests only.*unset it/);
+  });
+});
+
+describe("fileClock", () => {
+  it("runs as far ahead of the real clock as the file says, read at every look, and level without a file", () => {
+    const file = join(root, "clock");
+    const clock = fileClock(file);
+    const level = clock().getTime() - Date.now();
+    expect(Math.abs(level)).toBeLessThan(60_000);
+    writeFileSync(file, "86400000\n");
+    expect(clock().getTime() - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+    writeFileSync(file, "soon");
+    expect(() => clock()).toThrow(/must hold a whole number of milliseconds/);
   });
 });

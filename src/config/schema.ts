@@ -213,6 +213,15 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Replacing a stateful resource (a database, bucket, table, file system) needs an Acknowledge. */
       requireAcknowledgement: z.boolean().default(false),
+      /**
+       * The repository file the pipeline's build hands to the deploy action unchanged as the
+       * application template (templates/pipeline.yml deploys `BuildOutput::<ApplicationTemplatePath>`,
+       * which only the build makes): the preview reads it at the pull request's head instead.
+       */
+      applicationTemplate: z
+        .string()
+        .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0\\]+$/, "a path in the repository, like template.yml (no leading /, no ..)")
+        .optional(),
     })
     .optional(),
   /** Where run events are sent. */

@@ -39,8 +39,15 @@ export interface IdleEnvironment {
   /** An open pull request from the branch carries `branchline:keep`. */
   readonly keepLabel: boolean;
   readonly openPullRequest: boolean;
-  /** When branchline warned of this environment's expiry (a note on its last check run), if it did. */
+  /** When branchline warned of this environment's expiry (its pull request comment or check run note), if it did. */
   readonly warnedAt: Date | null;
+  /**
+   * When the `branchline:keep` label last went on or came off the branch's pull request (GitHub's
+   * own record of the label events), if it ever did. Either restarts the clock, as a push does:
+   * while the label is on the environment is kept anyway, so what this buys is a full ttl after
+   * the label comes off rather than an end the moment it does.
+   */
+  readonly keptAt: Date | null;
 }
 
 /** What happens to an idle environment at its deadline. */
@@ -76,13 +83,21 @@ function keptBecause(env: IdleEnvironment, rules: IdleRules): string | null {
   return null;
 }
 
+type ClockFacts = Pick<IdleEnvironment, "lastPushAt" | "warnedAt"> & { readonly keptAt?: Date | null };
+
+/** Where the idle clock starts: the last push, or the keep label's last change when that came later. */
+export function clockStart(env: ClockFacts): Date {
+  return env.keptAt && env.keptAt.getTime() > env.lastPushAt.getTime() ? env.keptAt : env.lastPushAt;
+}
+
 /**
- * The deadline of an environment: `ttl` after its last push, but never sooner than a full warning
- * period after the warning, so no environment goes without one.
+ * The deadline of an environment: `ttl` after its clock started, but never sooner than a full
+ * warning period after the warning, so no environment goes without one.
  */
-export function idleDeadline(env: Pick<IdleEnvironment, "lastPushAt" | "warnedAt">, ttlMs: number): Date {
-  const byPush = env.lastPushAt.getTime() + ttlMs;
-  const warned = env.warnedAt && env.warnedAt.getTime() >= env.lastPushAt.getTime() ? env.warnedAt.getTime() + warningPeriodMs(ttlMs) : 0;
+export function idleDeadline(env: ClockFacts, ttlMs: number): Date {
+  const start = clockStart(env).getTime();
+  const byPush = start + ttlMs;
+  const warned = env.warnedAt && env.warnedAt.getTime() >= start ? env.warnedAt.getTime() + warningPeriodMs(ttlMs) : 0;
   return new Date(Math.max(byPush, warned));
 }
 
@@ -93,9 +108,10 @@ export function decideIdle(env: IdleEnvironment, rules: IdleRules, now: Date): I
   const kept = keptBecause(env, rules);
   if (kept) return { kind: "kept", why: kept };
   const then: IdleEnd = env.canHibernate ? "hibernate" : "teardown";
-  const warnedForThisPush = env.warnedAt !== null && env.warnedAt.getTime() >= env.lastPushAt.getTime();
+  const start = clockStart(env);
+  const warnedForThisPush = env.warnedAt !== null && env.warnedAt.getTime() >= start.getTime();
   const deadline = idleDeadline(env, rules.ttlMs);
-  const warnFrom = env.lastPushAt.getTime() + rules.ttlMs - warningPeriodMs(rules.ttlMs);
+  const warnFrom = start.getTime() + rules.ttlMs - warningPeriodMs(rules.ttlMs);
   if (!warnedForThisPush) {
     if (now.getTime() < warnFrom) return { kind: "active", deadline };
     // Late (the pass did not run, or the warning could not be written): warn first, end a period later.
@@ -103,7 +119,8 @@ export function decideIdle(env: IdleEnvironment, rules: IdleRules, now: Date): I
     return { kind: "warn", deadline: now.getTime() >= deadline.getTime() ? late : deadline, then };
   }
   if (now.getTime() < deadline.getTime()) return { kind: "warned", deadline, then };
-  return { kind: "end", then, why: `no push for ${formatSpan(now.getTime() - env.lastPushAt.getTime())} (branches.ttl is ${formatSpan(rules.ttlMs)})` };
+  const since = start === env.lastPushAt ? "no push" : `no push or change of the ${KEEP_LABEL} label`;
+  return { kind: "end", then, why: `${since} for ${formatSpan(now.getTime() - start.getTime())} (branches.ttl is ${formatSpan(rules.ttlMs)})` };
 }
 
 /** Age, last push and time left of an environment: what `branchline status` and the web view show. */
@@ -115,7 +132,7 @@ export interface EnvironmentClock {
 }
 
 export function environmentClock(
-  env: Pick<IdleEnvironment, "createdAt" | "lastPushAt" | "warnedAt" | "hibernated">,
+  env: Pick<IdleEnvironment, "createdAt" | "lastPushAt" | "warnedAt" | "hibernated"> & { readonly keptAt?: Date | null },
   ttlMs: number | null,
   now: Date,
 ): EnvironmentClock {

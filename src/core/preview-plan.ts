@@ -102,8 +102,10 @@ export function categorize(changes: readonly PreviewChange[]): CategorizedChange
     .map(({ change }) => change);
 }
 
-/** One stack of the preview. */
-export type StackPreview =
+/** One stack of the preview; `source` says where its template was read when that is not plain. */
+export type StackPreview = StackPreviewKind & { readonly source?: string };
+
+type StackPreviewKind =
   | { readonly kind: "changes"; readonly role: StackRole; readonly stack: string; readonly changes: readonly CategorizedChange[] }
   | { readonly kind: "no-changes"; readonly role: StackRole; readonly stack: string; readonly why: string }
   /** No stack yet: merging creates it with every resource of its template. */

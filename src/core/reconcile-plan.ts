@@ -46,10 +46,11 @@ export type ReconcileAction =
   /** Nothing to do but say so: staging or production of a repository that is gone, kept on purpose. */
   | { readonly kind: "keep"; readonly stackName: string; readonly reason: string }
   /**
-   * An idle branch environment (`branches.ttl`): warn on the check run of its last run's commit, or
-   * hibernate or tear it down in its own lane (src/core/idle-policy.ts decides which).
+   * An idle branch environment (`branches.ttl`): warn (a comment on pull request `pullNumber`, or
+   * without one a note on the check run of its last run's commit), or hibernate or tear it down in
+   * its own lane (src/core/idle-policy.ts decides which).
    */
-  | { readonly kind: "idle"; readonly ref: GitRef; readonly stackName: string; readonly step: "warn" | IdleEnd; readonly commit: string; readonly deadline?: string; readonly then?: IdleEnd; readonly reason: string };
+  | { readonly kind: "idle"; readonly ref: GitRef; readonly stackName: string; readonly step: "warn" | IdleEnd; readonly commit: string; readonly pullNumber?: number; readonly deadline?: string; readonly then?: IdleEnd; readonly reason: string };
 
 /** An application stack whose pipeline stack is gone, as its tags describe it. */
 export interface OrphanedApplication {

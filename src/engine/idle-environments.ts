@@ -3,14 +3,15 @@ import { pipelineActivity, type PipelineActivity } from "../aws/managed-stacks.j
 import type { StackSnapshot } from "../aws/stacks.js";
 import { idleRules, idleRulesActive, type BranchlineConfig } from "../config/schema.js";
 import type { Environment, RepositoryRef } from "../core/environment.js";
-import { decideIdle, KEEP_LABEL, type IdleEnvironment, type IdleRules } from "../core/idle-policy.js";
+import { clockStart, decideIdle, KEEP_LABEL, type IdleEnvironment, type IdleRules } from "../core/idle-policy.js";
 import { HIBERNATE_PARAMETER } from "../core/parameters.js";
 import type { BranchHead, ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
 import { checkRunName } from "../github/environment-report.js";
-import { idleMarks } from "../github/idle-notes.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { openPullRequests, type OpenPullRequest } from "../github/pull-requests.js";
+import { idleMarks } from "../github/idle-notes.js";
+import { warnedOnPull } from "../github/idle-comments.js";
+import { labelChangedAt, openPullRequests, type OpenPullRequest } from "../github/pull-requests.js";
 
 /** A managed branch stack with what its pipeline says of its runs. */
 export interface BranchStack {
@@ -25,7 +26,7 @@ export function idleEnvironment(
   head: string,
   pulls: readonly OpenPullRequest[],
   now: Date,
-  warnedAt: Date | null = null,
+  read: { readonly warnedAt: Date | null; readonly keptAt: Date | null } = { warnedAt: null, keptAt: null },
 ): IdleEnvironment {
   const createdAt = stack.createdAt ?? now;
   const own = pulls.filter((pull) => pull.branch === branch);
@@ -41,7 +42,8 @@ export function idleEnvironment(
     hibernated: stack.parameters[HIBERNATE_PARAMETER] === "true",
     keepLabel: own.some((pull) => pull.labels.includes(KEEP_LABEL)),
     openPullRequest: own.length > 0,
-    warnedAt,
+    warnedAt: read.warnedAt,
+    keptAt: read.keptAt,
   };
 }
 
@@ -104,17 +106,25 @@ async function idleAction(
 ): Promise<ReconcileAction | null> {
   let env = idleEnvironment(branchStack, head, pulls, now);
   let decision = decideIdle(env, rules, now);
-  if (decision.kind === "warn" && env.lastRunCommit) {
-    // Near the deadline: has it been warned already? The note on its check run says.
-    const marks = await idleMarks(octokit, repo, env.lastRunCommit, checkRunName(branchEnvironment(env.branch)), appId);
-    env = idleEnvironment(branchStack, head, pulls, now, marks?.warnedAt ?? null);
+  const pull = pullToWarn(pulls, env.branch);
+  if (decision.kind === "warn") {
+    // Near the deadline by its last push: was it warned already, or did the keep label move since?
+    // Its pull request's comments and label events say, and the note on its last run's check run.
+    const marks = env.lastRunCommit ? await idleMarks(octokit, repo, env.lastRunCommit, checkRunName(branchEnvironment(env.branch)), appId) : null;
+    let warnedAt = marks?.warnedAt ?? null;
+    let keptAt: Date | null = null;
+    for (const own of pulls.filter((p) => p.branch === env.branch)) {
+      keptAt = later(keptAt, await labelChangedAt(octokit, repo, own.number, KEEP_LABEL));
+    }
+    if (pull) warnedAt = later(warnedAt, await warnedOnPull(octokit, repo, pull.number, appId));
+    env = idleEnvironment(branchStack, head, pulls, now, { warnedAt, keptAt });
     decision = decideIdle(env, rules, now);
   }
   const ref = { type: "branch" as const, name: env.branch };
   const common = { ref, stackName: env.stackName, commit: head };
   switch (decision.kind) {
     case "warn":
-      return { kind: "idle", ...common, step: "warn", deadline: decision.deadline.toISOString(), then: decision.then, reason: `no push since ${env.lastPushAt.toISOString()}; it will be ${decision.then === "hibernate" ? "hibernated" : "torn down"} at ${decision.deadline.toISOString()}` };
+      return { kind: "idle", ...common, step: "warn", ...(pull ? { pullNumber: pull.number } : {}), deadline: decision.deadline.toISOString(), then: decision.then, reason: `${clockStart(env) === env.lastPushAt ? "no push" : `no push or change of the ${KEEP_LABEL} label`} since ${clockStart(env).toISOString()}; it will be ${decision.then === "hibernate" ? "hibernated" : "torn down"} at ${decision.deadline.toISOString()}` };
     case "end":
       return { kind: "idle", ...common, step: decision.then, reason: decision.why };
     case "active":
@@ -123,6 +133,16 @@ async function idleAction(
     case "asleep":
       return null;
   }
+}
+
+/** The pull request a warning goes to: the branch's newest open one. */
+function pullToWarn(pulls: readonly OpenPullRequest[], branch: string): OpenPullRequest | undefined {
+  return pulls.filter((p) => p.branch === branch).sort((a, b) => b.number - a.number)[0];
+}
+
+function later(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  return b !== null && b > a ? b : a;
 }
 
 export function branchEnvironment(branch: string): Environment {

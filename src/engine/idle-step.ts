@@ -5,8 +5,10 @@ import type { RepositoryRef } from "../core/environment.js";
 import { environmentNames } from "../core/naming.js";
 import type { ReconcileAction } from "../core/reconcile-plan.js";
 import { checkRunName } from "../github/environment-report.js";
+import { KEEP_LABEL } from "../core/idle-policy.js";
+import { commentIdleWarning } from "../github/idle-comments.js";
 import { addIdleNote, idleMarks } from "../github/idle-notes.js";
-import type { InstallationOctokit } from "../github/octokit.js";
+import { httpStatus, type InstallationOctokit } from "../github/octokit.js";
 import { commitOf } from "../github/repository-files.js";
 import { convergeStack } from "./converge-stack.js";
 import { desiredStack } from "./desired-stack.js";
@@ -18,18 +20,42 @@ import type { Runtime } from "./runtime.js";
 type IdleCause = Extract<RefJob["cause"], { kind: "idle" }>;
 
 /**
- * The warning a day before an idle environment ends: a note on its last run's check run (which
- * shows on its pull request), marked so the next pass knows it was given.
+ * The warning a day before an idle environment ends: a comment on its pull request (which notifies
+ * the people on it), or without one a note on its last run's check run; marked either way, so the
+ * next pass knows it was given.
  */
 export async function warnIdle(runtime: Runtime, installationId: number, repo: RepositoryRef, action: Extract<ReconcileAction, { kind: "idle" }>): Promise<void> {
   const octokit = await runtime.octokitFor(installationId);
-  const marks = await idleMarks(octokit, repo, action.commit, checkRunName(branchEnvironment(action.ref.name)), await runtime.promotion?.appId());
-  if (!marks) return;
   const now = runtime.now?.() ?? new Date();
   const when = action.deadline ? new Date(action.deadline) : now;
-  await addIdleNote(octokit, repo, marks.checkRunId, "warned", now,
-    `**Idle environment**: branch \`${action.ref.name}\` has had no push for a while, so its environment will be ${action.then === "hibernate" ? "hibernated" : "torn down"} at ${when.toISOString()} (in ${formatSpan(when.getTime() - now.getTime())}). A push, or the \`branchline:keep\` label on its pull request, keeps it.`);
-  runtime.log.info({ branch: action.ref.name, deadline: action.deadline }, "warned of an idle environment's end");
+  const note = `**Idle environment**: branch \`${action.ref.name}\` has had no push for a while, so its environment will be ${action.then === "hibernate" ? "hibernated" : "torn down"} at ${when.toISOString()} (in ${formatSpan(when.getTime() - now.getTime())}). A push, or the \`${KEEP_LABEL}\` label on its pull request, keeps it (adding or removing the label starts the clock again).`;
+  const appId = await runtime.promotion?.appId();
+  // A comment is read back only by the App's id; without one (no App identity, e.g. a token's
+  // run) the next pass could not find it and would comment again: the check run note then.
+  if (action.pullNumber !== undefined && appId !== undefined && (await commented(runtime, octokit, repo, action.pullNumber, now, note))) {
+    runtime.log.info({ branch: action.ref.name, deadline: action.deadline, pull: action.pullNumber }, "warned of an idle environment's end on its pull request");
+    return;
+  }
+  const marks = await idleMarks(octokit, repo, action.commit, checkRunName(branchEnvironment(action.ref.name)), appId);
+  if (!marks) return;
+  await addIdleNote(octokit, repo, marks.checkRunId, "warned", now, note);
+  runtime.log.info({ branch: action.ref.name, deadline: action.deadline }, "warned of an idle environment's end on its check run");
+}
+
+/**
+ * The comment, or false where GitHub refuses it with 403: an installation that has not accepted
+ * `pull_requests: write` yet (app.yml asks for it since warnings became comments). The check run
+ * note is the warning then, so an environment never goes unwarned, nor stays forever for want of one.
+ */
+async function commented(runtime: Runtime, octokit: InstallationOctokit, repo: RepositoryRef, pull: number, at: Date, note: string): Promise<boolean> {
+  try {
+    await commentIdleWarning(octokit, repo, pull, at, note);
+    return true;
+  } catch (error) {
+    if (httpStatus(error) !== 403) throw error;
+    runtime.log.warn({ repository: `${repo.owner}/${repo.name}`, pull }, "GitHub refused the idle warning comment (has the installation accepted pull_requests: write?); noting the check run instead");
+    return false;
+  }
 }
 
 /**

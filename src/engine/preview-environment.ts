@@ -103,23 +103,33 @@ async function previewApplication(runtime: Runtime, octokit: InstallationOctokit
   const pipeline = pipelineStack.name;
   const deploy = await applicationDeploy(runtime.aws.codepipeline, pipeline);
   if (!deploy) return { kind: "skipped", role: "application", stack: pipelineStack.outputs.ApplicationStackName ?? "-", why: "the pipeline has no CloudFormation deploy action" };
-  const path = deploy.sourcePath;
+  // The template the deploy action reads: the commit's own file, or a build product. A build's
+  // output is previewed only where the config names the repository file the build passes through.
+  const configured = config.preview?.applicationTemplate;
+  const path = deploy.sourcePath ?? configured ?? null;
   if (path === null) {
-    return { kind: "skipped", role: "application", stack: deploy.stackName, why: `its template (\`${deploy.templatePath}\`) is made by the pipeline's build, which a preview does not run` };
+    return {
+      kind: "skipped",
+      role: "application",
+      stack: deploy.stackName,
+      why: `its template (\`${deploy.templatePath}\`) is made by the pipeline's build, which a preview does not run. If the build hands a file of the repository to the deploy action unchanged, set \`preview.applicationTemplate\` to its path in \`${CONFIG_PATH}\`, and the preview reads it at the pull request's head`,
+    };
   }
+  const source = deploy.sourcePath === null ? `\`${path}\` at this commit (\`preview.applicationTemplate\`), standing in for \`${deploy.templatePath}\`, which the build makes.` : undefined;
+  const from = source ? { source } : {};
   const text = await readFileAt(octokit, job.repo, path, head);
   const read = text === null ? null : readTemplate(text);
-  if (text === null || !read?.ok) return { kind: "failed", role: "application", stack: deploy.stackName, why: `\`${path}\` ${text === null ? "does not exist at this commit" : "is not a valid template"}` };
+  if (text === null || !read?.ok) return { kind: "failed", role: "application", stack: deploy.stackName, why: `\`${path}\` ${text === null ? "does not exist at this commit" : "is not a valid template"}`, ...from };
   const stack = await describeStack(runtime.aws.cloudformation, deploy.stackName as StackName);
-  if (stack === null) return { kind: "new", role: "application", stack: deploy.stackName, changes: categorize(additionsOf(read.template.Resources ?? {})) };
-  void config;
-  return previewStack(runtime, "application", {
+  if (stack === null) return { kind: "new", role: "application", stack: deploy.stackName, changes: categorize(additionsOf(read.template.Resources ?? {})), ...from };
+  const previewed = await previewStack(runtime, "application", {
     stackName: deploy.stackName,
     changeSetName: changeSetName(cause, head, "application"),
     templateBody: text,
     parameters: applicationParameters(read.template.Parameters ?? {}, deploy, stack),
     roleArn: deploy.roleArn,
   });
+  return { ...previewed, ...from };
 }
 
 /** The deploy action's overrides; the stack's current value for the rest it has; defaults otherwise. */

@@ -26,7 +26,8 @@ function changeLine(change: CategorizedChange & { stack?: string }): string {
 }
 
 function stackSection(stack: StackPreview): string {
-  const head = `### ${stack.role === "pipeline" ? "Pipeline stack" : "Application stack"} \`${stack.stack}\``;
+  const title = `### ${stack.role === "pipeline" ? "Pipeline stack" : "Application stack"} \`${stack.stack}\``;
+  const head = stack.source ? `${title}\nTemplate: ${stack.source}` : title;
   switch (stack.kind) {
     case "no-changes":
       return `${head}\nNo changes: ${stack.why}.`;

@@ -24,3 +24,19 @@ export async function openPullRequests(octokit: InstallationOctokit, repo: Repos
       labels: pull.labels.map((label) => label.name ?? "").filter((name) => name !== ""),
     }));
 }
+
+/**
+ * When `label` last went on or came off pull request `number`, from GitHub's own record of the
+ * label events (not a webhook: a missed delivery or a restart loses nothing), or null if never.
+ */
+export async function labelChangedAt(octokit: InstallationOctokit, repo: RepositoryRef, number: number, label: string): Promise<Date | null> {
+  const events = await octokit.paginate(octokit.rest.issues.listEvents, { owner: repo.owner, repo: repo.name, issue_number: number, per_page: 100 });
+  let latest: Date | null = null;
+  for (const event of events) {
+    if (event.event !== "labeled" && event.event !== "unlabeled") continue;
+    if (!("label" in event) || event.label?.name !== label) continue;
+    const at = new Date(event.created_at);
+    if (!Number.isNaN(at.getTime()) && (latest === null || at > latest)) latest = at;
+  }
+  return latest;
+}

@@ -130,19 +130,79 @@ describe("branches.ttl", () => {
     expect(checkOf(B).conclusion).toBe("success");
   });
 
-  it("keeps an environment whose pull request is labelled branchline:keep, and the clock runs again once the label is gone", async () => {
+  it("warns on the pull request with one comment by branchline's App, however many passes and whatever others wrote", async () => {
+    givenRepository(github, { config: `${CONFIG}branches:\n  ttl: 7d\n` });
+    await push("feature/talked", B, true);
+    github.repository.pullRequest(9, "feature/talked");
+    // Anyone can write branchline's marker into a comment: it is not branchline's warning.
+    github.model.plantComment("octo-org/shop", 9, { login: "mallory", body: `<!-- branchline:idle warned=${new Date(Date.now() + 6 * DAY).toISOString()} -->` });
+
+    ahead = 6 * DAY + 2 * HOUR;
+    await pass();
+    const own = () => github.model.commentsOn("octo-org/shop", 9).filter((c) => c.performed_via_github_app !== null);
+    expect(own()).toHaveLength(1);
+    expect(own()[0]!.body).toMatch(/^\*\*Idle environment\*\*: branch `feature\/talked` has had no push .* will be torn down at /);
+    expect(own()[0]!.body).toContain("`branchline:keep`");
+    expect(checkOf(B).output.summary).not.toContain("Idle environment");
+
+    ahead = 6 * DAY + 12 * HOUR;
+    await pass();
+    expect(own()).toHaveLength(1);
+    // The deadline counts from branchline's own warning (a day), not from the planted one.
+    ahead = 7 * DAY + HOUR;
+    await pass();
+    expect(await stackOf("feature/talked")).toBeDefined();
+    ahead = 7 * DAY + 3 * HOUR;
+    await pass();
+    expect(await stackOf("feature/talked")).toBeUndefined();
+    expect(own()).toHaveLength(1);
+  });
+
+  it("notes the check run instead when the installation has not granted pull_requests: write (app.yml asks it since the warnings became comments)", async () => {
+    givenRepository(github, { config: `${CONFIG}branches:\n  ttl: 7d\n` });
+    await push("feature/old-grant", B, true);
+    github.repository.pullRequest(4, "feature/old-grant");
+    github.model.refuseComments = true;
+    ahead = 6 * DAY + 2 * HOUR;
+    expect((await pass()).errors).toEqual([]);
+    expect(github.model.commentsOn("octo-org/shop", 4)).toEqual([]);
+    expect(checkOf(B).output.summary).toMatch(/^> \*\*Idle environment\*\*: branch `feature\/old-grant`/);
+    ahead = 7 * DAY + 3 * HOUR;
+    await pass();
+    expect(await stackOf("feature/old-grant")).toBeUndefined();
+  });
+
+  it("keeps an environment while its pull request is labelled branchline:keep, and restarts the clock when the label comes off", async () => {
     givenRepository(github, { config: `${CONFIG}branches:\n  ttl: 7d\n` });
     await push("feature/kept", B, true);
-    const pull = github.repository.pullRequest(7, "feature/kept", { labels: ["branchline:keep"] });
+    github.repository.pullRequest(7, "feature/kept", { labels: ["branchline:keep"] });
     ahead = 40 * DAY;
     expect((await pass()).actions).toEqual([]);
-    expect(checkOf(B).output.summary).not.toContain("Idle environment");
+    expect(github.model.commentsOn("octo-org/shop", 7)).toEqual([]);
     expect(await stackOf("feature/kept")).toBeDefined();
 
-    pull.labels = [];
+    // Off at day 40: a full ttl from then, as after a push.
+    github.repository.unlabel(7, "branchline:keep", new Date(Date.now() + ahead));
+    expect((await pass()).actions).toEqual([]);
+    ahead = 45 * DAY;
+    expect((await pass()).actions).toEqual([]);
+    ahead = 46 * DAY + 2 * HOUR;
     await pass();
-    expect(checkOf(B).output.summary).toContain("Idle environment");
+    expect(github.model.commentsOn("octo-org/shop", 7).map((c) => c.body)).toEqual([expect.stringMatching(/will be torn down at /)]);
     expect(await stackOf("feature/kept")).toBeDefined();
+  });
+
+  it("restarts the clock when the branchline:keep label goes on, even if it comes off again at once", async () => {
+    givenRepository(github, { config: `${CONFIG}branches:\n  ttl: 7d\n` });
+    await push("feature/nudged", B, true);
+    github.repository.pullRequest(3, "feature/nudged");
+    ahead = 5 * DAY;
+    github.repository.label(3, "branchline:keep", new Date(Date.now() + ahead)).unlabel(3, "branchline:keep", new Date(Date.now() + ahead + 60_000));
+    ahead = 6 * DAY + 2 * HOUR;
+    expect((await pass()).actions).toEqual([]);
+    ahead = 11 * DAY + 2 * HOUR;
+    await pass();
+    expect(github.model.commentsOn("octo-org/shop", 3)).toHaveLength(1);
   });
 
   it("keeps branches with an open pull request when branches.keepOpenPullRequests is set", async () => {

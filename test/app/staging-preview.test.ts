@@ -48,11 +48,11 @@ beforeEach(async () => ({ aws, github, app } = await openScene()));
 afterEach(() => closeScene({ aws, github, app }));
 
 /** Staging deployed at A with its application stack; the pull request's branch at B. */
-async function givenStaging(config = CONFIG): Promise<{ staging: string; application: string }> {
+async function givenStaging(config = CONFIG, pipeline = PIPELINE): Promise<{ staging: string; application: string }> {
   github.file("main", ".github/branchline.yml", config);
   // The emulator's source action fetches no git: its artifact holds what staging's commits hold.
   aws.emulator.control.setBuildOutput({ artifact: "SourceOutput", files: { [APP_PATH]: APP_BEFORE } });
-  for (const commit of [A, B, C]) github.file(commit, TEMPLATE_PATH, PIPELINE);
+  for (const commit of [A, B, C]) github.file(commit, TEMPLATE_PATH, pipeline);
   github.file(A, APP_PATH, APP_BEFORE).file(B, APP_PATH, APP_AFTER).file(C, APP_PATH, APP_BEFORE);
   github.repository.branch("main", A).branch("feature/orders", B);
   await app.deliver("push", pushToBranch("main", A));
@@ -178,6 +178,40 @@ describe("the staging preview of a pull request", () => {
     await app.settle();
     aws.emulator.control.clearFaults();
     expect(preview(B)).toMatchObject({ status: "completed" });
+    expect(await changeSetsLeft([staging, application])).toEqual([]);
+  });
+});
+
+/** templates/pipeline.yml as a repository copies it: its Deploy action reads `BuildOutput::packaged.yml`, which the repository's buildspec makes. */
+describe("the staging preview of the default pipeline (templates/pipeline.yml), whose application template the build makes", () => {
+  const DEFAULT_PIPELINE = readFileSync(new URL("../../templates/pipeline.yml", import.meta.url), "utf8");
+  const DEFAULT_CONFIG = `${CONFIG}    PermissionsBoundaryArn: arn:aws:iam::123456789012:policy/branchline/boundary
+    DeployPolicyArn: arn:aws:iam::123456789012:policy/branchline/deploy
+`;
+
+  it("says why the application stack is not previewed, and what to configure", async () => {
+    const { application } = await givenStaging(DEFAULT_CONFIG, DEFAULT_PIPELINE);
+    await openPullRequest();
+    await app.settle();
+    const summary = preview(B)!.output.summary;
+    expect(summary).toContain(
+      `### Application stack \`${application}\`\nNot previewed: its template (\`BuildOutput::packaged.yml\`) is made by the pipeline's build, which a preview does not run. If the build hands a file of the repository to the deploy action unchanged, set \`preview.applicationTemplate\` to its path in \`.github/branchline.yml\`, and the preview reads it at the pull request's head.`,
+    );
+  });
+
+  it("previews the repository file preview.applicationTemplate names, and says which file it read", async () => {
+    const config = `${DEFAULT_CONFIG}  staging:\n    ApplicationParameterOverrides: '{"Environment":"staging"}'\npreview:\n  applicationTemplate: ${APP_PATH}\n`;
+    // What the repository's buildspec hands on: its template, unchanged, as packaged.yml.
+    aws.emulator.control.setBuildOutput({ artifact: "BuildOutput", files: { "packaged.yml": APP_BEFORE } });
+    const { staging, application } = await givenStaging(config, DEFAULT_PIPELINE);
+    expect((await allStacks(aws.clients)).find((s) => s.StackName === application)?.Parameters).toEqual([{ ParameterKey: "Environment", ParameterValue: "staging" }]);
+    await openPullRequest();
+    await app.settle();
+    const summary = preview(B)!.output.summary;
+    expect(summary).toContain(`### Application stack \`${application}\`\nTemplate: \`${APP_PATH}\` at this commit (\`preview.applicationTemplate\`), standing in for \`BuildOutput::packaged.yml\`, which the build makes.`);
+    const replaced = summary.indexOf("| replaced | Database | AWS::RDS::DBInstance | stateful |");
+    expect(replaced, summary).toBeGreaterThan(summary.indexOf("### Application stack"));
+    expect(summary.indexOf("| added | Uploads | AWS::S3::Bucket | stateful |")).toBeGreaterThan(replaced);
     expect(await changeSetsLeft([staging, application])).toEqual([]);
   });
 });

@@ -153,6 +153,8 @@ describe("validateConfig: wrong types and values", () => {
     ["maxEnvironments of zero", { branches: { maxEnvironments: 0 } }, ["branches", "maxEnvironments"], /at least 1/],
     ["maxEnvironments not whole", { branches: { maxEnvironments: 2.5 } }, ["branches", "maxEnvironments"], /whole number/],
     ["preview.requireAcknowledgement not a boolean", { preview: { requireAcknowledgement: "yes" } }, ["preview", "requireAcknowledgement"], /expected boolean/],
+    ["preview.applicationTemplate outside the repository", { preview: { applicationTemplate: "../secrets.yml" } }, ["preview", "applicationTemplate"], /a path in the repository, like template.yml/],
+    ["preview.applicationTemplate absolute", { preview: { applicationTemplate: "/etc/template.yml" } }, ["preview", "applicationTemplate"], /no leading \//],
     ["the whole file a list", [], [], /expected object/],
     ["the whole file a string", "template: x", [], /expected object/],
   ])("%s → a problem at its path", (_, raw, path, message) => {

@@ -22,6 +22,7 @@ function env(over: Partial<IdleEnvironment> = {}): IdleEnvironment {
     keepLabel: false,
     openPullRequest: false,
     warnedAt: null,
+    keptAt: null,
     ...over,
   };
 }
@@ -63,6 +64,10 @@ describe("decideIdle", () => {
     ["a run under way", { busy: true }, {}, 30 * DAY, "kept"],
     ["a push not deployed yet", { head: "b" }, {}, 30 * DAY, "kept"],
     ["hibernated", { hibernated: true }, {}, 30 * DAY, "asleep"],
+    ["the keep label came off 3 days ago: the clock started again then", { keptAt: at(27 * DAY) }, {}, 30 * DAY, "active"],
+    ["the keep label came off 6 days and 2 hours ago", { keptAt: at(24 * DAY - 2 * HOUR) }, {}, 30 * DAY, "warn"],
+    ["a warning from before the label came off does not count", { keptAt: at(20 * DAY), warnedAt: at(10 * DAY) }, {}, 30 * DAY, "warn"],
+    ["a label change from before the last push changes nothing", { keptAt: at(-10 * DAY) }, {}, 6 * DAY + HOUR, "warn"],
   ])("%s", (_name, over, rules, now, kind) => {
     expect(decideIdle(env(over), { ...RULES, ...rules }, at(now)).kind).toBe(kind);
   });
@@ -71,6 +76,12 @@ describe("decideIdle", () => {
     const warned = { warnedAt: at(6 * DAY) };
     expect(decideIdle(env({ ...warned, canHibernate: true }), RULES, at(8 * DAY))).toMatchObject({ kind: "end", then: "hibernate" });
     expect(decideIdle(env(warned), RULES, at(8 * DAY))).toMatchObject({ kind: "end", then: "teardown" });
+  });
+
+  it("counts the idle time from the push or the keep label's last change, whichever is later", () => {
+    const labelled = env({ keptAt: at(20 * DAY), warnedAt: at(26 * DAY + HOUR) });
+    expect(decideIdle(labelled, RULES, at(27 * DAY + 2 * HOUR))).toMatchObject({ kind: "end", why: "no push or change of the branchline:keep label for 7d 2h (branches.ttl is 7d)" });
+    expect(decideIdle(env({ warnedAt: at(6 * DAY) }), RULES, at(8 * DAY))).toMatchObject({ why: "no push for 8d (branches.ttl is 7d)" });
   });
 
   it("gives a late warning a full warning period", () => {
@@ -96,6 +107,11 @@ describe("environmentClock", () => {
     expect(environmentClock(base, null, at(DAY)).timeLeftMs).toBeNull();
     expect(environmentClock({ ...base, hibernated: true }, 7 * DAY, at(DAY)).timeLeftMs).toBeNull();
     expect(environmentClock(base, 7 * DAY, at(9 * DAY)).timeLeftMs).toBe(0);
+  });
+
+  it("counts time left from the keep label's last change when that came after the push", () => {
+    const clock = environmentClock({ createdAt: T0, lastPushAt: T0, warnedAt: null, hibernated: false, keptAt: at(10 * DAY) }, 7 * DAY, at(12 * DAY));
+    expect(clock).toEqual({ ageMs: 12 * DAY, sinceLastPushMs: 12 * DAY, timeLeftMs: 5 * DAY });
   });
 });
 

@@ -46,6 +46,27 @@ export interface FakePullRequest {
   state: "open" | "closed";
   /** The head commit; the branch's current one when unset. */
   readonly sha: string | undefined;
+  /** What `GET .../issues/{n}/events` lists: label changes made through `label`/`unlabel`, oldest first. */
+  readonly events: FakeIssueEvent[];
+}
+
+export interface FakeIssueEvent {
+  readonly id: number;
+  readonly event: "labeled" | "unlabeled";
+  readonly label: string;
+  readonly actor: string;
+  readonly created_at: string;
+}
+
+/** A comment on an issue or pull request, by branchline's App or by a person. */
+export interface FakeComment {
+  readonly id: number;
+  repository: string;
+  readonly issue_number: number;
+  readonly body: string;
+  readonly created_at: string;
+  readonly user: { login: string; type: "Bot" | "User" };
+  readonly performed_via_github_app: { id: number; slug: string } | null;
 }
 
 /** A check run as the model holds it, with every state it went through. */
@@ -263,9 +284,28 @@ export class RepositoryModel {
   /** What `GET .../collaborators/{user}/permission` answers: admin, maintain, write, triage, read or none. */
   /** An open pull request from `head` (a branch of this repository) into `base`, with labels. */
   pullRequest(number: number, head: string, options: { base?: string; labels?: string[]; sha?: string } = {}): FakePullRequest {
-    const pull: FakePullRequest = { number, head, base: options.base ?? this.defaultBranch, labels: options.labels ?? [], state: "open", sha: options.sha };
+    const pull: FakePullRequest = { number, head, base: options.base ?? this.defaultBranch, labels: options.labels ?? [], state: "open", sha: options.sha, events: [] };
     this.pullRequests.set(number, pull);
+    for (const label of pull.labels) this.label(number, label);
     return pull;
+  }
+
+  /** Someone adds a label to a pull request (at `at`, default now): GitHub records the event. */
+  label(number: number, name: string, at: Date = new Date(), actor = "octocat"): this {
+    const pull = this.pullRequests.get(number);
+    if (!pull) throw new Error(`no pull request #${number}`);
+    if (!pull.labels.includes(name)) pull.labels.push(name);
+    pull.events.push({ id: pull.events.length + 1, event: "labeled", label: name, actor, created_at: at.toISOString() });
+    return this;
+  }
+
+  /** Someone removes a label from a pull request (at `at`, default now). */
+  unlabel(number: number, name: string, at: Date = new Date(), actor = "octocat"): this {
+    const pull = this.pullRequests.get(number);
+    if (!pull) throw new Error(`no pull request #${number}`);
+    pull.labels = pull.labels.filter((label) => label !== name);
+    pull.events.push({ id: pull.events.length + 1, event: "unlabeled", label: name, actor, created_at: at.toISOString() });
+    return this;
   }
 
   collaborator(user: string, permission: "admin" | "maintain" | "write" | "triage" | "read" | "none"): this {
@@ -376,6 +416,10 @@ export class GitHubModel {
   readonly unexpected: string[] = [];
   readonly checkRuns: FakeCheckRun[] = [];
   readonly deployments: FakeDeployment[] = [];
+  /** Comments on issues and pull requests, oldest first. */
+  readonly comments: FakeComment[] = [];
+  /** An installation that has not accepted `pull_requests: write`: creating a comment answers 403. */
+  refuseComments = false;
   readonly installations: FakeInstallation[] = [];
   readonly statuses: FakeStatus[] = [];
   /** People and their user tokens (this App's OAuth web flow). */
@@ -419,6 +463,9 @@ export class GitHubModel {
       ["GET", new RegExp(`^${repo}/branches$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "heads", r))],
       ["GET", new RegExp(`^${repo}/tags$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "tags", r))],
       ["GET", new RegExp(`^${repo}/pulls$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listPulls(m, r))],
+      ["GET", new RegExp(`^${repo}/issues/(\\d+)/comments$`), "installation", ([o, n, number], r) => this.withRepo(o!, n!, r, (m) => this.withPull(m, Number(number), () => this.page(r, this.commentsOn(m.fullName, Number(number)).map((c) => this.commentJson(c, r)))))],
+      ["POST", new RegExp(`^${repo}/issues/(\\d+)/comments$`), "installation", ([o, n, number], r) => this.withRepo(o!, n!, r, (m) => this.withPull(m, Number(number), () => this.createComment(m, Number(number), r)))],
+      ["GET", new RegExp(`^${repo}/issues/(\\d+)/events$`), "installation", ([o, n, number], r) => this.withRepo(o!, n!, r, (m) => this.withPull(m, Number(number), (pull) => this.page(r, pull.events.map((e) => this.issueEventJson(e)))))],
       ["GET", new RegExp(`^${repo}/collaborators/([^/]+)/permission$`), "installation", ([o, n, u], r) => this.withRepo(o!, n!, r, (m) => this.permission(m, u!))],
       ["GET", new RegExp(`^${repo}/compare/(.+)$`), "installation", ([o, n, basehead], r) => this.withRepo(o!, n!, r, (m) => this.compareCommits(m, basehead!, r))],
       ["GET", /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/, "installation", ([org, team, user], r) => this.teamMembership(org!, team!, user!, r)],
@@ -460,7 +507,7 @@ export class GitHubModel {
       if (installation.repositories !== "all") installation.repositories = installation.repositories.map((r) => (r.toLowerCase() === from ? repository.fullName : r));
     }
     // Check runs and deployments belong to the repository, not its name: they come along.
-    for (const record of [...this.checkRuns, ...this.deployments]) if (record.repository.toLowerCase() === from) record.repository = repository.fullName;
+    for (const record of [...this.checkRuns, ...this.deployments, ...this.comments]) if (record.repository.toLowerCase() === from) record.repository = repository.fullName;
     return repository;
   }
 
@@ -689,7 +736,7 @@ export class GitHubModel {
       target_type: installation.account.type,
       repository_selection: installation.repositories === "all" ? "all" : "selected",
       access_tokens_url: `/app/installations/${installation.id}/access_tokens`,
-      permissions: { checks: "write", contents: "read", deployments: "write", metadata: "read", pull_requests: "read" },
+      permissions: { checks: "write", contents: "read", deployments: "write", metadata: "read", pull_requests: "write" },
       events: ["create", "delete", "push", "check_run", "pull_request"],
       suspended_at: installation.suspended ? now() : null,
     };
@@ -858,6 +905,44 @@ export class GitHubModel {
       head: { ref: p.head, sha: p.sha ?? repository.resolve(p.head) ?? "0".repeat(40), repo: repoJson },
       base: { ref: p.base, sha: repository.resolve(p.base) ?? "0".repeat(40), repo: repoJson },
     })));
+  }
+
+  // ---- comments and issue events (a pull request is an issue) -------------------------------------
+
+  /** The comments on issue or pull request `number` of `repository`, oldest first. */
+  commentsOn(repository: string, number: number): FakeComment[] {
+    return this.comments.filter((c) => c.repository.toLowerCase() === repository.toLowerCase() && c.issue_number === number);
+  }
+
+  /** What anyone who can comment can do: a comment with any text, branchline's markers included. */
+  plantComment(repository: string, number: number, comment: { login: string; body: string }): FakeComment {
+    const planted: FakeComment = { id: this.nextId++, repository, issue_number: number, body: comment.body, created_at: now(), user: { login: comment.login, type: "User" }, performed_via_github_app: null };
+    this.comments.push(planted);
+    return planted;
+  }
+
+  private withPull(repository: RepositoryModel, number: number, then: (pull: FakePullRequest) => ApiResponse): ApiResponse {
+    const pull = repository.pullRequests.get(number);
+    return pull ? then(pull) : notFound();
+  }
+
+  private createComment(repository: RepositoryModel, number: number, request: ParsedRequest): ApiResponse {
+    if (this.refuseComments) return json(403, { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/issues/comments#create-an-issue-comment" });
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (typeof body.body !== "string" || body.body === "") return json(422, { message: "Invalid request: body is required" });
+    if (body.body.length > 65_536) return json(422, { message: "Validation Failed: body is too long (maximum is 65536 characters)" });
+    const comment: FakeComment = { id: this.nextId++, repository: repository.fullName, issue_number: number, body: body.body, created_at: now(), user: { login: "branchline[bot]", type: "Bot" }, performed_via_github_app: { id: this.ownAppId, slug: "branchline" } };
+    this.comments.push(comment);
+    return json(201, this.commentJson(comment, request));
+  }
+
+  private commentJson(comment: FakeComment, request: ParsedRequest) {
+    const { repository, issue_number: number, ...fields } = comment;
+    return { ...fields, updated_at: comment.created_at, url: `${request.apiBase}/repos/${repository}/issues/comments/${comment.id}`, html_url: `https://github.com/${repository}/pull/${number}#issuecomment-${comment.id}`, issue_url: `${request.apiBase}/repos/${repository}/issues/${number}` };
+  }
+
+  private issueEventJson(event: FakeIssueEvent) {
+    return { id: event.id, event: event.event, label: { name: event.label, color: "ededed" }, actor: { login: event.actor, type: "User" }, created_at: event.created_at };
   }
 
   // ---- check runs ----------------------------------------------------------------------------------
