@@ -3,17 +3,28 @@
  * causes to report. The worker for K reads the truth (GitHub, the stack, the pipeline's
  * executions), decides and acts; so a late, duplicated or reordered cause is harmless by design.
  *
- * The contract every implementation keeps (test/engine/work-queue-contract.ts checks it, for the
- * in-process queue here and for any distributed one, e.g. SQS FIFO with message group = key):
+ * The contract every implementation keeps (test/engine/work-queue-contract.ts checks exactly this,
+ * for the in-process queue and for SQS FIFO with message group = key, over moto_server's SQS):
  *
- * - **At least once.** Every cause `submit` accepted is delivered in at least one look that starts
- *   after `submit` resolved. A look may be repeated (a crash, a redelivery), so looks must be
- *   idempotent: they are, because they act on observed state, not on the cause.
- * - **One look per key at a time**, across every consumer. Different keys are looked at in parallel,
- *   up to the implementation's bound.
- * - **Coalescing.** Causes that arrive while a key waits are delivered together, in one look
- *   (`causes`, oldest first). Causes that arrive while the key is being looked at give one more
- *   look after it, not one per cause.
+ * - **No loss (at least once).** Every cause `submit` accepted is delivered in at least one look
+ *   that starts after `submit` was called; a submit that resolved is durable (for a distributed
+ *   queue: a worker killed at any point loses nothing). A look may be repeated (a crash, a
+ *   redelivery), so looks must be idempotent: they are, because they act on observed state, not on
+ *   the cause.
+ * - **One look per key at a time (per-key exclusivity)**, across every consumer of the queue, in
+ *   every process. Different keys are looked at in parallel, up to the implementation's bound.
+ * - **Coalescing.** Causes that arrive while a key waits are delivered together, in one look.
+ *   Causes that arrive while the key is being looked at give one more look after it, with all of
+ *   them, not one per cause. (A distributed queue hands them out in bounded batches, ten messages
+ *   a receive for SQS: under a load of more waiting causes than that, a key's causes may take a
+ *   few looks rather than one: still fewer than one per cause, and still one at a time.)
+ * - **Order, only where there is one.** A look's causes are oldest first in the order the queue
+ *   accepted them: a cause whose `submit` resolved before another's was called comes first.
+ *   Causes submitted concurrently (neither waited for the other: two receivers, two deliveries at
+ *   once) have no order between them, and a look must not read one into them (SQS orders a group
+ *   by arrival, which concurrent senders do not decide; moto_server even reorders a group's
+ *   messages whose visibility expired together, after a worker died holding them). The
+ *   engine reads a ref's head from GitHub rather than trusting the order of its pushes.
  * - **Quiet period.** A key waits `quietMs` after its latest cause before its look starts, never
  *   more than `maxMs` after its first: a burst of pushes becomes one look.
  * - **Outcomes.** A look returns what it did (`LookOutcome`); the queue hands every outcome to its
@@ -43,7 +54,7 @@ export interface WorkQueue<C> {
 
 export interface Look<C> {
   readonly key: string;
-  /** Every cause gathered for this look, oldest first (never empty). */
+  /** Every cause gathered for this look, oldest first where the queue knows an order (see above; never empty). */
   readonly causes: readonly C[];
   /** 1 for the first look at these causes; more after `failed` retries. */
   readonly attempt: number;

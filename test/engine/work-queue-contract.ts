@@ -1,26 +1,41 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Look, LookOutcome, LookReport, WorkQueue, WorkQueueOptions } from "../../src/engine/work-queue.js";
 import { eventually } from "../support/processes.js";
+import { prng } from "../support/prng.js";
 
 /** A cause as the contract tests send it: plain JSON, as every implementation must carry. */
 export interface TestCause {
   readonly id: string;
 }
 
-/** Builds a queue of the implementation under test; `close` is called after each test. */
-export type QueueFactory = (options: WorkQueueOptions<TestCause>) => Promise<{ queue: WorkQueue<TestCause>; close?: () => Promise<void> }>;
+/**
+ * Builds a queue of the implementation under test; `close` is called after each test. A distributed
+ * implementation is asked for `consumers` > 1 in some tests and gives `peers`: more consumers of the
+ * same queue, as other processes would be (the contract's "across every consumer").
+ */
+export type QueueFactory = (
+  options: WorkQueueOptions<TestCause>,
+  shape: { readonly consumers: number },
+) => Promise<{ queue: WorkQueue<TestCause>; peers?: readonly WorkQueue<TestCause>[]; close?: () => Promise<void> }>;
+
+export interface ContractOptions {
+  /** The queue is shared by processes (SQS): the tests of per-key exclusivity across consumers run too. */
+  readonly distributed?: boolean;
+}
 
 interface Gate {
   readonly look: Look<TestCause>;
+  /** Which consumer took the look: 0 is `queue`, then the peers. */
+  readonly consumer: number;
   readonly startedAt: number;
   end(outcome: LookOutcome): void;
 }
 
 /**
- * A queue whose looks each wait for the test to end them (`end(key, outcome)`), recording every
- * look and every reported outcome.
+ * A queue (and, for a distributed one, more consumers of it) whose looks each wait for the test to
+ * end them (`end(key, outcome)`, or `endEveryLook`), recording every look and every reported outcome.
  */
-async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<TestCause>>, closers: (() => Promise<void>)[]) {
+async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<TestCause>>, closers: (() => Promise<void>)[], consumers = 1) {
   const looks: Gate[] = [];
   const open = new Map<string, Gate>();
   const reports: LookReport<TestCause>[] = [];
@@ -28,35 +43,62 @@ async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<
   let maxRunning = 0;
   const perKey = new Map<string, number>();
   let overlapped = false;
-  const made = await factory({ concurrency: 4, maxAttempts: 3, retryDelayMs: () => 50, ...options, onOutcome: (report) => reports.push(report) });
+  const made = await factory({ concurrency: 4, maxAttempts: 3, retryDelayMs: () => 50, ...options, onOutcome: (report) => reports.push(report) }, { consumers });
+  const queues = [made.queue, ...(made.peers ?? [])];
+  if (queues.length !== consumers) throw new Error(`the factory made ${queues.length} consumers, not ${consumers}`);
+  /** Ends every look at once with this outcome, from now on (a load test's worker). */
+  let autoEnd: ((look: Look<TestCause>) => Promise<LookOutcome>) | undefined;
   closers.push(async () => {
     for (const gate of open.values()) gate.end({ kind: "done", summary: "closed" });
-    await made.queue.stop();
+    await Promise.all(queues.map((q) => q.stop()));
     await made.close?.();
   });
-  made.queue.start(
-    (look) =>
+  /** The worker every consumer is started with; the counts it keeps span all of them. */
+  const worker =
+    (consumer: number) =>
+    (look: Look<TestCause>): Promise<LookOutcome> =>
       new Promise<LookOutcome>((resolve) => {
         running++;
         maxRunning = Math.max(maxRunning, running);
         const onKey = (perKey.get(look.key) ?? 0) + 1;
         perKey.set(look.key, onKey);
         if (onKey > 1) overlapped = true;
+        let ended = false;
         const gate: Gate = {
           look,
+          consumer,
           startedAt: Date.now(),
           end: (outcome) => {
+            if (ended) return;
+            ended = true;
             running--;
             perKey.set(look.key, (perKey.get(look.key) ?? 1) - 1);
-            open.delete(look.key);
+            if (open.get(look.key) === gate) open.delete(look.key);
             resolve(outcome);
           },
         };
         looks.push(gate);
         open.set(look.key, gate);
+        if (autoEnd) void autoEnd(look).then((outcome) => gate.end(outcome));
+      });
+  queues.forEach((queue, consumer) => queue.start(worker(consumer)));
+  /** When each cause's submit was called: the look that delivers it must start after that. */
+  const calledAt = new Map<string, number>();
+  /** Submits at once (concurrently): their causes have no order between them. */
+  const submit = (key: string, ...ids: string[]) =>
+    Promise.all(
+      ids.map((id) => {
+        calledAt.set(id, Date.now());
+        return made.queue.submit(key, { id });
       }),
-  );
-  const submit = (key: string, ...ids: string[]) => Promise.all(ids.map((id) => made.queue.submit(key, { id })));
+    );
+  /** Submits one after the other, each after the last resolved: their causes have an order. */
+  const submitInOrder = async (key: string, ...ids: string[]) => {
+    for (const id of ids) {
+      calledAt.set(id, Date.now());
+      await made.queue.submit(key, { id });
+    }
+  };
   const lookAt = (key: string, count = 1) =>
     eventually(() => (looks.filter((g) => g.look.key === key).length >= count ? looks.filter((g) => g.look.key === key)[count - 1] : undefined), 20_000, `look ${count} at ${key}`);
   const end = async (key: string, outcome: LookOutcome = { kind: "done", summary: "ok" }) => {
@@ -65,9 +107,17 @@ async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<
   };
   return {
     queue: made.queue,
-    looks: () => looks.map((g) => ({ key: g.look.key, ids: g.look.causes.map((c) => c.id), attempt: g.look.attempt })),
+    queues,
+    looks: () => looks.map((g) => ({ key: g.look.key, ids: g.look.causes.map((c) => c.id), attempt: g.look.attempt, consumer: g.consumer, startedAt: g.startedAt })),
     reports,
     submit,
+    submitInOrder,
+    calledAt,
+    /** From now on, every look (running and new) ends by itself with what `worker` says. */
+    endEveryLook(worker: (look: Look<TestCause>) => Promise<LookOutcome>) {
+      autoEnd = worker;
+      for (const gate of [...open.values()]) void worker(gate.look).then((outcome) => gate.end(outcome));
+    },
     lookAt,
     end,
     openKeys: () => [...open.keys()].sort(),
@@ -78,8 +128,9 @@ async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<
 
 const settleFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+
 /** The WorkQueue contract (src/engine/work-queue.ts), for any implementation. */
-export function workQueueContract(name: string, factory: QueueFactory): void {
+export function workQueueContract(name: string, factory: QueueFactory, contract: ContractOptions = {}): void {
   describe(`WorkQueue contract: ${name}`, () => {
     const closers: (() => Promise<void>)[] = [];
     afterEach(async () => {
@@ -101,16 +152,58 @@ export function workQueueContract(name: string, factory: QueueFactory): void {
       const h = await harness(factory, {}, closers);
       await h.submit("env-a", "1");
       await h.lookAt("env-a");
+      // Submitted at once: no order between them is promised, only that they come together.
       await h.submit("env-a", "2", "3", "4");
       await settleFor(200);
       expect(h.looks()).toHaveLength(1);
       await h.end("env-a");
       const second = await h.lookAt("env-a", 2);
+      expect(second.look.causes.map((c) => c.id).sort()).toEqual(["2", "3", "4"]);
+      await h.end("env-a");
+      await h.queue.idle();
+      expect(h.looks().map((l) => [...l.ids].sort())).toEqual([["1"], ["2", "3", "4"]]);
+      expect(h.overlapped()).toBe(false);
+    });
+
+    it("gives causes submitted one after another in that order, oldest first", async () => {
+      const h = await harness(factory, {}, closers);
+      await h.submit("env-a", "1");
+      await h.lookAt("env-a");
+      await h.submitInOrder("env-a", "2", "3", "4");
+      await h.end("env-a");
+      const second = await h.lookAt("env-a", 2);
       expect(second.look.causes.map((c) => c.id)).toEqual(["2", "3", "4"]);
       await h.end("env-a");
       await h.queue.idle();
-      expect(h.looks().map((l) => l.ids)).toEqual([["1"], ["2", "3", "4"]]);
+    });
+
+    it("loses no cause and never looks at one key twice at once, under a load of many keys and causes at random", async () => {
+      const h = await harness(factory, { concurrency: 3 }, closers);
+      const random = prng(17);
+      h.endEveryLook(async () => {
+        await settleFor(20 + Math.floor(random() * 80));
+        return { kind: "done", summary: "ok" };
+      });
+      const keys = ["env-a", "env-b", "env-c", "env-d", "env-e", "env-f"];
+      const causes = keys.flatMap((key) => Array.from({ length: 6 }, (_, i) => ({ key, id: `${key}/${i}` })));
+      // Three waves of concurrent submits in random order, the later ones landing while looks run.
+      const shuffled = [...causes].sort(() => random() - 0.5);
+      for (let wave = 0; wave < 3; wave++) {
+        await Promise.all(shuffled.filter((_, i) => i % 3 === wave).map((c) => h.submit(c.key, c.id)));
+        await settleFor(60);
+      }
+      const delivered = () => new Set(h.looks().flatMap((l) => l.ids));
+      await eventually(() => (causes.every((c) => delivered().has(c.id)) ? true : undefined), 60_000, "every cause delivered", () => `missing: ${causes.filter((c) => !delivered().has(c.id)).map((c) => c.id).join(", ")}`);
+      await h.queue.idle();
       expect(h.overlapped()).toBe(false);
+      expect(h.maxRunning()).toBeLessThanOrEqual(3);
+      for (const look of h.looks()) {
+        expect(look.ids.every((id) => id.startsWith(`${look.key}/`)), `a look at ${look.key} carried ${look.ids.join(", ")}`).toBe(true);
+        // Each cause reaches a look that started after its submit was called (none appears early).
+        for (const id of look.ids) expect(look.startedAt).toBeGreaterThanOrEqual(h.calledAt.get(id)!);
+      }
+      // Coalescing: fewer looks than causes, though how many depends on timing.
+      expect(h.looks().length).toBeLessThan(causes.length);
     });
 
     it("coalesces a burst within the quiet period into one look, oldest cause first", async () => {
@@ -187,6 +280,28 @@ export function workQueueContract(name: string, factory: QueueFactory): void {
       expect(h.reports[0]).toMatchObject({ outcome: { kind: "failed", retry: false }, dropped: true });
       expect(h.looks()).toHaveLength(1);
     });
+
+    if (contract.distributed) {
+      it("across consumers of one queue: one look per key at a time, every cause delivered, the work shared", async () => {
+        const h = await harness(factory, { concurrency: 2 }, closers, 2);
+        const random = prng(18);
+        h.endEveryLook(async () => {
+          await settleFor(100 + Math.floor(random() * 200));
+          return { kind: "done", summary: "ok" };
+        });
+        const keys = ["env-a", "env-b", "env-c", "env-d", "env-e", "env-f"];
+        const causes = keys.flatMap((key) => Array.from({ length: 4 }, (_, i) => ({ key, id: `${key}/${i}` })));
+        for (let wave = 0; wave < 4; wave++) {
+          await Promise.all(causes.filter((c) => c.id.endsWith(`/${wave}`)).map((c) => h.submit(c.key, c.id)));
+          await settleFor(150);
+        }
+        const delivered = () => new Set(h.looks().flatMap((l) => l.ids));
+        await eventually(() => (causes.every((c) => delivered().has(c.id)) ? true : undefined), 60_000, "every cause delivered", () => `missing: ${causes.filter((c) => !delivered().has(c.id)).map((c) => c.id).join(", ")}`);
+        await Promise.all(h.queues.map((q) => q.idle()));
+        expect(h.overlapped()).toBe(false);
+        expect(new Set(h.looks().map((l) => l.consumer))).toEqual(new Set([0, 1]));
+      });
+    }
 
     it("idle() waits for running and waiting looks", async () => {
       const h = await harness(factory, {}, closers);

@@ -15,8 +15,13 @@ afterAll(async () => {
 
 const quiet = { debug: () => undefined, warn: () => undefined, error: () => undefined };
 
-workQueueContract("SQS FIFO (moto_server)", async (options) => {
-  const { url } = await sqs.fifoQueue({ visibilitySeconds: 10 });
-  const queue = new SqsWorkQueue({ ...options, queue: new SqsQueue(sqs.client, url), log: quiet, waitSeconds: 1, peekMs: 1_000 });
-  return { queue };
-});
+workQueueContract(
+  "SQS FIFO (moto_server)",
+  async (options, { consumers }) => {
+    const { url } = await sqs.fifoQueue({ visibilitySeconds: 10 });
+    // Each consumer is what a worker process holds: its own SqsWorkQueue on the one queue URL.
+    const [queue, ...peers] = Array.from({ length: consumers }, () => new SqsWorkQueue({ ...options, queue: new SqsQueue(sqs.client, url), log: quiet, waitSeconds: 1, peekMs: 1_000 }));
+    return { queue: queue!, peers };
+  },
+  { distributed: true },
+);

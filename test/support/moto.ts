@@ -4,9 +4,10 @@ import { freePort } from "./processes.js";
 /** moto_server, started on a free loopback port; fails loudly when it is not installed. */
 export interface Moto {
   readonly url: string;
+  /** moto_server's process id (the replicas benchmark reads its CPU time). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
-
 
 export async function startMoto(): Promise<Moto> {
   const probe = spawnSync("moto_server", ["--help"], { encoding: "utf8" });
@@ -35,6 +36,7 @@ export async function startMoto(): Promise<Moto> {
   }
   return {
     url,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -1,4 +1,5 @@
 import { createPublicKey, randomUUID } from "node:crypto";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Environment } from "../../src/core/environment.js";
 import { environmentNames } from "../../src/core/naming.js";
 import type { CallRecord, StackView, Timing } from "../../src/emulator/index.js";
@@ -26,6 +27,8 @@ const APP_ID = 12345;
 export interface ReplicaScene {
   readonly aws: EmulatedAws;
   readonly sqs: MotoSqs;
+  /** The work queue every process shares. */
+  readonly queueUrl: string;
   readonly github: FakeGitHubServer;
   readonly repo: RepositoryModel;
   readonly receiver: AppServer;
@@ -93,6 +96,7 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
   return {
     aws,
     sqs,
+    queueUrl,
     github,
     repo,
     receiver,
@@ -112,6 +116,23 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
       await sqs.stop();
     },
   };
+}
+
+/** Messages on the shared queue, waiting or in flight (held by a worker, or hidden until due): 0 when every look is done. */
+export async function queueDepth(scene: ReplicaScene): Promise<number> {
+  const { Attributes: a } = await scene.sqs.client.send(
+    new GetQueueAttributesCommand({ QueueUrl: scene.queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+  );
+  return Number(a?.ApproximateNumberOfMessages ?? 0) + Number(a?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+/**
+ * Every stack of the branch's name that was ever created, deleted ones too, oldest first. A stack
+ * that never got past REVIEW_IN_PROGRESS (a CREATE change set made and never executed: its worker
+ * was killed in between) created nothing and is not counted; the next look deletes it.
+ */
+export function stacksEverOf(aws: EmulatedAws, branch: string): StackView[] {
+  return aws.emulator.control.stacks().filter((s) => s.stackName === stackNameOf(branch) && s.resources.length > 0);
 }
 
 export function stackNameOf(branch: string): string {
