@@ -3,6 +3,7 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createProbot, run, type Logger } from "probot";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
+import { kindClients, type KindClients } from "./aws/kind-clients.js";
 import { templateStore, type TemplateStore } from "./aws/template-store.js";
 import { startEmulator, timingPresets } from "./emulator/index.js";
 import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
@@ -21,6 +22,7 @@ const SANDBOX_TEMPLATE_BUCKET = "branchline-sandbox-templates";
 
 interface AwsWiring {
   readonly aws: AwsClients;
+  readonly kindAws?: KindClients;
   readonly templates: TemplateStore | undefined;
   readonly eventsSecret: string | undefined;
 }
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   }
   const app = branchline({
     aws: wiring.aws,
+    ...(wiring.kindAws ? { kindAws: wiring.kindAws } : {}),
     ...(wiring.templates ? { templates: wiring.templates } : {}),
     sandbox: settings.aws.kind === "sandbox",
     // AWS itself (no endpoint override): its App policy allows stack operations only with a service role.
@@ -94,8 +97,12 @@ function stopOnSignal(queue: SqsWorkQueue<RefJob>, log: Logger): void {
 
 function realAws(settings: Settings, mode: Extract<AwsMode, { kind: "aws" }>): AwsWiring {
   const { region, endpoint } = mode;
+  const clients = { region, ...(endpoint ? { endpoint } : {}) };
+  const aws = createAwsClients(clients);
   return {
-    aws: createAwsClients({ region, ...(endpoint ? { endpoint } : {}) }),
+    aws,
+    // Each kind's steps with its own App role (templates/branchline-iam.yml), when the operator names them.
+    ...(settings.appKindRoles ? { kindAws: kindClients(clients, aws, settings.appKindRoles) } : {}),
     templates: settings.templateBucket ? templateStore(settings.templateBucket, region, endpoint) : undefined,
     eventsSecret: settings.eventsSecret,
   };

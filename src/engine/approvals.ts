@@ -9,7 +9,7 @@ import { findDeployment, setDeploymentStatus } from "../github/deployments.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { repositoryRole } from "../github/permissions.js";
 import { teamsOf } from "../github/promotion-facts.js";
-import type { Runtime } from "./runtime.js";
+import { awsFor, type Runtime } from "./runtime.js";
 
 /** Who may answer an environment's manual approval: production's approvers, elsewhere the redeploy role. */
 export function approverRules(config: BranchlineConfig, environment: Environment): ApproverRules {
@@ -74,7 +74,7 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
   // Only the pipeline branchline named for the environment this check run reports, never one a
   // stack's outputs name: a branch's Approve must not answer production's approval.
   const pipeline = (await namesOf(runtime, config.stackPrefix, click.repo, click.environment)).pipeline;
-  const waiting = await waitingApprovals(runtime.aws.codepipeline, pipeline, click.executionId);
+  const waiting = await waitingApprovals(awsFor(runtime, click.environment.kind).codepipeline, pipeline, click.executionId);
   if (waiting.length === 0) {
     await note(`@${click.user} pressed ${verb(click)}, but nothing waits for approval in execution ${click.executionId} any more (it was answered already, or the run moved on); nothing was changed.`);
     return "nothing-waiting";
@@ -84,7 +84,7 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
   const record = `${status} by @${click.user} (${verdict.as}) on GitHub at ${at}`;
   for (const approval of waiting) {
     try {
-      await putApprovalResult(runtime.aws.codepipeline, { pipeline, approval, status, summary: record });
+      await putApprovalResult(awsFor(runtime, click.environment.kind).codepipeline, { pipeline, approval, status, summary: record });
     } catch (error) {
       if (!isStaleApproval(error)) throw error;
       await note(`@${click.user} pressed ${verb(click)}, but ${approval.stage} / ${approval.action} had been answered already; nothing was changed.`);

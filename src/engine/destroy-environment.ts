@@ -7,7 +7,7 @@ import type { InstallationOctokit } from "../github/octokit.js";
 import { namesOf } from "./environment-names.js";
 import { convergeStack, observe } from "./converge-stack.js";
 import { requestToken, type RefJob } from "./ref-job.js";
-import type { Runtime } from "./runtime.js";
+import { awsFor, type Runtime } from "./runtime.js";
 
 /**
  * Tears an environment down completely: the application stacks its pipeline deployed first, while
@@ -30,12 +30,13 @@ export async function destroyEnvironment(
   const done: string[] = [];
   const target = { repo: job.repo, environment, names, deliveryId: job.deliveryId };
   try {
-    const found = await describeStack(runtime.aws.cloudformation, names.stack);
+    const aws = awsFor(runtime, environment.kind);
+    const found = await describeStack(aws.cloudformation, names.stack);
     // Only the environment's own pipeline stack is asked which application it deployed.
     const pipeline = found && observe(found, target)?.ownedByEnvironment ? found : null;
     const applications: ApplicationTeardown = {
-      cfn: runtime.aws.cloudformation,
-      s3: runtime.aws.s3,
+      cfn: aws.cloudformation,
+      s3: aws.s3,
       pipelineStack: names.stack,
       pipeline,
       fallbackRole: config.roles?.[environment.kind],

@@ -1,5 +1,7 @@
 import type { Logger } from "probot";
 import type { AwsClients } from "../aws/clients.js";
+import type { KindClients } from "../aws/kind-clients.js";
+import type { EnvironmentKind } from "../core/environment.js";
 import type { WaitBounds } from "../aws/stacks.js";
 import type { Debounce } from "./work-queue.js";
 import type { TemplateStore } from "../aws/template-store.js";
@@ -14,7 +16,10 @@ export interface Runtime {
   readonly octokitFor: OctokitFactory;
   /** The installation that covers a repository, or null when the App is not installed there. */
   readonly installationOf: (repo: RepositoryRef) => Promise<number | null>;
+  /** Reads, and everything not of one environment (listings, template uploads). */
   readonly aws: AwsClients;
+  /** The clients that change one kind's stacks and pipelines (its App kind role); unset, `aws` for every kind. */
+  readonly kindAws?: KindClients;
   /** Repository configs kept a short while; unset, every job reads its config from GitHub. */
   readonly configs?: ConfigCache;
   /** Where templates over the inline limit go; unset, such templates are refused with a clear error. */
@@ -37,4 +42,12 @@ export interface Runtime {
   readonly submit?: (job: RefJob) => void;
   /** Promotion criteria, approvals, failure policy and notifications; unset where nothing is deployed (tools). */
   readonly promotion?: PromotionServices;
+}
+
+/**
+ * The clients to change an environment of this kind with: its kind role's session when the App has
+ * kind roles (BRANCHLINE_APP_*_ROLE_ARN), so IAM refuses a branch's step on production's pipeline.
+ */
+export function awsFor(runtime: Pick<Runtime, "aws" | "kindAws">, kind: EnvironmentKind): AwsClients {
+  return runtime.kindAws?.(kind) ?? runtime.aws;
 }

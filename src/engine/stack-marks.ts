@@ -1,8 +1,8 @@
 import { retagStack, type RetagOutcome } from "../aws/stack-tags.js";
 import { describeStack } from "../aws/stacks.js";
 import type { StackName } from "../core/naming.js";
-import { TAG, type RepositoryState } from "../core/tags.js";
-import type { Runtime } from "./runtime.js";
+import { environmentFromTags, TAG, type RepositoryState } from "../core/tags.js";
+import { awsFor, type Runtime } from "./runtime.js";
 
 /**
  * Writes what became of a stack's repository into its tags (null: it follows git again), keeping
@@ -15,5 +15,8 @@ export async function markStack(runtime: Runtime, stackName: string, state: Repo
   const tags: Record<string, string> = { ...stack.tags };
   if (state === null) delete tags[TAG.repositoryState];
   else tags[TAG.repositoryState] = state;
-  return retagStack(runtime.aws.cloudformation, stack, tags, token, runtime.stackWait);
+  // Retagged with the kind role of the kind the stack says it is; a stack of no known kind with the base role.
+  const kind = environmentFromTags(stack.tags)?.kind;
+  const cfn = kind ? awsFor(runtime, kind).cloudformation : runtime.aws.cloudformation;
+  return retagStack(cfn, stack, tags, token, runtime.stackWait);
 }
