@@ -99,6 +99,9 @@ function realAws(settings: Settings, mode: Extract<AwsMode, { kind: "aws" }>): A
   const { region, endpoint } = mode;
   const clients = { region, ...(endpoint ? { endpoint } : {}) };
   const aws = createAwsClients(clients);
+  if (!settings.appKindRoles && !endpoint) {
+    console.warn("branchline: BRANCHLINE_APP_BRANCH_ROLE_ARN, _STAGING_ and _PRODUCTION_ are not set, so every kind is changed with the process's own credentials; templates/branchline-iam.yml's AppPolicy only reads and assumes the kind roles (its App*RoleArn outputs): set all three.");
+  }
   return {
     aws,
     // Each kind's steps with its own App role (templates/branchline-iam.yml), when the operator names them.
