@@ -97,14 +97,14 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
   // A followed run shows it in its next update (nudged below); another is noted on its check run now.
   if (live) live.check.record(record);
   else await note(record).catch((error: unknown) => log.warn({ err: error }, "could not note the approval on the check run"));
-  await recordOnDeployment(octokit, click, record).catch((error: unknown) => log.warn({ err: error }, "could not record the approval on the deployment"));
+  await recordOnDeployment(octokit, click, record, await runtime.promotion?.appId()).catch((error: unknown) => log.warn({ err: error }, "could not record the approval on the deployment"));
   runtime.promotion?.nudge(pipeline, click.executionId);
   return "answered";
 }
 
-async function recordOnDeployment(octokit: InstallationOctokit, click: ApprovalClick, record: string): Promise<void> {
+async function recordOnDeployment(octokit: InstallationOctokit, click: ApprovalClick, record: string, appId: number | undefined): Promise<void> {
   if (click.executionId === null) return;
-  const deploymentId = await findDeployment(octokit, click.repo, click.commit, environmentLabel(click.environment), click.executionId);
+  const deploymentId = await findDeployment(octokit, click.repo, click.commit, environmentLabel(click.environment), click.executionId, appId);
   if (deploymentId === null) return;
   await setDeploymentStatus(octokit, click.repo, deploymentId, { state: "in_progress", description: record });
 }

@@ -55,7 +55,7 @@ export async function destroyEnvironment(
     const why = job.cause.kind === "retire" || job.cause.kind === "idle" ? job.cause.why : `${job.event.ref.name} was deleted`;
     log.info({ done, why }, done.length > 0 ? "environment torn down" : "environment had no stack");
     // Only a teardown that happened is recorded: a delete and a deleting push arrive as a pair.
-    if (done.length > 0 && octokit) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${why}`.slice(0, 140));
+    if (done.length > 0 && octokit) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${why}`.slice(0, 140), await runtime.promotion?.appId());
   } catch (error) {
     if (error instanceof StackOperationFailed) {
       log.error({ status: error.finalStatus, events: error.events }, error.message);

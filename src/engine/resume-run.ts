@@ -59,7 +59,7 @@ async function takeUp(runtime: Runtime, follower: RunFollower, pipeline: string,
   if (check.existing?.externalId === executionId && check.existing.status === "completed") return "reported";
   const warn = (error: unknown, what: string) => runtime.log.warn({ err: error, pipeline, executionId }, what);
   const run = new ObservedRun(octokit, check, pipeline, executionId, stack.outputs.EnvironmentUrl, warn, await hooksFor(runtime, octokit, installationId, repo, environment));
-  await run.started("resumed");
+  await run.started("resumed", { fresh: false, appId: await runtime.promotion?.appId() });
   if (details.status === "InProgress" || details.status === "Stopping") {
     follower.follow(run);
     return "following";

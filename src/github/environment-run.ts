@@ -30,13 +30,14 @@ export class EnvironmentRun {
    * Records the deployment as in progress: a new one for a run just started (`fresh`), or, for a run
    * taken up again, the one an earlier process made.
    */
-  async started(creator: string, options: { readonly fresh: boolean } = { fresh: false }): Promise<void> {
+  /** `appId`: branchline's App, whose deployment of this execution is taken up again (another writer's never is). */
+  async started(creator: string, options: { readonly fresh: boolean; readonly appId?: number | undefined } = { fresh: false }): Promise<void> {
     const { target } = this.check;
     const environment = environmentLabel(target.environment);
     const rollback = target.rollback;
     try {
       this.deploymentId =
-        (options.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId)) ??
+        (options.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId, options.appId)) ??
         (await createDeployment(this.octokit, target.repo, {
           commit: target.commit,
           environment,

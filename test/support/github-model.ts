@@ -484,7 +484,8 @@ export class GitHubModel {
   }
 
   /** What any writer (or a workflow with `deployments: write`) can do: a deployment with a status. */
-  plantDeployment(repository: string, deployment: { sha: string; environment: string; login: string; state: string }): FakeDeployment {
+  /** A deployment someone else made: a user (no App), or another App (`app`, e.g. a workflow's github-actions), with any payload. */
+  plantDeployment(repository: string, deployment: { sha: string; environment: string; login: string; state: string; payload?: Record<string, unknown>; app?: { id: number; slug: string } }): FakeDeployment {
     const planted: FakeDeployment = {
       id: this.nextId++,
       repository,
@@ -494,14 +495,14 @@ export class GitHubModel {
       environment: deployment.environment,
       original_environment: deployment.environment,
       description: null,
-      payload: {},
+      payload: deployment.payload ?? {},
       transient_environment: false,
       production_environment: deployment.environment === "production",
       auto_merge: false,
       required_contexts: [],
       created_at: now(),
-      creator: { login: deployment.login, type: "User" },
-      performed_via_github_app: null,
+      creator: { login: deployment.login, type: deployment.app ? "Bot" : "User" },
+      performed_via_github_app: deployment.app ?? null,
       statuses: [],
     };
     this.deployments.push(planted);
