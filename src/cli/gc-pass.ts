@@ -51,7 +51,7 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   for (const target of targets) {
     const repository = repositoryFullName(target.repo);
     try {
-      const result = await planRepository(target.octokit, target.repo, target.defaultBranch, stacks, aws.clients.codepipeline, undefined);
+      const result = await planRepository(target.octokit, target.repo, target.defaultBranch, stacks, aws.clients.codepipeline, github.appId);
       if (result.kind === "skipped") repositories.push({ repository, state: "skipped", note: result.why });
       else {
         repositories.push({ repository, state: "planned" });
@@ -75,6 +75,8 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
       ...(settings.templateBucket ? { templates: templateStore(settings.templateBucket, aws.clients.region, aws.endpoint) } : {}),
       log: silentLogger(),
       sandbox: false,
+      // What the app's promotion services would say: only branchline's check runs and deployments count.
+      ...(github.appId !== undefined ? { appId: async () => github.appId! } : {}),
       ...enginePacing(settings),
     };
     outcomes = await applyActions(runtime, planned, out, wait);

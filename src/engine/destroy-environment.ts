@@ -7,7 +7,7 @@ import type { InstallationOctokit } from "../github/octokit.js";
 import { namesOf } from "./environment-names.js";
 import { convergeStack, observe } from "./converge-stack.js";
 import { requestToken, type RefJob } from "./ref-job.js";
-import { awsFor, type Runtime } from "./runtime.js";
+import { awsFor, ownAppId, type Runtime } from "./runtime.js";
 
 /**
  * Tears an environment down completely: the application stacks its pipeline deployed first, while
@@ -55,7 +55,7 @@ export async function destroyEnvironment(
     const why = job.cause.kind === "retire" || job.cause.kind === "idle" ? job.cause.why : `${job.event.ref.name} was deleted`;
     log.info({ done, why }, done.length > 0 ? "environment torn down" : "environment had no stack");
     // Only a teardown that happened is recorded: a delete and a deleting push arrive as a pair.
-    if (done.length > 0 && octokit) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${why}`.slice(0, 140), await runtime.promotion?.appId());
+    if (done.length > 0 && octokit) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${why}`.slice(0, 140), await ownAppId(runtime));
   } catch (error) {
     if (error instanceof StackOperationFailed) {
       log.error({ status: error.finalStatus, events: error.events }, error.message);

@@ -13,7 +13,7 @@ import { desiredStack } from "./desired-stack.js";
 import { destroyEnvironment } from "./destroy-environment.js";
 import { branchEnvironment } from "./idle-environments.js";
 import type { RefJob } from "./ref-job.js";
-import type { Runtime } from "./runtime.js";
+import { ownAppId, type Runtime } from "./runtime.js";
 
 type IdleCause = Extract<RefJob["cause"], { kind: "idle" }>;
 
@@ -23,7 +23,7 @@ type IdleCause = Extract<RefJob["cause"], { kind: "idle" }>;
  */
 export async function warnIdle(runtime: Runtime, installationId: number, repo: RepositoryRef, action: Extract<ReconcileAction, { kind: "idle" }>): Promise<void> {
   const octokit = await runtime.octokitFor(installationId);
-  const marks = await idleMarks(octokit, repo, action.commit, checkRunName(branchEnvironment(action.ref.name)), await runtime.promotion?.appId());
+  const marks = await idleMarks(octokit, repo, action.commit, checkRunName(branchEnvironment(action.ref.name)), await ownAppId(runtime));
   if (!marks) return;
   const now = runtime.now?.() ?? new Date();
   const when = action.deadline ? new Date(action.deadline) : now;
@@ -91,6 +91,6 @@ export async function idleStep(
 }
 
 async function mark(runtime: Runtime, octokit: InstallationOctokit, repo: RepositoryRef, commit: string, branch: string, what: "torn-down" | "hibernated", at: Date, note: string): Promise<void> {
-  const marks = await idleMarks(octokit, repo, commit, checkRunName(branchEnvironment(branch)), await runtime.promotion?.appId());
+  const marks = await idleMarks(octokit, repo, commit, checkRunName(branchEnvironment(branch)), await ownAppId(runtime));
   if (marks) await addIdleNote(octokit, repo, marks.checkRunId, what, at, note);
 }

@@ -42,6 +42,8 @@ export interface Runtime {
   readonly submit?: (job: RefJob) => void;
   /** Promotion criteria, approvals, failure policy and notifications; unset where nothing is deployed (tools). */
   readonly promotion?: PromotionServices;
+  /** branchline's App id where there are no promotion services (`branchline gc`): whose check runs and deployments count. */
+  readonly appId?: () => Promise<number>;
 }
 
 /**
@@ -50,4 +52,9 @@ export interface Runtime {
  */
 export function awsFor(runtime: Pick<Runtime, "aws" | "kindAws">, kind: EnvironmentKind): AwsClients {
   return runtime.kindAws?.(kind) ?? runtime.aws;
+}
+
+/** branchline's App id, from the app's promotion services or a tool's runtime; undefined when neither knows it. */
+export async function ownAppId(runtime: Pick<Runtime, "promotion" | "appId">): Promise<number | undefined> {
+  return (await runtime.promotion?.appId()) ?? (await runtime.appId?.());
 }
