@@ -1,6 +1,6 @@
 import type { RepositoryRef } from "../core/environment.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { readFileAt } from "../github/repository-files.js";
+import { fileSizeAt, readFileAt } from "../github/repository-files.js";
 import { readYaml, type SourcePosition } from "../yaml/located-document.js";
 import { CONFIG_PATH, type BranchlineConfig } from "./schema.js";
 import { fieldName, validateConfigFile } from "./validate.js";
@@ -13,6 +13,12 @@ export interface FileProblem {
   readonly field?: string;
   readonly message: string;
 }
+
+/**
+ * The largest `.github/branchline.yml` read. A real one is a few hundred bytes; the limit keeps
+ * parsing (Probot's loader, then the validation's re-read) to milliseconds whatever is pushed.
+ */
+export const CONFIG_MAX_BYTES = 65_536;
 
 export type ConfigLoad =
   | { readonly kind: "absent" }
@@ -28,6 +34,14 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
   // A fully qualified ref: a bare name resolves to a tag of that name first (git's rule), and anyone
   // who may push a tag could then choose the config.
   const branch = `refs/heads/${defaultBranch}`;
+  // Its size first, from the metadata: Probot's loader would fetch and parse any size of file.
+  const size = await fileSizeAt(octokit, repo, CONFIG_PATH, branch);
+  if (size !== null && size > CONFIG_MAX_BYTES) {
+    return {
+      kind: "invalid",
+      problems: [{ file: CONFIG_PATH, position: { line: 1, column: 1 }, message: `the file is ${size.toLocaleString("en-US")} bytes; branchline reads at most ${CONFIG_MAX_BYTES.toLocaleString("en-US")} bytes of config, so it was not read. Make it smaller (a config needs a few hundred bytes; move long parameter values into the template's defaults)` }],
+    };
+  }
   let loaded;
   try {
     loaded = await octokit.config.get({ owner: repo.owner, repo: repo.name, path: CONFIG_PATH, branch });

@@ -34,6 +34,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /** The Accept header: `…raw` when a file's contents were asked for, JSON for its metadata. */
+  readonly accept?: string | undefined;
 }
 
 /** A pull request as the model holds it: labels and state are changed by tests directly. */
@@ -565,7 +567,7 @@ export class GitHubModel {
    */
   handle(request: ApiRequest, apiBase: string): ApiResponse {
     const method = request.method.toUpperCase();
-    this.requests.push({ method, path: request.path, body: request.body });
+    this.requests.push({ method, path: request.path, body: request.body, accept: request.headers.accept });
     const url = new URL(request.path, PLACEHOLDER);
     const pathname = url.pathname;
     for (const [routeMethod, pattern, auth, handler] of this.routes) {
