@@ -6,8 +6,9 @@ import type { CallRecord } from "../../src/emulator/index.js";
 import { allStacks, emulatedAws, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { FakeGitHub } from "../support/fake-github.js";
-import { deleteRef, pushToBranch } from "../support/payloads.js";
-import { A, B, givenRepository } from "../support/scenario.js";
+import { checkRunEvent, deleteRef, pushTag, pushToBranch } from "../support/payloads.js";
+import { APPROVAL_TEMPLATE } from "../support/repository-fixtures.js";
+import { A, B, CONFIG, givenRepository } from "../support/scenario.js";
 
 /**
  * Point 1, its last sentence: the App's own AWS permissions are separated per environment kind in
@@ -90,6 +91,31 @@ it("changes each kind's stacks and pipelines only with that kind's role, and tea
   const assumed = calls.filter((c) => c.operation === "AssumeRole");
   expect(assumed).toHaveLength(2);
   expect(assumed.every((c) => c.caller === BASE_KEY)).toBe(true);
+});
+
+it("starts, stops and approves production's pipeline only with production's role", async () => {
+  givenRepository(github, { config: `${CONFIG}production:\n  approval:\n    required: true\n    approvers:\n      users: [lead]\n`, template: APPROVAL_TEMPLATE, commits: [A] });
+  github.repository.collaborator("lead", "write");
+  github.ref("main", A);
+  await app.deliver("push", pushToBranch("main", A));
+  await app.settle();
+  github.ref("refs/tags/v1.0.0", A);
+  await app.deliver("push", pushTag("v1.0.0", A));
+  const production = () => github.checkRunsFor(A).filter((c) => c.name === "branchline: production").at(-1);
+  await expect.poll(() => production()?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 }).toEqual(["approve", "reject"]);
+  const check = production()!;
+  const payload = checkRunEvent("requested_action", { id: check.id, name: check.name, headSha: A, headBranch: "v1.0.0", identifier: "approve", user: "lead" });
+  (payload.check_run as { external_id: string | null }).external_id = check.external_id;
+  await app.deliver("check_run", payload);
+  await app.settle();
+  expect(production()).toMatchObject({ status: "completed", conclusion: "success" });
+
+  const stack = (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:environment"] === "production")!.StackName!;
+  expect(calls.filter((c) => c.operation === "PutApprovalResult").map(signer)).toEqual([ROLES.production]);
+  // The run CodePipeline starts by itself on creation is stopped, and the release started, by production's role.
+  expect(calls.filter((c) => c.operation === "StopPipelineExecution" && c.target === stack).map(signer)).toEqual([ROLES.production]);
+  expect(calls.filter((c) => c.operation === "StartPipelineExecution" && c.target === stack).map(signer)).toEqual([ROLES.production]);
+  expect(mutationSigners(stack)).toEqual(new Set([ROLES.production]));
 });
 
 it("assumes a kind role through the SDK's own provider against the emulator's STS", async () => {

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import type { FakeCheckRun } from "../support/fake-github.js";
 import { allStacks } from "../support/aws.js";
 import { checkRunEvent, deleteRef, pushTag, pushToBranch } from "../support/payloads.js";
-import { A, closeScene, CONFIG, givenRepository, openScene, TEMPLATE, type Scene } from "../support/scenario.js";
+import { APPROVAL_TEMPLATE } from "../support/repository-fixtures.js";
+import { A, closeScene, CONFIG, givenRepository, openScene, type Scene } from "../support/scenario.js";
 
 /**
  * Point 2, for the deployment of a run: the deployment an approval (and a resumed run) is recorded
@@ -10,19 +11,6 @@ import { A, closeScene, CONFIG, givenRepository, openScene, TEMPLATE, type Scene
  * created. Another App (a workflow's `github-actions`, with `deployments: write`) can create one with
  * the same environment, commit and payload; it must be ignored.
  */
-const APPROVAL_TEMPLATE = TEMPLATE.replace("Resources:", "Conditions:\n  IsProduction: !Equals [!Ref BranchlineEnvironmentKind, production]\nResources:").replace(
-  "Outputs:",
-  [
-    "        - !If",
-    "          - IsProduction",
-    "          - Name: Approval",
-    "            Actions:",
-    "              - Name: Approve",
-    "                ActionTypeId: { Category: Approval, Owner: AWS, Provider: Manual, Version: \"1\" }",
-    "          - !Ref AWS::NoValue",
-    "Outputs:",
-  ].join("\n"),
-);
 const APPROVERS = `${CONFIG}production:\n  approval:\n    required: true\n    approvers:\n      users: [lead]\n`;
 const ACTIONS_APP = { id: 15368, slug: "github-actions" };
 
