@@ -249,6 +249,7 @@ describe("the App's kind roles", () => {
         expect(await decide(role, action, stack(kind), tagged(kind))).toBe("Allowed");
       }
       expect(await decide(role, "cloudformation:DeleteStack", arn.appStack(kind), tagged(kind))).toBe("Allowed");
+      expect(await decide(role, "cloudformation:UpdateStack", stack(kind), { ...tagged(kind), ...tagging(kind) })).toBe("Allowed");
       expect(await decide(role, "s3:DeleteObjectVersion", bucketObject(kind))).toBe("Allowed");
     });
     for (const other of others(kind)) {
@@ -264,6 +265,8 @@ describe("the App's kind roles", () => {
         expect(await decide(role, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": serviceRole(other), ...tagging(other) })).toBe("Denied");
         expect(await decide(role, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": serviceRole(kind), ...tagging(other) })).toBe("Denied");
         expect(await decide(role, "iam:PassRole", serviceRole(other), { "iam:PassedToService": "cloudformation.amazonaws.com" })).toBe("Denied");
+        // Nor retag its own kind's stack as the other kind (which would hand it to the other kind's role).
+        expect(await decide(role, "cloudformation:UpdateStack", stack(kind), { ...tagged(kind), ...tagging(other) })).toBe("Denied");
         expect(await decide(role, "s3:DeleteObjectVersion", bucketObject(other))).toBe("Denied");
       });
     }
