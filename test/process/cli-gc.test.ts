@@ -149,8 +149,13 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
     expect(token.stderr).toContain("with GITHUB_TOKEN, gc needs APP_ID");
   });
 
-  it("without --dry-run deletes the deleted branch's stack through the app's engine, and the next pass has nothing to do", async () => {
-    const run = await runCli(["gc", "--json"], { env });
+  it("without --dry-run deletes the deleted branch's stack through the app's engine (with the branch kind's App role), and the next pass has nothing to do", async () => {
+    const role = (kind: string) => `arn:aws:iam::123456789012:role/branchline/app/App${kind}Role`;
+    const withKindRoles = { ...env, BRANCHLINE_APP_BRANCH_ROLE_ARN: role("Branch"), BRANCHLINE_APP_STAGING_ROLE_ARN: role("Staging"), BRANCHLINE_APP_PRODUCTION_ROLE_ARN: role("Production") };
+    const assumed = callCount(aws, "sts", "AssumeRole");
+    const run = await runCli(["gc", "--json"], { env: withKindRoles });
+    // Only a branch environment changed: only the branch kind's role was assumed.
+    expect(callCount(aws, "sts", "AssumeRole") - assumed).toBe(1);
     expect(run.code, run.stderr).toBe(0);
     const gc = json<Gc>(run);
     expect(gc.actions).toEqual([expect.objectContaining({ kind: "destroy", target: "feature/gone", outcome: "done" })]);
