@@ -1,5 +1,6 @@
 import type { ApplicationFunction, Probot } from "probot";
 import type { AwsClients } from "./aws/clients.js";
+import type { KindClients } from "./aws/kind-clients.js";
 import type { TemplateStore } from "./aws/template-store.js";
 import { ConfigCache } from "./config/config-cache.js";
 import { Engine } from "./engine/engine.js";
@@ -28,6 +29,8 @@ import { appWebView, webOptionsFromEnv, type WebOptions } from "./web/web-view.j
 
 export interface AppOptions {
   readonly aws: AwsClients;
+  /** The clients each environment kind is changed with (the App's kind roles); unset, `aws` for all. */
+  readonly kindAws?: KindClients;
   readonly templates?: TemplateStore;
   readonly sandbox: boolean;
   /** Deploys only with the kind's service role (real AWS, whose App policy requires one). */
@@ -85,6 +88,7 @@ export function branchline(options: AppOptions): ApplicationFunction {
       octokitFor: (installationId) => app.auth(installationId),
       installationOf: installationLookup(app),
       aws: options.aws,
+      ...(options.kindAws ? { kindAws: options.kindAws } : {}),
       ...(options.templates ? { templates: options.templates } : {}),
       log: app.log,
       sandbox: options.sandbox,

@@ -3,6 +3,7 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createProbot, run, type Logger } from "probot";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
+import { kindClients, type KindClients } from "./aws/kind-clients.js";
 import { templateStore, type TemplateStore } from "./aws/template-store.js";
 import { startEmulator, timingPresets } from "./emulator/index.js";
 import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
@@ -22,6 +23,7 @@ const SANDBOX_TEMPLATE_BUCKET = "branchline-sandbox-templates";
 
 interface AwsWiring {
   readonly aws: AwsClients;
+  readonly kindAws?: KindClients;
   readonly templates: TemplateStore | undefined;
   readonly eventsSecret: string | undefined;
 }
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
   }
   const app = branchline({
     aws: wiring.aws,
+    ...(wiring.kindAws ? { kindAws: wiring.kindAws } : {}),
     ...(wiring.templates ? { templates: wiring.templates } : {}),
     sandbox: settings.aws.kind === "sandbox",
     // AWS itself (no endpoint override): its App policy allows stack operations only with a service role.
@@ -97,8 +100,15 @@ function stopOnSignal(queue: SqsWorkQueue<RefJob>, log: Logger): void {
 
 function realAws(settings: Settings, mode: Extract<AwsMode, { kind: "aws" }>): AwsWiring {
   const { region, endpoint } = mode;
+  const clients = { region, ...(endpoint ? { endpoint } : {}) };
+  const aws = createAwsClients(clients);
+  if (!settings.appKindRoles && !endpoint) {
+    console.warn("branchline: BRANCHLINE_APP_BRANCH_ROLE_ARN, _STAGING_ and _PRODUCTION_ are not set, so every kind is changed with the process's own credentials; templates/branchline-iam.yml's AppPolicy only reads and assumes the kind roles (its App*RoleArn outputs): set all three.");
+  }
   return {
-    aws: createAwsClients({ region, ...(endpoint ? { endpoint } : {}) }),
+    aws,
+    // Each kind's steps with its own App role (templates/branchline-iam.yml), when the operator names them.
+    ...(settings.appKindRoles ? { kindAws: kindClients(clients, aws, settings.appKindRoles) } : {}),
     templates: settings.templateBucket ? templateStore(settings.templateBucket, region, endpoint) : undefined,
     eventsSecret: settings.eventsSecret,
   };

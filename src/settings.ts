@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { KindRoleArns } from "./aws/kind-clients.js";
 
 /** Where AWS calls go: AWS itself (the SDK's own credential chain and region), or the in-process emulator. */
 export type AwsMode =
@@ -34,6 +35,12 @@ export interface Settings {
    * clock runs ahead (src/test-clock.ts), so process tests can age environments. Refused in production.
    */
   readonly testClockFile: string | undefined;
+  /**
+   * The roles the App changes each kind's stacks and pipelines with (BRANCHLINE_APP_BRANCH_ROLE_ARN,
+   * …_STAGING_…, …_PRODUCTION_…: templates/branchline-iam.yml's App*RoleArn outputs), assumed from
+   * the process's own credentials; unset, the process's credentials do everything.
+   */
+  readonly appKindRoles: KindRoleArns | undefined;
 }
 
 export type QueueSetting =
@@ -76,6 +83,7 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     templateBucket: env.BRANCHLINE_TEMPLATE_BUCKET || undefined,
     ...queueAndRole(env),
     testClockFile: testClockFile(env),
+    appKindRoles: appKindRoles(env),
   };
 }
 
@@ -85,6 +93,21 @@ function testClockFile(env: Env): string | undefined {
     throw new SettingsError("BRANCHLINE_TEST_CLOCK_FILE is for tests only (it moves the clock that decides when idle environments are torn down): unset it; production runs on the real clock");
   }
   return file;
+}
+
+const KIND_ROLE_VARIABLES = { branch: "BRANCHLINE_APP_BRANCH_ROLE_ARN", staging: "BRANCHLINE_APP_STAGING_ROLE_ARN", production: "BRANCHLINE_APP_PRODUCTION_ROLE_ARN" } as const;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
+
+/** All three or none: one kind left on the process's own role would undo the separation for it. */
+function appKindRoles(env: Env): KindRoleArns | undefined {
+  const given = Object.entries(KIND_ROLE_VARIABLES).filter(([, name]) => env[name]);
+  if (given.length === 0) return undefined;
+  const missing = Object.values(KIND_ROLE_VARIABLES).filter((name) => !env[name]);
+  if (missing.length > 0) throw new SettingsError(`${given.map(([, name]) => name).join(" and ")} ${given.length === 1 ? "is" : "are"} set but ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not: set all three (templates/branchline-iam.yml's AppBranchRoleArn, AppStagingRoleArn and AppProductionRoleArn outputs), or none`);
+  for (const name of Object.values(KIND_ROLE_VARIABLES)) {
+    if (!ROLE_ARN.test(env[name]!)) throw new SettingsError(`${name} is "${env[name]}"; it must be an IAM role ARN (arn:aws:iam::123456789012:role/branchline/app/...)`);
+  }
+  return { branch: env[KIND_ROLE_VARIABLES.branch]!, staging: env[KIND_ROLE_VARIABLES.staging]!, production: env[KIND_ROLE_VARIABLES.production]! };
 }
 
 function queueAndRole(env: Env): { queue: QueueSetting; role: Role } {

@@ -51,6 +51,7 @@ describe("readSettings: where AWS calls go", () => {
       templateBucket: undefined,
       queue: { kind: "in-process" },
       role: "all",
+      appKindRoles: undefined,
     });
   });
 
@@ -288,5 +289,24 @@ describe("fileClock", () => {
     expect(clock().getTime() - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
     writeFileSync(file, "soon");
     expect(() => clock()).toThrow(/must hold a whole number of milliseconds/);
+  });
+});
+
+describe("readSettings: the App's kind roles", () => {
+  const role = (name: string) => `arn:aws:iam::111122223333:role/branchline/app/${name}`;
+  const all = { BRANCHLINE_APP_BRANCH_ROLE_ARN: role("AppBranchRole"), BRANCHLINE_APP_STAGING_ROLE_ARN: role("AppStagingRole"), BRANCHLINE_APP_PRODUCTION_ROLE_ARN: role("AppProductionRole") };
+
+  it("all three name the role each kind is changed with", () => {
+    expect(read(all).appKindRoles).toEqual({ branch: role("AppBranchRole"), staging: role("AppStagingRole"), production: role("AppProductionRole") });
+  });
+
+  it("some but not all is refused, naming what is missing", () => {
+    const e = error({ BRANCHLINE_APP_BRANCH_ROLE_ARN: role("AppBranchRole") });
+    expect(e.message).toContain("BRANCHLINE_APP_BRANCH_ROLE_ARN is set but BRANCHLINE_APP_STAGING_ROLE_ARN and BRANCHLINE_APP_PRODUCTION_ROLE_ARN are not");
+  });
+
+  it("a value that is not a role ARN is refused", () => {
+    const e = error({ ...all, BRANCHLINE_APP_PRODUCTION_ROLE_ARN: "AppProductionRole" });
+    expect(e.message).toMatch(/BRANCHLINE_APP_PRODUCTION_ROLE_ARN is "AppProductionRole"; it must be an IAM role ARN/);
   });
 });

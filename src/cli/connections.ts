@@ -56,6 +56,11 @@ export interface GitHubAccess {
   /** How we authenticated, for messages: never the credential itself. */
   readonly auth: "token" | "app";
   readonly baseUrl: string | undefined;
+  /**
+   * branchline's App id, so only its own check runs count: the App's APP_ID, or with GITHUB_TOKEN the
+   * APP_ID the operator gives beside it; undefined when neither says (commands that trust check runs refuse then).
+   */
+  readonly appId: number | undefined;
   /** An Octokit that may act on the repository. */
   forRepository(repo: RepositoryRef): Promise<InstallationOctokit>;
   /** The App itself (installations); null with a token. */
@@ -89,7 +94,7 @@ export async function githubFromEnv(io: Io): Promise<GitHubAccess> {
   if (token) {
     const probot = new Probot({ githubToken: token, log: silent, ...(baseUrl ? { baseUrl } : {}) });
     const octokit = () => probot.auth() as Promise<InstallationOctokit>;
-    return { auth: "token", baseUrl, forRepository: octokit, app: () => null, installation: octokit };
+    return { auth: "token", baseUrl, appId: appIdOf(env), forRepository: octokit, app: () => null, installation: octokit };
   }
   if (env.APP_ID) {
     const privateKey = readPrivateKey(env, io.cwd);
@@ -100,6 +105,7 @@ export async function githubFromEnv(io: Io): Promise<GitHubAccess> {
     return {
       auth: "app",
       baseUrl,
+      appId: appIdOf(env),
       app,
       installation,
       async forRepository(repo) {
@@ -128,4 +134,10 @@ function readPrivateKey(env: Env, cwd: string): string {
     }
   }
   throw new UsageError("APP_ID is set but neither PRIVATE_KEY nor PRIVATE_KEY_PATH is");
+}
+
+/** APP_ID as a number; undefined when unset or not one (Probot would refuse such an App id anyway). */
+function appIdOf(env: Env): number | undefined {
+  const raw = env.APP_ID?.trim() ?? "";
+  return /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : undefined;
 }

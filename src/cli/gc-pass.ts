@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { kindClients } from "../aws/kind-clients.js";
 import { listManagedStacks } from "../aws/managed-stacks.js";
 import { templateStore } from "../aws/template-store.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
@@ -49,7 +50,7 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   for (const target of targets) {
     const repository = repositoryFullName(target.repo);
     try {
-      const result = await planRepository(target.octokit, target.repo, target.defaultBranch, stacks, aws.clients.codepipeline, undefined);
+      const result = await planRepository(target.octokit, target.repo, target.defaultBranch, stacks, aws.clients.codepipeline, github.appId);
       if (result.kind === "skipped") repositories.push({ repository, state: "skipped", note: result.why });
       else {
         repositories.push({ repository, state: "planned" });
@@ -70,9 +71,13 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
       octokitFor: (id) => github.installation(id),
       installationOf: async (repo) => (github.auth === "token" ? 0 : await installationOf(github, repo)),
       aws: aws.clients,
+      // As the app does: each kind changed with its App kind role when the operator names them.
+      ...(settings.appKindRoles ? { kindAws: kindClients({ region: aws.clients.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), maxAttempts: 3 }, aws.clients, settings.appKindRoles) } : {}),
       ...(settings.templateBucket ? { templates: templateStore(settings.templateBucket, aws.clients.region, aws.endpoint) } : {}),
       log: silentLogger(),
       sandbox: false,
+      // What the app's promotion services would say: only branchline's check runs and deployments count.
+      ...(github.appId !== undefined ? { appId: async () => github.appId! } : {}),
       ...enginePacing(settings),
     };
     outcomes = await applyActions(runtime, planned, out, wait);

@@ -73,6 +73,10 @@ Exit codes: 0 converged (or applied without errors), 1 errors, or with --dry-run
     if (github.auth === "token" && !only) {
       throw new UsageError("with GITHUB_TOKEN, gc needs --repo OWNER/NAME; to pass over every installation, use the App's APP_ID and PRIVATE_KEY");
     }
+    if (github.appId === undefined) {
+      // Check runs say which runs were reported and which branches were warned idle; anyone can write one by branchline's name.
+      throw new UsageError("with GITHUB_TOKEN, gc needs APP_ID (branchline's App id, as the App's .env has it, or GitHub → Settings → GitHub Apps → the App → App ID): without it gc cannot tell branchline's check runs from another App's of the same name, and would act on them; nothing was done");
+    }
     // The SDK, Probot and the engine load only for a pass, not for --help.
     const { runPass } = await import("./gc-pass.js");
     return runPass({ io, aws, github, only, dryRun, wait: args.values.wait === true });

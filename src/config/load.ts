@@ -1,6 +1,6 @@
 import type { RepositoryRef } from "../core/environment.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { readFileAt } from "../github/repository-files.js";
+import { fileSizeAt, readFileAt } from "../github/repository-files.js";
 import { readYaml, type SourcePosition } from "../yaml/located-document.js";
 import { CONFIG_PATH, type BranchlineConfig } from "./schema.js";
 import { fieldName, validateConfigFile } from "./validate.js";
@@ -13,6 +13,12 @@ export interface FileProblem {
   readonly field?: string;
   readonly message: string;
 }
+
+/**
+ * The largest `.github/branchline.yml` read. A real one is a few hundred bytes; the limit keeps
+ * parsing (Probot's loader, then the validation's re-read) to milliseconds whatever is pushed.
+ */
+export const CONFIG_MAX_BYTES = 65_536;
 
 export type ConfigLoad =
   | { readonly kind: "absent" }
@@ -28,6 +34,8 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
   // A fully qualified ref: a bare name resolves to a tag of that name first (git's rule), and anyone
   // who may push a tag could then choose the config.
   const branch = `refs/heads/${defaultBranch}`;
+  const tooLarge = await oversizedConfig(octokit, repo, branch);
+  if (tooLarge) return { kind: "invalid", problems: [tooLarge] };
   let loaded;
   try {
     loaded = await octokit.config.get({ owner: repo.owner, repo: repo.name, path: CONFIG_PATH, branch });
@@ -54,6 +62,26 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
       field: fieldName(problem.path) || undefined,
       message: problem.message,
     })),
+  };
+}
+
+/**
+ * The config's size first, from the contents API's metadata: Probot's loader would fetch and parse
+ * a file of any size. Where the repository has none, the loader falls back to the owner's `.github`
+ * repository (its default branch), so that one is measured too. A file it `_extends` is not.
+ */
+async function oversizedConfig(octokit: InstallationOctokit, repo: RepositoryRef, branch: string): Promise<FileProblem | null> {
+  let file = CONFIG_PATH;
+  let size = await fileSizeAt(octokit, repo, CONFIG_PATH, branch);
+  if (size === null && repo.name.toLowerCase() !== ".github") {
+    size = await fileSizeAt(octokit, { owner: repo.owner, name: ".github" }, CONFIG_PATH, undefined);
+    file = `${repo.owner}/.github: ${CONFIG_PATH}`;
+  }
+  if (size === null || size <= CONFIG_MAX_BYTES) return null;
+  return {
+    file,
+    position: { line: 1, column: 1 },
+    message: `the file is ${size.toLocaleString("en-US")} bytes; branchline reads at most ${CONFIG_MAX_BYTES.toLocaleString("en-US")} bytes of config, so it was not read. Make it smaller (a config needs a few hundred bytes; long values belong in the template's defaults)`,
   };
 }
 

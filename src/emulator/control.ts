@@ -10,6 +10,7 @@ import type { IamStore } from "./iam.js";
 import type { CallCounter, CallReport } from "./metrics.js";
 import type { EventSinkOptions } from "./options.js";
 import type { S3Store } from "./s3/store.js";
+import type { AssumedSession, StsSessions } from "./sts.js";
 
 /** Read-only pictures of the emulated services, for assertions. Plain data, JSON as-is. */
 export interface StackView {
@@ -68,6 +69,7 @@ export interface ControlDeps {
   readonly faults: Faults;
   readonly counter: CallCounter;
   readonly sink: EventSink;
+  readonly sessions?: StsSessions;
 }
 
 /** Steering and inspection of a running emulator; the same verbs are served over HTTP under /_emulator/. */
@@ -109,6 +111,11 @@ export class EmulatorControl {
 
   setRateLimits(rules: readonly RateLimitRule[]): void {
     this.deps.faults.setRateLimits(rules);
+  }
+
+  /** The role session an access key belongs to (AssumeRole), so a test can tell which role made a call. */
+  sessionOf(accessKeyId: string): AssumedSession | undefined {
+    return this.deps.sessions?.get(accessKeyId);
   }
 
   calls(): CallReport {

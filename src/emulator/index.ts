@@ -22,13 +22,14 @@ import { LogStore } from "./logs/store.js";
 import { S3Api } from "./s3/api.js";
 import { S3Store } from "./s3/store.js";
 import { createEmulatorServer } from "./server.js";
-import { StsApi } from "./sts.js";
+import { StsApi, StsSessions } from "./sts.js";
 
 export type { EmulatorOptions, EventSinkOptions, Timing, TimingPreset } from "./options.js";
 export { timingPresets } from "./options.js";
 export type { FaultRule, RateLimitRule } from "./faults.js";
 export type { CallReport, OperationCount } from "./metrics.js";
 export type { CallRecord } from "./call-log.js";
+export type { AssumedSession } from "./sts.js";
 export type { StackFailureScript, StackOperationKind } from "./cloudformation/failures.js";
 export type { ActionScript, ActionOutcome } from "./codepipeline/scripts.js";
 export type { BuildOutputScript } from "./codepipeline/build-outputs.js";
@@ -87,7 +88,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   pipelines.runner.deployWith(new DeployAction({ stacks, buildOutputs, scheduler, pollMs: Math.max(1, Math.min(250, resolved.timing.stackOperationMs / 4)) }));
   const faults = new Faults(options.random ?? Math.random, options.faults, options.rateLimits);
   const counter = new CallCounter();
-  const control = new EmulatorControl({ stacks, stackFailures, s3, iam, codebuild, pipelines, actionScripts, buildOutputs, faults, counter, sink });
+  const sessions = new StsSessions();
+  const control = new EmulatorControl({ stacks, stackFailures, s3, iam, codebuild, pipelines, actionScripts, buildOutputs, faults, counter, sink, sessions });
   let url = "";
   const server = createEmulatorServer({
     handlers: {
@@ -95,7 +97,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       codepipeline: new CodePipelineApi(pipelines, region),
       logs: new LogsApi(logs),
       s3: new S3Api(s3),
-      sts: new StsApi(accountId),
+      sts: new StsApi(accountId, sessions),
     },
     faults,
     counter,

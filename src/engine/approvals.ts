@@ -9,7 +9,7 @@ import { findDeployment, setDeploymentStatus } from "../github/deployments.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { repositoryRole } from "../github/permissions.js";
 import { teamsOf } from "../github/promotion-facts.js";
-import type { Runtime } from "./runtime.js";
+import { awsFor, type Runtime } from "./runtime.js";
 
 /** Who may answer an environment's manual approval: production's approvers, elsewhere the redeploy role. */
 export function approverRules(config: BranchlineConfig, environment: Environment): ApproverRules {
@@ -74,7 +74,7 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
   // Only the pipeline branchline named for the environment this check run reports, never one a
   // stack's outputs name: a branch's Approve must not answer production's approval.
   const pipeline = (await namesOf(runtime, config.stackPrefix, click.repo, click.environment)).pipeline;
-  const waiting = await waitingApprovals(runtime.aws.codepipeline, pipeline, click.executionId);
+  const waiting = await waitingApprovals(awsFor(runtime, click.environment.kind).codepipeline, pipeline, click.executionId);
   if (waiting.length === 0) {
     await note(`@${click.user} pressed ${verb(click)}, but nothing waits for approval in execution ${click.executionId} any more (it was answered already, or the run moved on); nothing was changed.`);
     return "nothing-waiting";
@@ -84,7 +84,7 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
   const record = `${status} by @${click.user} (${verdict.as}) on GitHub at ${at}`;
   for (const approval of waiting) {
     try {
-      await putApprovalResult(runtime.aws.codepipeline, { pipeline, approval, status, summary: record });
+      await putApprovalResult(awsFor(runtime, click.environment.kind).codepipeline, { pipeline, approval, status, summary: record });
     } catch (error) {
       if (!isStaleApproval(error)) throw error;
       await note(`@${click.user} pressed ${verb(click)}, but ${approval.stage} / ${approval.action} had been answered already; nothing was changed.`);
@@ -97,14 +97,14 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
   // A followed run shows it in its next update (nudged below); another is noted on its check run now.
   if (live) live.check.record(record);
   else await note(record).catch((error: unknown) => log.warn({ err: error }, "could not note the approval on the check run"));
-  await recordOnDeployment(octokit, click, record).catch((error: unknown) => log.warn({ err: error }, "could not record the approval on the deployment"));
+  await recordOnDeployment(octokit, click, record, await runtime.promotion?.appId()).catch((error: unknown) => log.warn({ err: error }, "could not record the approval on the deployment"));
   runtime.promotion?.nudge(pipeline, click.executionId);
   return "answered";
 }
 
-async function recordOnDeployment(octokit: InstallationOctokit, click: ApprovalClick, record: string): Promise<void> {
+async function recordOnDeployment(octokit: InstallationOctokit, click: ApprovalClick, record: string, appId: number | undefined): Promise<void> {
   if (click.executionId === null) return;
-  const deploymentId = await findDeployment(octokit, click.repo, click.commit, environmentLabel(click.environment), click.executionId);
+  const deploymentId = await findDeployment(octokit, click.repo, click.commit, environmentLabel(click.environment), click.executionId, appId);
   if (deploymentId === null) return;
   await setDeploymentStatus(octokit, click.repo, deploymentId, { state: "in_progress", description: record });
 }

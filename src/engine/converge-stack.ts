@@ -18,7 +18,7 @@ import type { StackInputs } from "../core/stack-inputs.js";
 import { belongsToRepository, refFromTags, repositoryIdFromTags, TAG } from "../core/tags.js";
 import { templateFit, uploadTemplate } from "../aws/template-store.js";
 import { requestToken } from "./ref-job.js";
-import type { Runtime } from "./runtime.js";
+import { awsFor, type Runtime } from "./runtime.js";
 
 export interface StackTarget {
   readonly repo: RepositoryRef;
@@ -53,7 +53,7 @@ export async function convergeStack(
   observer: ConvergeObserver = {},
   options: { readonly replace?: boolean } = {},
 ): Promise<ConvergeResult> {
-  const { cloudformation: cfn, s3 } = runtime.aws;
+  const { cloudformation: cfn, s3 } = awsFor(runtime, target.environment.kind);
   const stackName = target.names.stack;
   // A requested rebuild deletes once; after that the stack is rebuilt like any missing one.
   let replace = options.replace ?? false;

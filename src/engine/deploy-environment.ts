@@ -19,7 +19,7 @@ import { promotionVerdict } from "./promotion-gate.js";
 import { requestToken, runActor, type RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import { runHooks } from "./run-hooks.js";
-import type { Runtime } from "./runtime.js";
+import { awsFor, type Runtime } from "./runtime.js";
 
 export interface DeployRequest {
   readonly job: RefJob;
@@ -154,7 +154,7 @@ async function provision(
     };
   }
   const approvalRequired = environment.kind === "production" && productionPolicy(config).approval.required;
-  const withApproval = approvalRequired || created ? await hasApprovalAction(runtime.aws.codepipeline, pipeline) : false;
+  const withApproval = approvalRequired || created ? await hasApprovalAction(awsFor(runtime, environment.kind).codepipeline, pipeline) : false;
   if (approvalRequired && !withApproval) {
     return {
       kind: "refused",
@@ -164,11 +164,11 @@ async function provision(
   if (created && withApproval) {
     // The run CodePipeline starts by itself on creation would hold the approval stage forever, with
     // ours queued behind it (and it is of an unpinned commit): abandon it.
-    const stopped = await abandonCreationRuns(runtime.aws.codepipeline, pipeline);
+    const stopped = await abandonCreationRuns(awsFor(runtime, environment.kind).codepipeline, pipeline);
     if (stopped.length > 0) check.record(`Stopped the run CodePipeline starts by itself on creation (${stopped.join(", ")}): branchline runs only commits it was asked to`);
   }
   const { executionId, claimed } = await follower.start(pipeline, () =>
-    startRun(runtime.aws.codepipeline, {
+    startRun(awsFor(runtime, environment.kind).codepipeline, {
       pipeline,
       sourceAction: outputs.SourceActionName ?? DEFAULT_SOURCE_ACTION_NAME,
       commit,

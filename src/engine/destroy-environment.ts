@@ -7,7 +7,7 @@ import type { InstallationOctokit } from "../github/octokit.js";
 import { namesOf } from "./environment-names.js";
 import { convergeStack, observe } from "./converge-stack.js";
 import { requestToken, type RefJob } from "./ref-job.js";
-import type { Runtime } from "./runtime.js";
+import { awsFor, ownAppId, type Runtime } from "./runtime.js";
 
 /**
  * Tears an environment down completely: the application stacks its pipeline deployed first, while
@@ -30,12 +30,13 @@ export async function destroyEnvironment(
   const done: string[] = [];
   const target = { repo: job.repo, environment, names, deliveryId: job.deliveryId };
   try {
-    const found = await describeStack(runtime.aws.cloudformation, names.stack);
+    const aws = awsFor(runtime, environment.kind);
+    const found = await describeStack(aws.cloudformation, names.stack);
     // Only the environment's own pipeline stack is asked which application it deployed.
     const pipeline = found && observe(found, target)?.ownedByEnvironment ? found : null;
     const applications: ApplicationTeardown = {
-      cfn: runtime.aws.cloudformation,
-      s3: runtime.aws.s3,
+      cfn: aws.cloudformation,
+      s3: aws.s3,
       pipelineStack: names.stack,
       pipeline,
       fallbackRole: config.roles?.[environment.kind],
@@ -54,7 +55,7 @@ export async function destroyEnvironment(
     const why = job.cause.kind === "retire" || job.cause.kind === "idle" ? job.cause.why : `${job.event.ref.name} was deleted`;
     log.info({ done, why }, done.length > 0 ? "environment torn down" : "environment had no stack");
     // Only a teardown that happened is recorded: a delete and a deleting push arrive as a pair.
-    if (done.length > 0 && octokit) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${why}`.slice(0, 140));
+    if (done.length > 0 && octokit) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${why}`.slice(0, 140), await ownAppId(runtime));
   } catch (error) {
     if (error instanceof StackOperationFailed) {
       log.error({ status: error.finalStatus, events: error.events }, error.message);

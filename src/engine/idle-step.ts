@@ -15,7 +15,7 @@ import { desiredStack } from "./desired-stack.js";
 import { destroyEnvironment } from "./destroy-environment.js";
 import { branchEnvironment } from "./idle-environments.js";
 import type { RefJob } from "./ref-job.js";
-import type { Runtime } from "./runtime.js";
+import { ownAppId, type Runtime } from "./runtime.js";
 
 type IdleCause = Extract<RefJob["cause"], { kind: "idle" }>;
 
@@ -117,6 +117,6 @@ export async function idleStep(
 }
 
 async function mark(runtime: Runtime, octokit: InstallationOctokit, repo: RepositoryRef, commit: string, branch: string, what: "torn-down" | "hibernated", at: Date, note: string): Promise<void> {
-  const marks = await idleMarks(octokit, repo, commit, checkRunName(branchEnvironment(branch)), await runtime.promotion?.appId());
+  const marks = await idleMarks(octokit, repo, commit, checkRunName(branchEnvironment(branch)), await ownAppId(runtime));
   if (marks) await addIdleNote(octokit, repo, marks.checkRunId, what, at, note);
 }

@@ -18,7 +18,7 @@ import { readYaml } from "../yaml/located-document.js";
 import { observe } from "./converge-stack.js";
 import { desiredStack } from "./desired-stack.js";
 import type { RefJob } from "./ref-job.js";
-import type { Runtime } from "./runtime.js";
+import { awsFor, type Runtime } from "./runtime.js";
 
 type PreviewCause = Extract<RefJob["cause"], { kind: "preview" }>;
 
@@ -145,7 +145,8 @@ function applicationParameters(declared: Readonly<Record<string, unknown>>, depl
 async function previewStack(runtime: Runtime, role: StackPreview["role"], request: Omit<PreviewChangeSetRequest, "maxWaitSeconds" | "pollSeconds">): Promise<StackPreview> {
   let outcome: PreviewChangeSetOutcome = { kind: "superseded" };
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    outcome = await previewChangeSetOf(runtime.aws.cloudformation, {
+    // Previews are of staging only: its change sets are made with staging's kind role.
+    outcome = await previewChangeSetOf(awsFor(runtime, "staging").cloudformation, {
       ...request,
       changeSetName: `${request.changeSetName}-${attempt}`,
       maxWaitSeconds: Math.min(runtime.stackWait.maxWaitSeconds, 600),

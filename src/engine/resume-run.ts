@@ -11,7 +11,7 @@ import { loadConfig } from "../config/load.js";
 import type { RefJob } from "./ref-job.js";
 import { runHooks } from "./run-hooks.js";
 import type { RunFollower } from "./run-follower.js";
-import type { Runtime } from "./runtime.js";
+import { ownAppId, type Runtime } from "./runtime.js";
 
 /**
  * Takes up the reporting of a run this process did not start (or started before a restart): the
@@ -55,11 +55,11 @@ async function takeUp(runtime: Runtime, follower: RunFollower, pipeline: string,
     names: { stack: stack.name as StackName, pipeline: pipeline as PipelineName, slug: (stack.parameters.BranchlineEnvironment ?? "") as EnvironmentSlug },
     region: runtime.aws.region,
     sandbox: runtime.sandbox,
-  }, await runtime.promotion?.appId(), runtime.outbox?.lane(installationId));
+  }, await ownAppId(runtime), runtime.outbox?.lane(installationId));
   if (check.existing?.externalId === executionId && check.existing.status === "completed") return "reported";
   const warn = (error: unknown, what: string) => runtime.log.warn({ err: error, pipeline, executionId }, what);
   const run = new ObservedRun(octokit, check, pipeline, executionId, stack.outputs.EnvironmentUrl, warn, await hooksFor(runtime, octokit, installationId, repo, environment));
-  await run.started("resumed");
+  await run.started("resumed", { fresh: false, appId: await ownAppId(runtime) });
   if (details.status === "InProgress" || details.status === "Stopping") {
     follower.follow(run);
     return "following";

@@ -1,5 +1,7 @@
 import type { Logger } from "probot";
 import type { AwsClients } from "../aws/clients.js";
+import type { KindClients } from "../aws/kind-clients.js";
+import type { EnvironmentKind } from "../core/environment.js";
 import type { WaitBounds } from "../aws/stacks.js";
 import type { Debounce } from "./work-queue.js";
 import type { TemplateStore } from "../aws/template-store.js";
@@ -16,7 +18,10 @@ export interface Runtime {
   readonly octokitFor: OctokitFactory;
   /** The installation that covers a repository, or null when the App is not installed there. */
   readonly installationOf: (repo: RepositoryRef) => Promise<number | null>;
+  /** Reads, and everything not of one environment (listings, template uploads). */
   readonly aws: AwsClients;
+  /** The clients that change one kind's stacks and pipelines (its App kind role); unset, `aws` for every kind. */
+  readonly kindAws?: KindClients;
   /** Repository configs kept a short while; unset, every job reads its config from GitHub. */
   readonly configs?: ConfigCache;
   /** Where templates over the inline limit go; unset, such templates are refused with a clear error. */
@@ -48,4 +53,19 @@ export interface Runtime {
   readonly stacks?: StackDirectory;
   /** Promotion criteria, approvals, failure policy and notifications; unset where nothing is deployed (tools). */
   readonly promotion?: PromotionServices;
+  /** branchline's App id where there are no promotion services (`branchline gc`): whose check runs and deployments count. */
+  readonly appId?: () => Promise<number>;
+}
+
+/**
+ * The clients to change an environment of this kind with: its kind role's session when the App has
+ * kind roles (BRANCHLINE_APP_*_ROLE_ARN), so IAM refuses a branch's step on production's pipeline.
+ */
+export function awsFor(runtime: Pick<Runtime, "aws" | "kindAws">, kind: EnvironmentKind): AwsClients {
+  return runtime.kindAws?.(kind) ?? runtime.aws;
+}
+
+/** branchline's App id, from the app's promotion services or a tool's runtime; undefined when neither knows it. */
+export async function ownAppId(runtime: Pick<Runtime, "promotion" | "appId">): Promise<number | undefined> {
+  return (await runtime.promotion?.appId()) ?? (await runtime.appId?.());
 }

@@ -2,9 +2,9 @@ import { retagStack, type RetagOutcome } from "../aws/stack-tags.js";
 import { describeStack } from "../aws/stacks.js";
 import type { RepositoryRef } from "../core/environment.js";
 import type { StackName } from "../core/naming.js";
-import { repositoryTags, TAG, type RepositoryState } from "../core/tags.js";
+import { environmentFromTags, repositoryTags, TAG, type RepositoryState } from "../core/tags.js";
 import { requestToken, type RefJob } from "./ref-job.js";
-import type { Runtime } from "./runtime.js";
+import { awsFor, type Runtime } from "./runtime.js";
 
 /**
  * Writes what became of a stack's repository into its tags (null: it follows git again), keeping
@@ -18,7 +18,10 @@ export async function markStack(runtime: Runtime, stackName: string, state: Repo
   const tags: Record<string, string> = { ...stack.tags, ...(follow ? repositoryTags(follow) : {}) };
   if (state === null) delete tags[TAG.repositoryState];
   else tags[TAG.repositoryState] = state;
-  return retagStack(runtime.aws.cloudformation, stack, tags, token, runtime.stackWait);
+  // Retagged with the kind role of the kind the stack says it is; a stack of no known kind with the base role.
+  const kind = environmentFromTags(stack.tags)?.kind;
+  const cfn = kind ? awsFor(runtime, kind).cloudformation : runtime.aws.cloudformation;
+  return retagStack(cfn, stack, tags, token, runtime.stackWait);
 }
 
 type MarkJob = RefJob & { readonly cause: Extract<RefJob["cause"], { kind: "mark" }> };

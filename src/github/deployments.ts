@@ -66,12 +66,16 @@ export async function setDeploymentStatus(
 
 /**
  * The deployment of one execution, if any: found again after a restart, so an execution never gets
- * a second one. Only deployments whose payload names the execution count (a re-run of the same
- * commit has a deployment of its own).
+ * a second one. Only deployments branchline's own App created (`performed_via_github_app`) whose
+ * payload names the execution count: anyone with `deployments: write` can create one with the same
+ * environment, commit and payload, and a re-run of the same commit has a deployment of its own.
+ * Without the App's id (GitHub could not say) none counts: a second deployment of one execution is
+ * a lesser harm than writing branchline's record onto someone else's.
  */
-export async function findDeployment(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, environment: string, executionId: string): Promise<number | null> {
+export async function findDeployment(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, environment: string, executionId: string, appId: number | undefined): Promise<number | null> {
+  if (appId === undefined) return null;
   const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, sha: commit, environment, per_page: 30 });
-  const found = response.data.find((deployment) => payloadExecution(deployment.payload) === executionId);
+  const found = response.data.find((deployment) => deployment.performed_via_github_app?.id === appId && payloadExecution(deployment.payload) === executionId);
   return found?.id ?? null;
 }
 
@@ -88,10 +92,15 @@ function payloadExecution(payload: unknown): string | undefined {
   return typeof executionId === "string" ? executionId : undefined;
 }
 
-/** Marks an environment's newest deployment inactive: a torn-down branch shows as destroyed. */
-export async function deactivateEnvironment(octokit: InstallationOctokit, repo: RepositoryRef, environment: string, description: string): Promise<boolean> {
-  const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: 1 });
-  const latest = response.data[0];
+/**
+ * Marks an environment's newest deployment by branchline's App inactive: a torn-down branch shows
+ * as destroyed. Another writer's (newer) deployment is neither chosen nor touched; without the
+ * App's id nothing is.
+ */
+export async function deactivateEnvironment(octokit: InstallationOctokit, repo: RepositoryRef, environment: string, description: string, appId: number | undefined): Promise<boolean> {
+  if (appId === undefined) return false;
+  const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: 30 });
+  const latest = response.data.find((deployment) => deployment.performed_via_github_app?.id === appId);
   if (!latest) return false;
   await setDeploymentStatus(octokit, repo, latest.id, { state: "inactive", description });
   return true;

@@ -15,6 +15,7 @@ export class EnvironmentRun {
   /** The deployment's newest status, sent when its turn comes (a status that waited is replaced by a newer one). */
   private status: DeploymentStatusRequest | undefined;
   private fresh = false;
+  private appId: number | undefined;
   private pending: Promise<unknown> = Promise.resolve();
   private creator = "";
 
@@ -35,8 +36,10 @@ export class EnvironmentRun {
    * Records the deployment as in progress: a new one for a run just started (`fresh`), or, for a run
    * taken up again, the one an earlier process made.
    */
-  async started(creator: string, options: { readonly fresh: boolean } = { fresh: false }): Promise<void> {
+  /** `appId`: branchline's App, whose deployment of this execution is taken up again (another writer's never is). */
+  async started(creator: string, options: { readonly fresh: boolean; readonly appId?: number | undefined } = { fresh: false }): Promise<void> {
     this.fresh = options.fresh;
+    this.appId = options.appId;
     this.creator = creator;
     await this.record({ state: "in_progress", description: `pipeline ${this.pipeline} running`, logUrl: executionUrl(this.check.target, this.pipeline, this.executionId) }, "could not record the deployment");
   }
@@ -90,7 +93,7 @@ export class EnvironmentRun {
     const environment = environmentLabel(target.environment);
     const rollback = target.rollback;
     this.deploymentId ??=
-      (this.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId)) ??
+      (this.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId, this.appId)) ??
       (await createDeployment(this.octokit, target.repo, {
         commit: target.commit,
         environment,

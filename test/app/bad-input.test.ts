@@ -67,6 +67,43 @@ describe("config that cannot be used", () => {
   });
 });
 
+describe("a config too large to read", () => {
+  it("is refused by its size before it is parsed: a failed config check naming the file and the limit, no AWS call", async () => {
+    // 4 MB of distinct keys: Probot's loader would parse all of it (and the validation re-read again).
+    const huge = Array.from({ length: 200_000 }, (_, i) => `key${i}: ${"v".repeat(8)}`).join("\n");
+    givenRepository(github, { config: `${CONFIG}${huge}\n` });
+    app = await startBranchline(aws.clients);
+    await app.deliver("push", pushToBranch("feature/x", A));
+    await app.settle();
+    const [check, ...others] = github.checkRunsFor(A);
+    expect(others).toEqual([]);
+    expect(check).toMatchObject({ name: "branchline: config", status: "completed", conclusion: "failure" });
+    expect(check!.output.summary).toMatch(/`\.github\/branchline\.yml:1:1`: the file is [\d,]+ bytes; branchline reads at most 65,536 bytes of config/);
+    expect(callCount(aws, "cloudformation") + callCount(aws, "codepipeline")).toBe(0);
+    // Only its size was asked for: its contents were never fetched, so never parsed.
+    const reads = github.model.calls("GET", /\/contents\/\.github(%2F|\/)branchline\.yml/);
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.filter((r) => (r.accept ?? "").includes("raw"))).toEqual([]);
+  });
+});
+
+describe("an owner's shared config too large to read", () => {
+  it("is refused by its size too, when the repository falls back to the owner's .github repository", async () => {
+    const huge = Array.from({ length: 200_000 }, (_, i) => `key${i}: ${"v".repeat(8)}`).join("\n");
+    givenRepository(github, { config: null });
+    github.model.repository("octo-org", ".github").file("main", ".github/branchline.yml", `${CONFIG}${huge}\n`);
+    github.model.install(42, "octo-org", ["octo-org/shop", "octo-org/.github"]);
+    app = await startBranchline(aws.clients);
+    await app.deliver("push", pushToBranch("feature/x", A));
+    await app.settle();
+    const [check] = github.checkRunsFor(A);
+    expect(check).toMatchObject({ name: "branchline: config", status: "completed", conclusion: "failure" });
+    expect(check!.output.summary).toMatch(/`octo-org\/\.github: \.github\/branchline\.yml:1:1`: the file is [\d,]+ bytes; branchline reads at most 65,536 bytes of config/);
+    expect(callCount(aws, "cloudformation") + callCount(aws, "codepipeline")).toBe(0);
+    expect(github.model.calls("GET", /\/contents\/\.github(%2F|\/)branchline\.yml/).filter((r) => (r.accept ?? "").includes("raw"))).toEqual([]);
+  });
+});
+
 const TEMPLATE_CASES: [string, { config?: string; template: string }, string, RegExp][] = [
   ["a template over 51,200 bytes with nowhere to put it", { template: LARGE_TEMPLATE }, "Pipeline template is too large", /over CloudFormation's 51200-byte limit for inline templates\. The operator of branchline can set BRANCHLINE_TEMPLATE_BUCKET/],
   ["a template over 1 MB", { template: HUGE_TEMPLATE }, "Pipeline template is too large", /CloudFormation reads at most 1000000 bytes/],

@@ -128,8 +128,34 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
     expect(noAws.code).toBe(2);
   });
 
-  it("without --dry-run deletes the deleted branch's stack through the app's engine, and the next pass has nothing to do", async () => {
-    const run = await runCli(["gc", "--json"], { env });
+  it("counts only branchline's own check runs: another App's check run of the same name does not say a run was reported", async () => {
+    // feature/live's last run is reported by a check run of another App (a workflow's token can write one).
+    const live = github.model.checkRuns.find((c) => c.name === "branchline: branch/feature/live")!;
+    live.app_id = 4242;
+    try {
+      const run = await runCli(["gc", "--dry-run", "--json"], { env });
+      expect(run.code, run.stderr).toBe(1);
+      expect(json<Gc>(run).actions).toEqual(
+        expect.arrayContaining([expect.objectContaining({ kind: "resume", target: expect.stringMatching(new RegExp(`^${liveStack} `)), reason: "the newest run ended without being reported", outcome: "planned" })]),
+      );
+    } finally {
+      live.app_id = github.model.ownAppId;
+    }
+  });
+
+  it("with GITHUB_TOKEN but no APP_ID it refuses (exit 2), saying why: check runs could not be told apart", async () => {
+    const token = await runCli(["gc", "--dry-run", "--repo", "octo-org/shop"], { env: { ...env, APP_ID: undefined, PRIVATE_KEY: undefined, GITHUB_TOKEN: "ghs_whatever_123456" } });
+    expect(token.code).toBe(2);
+    expect(token.stderr).toContain("with GITHUB_TOKEN, gc needs APP_ID");
+  });
+
+  it("without --dry-run deletes the deleted branch's stack through the app's engine (with the branch kind's App role), and the next pass has nothing to do", async () => {
+    const role = (kind: string) => `arn:aws:iam::123456789012:role/branchline/app/App${kind}Role`;
+    const withKindRoles = { ...env, BRANCHLINE_APP_BRANCH_ROLE_ARN: role("Branch"), BRANCHLINE_APP_STAGING_ROLE_ARN: role("Staging"), BRANCHLINE_APP_PRODUCTION_ROLE_ARN: role("Production") };
+    const assumed = callCount(aws, "sts", "AssumeRole");
+    const run = await runCli(["gc", "--json"], { env: withKindRoles });
+    // Only a branch environment changed: only the branch kind's role was assumed.
+    expect(callCount(aws, "sts", "AssumeRole") - assumed).toBe(1);
     expect(run.code, run.stderr).toBe(0);
     const gc = json<Gc>(run);
     expect(gc.actions).toEqual([expect.objectContaining({ kind: "destroy", target: "feature/gone", outcome: "done" })]);

@@ -56,8 +56,16 @@ interface Principal {
 const everything = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 const capitalized = (kind: Kind) => kind[0]!.toUpperCase() + kind.slice(1);
 
+const serviceRole = (kind: Kind) => `arn:aws:iam::${ACCOUNT}:role/branchline/service/${capitalized(kind)}ServiceRole`;
+const kindRole = (kind: Kind) => `arn:aws:iam::${ACCOUNT}:role/branchline/service/App${capitalized(kind)}Role`;
+
 const principals = {
   app: { arn: `arn:aws:iam::${ACCOUNT}:role/branchline/app/AppRole`, identity: [{ name: "AppPolicy", policy: policy("AppPolicy") }] },
+  /** The role the App acts on one kind with (BRANCHLINE_APP_<KIND>_ROLE_ARN). */
+  appKind: (kind: Kind): Principal => ({
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/App${capitalized(kind)}Role/branchline-${kind}`,
+    identity: [{ name: `App${capitalized(kind)}Policy`, policy: policy(`App${capitalized(kind)}Policy`) }],
+  }),
   serviceRole: (kind: Kind): Principal => ({
     arn: `arn:aws:iam::${ACCOUNT}:role/branchline/service/${capitalized(kind)}ServiceRole`,
     identity: [{ name: "PipelineStackPolicy", policy: policy("PipelineStackPolicy") }],
@@ -170,6 +178,7 @@ describe("each kind's deploy role (its deploy policy, under its boundary)", () =
       for (const other of others(kind)) expect(await decide(role, "cloudformation:DeleteStack", arn.appStack(other), tagged(other))).toBe("Denied");
     });
   }
+
 });
 
 describe("each kind's CloudFormation service role (pipeline stacks)", () => {
@@ -188,31 +197,99 @@ describe("each kind's CloudFormation service role (pipeline stacks)", () => {
       });
     }
   }
+
 });
 
 describe("the App's own role", () => {
   const app = principals.app;
   const stack = (kind: Kind) => arn.appStack(kind).replace("-app/", "/");
-  const role = (kind: Kind) => `arn:aws:iam::${ACCOUNT}:role/branchline/service/${capitalized(kind)}ServiceRole`;
 
-  it("creates a change set of each kind only with that kind's service role", async () => {
+  it("reads branchline's stacks and pipelines, and changes none of them itself", async () => {
     for (const kind of KINDS) {
-      expect(await decide(app, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": role(kind), ...tagging(kind) })).toBe("Allowed");
-      for (const other of others(kind)) expect(await decide(app, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": role(other), ...tagging(kind) })).toBe("Denied");
+      expect(await decide(app, "cloudformation:DescribeStacks", stack(kind), tagged(kind))).toBe("Allowed");
+      expect(await decide(app, "codepipeline:GetPipelineState", arn.pipeline(kind), tagged(kind))).toBe("Allowed");
+      for (const action of ["codepipeline:StartPipelineExecution", "codepipeline:StopPipelineExecution"]) expect(await decide(app, action, arn.pipeline(kind), tagged(kind))).toBe("Denied");
+      expect(await decide(app, "codepipeline:PutApprovalResult", `${arn.pipeline(kind)}/Approval/Approve`, tagged(kind))).toBe("Denied");
+      for (const action of ["cloudformation:ExecuteChangeSet", "cloudformation:DeleteStack", "cloudformation:UpdateStack"]) expect(await decide(app, action, stack(kind), tagged(kind))).toBe("Denied");
+      expect(await decide(app, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": serviceRole(kind), ...tagging(kind) })).toBe("Denied");
     }
-    expect(await decide(app, "cloudformation:CreateChangeSet", stack("branch"), tagging("branch"))).toBe("Denied");
   });
 
-  it("runs, stops and answers branchline's pipelines, and no other", async () => {
-    for (const action of ["codepipeline:StartPipelineExecution", "codepipeline:StopPipelineExecution"]) {
-      expect(await decide(app, action, arn.pipeline("production"))).toBe("Allowed");
-      expect(await decide(app, action, `arn:aws:codepipeline:${REGION}:${ACCOUNT}:payments-release`)).toBe("Denied");
-    }
-    expect(await decide(app, "codepipeline:PutApprovalResult", `${arn.pipeline("production")}/Approval/Approve`)).toBe("Allowed");
+  it("assumes the three kind roles, and no other role", async () => {
+    for (const kind of KINDS) expect(await decide(app, "sts:AssumeRole", kindRole(kind))).toBe("Allowed");
+    expect(await decide(app, "sts:AssumeRole", `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`)).toBe("Denied");
+    expect(await decide(app, "sts:AssumeRole", serviceRole("production"))).toBe("Denied");
   });
 
   it("never touches its own IAM stack, nor anything outside branchline's names", async () => {
     expect(await decide(app, "cloudformation:DeleteStack", `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/setup-branchline-iam/0a1b`)).toBe("Denied");
     expect(await decide(app, "s3:DeleteObject", "arn:aws:s3:::company-data/customers.csv")).toBe("Denied");
+  });
+});
+
+/**
+ * Point 1's last sentence: the App acts on each kind with that kind's role (src/aws/kind-clients.ts),
+ * so a bug that aims a branch's step at production's pipeline or stack is refused by IAM.
+ */
+describe("the App's kind roles", () => {
+  const stack = (kind: Kind) => arn.appStack(kind).replace("-app/", "/");
+  const bucketObject = (kind: Kind) => `arn:aws:s3:::branchline-shop-${kind === "branch" ? "br-feature-x" : kind}-0a1b2c3d-artifactbucket-1a2b3c/artifact.zip`;
+
+  for (const kind of KINDS) {
+    const role = principals.appKind(kind);
+    it(`${kind}: runs, stops and answers its own kind's pipelines`, async () => {
+      for (const action of ["codepipeline:StartPipelineExecution", "codepipeline:StopPipelineExecution", "codepipeline:GetPipelineState"]) expect(await decide(role, action, arn.pipeline(kind), tagged(kind))).toBe("Allowed");
+      expect(await decide(role, "codepipeline:PutApprovalResult", `${arn.pipeline(kind)}/Approval/Approve`, tagged(kind))).toBe("Allowed");
+    });
+    it(`${kind}: builds, changes and removes its own kind's stacks, with its own service role`, async () => {
+      expect(await decide(role, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": serviceRole(kind), ...tagging(kind) })).toBe("Allowed");
+      expect(await decide(role, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": serviceRole(kind), ...tagging(kind), ...tagged(kind) })).toBe("Allowed");
+      expect(await decide(role, "iam:PassRole", serviceRole(kind), { "iam:PassedToService": "cloudformation.amazonaws.com" })).toBe("Allowed");
+      for (const action of ["cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:UpdateStack", "cloudformation:ContinueUpdateRollback", "cloudformation:UpdateTerminationProtection"]) {
+        expect(await decide(role, action, stack(kind), tagged(kind))).toBe("Allowed");
+      }
+      expect(await decide(role, "cloudformation:DeleteStack", arn.appStack(kind), tagged(kind))).toBe("Allowed");
+      expect(await decide(role, "cloudformation:UpdateStack", stack(kind), { ...tagged(kind), ...tagging(kind) })).toBe("Allowed");
+      expect(await decide(role, "s3:DeleteObjectVersion", bucketObject(kind))).toBe("Allowed");
+    });
+    for (const other of others(kind)) {
+      it(`${kind}: cannot start, stop or approve ${other}'s pipeline, nor change ${other}'s stacks`, async () => {
+        for (const action of ["codepipeline:StartPipelineExecution", "codepipeline:StopPipelineExecution"]) expect(await decide(role, action, arn.pipeline(other), tagged(other))).toBe("Denied");
+        expect(await decide(role, "codepipeline:PutApprovalResult", `${arn.pipeline(other)}/Approval/Approve`, tagged(other))).toBe("Denied");
+        for (const action of ["cloudformation:ExecuteChangeSet", "cloudformation:DeleteStack", "cloudformation:UpdateStack", "cloudformation:ContinueUpdateRollback", "cloudformation:UpdateTerminationProtection"]) {
+          expect(await decide(role, action, stack(other), tagged(other))).toBe("Denied");
+        }
+        expect(await decide(role, "cloudformation:DeleteStack", arn.appStack(other), tagged(other))).toBe("Denied");
+        // Nor with its own tag on another kind's stack, nor another kind's service role, nor retagged as the other kind.
+        expect(await decide(role, "cloudformation:CreateChangeSet", stack(other), { "cloudformation:RoleArn": serviceRole(kind), ...tagging(kind), ...tagged(other) })).toBe("Denied");
+        expect(await decide(role, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": serviceRole(other), ...tagging(other) })).toBe("Denied");
+        expect(await decide(role, "cloudformation:CreateChangeSet", stack(kind), { "cloudformation:RoleArn": serviceRole(kind), ...tagging(other) })).toBe("Denied");
+        expect(await decide(role, "iam:PassRole", serviceRole(other), { "iam:PassedToService": "cloudformation.amazonaws.com" })).toBe("Denied");
+        // Nor retag its own kind's stack as the other kind (which would hand it to the other kind's role).
+        expect(await decide(role, "cloudformation:UpdateStack", stack(kind), { ...tagged(kind), ...tagging(other) })).toBe("Denied");
+        expect(await decide(role, "s3:DeleteObjectVersion", bucketObject(other))).toBe("Denied");
+      });
+    }
+    it(`${kind}: a pipeline or stack that is not tagged, or not branchline's, is refused`, async () => {
+      expect(await decide(role, "codepipeline:StartPipelineExecution", arn.pipeline(kind))).toBe("Denied");
+      expect(await decide(role, "cloudformation:DeleteStack", stack(kind))).toBe("Denied");
+      expect(await decide(role, "codepipeline:StartPipelineExecution", `arn:aws:codepipeline:${REGION}:${ACCOUNT}:payments-release`, tagged(kind))).toBe("Denied");
+      expect(await decide(role, "cloudformation:DeleteStack", `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/setup-branchline-iam/0a1b`, tagged(kind))).toBe("Denied");
+    });
+  }
+
+  it("the tag decides where names mislead: a branch named release-staging-production is the branch kind's only", async () => {
+    const misleading = `arn:aws:codepipeline:${REGION}:${ACCOUNT}:branchline-shop-br-release-staging-production-0a1b2c3d`;
+    const misleadingStack = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/branchline-shop-br-release-staging-production-0a1b2c3d/9f8e`;
+    expect(await decide(principals.appKind("branch"), "codepipeline:StartPipelineExecution", misleading, tagged("branch"))).toBe("Allowed");
+    for (const kind of ["staging", "production"] as const) {
+      expect(await decide(principals.appKind(kind), "codepipeline:StartPipelineExecution", misleading, tagged("branch"))).toBe("Denied");
+      expect(await decide(principals.appKind(kind), "codepipeline:PutApprovalResult", `${misleading}/Approval/Approve`, tagged("branch"))).toBe("Denied");
+      expect(await decide(principals.appKind(kind), "cloudformation:DeleteStack", misleadingStack, tagged("branch"))).toBe("Denied");
+    }
+    // And a repository named like a kind: production's pipeline of repository "shop-br-x" is not the branch role's.
+    const production = `arn:aws:codepipeline:${REGION}:${ACCOUNT}:branchline-shop-br-x-production-0a1b2c3d`;
+    expect(await decide(principals.appKind("branch"), "codepipeline:StartPipelineExecution", production, tagged("production"))).toBe("Denied");
+    expect(await decide(principals.appKind("production"), "codepipeline:StartPipelineExecution", production, tagged("production"))).toBe("Allowed");
   });
 });

@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, type ApplicationFunctionOptions } from "probot";
 import type { AwsClients } from "../../src/aws/clients.js";
+import type { KindClients } from "../../src/aws/kind-clients.js";
 import type { TemplateStore } from "../../src/aws/template-store.js";
 import type { Engine } from "../../src/engine/engine.js";
 import type { Reconciler } from "../../src/engine/reconciler.js";
@@ -62,6 +63,8 @@ export interface BranchlineTestOptions {
   readonly clock?: () => Date;
   /** GitHub's API root for the App (a loopback fake GitHub server); default api.github.com (nock). */
   readonly baseUrl?: string;
+  /** The clients each kind is changed with (the App's kind roles); default: `aws` for every kind. */
+  readonly kindAws?: KindClients;
   /** The web view's settings; default: none of the environment's (no OAuth client, a random session key). */
   readonly web?: WebOptions;
 }
@@ -98,6 +101,7 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
   await probot.load(
     branchline({
       aws,
+      ...(options.kindAws ? { kindAws: options.kindAws } : {}),
       sandbox: options.sandbox ?? false,
       ...(options.requireRoles ? { requireRoles: true } : {}),
       concurrency: options.concurrency ?? 4,

@@ -35,6 +35,8 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /** The Accept header: `…raw` when a file's contents were asked for, JSON for its metadata. */
+  readonly accept?: string | undefined;
 }
 
 /** A pull request as the model holds it: labels and state are changed by tests directly. */
@@ -548,7 +550,8 @@ export class GitHubModel {
   }
 
   /** What any writer (or a workflow with `deployments: write`) can do: a deployment with a status. */
-  plantDeployment(repository: string, deployment: { sha: string; environment: string; login: string; state: string }): FakeDeployment {
+  /** A deployment someone else made: a user (no App), or another App (`app`, e.g. a workflow's github-actions), with any payload. */
+  plantDeployment(repository: string, deployment: { sha: string; environment: string; login: string; state: string; payload?: Record<string, unknown>; app?: { id: number; slug: string } }): FakeDeployment {
     const planted: FakeDeployment = {
       id: this.nextId++,
       repository,
@@ -558,14 +561,14 @@ export class GitHubModel {
       environment: deployment.environment,
       original_environment: deployment.environment,
       description: null,
-      payload: {},
+      payload: deployment.payload ?? {},
       transient_environment: false,
       production_environment: deployment.environment === "production",
       auto_merge: false,
       required_contexts: [],
       created_at: now(),
-      creator: { login: deployment.login, type: "User" },
-      performed_via_github_app: null,
+      creator: { login: deployment.login, type: deployment.app ? "Bot" : "User" },
+      performed_via_github_app: deployment.app ?? null,
       statuses: [],
     };
     this.deployments.push(planted);
@@ -628,7 +631,7 @@ export class GitHubModel {
    */
   handle(request: ApiRequest, apiBase: string): ApiResponse {
     const method = request.method.toUpperCase();
-    this.requests.push({ method, path: request.path, body: request.body });
+    this.requests.push({ method, path: request.path, body: request.body, accept: request.headers.accept });
     const url = new URL(request.path, PLACEHOLDER);
     const pathname = url.pathname;
     for (const [routeMethod, pattern, auth, handler] of this.routes) {

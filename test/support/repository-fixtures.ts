@@ -15,3 +15,18 @@ parameters:
 export const A = "a".repeat(40);
 export const B = "b".repeat(40);
 export const C = "c".repeat(40);
+
+/** The test pipeline plus a manual approval stage in production only, as templates/pipeline.yml has it. */
+export const APPROVAL_TEMPLATE = TEMPLATE.replace("Resources:", "Conditions:\n  IsProduction: !Equals [!Ref BranchlineEnvironmentKind, production]\nResources:").replace(
+  "Outputs:",
+  [
+    "        - !If",
+    "          - IsProduction",
+    "          - Name: Approval",
+    "            Actions:",
+    "              - Name: Approve",
+    "                ActionTypeId: { Category: Approval, Owner: AWS, Provider: Manual, Version: \"1\" }",
+    "          - !Ref AWS::NoValue",
+    "Outputs:",
+  ].join("\n"),
+);

@@ -55,6 +55,16 @@ describe("templates/branchline-service.yml", () => {
     }
   });
 
+  it("the workers change each kind only with that kind's App role (issue 14, point 1)", () => {
+    const container = (props("WorkerTaskDefinition").ContainerDefinitions as Json[])[0]!;
+    const environment = Object.fromEntries((container.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+    expect(environment).toMatchObject({
+      BRANCHLINE_APP_BRANCH_ROLE_ARN: { Ref: "AppBranchRoleArn" },
+      BRANCHLINE_APP_STAGING_ROLE_ARN: { Ref: "AppStagingRoleArn" },
+      BRANCHLINE_APP_PRODUCTION_ROLE_ARN: { Ref: "AppProductionRoleArn" },
+    });
+  });
+
   it("the App's credentials reach the workers from Secrets Manager, never as plain parameters", () => {
     const container = (props("WorkerTaskDefinition").ContainerDefinitions as Json[])[0]!;
     const secrets = (container.Secrets as { Name: string }[]).map((s) => s.Name).sort();
