@@ -34,9 +34,9 @@ export class EnvironmentRun {
 
   /**
    * Records the deployment as in progress: a new one for a run just started (`fresh`), or, for a run
-   * taken up again, the one an earlier process made.
+   * taken up again, the one an earlier process made (`appId`: branchline's App; another writer's
+   * deployment of the same execution is never taken up).
    */
-  /** `appId`: branchline's App, whose deployment of this execution is taken up again (another writer's never is). */
   async started(creator: string, options: { readonly fresh: boolean; readonly appId?: number | undefined } = { fresh: false }): Promise<void> {
     this.fresh = options.fresh;
     this.appId = options.appId;
