@@ -3,6 +3,7 @@ import { idleRules } from "../config/schema.js";
 import { parseDuration } from "../core/duration.js";
 import { environmentLabel } from "../core/environment.js";
 import { environmentClock } from "../core/idle-policy.js";
+import { pipelineOfStack } from "../core/naming.js";
 import { HIBERNATE_PARAMETER } from "../core/parameters.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
 import type { StackSnapshot } from "../aws/stacks.js";
@@ -116,7 +117,7 @@ delete) or AWS failed, 2 usage error (or no AWS configuration).`,
         const tags = owner?.tags ?? stack.tags;
         const environment = environmentFromTags(tags);
         const application = owner !== undefined || isApplicationStack(stack.tags);
-        const pipeline = application ? "" : stack.name;
+        const pipeline = application ? "" : pipelineOfStack(stack.name);
         const orphaned = application && owner === undefined && !managed.some((s) => s.name === stack.tags[TAG.pipelineStack]);
         const label = environment ? environmentLabel(environment) : `? (${tags[TAG.environment] ?? "untagged"})`;
         const run = application ? null : await lastRun(aws.clients.codepipeline, pipeline);

@@ -55,6 +55,16 @@ export function environmentNames(prefix: string, repo: RepositoryRef, env: Envir
   };
 }
 
+/**
+ * The pipeline of an environment stack: branchline names every pipeline after its stack (the
+ * `BranchlinePipelineName` parameter). The stack's `PipelineName` output is the template's word, which
+ * anyone who can push a branch writes, so nothing reads it to choose a pipeline: not the deploy path
+ * (it refuses a stack whose output disagrees), not the web view, the API or the CLI.
+ */
+export function pipelineOfStack(stackName: string): PipelineName {
+  return stackName as PipelineName;
+}
+
 /** The prefix a stack's name starts with: the prefix holds no `-`, so it is all before the first one. */
 export function stackPrefixOf(stackName: string): string {
   return stackName.split("-", 1)[0] ?? stackName;

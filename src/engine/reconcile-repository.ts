@@ -7,7 +7,7 @@ import type { GitRef } from "../core/routing.js";
 import { planReconcile, type ManagedEnvironment, type OrphanedApplication, type ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
 import { belongsToRepository, environmentFromTags, isApplicationStack, repositoryStateOf, TAG } from "../core/tags.js";
-import { stackPrefixOf } from "../core/naming.js";
+import { pipelineOfStack, stackPrefixOf } from "../core/naming.js";
 import { findCheckRun } from "../github/check-runs.js";
 import { checkRunName } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
@@ -40,7 +40,7 @@ export async function planRepository(
   const branchStacks: BranchStack[] = [];
   for (const { stack, environment } of stacksOf(stacks, repo)) {
     // branchline names each pipeline after its stack; a stack's outputs are the template's word, not evidence.
-    const pipeline = stack.name;
+    const pipeline = pipelineOfStack(stack.name);
     const activity = await pipelineActivity(codepipeline, pipeline);
     if (environment.kind === "branch") branchStacks.push({ stack, branch: environment.branch, activity });
     const lastRunReported = activity.lastRunId === undefined || activity.lastRunCommit === undefined || (await reported(octokit, repo, activity.lastRunCommit, checkRunName(environment), activity.lastRunId, appId));

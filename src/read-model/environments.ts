@@ -1,5 +1,6 @@
 import type { StackSnapshot } from "../aws/stacks.js";
 import { environmentLabel, type EnvironmentKind, type RepositoryRef } from "../core/environment.js";
+import { pipelineOfStack } from "../core/naming.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
 import { belongsToRepository, environmentFromTags, refFromTags } from "../core/tags.js";
 import type { RunSummary } from "./run-index.js";
@@ -66,7 +67,8 @@ export function environmentViews(inputs: EnvironmentInputs): EnvironmentView[] {
     const environment = environmentFromTags(stack.tags);
     if (!environment) continue;
     const label = environmentLabel(environment);
-    const pipeline = stack.outputs.PipelineName ?? stack.name;
+    // Never the stack's output: a branch's template could name another repository's pipeline with it.
+    const pipeline = pipelineOfStack(stack.name);
     const lastRun = inputs.runs.get(pipeline) ?? null;
     const deployment = inputs.deployments.get(label);
     const commit = lastRun?.commit ?? deployment?.commit ?? null;

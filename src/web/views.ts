@@ -1,6 +1,7 @@
 import type { AwsClients } from "../aws/clients.js";
 import type { StackSnapshot } from "../aws/stacks.js";
 import { environmentLabel } from "../core/environment.js";
+import { pipelineOfStack } from "../core/naming.js";
 import { environmentFromTags, refFromTags } from "../core/tags.js";
 import { promotionCriteria, requiredChecksOf } from "../engine/promotion-gate.js";
 import type { CommitMessages } from "../read-model/commit-messages.js";
@@ -67,7 +68,7 @@ export async function environmentsView(sources: ViewSources, repo: VisibleReposi
   const own = repositoryStacks(stacks, repo);
   const [deployments, runs] = await Promise.all([
     github ? github.deployments() : Promise.resolve([]),
-    sources.runs.latest(own.map((s) => s.outputs.PipelineName ?? s.name)),
+    sources.runs.latest(own.map((s) => pipelineOfStack(s.name))),
   ]);
   const views = environmentViews({ repo, region: sources.aws.region, githubWeb: sources.githubWeb, stacks: own, deployments: newestDeployments(deployments), runs });
   const commits = views.flatMap((v) => (v.commit ? [v.commit] : []));
@@ -103,7 +104,8 @@ export interface HistoryResponse {
 
 /** An environment's ledger: the pipeline's runs (one call) joined with its deployments (one call). */
 export async function historyView(sources: ViewSources, repo: VisibleRepository, stack: StackSnapshot, label: string): Promise<HistoryResponse> {
-  const pipeline = stack.outputs.PipelineName ?? stack.name;
+  // The pipeline branchline named for this stack, never the one its output names (another repository's).
+  const pipeline = pipelineOfStack(stack.name);
   const github = await sources.github(repo);
   const [executions, deployments] = await Promise.all([
     sources.aws.codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: 50 })).then(
@@ -131,7 +133,8 @@ export interface RunResponse extends RunView {
 
 /** One run of the environment's own pipeline; null when that pipeline has no such execution. */
 export async function runView(sources: ViewSources, repo: VisibleRepository, stack: StackSnapshot, label: string, executionId: string): Promise<RunResponse | null> {
-  const pipeline = stack.outputs.PipelineName ?? stack.name;
+  // The pipeline branchline named for this stack, never the one its output names (another repository's).
+  const pipeline = pipelineOfStack(stack.name);
   try {
     const run = await readRun(sources.aws, pipeline, executionId, stack.name);
     return { ...run, repository: repo.fullName, environment: label };

@@ -18,7 +18,8 @@ function stack(name: string, environment: string, ref: string, repository = "oct
     status: "UPDATE_COMPLETE",
     statusReason: undefined,
     tags: { "branchline:managed-by": "branchline", "branchline:repository": repository, "branchline:environment": environment, "branchline:ref": ref },
-    outputs: { PipelineName: `${name}-pipe` },
+    // The template's word: branchline names the pipeline after the stack and never reads this.
+    outputs: { PipelineName: "other" },
     parameters: {},
     terminationProtection: false,
     updatedAt: "2026-01-01T00:00:00.000Z",
@@ -28,19 +29,22 @@ function stack(name: string, environment: string, ref: string, repository = "oct
 const run = (executionId: string, status: string, commit: string | null, trigger = "StartPipelineExecution"): RunSummary => ({ executionId, status, commit, trigger, startedAt: "2026-01-02T00:00:00.000Z", updatedAt: null });
 
 describe("the repository page's rows", () => {
-  it("are this repository's stacks only, production and staging first, each with its newest run and deployment", () => {
+  it("are this repository's stacks only, production and staging first, each with its newest run (of the pipeline named after its stack) and deployment", () => {
     const stacks = [stack("s-b", "branch", "refs/heads/zeta"), stack("s-a", "branch", "refs/heads/alpha"), stack("s-st", "staging", "refs/heads/main"), stack("s-pr", "production", "refs/tags/"), stack("other", "branch", "refs/heads/x", "octo-org/else")];
     const deployments = newestDeployments([
       deploymentFact({ id: 2, environment: "branch/alpha", sha: A, created_at: "2026-01-02T00:00:00Z", payload: { executionId: "e-a", actor: "alice" } }),
       deploymentFact({ id: 1, environment: "branch/alpha", sha: B, created_at: "2026-01-01T00:00:00Z", payload: {} }),
     ]);
-    const runs = new Map([["s-a-pipe", run("e-a", "Succeeded", A)], ["s-st-pipe", null]]);
+    // `other` is another repository's pipeline, which every stack here names in its output.
+    const runs = new Map([["s-a", run("e-a", "Succeeded", A)], ["s-st", null], ["other", run("e-other", "Succeeded", B)]]);
     const views = environmentViews({ repo: { owner: "octo-org", name: "shop" }, region: "eu-west-1", githubWeb: "https://github.com", stacks, deployments, runs });
     expect(views.map((v) => v.label)).toEqual(["production", "staging", "branch/alpha", "branch/zeta"]);
     const alpha = views[2]!;
     expect(alpha).toMatchObject({ commit: A, pushedBy: "alice", lastRun: { status: "Succeeded" }, links: { commit: `https://github.com/octo-org/shop/commit/${A}` } });
-    expect(alpha.links.pipeline).toContain("eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/s-a-pipe");
-    expect(views[1]).toMatchObject({ commit: null, lastRun: null, since: "2026-01-01T00:00:00.000Z" });
+    expect(alpha.links.pipeline).toContain("eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/s-a/");
+    expect(views[1]).toMatchObject({ pipeline: "s-st", commit: null, lastRun: null, since: "2026-01-01T00:00:00.000Z" });
+    expect(views.map((v) => v.pipeline)).toEqual(["s-pr", "s-st", "s-a", "s-b"]);
+    expect(views.some((v) => v.lastRun?.executionId === "e-other")).toBe(false);
   });
 
   it.each<[string, string, unknown]>([
