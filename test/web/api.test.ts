@@ -127,6 +127,42 @@ describe("the REST API", () => {
     expect(page).toContain("Add the login page");
   });
 
+  it("sends the strict content security policy and the other security headers on every page, asset and API answer", async () => {
+    // Written out, not imported: a loosened directive in src/ must fail here.
+    const expected = {
+      "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "same-origin",
+      "x-frame-options": "DENY",
+    };
+    const run = `/branchline/repos/octo-org/shop/environments/${BRANCH}/runs/${executionId}`;
+    const pages = ["/branchline/", "/branchline/repos/", "/branchline/repos/octo-org/shop/", `/branchline/repos/octo-org/shop/environments/${BRANCH}/`, run, "/branchline/repos/octo-org/shop/readiness", "/branchline/repos/octo-org/vault/", "/branchline/no-such-page"];
+    const answers: { path: string; auth: boolean; response: Response }[] = [];
+    for (const path of pages) {
+      answers.push({ path, auth: true, response: await fetch(`${scene.url}${path}`, { headers: { authorization: `Bearer ${alice}` }, redirect: "manual" }) });
+      answers.push({ path, auth: false, response: await fetch(`${scene.url}${path}`, { redirect: "manual" }) });
+    }
+    for (const path of ["/branchline/login", "/branchline/static/app.css", "/branchline/static/live.js", "/branchline/api/v1/openapi.json", "/branchline/api/v1/repos", `/branchline/api/v1${run.slice("/branchline".length)}`]) {
+      answers.push({ path, auth: false, response: await fetch(`${scene.url}${path}`, { redirect: "manual" }) });
+    }
+    answers.push({ path: `${run}/approve (POST)`, auth: true, response: await fetch(`${scene.url}${run}/approve`, { method: "POST", headers: { authorization: `Bearer ${alice}` }, redirect: "manual" }) });
+    for (const { path, auth, response } of answers) {
+      const got = Object.fromEntries(Object.keys(expected).map((name) => [name, response.headers.get(name)]));
+      expect(got, `${path} ${auth ? "as alice" : "anonymous"} (${response.status})`).toEqual(expected);
+      if (!(response.headers.get("content-type") ?? "").startsWith("text/html")) continue;
+      // Nothing the policy would block: no inline script, handler, javascript: URL or inline style.
+      const html = await response.text();
+      const where = `${path} ${auth ? "as alice" : "anonymous"}`;
+      expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/gi) ?? [], where).toEqual([]);
+      expect(html.match(/<script[^>]*>[^<]+<\/script>/gi) ?? [], where).toEqual([]);
+      expect(html.match(/\son[a-z]+\s*=/gi) ?? [], where).toEqual([]);
+      expect(html.match(/javascript:|<style|\sstyle\s*=/gi) ?? [], where).toEqual([]);
+    }
+    // The pages with a live stream do load a script: from this origin, which the policy allows.
+    const repoPage = await (await fetch(`${scene.url}/branchline/repos/octo-org/shop/`, { headers: { authorization: `Bearer ${alice}` } })).text();
+    expect(repoPage).toContain('<script src="/branchline/static/live.js" defer></script>');
+  });
+
   it("serves its OpenAPI description without authentication", async () => {
     const response = await fetch(`${scene.url}/branchline/api/v1/openapi.json`);
     expect(response.status).toBe(200);
