@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/processes.js";
+import { ACTIONS } from "../../src/web/actions.js";
+import { OPENAPI } from "../../src/web/openapi.js";
 import { conformanceProblems, responseSchema } from "../support/openapi-check.js";
 import { pushToBranch } from "../support/payloads.js";
 import { A, B, webScene, type WebScene } from "../support/web-scene.js";
@@ -33,24 +35,41 @@ async function call(method: "GET" | "POST", path: string, token?: string): Promi
 }
 const get = (path: string, token?: string) => call("GET", path, token);
 
-/** Every route, as its OpenAPI template and a concrete path in the shop and in the vault. */
+/**
+ * Every route of the OpenAPI description, with a concrete path in the shop and in the vault (null when
+ * the route names no repository): read from the description, so a new route cannot slip past the tests.
+ * An action route is filled in once per action it lists.
+ */
 function routes(): { template: string; method: "get" | "post"; shop: string; vault: string | null }[] {
-  const shopRun = `/repos/octo-org/shop/environments/${BRANCH}/runs/${executionId}`;
-  const vaultEnv = encodeURIComponent("branch/feature/secret");
-  return [
-    { template: "/me", method: "get", shop: "/me", vault: null },
-    { template: "/repos", method: "get", shop: "/repos", vault: null },
-    { template: "/repos/{owner}/{repo}/environments", method: "get", shop: "/repos/octo-org/shop/environments", vault: "/repos/octo-org/vault/environments" },
-    { template: "/repos/{owner}/{repo}/environments/{environment}/runs", method: "get", shop: `/repos/octo-org/shop/environments/${BRANCH}/runs`, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs` },
-    { template: "/repos/{owner}/{repo}/environments/{environment}/runs/{executionId}", method: "get", shop: shopRun, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs/${executionId}` },
-    { template: "/repos/{owner}/{repo}/environments/{environment}/runs/{executionId}/{action}", method: "post", shop: `${shopRun}/approve`, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs/${executionId}/approve` },
-    { template: "/repos/{owner}/{repo}/readiness", method: "get", shop: "/repos/octo-org/shop/readiness", vault: "/repos/octo-org/vault/readiness" },
-    { template: "/repos/{owner}/{repo}/events", method: "get", shop: "/repos/octo-org/shop/events", vault: "/repos/octo-org/vault/events" },
-  ];
+  const values = (repo: "shop" | "vault"): Record<string, string> => ({
+    owner: "octo-org",
+    repo,
+    environment: encodeURIComponent(repo === "shop" ? "branch/feature/login" : "branch/feature/secret"),
+    executionId,
+  });
+  const fill = (template: string, repo: "shop" | "vault", action?: string) =>
+    template.replace(/\{(\w+)\}/g, (_all, name: string) => {
+      const value = name === "action" ? action : values(repo)[name];
+      if (value === undefined) throw new Error(`the API test has no value for {${name}} in ${template}: add one`);
+      return value;
+    });
+  const found: { template: string; method: "get" | "post"; shop: string; vault: string | null }[] = [];
+  for (const [template, operations] of Object.entries(OPENAPI.paths)) {
+    for (const [method, operation] of Object.entries(operations) as [string, { parameters?: readonly { name: string; schema: { enum?: readonly string[] } }[] }][]) {
+      if (method !== "get" && method !== "post") throw new Error(`the API test does not call ${method} (${template}): add it`);
+      const actions = operation.parameters?.find((p) => p.name === "action")?.schema.enum ?? [undefined];
+      for (const action of actions) {
+        found.push({ template, method, shop: fill(template, "shop", action), vault: template.includes("{repo}") ? fill(template, "vault", action) : null });
+      }
+    }
+  }
+  return found;
 }
 
 describe("the REST API", () => {
   it("refuses every route without a GitHub token, or with one GitHub does not accept (401)", async () => {
+    // Read from the description: every template, and each action of the action route.
+    expect(routes().filter((r) => r.method === "post").map((r) => r.shop.split("/").pop())).toEqual([...ACTIONS]);
     for (const route of routes()) {
       for (const token of [undefined, "ghu_not_a_real_token"]) {
         const answer = await call(route.method === "get" ? "GET" : "POST", route.shop, token);
