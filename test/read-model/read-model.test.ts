@@ -35,12 +35,27 @@ describe("the repository page's rows", () => {
       deploymentFact({ id: 1, environment: "branch/alpha", sha: B, created_at: "2026-01-01T00:00:00Z", payload: {} }),
     ]);
     const runs = new Map([["s-a-pipe", run("e-a", "Succeeded", A)], ["s-st-pipe", null]]);
-    const views = environmentViews({ repo: { owner: "octo-org", name: "shop" }, region: "eu-west-1", githubWeb: "https://github.com", stacks, deployments, runs });
+    const views = environmentViews({ repo: { owner: "octo-org", name: "shop" }, region: "eu-west-1", githubWeb: "https://github.com", stacks, deployments, runs, ttlMs: null });
     expect(views.map((v) => v.label)).toEqual(["production", "staging", "branch/alpha", "branch/zeta"]);
     const alpha = views[2]!;
     expect(alpha).toMatchObject({ commit: A, pushedBy: "alice", lastRun: { status: "Succeeded" }, links: { commit: `https://github.com/octo-org/shop/commit/${A}` } });
     expect(alpha.links.pipeline).toContain("eu-west-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/s-a-pipe");
     expect(views[1]).toMatchObject({ commit: null, lastRun: null, since: "2026-01-01T00:00:00.000Z" });
+  });
+
+  it.each<[string, Partial<StackSnapshot>, string, number | null, string | null]>([
+    ["a branch under a ttl: its newest run's start plus the ttl", {}, "branch", 7 * 86_400_000, "2026-01-09T00:00:00.000Z"],
+    ["a branch that never ran: its creation plus the ttl", { outputs: { PipelineName: "never-ran" } }, "branch", 86_400_000, "2025-12-02T00:00:00.000Z"],
+    ["no ttl: never", {}, "branch", null, null],
+    ["hibernated: never (until the next push)", { parameters: { BranchlineHibernate: "true" } }, "branch", 86_400_000, null],
+    ["staging: never", {}, "staging", 86_400_000, null],
+  ])("an environment's clock: %s", (_name, fields, kind, ttlMs, expiresAt) => {
+    const created = { ...stack("s-a", kind, kind === "branch" ? "refs/heads/alpha" : "refs/heads/main"), createdAt: new Date("2025-12-01T00:00:00.000Z"), ...fields };
+    const runs = new Map([["s-a-pipe", run("e-a", "Succeeded", A)]]);
+    const [view] = environmentViews({ repo: { owner: "octo-org", name: "shop" }, region: "eu-west-1", githubWeb: "https://github.com", stacks: [created], deployments: new Map(), runs, ttlMs });
+    expect(view!.createdAt).toBe("2025-12-01T00:00:00.000Z");
+    expect(view!.lastPushAt).toBe(runs.has(created.outputs.PipelineName ?? "") ? "2026-01-02T00:00:00.000Z" : "2025-12-01T00:00:00.000Z");
+    expect(view!.expiresAt).toBe(expiresAt);
   });
 
   it.each<[string, string, unknown]>([

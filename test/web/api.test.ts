@@ -4,6 +4,7 @@ import { ACTIONS } from "../../src/web/actions.js";
 import { OPENAPI } from "../../src/web/openapi.js";
 import { conformanceProblems, responseSchema } from "../support/openapi-check.js";
 import { pushToBranch } from "../support/payloads.js";
+import { CONFIG } from "../support/repository-fixtures.js";
 import { A, B, webScene, type WebScene } from "../support/web-scene.js";
 
 let scene: WebScene;
@@ -13,7 +14,7 @@ let executionId: string;
 const BRANCH = encodeURIComponent("branch/feature/login");
 
 beforeAll(async () => {
-  scene = await webScene();
+  scene = await webScene({ config: `${CONFIG}branches:\n  ttl: 7d\n` });
   alice = scene.token("alice");
   bob = scene.token("bob");
   scene.shop.message(A, "Add the login page\n\nWith a form and a session.");
@@ -180,6 +181,22 @@ describe("the REST API", () => {
     // The pages with a live stream do load a script: from this origin, which the policy allows.
     const repoPage = await (await fetch(`${scene.url}/branchline/repos/octo-org/shop/`, { headers: { authorization: `Bearer ${alice}` } })).text();
     expect(repoPage).toContain('<script src="/branchline/static/live.js" defer></script>');
+  });
+
+  it("shows each environment's age, last push and time left under branches.ttl, on the API and the page", async () => {
+    type Clocked = { ttl: string | null; environments: { label: string; createdAt: string | null; lastPushAt: string | null; expiresAt: string | null; hibernated: boolean; lastRun: { startedAt: string | null } | null }[] };
+    const data = (await get("/repos/octo-org/shop/environments", alice)).body as Clocked;
+    expect(data.ttl).toBe("7d");
+    const login = data.environments.find((e) => e.label === "branch/feature/login")!;
+    expect(login.createdAt).not.toBeNull();
+    expect(login.lastPushAt).toBe(login.lastRun!.startedAt);
+    expect(Date.parse(login.expiresAt!) - Date.parse(login.lastPushAt!)).toBe(7 * 86_400_000);
+    expect(login.hibernated).toBe(false);
+    const page = await (await fetch(`${scene.url}/branchline/repos/octo-org/shop/`, { headers: { authorization: `Bearer ${alice}` } })).text();
+    // Pushed moments ago: nearly the whole week is left.
+    expect(page).toMatch(/<dt>time left<\/dt><dd class="time-left">6d 23h<\/dd>/);
+    expect(page).toContain("<dt>last push</dt>");
+    expect(page).toContain("<dt>age</dt>");
   });
 
   it("serves its OpenAPI description without authentication", async () => {
