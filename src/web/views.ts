@@ -12,6 +12,7 @@ import { runSummary, type RunIndex } from "../read-model/run-index.js";
 import { readRun, type RunView } from "../read-model/run-view.js";
 import type { StackListing } from "../read-model/stack-listing.js";
 import { ListPipelineExecutionsCommand } from "@aws-sdk/client-codepipeline";
+import type { ConfigCache } from "../config/config-cache.js";
 import { idleRules } from "../config/schema.js";
 import type { GitHubReads } from "./github-reads.js";
 import type { UserAccess, VisibleRepository } from "./github-user.js";
@@ -25,6 +26,11 @@ export interface ViewSources {
   readonly messages: CommitMessages;
   readonly githubWeb: string;
   readonly sandbox: boolean;
+  /**
+   * Configs for the repository page's `branches.ttl`, kept briefly: the page is drawn (and its live
+   * stream checked) far more often than the config changes, and it only sets the time left shown.
+   */
+  readonly configs: ConfigCache;
   /** GitHub's reads for a repository; null where no GitHub is connected (the sandbox without an App). */
   readonly github: (repo: VisibleRepository) => Promise<GitHubReads | null>;
 }
@@ -73,7 +79,12 @@ export async function environmentsView(sources: ViewSources, repo: VisibleReposi
   const [deployments, runs, config] = await Promise.all([
     github ? github.deployments() : Promise.resolve([]),
     sources.runs.latest(own.map((s) => s.outputs.PipelineName ?? s.name)),
-    github ? github.config().catch(() => null) : Promise.resolve(null),
+    github
+      ? sources.configs
+          .get(`${repo.installationId}/${repo.fullName.toLowerCase()}@${repo.defaultBranch}`, () => github.configLoad())
+          .then((loaded) => (loaded.kind === "valid" ? loaded.config : null))
+          .catch(() => null)
+      : Promise.resolve(null),
   ]);
   const ttl = config?.branches.ttl ?? null;
   const ttlMs = config ? idleRules(config).ttlMs : null;

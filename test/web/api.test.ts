@@ -199,6 +199,14 @@ describe("the REST API", () => {
     expect(page).toContain("<dt>age</dt>");
   });
 
+  it("reads the repository's config for branches.ttl once, not on every view (the page is drawn often, the config changes rarely)", async () => {
+    const configReads = () => scene.github.model.requests.filter((r) => r.method === "GET" && r.path.startsWith("/repos/octo-org/shop/contents/.github")).length;
+    expect(((await get("/repos/octo-org/shop/environments", alice)).body as { ttl: string | null }).ttl).toBe("7d");
+    const before = configReads();
+    for (let i = 0; i < 3; i++) expect(((await get("/repos/octo-org/shop/environments", alice)).body as { ttl: string | null }).ttl).toBe("7d");
+    expect(configReads()).toBe(before);
+  });
+
   it("serves its OpenAPI description without authentication", async () => {
     const response = await fetch(`${scene.url}/branchline/api/v1/openapi.json`);
     expect(response.status).toBe(200);
