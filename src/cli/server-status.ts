@@ -15,6 +15,10 @@ interface ApiEnvironments {
     readonly pipeline: string;
     readonly lastRun: { readonly executionId: string; readonly status: string; readonly commit: string | null; readonly startedAt: string | null; readonly updatedAt: string | null } | null;
     readonly environmentUrl: string | null;
+    /** Absent from a server older than the age and time-left fields. */
+    readonly createdAt?: string | null;
+    readonly expiresAt?: string | null;
+    readonly hibernated?: boolean;
   }[];
 }
 
@@ -47,16 +51,18 @@ export async function statusFromServer(server: string, repo: { owner: string; na
     const [owner = "", name = ""] = fullName.split("/");
     return get<ApiEnvironments>(`repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}/environments`);
   });
+  const now = Date.now();
   const environments: EnvironmentStatus[] = answers.flatMap((answer) =>
     answer.environments.map((e) => ({
       repository: answer.repository.toLowerCase(),
       environment: e.label,
-      // The API lists environments (pipeline stacks); application stacks, age and ttl are the AWS path's.
+      // The API lists environments (pipeline stacks); application stacks are the AWS path's.
       part: "pipeline" as const,
       orphaned: false,
-      createdAt: null,
-      hibernated: false,
-      timeLeftMs: null,
+      // The server computed the deadline from the repository's own branches.ttl (no --ttl needed).
+      createdAt: e.createdAt ?? null,
+      hibernated: e.hibernated ?? false,
+      timeLeftMs: e.expiresAt ? Math.max(0, Date.parse(e.expiresAt) - now) : null,
       kind: e.kind,
       ref: e.ref,
       stack: e.stack.name,

@@ -1,6 +1,8 @@
 import type { StackSnapshot } from "../aws/stacks.js";
 import { environmentLabel, type EnvironmentKind, type RepositoryRef } from "../core/environment.js";
 import { pipelineOfStack } from "../core/naming.js";
+import { idleDeadline } from "../core/idle-policy.js";
+import { HIBERNATE_PARAMETER } from "../core/parameters.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
 import { belongsToRepository, environmentFromTags, refFromTags } from "../core/tags.js";
 import type { RunSummary } from "./run-index.js";
@@ -30,6 +32,14 @@ export interface EnvironmentView {
   readonly pushedBy: string | null;
   /** Since when the environment is at that commit (the newest run's start, or the stack's last change). */
   readonly since: string | null;
+  /** When the environment's stack was created: its age (`branchline status` counts the same). */
+  readonly createdAt: string | null;
+  /** Its newest run's start, else its creation: where the idle clock starts. */
+  readonly lastPushAt: string | null;
+  /** When `branches.ttl` hibernates or tears it down if no push comes; null: it does not expire. */
+  readonly expiresAt: string | null;
+  /** Hibernated by `branches.ttl` (`BranchlineHibernate` is `true`): asleep until the next push. */
+  readonly hibernated: boolean;
   readonly lastRun: RunSummary | null;
   readonly environmentUrl: string | null;
   readonly links: { readonly commit: string | null; readonly deployments: string; readonly stack: string; readonly pipeline: string };
@@ -52,6 +62,8 @@ export interface EnvironmentInputs {
   readonly stacks: readonly StackSnapshot[];
   readonly deployments: ReadonlyMap<string, DeploymentFact>;
   readonly runs: ReadonlyMap<string, RunSummary | null>;
+  /** The repository's `branches.ttl` in milliseconds; null when unset (or the config is unreadable). */
+  readonly ttlMs: number | null;
 }
 
 /** This repository's stacks, by their tags (by GitHub's id where both sides know it, as the engine does). */
@@ -73,6 +85,11 @@ export function environmentViews(inputs: EnvironmentInputs): EnvironmentView[] {
     const deployment = inputs.deployments.get(label);
     const commit = lastRun?.commit ?? deployment?.commit ?? null;
     const console = `https://${region}.console.aws.amazon.com`;
+    // The same facts `branchline status` reads: the stack's creation, the newest run's start.
+    const createdAt = stack.createdAt ?? null;
+    const lastPushAt = lastRun?.startedAt ? new Date(lastRun.startedAt) : createdAt;
+    const hibernated = stack.parameters[HIBERNATE_PARAMETER] === "true";
+    const expires = environment.kind === "branch" && inputs.ttlMs !== null && !hibernated && lastPushAt !== null;
     views.push({
       label,
       kind: environment.kind,
@@ -83,6 +100,10 @@ export function environmentViews(inputs: EnvironmentInputs): EnvironmentView[] {
       message: null,
       pushedBy: deployment && deployment.commit === commit ? deployment.actor : null,
       since: lastRun?.startedAt ?? stack.updatedAt ?? null,
+      createdAt: createdAt?.toISOString() ?? null,
+      lastPushAt: lastPushAt?.toISOString() ?? null,
+      expiresAt: expires ? idleDeadline({ lastPushAt, warnedAt: null }, inputs.ttlMs!).toISOString() : null,
+      hibernated,
       lastRun,
       environmentUrl: stack.outputs.EnvironmentUrl ?? null,
       links: {

@@ -1,4 +1,4 @@
-import { loadConfig } from "../config/load.js";
+import { loadConfig, type ConfigLoad } from "../config/load.js";
 import type { BranchlineConfig } from "../config/schema.js";
 import type { RepositoryRef } from "../core/environment.js";
 import { stagingEvidence, type StagingEvidence } from "../core/promotion.js";
@@ -29,6 +29,8 @@ export interface GitHubReads {
   observedChecks(commit: string, required: readonly RequiredCheck[]): Promise<ObservedChecks>;
   /** The repository's config on the default branch; null when missing or unusable. */
   config(): Promise<BranchlineConfig | null>;
+  /** The same read, as the loader answers it (for a cache keyed by `configKey`). */
+  configLoad(): Promise<ConfigLoad>;
   /** The `branchline: <environment>` check run on a commit, written by this App. */
   checkRunId(commit: string, environment: string): Promise<number | null>;
   /** Release tags at a commit, for a Re-run of production from the page. */
@@ -58,6 +60,7 @@ export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, d
       const loaded = await loadConfig(octokit, repo, defaultBranch);
       return loaded.kind === "valid" ? loaded.config : null;
     },
+    configLoad: () => loadConfig(octokit, repo, defaultBranch),
     async checkRunId(commit, environment) {
       const id = await appId();
       const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: `branchline: ${environment}`, filter: "latest", app_id: id, per_page: 10 });

@@ -13,6 +13,8 @@ import { runSummary, type RunIndex } from "../read-model/run-index.js";
 import { readRun, type RunView } from "../read-model/run-view.js";
 import type { StackListing } from "../read-model/stack-listing.js";
 import { ListPipelineExecutionsCommand } from "@aws-sdk/client-codepipeline";
+import type { ConfigCache } from "../config/config-cache.js";
+import { idleRules } from "../config/schema.js";
 import type { GitHubReads } from "./github-reads.js";
 import type { UserAccess, VisibleRepository } from "./github-user.js";
 
@@ -25,6 +27,11 @@ export interface ViewSources {
   readonly messages: CommitMessages;
   readonly githubWeb: string;
   readonly sandbox: boolean;
+  /**
+   * Configs for the repository page's `branches.ttl`, kept briefly: the page is drawn (and its live
+   * stream checked) far more often than the config changes, and it only sets the time left shown.
+   */
+  readonly configs: ConfigCache;
   /** GitHub's reads for a repository; null where no GitHub is connected (the sandbox without an App). */
   readonly github: (repo: VisibleRepository) => Promise<GitHubReads | null>;
 }
@@ -59,6 +66,8 @@ export interface EnvironmentsResponse {
   readonly defaultBranch: string;
   readonly sandbox: boolean;
   readonly region: string;
+  /** The repository's `branches.ttl` as configured; null when unset or the config is unreadable. */
+  readonly ttl: string | null;
   readonly environments: readonly EnvironmentView[];
 }
 
@@ -66,11 +75,21 @@ export interface EnvironmentsResponse {
 export async function environmentsView(sources: ViewSources, repo: VisibleRepository): Promise<EnvironmentsResponse> {
   const [stacks, github] = await Promise.all([sources.stacks.all(), sources.github(repo)]);
   const own = repositoryStacks(stacks, repo);
-  const [deployments, runs] = await Promise.all([
+  // The config (for branches.ttl) in the same round as the deployments; a page without time left is
+  // better than no page when it cannot be read.
+  const [deployments, runs, config] = await Promise.all([
     github ? github.deployments() : Promise.resolve([]),
     sources.runs.latest(own.map((s) => pipelineOfStack(s.name))),
+    github
+      ? sources.configs
+          .get(`${repo.installationId}/${repo.fullName.toLowerCase()}@${repo.defaultBranch}`, () => github.configLoad())
+          .then((loaded) => (loaded.kind === "valid" ? loaded.config : null))
+          .catch(() => null)
+      : Promise.resolve(null),
   ]);
-  const views = environmentViews({ repo, region: sources.aws.region, githubWeb: sources.githubWeb, stacks: own, deployments: newestDeployments(deployments), runs });
+  const ttl = config?.branches.ttl ?? null;
+  const ttlMs = config ? idleRules(config).ttlMs : null;
+  const views = environmentViews({ repo, region: sources.aws.region, githubWeb: sources.githubWeb, stacks: own, deployments: newestDeployments(deployments), runs, ttlMs });
   const commits = views.flatMap((v) => (v.commit ? [v.commit] : []));
   // One GraphQL query for the commits not seen before (none once warm); a page without messages
   // is better than no page when GitHub does not answer.
@@ -82,6 +101,7 @@ export async function environmentsView(sources: ViewSources, repo: VisibleReposi
     defaultBranch: repo.defaultBranch,
     sandbox: sources.sandbox,
     region: sources.aws.region,
+    ttl,
     environments: withMessages(views, messages),
   };
 }

@@ -7,6 +7,7 @@ import { RunIndex } from "../read-model/run-index.js";
 import { StackListing } from "../read-model/stack-listing.js";
 import { repositoryFromTags } from "../core/tags.js";
 import type { ActionDoors } from "./actions.js";
+import { ConfigCache } from "../config/config-cache.js";
 import { githubReads } from "./github-reads.js";
 import { githubUrls, type GitHubUrls } from "./github-urls.js";
 import { GitHubUsers, type UserAccess } from "./github-user.js";
@@ -29,6 +30,8 @@ export interface WebOptions {
   /** How long GitHub's answer to "what may this person see" is kept. */
   readonly accessCacheMs?: number;
   readonly stackCacheMs?: number;
+  /** How long the repository page keeps a config for its `branches.ttl` (default 30 s). */
+  readonly configCacheMs?: number;
   readonly runMaxAgeMs?: number;
   /** How long a finished run is trusted before it is read again in the background (pipeline events refresh it at once). */
   readonly runIdleMaxAgeMs?: number;
@@ -65,6 +68,7 @@ export function webOptionsFromEnv(env: Readonly<Record<string, string | undefine
 function shared(aws: AwsClients, options: WebOptions) {
   return {
     stacks: new StackListing(aws.cloudformation, options.stackCacheMs ?? 3_000),
+    configs: new ConfigCache(options.configCacheMs ?? 30_000),
     runs: new RunIndex(aws.codepipeline, { maxAgeMs: options.runMaxAgeMs ?? 5_000, idleMaxAgeMs: options.runIdleMaxAgeMs ?? 60_000, concurrency: 8 }),
     live: new LiveHub(options.liveIntervalMs ?? 2_000),
     messages: new CommitMessages(),
@@ -74,12 +78,13 @@ function shared(aws: AwsClients, options: WebOptions) {
 
 /** The web view of an App: people log in with GitHub and see what GitHub says they can read. */
 export function appWebView(deps: AppWebDeps, options: WebOptions = {}): WebView {
-  const { stacks, runs, live, urls, messages } = shared(deps.aws, options);
+  const { stacks, runs, live, urls, messages, configs } = shared(deps.aws, options);
   const users = new GitHubUsers({ apiUrl: urls.api, cacheMs: options.accessCacheMs ?? 60_000 });
   const seal = new SessionSeal(options.sessionSecret ?? randomBytes(32).toString("hex"));
   const sources: ViewSources = {
     aws: deps.aws,
     stacks,
+    configs,
     runs,
     messages,
     githubWeb: urls.web,
@@ -102,7 +107,7 @@ export function appWebView(deps: AppWebDeps, options: WebOptions = {}): WebView 
  * `npm start` on their machine, marked as the sandbox on every page, with no buttons.
  */
 export function sandboxWebView(aws: AwsClients, log: Logger, options: WebOptions = {}): WebView {
-  const { stacks, runs, live, urls, messages } = shared(aws, options);
+  const { stacks, runs, live, urls, messages, configs } = shared(aws, options);
   const access = async (): Promise<UserAccess> => {
     const names = [...new Set((await stacks.all()).flatMap((s) => { const repo = repositoryFromTags(s.tags); return repo ? [`${repo.owner}/${repo.name}`] : []; }))].sort();
     return {
@@ -110,7 +115,7 @@ export function sandboxWebView(aws: AwsClients, log: Logger, options: WebOptions
       installations: [{ id: 0, account: "sandbox", repositories: names.map((fullName) => { const [owner = "", name = ""] = fullName.split("/"); return { installationId: 0, owner, name, fullName, defaultBranch: "main", private: false, fork: false }; }) }],
     };
   };
-  const sources: ViewSources = { aws, stacks, runs, messages, githubWeb: urls.web, sandbox: true, github: async () => null };
+  const sources: ViewSources = { aws, stacks, configs, runs, messages, githubWeb: urls.web, sandbox: true, github: async () => null };
   const handler = webHandler({ sources, gate: sandboxGate(access), oauth: undefined, doors: undefined, live, log });
   return { handler, pipelineChanged: (pipeline) => runs.touch(pipeline), close: () => live.close() };
 }

@@ -37,7 +37,7 @@ describe("the repository page's rows", () => {
     ]);
     // `other` is another repository's pipeline, which every stack here names in its output.
     const runs = new Map([["s-a", run("e-a", "Succeeded", A)], ["s-st", null], ["other", run("e-other", "Succeeded", B)]]);
-    const views = environmentViews({ repo: { owner: "octo-org", name: "shop" }, region: "eu-west-1", githubWeb: "https://github.com", stacks, deployments, runs });
+    const views = environmentViews({ repo: { owner: "octo-org", name: "shop" }, region: "eu-west-1", githubWeb: "https://github.com", stacks, deployments, runs, ttlMs: null });
     expect(views.map((v) => v.label)).toEqual(["production", "staging", "branch/alpha", "branch/zeta"]);
     const alpha = views[2]!;
     expect(alpha).toMatchObject({ commit: A, pushedBy: "alice", lastRun: { status: "Succeeded" }, links: { commit: `https://github.com/octo-org/shop/commit/${A}` } });
@@ -45,6 +45,21 @@ describe("the repository page's rows", () => {
     expect(views[1]).toMatchObject({ pipeline: "s-st", commit: null, lastRun: null, since: "2026-01-01T00:00:00.000Z" });
     expect(views.map((v) => v.pipeline)).toEqual(["s-pr", "s-st", "s-a", "s-b"]);
     expect(views.some((v) => v.lastRun?.executionId === "e-other")).toBe(false);
+  });
+
+  it.each<[string, Partial<StackSnapshot>, string, number | null, string | null]>([
+    ["a branch under a ttl: its newest run's start plus the ttl", {}, "branch", 7 * 86_400_000, "2026-01-09T00:00:00.000Z"],
+    ["a branch that never ran: its creation plus the ttl", { name: "s-never-ran" }, "branch", 86_400_000, "2025-12-02T00:00:00.000Z"],
+    ["no ttl: never", {}, "branch", null, null],
+    ["hibernated: never (until the next push)", { parameters: { BranchlineHibernate: "true" } }, "branch", 86_400_000, null],
+    ["staging: never", {}, "staging", 86_400_000, null],
+  ])("an environment's clock: %s", (_name, fields, kind, ttlMs, expiresAt) => {
+    const created = { ...stack("s-a", kind, kind === "branch" ? "refs/heads/alpha" : "refs/heads/main"), createdAt: new Date("2025-12-01T00:00:00.000Z"), ...fields };
+    const runs = new Map([["s-a", run("e-a", "Succeeded", A)]]);
+    const [view] = environmentViews({ repo: { owner: "octo-org", name: "shop" }, region: "eu-west-1", githubWeb: "https://github.com", stacks: [created], deployments: new Map(), runs, ttlMs });
+    expect(view!.createdAt).toBe("2025-12-01T00:00:00.000Z");
+    expect(view!.lastPushAt).toBe(runs.has(created.name) ? "2026-01-02T00:00:00.000Z" : "2025-12-01T00:00:00.000Z");
+    expect(view!.expiresAt).toBe(expiresAt);
   });
 
   it.each<[string, string, unknown]>([

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../support/processes.js";
+import { ACTIONS } from "../../src/web/actions.js";
+import { OPENAPI } from "../../src/web/openapi.js";
 import { conformanceProblems, responseSchema } from "../support/openapi-check.js";
 import { pushToBranch } from "../support/payloads.js";
+import { CONFIG } from "../support/repository-fixtures.js";
 import { A, B, webScene, type WebScene } from "../support/web-scene.js";
 
 let scene: WebScene;
@@ -11,7 +14,7 @@ let executionId: string;
 const BRANCH = encodeURIComponent("branch/feature/login");
 
 beforeAll(async () => {
-  scene = await webScene();
+  scene = await webScene({ config: `${CONFIG}branches:\n  ttl: 7d\n` });
   alice = scene.token("alice");
   bob = scene.token("bob");
   scene.shop.message(A, "Add the login page\n\nWith a form and a session.");
@@ -33,24 +36,41 @@ async function call(method: "GET" | "POST", path: string, token?: string): Promi
 }
 const get = (path: string, token?: string) => call("GET", path, token);
 
-/** Every route, as its OpenAPI template and a concrete path in the shop and in the vault. */
+/**
+ * Every route of the OpenAPI description, with a concrete path in the shop and in the vault (null when
+ * the route names no repository): read from the description, so a new route cannot slip past the tests.
+ * An action route is filled in once per action it lists.
+ */
 function routes(): { template: string; method: "get" | "post"; shop: string; vault: string | null }[] {
-  const shopRun = `/repos/octo-org/shop/environments/${BRANCH}/runs/${executionId}`;
-  const vaultEnv = encodeURIComponent("branch/feature/secret");
-  return [
-    { template: "/me", method: "get", shop: "/me", vault: null },
-    { template: "/repos", method: "get", shop: "/repos", vault: null },
-    { template: "/repos/{owner}/{repo}/environments", method: "get", shop: "/repos/octo-org/shop/environments", vault: "/repos/octo-org/vault/environments" },
-    { template: "/repos/{owner}/{repo}/environments/{environment}/runs", method: "get", shop: `/repos/octo-org/shop/environments/${BRANCH}/runs`, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs` },
-    { template: "/repos/{owner}/{repo}/environments/{environment}/runs/{executionId}", method: "get", shop: shopRun, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs/${executionId}` },
-    { template: "/repos/{owner}/{repo}/environments/{environment}/runs/{executionId}/{action}", method: "post", shop: `${shopRun}/approve`, vault: `/repos/octo-org/vault/environments/${vaultEnv}/runs/${executionId}/approve` },
-    { template: "/repos/{owner}/{repo}/readiness", method: "get", shop: "/repos/octo-org/shop/readiness", vault: "/repos/octo-org/vault/readiness" },
-    { template: "/repos/{owner}/{repo}/events", method: "get", shop: "/repos/octo-org/shop/events", vault: "/repos/octo-org/vault/events" },
-  ];
+  const values = (repo: "shop" | "vault"): Record<string, string> => ({
+    owner: "octo-org",
+    repo,
+    environment: encodeURIComponent(repo === "shop" ? "branch/feature/login" : "branch/feature/secret"),
+    executionId,
+  });
+  const fill = (template: string, repo: "shop" | "vault", action?: string) =>
+    template.replace(/\{(\w+)\}/g, (_all, name: string) => {
+      const value = name === "action" ? action : values(repo)[name];
+      if (value === undefined) throw new Error(`the API test has no value for {${name}} in ${template}: add one`);
+      return value;
+    });
+  const found: { template: string; method: "get" | "post"; shop: string; vault: string | null }[] = [];
+  for (const [template, operations] of Object.entries(OPENAPI.paths)) {
+    for (const [method, operation] of Object.entries(operations) as [string, { parameters?: readonly { name: string; schema: { enum?: readonly string[] } }[] }][]) {
+      if (method !== "get" && method !== "post") throw new Error(`the API test does not call ${method} (${template}): add it`);
+      const actions = operation.parameters?.find((p) => p.name === "action")?.schema.enum ?? [undefined];
+      for (const action of actions) {
+        found.push({ template, method, shop: fill(template, "shop", action), vault: template.includes("{repo}") ? fill(template, "vault", action) : null });
+      }
+    }
+  }
+  return found;
 }
 
 describe("the REST API", () => {
   it("refuses every route without a GitHub token, or with one GitHub does not accept (401)", async () => {
+    // Read from the description: every template, and each action of the action route.
+    expect(routes().filter((r) => r.method === "post").map((r) => r.shop.split("/").pop())).toEqual([...ACTIONS]);
     for (const route of routes()) {
       for (const token of [undefined, "ghu_not_a_real_token"]) {
         const answer = await call(route.method === "get" ? "GET" : "POST", route.shop, token);
@@ -125,6 +145,66 @@ describe("the REST API", () => {
     expect(before).toBeGreaterThan(0);
     const page = await (await fetch(`${scene.url}/branchline/repos/octo-org/shop/`, { headers: { authorization: `Bearer ${alice}` } })).text();
     expect(page).toContain("Add the login page");
+  });
+
+  it("sends the strict content security policy and the other security headers on every page, asset and API answer", async () => {
+    // Written out, not imported: a loosened directive in src/ must fail here.
+    const expected = {
+      "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "same-origin",
+      "x-frame-options": "DENY",
+    };
+    const run = `/branchline/repos/octo-org/shop/environments/${BRANCH}/runs/${executionId}`;
+    const pages = ["/branchline/", "/branchline/repos/", "/branchline/repos/octo-org/shop/", `/branchline/repos/octo-org/shop/environments/${BRANCH}/`, run, "/branchline/repos/octo-org/shop/readiness", "/branchline/repos/octo-org/vault/", "/branchline/no-such-page"];
+    const answers: { path: string; auth: boolean; response: Response }[] = [];
+    for (const path of pages) {
+      answers.push({ path, auth: true, response: await fetch(`${scene.url}${path}`, { headers: { authorization: `Bearer ${alice}` }, redirect: "manual" }) });
+      answers.push({ path, auth: false, response: await fetch(`${scene.url}${path}`, { redirect: "manual" }) });
+    }
+    for (const path of ["/branchline/login", "/branchline/static/app.css", "/branchline/static/live.js", "/branchline/api/v1/openapi.json", "/branchline/api/v1/repos", `/branchline/api/v1${run.slice("/branchline".length)}`]) {
+      answers.push({ path, auth: false, response: await fetch(`${scene.url}${path}`, { redirect: "manual" }) });
+    }
+    answers.push({ path: `${run}/approve (POST)`, auth: true, response: await fetch(`${scene.url}${run}/approve`, { method: "POST", headers: { authorization: `Bearer ${alice}` }, redirect: "manual" }) });
+    for (const { path, auth, response } of answers) {
+      const got = Object.fromEntries(Object.keys(expected).map((name) => [name, response.headers.get(name)]));
+      expect(got, `${path} ${auth ? "as alice" : "anonymous"} (${response.status})`).toEqual(expected);
+      if (!(response.headers.get("content-type") ?? "").startsWith("text/html")) continue;
+      // Nothing the policy would block: no inline script, handler, javascript: URL or inline style.
+      const html = await response.text();
+      const where = `${path} ${auth ? "as alice" : "anonymous"}`;
+      expect(html.match(/<script(?![^>]*\bsrc=)[^>]*>/gi) ?? [], where).toEqual([]);
+      expect(html.match(/<script[^>]*>[^<]+<\/script>/gi) ?? [], where).toEqual([]);
+      expect(html.match(/\son[a-z]+\s*=/gi) ?? [], where).toEqual([]);
+      expect(html.match(/javascript:|<style|\sstyle\s*=/gi) ?? [], where).toEqual([]);
+    }
+    // The pages with a live stream do load a script: from this origin, which the policy allows.
+    const repoPage = await (await fetch(`${scene.url}/branchline/repos/octo-org/shop/`, { headers: { authorization: `Bearer ${alice}` } })).text();
+    expect(repoPage).toContain('<script src="/branchline/static/live.js" defer></script>');
+  });
+
+  it("shows each environment's age, last push and time left under branches.ttl, on the API and the page", async () => {
+    type Clocked = { ttl: string | null; environments: { label: string; createdAt: string | null; lastPushAt: string | null; expiresAt: string | null; hibernated: boolean; lastRun: { startedAt: string | null } | null }[] };
+    const data = (await get("/repos/octo-org/shop/environments", alice)).body as Clocked;
+    expect(data.ttl).toBe("7d");
+    const login = data.environments.find((e) => e.label === "branch/feature/login")!;
+    expect(login.createdAt).not.toBeNull();
+    expect(login.lastPushAt).toBe(login.lastRun!.startedAt);
+    expect(Date.parse(login.expiresAt!) - Date.parse(login.lastPushAt!)).toBe(7 * 86_400_000);
+    expect(login.hibernated).toBe(false);
+    const page = await (await fetch(`${scene.url}/branchline/repos/octo-org/shop/`, { headers: { authorization: `Bearer ${alice}` } })).text();
+    // Pushed moments ago: nearly the whole week is left.
+    expect(page).toMatch(/<dt>time left<\/dt><dd class="time-left">6d 23h<\/dd>/);
+    expect(page).toContain("<dt>last push</dt>");
+    expect(page).toContain("<dt>age</dt>");
+  });
+
+  it("reads the repository's config for branches.ttl once, not on every view (the page is drawn often, the config changes rarely)", async () => {
+    const configReads = () => scene.github.model.requests.filter((r) => r.method === "GET" && r.path.startsWith("/repos/octo-org/shop/contents/.github")).length;
+    expect(((await get("/repos/octo-org/shop/environments", alice)).body as { ttl: string | null }).ttl).toBe("7d");
+    const before = configReads();
+    for (let i = 0; i < 3; i++) expect(((await get("/repos/octo-org/shop/environments", alice)).body as { ttl: string | null }).ttl).toBe("7d");
+    expect(configReads()).toBe(before);
   });
 
   it("serves its OpenAPI description without authentication", async () => {

@@ -21,10 +21,19 @@ let scene: WebScene;
 let browser: Browser;
 /** Screenshots go to docs/ when BRANCHLINE_SCREENSHOTS=docs (to refresh them), else to a temporary directory. */
 let shots: string;
+/** What Chromium reported as blocked by the pages' content security policy, on any page of the test. */
+const violations: string[] = [];
 
 beforeAll(async () => {
   scene = await webScene({ liveIntervalMs: 300 });
   browser = await launchBrowser();
+  // Chromium logs every CSP refusal to the console, and the page fires securitypolicyviolation.
+  await browser.context.addInitScript('document.addEventListener("securitypolicyviolation", (e) => console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline")))');
+  browser.context.on("page", (page) => {
+    page.on("console", (message) => {
+      if (/Content Security Policy|CSP violation/.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+    });
+  });
   shots = process.env.BRANCHLINE_SCREENSHOTS === "docs" ? join(process.cwd(), "docs", "web") : await mkdtemp(join(tmpdir(), "branchline-shots-"));
   await mkdir(shots, { recursive: true });
 }, 90_000);
@@ -174,5 +183,18 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(phone, "environments-phone");
     await phone.close();
+  });
+
+  it("no page broke its content security policy: every script and style came from the app itself", async () => {
+    // Every page the tests above opened was watched.
+    expect(violations).toEqual([]);
+    // And the watch sees a refusal when there is one: an inline script, which the policy forbids.
+    const page = await browser.context.newPage();
+    await page.goto(`${scene.url}/branchline/repos/octo-org/shop/`);
+    await page.evaluate("(() => { const s = document.createElement('script'); s.textContent = 'window.inlineRan = true'; document.body.append(s); })()");
+    await expect.poll(() => violations.length, { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await page.evaluate("window.inlineRan === true")).toBe(false);
+    expect(violations.join("\n")).toMatch(/script-src/);
+    await page.close();
   });
 });

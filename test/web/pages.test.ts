@@ -16,6 +16,10 @@ function environment(fields: Partial<EnvironmentView>): EnvironmentView {
     message: null,
     pushedBy: null,
     since: null,
+    createdAt: null,
+    lastPushAt: null,
+    expiresAt: null,
+    hibernated: false,
     lastRun: null,
     environmentUrl: null,
     links: { commit: `https://github.com/octo-org/shop/commit/${A}`, deployments: "https://github.com/octo-org/shop/deployments", stack: "https://console/stack", pipeline: "https://console/pipeline" },
@@ -23,7 +27,7 @@ function environment(fields: Partial<EnvironmentView>): EnvironmentView {
   };
 }
 
-const repository = (environments: EnvironmentView[]): EnvironmentsResponse => ({ repository: "octo-org/shop", defaultBranch: "main", sandbox: false, region: "eu-west-1", environments });
+const repository = (environments: EnvironmentView[], ttl: string | null = null): EnvironmentsResponse => ({ repository: "octo-org/shop", defaultBranch: "main", sandbox: false, region: "eu-west-1", ttl, environments });
 
 describe("the pages", () => {
   it.each<[string, string | null, string, string | null]>([
@@ -52,5 +56,16 @@ describe("the pages", () => {
     expect(page.match(/class="message"/g)).toHaveLength(1);
     // No one known: no "pushed by" line at all.
     expect(page).not.toContain("pushed by");
+  });
+
+  it.each<[string, Partial<EnvironmentView>, string | null, string[]]>([
+    ["a branch under branches.ttl: its age, last push and time left", { createdAt: "2026-01-01T00:00:00.000Z", lastPushAt: "2026-01-03T00:00:00.000Z", expiresAt: "2026-01-10T00:00:00.000Z" }, "7d", ["<dt>age</dt><dd>3d 12h</dd>", "<dt>last push</dt><dd>1d 12h ago</dd>", '<dt>time left</dt><dd class="time-left">5d 12h</dd>']],
+    ["past its deadline: none left", { createdAt: "2026-01-01T00:00:00.000Z", lastPushAt: "2026-01-01T00:00:00.000Z", expiresAt: "2026-01-02T00:00:00.000Z" }, "1d", ['<dt>time left</dt><dd class="time-left">0m</dd>']],
+    ["no branches.ttl: it does not expire", { createdAt: "2026-01-01T00:00:00.000Z", lastPushAt: "2026-01-03T00:00:00.000Z" }, null, ["<dt>age</dt><dd>3d 12h</dd>", '<dt>time left</dt><dd class="time-left">does not expire (no branches.ttl)</dd>']],
+    ["hibernated: asleep until the next push", { createdAt: "2026-01-01T00:00:00.000Z", lastPushAt: "2026-01-03T00:00:00.000Z", hibernated: true }, "7d", ['<dt>time left</dt><dd class="time-left">hibernated until the next push</dd>']],
+    ["staging: never expires", { kind: "staging", label: "staging", createdAt: "2026-01-01T00:00:00.000Z", lastPushAt: "2026-01-03T00:00:00.000Z" }, "7d", ['<dt>time left</dt><dd class="time-left">does not expire (staging)</dd>']],
+  ])("show each environment's clock: %s", (_name, fields, ttl, shown) => {
+    const page = environmentsBody(repository([environment(fields)], ttl), new Date("2026-01-04T12:00:00.000Z"));
+    for (const text of shown) expect(page).toContain(text);
   });
 });

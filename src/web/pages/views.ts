@@ -1,5 +1,8 @@
 import { environmentKey } from "../../read-model/environment-key.js";
 import type { EnvironmentsResponse, HistoryResponse, ReadinessResponse, ReposResponse, RunResponse } from "../views.js";
+import { environmentClock } from "../../core/idle-policy.js";
+import { formatSpan, parseDuration } from "../../core/duration.js";
+import type { EnvironmentView } from "../../read-model/environments.js";
 import { badge, esc, repoPath, short, when, who } from "./layout.js";
 
 /** The page bodies, one per view; each renders exactly the JSON the API answers for it. */
@@ -27,6 +30,7 @@ export function environmentsBody(data: EnvironmentsResponse, now = new Date()): 
 <dt>commit</dt><dd>${e.links.commit ? `<a href="${esc(e.links.commit)}">${short(e.commit)}</a>` : "-"}${e.message ? ` <span class="message">${esc(e.message)}</span>` : ""}</dd>
 ${e.pushedBy ? `<dt>pushed by</dt><dd class="pushed-by">${who(e.pushedBy)}</dd>` : ""}
 <dt>since</dt><dd>${when(e.since, now)}</dd>
+${clockLines(e, data.ttl, now)}
 <dt>last run</dt><dd>${run ? `<a href="${esc(run)}">${badge(e.lastRun!.status)} ${esc(e.lastRun!.executionId.slice(0, 8))}</a>` : "none"}</dd>
 <dt>stack</dt><dd>${esc(e.stack.status)}</dd>
 </dl>
@@ -90,4 +94,19 @@ export function readinessBody(data: ReadinessResponse, now = new Date()): string
 </li>`,
   );
   return `<h1>Release readiness</h1><p>The newest commits of <code>${esc(data.defaultBranch)}</code>, each against production's promotion criteria.</p><ol class="commits">${commits.join("")}</ol>`;
+}
+
+/** Age, last push and time left, by the same pure clock as `branchline status`. */
+function clockLines(e: EnvironmentView, ttl: string | null, now: Date): string {
+  if (!e.createdAt || !e.lastPushAt) return "";
+  const ttlMs = e.kind === "branch" && ttl !== null ? parseDuration(ttl) : null;
+  const clock = environmentClock({ createdAt: new Date(e.createdAt), lastPushAt: new Date(e.lastPushAt), warnedAt: null, hibernated: e.hibernated }, ttlMs, now);
+  const left =
+    clock.timeLeftMs !== null ? formatSpan(clock.timeLeftMs)
+    : e.hibernated ? "hibernated until the next push"
+    : e.kind !== "branch" ? `does not expire (${e.kind})`
+    : "does not expire (no branches.ttl)";
+  return `<dt>age</dt><dd>${esc(formatSpan(clock.ageMs))}</dd>
+<dt>last push</dt><dd>${esc(formatSpan(clock.sinceLastPushMs))} ago</dd>
+<dt>time left</dt><dd class="time-left">${esc(left)}</dd>`;
 }
