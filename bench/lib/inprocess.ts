@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
@@ -45,6 +47,11 @@ export interface InProcessOptions {
   /** Environment for readSettings (BRANCHLINE_CONCURRENCY, BRANCHLINE_RUN_POLL_SECONDS...), over an AWS endpoint. */
   readonly env?: Record<string, string>;
   readonly config?: string;
+  /**
+   * Pipeline events on: the app's routes on a loopback server, and the emulator sending it an event
+   * for every stage and action change, as EventBridge does (`unkind`: duplicated and late as well).
+   */
+  readonly events?: { readonly unkind: boolean };
 }
 
 export async function startInProcess(options: InProcessOptions = {}): Promise<InProcess> {
@@ -76,16 +83,19 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     Octokit: ProbotOctokit.defaults((octokitOptions: Record<string, unknown>) => ({ ...octokitOptions, throttle: { enabled: false }, retry: { enabled: false } })),
   });
   let engine: Engine | undefined;
+  const handlers: Handler[] = [];
   await probot.load(
     branchline({
       aws,
       sandbox: false,
       ...enginePacing(settings),
+      ...(options.events ? { eventsSecret: EVENTS_SECRET } : {}),
       onEngine: (made) => (engine = made),
     }),
-    { cwd: process.cwd(), addHandler: () => {} },
+    { cwd: process.cwd(), addHandler: (handler) => handlers.push(handler as Handler) },
   );
   if (!engine) throw new Error("branchline did not hand over its engine");
+  const events = options.events ? await serveEvents(handlers, emulator, options.events.unkind) : undefined;
   return {
     github,
     repo,
@@ -100,10 +110,26 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
       return id;
     },
     async close() {
+      if (events) await new Promise<void>((resolve) => events.close(() => resolve()));
       await github.close();
       await emulator.close();
     },
   };
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+const EVENTS_SECRET = "bench-events-secret-0123456789abcdef";
+
+/** The app's routes (the pipeline events route among them) on loopback, fed by the emulator. */
+async function serveEvents(handlers: readonly Handler[], emulator: Emulator, unkind: boolean): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    for (const handler of handlers) if (await handler(req, res)) return;
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/branchline/events`;
+  emulator.control.setEventSink({ url, headers: { "x-branchline-secret": EVENTS_SECRET }, ...(unkind ? { unkind: { seed: 7, duplicateRate: 0.7, lateRate: 0.4, lateMs: 400 } } : {}) });
+  return server;
 }
 
 /** AWS calls answered, per `service.Operation`, minus an earlier report: what one event cost. */

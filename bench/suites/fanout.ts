@@ -64,9 +64,13 @@ interface Burst {
   readonly seconds: number | null;
 }
 
-/** N creates (create + push each) at once; GitHub's writes paced `paceMs` apart (0: unpaced). */
-async function burst(n: number, paceMs: number, limitSeconds: number, notes: string[]): Promise<Burst> {
-  const app = await startInProcess({ emulator: { timing: "test", rateLimits: RATE_LIMITS }, env: process.env.BRANCHLINE_CONCURRENCY ? { BRANCHLINE_CONCURRENCY: process.env.BRANCHLINE_CONCURRENCY } : {} });
+/** N creates (create + push each) at once; GitHub's writes paced `paceMs` apart (0: unpaced); pipeline events on or off. */
+async function burst(n: number, paceMs: number, limitSeconds: number, notes: string[], events = false): Promise<Burst> {
+  const app = await startInProcess({
+    emulator: { timing: "test", rateLimits: RATE_LIMITS },
+    env: process.env.BRANCHLINE_CONCURRENCY ? { BRANCHLINE_CONCURRENCY: process.env.BRANCHLINE_CONCURRENCY } : {},
+    ...(events ? { events: { unkind: true } } : {}),
+  });
   const rows: Row[] = [];
   try {
     const template = smallTemplate();
@@ -106,7 +110,7 @@ async function burst(n: number, paceMs: number, limitSeconds: number, notes: str
     const github = githubDiff(app.github.model.requests, githubFrom);
     const writes = total(github, isWrite);
     const paceBound = (n * MINIMUM_WRITES_PER_RUN * paceMs) / 1000;
-    const label = `${n} creates, concurrency ${app.concurrency}, GitHub ${paceMs > 0 ? `paced ${paceMs} ms/write` : "unpaced"}`;
+    const label = `${n} creates, concurrency ${app.concurrency}, GitHub ${paceMs > 0 ? `paced ${paceMs} ms/write` : "unpaced"}${events ? ", pipeline events on" : ""}`;
     rows.push(row({ suite: "fanout", case: label, metric: "seconds until all pipelines run", value: allRunning ? round(seconds, 1) : `> ${limitSeconds} (${running}/${n} running)`, unit: "s", reference: round(minimumBound.seconds, 1) }));
     rows.push(row({ suite: "fanout", case: label, metric: "rate-limit bound, as built", value: round(asBuiltBound.seconds, 1), unit: "s", reference: round(minimumBound.seconds, 1) }));
     rows.push(row({ suite: "fanout", case: label, metric: "throttled responses (retried)", value: report.throttled }));
@@ -138,11 +142,17 @@ await runSuite("fanout", async ({ quick, notes }) => {
   const limitSeconds = quick ? 100 : 240;
   const unpaced = await burst(n, 0, limitSeconds, notes);
   const paced = await burst(n, GITHUB_WRITE_PACE_MS, limitSeconds, notes);
-  const rows = [...unpaced.rows, ...paced.rows];
+  // EventBridge's events for every stage and action, duplicated and late, on top of the paced writes.
+  const withEvents = await burst(n, GITHUB_WRITE_PACE_MS, limitSeconds, notes, true);
+  const rows = [...unpaced.rows, ...paced.rows, ...withEvents.rows];
   if (unpaced.seconds !== null && paced.seconds !== null) {
     const ratio = paced.seconds / unpaced.seconds;
     rows.push(row({ suite: "fanout", case: `${n} creates`, metric: "runs started, GitHub paced vs unpaced", value: round(ratio, 2), unit: "×", target: "≤ 1.5×", met: ratio <= 1.5 }));
   }
   notes.push("Fan-out: reference = the time the token buckets need for the minimum calls per create; \"as built\" uses the calls branchline actually made before the runs started.");
-  return { rows, details: { unpaced: unpaced.details, paced: paced.details } };
+  if (unpaced.seconds !== null && withEvents.seconds !== null) {
+    const ratio = withEvents.seconds / unpaced.seconds;
+    rows.push(row({ suite: "fanout", case: `${n} creates`, metric: "runs started, paced with pipeline events vs unpaced", value: round(ratio, 2), unit: "×", target: "≤ 1.5×", met: ratio <= 1.5 }));
+  }
+  return { rows, details: { unpaced: unpaced.details, paced: paced.details, withEvents: withEvents.details } };
 });

@@ -22,9 +22,9 @@ interface Case {
 
 function cases(quick: boolean): Case[] {
   const list: Case[] = [{ name: "burst 1 (×20, isolated)", count: 20, rate: 5 }];
-  for (const rate of [50, 100, 200, 400]) list.push({ name: `burst 100 @ ${rate}/s`, count: 100, rate });
+  for (const rate of [50, 100, 200, 400, 500]) list.push({ name: `burst 100 @ ${rate}/s`, count: 100, rate });
   // 1000 at 50/s would take 20 s per server and says nothing 100 at 50/s does not.
-  for (const rate of quick ? [200] : [100, 200, 400]) list.push({ name: `burst 1000 @ ${rate}/s`, count: 1000, rate });
+  for (const rate of quick ? [200, 500] : [100, 200, 400, 500]) list.push({ name: `burst 1000 @ ${rate}/s`, count: 1000, rate });
   return list;
 }
 
@@ -115,8 +115,11 @@ await runSuite("latency", async ({ quick, notes }) => {
   for (const b of results.branchline) {
     const ref = results["bare-probot"].find((r) => r.case === b.case);
     const at200 = b.rate === 200 && b.count >= 100;
+    // The engine shares the webhook route's event loop: the issue's target is 1.2× bare at 500/s.
+    const at500 = b.rate === 500 && b.count >= 100 && ref !== undefined;
     rows.push(row({ suite: "latency", case: b.case, metric: "p50", value: b.p50, unit: "ms", reference: ref?.p50 }));
     rows.push(row({ suite: "latency", case: b.case, metric: "p99", value: b.p99, unit: "ms", reference: ref?.p99, ...(at200 ? { target: "< 50 ms", met: b.p99 < 50 } : {}) }));
+    if (at500) rows.push(row({ suite: "latency", case: b.case, metric: "p99 ratio to bare Probot", value: Math.round((b.p99 / ref.p99) * 100) / 100, unit: "×", target: "≤ 1.2×", met: b.p99 <= ref.p99 * 1.2 }));
     rows.push(row({ suite: "latency", case: b.case, metric: "max", value: b.max, unit: "ms", reference: ref?.max }));
     rows.push(row({ suite: "latency", case: b.case, metric: "errors", value: b.errors, reference: ref?.errors, target: "0", met: b.errors === 0 }));
     rows.push(row({ suite: "latency", case: b.case, metric: "lost", value: b.lost ?? "n/a", target: "0", met: b.lost === 0 }));
