@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../../test/support/fake-github-server.js";
+import type { RepositoryModel } from "../../test/support/github-model.js";
 import { INSTALLATION_ID, pushToBranch } from "../../test/support/payloads.js";
 import {
   AppServer,
@@ -35,6 +36,8 @@ export const REPO = "shop";
 
 export interface Scene {
   readonly github: FakeGitHubServer;
+  /** `octo-org/shop`, the repository every delivery is about. */
+  readonly repo: RepositoryModel;
   readonly emulator: Emulator;
   readonly credentials: AppCredentials;
   close(): Promise<void>;
@@ -53,6 +56,7 @@ export async function startScene(options: { emulator?: EmulatorOptions; config?:
   const emulator = await startEmulator(options.emulator ?? { timing: "test" });
   return {
     github,
+    repo,
     emulator,
     credentials: { appId: APP_ID, privateKey: keys.privateKey, webhookSecret: `bench-secret-${randomUUID()}` },
     async close() {
@@ -80,12 +84,17 @@ export async function startServer(scene: Scene, kind: ServerKind, env: Env = {})
   return new AppServer(managed, port, 30_000).start();
 }
 
-/** Signed pushes to distinct excluded branches: each becomes its own job (its own lane), read, routed and ignored. */
-export function excludedPushes(count: number, tag: string): PlannedDelivery[] {
+/**
+ * Signed pushes to distinct excluded branches: each becomes its own job (its own lane), read, routed
+ * and ignored. Each branch is made to exist at GitHub as the push says, since a look reads the ref's
+ * head there (a branch GitHub does not have is a deleted one, whose stack a look would go looking for).
+ */
+export function excludedPushes(repo: RepositoryModel, count: number, tag: string): PlannedDelivery[] {
   const deliveries: PlannedDelivery[] = [];
   const base = pushToBranch(`${EXCLUDED_PREFIX}x`, "a".repeat(40), { owner: OWNER, repo: REPO });
   for (let i = 0; i < count; i++) {
     const payload = { ...base, ref: `refs/heads/${EXCLUDED_PREFIX}${tag}-${i}`, after: (i.toString(16) + "c".repeat(40)).slice(0, 40) };
+    repo.branch(`${EXCLUDED_PREFIX}${tag}-${i}`, payload.after);
     const body = JSON.stringify(payload);
     deliveries.push({ id: `${tag}-${i}-${randomUUID()}`, event: "push", body, signature: "" });
   }

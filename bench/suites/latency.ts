@@ -1,6 +1,6 @@
 import type { AppServer } from "../../test/support/processes.js";
 import { round, row, runSuite, sleep, summary, waitUntil, type Row } from "../lib/common.js";
-import { excludedPushes, generateLoad, processedDeliveries, sign, startScene, startServer, type ServerKind } from "../lib/scene.js";
+import { excludedPushes, generateLoad, processedDeliveries, sign, startScene, startServer, type Scene, type ServerKind } from "../lib/scene.js";
 
 /**
  * 1. Acknowledgement latency. The built server as a child process; signed pushes from a separate
@@ -46,8 +46,8 @@ interface Measured {
   readonly sendSeconds: number;
 }
 
-async function measure(server: AppServer, kind: ServerKind, secret: string, c: Case, index: number): Promise<Measured> {
-  const deliveries = sign(excludedPushes(c.count, `${kind}-${index}`), secret);
+async function measure(scene: Scene, server: AppServer, kind: ServerKind, secret: string, c: Case, index: number): Promise<Measured> {
+  const deliveries = sign(excludedPushes(scene.repo, c.count, `${kind}-${index}`), secret);
   const started = Date.now();
   const report = await generateLoad(server, c.rate, deliveries);
   const outcomes = report.outcomes;
@@ -96,10 +96,10 @@ await runSuite("latency", async ({ quick, notes }) => {
       const server = await startServer(scene, kind);
       try {
         // Warm-up: the first delivery pays for the installation token and JIT; it is not measured.
-        await generateLoad(server, 20, sign(excludedPushes(20, `${kind}-warmup`), scene.credentials.webhookSecret));
+        await generateLoad(server, 20, sign(excludedPushes(scene.repo, 20, `${kind}-warmup`), scene.credentials.webhookSecret));
         await sleep(500);
         let index = 0;
-        for (const c of cases(quick)) results[kind].push(await measure(server, kind, scene.credentials.webhookSecret, c, index++));
+        for (const c of cases(quick)) results[kind].push(await measure(scene, server, kind, scene.credentials.webhookSecret, c, index++));
       } finally {
         await server.kill("SIGTERM").catch(() => server.kill("SIGKILL"));
       }

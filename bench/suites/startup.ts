@@ -62,7 +62,7 @@ await runSuite("startup", async ({ quick, notes }) => {
       try {
         await sleep(2_000);
         const idle = await sampleMemory(server);
-        const deliveries = sign(excludedPushes(events, `mem-${kind}`), scene.credentials.webhookSecret);
+        const deliveries = sign(excludedPushes(scene.repo, events, `mem-${kind}`), scene.credentials.webhookSecret);
         // branchline works every delivery in the same process (about 100 a second on this machine, see
         // the latency suite's drain times), so it gets a rate it can keep up with; the bare app does no work.
         const rate = kind === "branchline" ? 100 : 300;
