@@ -7,22 +7,8 @@ import type { FakeCheckRun } from "../support/fake-github.js";
 import type { RunningApp } from "../support/branchline.js";
 import { allStacks, callCount, mutationCount, pinnedCommits, type EmulatedAws } from "../support/aws.js";
 import { checkRunEvent, pushTag, pushToBranch } from "../support/payloads.js";
-import { A, B, C, closeScene, CONFIG, givenRepository, openScene, TEMPLATE } from "../support/scenario.js";
-
-/** The test pipeline plus a manual approval stage in production only, as templates/pipeline.yml has it. */
-const APPROVAL_TEMPLATE = TEMPLATE.replace("Resources:", "Conditions:\n  IsProduction: !Equals [!Ref BranchlineEnvironmentKind, production]\nResources:").replace(
-  "Outputs:",
-  [
-    "        - !If",
-    "          - IsProduction",
-    "          - Name: Approval",
-    "            Actions:",
-    "              - Name: Approve",
-    "                ActionTypeId: { Category: Approval, Owner: AWS, Provider: Manual, Version: \"1\" }",
-    "          - !Ref AWS::NoValue",
-    "Outputs:",
-  ].join("\n"),
-);
+import { APPROVAL_TEMPLATE } from "../support/repository-fixtures.js";
+import { A, B, C, closeScene, CONFIG, givenRepository, openScene } from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
