@@ -10,6 +10,7 @@ import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-rout
 import { branchline } from "./index.js";
 import { appConfigured, serveSetupWithSandbox } from "./sandbox-setup.js";
 import { loadEnvFile } from "./env-file.js";
+import { endWithFront, ENGINE_CHILD, runWithEngineProcess } from "./front/engine-process.js";
 import { createLog } from "./log.js";
 import { receiverApp } from "./queue/receiver-app.js";
 import type { SqsWiring } from "./queue/sqs-engine-queue.js";
@@ -38,6 +39,11 @@ async function main(): Promise<void> {
   loadEnvFile();
   const settings = readSettings();
   const log = await createLog();
+  // BRANCHLINE_ENGINE_PROCESS=1: this process only verifies, answers and relays; the engine is another.
+  if (process.env.BRANCHLINE_ENGINE_PROCESS === "1" && settings.role === "all" && settings.queue.kind === "in-process") {
+    if (process.env[ENGINE_CHILD] === "1") endWithFront();
+    else return runWithEngineProcess(log);
+  }
   const sqs = sqsWiring(settings);
   // BRANCHLINE_ROLE=receiver: verify, enqueue, answer; the workers do the rest (readSettings made sure a queue is set).
   if (settings.role === "receiver" && sqs) {

@@ -93,7 +93,8 @@ await runSuite("latency", async ({ quick, notes }) => {
   const results: Record<ServerKind, Measured[]> = { branchline: [], "bare-probot": [] };
   try {
     for (const kind of ["branchline", "bare-probot"] as const) {
-      const server = await startServer(scene, kind);
+      // BRANCHLINE_ENGINE_PROCESS=1 in the bench's environment measures the front with the engine behind it.
+      const server = await startServer(scene, kind, kind === "branchline" && process.env.BRANCHLINE_ENGINE_PROCESS === "1" ? { BRANCHLINE_ENGINE_PROCESS: "1" } : {});
       try {
         // Warm-up: the first delivery pays for the installation token and JIT; it is not measured.
         await generateLoad(server, 20, sign(excludedPushes(scene.repo, 20, `${kind}-warmup`), scene.credentials.webhookSecret));
