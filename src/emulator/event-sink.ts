@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { PipelineEvent } from "./codepipeline/events.js";
 import type { EventSinkOptions, UnkindDelivery } from "./options.js";
+import { seededRandom } from "./seeded-random.js";
 
 /** One event as handed to the sink, with how its HTTP delivery went (if a URL is set). */
 export interface DeliveredEvent {
@@ -27,7 +28,7 @@ export class EventSink {
 
   configure(options: EventSinkOptions): void {
     this.options = options;
-    this.random = seeded(options.unkind?.seed ?? 1);
+    this.random = seededRandom(options.unkind?.seed ?? 1);
   }
 
   emit(event: PipelineEvent): void {
@@ -80,18 +81,6 @@ export class EventSink {
       void sent.finally(() => this.scattered.delete(sent));
     }
   }
-}
-
-/** mulberry32: small and deterministic, so an unkind delivery order can be replayed from its seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /**

@@ -42,10 +42,13 @@ export class EnvironmentCheck {
     return new EnvironmentCheck(octokit, target, undefined, null, lane);
   }
 
-  /** The check run as it stands: what this process last showed, or what GitHub had when it was opened. */
-  get existing(): ExistingCheckRun | null {
+  /**
+   * The check run as it stands: what this process last showed (perhaps not on GitHub yet, so it may
+   * have no id), or what GitHub had when it was opened.
+   */
+  get existing(): Pick<ExistingCheckRun, "status" | "externalId"> | null {
     if (!this.shown) return this.found;
-    return { id: this.id ?? -1, status: this.shown.content.status, externalId: this.shown.content.externalId ?? this.found?.externalId ?? null };
+    return { status: this.shown.content.status, externalId: this.shown.content.externalId ?? this.found?.externalId ?? null };
   }
 
   record(action: string, changes: readonly ResourceChange[] = []): void {

@@ -5,7 +5,7 @@ import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { allStacks, emulatedAws, executions, type EmulatedAws } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
 import { eventually } from "../support/processes.js";
-import { EVENTS_SECRET, unkindPipelineEvents } from "../support/pipeline-events.js";
+import { closeEventScene, EVENTS_SECRET, unkindPipelineEvents } from "../support/pipeline-events.js";
 import { givenRepository, pipelineOf } from "../support/scenario.js";
 
 const BRANCHES = 25;
@@ -27,12 +27,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   github.writes.release();
-  await app.settle();
-  await aws.emulator.control.drainEvents();
-  await app.settle();
-  github.assertClean();
-  await aws.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await closeEventScene({ app, aws, github }, server);
   server = undefined;
 });
 

@@ -6,6 +6,7 @@ import { FakeGitHub } from "../support/fake-github.js";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { allStacks, callCount, emulatedAws, pinnedCommits, type EmulatedAws } from "../support/aws.js";
 import { checkRunEvent, deleteRef, pullRequestEvent, pushTag, pushToBranch } from "../support/payloads.js";
+import { unkindPipelineEvents } from "../support/pipeline-events.js";
 import { A, B, C, givenRepository, onlyStack, pipelineOf, postJson } from "../support/scenario.js";
 
 const SECRET = "events-secret-for-tests-0123456789abcdef";
@@ -131,14 +132,15 @@ describe("pipeline events", () => {
   it("carry a run to its end when polling is too slow to", async () => {
     // Polling once a minute: only the events can finish this run within the test.
     app = await startBranchline(aws.clients, { eventsSecret: SECRET, runPollMs: 60_000 });
-    aws.emulator.control.setEventSink({ url: await serveHandlers(), headers: { "x-branchline-secret": SECRET } });
+    // EventBridge as it is: an event for every change, many twice, some late.
+    server = await unkindPipelineEvents(() => app, aws, 11);
     await app.deliver("push", pushToBranch("feature/login", A, { created: true }));
     await expect.poll(() => github.checkRunsFor(A)[0]?.conclusion ?? null, { timeout: 15_000 }).toBe("success");
   });
 
   it("take up the reporting of a run this process did not start", async () => {
     app = await startBranchline(aws.clients, { eventsSecret: SECRET, runPollMs: 60_000 });
-    aws.emulator.control.setEventSink({ url: await serveHandlers(), headers: { "x-branchline-secret": SECRET } });
+    server = await unkindPipelineEvents(() => app, aws, 12);
     await app.deliver("push", pushToBranch("feature/login", A, { created: true }));
     await expect.poll(() => github.checkRunsFor(A)[0]?.conclusion ?? null, { timeout: 15_000 }).toBe("success");
     // Another replica (or this one, before a restart) starts a run for B; only its events reach us.
@@ -149,6 +151,10 @@ describe("pipeline events", () => {
     );
     await expect.poll(() => github.checkRunsFor(B)[0]?.conclusion ?? null, { timeout: 15_000 }).toBe("success");
     expect(github.checkRunsFor(B)[0]!.name).toBe("branchline: branch/feature/login");
+    // However many times its events came, the run taken up has one check run.
+    await aws.emulator.control.drainEvents();
+    await app.settle();
+    expect(github.checkRunsFor(B)).toHaveLength(1);
   });
 });
 

@@ -21,3 +21,16 @@ export async function unkindPipelineEvents(app: () => RunningApp, aws: EmulatedA
   aws.emulator.control.setEventSink({ url, headers: { "x-branchline-secret": EVENTS_SECRET }, unkind: { seed, duplicateRate: 0.7, lateRate: 0.4, lateMs: 400 } });
   return server;
 }
+
+/**
+ * Ends such a scene: the app settled, every late event delivered and settled again (a late event
+ * can take up a run), nothing unexpected asked of GitHub, the emulator and the events server closed.
+ */
+export async function closeEventScene(scene: { app: RunningApp; aws: EmulatedAws; github: { assertClean(): void } }, server: Server | undefined): Promise<void> {
+  await scene.app.settle();
+  await scene.aws.emulator.control.drainEvents();
+  await scene.app.settle();
+  scene.github.assertClean();
+  await scene.aws.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+}

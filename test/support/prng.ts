@@ -1,11 +1,2 @@
-/** mulberry32: a small deterministic PRNG, so a failing seed can be replayed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+// The tests' seeded randomness is the emulator's own, so a failing seed replays the same way in both.
+export { seededRandom as prng } from "../../src/emulator/seeded-random.js";
