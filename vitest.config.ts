@@ -1,6 +1,13 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
+// The workspace packages export their TypeScript sources under this condition (as tsconfig.json's
+// customConditions says), so tests run the packages' sources, not a build of them. The rest are
+// Vitest's defaults ("module" would send the AWS SDK to its extensionless dist-es).
+const conditions = ["@branchline/source", ...defaultServerConditions.filter((c) => c !== "module")];
+
 export default defineConfig({
+  ssr: { resolve: { conditions } },
   test: {
     environment: "node",
     testTimeout: 30_000,
@@ -33,6 +40,8 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // Each workspace package is a project of its own, with its own vitest.config.ts.
+      "packages/*",
     ],
   },
 });

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /* global process, console, URL */
-// `npm start` runs this before the server: it builds dist/ only when what the build reads changed
-// (the sources tsconfig.build.json includes, the tsconfigs, the lockfile), so a restart costs as
-// little as the app itself. The build's inputs are hashed by content, not by mtime: a checkout,
+// `npm start` runs this before the server: it builds dist/ (and each workspace package's dist/) only
+// when what the build reads changed (the sources tsconfig.build.json includes, the packages' sources
+// and manifests, the tsconfigs, the lockfile), so a restart costs as little as the app itself. The build's inputs are hashed by content, not by mtime: a checkout,
 // a `git stash` or a copied tree that leaves files as they were does not force a build.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -12,7 +12,19 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const STAMP = join(ROOT, "dist", ".build-inputs");
-const INPUTS = ["src", "bench", "test/support", "tsconfig.json", "tsconfig.build.json", "package-lock.json"];
+// `tsc -b tsconfig.build.json` builds the packages it references, each from its src/ into its dist/.
+const PACKAGES = existsSync(join(ROOT, "packages")) ? readdirSync(join(ROOT, "packages")).map((name) => `packages/${name}`) : [];
+const INPUTS = [
+  "src",
+  "bench",
+  "test/support",
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "package-lock.json",
+  ...PACKAGES.flatMap((pkg) => [`${pkg}/src`, `${pkg}/package.json`, `${pkg}/tsconfig.json`]),
+];
+/** What a build leaves; any one missing means dist/ is not a build of these sources. */
+const OUTPUTS = ["dist/src/main.js", ...PACKAGES.map((pkg) => `${pkg}/dist/tsconfig.tsbuildinfo`)];
 
 /** Every file under an input (a file is itself), sorted, so the hash does not depend on listing order. */
 function files(input) {
@@ -33,11 +45,11 @@ function buildInputsHash() {
 // `--always` (npm run build) builds whatever the stamp says, and stamps what it built.
 const always = process.argv.includes("--always");
 const wanted = buildInputsHash();
-const built = !always && existsSync(STAMP) && existsSync(join(ROOT, "dist", "src", "main.js")) ? readFileSync(STAMP, "utf8").trim() : "";
+const built = !always && existsSync(STAMP) && OUTPUTS.every((output) => existsSync(join(ROOT, output))) ? readFileSync(STAMP, "utf8").trim() : "";
 if (built === wanted) {
   console.error("branchline: dist/ is up to date with the sources; not building");
 } else {
   if (!always) console.error(built ? "branchline: sources changed since the last build; building dist/" : "branchline: building dist/");
-  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit", cwd: ROOT });
+  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b", join(ROOT, "tsconfig.build.json")], { stdio: "inherit", cwd: ROOT });
   writeFileSync(STAMP, `${wanted}\n`);
 }

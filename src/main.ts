@@ -5,7 +5,7 @@ import { createProbot, run, type Logger } from "probot";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { kindClients, type KindClients } from "./aws/kind-clients.js";
 import { templateStore, type TemplateStore } from "./aws/template-store.js";
-import { startEmulator, timingPresets } from "./emulator/index.js";
+import { startEmulator, timingPresets } from "@branchline/aws-emulator";
 import { SECRET_HEADER, PIPELINE_EVENTS_PATH } from "./http/pipeline-events-route.js";
 import { branchline } from "./index.js";
 import { appConfigured, serveSetupWithSandbox } from "./sandbox-setup.js";

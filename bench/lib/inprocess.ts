@@ -8,7 +8,7 @@ import { createAwsClients, type AwsClients } from "../../src/aws/clients.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { branchline } from "../../src/index.js";
 import { enginePacing, readSettings } from "../../src/settings.js";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+import { startEmulator, type Emulator, type EmulatorOptions } from "@branchline/aws-emulator";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../../test/support/fake-github-server.js";
 import type { RepositoryModel } from "../../test/support/github-model.js";
 import { INSTALLATION_ID } from "../../test/support/payloads.js";

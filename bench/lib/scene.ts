@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+import { startEmulator, type Emulator, type EmulatorOptions } from "@branchline/aws-emulator";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../../test/support/fake-github-server.js";
 import type { RepositoryModel } from "../../test/support/github-model.js";
 import { INSTALLATION_ID, pushToBranch } from "../../test/support/payloads.js";

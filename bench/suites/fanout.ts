@@ -1,4 +1,4 @@
-import type { RateLimitRule } from "../../src/emulator/index.js";
+import type { RateLimitRule } from "@branchline/aws-emulator";
 import { createRef, pushToBranch } from "../../test/support/payloads.js";
 import { round, row, runSuite, sha, smallTemplate, TEMPLATE_PATH, waitUntil, type Row } from "../lib/common.js";
 import { githubDiff, isWrite, startInProcess, total } from "../lib/inprocess.js";

@@ -3,7 +3,7 @@ import { Probot, ProbotOctokit, Server } from "probot";
 import { pino } from "pino";
 import { Writable } from "node:stream";
 import { createAwsClients } from "../../src/aws/clients.js";
-import { startEmulator } from "../../src/emulator/index.js";
+import { startEmulator } from "@branchline/aws-emulator";
 import { branchline } from "../../src/index.js";
 import { startFakeGitHubServer } from "../../test/support/fake-github-server.js";
 import { INSTALLATION_ID } from "../../test/support/payloads.js";

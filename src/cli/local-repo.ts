@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import { fieldName, validateConfigFile } from "../config/validate.js";
 import type { RepositoryRef } from "../core/environment.js";
-import { readYaml, type LocatedDocument } from "../yaml/located-document.js";
+import { readYaml, type LocatedDocument } from "@branchline/cloudformation-template";
 
 /**
  * A repository as it is on disk: its branchline config and template read from the working tree, and

@@ -6,7 +6,7 @@ import { plan, type Goal, type Step } from "../core/plan.js";
 import { parseFullRef, route, type GitRef, type RefEvent } from "../core/routing.js";
 import { parameterMessage } from "../config/parameter-messages.js";
 import { stackInputs, type StackInputs } from "../core/stack-inputs.js";
-import { readTemplate, type CfnTemplate } from "../templates/template-document.js";
+import { readTemplate, type CfnTemplate } from "@branchline/cloudformation-template";
 import { SettingsError } from "../settings.js";
 import { EXIT, UsageError, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";
 import { awsFromEnv, isUnreachable, type AwsAccess } from "./connections.js";

@@ -6,9 +6,8 @@ import { CONFIG_PATH, DEFAULT_TEMPLATE_PATH, parametersFor, roleFor, type Branch
 import { ENVIRONMENT_KINDS, type Environment, type EnvironmentKind, type RepositoryRef } from "../core/environment.js";
 import { environmentNames } from "../core/naming.js";
 import { stackInputs } from "../core/stack-inputs.js";
-import { checkTemplate } from "../templates/spec-check.js";
-import { readTemplate, type CfnTemplate } from "../templates/template-document.js";
-import type { LocatedDocument, PathSegment } from "../yaml/located-document.js";
+import { checkTemplate } from "../template-check/spec-check.js";
+import { readTemplate, type CfnTemplate, type LocatedDocument, type PathSegment } from "@branchline/cloudformation-template";
 import { parameterMessage } from "../config/parameter-messages.js";
 import type { ParameterProblem } from "../core/stack-inputs.js";
 import { EXIT, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";

@@ -1,6 +1,6 @@
 import type { EnvironmentKind } from "../core/environment.js";
 import type { ParameterProblem } from "../core/stack-inputs.js";
-import type { PathSegment } from "../yaml/located-document.js";
+import type { PathSegment } from "@branchline/cloudformation-template";
 import { CONFIG_PATH } from "./schema.js";
 
 /** What to say about a parameter problem, and where: a path in the config or in the template. */

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { configSchema, type BranchlineConfig } from "./schema.js";
-import type { PathSegment } from "../yaml/located-document.js";
+import type { PathSegment } from "@branchline/cloudformation-template";
 
 /** One thing wrong with a config file: the field, and what to do about it. */
 export interface ConfigProblem {

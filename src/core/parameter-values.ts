@@ -1,4 +1,4 @@
-import type { CfnParameter } from "../templates/template-document.js";
+import type { CfnParameter } from "@branchline/cloudformation-template";
 
 /**
  * Whether CloudFormation would take a value for a declared parameter: the checks it makes before a

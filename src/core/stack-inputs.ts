@@ -5,7 +5,7 @@ import { didYouMean } from "./did-you-mean.js";
 import { parameterValueProblem } from "./parameter-values.js";
 import { BRANCHLINE_PARAMETERS, HIBERNATE_PARAMETER, type BranchlineParameterName } from "./parameters.js";
 import { MANAGED_BY_VALUE, TAG, refTags, repositoryTags } from "./tags.js";
-import type { CfnTemplate } from "../templates/template-document.js";
+import type { CfnTemplate } from "@branchline/cloudformation-template";
 
 export interface StackInputs {
   readonly templateBody: string;

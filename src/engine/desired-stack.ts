@@ -5,11 +5,10 @@ import type { EnvironmentNames } from "../core/naming.js";
 import { stackInputs, type StackInputs } from "../core/stack-inputs.js";
 import { parameterMessage } from "../config/parameter-messages.js";
 import { missingRoleMessage } from "../config/roles.js";
-import { readYaml } from "../yaml/located-document.js";
+import { readYaml, readTemplateBounded } from "@branchline/cloudformation-template";
 import type { LocatedMessage, Problem } from "../github/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { readFileAt } from "../github/repository-files.js";
-import { readTemplateBounded } from "../templates/template-document.js";
 
 export interface DesiredStackRequest {
   readonly octokit: InstallationOctokit;

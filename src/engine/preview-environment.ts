@@ -13,8 +13,7 @@ import { createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent } fr
 import type { InstallationOctokit } from "../github/octokit.js";
 import { PREVIEW_CHECK_NAME, renderPreview, type PreviewReport } from "../github/preview-report.js";
 import { readFileAt } from "../github/repository-files.js";
-import { readTemplate } from "../templates/template-document.js";
-import { readYaml } from "../yaml/located-document.js";
+import { readTemplate, readYaml } from "@branchline/cloudformation-template";
 import { observe } from "./converge-stack.js";
 import { desiredStack } from "./desired-stack.js";
 import type { RefJob } from "./ref-job.js";

@@ -9,7 +9,7 @@ import type { InstallationOctokit } from "../github/octokit.js";
 import { PREVIEW_CHECK_NAME } from "../github/preview-report.js";
 import { readFileAt } from "../github/repository-files.js";
 import { renderSetup, type SetupReport } from "../github/setup-report.js";
-import { readYaml } from "../yaml/located-document.js";
+import { readYaml } from "@branchline/cloudformation-template";
 import { desiredStack } from "./desired-stack.js";
 import type { RefJob } from "./ref-job.js";
 import type { Runtime } from "./runtime.js";

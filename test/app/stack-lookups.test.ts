@@ -1,6 +1,6 @@
 import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CallRecord } from "../../src/emulator/index.js";
+import type { CallRecord } from "@branchline/aws-emulator";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { allStacks, emulatedAws, type EmulatedAws } from "../support/aws.js";
 import { FakeGitHub } from "../support/fake-github.js";

@@ -8,7 +8,7 @@ import type { AwsClients } from "../../src/aws/clients.js";
 import type { Environment, RepositoryRef } from "../../src/core/environment.js";
 import { environmentNames } from "../../src/core/naming.js";
 import { stackInputs } from "../../src/core/stack-inputs.js";
-import { readTemplate } from "../../src/templates/template-document.js";
+import { readTemplate } from "@branchline/cloudformation-template";
 
 /**
  * The `branchline` command as operators run it: the built `dist/src/cli/main.js` in a child process,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_PATH, DEFAULT_TEMPLATE_PATH, parametersFor, roleFor, type BranchlineConfig } from "../../src/config/schema.js";
 import { fieldName, validateConfig, type ConfigProblem } from "../../src/config/validate.js";
-import type { PathSegment } from "../../src/yaml/located-document.js";
+import type { PathSegment } from "@branchline/cloudformation-template";
 
 const DEFAULTS: BranchlineConfig = {
   template: DEFAULT_TEMPLATE_PATH,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index.js";
-import { clientsFor, type Clients } from "../emulator/harness.js";
+import { startEmulator, type Emulator } from "@branchline/aws-emulator";
+import { clientsFor, type Clients } from "../../packages/aws-emulator/test/harness.js";
 import { startMoto, type Moto } from "./moto.js";
 import { cloudFormationScenario, s3Scenario, type Observations } from "./scenarios.js";
 

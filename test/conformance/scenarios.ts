@@ -23,7 +23,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
-import type { Clients } from "../emulator/harness.js";
+import type { Clients } from "../../packages/aws-emulator/test/harness.js";
 
 /**
  * Scenarios played unchanged against the emulator and against moto. Each returns observations:

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parameterValueProblem } from "../../src/core/parameter-values.js";
-import type { CfnParameter } from "../../src/templates/template-document.js";
+import type { CfnParameter } from "@branchline/cloudformation-template";
 
 const CONNECTION: CfnParameter = { Type: "String", AllowedPattern: "^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:[0-9]{12}:connection/.+$" };
 const COMPUTE: CfnParameter = { Type: "String", Default: "BUILD_GENERAL1_SMALL", AllowedValues: ["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM"] };

@@ -7,7 +7,7 @@ import { stackInputs, type StackInputs, type StackInputsRequest, type StackInput
 import { MANAGED_BY_VALUE, TAG } from "../../src/core/tags.js";
 import type { StackSnapshot } from "../../src/aws/stacks.js";
 import { observe } from "../../src/engine/converge-stack.js";
-import { readTemplate, type CfnTemplate } from "../../src/templates/template-document.js";
+import { readTemplate, type CfnTemplate } from "@branchline/cloudformation-template";
 
 const REPO: RepositoryRef = { owner: "Octo-Org", name: "Web-App" };
 const ROLE = "arn:aws:iam::123456789012:role/branchline-branch";

@@ -4,7 +4,7 @@ import { idleRules } from "../../src/config/schema.js";
 import { validateConfig } from "../../src/config/validate.js";
 import { decideIdle, KEEP_LABEL, type IdleEnvironment } from "../../src/core/idle-policy.js";
 import { HIBERNATE_PARAMETER } from "../../src/core/parameters.js";
-import { readYaml } from "../../src/yaml/located-document.js";
+import { readYaml } from "@branchline/cloudformation-template";
 
 /**
  * The README's examples of idle environments and the staging preview, held to what the code does:

@@ -6,8 +6,7 @@ import { ENVIRONMENT_KINDS, type Environment } from "../../src/core/environment.
 import { environmentNames } from "../../src/core/naming.js";
 import { stackInputs } from "../../src/core/stack-inputs.js";
 import { parametersFor } from "../../src/config/schema.js";
-import { readTemplate } from "../../src/templates/template-document.js";
-import { readYaml } from "../../src/yaml/located-document.js";
+import { readTemplate, readYaml } from "@branchline/cloudformation-template";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const guide = readFileSync(new URL("../../docs/getting-started.md", import.meta.url), "utf8");

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-codepipeline";
 import { DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, sandbox, settledStack, stackGone, type Sandbox } from "./harness.js";
+import { eventually, sandbox, settledStack, stackGone, type Sandbox } from "../../packages/aws-emulator/test/harness.js";
 
 let aws: Sandbox;
 beforeAll(async () => {

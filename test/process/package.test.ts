@@ -30,9 +30,14 @@ function consumerLock(tarball: string): { manifest: object; lock: object } {
   const integrity = `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`;
   const packages: Record<string, unknown> = {
     "": { name: "consumer", version: "1.0.0", dependencies: { branchline: file } },
-    "node_modules/branchline": { version: root.version, resolved: file, integrity, license: root.license, dependencies: root.dependencies, bin: root.bin, engines: root.engines },
+    "node_modules/branchline": { version: root.version, resolved: file, integrity, license: root.license, dependencies: root.dependencies, bundleDependencies: root.bundleDependencies, bin: root.bin, engines: root.engines },
   };
   for (const [path, entry] of Object.entries(own.packages)) {
+    // A workspace package (node_modules/@branchline/*, a link) travels inside the tarball (bundleDependencies).
+    if (entry.link) {
+      packages[`node_modules/branchline/${path}`] = { ...own.packages[entry.resolved as string], inBundle: true };
+      continue;
+    }
     if (!path.startsWith("node_modules/") || entry.dev) continue;
     // This machine's npm leaves registry URLs out of lockfiles; the tarball is found in the cache by its integrity.
     const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
@@ -54,7 +59,7 @@ describe("the packed package", () => {
     const packed = await exec("npm", ["pack", "--json", "--pack-destination", work], { cwd: REPO_ROOT, maxBuffer: 32 * 1024 * 1024 });
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     const files = info!.files.map((f) => f.path);
-    for (const needed of ["package.json", "LICENSE", ".env.example", "app.yml", "branchline.schema.json", "dist/src/cli/main.js", "dist/src/main.js", "dist/src/emulator/main.js", "templates/pipeline.yml", "templates/branchline-iam.yml", "templates/events.yml"]) {
+    for (const needed of ["package.json", "LICENSE", ".env.example", "app.yml", "branchline.schema.json", "dist/src/cli/main.js", "dist/src/main.js", "node_modules/@branchline/aws-emulator/dist/main.js", "templates/pipeline.yml", "templates/branchline-iam.yml", "templates/events.yml"]) {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((f) => /^(test|bench|src)\/|^dist\/(test|bench)\/|\.test\.|\.map$/.test(f))).toEqual([]);

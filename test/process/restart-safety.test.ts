@@ -4,7 +4,7 @@ import nock from "nock";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { Environment } from "../../src/core/environment.js";
 import { environmentNames } from "../../src/core/naming.js";
-import type { ExecutionView, StackView } from "../../src/emulator/index.js";
+import type { ExecutionView, StackView } from "@branchline/aws-emulator";
 import { emulatedAws, type EmulatedAws } from "../support/aws.js";
 import { startBranchline, testPrivateKey } from "../support/branchline.js";
 import { FakeGitHub } from "../support/fake-github.js";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { CreateStackCommand, ListChangeSetsCommand, waitUntilStackCreateComplete } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CallRecord } from "../../src/emulator/index.js";
+import type { CallRecord } from "@branchline/aws-emulator";
 import { allStacks, emulatedAws, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import type { RepositoryModel } from "../support/github-model.js";

@@ -2,7 +2,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { kindClients, type KindRoleArns } from "../../src/aws/kind-clients.js";
-import type { CallRecord } from "../../src/emulator/index.js";
+import type { CallRecord } from "@branchline/aws-emulator";
 import { allStacks, emulatedAws, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { startBranchline, type RunningApp } from "../support/branchline.js";
 import { FakeGitHub } from "../support/fake-github.js";

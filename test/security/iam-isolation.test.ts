@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
-import { evaluate, type EvalContext } from "../../src/emulator/cloudformation/intrinsics.js";
-import { readTemplate, type CfnTemplate } from "../../src/templates/template-document.js";
+import { evaluate, type EvalContext } from "@branchline/aws-emulator/intrinsics";
+import { readTemplate, type CfnTemplate } from "@branchline/cloudformation-template";
 
 /**
  * Point 8: templates/branchline-iam.yml evaluated, not just linted. Its policies and boundaries are

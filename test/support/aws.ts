@@ -2,7 +2,7 @@ import { DescribeStacksCommand, type Stack } from "@aws-sdk/client-cloudformatio
 import { ListPipelineExecutionsCommand, type PipelineExecutionSummary } from "@aws-sdk/client-codepipeline";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import { createAwsClients, type AwsClients } from "../../src/aws/clients.js";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
+import { startEmulator, type Emulator, type EmulatorOptions } from "@branchline/aws-emulator";
 
 export interface EmulatedAws {
   readonly emulator: Emulator;

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 
 /**
  * Process-level test support: the built server (`dist/src/main.js`) and the AWS emulator
- * (`dist/src/emulator/main.js`) as child processes, and webhooks signed and sent as GitHub sends
+ * (`packages/aws-emulator/dist/main.js`) as child processes, and webhooks signed and sent as GitHub sends
  * them. Every child started here is tracked; `stopAllProcesses()` (call it in afterEach/afterAll)
  * kills what is left, and a process `exit` hook SIGKILLs stragglers so a crashed test run leaves
  * no orphans.
@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const BUILT_SERVER = fileURLToPath(new URL("../../dist/src/main.js", import.meta.url));
-export const BUILT_EMULATOR = fileURLToPath(new URL("../../dist/src/emulator/main.js", import.meta.url));
+export const BUILT_EMULATOR = fileURLToPath(new URL("../../packages/aws-emulator/dist/main.js", import.meta.url));
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
 export interface Exit {
@@ -406,7 +406,7 @@ export interface EmulatorProcessOptions {
   readonly eventUrl?: string;
 }
 
-/** `node dist/src/emulator/main.js --port 0 --host 127.0.0.1`; its first stdout line is its URL. */
+/** `node packages/aws-emulator/dist/main.js --port 0 --host 127.0.0.1`; its first stdout line is its URL. */
 export async function startEmulatorProcess(options: EmulatorProcessOptions = {}): Promise<EmulatorProcess> {
   const args = ["--port", String(options.port ?? 0), "--host", "127.0.0.1", "--timing", options.timing ?? "test", "--region", options.region ?? "us-east-1"];
   if (options.eventUrl) args.push("--event-url", options.eventUrl);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CallRecord } from "../../src/emulator/index.js";
+import type { CallRecord } from "@branchline/aws-emulator";
 import { overlappingLooks } from "./replicas.js";
 
 const call = (caller: string, look: string | undefined, target: string, startedMs: number, endedMs = startedMs + 10): CallRecord => ({

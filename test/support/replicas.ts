@@ -2,7 +2,7 @@ import { createPublicKey, randomUUID } from "node:crypto";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { Environment } from "../../src/core/environment.js";
 import { environmentNames } from "../../src/core/naming.js";
-import type { CallRecord, StackView, Timing } from "../../src/emulator/index.js";
+import type { CallRecord, StackView, Timing } from "@branchline/aws-emulator";
 import { emulatedAws, type EmulatedAws } from "./aws.js";
 import { testPrivateKey } from "./branchline.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-server.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { readTemplate } from "../../src/templates/template-document.js";
+import { readTemplate } from "@branchline/cloudformation-template";
 
 /**
  * templates/branchline-service.yml: the properties the work queue's correctness rests on, and the

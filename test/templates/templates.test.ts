@@ -3,9 +3,8 @@ import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../src/config/validate.js";
 import { STACK_PREFIX_MAX_LENGTH, STACK_PREFIX_PATTERN } from "../../src/core/naming.js";
 import { BRANCHLINE_PARAMETERS, DEFAULT_SOURCE_ACTION_NAME, PIPELINE_OUTPUTS } from "../../src/core/parameters.js";
-import { checkTemplate, formatProblem } from "../../src/templates/spec-check.js";
-import { readTemplate, type CfnTemplate } from "../../src/templates/template-document.js";
-import type { LocatedDocument } from "../../src/yaml/located-document.js";
+import { checkTemplate, formatProblem } from "../../src/template-check/spec-check.js";
+import { readTemplate, type CfnTemplate, type LocatedDocument } from "@branchline/cloudformation-template";
 
 const DIR = new URL("../../templates/", import.meta.url);
 const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yml")).sort();

@@ -1,4 +1,4 @@
-import type { CfnTemplate } from "../../templates/template-document.js";
+import type { CfnTemplate } from "@branchline/cloudformation-template";
 import type { ResolvedParameter } from "./parameters.js";
 
 /** CloudFormation's stack and resource states, as the API names them. */

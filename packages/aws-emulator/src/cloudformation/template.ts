@@ -1,4 +1,4 @@
-import { readTemplate, type CfnTemplate } from "../../templates/template-document.js";
+import { readTemplate, type CfnTemplate } from "@branchline/cloudformation-template";
 import { AwsError, validationError } from "../errors.js";
 import { checkReferences, creationOrder } from "./dependencies.js";
 

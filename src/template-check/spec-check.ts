@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument, visit } from "yaml";
-import { readTemplate, type CfnTemplate } from "./template-document.js";
+import { readTemplate, type CfnTemplate } from "@branchline/cloudformation-template";
 import { checkProperties, formatPath, isMapping, suggest, type RawProblem, type TemplatePath } from "./property-check.js";
 import { checkReferences } from "./reference-check.js";
 import { loadResourceSpec, type ResourceSpec } from "./spec-db.js";

@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { readTemplate, readTemplateBounded } from "../../src/templates/template-document.js";
-import { readYamlOffLoop } from "../../src/yaml/off-loop.js";
-import { TEMPLATE } from "../support/scenario.js";
+import { readTemplate, readTemplateBounded } from "../src/template-document.js";
+import { readYamlOffLoop } from "../src/off-loop.js";
+
+// The app's small pipeline fixture (test/fixtures/templates/small-pipeline.yml), copied: the package's tests read nothing outside it.
+const TEMPLATE = readFileSync(new URL("./fixtures/small-pipeline.yml", import.meta.url), "utf8");
 
 /** The fixture template grown past the on-loop size with metadata, so the worker reads it. */
 function large(extra = ""): string {

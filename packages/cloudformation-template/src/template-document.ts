@@ -1,6 +1,6 @@
 import { Pair, Scalar, YAMLMap, type Tags, type YAMLSeq } from "yaml";
-import { readYaml, type LocatedDocument, type YamlParseResult, type YamlProblem } from "../yaml/located-document.js";
-import { readYamlOffLoop, type OffLoopLimits } from "../yaml/off-loop.js";
+import { readYaml, type LocatedDocument, type YamlParseResult, type YamlProblem } from "./located-document.js";
+import { readYamlOffLoop, type OffLoopLimits } from "./off-loop.js";
 
 /**
  * CloudFormation's YAML short forms (`!Ref X`, `!Sub "..."`, `!GetAtt A.B`) read into the long
@@ -89,7 +89,7 @@ export const ON_LOOP_TEMPLATE_BYTES = 51_200;
 
 /**
  * readTemplate for a template a branch wrote, of any size up to what CloudFormation reads (1 MB):
- * a larger one is read on a worker thread with a time and memory limit (src/yaml/off-loop.ts), so
+ * a larger one is read on a worker thread with a time and memory limit (src/off-loop.ts), so
  * it never holds the event loop. The caller checks the size before.
  */
 export async function readTemplateBounded(text: string, limits?: OffLoopLimits): Promise<TemplateReadResult> {

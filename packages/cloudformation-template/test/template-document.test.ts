@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readTemplate, type CfnTemplate } from "../../src/templates/template-document.js";
+import { readTemplate, type CfnTemplate } from "../src/template-document.js";
 
 function read(text: string) {
   const result = readTemplate(text);
@@ -133,7 +133,7 @@ describe("readTemplate: shape problems", () => {
     expect(!result.ok && result.problems[0]?.position).toEqual({ line: 4, column: 3 });
   });
 
-  // BUG (src/templates/template-document.ts): the check says "a template needs a Resources section
+  // BUG (src/template-document.ts): the check says "a template needs a Resources section
   // with at least one resource" but accepts `Resources: {}`; CloudFormation refuses such a template
   // ("At least one Resources member must be defined"), and the deploy path does not run the spec check
   // that might catch it, so the user learns it from a failed change set instead of from the check run.

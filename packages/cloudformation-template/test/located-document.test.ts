@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readYaml, type LocatedDocument, type PathSegment, type SourcePosition } from "../../src/yaml/located-document.js";
+import { readYaml, type LocatedDocument, type PathSegment, type SourcePosition } from "../src/located-document.js";
 
 function read(text: string): LocatedDocument {
   const result = readYaml(text);

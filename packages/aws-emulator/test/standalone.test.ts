@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
@@ -7,18 +6,12 @@ import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientsFor, eventually, failure, settledStack, type Clients } from "./harness.js";
 
-/** Compiles the emulator alone (following its imports) so the test needs no project build. */
+/** Builds the emulator alone (this package and the one it references, `tsc -b`) so the test needs no project build. */
 function compileEmulator(): string {
-  const root = fileURLToPath(new URL("../../", import.meta.url));
-  const outDir = `${root}node_modules/.cache/branchline-emulator-test`;
-  const config = ts.getParsedCommandLineOfConfigFile(`${root}tsconfig.json`, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-  const program = ts.createProgram([`${root}src/emulator/main.ts`], { ...config.options, noEmit: false, outDir, rootDir: root, sourceMap: false });
-  const result = program.emit();
-  if (result.emitSkipped) throw new Error("could not compile the emulator");
-  mkdirSync(outDir, { recursive: true });
-  // Inside node_modules Node does not see the project's "type": "module"; say it here.
-  writeFileSync(`${outDir}/package.json`, JSON.stringify({ type: "module" }));
-  return `${outDir}/src/emulator/main.js`;
+  const root = fileURLToPath(new URL("../", import.meta.url));
+  const builder = ts.createSolutionBuilder(ts.createSolutionBuilderHost(), [`${root}tsconfig.json`], {});
+  if (builder.build() !== ts.ExitStatus.Success) throw new Error("could not compile the emulator");
+  return `${root}dist/main.js`;
 }
 
 let child: ChildProcess;

@@ -12,7 +12,7 @@ import {
   type PipelineExecution,
 } from "@aws-sdk/client-codepipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PipelineEvent } from "../../src/emulator/index.js";
+import type { PipelineEvent } from "../src/index.js";
 import { eventually, failure, sandbox, settledStack, stackGone, type Sandbox } from "./harness.js";
 import { twoStagePipelineTemplate } from "./templates.js";
 

@@ -2,8 +2,8 @@ import { CloudFormationClient, DescribeStacksCommand, type Stack } from "@aws-sd
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../../src/emulator/index.js";
-import { eventually } from "../support/processes.js";
+import { startEmulator, type Emulator, type EmulatorOptions } from "../src/index.js";
+import { eventually } from "./eventually.js";
 
 /** The real SDK v3 clients, pointed at an endpoint through the standard `endpoint` option. */
 export interface Clients {

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { ListPipelineExecutionsCommand } from "@aws-sdk/client-codepipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PipelineEvent } from "../../src/emulator/index.js";
+import type { PipelineEvent } from "../src/index.js";
 import { eventually, sandbox, settledStack, type Sandbox } from "./harness.js";
 import { twoStagePipelineTemplate } from "./templates.js";
 

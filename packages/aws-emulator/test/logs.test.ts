@@ -2,7 +2,7 @@ import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { ListActionExecutionsCommand, ListPipelineExecutionsCommand } from "@aws-sdk/client-codepipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildLogGroup, buildLogStream } from "../../src/emulator/codepipeline/build-logs.js";
+import { buildLogGroup, buildLogStream } from "../src/codepipeline/build-logs.js";
 import { eventually, failure, sandbox, settledStack, type Sandbox } from "./harness.js";
 import { twoStagePipelineTemplate } from "./templates.js";
 

@@ -1,4 +1,4 @@
-import type { CfnTemplate } from "../../templates/template-document.js";
+import type { CfnTemplate } from "@branchline/cloudformation-template";
 import { validationError } from "../errors.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { CfnTemplate } from "./template-document.js";
+import type { CfnTemplate } from "@branchline/cloudformation-template";
 import { isMapping, suggest, type RawProblem, type TemplatePath } from "./property-check.js";
 import type { ResourceSpec } from "./spec-db.js";
 

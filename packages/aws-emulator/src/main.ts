@@ -1,9 +1,10 @@
+#!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { startEmulator } from "./index.js";
 
 /**
  * Standalone emulator, for process-level tests and for pointing other tools at it:
- * `node dist/src/emulator/main.js --port 4566 --host 127.0.0.1 [--timing sandbox|test]`.
+ * `node packages/aws-emulator/dist/main.js --port 4566 --host 127.0.0.1 [--timing sandbox|test]`.
  * Prints its URL on the first line of stdout, then serves until SIGINT or SIGTERM.
  */
 const { values } = parseArgs({

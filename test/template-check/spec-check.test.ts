@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkTemplate, formatProblem, type TemplateProblem } from "../../src/templates/spec-check.js";
+import { checkTemplate, formatProblem, type TemplateProblem } from "../../src/template-check/spec-check.js";
 
 const GOOD = `AWSTemplateFormatVersion: "2010-09-09"
 Parameters:

@@ -6,7 +6,7 @@ import type { LocatedDocument, PathSegment, SourcePosition, YamlParseResult } fr
  * Parses a YAML document on a worker thread, with a time and a memory limit, so that a large or
  * hostile document (a branch's template: up to 1 MB, any shape) never holds the event loop that
  * acknowledges every other repository's webhooks. The worker reads CloudFormation's short forms as
- * src/templates/template-document.ts does, and answers plain data plus the offset of every node, so
+ * src/template-document.ts does, and answers plain data plus the offset of every node, so
  * `locate` works as readYaml's does.
  */
 export interface OffLoopLimits {

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { GetPipelineExecutionCommand, StartPipelineExecutionCommand } from "@aws-sdk/client-codepipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/emulator/index.js";
+import { ManualClock } from "../src/index.js";
 import { failure, sandbox, type Sandbox } from "./harness.js";
 import { twoStagePipelineTemplate } from "./templates.js";
 
