@@ -4,6 +4,7 @@ import { createChangeSet, deleteChangeSet, isEmptyUpdate, readChangeSet } from "
 import { describeStack } from "../aws/stacks.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import type { StackInputs } from "../core/stack-inputs.js";
+import { awsTags } from "../core/tags.js";
 import type { PlanChangeSet } from "./plan.js";
 
 /** The part of `branchline plan` that talks to AWS, loaded only when AWS is configured. */
@@ -36,7 +37,7 @@ export async function previewChangeSet(cfn: CloudFormationClient, names: Environ
       ChangeSetType: type,
       TemplateBody: inputs.templateBody,
       Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-      Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
+      Tags: awsTags(inputs.tags),
       RoleARN: inputs.roleArn,
       ClientToken: `cli-plan-${id}`,
       Description: "branchline plan: a preview, deleted again and never executed",

@@ -1,4 +1,4 @@
-import type { ResourceChange } from "../aws/stacks.js";
+import type { ResourceChange } from "../core/stack-snapshot.js";
 import { CONFIG_PATH, parametersFor, roleFor } from "../config/schema.js";
 import { environmentLabel, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import { environmentNames } from "../core/naming.js";

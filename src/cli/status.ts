@@ -6,7 +6,7 @@ import { environmentClock } from "../core/idle-policy.js";
 import { pipelineOfStack } from "../core/naming.js";
 import { HIBERNATE_PARAMETER } from "../core/parameters.js";
 import { stackCondition, type StackCondition } from "../core/stack-state.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { isApplicationStack, refFromTags, repositoryStateOf, TAG, type RepositoryState } from "../core/tags.js";
 import { EXIT, mapLimited, parseRepoOption, stringOption, UsageError, type Command, type ParsedArgs } from "./command.js";
 import { requireAws } from "./connections.js";

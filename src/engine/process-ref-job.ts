@@ -21,9 +21,7 @@ import { splitMarks, writeMarks } from "./stack-marks.js";
 import type { RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
-
-/** The name of the check run that reports a config file branchline cannot use. */
-export const CONFIG_CHECK_NAME = "branchline: config";
+import { CONFIG_CHECK_NAME } from "../core/check-identity.js";
 
 /** A job's whole journey: config, routing, then the environment's deploy or teardown. */
 export async function processRefJob(runtime: Runtime, follower: RunFollower, job: RefJob): Promise<void> {

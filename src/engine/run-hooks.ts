@@ -1,4 +1,4 @@
-import type { RunDetails } from "../aws/run-details.js";
+import type { RunDetails } from "../core/run-snapshot.js";
 import { failurePolicyFor, notificationSinks, type BranchlineConfig, type NotificationEventName } from "../config/schema.js";
 import { environmentLabel, repositoryFullName, type Environment } from "../core/environment.js";
 import { reactToRunEnd } from "../core/promotion.js";

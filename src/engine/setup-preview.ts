@@ -6,7 +6,7 @@ import { planSetup } from "../core/setup-plan.js";
 import type { Problem } from "../github/environment-report.js";
 import { createCheckRun, findCheckRun, updateCheckRun } from "../github/check-runs.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { PREVIEW_CHECK_NAME } from "../github/preview-report.js";
+import { PREVIEW_CHECK_NAME } from "../core/check-identity.js";
 import { readFileAt } from "../github/repository-files.js";
 import { renderSetup, type SetupReport } from "../github/setup-report.js";
 import { readYaml } from "../yaml/located-document.js";

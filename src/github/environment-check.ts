@@ -1,7 +1,8 @@
-import type { ResourceChange } from "../aws/stacks.js";
+import type { ResourceChange } from "../core/stack-snapshot.js";
 import { repositoryFullName } from "../core/environment.js";
 import { addNote, createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent, type ExistingCheckRun } from "./check-runs.js";
-import { checkRunName, renderCheckRun, type EnvironmentTarget, type Phase } from "./environment-report.js";
+import { renderCheckRun, type EnvironmentTarget, type Phase } from "./environment-report.js";
+import { checkRunName } from "../core/check-identity.js";
 import type { InstallationOctokit } from "./octokit.js";
 import type { OutboxLane } from "./outbox.js";
 

@@ -1,5 +1,5 @@
-import type { RunStatus } from "../aws/pipelines.js";
-import type { RunDetails } from "../aws/run-details.js";
+import type { RunStatus } from "../core/run-snapshot.js";
+import type { RunDetails } from "../core/run-snapshot.js";
 import { environmentLabel } from "../core/environment.js";
 import { createDeployment, findDeployment, setDeploymentStatus, type DeploymentState, type DeploymentStatusRequest } from "./deployments.js";
 import type { EnvironmentCheck } from "./environment-check.js";

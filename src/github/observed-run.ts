@@ -1,4 +1,4 @@
-import type { RunDetails } from "../aws/run-details.js";
+import type { RunDetails } from "../core/run-snapshot.js";
 import type { EnvironmentCheck } from "./environment-check.js";
 import { EnvironmentRun } from "./environment-run.js";
 import type { InstallationOctokit } from "./octokit.js";

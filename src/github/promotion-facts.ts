@@ -1,4 +1,5 @@
 import type { RepositoryRef } from "../core/environment.js";
+import { STAGING_CHECK_NAME } from "../core/check-identity.js";
 import type { LedgerEntry, Reachability, StagingEvidence } from "../core/promotion.js";
 import { reachabilityFromCompare, stagingEvidence } from "../core/promotion.js";
 import { httpStatus, type InstallationOctokit } from "./octokit.js";
@@ -38,7 +39,7 @@ export async function stagingEvidenceOf(octokit: InstallationOctokit, repo: Repo
     owner: repo.owner,
     repo: repo.name,
     ref: commit,
-    check_name: "branchline: staging",
+    check_name: STAGING_CHECK_NAME,
     filter: "latest",
     app_id: appId,
     per_page: 10,

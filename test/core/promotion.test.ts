@@ -19,7 +19,7 @@ import {
   type PromotionFacts,
 } from "../../src/core/promotion.js";
 import { approvalActions, renderCheckRun, waitingApproval, type EnvironmentTarget } from "../../src/github/environment-report.js";
-import type { RunDetails } from "../../src/aws/run-details.js";
+import type { RunDetails } from "../../src/core/run-snapshot.js";
 import type { EnvironmentNames } from "../../src/core/naming.js";
 
 const SHA = "a".repeat(40);
