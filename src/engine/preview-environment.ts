@@ -12,7 +12,7 @@ import { environmentNames, type StackName } from "../core/naming.js";
 import { additionsOf, categorize, type StackPreview } from "../core/preview-plan.js";
 import { createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent } from "../github/check-runs.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { renderPreview, type PreviewReport } from "../github/preview-report.js";
+import { renderPreview, type PreviewReport } from "../report/preview-report.js";
 import { PREVIEW_CHECK_NAME } from "../core/check-identity.js";
 import { readFileAt } from "../github/repository-files.js";
 import { readTemplate } from "../templates/template-document.js";

@@ -2,7 +2,7 @@ import picomatch from "picomatch";
 import { productionPolicy, type BranchlineConfig } from "../config/schema.js";
 import type { Environment } from "../core/environment.js";
 import { evaluatePromotion, factsNeeded, type PromotionCriteria } from "../core/promotion.js";
-import type { Problem } from "../github/environment-report.js";
+import type { Problem } from "../report/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { reachabilityOf, stagingEvidenceOf, tagsAt, teamsOf } from "../github/promotion-facts.js";
 import { evaluateRequiredChecks, type RequiredCheck, type RequiredCheckResult } from "../core/required-checks.js";

@@ -18,7 +18,7 @@ import {
   type PromotionCriteria,
   type PromotionFacts,
 } from "../../src/core/promotion.js";
-import { approvalActions, renderCheckRun, waitingApproval, type EnvironmentTarget } from "../../src/github/environment-report.js";
+import { approvalActions, renderCheckRun, waitingApproval, type EnvironmentTarget } from "../../src/report/environment-report.js";
 import type { RunDetails } from "../../src/core/run-snapshot.js";
 import type { EnvironmentNames } from "../../src/core/naming.js";
 

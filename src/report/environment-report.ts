@@ -10,7 +10,7 @@ import { executionUrl, pipelineUrl, stackUrl } from "./console-links.js";
 import { requiredChecksSection } from "./required-check-report.js";
 import { renderRunTable } from "./run-table.js";
 import { categorize } from "../core/preview-plan.js";
-import type { CheckConclusion, CheckRunAction, CheckRunContent } from "./check-runs.js";
+import type { CheckConclusion, CheckRunAction, CheckRunContent } from "../github/check-runs.js";
 import { APPROVE_ACTION, REJECT_ACTION, REPROVISION_ACTION } from "../core/check-identity.js";
 
 /** One environment at one commit: what a check run is about. */

@@ -1,7 +1,7 @@
 import type { ConfigChange } from "../core/config-diff.js";
 import type { CategorizedChange, StackPreview } from "../core/preview-plan.js";
 import { verdict } from "../core/preview-plan.js";
-import type { CheckRunAction, CheckRunContent } from "./check-runs.js";
+import type { CheckRunAction, CheckRunContent } from "../github/check-runs.js";
 
 import { ACKNOWLEDGE_ACTION } from "../core/check-identity.js";
 
