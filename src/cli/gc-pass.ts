@@ -13,7 +13,7 @@ import type { InstallationOctokit } from "../github/octokit.js";
 import { enginePacing } from "../settings.js";
 import { EXIT, type Outcome } from "./command.js";
 import { silentLogger, type AwsAccess, type GitHubAccess } from "./connections.js";
-import type { GcAction, GcRepository, GcResult } from "./gc.js";
+import type { GcAction, GcRepository, GcResult } from "./gc-result.js";
 import { Printer, type Io } from "./output.js";
 
 /**

@@ -5,7 +5,18 @@ import { describeStack } from "../aws/stacks.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import type { StackInputs } from "../core/stack-inputs.js";
 import { awsTags } from "../core/tags.js";
-import type { PlanChangeSet } from "./plan.js";
+import type { ResourceChange } from "../core/stack-snapshot.js";
+
+/** The change set an update would make, as `branchline plan` shows it: made, read and deleted again. */
+export interface PlanChangeSet {
+  readonly type: "CREATE" | "UPDATE";
+  /** `ready`: it holds changes; `no-changes`: CloudFormation found nothing to change; `failed`: it was rejected. */
+  readonly status: "ready" | "no-changes" | "failed";
+  readonly reason?: string;
+  readonly changes: readonly ResourceChange[];
+  /** What was removed again afterwards (the change set, and for CREATE the REVIEW_IN_PROGRESS stack). */
+  readonly cleanedUp: readonly string[];
+}
 
 /** The part of `branchline plan` that talks to AWS, loaded only when AWS is configured. */
 
