@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { matchesAny } from "./glob.js";
 import { hasPermission, type PermissionLevel } from "./permissions.js";
 import type { RequiredCheck, RequiredCheckResult } from "./required-checks.js";
 
@@ -308,8 +308,4 @@ export function rollbackCandidates(ledger: readonly LedgerEntry[], failedCommit:
     return true;
   });
   return good.length > 0 ? good : { why: "no earlier deployment of this environment ever succeeded" };
-}
-
-function matchesAny(name: string, patterns: readonly string[]): boolean {
-  return name.length > 0 && patterns.length > 0 && picomatch.isMatch(name, [...patterns], { dot: true });
 }
