@@ -2,7 +2,7 @@ import type { RunDetails } from "../core/run-snapshot.js";
 import { failurePolicyFor, notificationSinks, type BranchlineConfig } from "../config/schema.js";
 import type { NotificationEventName } from "../core/notification-events.js";
 import { environmentLabel, repositoryFullName, type Environment } from "../core/environment.js";
-import { reactToRunEnd } from "../core/promotion.js";
+import { reactToRunEnd } from "../core/run-failure.js";
 import { executionUrl } from "../report/console-links.js";
 import { waitingApproval } from "../report/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";

@@ -1,6 +1,7 @@
 import type { RepositoryRef } from "../core/environment.js";
 import { STAGING_CHECK_NAME } from "../core/check-identity.js";
-import type { LedgerEntry, Reachability, StagingEvidence } from "../core/promotion.js";
+import type { Reachability, StagingEvidence } from "../core/promotion.js";
+import type { LedgerEntry } from "../core/run-failure.js";
 import { reachabilityFromCompare, stagingEvidence } from "../core/promotion.js";
 import { httpStatus, type InstallationOctokit } from "./octokit.js";
 
