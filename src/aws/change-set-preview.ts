@@ -1,6 +1,7 @@
 import { waitForChangeSetCreateComplete, type CloudFormationClient, type Parameter } from "@aws-sdk/client-cloudformation";
 import { createChangeSet, deleteChangeSet, isChangeSetGone, isEmptyUpdate, readChangeSet } from "./change-sets.js";
-import type { ResourceChange } from "./stacks.js";
+import type { ResourceChange } from "../core/stack-snapshot.js";
+import { awsTags } from "../core/tags.js";
 
 /**
  * A change set made only to be read: created under the stack's own service role, described page by
@@ -38,7 +39,7 @@ export async function previewChangeSetOf(cfn: CloudFormationClient, request: Pre
       ChangeSetType: "UPDATE",
       TemplateBody: request.templateBody,
       Parameters: request.parameters.map((p): Parameter => ("previous" in p ? { ParameterKey: p.key, UsePreviousValue: true } : { ParameterKey: p.key, ParameterValue: p.value })),
-      ...(request.tags ? { Tags: Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value })) } : {}),
+      ...(request.tags ? { Tags: awsTags(request.tags) } : {}),
       RoleARN: request.roleArn,
       Description: "branchline preview: deleted again, never executed",
     });

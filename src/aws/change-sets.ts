@@ -6,7 +6,7 @@ import {
   type CloudFormationClient,
   type CreateChangeSetCommandInput,
 } from "@aws-sdk/client-cloudformation";
-import type { ResourceChange } from "./stacks.js";
+import type { ResourceChange } from "../core/stack-snapshot.js";
 
 /**
  * CloudFormation change sets, the one way branchline changes or previews a stack: the app's

@@ -2,7 +2,7 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { S3Client } from "@aws-sdk/client-s3";
-import { currentLook, LOOK_HEADER } from "../queue/look-context.js";
+import { currentLook, LOOK_HEADER } from "../core/look-context.js";
 
 export interface AwsSettings {
   readonly region: string;

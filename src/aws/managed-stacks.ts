@@ -1,7 +1,8 @@
 import { paginateDescribeStacks, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { ListPipelineExecutionsCommand, type CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { MANAGED_BY_VALUE, TAG } from "../core/tags.js";
-import { snapshot, type StackSnapshot } from "./stacks.js";
+import { snapshot } from "./stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 
 /** Every stack whose tags say branchline manages it, found by tags and never from memory. */
 export async function listManagedStacks(cfn: CloudFormationClient): Promise<StackSnapshot[]> {

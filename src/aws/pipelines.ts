@@ -25,6 +25,3 @@ export async function startRun(codepipeline: CodePipelineClient, request: RunReq
   if (!result.pipelineExecutionId) throw new Error(`CodePipeline started ${request.pipeline} without an execution id`);
   return result.pipelineExecutionId;
 }
-
-/** An execution's state as the API names it: InProgress, Stopped, Stopping, Succeeded, Superseded, Failed, Cancelled. */
-export type RunStatus = "InProgress" | "Stopped" | "Stopping" | "Succeeded" | "Superseded" | "Failed" | "Cancelled";

@@ -4,35 +4,7 @@ import {
   paginateListActionExecutions,
   type CodePipelineClient,
 } from "@aws-sdk/client-codepipeline";
-import type { RunStatus } from "./pipelines.js";
-
-/** One action of one execution: what a reader of the check run wants to see. */
-export interface ActionView {
-  readonly name: string;
-  readonly category: string | undefined;
-  /** The API's words: InProgress, Succeeded, Failed, Abandoned; `NotStarted` where it has not run yet. */
-  readonly status: string;
-  readonly startedAt: Date | undefined;
-  readonly endedAt: Date | undefined;
-  /** Where its logs are (a CodeBuild build, a CloudFormation stack...), when the action says. */
-  readonly externalUrl: string | undefined;
-  readonly summary: string | undefined;
-}
-
-export interface StageView {
-  readonly name: string;
-  readonly actions: readonly ActionView[];
-}
-
-export interface RunDetails {
-  readonly status: RunStatus;
-  readonly summary: string | undefined;
-  /** The commit the run's source action fetched. */
-  readonly commit: string | undefined;
-  /** What started it: StartPipelineExecution for branchline's runs. */
-  readonly trigger: string | undefined;
-  readonly stages: readonly StageView[];
-}
+import type { ActionView, RunDetails, RunStatus } from "../core/run-snapshot.js";
 
 /**
  * Stages and actions of one execution, in the pipeline's own order. The pipeline's structure is

@@ -1,7 +1,9 @@
 import { UpdateStackCommand, waitForStackUpdateComplete, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import type { StackName } from "../core/naming.js";
+import { awsTags } from "../core/tags.js";
 import { CHANGE_SET_CAPABILITIES as CAPABILITIES } from "./change-sets.js";
-import { waiter, type StackSnapshot, type WaitBounds } from "./stacks.js";
+import { waiter, type WaitBounds } from "./stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 
 export type RetagOutcome = "retagged" | "unchanged" | "busy";
 
@@ -26,7 +28,7 @@ export async function retagStack(
         StackName: stack.name,
         UsePreviousTemplate: true,
         Parameters: Object.keys(stack.parameters).map((ParameterKey) => ({ ParameterKey, UsePreviousValue: true })),
-        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+        Tags: awsTags(tags),
         Capabilities: CAPABILITIES,
         ClientRequestToken: token,
       }),

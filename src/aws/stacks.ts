@@ -18,42 +18,14 @@ import {
 import { createChangeSet, deleteChangeSet, isEmptyUpdate, readChangeSet } from "./change-sets.js";
 import type { StackName } from "../core/naming.js";
 import type { StackInputs } from "../core/stack-inputs.js";
-
-/** A stack as DescribeStacks shows it, flattened to what branchline reads. */
-export interface StackSnapshot {
-  readonly name: string;
-  readonly status: string;
-  readonly statusReason: string | undefined;
-  readonly tags: Readonly<Record<string, string>>;
-  readonly outputs: Readonly<Record<string, string>>;
-  readonly parameters: Readonly<Record<string, string>>;
-  readonly terminationProtection: boolean;
-  /** When the stack was created: an environment's age. */
-  readonly createdAt?: Date;
-  /** When the stack last changed (created, if never updated), for "since when" in the web view. */
-  readonly updatedAt?: string | undefined;
-}
+import { awsTags, tagsFromAws } from "../core/tags.js";
+import type { ResourceChange, StackEventSummary, StackSnapshot } from "../core/stack-snapshot.js";
 
 /** How long to wait for a stack operation, and how often to look. */
 export interface WaitBounds {
   readonly maxWaitSeconds: number;
   readonly minDelaySeconds: number;
   readonly maxDelaySeconds: number;
-}
-
-export interface ResourceChange {
-  readonly action: "Add" | "Modify" | "Remove" | "Import" | "Dynamic";
-  readonly logicalId: string;
-  readonly resourceType: string;
-  readonly replacement: "True" | "False" | "Conditional" | undefined;
-}
-
-export interface StackEventSummary {
-  readonly timestamp: Date | undefined;
-  readonly logicalId: string;
-  readonly resourceType: string;
-  readonly status: string;
-  readonly reason: string;
 }
 
 /** A stack operation that ended anywhere but where it was meant to, with the events that say why. */
@@ -95,7 +67,7 @@ export function snapshot(stack: Stack): StackSnapshot {
     name: stack.StackName ?? "",
     status: stack.StackStatus ?? "",
     statusReason: stack.StackStatusReason,
-    tags: Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+    tags: tagsFromAws(stack.Tags),
     outputs: Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""])),
     parameters: Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? "", p.ParameterValue ?? ""])),
     terminationProtection: stack.EnableTerminationProtection ?? false,
@@ -135,7 +107,7 @@ export async function applyChangeSet(
     ChangeSetType: request.type,
     ...(request.templateUrl ? { TemplateURL: request.templateUrl } : { TemplateBody: inputs.templateBody }),
     Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-    Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
+    Tags: awsTags(inputs.tags),
     RoleARN: inputs.roleArn,
     ClientToken: token,
   });

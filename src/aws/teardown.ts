@@ -5,7 +5,8 @@ import { isApplicationStack, MANAGED_BY_VALUE, TAG } from "../core/tags.js";
 import type { StackName } from "../core/naming.js";
 import { emptyBucket } from "./buckets.js";
 import { listManagedStacks } from "./managed-stacks.js";
-import { describeStack, failureEvents, stackBuckets, StackOperationFailed, waiter, type StackSnapshot, type WaitBounds } from "./stacks.js";
+import { describeStack, failureEvents, stackBuckets, StackOperationFailed, waiter, type WaitBounds } from "./stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 
 /**
  * The first half of an environment's teardown: the application stacks its pipeline deployed, found

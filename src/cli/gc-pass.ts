@@ -5,7 +5,7 @@ import { listManagedStacks } from "../aws/managed-stacks.js";
 import { templateStore } from "../aws/template-store.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planRetirement, type ManagedEnvironment, type ReconcileAction } from "../core/reconcile-plan.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { Engine } from "../engine/engine.js";
 import { jobForAction, planRepository, retiringEnvironments } from "../engine/reconcile-repository.js";
 import type { Runtime } from "../engine/runtime.js";
@@ -13,7 +13,7 @@ import type { InstallationOctokit } from "../github/octokit.js";
 import { enginePacing } from "../settings.js";
 import { EXIT, type Outcome } from "./command.js";
 import { silentLogger, type AwsAccess, type GitHubAccess } from "./connections.js";
-import type { GcAction, GcRepository, GcResult } from "./gc.js";
+import type { GcAction, GcRepository, GcResult } from "./gc-result.js";
 import { Printer, type Io } from "./output.js";
 
 /**

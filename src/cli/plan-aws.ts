@@ -4,7 +4,19 @@ import { createChangeSet, deleteChangeSet, isEmptyUpdate, readChangeSet } from "
 import { describeStack } from "../aws/stacks.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import type { StackInputs } from "../core/stack-inputs.js";
-import type { PlanChangeSet } from "./plan.js";
+import { awsTags } from "../core/tags.js";
+import type { ResourceChange } from "../core/stack-snapshot.js";
+
+/** The change set an update would make, as `branchline plan` shows it: made, read and deleted again. */
+export interface PlanChangeSet {
+  readonly type: "CREATE" | "UPDATE";
+  /** `ready`: it holds changes; `no-changes`: CloudFormation found nothing to change; `failed`: it was rejected. */
+  readonly status: "ready" | "no-changes" | "failed";
+  readonly reason?: string;
+  readonly changes: readonly ResourceChange[];
+  /** What was removed again afterwards (the change set, and for CREATE the REVIEW_IN_PROGRESS stack). */
+  readonly cleanedUp: readonly string[];
+}
 
 /** The part of `branchline plan` that talks to AWS, loaded only when AWS is configured. */
 
@@ -36,7 +48,7 @@ export async function previewChangeSet(cfn: CloudFormationClient, names: Environ
       ChangeSetType: type,
       TemplateBody: inputs.templateBody,
       Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-      Tags: Object.entries(inputs.tags).map(([Key, Value]) => ({ Key, Value })),
+      Tags: awsTags(inputs.tags),
       RoleARN: inputs.roleArn,
       ClientToken: `cli-plan-${id}`,
       Description: "branchline plan: a preview, deleted again and never executed",

@@ -1,7 +1,7 @@
 import type { StackCondition } from "../core/stack-state.js";
 import { mapLimited, UsageError } from "./command.js";
 import type { Io } from "./output.js";
-import type { EnvironmentStatus, StatusResult } from "./status.js";
+import type { EnvironmentStatus, StatusResult } from "./status-result.js";
 
 /** What the web view's API answers for a repository's environments (src/web/openapi.ts, `Environments`). */
 interface ApiEnvironments {

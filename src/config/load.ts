@@ -1,18 +1,10 @@
 import type { RepositoryRef } from "../core/environment.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { fileSizeAt, readFileAt } from "../github/repository-files.js";
+import type { FileProblem } from "../core/file-problem.js";
 import { readYaml, type SourcePosition } from "@branchline/cloudformation-template";
 import { CONFIG_PATH, type BranchlineConfig } from "./schema.js";
 import { fieldName, validateConfigFile } from "./validate.js";
-
-/** A problem with a file, where the user will find it. */
-export interface FileProblem {
-  readonly file: string;
-  readonly position: SourcePosition;
-  /** The config field, when the problem is about one (`branches.include[1]`). */
-  readonly field?: string;
-  readonly message: string;
-}
 
 /**
  * The largest `.github/branchline.yml` read. A real one is a few hundred bytes; the limit keeps

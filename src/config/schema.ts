@@ -4,7 +4,10 @@ import type { IdleRules } from "../core/idle-policy.js";
 import { STACK_PREFIX_PATTERN, STACK_PREFIX_RULE } from "../core/naming.js";
 import type { EnvironmentKind } from "../core/environment.js";
 import { PERMISSION_LEVELS } from "../core/permissions.js";
-import { SINK_VARIABLE_PATTERN } from "../notifications/sink-env.js";
+import type { SetupRules } from "../core/setup-plan.js";
+import { NOTIFICATION_EVENTS } from "../core/notification-events.js";
+import { SINK_VARIABLE_PATTERN } from "../core/sink-env.js";
+import { isLoopbackHost } from "../core/sink-url.js";
 
 /** Where the repository's branchline config lives, read from the default branch. */
 export const CONFIG_PATH = ".github/branchline.yml";
@@ -106,12 +109,10 @@ const onFailureSchema = z.strictObject({
   production: failurePolicy.default("webhook"),
 });
 
-export const NOTIFICATION_EVENTS = ["run.started", "run.succeeded", "run.failed", "approval.needed", "rollback.started"] as const;
-export type NotificationEventName = (typeof NOTIFICATION_EVENTS)[number];
 
 /**
  * An environment variable's name: where a secret comes from, so it never sits in the repository.
- * Only the operator's `BRANCHLINE_SINK_…` variables, never the App's own secrets (src/notifications/sink-env.ts).
+ * Only the operator's `BRANCHLINE_SINK_…` variables, never the App's own secrets (src/core/sink-env.ts).
  */
 const envName = z.string().regex(SINK_VARIABLE_PATTERN, "the name of an environment variable the operator set for sinks: BRANCHLINE_SINK_ then upper-case letters, digits and _");
 const sinkUrl = z
@@ -148,12 +149,6 @@ const sink = z
     message: "a slack sink needs exactly one of `url` and `urlEnv`",
   });
 export type SinkConfig = z.output<typeof sink>;
-
-/** 127.0.0.1 and the rest of 127/8, ::1 and localhost: the only hosts a sink may reach over plain http. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
 
 export const configSchema = z.strictObject({
   /** Path of the pipeline template in the repository. */
@@ -237,6 +232,17 @@ export type BranchlineConfig = z.output<typeof configSchema>;
 /** What production's promotion rules are when `production:` is left out. */
 export function productionPolicy(config: BranchlineConfig): ProductionPolicy {
   return config.production ?? productionSchema.parse({});
+}
+
+/** The first config's rules as setup planning reads them (core/setup-plan.ts). */
+export function setupRules(config: BranchlineConfig): SetupRules {
+  return {
+    stackPrefix: config.stackPrefix,
+    branches: config.branches,
+    releaseTags: config.releaseTags,
+    approvalRequired: productionPolicy(config).approval.required,
+    productionConfigured: config.production !== undefined,
+  };
 }
 
 /** What happens when a run of this kind of environment fails (`onFailure.<kind>`, with its default). */

@@ -1,11 +1,10 @@
-import picomatch from "picomatch";
-import { hasPermission, type PermissionLevel } from "./permissions.js";
+import { matchesAny } from "./glob.js";
 import type { RequiredCheck, RequiredCheckResult } from "./required-checks.js";
 
 /**
  * Promotion to production, as pure decisions over facts gathered elsewhere (src/github/promotion-facts.ts):
- * may this release tag deploy, who may answer the pipeline's approval, and what happens when a run
- * fails. Nothing here talks to GitHub or AWS.
+ * may this release tag deploy. Who may answer the pipeline's approval is core/approvers.ts, what
+ * happens when a run fails core/run-failure.ts. Nothing here talks to GitHub or AWS.
  */
 
 /** The rules, as the config gives them (`production:` in .github/branchline.yml, defaults applied). */
@@ -183,133 +182,4 @@ export function stagingEvidence(run: { readonly status: string; readonly conclus
   if (run === null) return { kind: "none" };
   if (run.status !== "completed") return { kind: "running" };
   return run.conclusion === "success" ? { kind: "succeeded" } : { kind: "concluded", conclusion: run.conclusion ?? "unknown" };
-}
-
-// ---- approvals ---------------------------------------------------------------------------------------
-
-export interface ApproverRules {
-  readonly users: readonly string[];
-  readonly teams: readonly string[];
-  readonly minimumPermission?: PermissionLevel | undefined;
-}
-
-/** The role that qualifies by itself: as configured, else `maintain` when no one is listed, else none. */
-export function effectiveMinimumPermission(rules: ApproverRules): PermissionLevel | null {
-  if (rules.minimumPermission !== undefined) return rules.minimumPermission;
-  return rules.users.length === 0 && rules.teams.length === 0 ? "maintain" : null;
-}
-
-export interface ApproverFacts {
-  readonly user: string;
-  /** The user's role on the repository as GitHub says now (`none` without access). */
-  readonly role: string;
-  /** The configured approver teams the user is an active member of. */
-  readonly teams: readonly string[];
-}
-
-export type ApprovalVerdict = { readonly allowed: true; readonly as: string } | { readonly allowed: false; readonly why: string };
-
-/** May this person answer the approval? Listed user, member of a listed team, or role at least the minimum. */
-export function mayApprove(rules: ApproverRules, facts: ApproverFacts): ApprovalVerdict {
-  const user = facts.user.toLowerCase();
-  // Without read access no one answers for a repository, whatever a list says.
-  if (!hasPermission(facts.role, "read")) return { allowed: false, why: `@${facts.user} has no access to this repository` };
-  if (rules.users.includes(user)) return { allowed: true, as: "a listed approver" };
-  const team = facts.teams.find((t) => rules.teams.includes(t.toLowerCase()));
-  if (team !== undefined) return { allowed: true, as: `a member of team \`${team}\`` };
-  const minimum = effectiveMinimumPermission(rules);
-  if (minimum !== null && hasPermission(facts.role, minimum)) return { allowed: true, as: `a person with the ${facts.role} role` };
-  return { allowed: false, why: `@${facts.user} is not an approver: ${describeApprovers(rules)} (they have the ${facts.role} role)` };
-}
-
-/** "approvers are @a, team `t`, or anyone with the maintain role or higher" */
-export function describeApprovers(rules: ApproverRules): string {
-  const minimum = effectiveMinimumPermission(rules);
-  const parts = [...rules.users.map((u) => `@${u}`), ...rules.teams.map((t) => `team \`${t}\``)];
-  if (minimum !== null) parts.push(`anyone with the **${minimum}** role or higher`);
-  return parts.length === 0 ? "no one may approve" : `approvers are ${joinOr(parts)}`;
-}
-
-function joinOr(parts: readonly string[]): string {
-  if (parts.length <= 1) return parts.join("");
-  return `${parts.slice(0, -1).join(", ")} or ${parts.at(-1)}`;
-}
-
-// ---- failure policy ----------------------------------------------------------------------------------
-
-export type FailurePolicyName = "record" | "webhook" | "redeploy-last-good";
-
-export interface FailureFacts {
-  readonly policy: FailurePolicyName;
-  /** The run that ended, and how. */
-  readonly status: string;
-  /** The run was itself a rollback: it never causes another one. */
-  readonly wasRollback: boolean;
-}
-
-export type FailureReaction =
-  | { readonly kind: "nothing"; readonly why: string }
-  | { readonly kind: "record"; readonly why: string }
-  | { readonly kind: "notify" }
-  | { readonly kind: "rollback" };
-
-/**
- * What to do when a run ends. Only `Failed` is a failure: Superseded, Cancelled and Stopped are not
- * the commit's fault. A rollback that fails is reported, never rolled back again (no loops).
- */
-export function reactToRunEnd(facts: FailureFacts): FailureReaction {
-  if (facts.status !== "Failed") return { kind: "nothing", why: `the run ended ${facts.status}` };
-  switch (facts.policy) {
-    case "record":
-      return { kind: "record", why: "onFailure is `record`" };
-    case "webhook":
-      return { kind: "notify" };
-    case "redeploy-last-good":
-      return facts.wasRollback ? { kind: "notify" } : { kind: "rollback" };
-  }
-}
-
-/** One entry of the deployment ledger: a deployment of the environment, newest first, with its states. */
-export interface LedgerEntry {
-  readonly deploymentId: number;
-  readonly commit: string;
-  readonly states: readonly string[];
-}
-
-export type RollbackTarget =
-  | { readonly kind: "redeploy"; readonly commit: string; readonly deploymentId: number }
-  | { readonly kind: "none"; readonly why: string };
-
-/**
- * The last known good release: the newest deployment of the environment that ever reached success,
- * other than the failed commit. Entries come newest first. A failed commit that is not the newest
- * deployment any more has already been overtaken: rolling back would undo something newer.
- */
-export function lastGoodRelease(ledger: readonly LedgerEntry[], failedCommit: string): RollbackTarget {
-  const candidates = rollbackCandidates(ledger, failedCommit);
-  if ("why" in candidates) return { kind: "none", why: candidates.why };
-  const good = candidates[0]!;
-  return { kind: "redeploy", commit: good.commit, deploymentId: good.deploymentId };
-}
-
-/**
- * Every good release a rollback may go to, newest first (each commit once), or why there is none.
- * The caller still holds each to the release criteria: the newest that meets them is the target.
- */
-export function rollbackCandidates(ledger: readonly LedgerEntry[], failedCommit: string): readonly LedgerEntry[] | { readonly why: string } {
-  const newest = ledger[0];
-  if (newest !== undefined && newest.commit !== failedCommit) {
-    return { why: `a newer deployment (commit \`${newest.commit.slice(0, 12)}\`) has started since; it is not rolled back` };
-  }
-  const seen = new Set<string>();
-  const good = ledger.filter((entry) => {
-    if (entry.commit === failedCommit || !entry.states.includes("success") || seen.has(entry.commit)) return false;
-    seen.add(entry.commit);
-    return true;
-  });
-  return good.length > 0 ? good : { why: "no earlier deployment of this environment ever succeeded" };
-}
-
-function matchesAny(name: string, patterns: readonly string[]): boolean {
-  return name.length > 0 && patterns.length > 0 && picomatch.isMatch(name, [...patterns], { dot: true });
 }

@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { matchesAny } from "./glob.js";
 import type { Environment } from "./environment.js";
 
 /** A git ref as the webhooks name it, without `refs/heads/` or `refs/tags/`. */
@@ -66,10 +66,6 @@ export function route(event: RefEvent, defaultBranch: string, rules: RoutingRule
 
 export function branchIncluded(branch: string, rules: RoutingRules): boolean {
   return matchesAny(branch, rules.branches.include) && !matchesAny(branch, rules.branches.exclude);
-}
-
-function matchesAny(name: string, patterns: readonly string[]): boolean {
-  return patterns.length > 0 && picomatch.isMatch(name, [...patterns], { dot: true });
 }
 
 function ignore(reason: string): Intent {

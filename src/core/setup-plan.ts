@@ -1,8 +1,20 @@
-import type { BranchlineConfig } from "../config/schema.js";
-import { productionPolicy } from "../config/schema.js";
 import { environmentLabel, type Environment, type RepositoryRef } from "./environment.js";
 import { environmentNames, type EnvironmentNames } from "./naming.js";
 import { branchIncluded } from "./routing.js";
+
+/**
+ * What a first config says, in the words planning reads: config/schema.ts's `setupRules` gives it
+ * (defaults applied), so this module stays pure and needs nothing of the config layer.
+ */
+export interface SetupRules {
+  readonly stackPrefix: string;
+  readonly branches: { readonly include: readonly string[]; readonly exclude: readonly string[]; readonly maxEnvironments?: number | undefined };
+  readonly releaseTags: readonly string[];
+  /** `production.approval.required`, with its default. */
+  readonly approvalRequired: boolean;
+  /** Whether the config sets `production:` at all (left out: the defaults). */
+  readonly productionConfigured: boolean;
+}
 
 /** One environment merging the first config would bring: its name and the AWS names it gets. */
 export interface PlannedEnvironment {
@@ -34,7 +46,7 @@ export interface SetupPlan {
  * The same rules as routing (core/routing.ts) and naming (core/naming.ts), so the preview and the
  * first reconcile after the merge agree. Production comes only with a release tag, never from a merge.
  */
-export function planSetup(config: BranchlineConfig, repo: RepositoryRef, defaultBranch: string, branches: readonly string[]): SetupPlan {
+export function planSetup(config: SetupRules, repo: RepositoryRef, defaultBranch: string, branches: readonly string[]): SetupPlan {
   const planned = (environment: Environment, branch: string): PlannedEnvironment => ({ label: environmentLabel(environment), branch, names: environmentNames(config.stackPrefix, repo, environment) });
   const included: PlannedEnvironment[] = [];
   const left: { branch: string; why: string }[] = [];
@@ -53,14 +65,14 @@ export function planSetup(config: BranchlineConfig, repo: RepositoryRef, default
     production: {
       names: environmentNames(config.stackPrefix, repo, { kind: "production", tag: config.releaseTags[0] ?? "" }),
       releaseTags: config.releaseTags,
-      approvalRequired: productionPolicy(config).approval.required,
-      configured: config.production !== undefined,
+      approvalRequired: config.approvalRequired,
+      configured: config.productionConfigured,
     },
   };
 }
 
 /** Why a branch gets no environment of its own, or null when it gets one. */
-function leftOut(branch: string, rules: BranchlineConfig["branches"]): string | null {
+function leftOut(branch: string, rules: SetupRules["branches"]): string | null {
   if (!branchIncluded(branch, { branches: { include: rules.include, exclude: [] }, releaseTags: [] })) return "not matched by `branches.include`";
   if (!branchIncluded(branch, { branches: rules, releaseTags: [] })) return "excluded by `branches.exclude`";
   return null;

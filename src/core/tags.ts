@@ -4,7 +4,8 @@ import { followedRef, repositoryFullName, type Environment, type RepositoryRef }
  * Stack tags are branchline's database (DESIGN principle 3): they say which repository and
  * environment a stack belongs to, so the reconciler finds managed stacks without memory. Every
  * value that comes from outside (a ref name) is written with `encodeTagValue` and read with
- * `decodeTagValue`, side by side here, so the two never drift apart.
+ * `decodeTagValue`, side by side here, so the two never drift apart; and the record of tags goes to
+ * and comes from AWS's `{ Key, Value }` list here too (`awsTags`, `tagsFromAws`).
  */
 export const TAG = {
   managedBy: "branchline:managed-by",
@@ -69,6 +70,22 @@ export function decodeTagValue(value: string): string | null {
   const text = Buffer.from(bytes).toString("utf8");
   // Bytes that are not UTF-8 were never written by encodeTagValue.
   return encodeTagValue(text) === value ? text : null;
+}
+
+/** A tag as the AWS APIs send and take it (CloudFormation's `Tag`, and its kin elsewhere). */
+export interface AwsTag {
+  readonly Key?: string | undefined;
+  readonly Value?: string | undefined;
+}
+
+/** Tags as AWS takes them: the record's entries, one `{ Key, Value }` each. Reversed by `tagsFromAws`. */
+export function awsTags(tags: Readonly<Record<string, string>>): { Key: string; Value: string }[] {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** Tags as AWS gives them, as a record: what every reader of a stack's tags works with. */
+export function tagsFromAws(tags: readonly AwsTag[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
 }
 
 /** The key of the n-th part (1-based) of a value spread over several tags. */

@@ -3,7 +3,7 @@ import { loadConfig } from "../config/load.js";
 import { CONFIG_PATH, productionPolicy, type BranchlineConfig } from "../config/schema.js";
 import { environmentLabel, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import { namesOf } from "./environment-names.js";
-import { describeApprovers, mayApprove, type ApproverRules } from "../core/promotion.js";
+import { describeApprovers, mayApprove, type ApproverRules } from "../core/approvers.js";
 import { addNote } from "../github/check-runs.js";
 import { findDeployment, setDeploymentStatus } from "../github/deployments.js";
 import type { InstallationOctokit } from "../github/octokit.js";

@@ -5,7 +5,7 @@ import { decideCap } from "../core/idle-policy.js";
 import type { Environment } from "../core/environment.js";
 import { environmentNames } from "../core/naming.js";
 import { createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent } from "../github/check-runs.js";
-import { checkRunName } from "../github/environment-report.js";
+import { checkRunName } from "../core/check-identity.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { openPullRequests } from "../github/pull-requests.js";
 import { branchStacks, idleEnvironment } from "./idle-environments.js";

@@ -1,15 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { emptyBucket } from "../aws/buckets.js";
-import {
-  applyChangeSet,
-  continueRollback,
-  deleteStack,
-  describeStack,
-  protectStack,
-  stackBuckets,
-  type ResourceChange,
-  type StackSnapshot,
-} from "../aws/stacks.js";
+import { applyChangeSet, continueRollback, deleteStack, describeStack, protectStack, stackBuckets } from "../aws/stacks.js";
+import type { ResourceChange, StackSnapshot } from "../core/stack-snapshot.js";
 import { followedRef, isSharedEnvironment, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import { plan, type Goal, type ObservedStack, type Step } from "../core/plan.js";

@@ -6,7 +6,7 @@ import { stackInputs, type StackInputs } from "../core/stack-inputs.js";
 import { parameterMessage } from "../config/parameter-messages.js";
 import { missingRoleMessage } from "../config/roles.js";
 import { readYaml, readTemplateBounded } from "@branchline/cloudformation-template";
-import type { LocatedMessage, Problem } from "../github/environment-report.js";
+import type { LocatedMessage, Problem } from "../report/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { readFileAt } from "../github/repository-files.js";
 

@@ -1,6 +1,7 @@
 import type { BranchlineConfig } from "../config/schema.js";
 import { environmentLabel, type Environment } from "../core/environment.js";
-import { evaluatePromotion, rollbackCandidates, type PromotionCriteria, type RollbackTarget } from "../core/promotion.js";
+import { evaluatePromotion, type PromotionCriteria } from "../core/promotion.js";
+import { rollbackCandidates, type RollbackTarget } from "../core/run-failure.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { deploymentLedger, reachabilityOf, stagingEvidenceOf } from "../github/promotion-facts.js";
 import { promotionCriteria } from "./promotion-gate.js";

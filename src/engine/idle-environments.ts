@@ -1,13 +1,13 @@
 import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { pipelineActivity, type PipelineActivity } from "../aws/managed-stacks.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { idleRules, idleRulesActive, type BranchlineConfig } from "../config/schema.js";
 import type { Environment, RepositoryRef } from "../core/environment.js";
 import { clockStart, decideIdle, KEEP_LABEL, type IdleEnvironment, type IdleRules } from "../core/idle-policy.js";
 import { HIBERNATE_PARAMETER } from "../core/parameters.js";
 import type { BranchHead, ReconcileAction } from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
-import { checkRunName } from "../github/environment-report.js";
+import { checkRunName } from "../core/check-identity.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { idleMarks } from "../github/idle-notes.js";
 import { warnedOnPull } from "../github/idle-comments.js";

@@ -4,7 +4,7 @@ import { formatSpan } from "../core/duration.js";
 import type { RepositoryRef } from "../core/environment.js";
 import { environmentNames } from "../core/naming.js";
 import type { ReconcileAction } from "../core/reconcile-plan.js";
-import { checkRunName } from "../github/environment-report.js";
+import { checkRunName } from "../core/check-identity.js";
 import { KEEP_LABEL } from "../core/idle-policy.js";
 import { commentIdleWarning } from "../github/idle-comments.js";
 import { addIdleNote, idleMarks } from "../github/idle-notes.js";

@@ -1,4 +1,5 @@
-import { loadConfig, type FileProblem } from "../config/load.js";
+import { loadConfig } from "../config/load.js";
+import type { FileProblem } from "../core/file-problem.js";
 import { CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import { hasPermission } from "../core/permissions.js";
 import { addNote } from "../github/check-runs.js";
@@ -6,7 +7,7 @@ import { repositoryRole } from "../github/permissions.js";
 import { repositoryFullName } from "../core/environment.js";
 import { route, type RefEvent } from "../core/routing.js";
 import { createCheckRun } from "../github/check-runs.js";
-import { EnvironmentCheck } from "../github/environment-check.js";
+import { EnvironmentCheck } from "../report/environment-check.js";
 import { namesOf } from "./environment-names.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { commitOf } from "../github/repository-files.js";
@@ -21,9 +22,7 @@ import { splitMarks, writeMarks } from "./stack-marks.js";
 import type { RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
-
-/** The name of the check run that reports a config file branchline cannot use. */
-export const CONFIG_CHECK_NAME = "branchline: config";
+import { CONFIG_CHECK_NAME } from "../core/check-identity.js";
 
 /** A job's whole journey: config, routing, then the environment's deploy or teardown. */
 export async function processRefJob(runtime: Runtime, follower: RunFollower, job: RefJob): Promise<void> {

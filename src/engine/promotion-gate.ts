@@ -1,8 +1,8 @@
-import picomatch from "picomatch";
+import { matchesAny } from "../core/glob.js";
 import { productionPolicy, type BranchlineConfig } from "../config/schema.js";
 import type { Environment } from "../core/environment.js";
 import { evaluatePromotion, factsNeeded, type PromotionCriteria } from "../core/promotion.js";
-import type { Problem } from "../github/environment-report.js";
+import type { Problem } from "../report/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { reachabilityOf, stagingEvidenceOf, tagsAt, teamsOf } from "../github/promotion-facts.js";
 import { evaluateRequiredChecks, type RequiredCheck, type RequiredCheckResult } from "../core/required-checks.js";
@@ -58,7 +58,7 @@ export async function promotionVerdict(runtime: Runtime, request: PromotionReque
   if (!tag && criteria.allowedTags !== undefined) {
     // A Re-run names no tag: the release tags pointing at the commit do.
     const releaseTags = config.releaseTags;
-    tag = (await tagsAt(octokit, job.repo, commit)).find((name) => picomatch.isMatch(name, [...releaseTags], { dot: true })) ?? "";
+    tag = (await tagsAt(octokit, job.repo, commit)).find((name) => matchesAny(name, releaseTags)) ?? "";
   }
   const appId = runtime.promotion ? await runtime.promotion.appId() : undefined;
   const [reachability, staging, actorTeams, requiredChecks] = await Promise.all([

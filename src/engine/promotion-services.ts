@@ -1,5 +1,5 @@
 import type { Notifier } from "../notifications/notifier.js";
-import type { EnvironmentRun } from "../github/environment-run.js";
+import type { EnvironmentRun } from "../report/environment-run.js";
 import type { RefJob } from "./ref-job.js";
 
 /**

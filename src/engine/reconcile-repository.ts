@@ -1,6 +1,6 @@
 import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { pipelineActivity } from "../aws/managed-stacks.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { loadConfig } from "../config/load.js";
 import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
@@ -9,7 +9,7 @@ import { stackCondition } from "../core/stack-state.js";
 import { belongsToRepository, environmentFromTags, isApplicationStack, repositoryStateOf, TAG } from "../core/tags.js";
 import { pipelineOfStack, stackPrefixOf } from "../core/naming.js";
 import { findCheckRun } from "../github/check-runs.js";
-import { checkRunName } from "../github/environment-report.js";
+import { checkRunName } from "../core/check-identity.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { planIdle, type BranchStack } from "./idle-environments.js";
 import type { RefJob } from "./ref-job.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { listManagedStacks } from "../aws/managed-stacks.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planRetirement, type ReconcileAction } from "../core/reconcile-plan.js";
 import { repositoryFromTags, TAG, type RepositoryState } from "../core/tags.js";

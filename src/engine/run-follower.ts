@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { RunReader } from "../aws/run-details.js";
-import type { EnvironmentRun } from "../github/environment-run.js";
+import type { EnvironmentRun } from "../report/environment-run.js";
 import type { Runtime } from "./runtime.js";
 
 interface Followed {

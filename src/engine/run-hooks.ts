@@ -1,11 +1,12 @@
-import type { RunDetails } from "../aws/run-details.js";
-import { failurePolicyFor, notificationSinks, type BranchlineConfig, type NotificationEventName } from "../config/schema.js";
+import type { RunDetails } from "../core/run-snapshot.js";
+import { failurePolicyFor, notificationSinks, type BranchlineConfig } from "../config/schema.js";
+import type { NotificationEventName } from "../core/notification-events.js";
 import { environmentLabel, repositoryFullName, type Environment } from "../core/environment.js";
-import { reactToRunEnd } from "../core/promotion.js";
-import { executionUrl } from "../github/console-links.js";
-import { waitingApproval } from "../github/environment-report.js";
+import { reactToRunEnd } from "../core/run-failure.js";
+import { executionUrl } from "../report/console-links.js";
+import { waitingApproval } from "../report/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import type { ObservedRun, RunHooks } from "../github/observed-run.js";
+import type { ObservedRun, RunHooks } from "../report/observed-run.js";
 import type { NotificationEvent } from "../notifications/events.js";
 import { rollbackJob, rollbackTarget } from "./failure-policy.js";
 import type { RefJob } from "./ref-job.js";

@@ -1,14 +1,14 @@
-import type { FileProblem } from "../config/load.js";
-import { CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
+import type { FileProblem } from "../core/file-problem.js";
+import { CONFIG_PATH, setupRules, type BranchlineConfig } from "../config/schema.js";
 import { fieldName, validateConfigFile } from "../config/validate.js";
 import { environmentNames } from "../core/naming.js";
 import { planSetup } from "../core/setup-plan.js";
-import type { Problem } from "../github/environment-report.js";
+import type { Problem } from "../report/environment-report.js";
 import { createCheckRun, findCheckRun, updateCheckRun } from "../github/check-runs.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { PREVIEW_CHECK_NAME } from "../github/preview-report.js";
+import { PREVIEW_CHECK_NAME } from "../core/check-identity.js";
 import { readFileAt } from "../github/repository-files.js";
-import { renderSetup, type SetupReport } from "../github/setup-report.js";
+import { renderSetup, type SetupReport } from "../report/setup-report.js";
 import { readYaml } from "@branchline/cloudformation-template";
 import { desiredStack } from "./desired-stack.js";
 import type { RefJob } from "./ref-job.js";
@@ -29,7 +29,7 @@ export async function previewSetup(runtime: Runtime, octokit: InstallationOctoki
   const report: SetupReport =
     read.kind === "invalid"
       ? { kind: "invalid", problems: read.problems, ...(read.hint ? { hint: read.hint } : {}), sandbox: runtime.sandbox }
-      : { kind: "plan", plan: planSetup(read.config, job.repo, job.defaultBranch, await branchesOf(octokit, job)), sandbox: runtime.sandbox };
+      : { kind: "plan", plan: planSetup(setupRules(read.config), job.repo, job.defaultBranch, await branchesOf(octokit, job)), sandbox: runtime.sandbox };
   const content = renderSetup(report);
   if (existing) await updateCheckRun(octokit, job.repo, existing.id, content);
   else await createCheckRun(octokit, job.repo, head, PREVIEW_CHECK_NAME, content);

@@ -1,6 +1,6 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { listManagedStacks } from "../aws/managed-stacks.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { repositoryIdFromTags } from "../core/tags.js";
 
 /** How long one listing answers "which stacks does repository id N have" (a reconcile look refreshes it sooner). */

@@ -1,5 +1,7 @@
 import type { RepositoryRef } from "../core/environment.js";
-import type { LedgerEntry, Reachability, StagingEvidence } from "../core/promotion.js";
+import { STAGING_CHECK_NAME } from "../core/check-identity.js";
+import type { Reachability, StagingEvidence } from "../core/promotion.js";
+import type { LedgerEntry } from "../core/run-failure.js";
 import { reachabilityFromCompare, stagingEvidence } from "../core/promotion.js";
 import { httpStatus, type InstallationOctokit } from "./octokit.js";
 
@@ -38,7 +40,7 @@ export async function stagingEvidenceOf(octokit: InstallationOctokit, repo: Repo
     owner: repo.owner,
     repo: repo.name,
     ref: commit,
-    check_name: "branchline: staging",
+    check_name: STAGING_CHECK_NAME,
     filter: "latest",
     app_id: appId,
     per_page: 10,

@@ -1,4 +1,4 @@
-import type { NotificationEventName } from "../config/schema.js";
+import type { NotificationEventName } from "../core/notification-events.js";
 import type { EnvironmentKind } from "../core/environment.js";
 
 /**

@@ -4,8 +4,8 @@ import type { SinkConfig } from "../config/schema.js";
 import { deliver, deliveryDeps, DEFAULT_RETRY_BUDGET, type DeliveryDeps, type DeliveryResult, type RetryBudget } from "./deliver.js";
 import { slackBody, webhookBody, type NotificationEvent } from "./events.js";
 import { SIGNATURE_HEADER, sign } from "./signature.js";
-import { sinkVariableProblem } from "./sink-env.js";
-import { sinkUrlProblem } from "./sink-url.js";
+import { sinkVariableProblem } from "../core/sink-env.js";
+import { sinkUrlProblem } from "../core/sink-url.js";
 
 export interface NotifierOptions {
   readonly log: Logger;

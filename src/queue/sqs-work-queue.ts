@@ -12,7 +12,7 @@ import {
 } from "../engine/work-queue.js";
 import { arrived, dueAt, freshEnvelope, heldEnvelope, lookOf, mergeEnvelopes, parseEnvelope, type LookEnvelope } from "./look-envelope.js";
 import { SqsConsumer, type ConsumerLog } from "./sqs-consumer.js";
-import { withinLook } from "./look-context.js";
+import { withinLook } from "../core/look-context.js";
 import { messageDeduplicationId, messageGroupId } from "./sqs-ids.js";
 import type { OutgoingMessage, ReceivedMessage, SqsQueue } from "./sqs-queue.js";
 

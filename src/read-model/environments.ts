@@ -1,4 +1,4 @@
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { environmentLabel, type EnvironmentKind, type RepositoryRef } from "../core/environment.js";
 import { pipelineOfStack } from "../core/naming.js";
 import { idleDeadline } from "../core/idle-policy.js";

@@ -1,6 +1,6 @@
 import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { listManagedStacks } from "../aws/managed-stacks.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 
 /**
  * Every managed stack of the account and region, listed once (DescribeStacks, paginated) and shared

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import picomatch from "picomatch";
+import { matchesAny } from "../core/glob.js";
 import type { Environment } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
 import type { ApprovalClick, ApprovalOutcome } from "../engine/approvals.js";
@@ -86,7 +86,7 @@ async function refOf(github: GitHubReads, request: ActionRequest): Promise<GitRe
   if (request.environment.kind !== "production") return { type: "branch", name: request.environment.branch };
   const config = await github.config();
   const patterns = config ? [...config.releaseTags] : ["*"];
-  const tag = (await github.tagsAt(request.commit)).find((name) => picomatch.isMatch(name, patterns, { dot: true }));
+  const tag = (await github.tagsAt(request.commit)).find((name) => matchesAny(name, patterns));
   return tag ? { type: "tag", name: tag } : null;
 }
 

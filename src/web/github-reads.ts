@@ -1,6 +1,7 @@
 import { loadConfig, type ConfigLoad } from "../config/load.js";
 import type { BranchlineConfig } from "../config/schema.js";
 import type { RepositoryRef } from "../core/environment.js";
+import { labelCheckRunName, STAGING_CHECK_NAME } from "../core/check-identity.js";
 import { stagingEvidence, type StagingEvidence } from "../core/promotion.js";
 import type { ObservedChecks, RequiredCheck } from "../core/required-checks.js";
 import { commitHeadlines } from "../github/commit-headlines.js";
@@ -51,7 +52,7 @@ export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, d
     commitMessages: (commits) => commitHeadlines(octokit, repo, commits),
     async stagingEvidence(commit) {
       const id = await appId();
-      const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: "branchline: staging", filter: "latest", app_id: id, per_page: 10 });
+      const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: STAGING_CHECK_NAME, filter: "latest", app_id: id, per_page: 10 });
       const own = response.data.check_runs.find((r) => r.app?.id === id && r.head_sha === commit);
       return stagingEvidence(own ? { status: own.status, conclusion: own.conclusion ?? null } : null);
     },
@@ -63,7 +64,7 @@ export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, d
     configLoad: () => loadConfig(octokit, repo, defaultBranch),
     async checkRunId(commit, environment) {
       const id = await appId();
-      const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: `branchline: ${environment}`, filter: "latest", app_id: id, per_page: 10 });
+      const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: labelCheckRunName(environment), filter: "latest", app_id: id, per_page: 10 });
       return response.data.check_runs.find((r) => r.app?.id === id && r.head_sha === commit)?.id ?? null;
     },
     async tagsAt(commit) {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { CreateStackCommand } from "@aws-sdk/client-cloudformation";
 import type { AwsClients } from "../aws/clients.js";
-import { MANAGED_BY_VALUE, TAG } from "../core/tags.js";
+import { awsTags, MANAGED_BY_VALUE, TAG } from "../core/tags.js";
 
 /** The repository the sandbox shows before any GitHub App exists. */
 export const DEMO_REPOSITORY = "sandbox/demo";
@@ -38,12 +38,12 @@ export async function seedSandboxDemo(aws: AwsClients): Promise<void> {
           PermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/sandbox-demo-boundary",
           DeployPolicyArn: "arn:aws:iam::123456789012:policy/sandbox-demo-deploy",
         }).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
-        Tags: Object.entries({
+        Tags: awsTags({
           [TAG.managedBy]: MANAGED_BY_VALUE,
           [TAG.repository]: DEMO_REPOSITORY,
           [TAG.environment]: environment.kind,
           [TAG.ref]: environment.ref,
-        }).map(([Key, Value]) => ({ Key, Value })),
+        }),
       }),
     );
   }

@@ -1,5 +1,5 @@
 import type { AwsClients } from "../aws/clients.js";
-import type { StackSnapshot } from "../aws/stacks.js";
+import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { environmentLabel } from "../core/environment.js";
 import { pipelineOfStack } from "../core/naming.js";
 import { environmentFromTags, refFromTags } from "../core/tags.js";

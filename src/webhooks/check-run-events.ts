@@ -3,14 +3,11 @@ import type { Environment } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
 import type { AcknowledgeClick } from "../engine/acknowledge-preview.js";
 import type { ApprovalClick } from "../engine/approvals.js";
-import { ACKNOWLEDGE_ACTION, PREVIEW_CHECK_NAME } from "../github/preview-report.js";
 import type { RefJob } from "../engine/ref-job.js";
-import { APPROVE_ACTION, REJECT_ACTION, REPROVISION_ACTION } from "../github/environment-report.js";
+import { ACKNOWLEDGE_ACTION, APPROVE_ACTION, environmentFromCheckName, PREVIEW_CHECK_NAME, REJECT_ACTION, REPROVISION_ACTION } from "../core/check-identity.js";
 import { job } from "./ref-events.js";
 
 type CheckRunPayload = Context<"check_run.rerequested">["payload"] | Context<"check_run.requested_action">["payload"];
-
-const PREFIX = "branchline: ";
 
 /**
  * GitHub's Re-run (rerequested) and branchline's Re-provision action. GitHub sends these only to the
@@ -26,16 +23,6 @@ export function jobFromCheckRun(deliveryId: string, payload: CheckRunPayload): R
     environment.kind === "production" ? { type: "tag", name: environment.tag } : { type: "branch", name: environment.branch };
   const made = job(deliveryId, payload, { kind: "updated", ref, commit: run.head_sha });
   return made && { ...made, cause: { kind: "button", action, user: payload.sender.login, checkRunId: run.id, environment } };
-}
-
-/** `branchline: branch/feature/x` → the branch environment; `staging`, `production` likewise. */
-export function environmentFromCheckName(name: string, defaultBranch: string, headBranch: string | null): Environment | null {
-  if (!name.startsWith(PREFIX)) return null;
-  const label = name.slice(PREFIX.length);
-  if (label === "staging") return { kind: "staging", branch: defaultBranch };
-  if (label === "production") return { kind: "production", tag: headBranch ?? "" };
-  if (label.startsWith("branch/") && label.length > "branch/".length) return { kind: "branch", branch: label.slice("branch/".length) };
-  return null;
 }
 
 /** Approve or Reject on a check run that waits at a manual approval; null for any other action. */

@@ -1,25 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { failurePolicyFor, productionPolicy, type BranchlineConfig } from "../../src/config/schema.js";
 import { validateConfig } from "../../src/config/validate.js";
-import {
-  describeApprovers,
-  effectiveMinimumPermission,
-  evaluatePromotion,
-  factsNeeded,
-  lastGoodRelease,
-  mayApprove,
-  reachabilityFromCompare,
-  reactToRunEnd,
-  stagingEvidence,
-  type ApproverRules,
-  type CriterionKey,
-  type FailurePolicyName,
-  type LedgerEntry,
-  type PromotionCriteria,
-  type PromotionFacts,
-} from "../../src/core/promotion.js";
-import { approvalActions, renderCheckRun, waitingApproval, type EnvironmentTarget } from "../../src/github/environment-report.js";
-import type { RunDetails } from "../../src/aws/run-details.js";
+import { evaluatePromotion, factsNeeded, reachabilityFromCompare, stagingEvidence, type CriterionKey, type PromotionCriteria, type PromotionFacts } from "../../src/core/promotion.js";
+import { lastGoodRelease, reactToRunEnd, type FailurePolicyName, type LedgerEntry } from "../../src/core/run-failure.js";
+import { describeApprovers, effectiveMinimumPermission, mayApprove, type ApproverRules } from "../../src/core/approvers.js";
+import { approvalActions, renderCheckRun, waitingApproval, type EnvironmentTarget } from "../../src/report/environment-report.js";
+import type { RunDetails } from "../../src/core/run-snapshot.js";
 import type { EnvironmentNames } from "../../src/core/naming.js";
 
 const SHA = "a".repeat(40);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configSchema } from "../../src/config/schema.js";
+import { configSchema, setupRules } from "../../src/config/schema.js";
 import { environmentNames } from "../../src/core/naming.js";
 import { planSetup } from "../../src/core/setup-plan.js";
 
@@ -13,13 +13,13 @@ describe("planSetup: what a repository's first config would create", () => {
     { config: { branches: { include: ["feature/**"] } }, included: ["feature/a"], left: [["dependabot/npm/x", "not matched by `branches.include`"], ["release/1", "not matched by `branches.include`"]] },
     { config: { branches: { include: [] } }, included: [], left: [["dependabot/npm/x", "not matched by `branches.include`"], ["feature/a", "not matched by `branches.include`"], ["release/1", "not matched by `branches.include`"]] },
   ])("branches $config.branches → $included", ({ config, included, left }) => {
-    const plan = planSetup(configSchema.parse(config), REPO, "main", BRANCHES);
+    const plan = planSetup(setupRules(configSchema.parse(config)), REPO, "main", BRANCHES);
     expect(plan.branches.map((b) => b.branch)).toEqual(included);
     expect(plan.left.map((b) => [b.branch, b.why])).toEqual(left);
   });
 
   it("names staging and every branch environment as deploys will, under the configured prefix", () => {
-    const plan = planSetup(configSchema.parse({ stackPrefix: "acme" }), REPO, "main", ["main", "feature/a"]);
+    const plan = planSetup(setupRules(configSchema.parse({ stackPrefix: "acme" })), REPO, "main", ["main", "feature/a"]);
     expect(plan.staging).toEqual({ label: "staging", branch: "main", names: environmentNames("acme", REPO, { kind: "staging", branch: "main" }) });
     expect(plan.branches).toEqual([{ label: "branch/feature/a", branch: "feature/a", names: environmentNames("acme", REPO, { kind: "branch", branch: "feature/a" }) }]);
     expect(plan.production.names.stack).toMatch(/^acme-shop-production-/);
@@ -29,7 +29,7 @@ describe("planSetup: what a repository's first config would create", () => {
     { config: {}, approvalRequired: false, configured: false },
     { config: { production: { approval: { required: true } } }, approvalRequired: true, configured: true },
   ])("production: at a release tag only; approval $approvalRequired", ({ config, approvalRequired, configured }) => {
-    const plan = planSetup(configSchema.parse(config), REPO, "main", BRANCHES);
+    const plan = planSetup(setupRules(configSchema.parse(config)), REPO, "main", BRANCHES);
     expect(plan.production).toMatchObject({ releaseTags: ["v[0-9]*"], approvalRequired, configured });
   });
 
@@ -37,6 +37,6 @@ describe("planSetup: what a repository's first config would create", () => {
     { max: 1, cap: 1 },
     { max: 3, cap: null },
   ])("branches.maxEnvironments $max against 3 included branches → cap $cap", ({ max, cap }) => {
-    expect(planSetup(configSchema.parse({ branches: { maxEnvironments: max } }), REPO, "main", BRANCHES).cap).toBe(cap);
+    expect(planSetup(setupRules(configSchema.parse({ branches: { maxEnvironments: max } })), REPO, "main", BRANCHES).cap).toBe(cap);
   });
 });

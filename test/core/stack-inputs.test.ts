@@ -5,7 +5,7 @@ import { environmentNames } from "../../src/core/naming.js";
 import { BRANCHLINE_PARAMETERS } from "../../src/core/parameters.js";
 import { stackInputs, type StackInputs, type StackInputsRequest, type StackInputsResult } from "../../src/core/stack-inputs.js";
 import { MANAGED_BY_VALUE, TAG } from "../../src/core/tags.js";
-import type { StackSnapshot } from "../../src/aws/stacks.js";
+import type { StackSnapshot } from "../../src/core/stack-snapshot.js";
 import { observe } from "../../src/engine/converge-stack.js";
 import { readTemplate, type CfnTemplate } from "@branchline/cloudformation-template";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Environment } from "../../src/core/environment.js";
 import {
+  awsTags,
   belongsToRepository,
   decodedTag,
   decodeTagValue,
@@ -12,6 +13,7 @@ import {
   repositoryTags,
   TAG,
   TAG_VALUE_MAX,
+  tagsFromAws,
 } from "../../src/core/tags.js";
 
 /** AWS's tag value pattern and limit. */
@@ -74,5 +76,21 @@ describe("environments and repositories from tags", () => {
     const tags = { ...managed, [TAG.repository]: "octo-org/shop" };
     expect(belongsToRepository(tags, { owner: "octo-org", name: "shop", id: 7 })).toBe(true);
     expect(belongsToRepository({ [TAG.repository]: "octo-org/shop" }, { owner: "octo-org", name: "shop", id: 7 })).toBe(false);
+  });
+});
+
+describe("tags to and from AWS's list", () => {
+  it.each<[Record<string, string>, { Key: string; Value: string }[]]>([
+    [{}, []],
+    [{ [TAG.managedBy]: "branchline" }, [{ Key: TAG.managedBy, Value: "branchline" }]],
+    [{ a: "1", b: "" }, [{ Key: "a", Value: "1" }, { Key: "b", Value: "" }]],
+  ])("%o goes out as %o and comes back the same", (record, list) => {
+    expect(awsTags(record)).toEqual(list);
+    expect(tagsFromAws(list)).toEqual(record);
+  });
+
+  it("reads a stack without tags, and an entry AWS left half empty, without failing", () => {
+    expect(tagsFromAws(undefined)).toEqual({});
+    expect(tagsFromAws([{ Key: "k" }, { Value: "v" }])).toEqual({ k: "", "": "v" });
   });
 });

@@ -2,7 +2,7 @@ import type { LookupAddress } from "node:dns";
 import { describe, expect, it } from "vitest";
 import { addressProblem } from "../../src/notifications/address-policy.js";
 import { guardedLookup } from "../../src/notifications/deliver.js";
-import { sinkVariableProblem } from "../../src/notifications/sink-env.js";
+import { sinkVariableProblem } from "../../src/core/sink-env.js";
 
 describe("sink addresses", () => {
   it.each([

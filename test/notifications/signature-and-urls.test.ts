@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { sign, verify } from "../../src/notifications/signature.js";
-import { sinkUrlProblem } from "../../src/notifications/sink-url.js";
+import { sinkUrlProblem } from "../../src/core/sink-url.js";
 
 describe("HMAC-SHA256 signatures", () => {
   const body = '{"version":1,"event":"run.failed"}';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StackSnapshot } from "../../src/aws/stacks.js";
+import type { StackSnapshot } from "../../src/core/stack-snapshot.js";
 import { evaluateRequiredChecks } from "../../src/core/required-checks.js";
 import { environmentFromLabel, environmentKey } from "../../src/read-model/environment-key.js";
 import { deploymentFact, environmentViews, newestDeployments } from "../../src/read-model/environments.js";

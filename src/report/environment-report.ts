@@ -1,16 +1,17 @@
 import { environmentLabel, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import type { Step } from "../core/plan.js";
-import type { ResourceChange, StackEventSummary } from "../aws/stacks.js";
-import type { RunStatus } from "../aws/pipelines.js";
-import type { RunDetails } from "../aws/run-details.js";
+import type { ResourceChange, StackEventSummary } from "../core/stack-snapshot.js";
+import type { RunStatus } from "../core/run-snapshot.js";
+import type { RunDetails } from "../core/run-snapshot.js";
 import type { UnmetCriterion } from "../core/promotion.js";
 import type { RequiredCheckResult } from "../core/required-checks.js";
 import { executionUrl, pipelineUrl, stackUrl } from "./console-links.js";
 import { requiredChecksSection } from "./required-check-report.js";
 import { renderRunTable } from "./run-table.js";
 import { categorize } from "../core/preview-plan.js";
-import type { CheckConclusion, CheckRunAction, CheckRunContent } from "./check-runs.js";
+import type { CheckConclusion, CheckRunAction, CheckRunContent } from "../github/check-runs.js";
+import { APPROVE_ACTION, REJECT_ACTION, REPROVISION_ACTION } from "../core/check-identity.js";
 
 /** One environment at one commit: what a check run is about. */
 export interface EnvironmentTarget {
@@ -60,10 +61,6 @@ export type Phase =
   | { readonly kind: "finished"; readonly pipeline: string; readonly executionId: string; readonly status: RunStatus; readonly detail?: string; readonly run?: RunDetails }
   | { readonly kind: "superseded"; readonly byCommit: string | null }
   | { readonly kind: "failed"; readonly problem: Problem };
-
-export function checkRunName(environment: Environment): string {
-  return `branchline: ${environmentLabel(environment)}`;
-}
 
 /** Check run contents for an environment in a phase: what happened, where, and what to do. */
 export function renderCheckRun(target: EnvironmentTarget, progress: Progress, phase: Phase, now: Date = new Date()): CheckRunContent {
@@ -120,11 +117,6 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
     }
   }
 }
-
-/** Identifiers of the approval buttons (GitHub allows 20 characters). */
-export const APPROVE_ACTION = "approve";
-export const REPROVISION_ACTION = "reprovision";
-export const REJECT_ACTION = "reject";
 
 /** Approve and Reject, shown while a run waits at a manual approval. */
 export function approvalActions(): CheckRunAction[] {

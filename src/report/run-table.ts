@@ -1,4 +1,4 @@
-import type { ActionView, RunDetails } from "../aws/run-details.js";
+import type { ActionView, RunDetails } from "../core/run-snapshot.js";
 
 /**
  * A run, stage by stage, as markdown: each action with its state, how long it took and where its

@@ -1,4 +1,13 @@
-import { isLoopbackHost } from "../config/schema.js";
+/**
+ * Where a repository's notification sinks may point: the URL rules the config schema checks when
+ * the file is read, and the notifier again before each call.
+ */
+
+/** 127.0.0.1 and the rest of 127/8, ::1 and localhost: the only hosts a sink may reach over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
 
 export interface SinkUrlRules {
   /** Plain http to a loopback address: tests and the sandbox only. */

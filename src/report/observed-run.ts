@@ -1,7 +1,7 @@
-import type { RunDetails } from "../aws/run-details.js";
+import type { RunDetails } from "../core/run-snapshot.js";
 import type { EnvironmentCheck } from "./environment-check.js";
 import { EnvironmentRun } from "./environment-run.js";
-import type { InstallationOctokit } from "./octokit.js";
+import type { InstallationOctokit } from "../github/octokit.js";
 
 /** What else happens as a run goes: notifications, approvals, the failure policy (src/engine/run-hooks.ts). */
 export interface RunHooks {

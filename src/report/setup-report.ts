@@ -1,6 +1,6 @@
-import type { FileProblem } from "../config/load.js";
+import type { FileProblem } from "../core/file-problem.js";
 import type { PlannedEnvironment, SetupPlan } from "../core/setup-plan.js";
-import type { CheckRunContent } from "./check-runs.js";
+import type { CheckRunContent } from "../github/check-runs.js";
 
 /**
  * What a repository's first config would do, as the check run its pull request gets: either what

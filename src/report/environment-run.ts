@@ -1,10 +1,10 @@
-import type { RunStatus } from "../aws/pipelines.js";
-import type { RunDetails } from "../aws/run-details.js";
+import type { RunStatus } from "../core/run-snapshot.js";
+import type { RunDetails } from "../core/run-snapshot.js";
 import { environmentLabel } from "../core/environment.js";
-import { createDeployment, findDeployment, setDeploymentStatus, type DeploymentState, type DeploymentStatusRequest } from "./deployments.js";
+import { createDeployment, findDeployment, setDeploymentStatus, type DeploymentState, type DeploymentStatusRequest } from "../github/deployments.js";
 import type { EnvironmentCheck } from "./environment-check.js";
 import { executionUrl } from "./console-links.js";
-import type { InstallationOctokit } from "./octokit.js";
+import type { InstallationOctokit } from "../github/octokit.js";
 
 /**
  * One pipeline run as GitHub shows it: the commit's check run, stage by stage, and a deployment of

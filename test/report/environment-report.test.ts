@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { environmentNames } from "../../src/core/naming.js";
-import { renderCheckRun, type EnvironmentTarget } from "../../src/github/environment-report.js";
+import { renderCheckRun, type EnvironmentTarget } from "../../src/report/environment-report.js";
 import { evaluateRequiredChecks, type RequiredCheck } from "../../src/core/required-checks.js";
 
 const repo = { owner: "octo-org", name: "shop" };

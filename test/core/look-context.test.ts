@@ -2,7 +2,7 @@ import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsClients, type AwsClients } from "../../src/aws/clients.js";
 import { startEmulator, type CallRecord, type Emulator } from "@branchline/aws-emulator";
-import { currentLook, withinLook } from "../../src/queue/look-context.js";
+import { currentLook, withinLook } from "../../src/core/look-context.js";
 
 /** The AWS call log: each call says which look of which caller made it, through the real SDK clients. */
 let emulator: Emulator;

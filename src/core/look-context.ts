@@ -5,6 +5,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
  * `x-branchline-look` header, so AWS's own request log (CloudTrail keeps request headers out, but
  * the emulator and a proxy see them) can tell which look, of which worker, made each call. Work a
  * look leaves behind (a run follower's polls) runs after `active` turns false and carries nothing.
+ * The queue sets it and the AWS adapters read it, so it sits in core, below both: ambient state
+ * (AsyncLocalStorage), no I/O.
  */
 export interface LookContext {
   readonly id: string;

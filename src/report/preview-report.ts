@@ -1,11 +1,9 @@
 import type { ConfigChange } from "../core/config-diff.js";
 import type { CategorizedChange, StackPreview } from "../core/preview-plan.js";
 import { verdict } from "../core/preview-plan.js";
-import type { CheckRunAction, CheckRunContent } from "./check-runs.js";
+import type { CheckRunAction, CheckRunContent } from "../github/check-runs.js";
 
-/** The check run a pull request into the default branch gets on its head commit. */
-export const PREVIEW_CHECK_NAME = "branchline: staging preview";
-export const ACKNOWLEDGE_ACTION = "acknowledge";
+import { ACKNOWLEDGE_ACTION } from "../core/check-identity.js";
 
 const ACKNOWLEDGE: CheckRunAction = { label: "Acknowledge", description: "Accept replacing stateful resources", identifier: ACKNOWLEDGE_ACTION };
 

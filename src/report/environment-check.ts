@@ -1,9 +1,10 @@
-import type { ResourceChange } from "../aws/stacks.js";
+import type { ResourceChange } from "../core/stack-snapshot.js";
 import { repositoryFullName } from "../core/environment.js";
-import { addNote, createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent, type ExistingCheckRun } from "./check-runs.js";
-import { checkRunName, renderCheckRun, type EnvironmentTarget, type Phase } from "./environment-report.js";
-import type { InstallationOctokit } from "./octokit.js";
-import type { OutboxLane } from "./outbox.js";
+import { addNote, createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent, type ExistingCheckRun } from "../github/check-runs.js";
+import { renderCheckRun, type EnvironmentTarget, type Phase } from "./environment-report.js";
+import { checkRunName } from "../core/check-identity.js";
+import type { InstallationOctokit } from "../github/octokit.js";
+import type { OutboxLane } from "../github/outbox.js";
 
 /**
  * The one check run of an environment at a commit. It keeps what has been done so far, so each
