@@ -51,7 +51,7 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   for (const target of targets) {
     const repository = repositoryFullName(target.repo);
     try {
-      const result = await planRepository(target.octokit, target.repo, target.defaultBranch, stacks, aws.clients.codepipeline, github.appId);
+      const result = await planRepository(target, stacks, aws.clients.codepipeline, github.appId);
       if (result.kind === "skipped") repositories.push({ repository, state: "skipped", note: result.why });
       else {
         repositories.push({ repository, state: "planned" });

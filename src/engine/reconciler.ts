@@ -202,7 +202,7 @@ export class Reconciler {
       return;
     }
     try {
-      const planned = await planRepository(octokit, repo, facts.default_branch, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId(), this.deps.runtime.now?.() ?? new Date());
+      const planned = await planRepository({ octokit, installationId, repo, defaultBranch: facts.default_branch, configs: this.deps.runtime.configs }, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId(), this.deps.runtime.now?.() ?? new Date());
       if (planned.kind === "skipped") return;
       look.repositories++;
       for (const action of planned.actions) await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch });
