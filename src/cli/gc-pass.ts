@@ -9,6 +9,7 @@ import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { Engine } from "../engine/engine.js";
 import { jobForAction, planRepository, retiringEnvironments } from "../engine/reconcile-repository.js";
 import type { Runtime } from "../engine/runtime.js";
+import { walkInstallations } from "../github/installation-walk.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { enginePacing } from "../settings.js";
 import { EXIT, type Outcome } from "./command.js";
@@ -37,10 +38,10 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   const stacks = await listManagedStacks(aws.clients.cloudformation);
   const orphaned = only ? unownedEnvironments(stacks, only) : null;
   // An unowned repository is out of the App's reach: GitHub is not asked, there is nothing to read.
-  const targets = orphaned ? [] : await repositoriesToVisit(github, only);
+  const errors: { repository: string; message: string }[] = [];
+  const targets = orphaned ? [] : await repositoriesToVisit(github, only, errors);
   const repositories: GcRepository[] = [];
   const planned: { target: JobTarget; action: ReconcileAction }[] = [];
-  const errors: { repository: string; message: string }[] = [];
   if (only && orphaned) {
     // Naming an unowned repository with --repo is the operator's word the app waits for.
     repositories.push({ repository: repositoryFullName(only), state: "unowned", note: "no installation of the App covers it; its branch environments are removed, staging and production kept" });
@@ -50,7 +51,7 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   for (const target of targets) {
     const repository = repositoryFullName(target.repo);
     try {
-      const result = await planRepository(target.octokit, target.repo, target.defaultBranch, stacks, aws.clients.codepipeline, github.appId);
+      const result = await planRepository(target, stacks, aws.clients.codepipeline, github.appId);
       if (result.kind === "skipped") repositories.push({ repository, state: "skipped", note: result.why });
       else {
         repositories.push({ repository, state: "planned" });
@@ -138,7 +139,11 @@ interface Target {
   readonly defaultBranch: string;
 }
 
-async function repositoriesToVisit(github: GitHubAccess, only: RepositoryRef | null): Promise<Target[]> {
+/**
+ * The repositories to plan: the one named, or every repository of every installation (the app's
+ * walk: suspended installations skipped; one that cannot be listed is an error and the rest go on).
+ */
+async function repositoriesToVisit(github: GitHubAccess, only: RepositoryRef | null, errors: { repository: string; message: string }[]): Promise<Target[]> {
   const app = github.app();
   if (app === null || only) {
     const octokit = await github.forRepository(only!);
@@ -146,17 +151,15 @@ async function repositoriesToVisit(github: GitHubAccess, only: RepositoryRef | n
     const installationId = app === null ? 0 : await installationOf(github, only!);
     return [{ installationId, octokit, repo: { owner: data.owner.login, name: data.name }, defaultBranch: data.default_branch }];
   }
-  const appOctokit = await app;
-  const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
   const targets: Target[] = [];
-  for (const installation of installations) {
-    if (installation.suspended_at) continue;
-    const octokit = await github.installation(installation.id);
-    const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-    for (const repository of repos) {
-      if (repository.fork || repository.archived) continue;
-      targets.push({ installationId: installation.id, octokit, repo: { owner: repository.owner.login, name: repository.name }, defaultBranch: repository.default_branch });
+  for await (const step of walkInstallations(await app, (id) => github.installation(id))) {
+    if (step.kind === "failed") {
+      errors.push({ repository: step.account, message: step.error.message });
+      continue;
     }
+    const { repository } = step;
+    if (repository.fork || repository.archived) continue;
+    targets.push({ installationId: step.installationId, octokit: step.octokit, repo: { owner: repository.owner.login, name: repository.name }, defaultBranch: repository.default_branch });
   }
   return targets;
 }

@@ -1,4 +1,4 @@
-import { loadConfig } from "../config/load.js";
+import { readConfig } from "../config/config-cache.js";
 import { CONFIG_PATH } from "../config/schema.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { hasPermission } from "../core/permissions.js";
@@ -27,7 +27,8 @@ export type AcknowledgeOutcome = "acknowledged" | "refused" | "no-config";
 export async function acknowledgePreview(runtime: Runtime, click: AcknowledgeClick): Promise<AcknowledgeOutcome> {
   const log = runtime.log.child({ delivery: click.deliveryId, repository: repositoryFullName(click.repo), user: click.user });
   const octokit = await runtime.octokitFor(click.installationId);
-  const loaded = await loadConfig(octokit, click.repo, click.defaultBranch);
+  // Whose role suffices is decided on the file as it is now (ConfigRead.fresh).
+  const loaded = await readConfig(runtime.configs, { octokit, installationId: click.installationId, repo: click.repo, defaultBranch: click.defaultBranch, fresh: true });
   if (loaded.kind !== "valid") {
     await addNote(octokit, click.repo, click.checkRunId, `@${click.user} pressed Acknowledge, but \`${CONFIG_PATH}\` on the default branch cannot be used, so their role cannot be checked; nothing changed.`);
     return "no-config";

@@ -1,5 +1,5 @@
 import { isStaleApproval, putApprovalResult, waitingApprovals, type ApprovalAnswer } from "../aws/approvals.js";
-import { loadConfig } from "../config/load.js";
+import { readConfig } from "../config/config-cache.js";
 import { CONFIG_PATH, productionPolicy, type BranchlineConfig } from "../config/schema.js";
 import { environmentLabel, repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import { namesOf } from "./environment-names.js";
@@ -51,7 +51,8 @@ export async function answerApproval(runtime: Runtime, click: ApprovalClick): Pr
   // A run this process follows keeps the note in every later update; otherwise it is written once.
   const live = [...(runtime.promotion?.liveRuns.values() ?? [])].find((run) => run.check.checkRunId === click.checkRunId);
   const note = (text: string) => (live ? live.check.note(text) : addNote(octokit, click.repo, click.checkRunId, text));
-  const loaded = await loadConfig(octokit, click.repo, click.defaultBranch);
+  // Who may approve is decided on the file as it is now (ConfigRead.fresh).
+  const loaded = await readConfig(runtime.configs, { octokit, installationId: click.installationId, repo: click.repo, defaultBranch: click.defaultBranch, fresh: true });
   if (loaded.kind !== "valid") {
     await note(`@${click.user} pressed ${verb(click)}, but \`${CONFIG_PATH}\` on the default branch ${loaded.kind === "absent" ? "is missing" : "cannot be used"}, so no one can be checked as an approver; nothing was answered.`);
     return "no-config";

@@ -1,4 +1,4 @@
-import { loadConfig } from "../config/load.js";
+import { readConfig } from "../config/config-cache.js";
 import type { FileProblem } from "../core/file-problem.js";
 import { CONFIG_PATH, type BranchlineConfig } from "../config/schema.js";
 import { hasPermission } from "../core/permissions.js";
@@ -43,11 +43,9 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
     return;
   }
   const octokit = await runtime.octokitFor(job.installationId);
-  const key = `${job.installationId}/${repositoryFullName(job.repo).toLowerCase()}@${job.defaultBranch}`;
   // A push to the default branch may change the config: read it fresh, and keep that.
-  if (job.event.ref.type === "branch" && job.event.ref.name === job.defaultBranch) runtime.configs?.forget(key);
-  const read = () => loadConfig(octokit, job.repo, job.defaultBranch);
-  const loaded = await (runtime.configs ? runtime.configs.get(key, read) : read());
+  const fresh = job.event.ref.type === "branch" && job.event.ref.name === job.defaultBranch;
+  const loaded = await readConfig(runtime.configs, { octokit, installationId: job.installationId, repo: job.repo, defaultBranch: job.defaultBranch, fresh });
   switch (loaded.kind) {
     case "absent":
       // A pull request adding the first config gets a preview of what merging it would set up.

@@ -1,7 +1,7 @@
 import type { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { pipelineActivity } from "../aws/managed-stacks.js";
 import type { StackSnapshot } from "../core/stack-snapshot.js";
-import { loadConfig } from "../config/load.js";
+import { readConfig, type ConfigCache, type ConfigRead } from "../config/config-cache.js";
 import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
 import { planReconcile, type ManagedEnvironment, type OrphanedApplication, type ReconcileAction } from "../core/reconcile-plan.js";
@@ -23,16 +23,16 @@ export type RepositoryPlan =
  * runs) and what would make AWS agree with git. Shared by the app's Reconciler and `branchline gc`.
  */
 export async function planRepository(
-  octokit: InstallationOctokit,
-  repo: RepositoryRef,
-  defaultBranch: string,
+  /** The repository, and the cache its config is read through (the app's; `gc` keeps none). */
+  source: ConfigRead & { readonly configs?: ConfigCache | undefined },
   stacks: readonly StackSnapshot[],
   codepipeline: CodePipelineClient,
   /** branchline's App id: only its own check runs say a run was reported (unknown to token-only tools). */
   appId: number | undefined,
   now: Date = new Date(),
 ): Promise<RepositoryPlan> {
-  const loaded = await loadConfig(octokit, repo, defaultBranch);
+  const { octokit, repo, defaultBranch } = source;
+  const loaded = await readConfig(source.configs, source);
   if (loaded.kind === "absent") return { kind: "skipped", why: "no .github/branchline.yml" };
   if (loaded.kind === "invalid") return { kind: "skipped", why: "invalid .github/branchline.yml" };
   const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });

@@ -4,6 +4,7 @@ import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { repositoryFullName, type RepositoryRef } from "../core/environment.js";
 import { planRetirement, type ReconcileAction } from "../core/reconcile-plan.js";
 import { repositoryFromTags, TAG, type RepositoryState } from "../core/tags.js";
+import { walkInstallations } from "../github/installation-walk.js";
 import { httpStatus, type InstallationOctokit } from "../github/octokit.js";
 import { warnIdle } from "./idle-step.js";
 import { jobForAction, planRepository, retiringEnvironments } from "./reconcile-repository.js";
@@ -166,25 +167,24 @@ export class Reconciler {
     const { runtime } = this.deps;
     const look = new Look(reportOnly);
     const stacks = await this.listStacks();
-    const app = await this.deps.appOctokit();
-    const installations = await app.paginate(app.rest.apps.listInstallations, { per_page: 100 });
     const seen = new Set<string>();
     const seenIds = new Set<number>();
     let complete = true;
-    for (const installation of installations) {
-      // A suspended installation gets no tokens; its repositories count as unowned below.
-      if (installation.suspended_at) continue;
+    // A suspended installation is not walked: it gets no tokens; its repositories count as unowned below.
+    for await (const step of walkInstallations(await this.deps.appOctokit(), (id) => runtime.octokitFor(id))) {
+      if (step.kind === "failed") {
+        complete = false;
+        look.errors.push({ repository: step.account, message: step.error.message });
+        continue;
+      }
+      const { repository } = step;
+      seen.add(repositoryFullName({ owner: repository.owner.login, name: repository.name }).toLowerCase());
+      seenIds.add(repository.id);
       try {
-        const octokit = await runtime.octokitFor(installation.id);
-        const repos = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
-        for (const repository of repos) {
-          seen.add(repositoryFullName({ owner: repository.owner.login, name: repository.name }).toLowerCase());
-          seenIds.add(repository.id);
-          await this.visit(look, installation.id, octokit, repository, stacks);
-        }
+        await this.visit(look, step.installationId, step.octokit, repository, stacks);
       } catch (error) {
         complete = false;
-        look.errors.push({ repository: installation.account && "login" in installation.account ? installation.account.login : String(installation.id), message: (error as Error).message });
+        look.errors.push({ repository: step.account, message: (error as Error).message });
       }
     }
     // Stacks of repositories no installation covers lost their App while no webhook said so. Only a
@@ -202,7 +202,7 @@ export class Reconciler {
       return;
     }
     try {
-      const planned = await planRepository(octokit, repo, facts.default_branch, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId(), this.deps.runtime.now?.() ?? new Date());
+      const planned = await planRepository({ octokit, installationId, repo, defaultBranch: facts.default_branch, configs: this.deps.runtime.configs }, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId(), this.deps.runtime.now?.() ?? new Date());
       if (planned.kind === "skipped") return;
       look.repositories++;
       for (const action of planned.actions) await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch });

@@ -1,13 +1,13 @@
 import { BRANCHLINE_TRIGGER } from "../aws/managed-stacks.js";
 import { RunReader } from "../aws/run-details.js";
 import { describeStack } from "../aws/stacks.js";
-import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
+import type { Environment, RepositoryRef } from "../core/environment.js";
 import type { EnvironmentSlug, PipelineName, StackName } from "../core/naming.js";
 import { environmentFromTags, repositoryFromTags } from "../core/tags.js";
 import { EnvironmentCheck } from "../report/environment-check.js";
 import { ObservedRun, type RunHooks } from "../report/observed-run.js";
 import type { InstallationOctokit } from "../github/octokit.js";
-import { loadConfig } from "../config/load.js";
+import { readConfig } from "../config/config-cache.js";
 import type { RefJob } from "./ref-job.js";
 import { runHooks } from "./run-hooks.js";
 import type { RunFollower } from "./run-follower.js";
@@ -75,9 +75,7 @@ export { environmentFromTags, repositoryFromTags } from "../core/tags.js";
 async function hooksFor(runtime: Runtime, octokit: InstallationOctokit, installationId: number, repo: RepositoryRef, environment: Environment): Promise<RunHooks> {
   const { data } = await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name });
   const defaultBranch = data.default_branch;
-  const key = `${installationId}/${repositoryFullName(repo).toLowerCase()}@${defaultBranch}`;
-  const read = () => loadConfig(octokit, repo, defaultBranch);
-  const loaded = await (runtime.configs ? runtime.configs.get(key, read) : read());
+  const loaded = await readConfig(runtime.configs, { octokit, installationId, repo, defaultBranch });
   if (loaded.kind !== "valid") return {};
   const job: RefJob = {
     deliveryId: `resume-${installationId}`,

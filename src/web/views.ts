@@ -13,7 +13,7 @@ import { runSummary, type RunIndex } from "../read-model/run-index.js";
 import { readRun, type RunView } from "../read-model/run-view.js";
 import type { StackListing } from "../read-model/stack-listing.js";
 import { ListPipelineExecutionsCommand } from "@aws-sdk/client-codepipeline";
-import type { ConfigCache } from "../config/config-cache.js";
+import { configKey, type ConfigCache } from "../config/config-cache.js";
 import { idleRules } from "../config/schema.js";
 import type { GitHubReads } from "./github-reads.js";
 import type { UserAccess, VisibleRepository } from "./github-user.js";
@@ -82,7 +82,7 @@ export async function environmentsView(sources: ViewSources, repo: VisibleReposi
     sources.runs.latest(own.map((s) => pipelineOfStack(s.name))),
     github
       ? sources.configs
-          .get(`${repo.installationId}/${repo.fullName.toLowerCase()}@${repo.defaultBranch}`, () => github.configLoad())
+          .get(configKey(repo.installationId, repo, repo.defaultBranch), () => github.configLoad())
           .then((loaded) => (loaded.kind === "valid" ? loaded.config : null))
           .catch(() => null)
       : Promise.resolve(null),

@@ -1,5 +1,4 @@
 import type { Context, Probot } from "probot";
-import type { Environment } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
 import type { AcknowledgeClick } from "../engine/acknowledge-preview.js";
 import type { ApprovalClick } from "../engine/approvals.js";

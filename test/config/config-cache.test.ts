@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigCache } from "../../src/config/config-cache.js";
+import { ConfigCache, configKey } from "../../src/config/config-cache.js";
 import type { ConfigLoad } from "../../src/config/load.js";
 
 const ABSENT: ConfigLoad = { kind: "absent" };
@@ -43,5 +43,15 @@ describe("ConfigCache", () => {
     await cache.get("r", async () => (reads++, ABSENT));
     await cache.get("r", async () => (reads++, ABSENT));
     expect(reads).toBe(2);
+  });
+});
+
+describe("configKey", () => {
+  it("is one entry per installation, repository (whatever its case) and default branch", () => {
+    const key = configKey(42, { owner: "Octo-Org", name: "Shop" }, "main");
+    expect(configKey(42, { owner: "octo-org", name: "shop" }, "main")).toBe(key);
+    expect(configKey(43, { owner: "octo-org", name: "shop" }, "main")).not.toBe(key);
+    expect(configKey(42, { owner: "octo-org", name: "shop" }, "trunk")).not.toBe(key);
+    expect(configKey(42, { owner: "octo-org", name: "web" }, "main")).not.toBe(key);
   });
 });
