@@ -2,7 +2,7 @@ import type { RepositoryRef } from "../core/environment.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { fileSizeAt, readFileAt } from "../github/repository-files.js";
 import type { FileProblem } from "../core/file-problem.js";
-import { readYaml, type SourcePosition } from "@branchline/cloudformation-template";
+import { readYaml } from "@branchline/cloudformation-template";
 import { CONFIG_PATH, type BranchlineConfig } from "./schema.js";
 import { fieldName, validateConfigFile } from "./validate.js";
 
