@@ -4,8 +4,8 @@ import { CONFIG_PATH, idleRules, type BranchlineConfig } from "../config/schema.
 import { decideCap } from "../core/idle-policy.js";
 import type { Environment } from "../core/environment.js";
 import { environmentNames } from "../core/naming.js";
-import { createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent } from "../github/check-runs.js";
-import { checkRunName } from "../core/check-identity.js";
+import { EnvironmentCheck } from "../report/environment-check.js";
+import type { EnvironmentTarget, Phase } from "../report/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
 import { openPullRequests } from "../github/pull-requests.js";
 import { branchStacks, idleEnvironment } from "./idle-environments.js";
@@ -49,11 +49,10 @@ export async function capAllows(runtime: Runtime, octokit: InstallationOctokit, 
       }
       return true;
     case "full":
-      await showOverCap(octokit, job, environment, commit, await runtime.promotion?.appId(), {
-        status: "completed",
-        conclusion: "neutral",
+      await showOverCap(runtime, octokit, job, { environment, commit, names }, {
+        kind: "held",
         title: `Waiting for room: ${decision.count} of ${decision.cap} environments in use`,
-        summary: [
+        why: [
           `This repository has ${decision.count} branch environments, and \`branches.maxEnvironments\` in \`${CONFIG_PATH}\` allows ${decision.cap}.`,
           "None of them is idle enough to make room (each is kept by the `branchline:keep` label, an open pull request, a run under way, or a push not yet deployed), so no environment was created for this branch. This is not a failure of the commit.",
           "",
@@ -65,9 +64,13 @@ export async function capAllows(runtime: Runtime, octokit: InstallationOctokit, 
   }
 }
 
-async function showOverCap(octokit: InstallationOctokit, job: RefJob, environment: Environment, commit: string, appId: number | undefined, content: CheckRunContent): Promise<void> {
-  const name = checkRunName(environment);
-  const existing = await findCheckRun(octokit, job.repo, commit, name, appId);
-  if (existing) await updateCheckRun(octokit, job.repo, existing.id, content);
-  else await createCheckRun(octokit, job.repo, commit, name, content);
+/**
+ * The environment's one check run at the commit says so, through the installation's outbox like
+ * every other report of the run: a check run of this commit still on its way to GitHub is the one
+ * updated (no second one), and the look does not wait for GitHub's write pace.
+ */
+async function showOverCap(runtime: Runtime, octokit: InstallationOctokit, job: RefJob, at: Pick<EnvironmentTarget, "environment" | "commit" | "names">, phase: Extract<Phase, { kind: "held" }>): Promise<void> {
+  const target: EnvironmentTarget = { repo: job.repo, ...at, region: runtime.aws.region, sandbox: runtime.sandbox };
+  const check = await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId(), runtime.outbox?.lane(job.installationId));
+  await check.show(phase);
 }

@@ -16,6 +16,7 @@ import { approversText } from "./approvals.js";
 import { convergeStack } from "./converge-stack.js";
 import { desiredStack, fileProblem } from "./desired-stack.js";
 import { promotionVerdict } from "./promotion-gate.js";
+import { behindProduction } from "./release-order.js";
 import { requestToken, runActor, type RefJob } from "./ref-job.js";
 import type { RunFollower } from "./run-follower.js";
 import { runHooks } from "./run-hooks.js";
@@ -80,8 +81,10 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
     runtime.log.info({ stack: names.stack, commit, executionId: check.existing.externalId }, "commit already has a run; nothing to do");
     return;
   }
-  if (refused) {
-    await check.show({ kind: "failed", problem: refused });
+  // A tag that meets the criteria still may not take production back to an older release (a person's Re-run may).
+  const holdBack = refused ?? (verdict && job.cause.kind !== "button" ? await behindProduction(runtime, octokit, job.repo, names, commit) : null);
+  if (holdBack) {
+    await check.show({ kind: "failed", problem: holdBack });
     return;
   }
   await check.show({ kind: "queued", why: "Reading the pipeline template." });

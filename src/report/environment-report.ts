@@ -60,6 +60,8 @@ export type Phase =
   | { readonly kind: "running"; readonly pipeline: string; readonly executionId: string; readonly run?: RunDetails }
   | { readonly kind: "finished"; readonly pipeline: string; readonly executionId: string; readonly status: RunStatus; readonly detail?: string; readonly run?: RunDetails }
   | { readonly kind: "superseded"; readonly byCommit: string | null }
+  /** Not deployed, and not a failure of the commit: it waits for something outside it (room under the environment cap). */
+  | { readonly kind: "held"; readonly title: string; readonly why: string }
   | { readonly kind: "failed"; readonly problem: Problem };
 
 /** Check run contents for an environment in a phase: what happened, where, and what to do. */
@@ -111,6 +113,8 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
         title: "Superseded",
         summary: `${header}\n\nA newer ${phase.byCommit ? `commit (\`${phase.byCommit.slice(0, 12)}\`)` : "event"} for this environment arrived before this one was deployed, so only the newer one runs.`,
       };
+    case "held":
+      return { status: "completed", conclusion: "neutral", title: phase.title, summary: `${header}\n\n${phase.why}`, actions: [] };
     case "failed": {
       const problem = renderProblem(phase.problem);
       return { status: "completed", conclusion: "failure", title: problem.title, summary: `${header}\n\n${problem.summary}${log}`, actions: [reprovisionAction(target)] };

@@ -127,6 +127,25 @@ describe("promotion criteria", () => {
     expect(github.model.deploymentsFor("octo-org/shop", "production").map((d) => d.sha)).toEqual([A, B]);
   });
 
+  it("refuses a first delivery of a release tag on a commit production's newest run already contains: production never goes back to an older release", async () => {
+    givenRepository(github);
+    await stagingRuns(A, B);
+    await pushTagBy("v1.1.0", B);
+    await app.settle();
+    const pipeline = await productionPipeline();
+    const before = mutationsOf(aws);
+
+    // A, staging-tested and on the default branch, is tagged for the first time, after B was released.
+    await pushTagBy("v1.0.1", A);
+    await app.settle();
+
+    expect(mutationsOf(aws)).toBe(before);
+    expect(await pinnedCommits(aws.clients, pipeline)).toEqual([B]);
+    expect(production(A)).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(production(A)!.output.summary).toContain("back to an older release");
+    expect(github.model.deploymentsFor("octo-org/shop", "production").map((d) => d.sha)).toEqual([B]);
+  });
+
   it("refuses a commit whose staging run failed, and one staging never ran", async () => {
     givenRepository(github);
     await stagingRuns(A);

@@ -1,6 +1,7 @@
 import { connect } from "node:net";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { emulatedAws, type EmulatedAws } from "../support/aws.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
@@ -56,6 +57,9 @@ describe("BRANCHLINE_ENGINE_PROCESS=1: the front answers webhooks, the engine ru
     // The engine's loopback port, from the front's start-up line; it stops serving once the front is gone.
     const enginePort = Number(/"enginePort":(\d+)/.exec(app.process.text())?.[1]);
     expect(await listening(enginePort)).toBe(true);
+    // It works at a lower CPU priority than the front, so its work cannot hold an acknowledgement up.
+    const enginePid = Number(/"enginePid":(\d+)/.exec(app.process.text())?.[1]);
+    expect(getPriority(enginePid)).toBe(Math.min(19, getPriority(app.process.pid!) + 10));
     await app.kill("SIGKILL");
     await eventually(async () => ((await listening(enginePort)) ? undefined : true), 10_000, "the engine process to end with the front");
   });
