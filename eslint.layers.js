@@ -6,7 +6,18 @@
 export const LAYERS = [
   {
     name: "entry",
-    paths: ["src/main.ts", "src/index.ts", "src/sandbox-setup.ts", "src/settings.ts", "src/log.ts", "src/env-file.ts", "src/test-clock.ts", "src/cli", "src/lambda", "src/front"],
+    paths: [
+      "src/main.ts",
+      "src/index.ts",
+      "src/sandbox-setup.ts",
+      "src/settings.ts",
+      "src/log.ts",
+      "src/env-file.ts",
+      "src/test-clock.ts",
+      "src/cli",
+      "src/lambda",
+      "src/front",
+    ],
   },
   { name: "receivers", paths: ["src/web", "src/http", "src/webhooks", "src/queue"] },
   { name: "engine", paths: ["src/engine"] },
@@ -29,17 +40,30 @@ export function layerZones() {
     for (const target of layer.paths) {
       for (const from of above) {
         if (from === target) continue;
-        zones.push({ target: `./${target}`, from: `./${from}`, message: `the ${layer.name} layer does not import from ${from} (a layer above it); see README "Architecture".` });
+        zones.push({
+          target: `./${target}`,
+          from: `./${from}`,
+          message: `the ${layer.name} layer does not import from ${from} (a layer above it); see README "Architecture".`,
+        });
       }
     }
   });
   for (const target of ADAPTERS) {
     for (const from of ADAPTERS.filter((other) => other !== target)) {
-      zones.push({ target: `./${target}`, from: `./${from}`, message: `${target} and ${from} are adapters side by side: they import core, never each other.` });
+      zones.push({
+        target: `./${target}`,
+        from: `./${from}`,
+        message: `${target} and ${from} are adapters side by side: they import core, never each other.`,
+      });
     }
   }
   for (const target of LAYERS.flatMap((l) => l.paths)) {
-    if (target !== CLI) zones.push({ target: `./${target}`, from: `./${CLI}`, message: "nothing imports the CLI: move what you need below it." });
+    if (target !== CLI)
+      zones.push({
+        target: `./${target}`,
+        from: `./${CLI}`,
+        message: "nothing imports the CLI: move what you need below it.",
+      });
   }
   return zones;
 }
@@ -54,12 +78,38 @@ export function packageBoundaries() {
     },
     {
       files: ["packages/cloudformation-template/src/**/*.ts"],
-      rules: { "no-restricted-imports": ["error", { patterns: [app, { group: ["@branchline/aws-emulator", "@branchline/aws-emulator/**"], message: "the template package is a leaf: it imports no other package." }] }] },
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: [
+              app,
+              {
+                group: ["@branchline/aws-emulator", "@branchline/aws-emulator/**"],
+                message: "the template package is a leaf: it imports no other package.",
+              },
+            ],
+          },
+        ],
+      },
     },
     {
       files: ["src/**/*.ts"],
       ignores: ["src/main.ts", "src/sandbox-setup.ts"],
-      rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["@branchline/aws-emulator", "@branchline/aws-emulator/**"], message: "only the sandbox (src/main.ts, src/sandbox-setup.ts) starts the emulator; the app talks to AWS through the SDK." }] }] },
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: [
+              {
+                group: ["@branchline/aws-emulator", "@branchline/aws-emulator/**"],
+                message:
+                  "only the sandbox (src/main.ts, src/sandbox-setup.ts) starts the emulator; the app talks to AWS through the SDK.",
+              },
+            ],
+          },
+        ],
+      },
     },
   ];
 }

@@ -19,9 +19,16 @@ const { Probot } = await import("probot");
 const t1 = performance.now();
 let app: Parameters<InstanceType<typeof Probot>["load"]>[0] = () => {};
 if (which === "branchline") {
-  const [{ branchline }, { createAwsClients }] = await Promise.all([import("../src/index.js"), import("../src/aws/clients.js")]);
+  const [{ branchline }, { createAwsClients }] = await Promise.all([
+    import("../src/index.js"),
+    import("../src/aws/clients.js"),
+  ]);
   app = branchline({
-    aws: createAwsClients({ region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: { accessKeyId: "bench", secretAccessKey: "bench" } }),
+    aws: createAwsClients({
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:9",
+      credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
+    }),
     sandbox: false,
     concurrency: 8,
     stackWait: { maxWaitSeconds: 3600, minDelaySeconds: 10, maxDelaySeconds: 30 },

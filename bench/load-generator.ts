@@ -60,7 +60,13 @@ async function send(plan: LoadPlan, delivery: PlannedDelivery, lagMs: number): P
     await response.arrayBuffer();
     return { id: delivery.id, status: response.status, ms: performance.now() - started, lagMs };
   } catch (error) {
-    return { id: delivery.id, status: 0, ms: performance.now() - started, lagMs, error: error instanceof Error ? error.message : String(error) };
+    return {
+      id: delivery.id,
+      status: 0,
+      ms: performance.now() - started,
+      lagMs,
+      error: error instanceof Error ? error.message : String(error),
+    };
   }
 }
 
@@ -72,7 +78,13 @@ async function main(): Promise<void> {
   // which is no delivery), so a burst measures the server rather than connection set-up.
   const ping = new URL("/ping", plan.url);
   for (let round = 0; round < 3; round++) {
-    await Promise.all(Array.from({ length: Math.min(32, plan.deliveries.length) }, () => fetch(ping).then((r) => r.arrayBuffer()).catch(() => undefined)));
+    await Promise.all(
+      Array.from({ length: Math.min(32, plan.deliveries.length) }, () =>
+        fetch(ping)
+          .then((r) => r.arrayBuffer())
+          .catch(() => undefined),
+      ),
+    );
   }
   const interval = 1000 / plan.rate;
   const pending: Promise<DeliveryOutcome>[] = [];
@@ -86,7 +98,9 @@ async function main(): Promise<void> {
   const outcomes = await Promise.all(pending);
   const report: LoadReport = { outcomes, durationMs: performance.now() - start };
   // A pipe's write is asynchronous: exit only once the whole report is out.
-  await new Promise<void>((resolve, reject) => process.stdout.write(`${JSON.stringify(report)}\n`, (error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    process.stdout.write(`${JSON.stringify(report)}\n`, (error) => (error ? reject(error) : resolve())),
+  );
 }
 
 main().then(

@@ -15,12 +15,23 @@ const SUITES = ["latency", "economy", "coalescing", "fanout", "startup", "replic
 type SuiteName = (typeof SUITES)[number];
 
 /** Seconds each suite may take before it is stopped (full mode; quick mode gets the same ceilings). */
-const LIMITS: Record<SuiteName, number> = { latency: 360, economy: 90, coalescing: 120, fanout: 1200, startup: 300, replicas: 900, webview: 240 };
+const LIMITS: Record<SuiteName, number> = {
+  latency: 360,
+  economy: 90,
+  coalescing: 120,
+  fanout: 1200,
+  startup: 300,
+  replicas: 900,
+  webview: 240,
+};
 
 function runOne(name: SuiteName, quick: boolean): Promise<SuiteResult | { suite: string; error: string }> {
   const script = fileURLToPath(new URL(`./suites/${name}.js`, import.meta.url));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, ...(quick ? ["--quick"] : [])], { cwd: BENCH_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script, ...(quick ? ["--quick"] : [])], {
+      cwd: BENCH_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -36,7 +47,11 @@ function runOne(name: SuiteName, quick: boolean): Promise<SuiteResult | { suite:
       clearTimeout(timer);
       const line = stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
       if (line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as SuiteResult);
-      else resolve({ suite: name, error: `exited ${signal ?? code} without a result${signal === "SIGTERM" ? ` (over its ${LIMITS[name]} s limit)` : ""}\n${stderr.slice(-4000)}` });
+      else
+        resolve({
+          suite: name,
+          error: `exited ${signal ?? code} without a result${signal === "SIGTERM" ? ` (over its ${LIMITS[name]} s limit)` : ""}\n${stderr.slice(-4000)}`,
+        });
     });
   });
 }
@@ -60,14 +75,23 @@ export function table(rows: readonly Row[]): string {
     r.met === undefined ? "" : r.met ? "yes" : "NO",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [format(header), format(widths.map((w) => "-".repeat(w))), ...lines.map(format)].join("\n");
 }
 
 async function main(): Promise<void> {
   const { quick, flags } = argsOf();
   const only = flags.get("only");
-  const chosen = only ? only.split(",").map((s) => s.trim()).filter(Boolean) : [...SUITES];
+  const chosen = only
+    ? only
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [...SUITES];
   const unknown = chosen.filter((s) => !(SUITES as readonly string[]).includes(s));
   if (unknown.length > 0) {
     console.error(`unknown suite(s): ${unknown.join(", ")}; choose from ${SUITES.join(", ")}`);
@@ -75,14 +99,18 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const host = machine();
-  console.log(`branchline benchmarks${quick ? " (quick)" : ""}: ${chosen.join(", ")} on ${host.nproc} CPUs (${host.cpuModel}), ${host.memoryGiB} GiB, Node ${host.node}`);
+  console.log(
+    `branchline benchmarks${quick ? " (quick)" : ""}: ${chosen.join(", ")} on ${host.nproc} CPUs (${host.cpuModel}), ${host.memoryGiB} GiB, Node ${host.node}`,
+  );
   const results: (SuiteResult | { suite: string; error: string })[] = [];
   for (const name of chosen as SuiteName[]) {
     const suiteStarted = Date.now();
     process.stdout.write(`- ${name} … `);
     const result = await runOne(name, quick);
     results.push(result);
-    console.log("error" in result ? `FAILED to run: ${result.error}` : `${((Date.now() - suiteStarted) / 1000).toFixed(1)} s`);
+    console.log(
+      "error" in result ? `FAILED to run: ${result.error}` : `${((Date.now() - suiteStarted) / 1000).toFixed(1)} s`,
+    );
   }
   const rows = results.flatMap((r) => ("rows" in r ? r.rows : []));
   console.log(`\n${table(rows)}\n`);
@@ -90,8 +118,19 @@ async function main(): Promise<void> {
   const dir = `${BENCH_ROOT}bench/results`;
   const file = `${dir}/latest.json`;
   // With --only, the other suites' last results are kept (each carries its own startedAt).
-  const kept = only && existsSync(file) ? ((JSON.parse(readFileSync(file, "utf8")) as { results?: { suite: string }[] }).results ?? []).filter((r) => !chosen.includes(r.suite)) : [];
-  const out = { machine: host, quick, suites: chosen, totalSeconds: (Date.now() - started) / 1000, results: [...kept, ...results] };
+  const kept =
+    only && existsSync(file)
+      ? ((JSON.parse(readFileSync(file, "utf8")) as { results?: { suite: string }[] }).results ?? []).filter(
+          (r) => !chosen.includes(r.suite),
+        )
+      : [];
+  const out = {
+    machine: host,
+    quick,
+    suites: chosen,
+    totalSeconds: (Date.now() - started) / 1000,
+    results: [...kept, ...results],
+  };
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\nwrote bench/results/latest.json (${out.totalSeconds.toFixed(0)} s in all)`);

@@ -13,5 +13,7 @@ process.on("SIGUSR2", () => {
   gc?.();
   gc?.();
   const memory = process.memoryUsage();
-  process.stderr.write(`BENCH_MEMORY ${JSON.stringify({ rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, gc: gc !== undefined })}\n`);
+  process.stderr.write(
+    `BENCH_MEMORY ${JSON.stringify({ rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, gc: gc !== undefined })}\n`,
+  );
 });

@@ -13,7 +13,9 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const STAMP = join(ROOT, "dist", ".build-inputs");
 // `tsc -b tsconfig.build.json` builds the packages it references, each from its src/ into its dist/.
-const PACKAGES = existsSync(join(ROOT, "packages")) ? readdirSync(join(ROOT, "packages")).map((name) => `packages/${name}`) : [];
+const PACKAGES = existsSync(join(ROOT, "packages"))
+  ? readdirSync(join(ROOT, "packages")).map((name) => `packages/${name}`)
+  : [];
 const INPUTS = [
   "src",
   "bench",
@@ -38,18 +40,29 @@ function files(input) {
 
 function buildInputsHash() {
   const hash = createHash("sha256");
-  for (const file of INPUTS.flatMap(files).sort()) hash.update(relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
+  for (const file of INPUTS.flatMap(files).sort())
+    hash.update(relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
   return hash.digest("hex");
 }
 
 // `--always` (npm run build) builds whatever the stamp says, and stamps what it built.
 const always = process.argv.includes("--always");
 const wanted = buildInputsHash();
-const built = !always && existsSync(STAMP) && OUTPUTS.every((output) => existsSync(join(ROOT, output))) ? readFileSync(STAMP, "utf8").trim() : "";
+const built =
+  !always && existsSync(STAMP) && OUTPUTS.every((output) => existsSync(join(ROOT, output)))
+    ? readFileSync(STAMP, "utf8").trim()
+    : "";
 if (built === wanted) {
   console.error("branchline: dist/ is up to date with the sources; not building");
 } else {
-  if (!always) console.error(built ? "branchline: sources changed since the last build; building dist/" : "branchline: building dist/");
-  execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b", join(ROOT, "tsconfig.build.json")], { stdio: "inherit", cwd: ROOT });
+  if (!always)
+    console.error(
+      built ? "branchline: sources changed since the last build; building dist/" : "branchline: building dist/",
+    );
+  execFileSync(
+    process.execPath,
+    [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-b", join(ROOT, "tsconfig.build.json")],
+    { stdio: "inherit", cwd: ROOT },
+  );
   writeFileSync(STAMP, `${wanted}\n`);
 }

@@ -57,7 +57,11 @@ export interface AppOptions {
    * Notification delivery. Plain http to loopback sinks is allowed in the sandbox and outside
    * NODE_ENV=production (tests), never otherwise.
    */
-  readonly notifications?: { readonly allowLoopbackHttp?: boolean; readonly budget?: RetryBudget; readonly env?: Readonly<Record<string, string | undefined>> };
+  readonly notifications?: {
+    readonly allowLoopbackHttp?: boolean;
+    readonly budget?: RetryBudget;
+    readonly env?: Readonly<Record<string, string | undefined>>;
+  };
   /** Called with the notifier once the app is loaded: tests and shutdown wait for deliveries with it. */
   readonly onNotifier?: (notifier: Notifier) => void;
   /** The SQS FIFO work queue (BRANCHLINE_QUEUE_URL); unset, the in-process queue. */
@@ -73,7 +77,8 @@ export function branchline(options: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }) => {
     const notifier = new Notifier({
       log: app.log,
-      allowLoopbackHttp: options.notifications?.allowLoopbackHttp ?? (options.sandbox || process.env.NODE_ENV !== "production"),
+      allowLoopbackHttp:
+        options.notifications?.allowLoopbackHttp ?? (options.sandbox || process.env.NODE_ENV !== "production"),
       ...(options.notifications?.budget ? { budget: options.notifications.budget } : {}),
       ...(options.notifications?.env ? { env: options.notifications.env } : {}),
     });
@@ -81,7 +86,15 @@ export function branchline(options: AppOptions): ApplicationFunction {
       notifier,
       appId: appIdLookup(app),
       submit: (job) => engine.submit(job),
-      nudge: (pipeline, executionId) => engine.pipelineEvent({ pipeline, executionId, state: "RESUMED", level: "action", stage: undefined, action: undefined }),
+      nudge: (pipeline, executionId) =>
+        engine.pipelineEvent({
+          pipeline,
+          executionId,
+          state: "RESUMED",
+          level: "action",
+          stage: undefined,
+          action: undefined,
+        }),
       liveRuns: new Map(),
     };
     const runtime: Runtime = {
@@ -101,7 +114,17 @@ export function branchline(options: AppOptions): ApplicationFunction {
       promotion,
       // Replicas share no memory: a check run's write still waiting here would be missed by the
       // replica that looks at its environment next, so their writes are made in line.
-      ...(options.sqs ? {} : { outbox: new Outbox({ onError: (error, key) => app.log.warn({ err: error, write: key }, "a GitHub write failed; the next look at the environment reports it again") }) }),
+      ...(options.sqs
+        ? {}
+        : {
+            outbox: new Outbox({
+              onError: (error, key) =>
+                app.log.warn(
+                  { err: error, write: key },
+                  "a GitHub write failed; the next look at the environment reports it again",
+                ),
+            }),
+          }),
       stacks: new StackDirectory(options.aws.cloudformation),
       submit: (job) => engine.submit(job),
       ...(options.clock ? { now: options.clock } : {}),
@@ -112,13 +135,28 @@ export function branchline(options: AppOptions): ApplicationFunction {
       runtime,
       sqs
         ? (onOutcome) =>
-            (workQueue = sqsEngineQueue(sqs, { app, runtime, engine: () => engine, reconciler: () => reconciler, reportOnly: options.reconcile?.reportOnly ?? false }, onOutcome))
+            (workQueue = sqsEngineQueue(
+              sqs,
+              {
+                app,
+                runtime,
+                engine: () => engine,
+                reconciler: () => reconciler,
+                reportOnly: options.reconcile?.reportOnly ?? false,
+              },
+              onOutcome,
+            ))
         : undefined,
     );
     const submit = (job: Parameters<Engine["submit"]>[0]) => engine.submit(job);
     onRefEvents(app, submit);
     onPullRequestEvents(app, submit);
-    onCheckRunEvents(app, submit, (click) => answerApproval(runtime, click), (click) => acknowledgePreview(runtime, click));
+    onCheckRunEvents(
+      app,
+      submit,
+      (click) => answerApproval(runtime, click),
+      (click) => acknowledgePreview(runtime, click),
+    );
     const reconciler = new Reconciler({
       runtime,
       appOctokit: () => app.auth(),
@@ -130,13 +168,29 @@ export function branchline(options: AppOptions): ApplicationFunction {
     // Probot's webhook middleware reads any body whole; the server asks for it after this function.
     const middleware = app.getNodeMiddleware.bind(app);
     app.getNodeMiddleware = async (...args) =>
-      rootWebhooks(boundedBody(await middleware(...args), options.maxWebhookBytes ?? DEFAULT_MAX_BODY_BYTES), webhookPath()) as Awaited<ReturnType<typeof middleware>>;
+      rootWebhooks(
+        boundedBody(await middleware(...args), options.maxWebhookBytes ?? DEFAULT_MAX_BODY_BYTES),
+        webhookPath(),
+      ) as Awaited<ReturnType<typeof middleware>>;
     const web = appWebView(
-      { aws: options.aws, sandbox: options.sandbox, log: app.log, octokitFor: runtime.octokitFor, appId: promotion.appId, doors: { answerApproval: (click) => answerApproval(runtime, click), submit } },
+      {
+        aws: options.aws,
+        sandbox: options.sandbox,
+        log: app.log,
+        octokitFor: runtime.octokitFor,
+        appId: promotion.appId,
+        doors: { answerApproval: (click) => answerApproval(runtime, click), submit },
+      },
       options.web ?? webOptionsFromEnv(),
     );
     try {
-      addHandler(pipelineEventsRoute({ secret: options.eventsSecret, log: app.log, onEvent: (event) => (engine.pipelineEvent(event), web.pipelineChanged(event.pipeline)) }));
+      addHandler(
+        pipelineEventsRoute({
+          secret: options.eventsSecret,
+          log: app.log,
+          onEvent: (event) => (engine.pipelineEvent(event), web.pipelineChanged(event.pipeline)),
+        }),
+      );
       addHandler(web.handler);
     } catch (error) {
       // Loaded without an HTTP server (tests, `probot.load` by hand): there is no route to add.
@@ -144,7 +198,8 @@ export function branchline(options: AppOptions): ApplicationFunction {
     }
     // On a shared queue a replica's timer only sends the interval's tick: one pass per interval between all replicas.
     if (options.reconcile && sqs) startReconcileTicks(sqs.queue, options.reconcile.intervalMs, app.log);
-    else if (options.reconcile) reconciler.start(options.reconcile.intervalMs, { reportOnly: options.reconcile.reportOnly });
+    else if (options.reconcile)
+      reconciler.start(options.reconcile.intervalMs, { reportOnly: options.reconcile.reportOnly });
     options.onEngine?.(engine);
     if (workQueue) options.onWorkQueue?.(workQueue);
     options.onNotifier?.(notifier);

@@ -33,7 +33,12 @@ export function logOptions(level: string, messageKey = "msg"): LoggerOptions {
  * LOG_FORMAT=json) and level, with errors redacted.
  */
 export async function createLog(env: NodeJS.ProcessEnv = process.env): Promise<Logger> {
-  const logFormat = env.LOG_FORMAT === "pretty" || env.LOG_FORMAT === "json" ? env.LOG_FORMAT : env.NODE_ENV === "production" ? "json" : "pretty";
+  const logFormat =
+    env.LOG_FORMAT === "pretty" || env.LOG_FORMAT === "json"
+      ? env.LOG_FORMAT
+      : env.NODE_ENV === "production"
+        ? "json"
+        : "pretty";
   const transform = await getTransformStream({ logFormat, logLevelInString: env.LOG_LEVEL_IN_STRING === "true" });
   // SonicBoom is a writable stream in all but its type declarations.
   transform.pipe(pino.destination(1) as unknown as NodeJS.WritableStream);

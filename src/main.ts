@@ -40,7 +40,11 @@ async function main(): Promise<void> {
   const settings = readSettings();
   const log = await createLog();
   // BRANCHLINE_ENGINE_PROCESS=1: this process only verifies, answers and relays; the engine is another.
-  if (process.env.BRANCHLINE_ENGINE_PROCESS === "1" && settings.role === "all" && settings.queue.kind === "in-process") {
+  if (
+    process.env.BRANCHLINE_ENGINE_PROCESS === "1" &&
+    settings.role === "all" &&
+    settings.queue.kind === "in-process"
+  ) {
     if (process.env[ENGINE_CHILD] === "1") endWithFront();
     else return runWithEngineProcess(log);
   }
@@ -84,7 +88,12 @@ async function main(): Promise<void> {
 function sqsWiring(settings: Settings): SqsWiring | undefined {
   if (settings.queue.kind !== "sqs") return undefined;
   const { url, endpoint, visibilitySeconds } = settings.queue;
-  const client = new SQSClient({ region: settings.aws.region, maxAttempts: 8, retryMode: "adaptive", ...(endpoint ? { endpoint } : {}) });
+  const client = new SQSClient({
+    region: settings.aws.region,
+    maxAttempts: 8,
+    retryMode: "adaptive",
+    ...(endpoint ? { endpoint } : {}),
+  });
   return { queue: new SqsQueue(client, url), visibilitySeconds };
 }
 
@@ -109,7 +118,9 @@ function realAws(settings: Settings, mode: Extract<AwsMode, { kind: "aws" }>): A
   const clients = { region, ...(endpoint ? { endpoint } : {}) };
   const aws = createAwsClients(clients);
   if (!settings.appKindRoles && !endpoint) {
-    console.warn("branchline: BRANCHLINE_APP_BRANCH_ROLE_ARN, _STAGING_ and _PRODUCTION_ are not set, so every kind is changed with the process's own credentials; templates/branchline-iam.yml's AppPolicy only reads and assumes the kind roles (its App*RoleArn outputs): set all three.");
+    console.warn(
+      "branchline: BRANCHLINE_APP_BRANCH_ROLE_ARN, _STAGING_ and _PRODUCTION_ are not set, so every kind is changed with the process's own credentials; templates/branchline-iam.yml's AppPolicy only reads and assumes the kind roles (its App*RoleArn outputs): set all three.",
+    );
   }
   return {
     aws,
@@ -133,7 +144,9 @@ async function sandbox(settings: Settings): Promise<AwsWiring> {
     timing: timingPresets.sandbox,
     eventSink: { url: `http://${host}:${port}${PIPELINE_EVENTS_PATH}`, headers: { [SECRET_HEADER]: eventsSecret } },
   });
-  console.warn(`branchline: no AWS configuration found, so AWS is emulated in-process at ${emulator.url} (sandbox). Nothing is deployed to an AWS account.`);
+  console.warn(
+    `branchline: no AWS configuration found, so AWS is emulated in-process at ${emulator.url} (sandbox). Nothing is deployed to an AWS account.`,
+  );
   const aws = createAwsClients({
     region: emulator.region,
     endpoint: emulator.url,

@@ -73,12 +73,18 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     aws,
     concurrency: positiveInteger(env, "BRANCHLINE_CONCURRENCY", 8),
     debounceMs: env.BRANCHLINE_DEBOUNCE_MS === "0" ? 0 : positiveInteger(env, "BRANCHLINE_DEBOUNCE_MS", 2000),
-    configCacheSeconds: env.BRANCHLINE_CONFIG_CACHE_SECONDS === "0" ? 0 : positiveInteger(env, "BRANCHLINE_CONFIG_CACHE_SECONDS", 60),
+    configCacheSeconds:
+      env.BRANCHLINE_CONFIG_CACHE_SECONDS === "0" ? 0 : positiveInteger(env, "BRANCHLINE_CONFIG_CACHE_SECONDS", 60),
     stackWaitMaxSeconds: positiveInteger(env, "BRANCHLINE_STACK_WAIT_SECONDS", 3600),
-    stackPollSeconds: positiveInteger(env, "BRANCHLINE_STACK_POLL_SECONDS", aws.kind === "aws" && !aws.endpoint ? 10 : 1),
+    stackPollSeconds: positiveInteger(
+      env,
+      "BRANCHLINE_STACK_POLL_SECONDS",
+      aws.kind === "aws" && !aws.endpoint ? 10 : 1,
+    ),
     runPollSeconds: positiveInteger(env, "BRANCHLINE_RUN_POLL_SECONDS", 30),
     eventsSecret: eventsSecret(env),
-    reconcileMinutes: env.BRANCHLINE_RECONCILE_MINUTES === "0" ? 0 : positiveInteger(env, "BRANCHLINE_RECONCILE_MINUTES", 10),
+    reconcileMinutes:
+      env.BRANCHLINE_RECONCILE_MINUTES === "0" ? 0 : positiveInteger(env, "BRANCHLINE_RECONCILE_MINUTES", 10),
     reconcileReportOnly: reconcileMode(env) === "report",
     templateBucket: env.BRANCHLINE_TEMPLATE_BUCKET || undefined,
     ...queueAndRole(env),
@@ -90,12 +96,18 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
 function testClockFile(env: Env): string | undefined {
   const file = env.BRANCHLINE_TEST_CLOCK_FILE || undefined;
   if (file && env.NODE_ENV === "production") {
-    throw new SettingsError("BRANCHLINE_TEST_CLOCK_FILE is for tests only (it moves the clock that decides when idle environments are torn down): unset it; production runs on the real clock");
+    throw new SettingsError(
+      "BRANCHLINE_TEST_CLOCK_FILE is for tests only (it moves the clock that decides when idle environments are torn down): unset it; production runs on the real clock",
+    );
   }
   return file;
 }
 
-const KIND_ROLE_VARIABLES = { branch: "BRANCHLINE_APP_BRANCH_ROLE_ARN", staging: "BRANCHLINE_APP_STAGING_ROLE_ARN", production: "BRANCHLINE_APP_PRODUCTION_ROLE_ARN" } as const;
+const KIND_ROLE_VARIABLES = {
+  branch: "BRANCHLINE_APP_BRANCH_ROLE_ARN",
+  staging: "BRANCHLINE_APP_STAGING_ROLE_ARN",
+  production: "BRANCHLINE_APP_PRODUCTION_ROLE_ARN",
+} as const;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
 
 /** All three or none: one kind left on the process's own role would undo the separation for it. */
@@ -103,26 +115,45 @@ function appKindRoles(env: Env): KindRoleArns | undefined {
   const given = Object.entries(KIND_ROLE_VARIABLES).filter(([, name]) => env[name]);
   if (given.length === 0) return undefined;
   const missing = Object.values(KIND_ROLE_VARIABLES).filter((name) => !env[name]);
-  if (missing.length > 0) throw new SettingsError(`${given.map(([, name]) => name).join(" and ")} ${given.length === 1 ? "is" : "are"} set but ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not: set all three (templates/branchline-iam.yml's AppBranchRoleArn, AppStagingRoleArn and AppProductionRoleArn outputs), or none`);
+  if (missing.length > 0)
+    throw new SettingsError(
+      `${given.map(([, name]) => name).join(" and ")} ${given.length === 1 ? "is" : "are"} set but ${missing.join(" and ")} ${missing.length === 1 ? "is" : "are"} not: set all three (templates/branchline-iam.yml's AppBranchRoleArn, AppStagingRoleArn and AppProductionRoleArn outputs), or none`,
+    );
   for (const name of Object.values(KIND_ROLE_VARIABLES)) {
-    if (!ROLE_ARN.test(env[name]!)) throw new SettingsError(`${name} is "${env[name]}"; it must be an IAM role ARN (arn:aws:iam::123456789012:role/branchline/app/...)`);
+    if (!ROLE_ARN.test(env[name]!))
+      throw new SettingsError(
+        `${name} is "${env[name]}"; it must be an IAM role ARN (arn:aws:iam::123456789012:role/branchline/app/...)`,
+      );
   }
-  return { branch: env[KIND_ROLE_VARIABLES.branch]!, staging: env[KIND_ROLE_VARIABLES.staging]!, production: env[KIND_ROLE_VARIABLES.production]! };
+  return {
+    branch: env[KIND_ROLE_VARIABLES.branch]!,
+    staging: env[KIND_ROLE_VARIABLES.staging]!,
+    production: env[KIND_ROLE_VARIABLES.production]!,
+  };
 }
 
 function queueAndRole(env: Env): { queue: QueueSetting; role: Role } {
   const role = env.BRANCHLINE_ROLE ?? "all";
-  if (role !== "all" && role !== "receiver" && role !== "worker") throw new SettingsError(`BRANCHLINE_ROLE is "${role}"; set it to "all", "receiver" or "worker"`);
+  if (role !== "all" && role !== "receiver" && role !== "worker")
+    throw new SettingsError(`BRANCHLINE_ROLE is "${role}"; set it to "all", "receiver" or "worker"`);
   const url = env.BRANCHLINE_QUEUE_URL || undefined;
   if (!url) {
-    if (role !== "all") throw new SettingsError(`BRANCHLINE_ROLE is "${role}", which needs a shared queue: set BRANCHLINE_QUEUE_URL to the SQS FIFO queue (templates/branchline-service.yml's WorkQueueUrl)`);
+    if (role !== "all")
+      throw new SettingsError(
+        `BRANCHLINE_ROLE is "${role}", which needs a shared queue: set BRANCHLINE_QUEUE_URL to the SQS FIFO queue (templates/branchline-service.yml's WorkQueueUrl)`,
+      );
     return { queue: { kind: "in-process" }, role };
   }
   if (!/^https?:\/\/\S+\.fifo$/.test(url)) {
-    throw new SettingsError(`BRANCHLINE_QUEUE_URL is "${url}"; it must be the URL of an SQS FIFO queue (ending in .fifo): message groups are what keep one environment to one worker`);
+    throw new SettingsError(
+      `BRANCHLINE_QUEUE_URL is "${url}"; it must be the URL of an SQS FIFO queue (ending in .fifo): message groups are what keep one environment to one worker`,
+    );
   }
   const visibilitySeconds = positiveInteger(env, "BRANCHLINE_QUEUE_VISIBILITY_SECONDS", 60);
-  if (visibilitySeconds < 3 || visibilitySeconds > 43_200) throw new SettingsError(`BRANCHLINE_QUEUE_VISIBILITY_SECONDS is ${visibilitySeconds}; SQS takes 3 to 43200 here (a heartbeat every third of it)`);
+  if (visibilitySeconds < 3 || visibilitySeconds > 43_200)
+    throw new SettingsError(
+      `BRANCHLINE_QUEUE_VISIBILITY_SECONDS is ${visibilitySeconds}; SQS takes 3 to 43200 here (a heartbeat every third of it)`,
+    );
   const endpoint = env.AWS_ENDPOINT_URL_SQS || undefined;
   return { queue: { kind: "sqs", url, visibilitySeconds, ...(endpoint ? { endpoint } : {}) }, role };
 }
@@ -134,7 +165,9 @@ function awsMode(env: Env, home: string): AwsMode {
     throw new SettingsError(`BRANCHLINE_AWS is "${forced}"; set it to "aws" or "sandbox", or leave it unset`);
   }
   if (forced === "sandbox" && env.NODE_ENV === "production") {
-    throw new SettingsError('BRANCHLINE_AWS is "sandbox" but NODE_ENV is production: unset BRANCHLINE_AWS (or set it to "aws"); production never runs on the sandbox');
+    throw new SettingsError(
+      'BRANCHLINE_AWS is "sandbox" but NODE_ENV is production: unset BRANCHLINE_AWS (or set it to "aws"); production never runs on the sandbox',
+    );
   }
   const configured = forced === "aws" || (forced === undefined && hasAwsConfiguration(env, home));
   if (!configured) {
@@ -145,7 +178,10 @@ function awsMode(env: Env, home: string): AwsMode {
     }
     if (forced === undefined || forced === "sandbox") return { kind: "sandbox", region: region ?? "us-east-1" };
   }
-  if (!region) throw new SettingsError("AWS_REGION is not set: set it to the region branchline's stacks live in, e.g. AWS_REGION=eu-west-1");
+  if (!region)
+    throw new SettingsError(
+      "AWS_REGION is not set: set it to the region branchline's stacks live in, e.g. AWS_REGION=eu-west-1",
+    );
   const endpoint = env.AWS_ENDPOINT_URL;
   return endpoint ? { kind: "aws", region, endpoint } : { kind: "aws", region };
 }
@@ -157,18 +193,19 @@ function awsMode(env: Env, home: string): AwsMode {
 function hasAwsConfiguration(env: Env, home: string): boolean {
   return Boolean(
     env.AWS_ACCESS_KEY_ID ||
-      env.AWS_PROFILE ||
-      env.AWS_WEB_IDENTITY_TOKEN_FILE ||
-      env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
-      env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
-      env.AWS_ENDPOINT_URL ||
-      existsSync(env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, ".aws", "credentials")),
+    env.AWS_PROFILE ||
+    env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+    env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
+    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+    env.AWS_ENDPOINT_URL ||
+    existsSync(env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, ".aws", "credentials")),
   );
 }
 
 function reconcileMode(env: Env): "apply" | "report" {
   const mode = env.BRANCHLINE_RECONCILE_MODE ?? "apply";
-  if (mode !== "apply" && mode !== "report") throw new SettingsError(`BRANCHLINE_RECONCILE_MODE is "${mode}"; set it to "apply" or "report"`);
+  if (mode !== "apply" && mode !== "report")
+    throw new SettingsError(`BRANCHLINE_RECONCILE_MODE is "${mode}"; set it to "apply" or "report"`);
   return mode;
 }
 
@@ -176,7 +213,10 @@ function eventsSecret(env: Env): string | undefined {
   const secret = env.BRANCHLINE_EVENTS_SECRET;
   if (secret === undefined || secret === "") return undefined;
   // templates/events.yml refuses shorter ones too: a short shared secret is guessable.
-  if (secret.length < 32) throw new SettingsError("BRANCHLINE_EVENTS_SECRET must be at least 32 characters (use the SharedSecret given to templates/events.yml)");
+  if (secret.length < 32)
+    throw new SettingsError(
+      "BRANCHLINE_EVENTS_SECRET must be at least 32 characters (use the SharedSecret given to templates/events.yml)",
+    );
   return secret;
 }
 
@@ -184,7 +224,8 @@ function positiveInteger(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new SettingsError(`${name} is "${raw}"; it must be a whole number of at least 1`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new SettingsError(`${name} is "${raw}"; it must be a whole number of at least 1`);
   return value;
 }
 
@@ -193,7 +234,11 @@ export interface EnginePacing {
   readonly concurrency: number;
   readonly configCacheMs: number;
   readonly debounce: { readonly quietMs: number; readonly maxMs: number };
-  readonly stackWait: { readonly maxWaitSeconds: number; readonly minDelaySeconds: number; readonly maxDelaySeconds: number };
+  readonly stackWait: {
+    readonly maxWaitSeconds: number;
+    readonly minDelaySeconds: number;
+    readonly maxDelaySeconds: number;
+  };
   readonly runPoll: { readonly intervalMs: number; readonly maxMs: number };
 }
 
@@ -203,7 +248,11 @@ export function enginePacing(settings: Settings): EnginePacing {
     configCacheMs: settings.configCacheSeconds * 1000,
     // Quiet for the setting, but never held more than five times it: a steady stream still deploys.
     debounce: { quietMs: settings.debounceMs, maxMs: settings.debounceMs * 5 },
-    stackWait: { maxWaitSeconds: settings.stackWaitMaxSeconds, minDelaySeconds: settings.stackPollSeconds, maxDelaySeconds: Math.max(30, settings.stackPollSeconds) },
+    stackWait: {
+      maxWaitSeconds: settings.stackWaitMaxSeconds,
+      minDelaySeconds: settings.stackPollSeconds,
+      maxDelaySeconds: Math.max(30, settings.stackPollSeconds),
+    },
     // A run is followed for at most six hours; the reconciler reports one that outlives that.
     runPoll: { intervalMs: settings.runPollSeconds * 1000, maxMs: 6 * 3600 * 1000 },
   };

@@ -18,7 +18,10 @@ export function fileClock(path: string): () => Date {
     }
     if (text === "") return new Date();
     const offset = Number(text);
-    if (!Number.isSafeInteger(offset)) throw new Error(`BRANCHLINE_TEST_CLOCK_FILE ${path} must hold a whole number of milliseconds (how far ahead of the real clock), not "${text.slice(0, 40)}"`);
+    if (!Number.isSafeInteger(offset))
+      throw new Error(
+        `BRANCHLINE_TEST_CLOCK_FILE ${path} must hold a whole number of milliseconds (how far ahead of the real clock), not "${text.slice(0, 40)}"`,
+      );
     return new Date(Date.now() + offset);
   };
 }

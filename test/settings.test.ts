@@ -18,7 +18,10 @@ beforeAll(() => {
   awsHome = join(root, "aws");
   mkdirSync(emptyHome);
   mkdirSync(join(awsHome, ".aws"), { recursive: true });
-  writeFileSync(join(awsHome, ".aws", "credentials"), "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = x\n");
+  writeFileSync(
+    join(awsHome, ".aws", "credentials"),
+    "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = x\n",
+  );
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -72,7 +75,9 @@ describe("readSettings: where AWS calls go", () => {
   });
 
   it("refuses an unknown reconcile mode, naming the values it takes", () => {
-    expect(() => read({ BRANCHLINE_RECONCILE_MODE: "yes" })).toThrow(/BRANCHLINE_RECONCILE_MODE is "yes"; set it to "apply" or "report"/);
+    expect(() => read({ BRANCHLINE_RECONCILE_MODE: "yes" })).toThrow(
+      /BRANCHLINE_RECONCILE_MODE is "yes"; set it to "apply" or "report"/,
+    );
   });
 
   it.each<[string, Env, string]>([
@@ -99,8 +104,13 @@ describe("readSettings: where AWS calls go", () => {
 
   it("a credentials file named by AWS_SHARED_CREDENTIALS_FILE → AWS; a missing one does not count", () => {
     const file = join(awsHome, ".aws", "credentials");
-    expect(read({ AWS_REGION: "eu-west-1", AWS_SHARED_CREDENTIALS_FILE: file }).aws).toEqual({ kind: "aws", region: "eu-west-1" });
-    expect(read({ AWS_REGION: "eu-west-1", AWS_SHARED_CREDENTIALS_FILE: join(root, "nope") }, awsHome).aws.kind).toBe("sandbox");
+    expect(read({ AWS_REGION: "eu-west-1", AWS_SHARED_CREDENTIALS_FILE: file }).aws).toEqual({
+      kind: "aws",
+      region: "eu-west-1",
+    });
+    expect(read({ AWS_REGION: "eu-west-1", AWS_SHARED_CREDENTIALS_FILE: join(root, "nope") }, awsHome).aws.kind).toBe(
+      "sandbox",
+    );
   });
 
   it("AWS_ENDPOINT_URL → AWS at that endpoint", () => {
@@ -135,26 +145,40 @@ describe("readSettings: production never falls back to the sandbox", () => {
   });
 
   it("with AWS configuration, production uses AWS", () => {
-    expect(read({ NODE_ENV: "production", AWS_PROFILE: "deploy", AWS_REGION: "eu-west-1" }).aws).toEqual({ kind: "aws", region: "eu-west-1" });
+    expect(read({ NODE_ENV: "production", AWS_PROFILE: "deploy", AWS_REGION: "eu-west-1" }).aws).toEqual({
+      kind: "aws",
+      region: "eu-west-1",
+    });
     expect(read({ NODE_ENV: "production", AWS_REGION: "eu-west-1" }, awsHome).aws.kind).toBe("aws");
   });
 
   it("BRANCHLINE_AWS=aws in production uses AWS (an instance role, say) without other configuration", () => {
-    expect(read({ NODE_ENV: "production", BRANCHLINE_AWS: "aws", AWS_REGION: "eu-west-1" }).aws).toEqual({ kind: "aws", region: "eu-west-1" });
+    expect(read({ NODE_ENV: "production", BRANCHLINE_AWS: "aws", AWS_REGION: "eu-west-1" }).aws).toEqual({
+      kind: "aws",
+      region: "eu-west-1",
+    });
   });
 
   // BUG (src/settings.ts): with BRANCHLINE_AWS=sandbox and NODE_ENV=production, readSettings says
   // "no AWS configuration found ... set AWS credentials ... and AWS_REGION" even when credentials and
   // a region are set, so following the message changes nothing: it is BRANCHLINE_AWS that must go.
   it("BRANCHLINE_AWS=sandbox in production is refused with a message that names BRANCHLINE_AWS", () => {
-    const e = error({ NODE_ENV: "production", BRANCHLINE_AWS: "sandbox", AWS_PROFILE: "deploy", AWS_REGION: "eu-west-1" });
+    const e = error({
+      NODE_ENV: "production",
+      BRANCHLINE_AWS: "sandbox",
+      AWS_PROFILE: "deploy",
+      AWS_REGION: "eu-west-1",
+    });
     expect(e.message).toMatch(/BRANCHLINE_AWS/);
   });
 });
 
 describe("readSettings: BRANCHLINE_AWS", () => {
   it("sandbox wins over AWS configuration outside production", () => {
-    expect(read({ BRANCHLINE_AWS: "sandbox", AWS_PROFILE: "deploy", AWS_REGION: "eu-west-1" }).aws).toEqual({ kind: "sandbox", region: "eu-west-1" });
+    expect(read({ BRANCHLINE_AWS: "sandbox", AWS_PROFILE: "deploy", AWS_REGION: "eu-west-1" }).aws).toEqual({
+      kind: "sandbox",
+      region: "eu-west-1",
+    });
     expect(read({ BRANCHLINE_AWS: "sandbox" }, awsHome).aws).toEqual({ kind: "sandbox", region: "us-east-1" });
   });
 
@@ -167,7 +191,9 @@ describe("readSettings: BRANCHLINE_AWS", () => {
   });
 
   it("aws keeps AWS_ENDPOINT_URL", () => {
-    expect(read({ BRANCHLINE_AWS: "aws", AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL: "http://localhost:4566" }).aws).toEqual({
+    expect(
+      read({ BRANCHLINE_AWS: "aws", AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL: "http://localhost:4566" }).aws,
+    ).toEqual({
       kind: "aws",
       region: "eu-west-1",
       endpoint: "http://localhost:4566",
@@ -245,7 +271,13 @@ describe("readSettings: the work queue and the process's role", () => {
 
   it("BRANCHLINE_QUEUE_URL selects SQS, with a minute of visibility unless told otherwise", () => {
     expect(read({ BRANCHLINE_QUEUE_URL: QUEUE }).queue).toEqual({ kind: "sqs", url: QUEUE, visibilitySeconds: 60 });
-    expect(read({ BRANCHLINE_QUEUE_URL: QUEUE, BRANCHLINE_QUEUE_VISIBILITY_SECONDS: "6", AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:5000" }).queue).toEqual({
+    expect(
+      read({
+        BRANCHLINE_QUEUE_URL: QUEUE,
+        BRANCHLINE_QUEUE_VISIBILITY_SECONDS: "6",
+        AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:5000",
+      }).queue,
+    ).toEqual({
       kind: "sqs",
       url: QUEUE,
       visibilitySeconds: 6,
@@ -254,8 +286,14 @@ describe("readSettings: the work queue and the process's role", () => {
   });
 
   it.each([
-    [{ BRANCHLINE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/branchline-work" }, /FIFO queue \(ending in \.fifo\)/],
-    [{ BRANCHLINE_ROLE: "worker" }, /BRANCHLINE_ROLE is "worker", which needs a shared queue: set BRANCHLINE_QUEUE_URL/],
+    [
+      { BRANCHLINE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111122223333/branchline-work" },
+      /FIFO queue \(ending in \.fifo\)/,
+    ],
+    [
+      { BRANCHLINE_ROLE: "worker" },
+      /BRANCHLINE_ROLE is "worker", which needs a shared queue: set BRANCHLINE_QUEUE_URL/,
+    ],
     [{ BRANCHLINE_ROLE: "receiver" }, /set BRANCHLINE_QUEUE_URL/],
     [{ BRANCHLINE_ROLE: "both", BRANCHLINE_QUEUE_URL: QUEUE }, /"all", "receiver" or "worker"/],
     [{ BRANCHLINE_QUEUE_URL: QUEUE, BRANCHLINE_QUEUE_VISIBILITY_SECONDS: "2" }, /3 to 43200/],
@@ -275,7 +313,14 @@ describe("readSettings: the test-only clock", () => {
   });
 
   it("is refused in production, where only the real clock may decide what is torn down", () => {
-    expect(error({ BRANCHLINE_TEST_CLOCK_FILE: "/tmp/clock", NODE_ENV: "production", AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "AKIDEXAMPLE" }).message).toMatch(/BRANCHLINE_TEST_CLOCK_FILE is for tests only.*unset it/);
+    expect(
+      error({
+        BRANCHLINE_TEST_CLOCK_FILE: "/tmp/clock",
+        NODE_ENV: "production",
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      }).message,
+    ).toMatch(/BRANCHLINE_TEST_CLOCK_FILE is for tests only.*unset it/);
   });
 });
 
@@ -294,15 +339,25 @@ describe("fileClock", () => {
 
 describe("readSettings: the App's kind roles", () => {
   const role = (name: string) => `arn:aws:iam::111122223333:role/branchline/app/${name}`;
-  const all = { BRANCHLINE_APP_BRANCH_ROLE_ARN: role("AppBranchRole"), BRANCHLINE_APP_STAGING_ROLE_ARN: role("AppStagingRole"), BRANCHLINE_APP_PRODUCTION_ROLE_ARN: role("AppProductionRole") };
+  const all = {
+    BRANCHLINE_APP_BRANCH_ROLE_ARN: role("AppBranchRole"),
+    BRANCHLINE_APP_STAGING_ROLE_ARN: role("AppStagingRole"),
+    BRANCHLINE_APP_PRODUCTION_ROLE_ARN: role("AppProductionRole"),
+  };
 
   it("all three name the role each kind is changed with", () => {
-    expect(read(all).appKindRoles).toEqual({ branch: role("AppBranchRole"), staging: role("AppStagingRole"), production: role("AppProductionRole") });
+    expect(read(all).appKindRoles).toEqual({
+      branch: role("AppBranchRole"),
+      staging: role("AppStagingRole"),
+      production: role("AppProductionRole"),
+    });
   });
 
   it("some but not all is refused, naming what is missing", () => {
     const e = error({ BRANCHLINE_APP_BRANCH_ROLE_ARN: role("AppBranchRole") });
-    expect(e.message).toContain("BRANCHLINE_APP_BRANCH_ROLE_ARN is set but BRANCHLINE_APP_STAGING_ROLE_ARN and BRANCHLINE_APP_PRODUCTION_ROLE_ARN are not");
+    expect(e.message).toContain(
+      "BRANCHLINE_APP_BRANCH_ROLE_ARN is set but BRANCHLINE_APP_STAGING_ROLE_ARN and BRANCHLINE_APP_PRODUCTION_ROLE_ARN are not",
+    );
   });
 
   it("a value that is not a role ARN is refused", () => {

@@ -41,11 +41,17 @@ export interface SuiteResult {
 }
 
 export function row(fields: Row): Row {
-  const ratio = typeof fields.value === "number" && typeof fields.reference === "number" && fields.reference !== 0 ? fields.value / fields.reference : undefined;
+  const ratio =
+    typeof fields.value === "number" && typeof fields.reference === "number" && fields.reference !== 0
+      ? fields.value / fields.reference
+      : undefined;
   return ratio === undefined ? fields : { ...fields, ratio };
 }
 
-export function argsOf(argv: readonly string[] = process.argv.slice(2)): { quick: boolean; flags: Map<string, string> } {
+export function argsOf(argv: readonly string[] = process.argv.slice(2)): {
+  quick: boolean;
+  flags: Map<string, string>;
+} {
   const flags = new Map<string, string>();
   for (const arg of argv) {
     const match = /^--([^=]+)(?:=(.*))?$/.exec(arg);
@@ -58,7 +64,14 @@ export function argsOf(argv: readonly string[] = process.argv.slice(2)): { quick
  * Runs a suite's body, prints its result line, and makes sure every child it started is gone: on
  * success, on failure, and on SIGTERM/SIGINT from bench/main.ts (its time limit).
  */
-export async function runSuite(name: string, body: (context: { quick: boolean; flags: Map<string, string>; notes: string[] }) => Promise<{ rows: Row[]; details: unknown }>): Promise<void> {
+export async function runSuite(
+  name: string,
+  body: (context: {
+    quick: boolean;
+    flags: Map<string, string>;
+    notes: string[];
+  }) => Promise<{ rows: Row[]; details: unknown }>,
+): Promise<void> {
   const { quick, flags } = argsOf();
   const notes: string[] = [];
   const started = Date.now();
@@ -69,8 +82,18 @@ export async function runSuite(name: string, body: (context: { quick: boolean; f
   process.once("SIGINT", () => stop("SIGINT"));
   try {
     const { rows, details } = await body({ quick, flags, notes });
-    const result: SuiteResult = { suite: name, quick, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, rows, details, notes };
-    await new Promise<void>((resolve) => process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`, () => resolve()));
+    const result: SuiteResult = {
+      suite: name,
+      quick,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      rows,
+      details,
+      notes,
+    };
+    await new Promise<void>((resolve) =>
+      process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`, () => resolve()),
+    );
     await stopAllProcesses();
     process.exit(0);
   } catch (error) {
@@ -111,7 +134,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it is true or `timeoutMs` passes; returns whether it became true. Never throws on timeout. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return true;
@@ -159,7 +186,10 @@ export function smallTemplate(): string {
 
 /** The same template with one real resource change (the build project's name in the pipeline). */
 export function changedTemplate(): string {
-  const changed = smallTemplate().replace('ProjectName: !Sub "${BranchlineEnvironment}-build"', 'ProjectName: !Sub "${BranchlineEnvironment}-build-v2"');
+  const changed = smallTemplate().replace(
+    'ProjectName: !Sub "${BranchlineEnvironment}-build"',
+    'ProjectName: !Sub "${BranchlineEnvironment}-build-v2"',
+  );
   if (changed === smallTemplate()) throw new Error("the fixture template changed shape: update changedTemplate()");
   return changed;
 }

@@ -62,8 +62,15 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
   github.model.install(INSTALLATION_ID, OWNER, [`${OWNER}/${REPO}`]);
   repo.file("main", ".github/branchline.yml", options.config ?? configYaml());
   const emulator = await startEmulator(options.emulator ?? { timing: "test" });
-  const settings = readSettings({ AWS_ENDPOINT_URL: emulator.url, AWS_REGION: emulator.region, BRANCHLINE_RECONCILE_MINUTES: "0", ...options.env }, "/nonexistent");
-  const aws = createAwsClients({ region: emulator.region, endpoint: emulator.url, credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" } });
+  const settings = readSettings(
+    { AWS_ENDPOINT_URL: emulator.url, AWS_REGION: emulator.region, BRANCHLINE_RECONCILE_MINUTES: "0", ...options.env },
+    "/nonexistent",
+  );
+  const aws = createAwsClients({
+    region: emulator.region,
+    endpoint: emulator.url,
+    credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" },
+  });
   const logs: string[] = [];
   const log = pino(
     { level: "info" },
@@ -80,7 +87,11 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     secret: "bench-webhook-secret",
     baseUrl: github.apiUrl,
     log,
-    Octokit: ProbotOctokit.defaults((octokitOptions: Record<string, unknown>) => ({ ...octokitOptions, throttle: { enabled: false }, retry: { enabled: false } })),
+    Octokit: ProbotOctokit.defaults((octokitOptions: Record<string, unknown>) => ({
+      ...octokitOptions,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    })),
   });
   let engine: Engine | undefined;
   const handlers: Handler[] = [];
@@ -128,12 +139,19 @@ async function serveEvents(handlers: readonly Handler[], emulator: Emulator, unk
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/branchline/events`;
-  emulator.control.setEventSink({ url, headers: { "x-branchline-secret": EVENTS_SECRET }, ...(unkind ? { unkind: { seed: 7, duplicateRate: 0.7, lateRate: 0.4, lateMs: 400 } } : {}) });
+  emulator.control.setEventSink({
+    url,
+    headers: { "x-branchline-secret": EVENTS_SECRET },
+    ...(unkind ? { unkind: { seed: 7, duplicateRate: 0.7, lateRate: 0.4, lateMs: 400 } } : {}),
+  });
   return server;
 }
 
 /** AWS calls answered, per `service.Operation`, minus an earlier report: what one event cost. */
-export function awsDiff(after: Record<string, Record<string, { calls: number; throttled: number }>>, before: Record<string, Record<string, { calls: number; throttled: number }>>): Record<string, number> {
+export function awsDiff(
+  after: Record<string, Record<string, { calls: number; throttled: number }>>,
+  before: Record<string, Record<string, { calls: number; throttled: number }>>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [service, operations] of Object.entries(after)) {
     for (const [operation, count] of Object.entries(operations)) {
@@ -146,11 +164,17 @@ export function awsDiff(after: Record<string, Record<string, { calls: number; th
 
 /** A GitHub request as a route: numbers and shas replaced, query dropped, so equal calls group. */
 export function routeOf(method: string, path: string): string {
-  const bare = path.split("?")[0]!.replace(/[0-9a-f]{40}/g, "{sha}").replace(/\/\d+(?=\/|$)/g, "/{id}");
+  const bare = path
+    .split("?")[0]!
+    .replace(/[0-9a-f]{40}/g, "{sha}")
+    .replace(/\/\d+(?=\/|$)/g, "/{id}");
   return `${method} ${decodeURIComponent(bare)}`;
 }
 
-export function githubDiff(requests: readonly { method: string; path: string }[], from: number): Record<string, number> {
+export function githubDiff(
+  requests: readonly { method: string; path: string }[],
+  from: number,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of requests.slice(from)) {
     const route = routeOf(r.method, r.path);
@@ -160,7 +184,9 @@ export function githubDiff(requests: readonly { method: string; path: string }[]
 }
 
 export function total(counts: Record<string, number>, filter: (key: string) => boolean = () => true): number {
-  return Object.entries(counts).filter(([k]) => filter(k)).reduce((sum, [, n]) => sum + n, 0);
+  return Object.entries(counts)
+    .filter(([k]) => filter(k))
+    .reduce((sum, [, n]) => sum + n, 0);
 }
 
 export const isWrite = (route: string) => /^(POST|PATCH|PUT|DELETE) /.test(route);

@@ -51,7 +51,8 @@ export async function startScene(options: { emulator?: EmulatorOptions; config?:
   const github = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: keys.publicKey });
   const repo = github.model.repository(OWNER, REPO);
   github.model.install(INSTALLATION_ID, OWNER, [`${OWNER}/${REPO}`]);
-  const config = options.config === undefined ? configYaml(`branches:\n  exclude: ["${EXCLUDED_PREFIX}**"]\n`) : options.config;
+  const config =
+    options.config === undefined ? configYaml(`branches:\n  exclude: ["${EXCLUDED_PREFIX}**"]\n`) : options.config;
   if (config !== null) repo.file("main", ".github/branchline.yml", config);
   const emulator = await startEmulator(options.emulator ?? { timing: "test" });
   return {
@@ -93,7 +94,11 @@ export function excludedPushes(repo: RepositoryModel, count: number, tag: string
   const deliveries: PlannedDelivery[] = [];
   const base = pushToBranch(`${EXCLUDED_PREFIX}x`, "a".repeat(40), { owner: OWNER, repo: REPO });
   for (let i = 0; i < count; i++) {
-    const payload = { ...base, ref: `refs/heads/${EXCLUDED_PREFIX}${tag}-${i}`, after: (i.toString(16) + "c".repeat(40)).slice(0, 40) };
+    const payload = {
+      ...base,
+      ref: `refs/heads/${EXCLUDED_PREFIX}${tag}-${i}`,
+      after: (i.toString(16) + "c".repeat(40)).slice(0, 40),
+    };
     repo.branch(`${EXCLUDED_PREFIX}${tag}-${i}`, payload.after);
     const body = JSON.stringify(payload);
     deliveries.push({ id: `${tag}-${i}-${randomUUID()}`, event: "push", body, signature: "" });
@@ -106,13 +111,21 @@ export function sign(deliveries: PlannedDelivery[], secret: string): PlannedDeli
 }
 
 /** Runs the load generator as its own process against `server`, and returns its report. */
-export async function generateLoad(server: AppServer, rate: number, deliveries: readonly PlannedDelivery[], timeoutMs = 120_000): Promise<LoadReport> {
+export async function generateLoad(
+  server: AppServer,
+  rate: number,
+  deliveries: readonly PlannedDelivery[],
+  timeoutMs = 120_000,
+): Promise<LoadReport> {
   const dir = mkdtempSync(join(tmpdir(), "branchline-bench-"));
   try {
     const file = join(dir, "plan.json");
     const plan: LoadPlan = { url: `${server.url}${WEBHOOK_PATH}`, rate, deliveries };
     writeFileSync(file, JSON.stringify(plan));
-    const generator = new ManagedProcess("load-generator", LOAD_GENERATOR, [file], { PATH: process.env.PATH, HOME: process.env.HOME });
+    const generator = new ManagedProcess("load-generator", LOAD_GENERATOR, [file], {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+    });
     generator.start();
     const exit = await generator.waitForExit(timeoutMs).catch(async (error: unknown) => {
       await generator.kill("SIGKILL").catch(() => undefined);
@@ -131,17 +144,29 @@ export async function generateLoad(server: AppServer, rate: number, deliveries: 
 export function processedDeliveries(server: AppServer): Set<string> {
   const seen = new Set<string>();
   for (const line of server.logs()) {
-    if (typeof line.delivery === "string" && (line.msg === "ignored" || line.msg === "no .github/branchline.yml; nothing to do")) seen.add(line.delivery);
+    if (
+      typeof line.delivery === "string" &&
+      (line.msg === "ignored" || line.msg === "no .github/branchline.yml; nothing to do")
+    )
+      seen.add(line.delivery);
   }
   return seen;
 }
 
 /** Asks the memory probe (preloaded with NODE_OPTIONS) for a post-GC memory sample. */
-export async function sampleMemory(server: AppServer): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number; gc: boolean }> {
+export async function sampleMemory(
+  server: AppServer,
+): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number; gc: boolean }> {
   const from = server.process.output.length;
   process.kill(server.process.pid!, "SIGUSR2");
   const line = await server.process.waitForLine(/^BENCH_MEMORY /, 10_000, from);
-  return JSON.parse(line.slice("BENCH_MEMORY ".length)) as { rss: number; heapUsed: number; heapTotal: number; external: number; gc: boolean };
+  return JSON.parse(line.slice("BENCH_MEMORY ".length)) as {
+    rss: number;
+    heapUsed: number;
+    heapTotal: number;
+    external: number;
+    gc: boolean;
+  };
 }
 
 export function memoryProbeEnv(): Env {

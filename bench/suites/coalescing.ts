@@ -15,7 +15,10 @@ import { awsDiff, startInProcess } from "../lib/inprocess.js";
  */
 
 function templateFor(i: number): string {
-  return smallTemplate().replace('ProjectName: !Sub "${BranchlineEnvironment}-build"', `ProjectName: !Sub "\${BranchlineEnvironment}-build-${i}"`);
+  return smallTemplate().replace(
+    'ProjectName: !Sub "${BranchlineEnvironment}-build"',
+    `ProjectName: !Sub "\${BranchlineEnvironment}-build-${i}"`,
+  );
 }
 
 await runSuite("coalescing", async ({ notes }) => {
@@ -33,7 +36,9 @@ await runSuite("coalescing", async ({ notes }) => {
           await app.deliver("push", pushToBranch(branch, base, { created: true }));
           await app.engine.idle();
         }
-        commits.forEach((commit, i) => app.repo.file(commit, TEMPLATE_PATH, scene === "existing branch" ? templateFor(i + 1) : smallTemplate()));
+        commits.forEach((commit, i) =>
+          app.repo.file(commit, TEMPLATE_PATH, scene === "existing branch" ? templateFor(i + 1) : smallTemplate()),
+        );
         const before = app.emulator.control.calls().services;
         const started = Date.now();
         for (let i = 0; i < n; i++) {
@@ -45,7 +50,9 @@ await runSuite("coalescing", async ({ notes }) => {
         await app.engine.idle();
         const seconds = (Date.now() - started) / 1000;
         const calls = awsDiff(app.emulator.control.calls().services, before);
-        const stack = app.emulator.control.stacks().find((s) => s.tags["branchline:ref"]?.endsWith(branch) || s.parameters.BranchlineSourceBranch === branch);
+        const stack = app.emulator.control
+          .stacks()
+          .find((s) => s.tags["branchline:ref"]?.endsWith(branch) || s.parameters.BranchlineSourceBranch === branch);
         const pipeline = stack?.outputs.PipelineName;
         const pinned = pipeline
           ? app.emulator.control
@@ -60,18 +67,58 @@ await runSuite("coalescing", async ({ notes }) => {
         const executes = calls["cloudformation.ExecuteChangeSet"] ?? 0;
         const runs = calls["codepipeline.StartPipelineExecution"] ?? 0;
         const ranNewest = pinnedNow.at(-1) === newest;
-        const superseded = app.github.model.checkRuns.filter((c) => commits.includes(c.head_sha) && c.conclusion === "neutral").length;
+        const superseded = app.github.model.checkRuns.filter(
+          (c) => commits.includes(c.head_sha) && c.conclusion === "neutral",
+        ).length;
         const targetOps = 1; // one stack operation: the update (existing) or the initial create (new)
-        details.push({ n, scene, seconds, calls, pinnedCommitIndexes: pinnedNow.map((c) => commits.indexOf(c) + 1), ranNewest, supersededCheckRuns: superseded });
+        details.push({
+          n,
+          scene,
+          seconds,
+          calls,
+          pinnedCommitIndexes: pinnedNow.map((c) => commits.indexOf(c) + 1),
+          ranNewest,
+          supersededCheckRuns: superseded,
+        });
         const label = `${n} pushes in 1 s, ${scene}`;
-        rows.push(row({ suite: "coalescing", case: label, metric: scene === "existing branch" ? "stack updates (Create/ExecuteChangeSet)" : "stack operations incl. create", value: `${changeSets}/${executes}`, target: `${targetOps}/${targetOps}`, met: changeSets === targetOps && executes === targetOps }));
-        rows.push(row({ suite: "coalescing", case: label, metric: "runs (StartPipelineExecution)", value: runs, target: "1", met: runs === 1 }));
-        rows.push(row({ suite: "coalescing", case: label, metric: "last run is the newest commit", value: ranNewest ? "yes" : "no", target: "yes", met: ranNewest }));
+        rows.push(
+          row({
+            suite: "coalescing",
+            case: label,
+            metric:
+              scene === "existing branch" ? "stack updates (Create/ExecuteChangeSet)" : "stack operations incl. create",
+            value: `${changeSets}/${executes}`,
+            target: `${targetOps}/${targetOps}`,
+            met: changeSets === targetOps && executes === targetOps,
+          }),
+        );
+        rows.push(
+          row({
+            suite: "coalescing",
+            case: label,
+            metric: "runs (StartPipelineExecution)",
+            value: runs,
+            target: "1",
+            met: runs === 1,
+          }),
+        );
+        rows.push(
+          row({
+            suite: "coalescing",
+            case: label,
+            metric: "last run is the newest commit",
+            value: ranNewest ? "yes" : "no",
+            target: "yes",
+            met: ranNewest,
+          }),
+        );
       }
     }
   } finally {
     await app.close();
   }
-  notes.push("Coalescing: a lane runs one job at a time, keeps only the newest waiting one, and starts it once the lane has been quiet for BRANCHLINE_DEBOUNCE_MS, so N pushes in a second make one job, for the newest commit.");
+  notes.push(
+    "Coalescing: a lane runs one job at a time, keeps only the newest waiting one, and starts it once the lane has been quiet for BRANCHLINE_DEBOUNCE_MS, so N pushes in a second make one job, for the newest commit.",
+  );
   return { rows, details };
 });

@@ -1,5 +1,14 @@
 import { createRef, deleteRef, pushDeletingBranch, pushTag, pushToBranch } from "../../test/support/payloads.js";
-import { changedTemplate, configYaml, row, runSuite, sha, smallTemplate, TEMPLATE_PATH, type Row } from "../lib/common.js";
+import {
+  changedTemplate,
+  configYaml,
+  row,
+  runSuite,
+  sha,
+  smallTemplate,
+  TEMPLATE_PATH,
+  type Row,
+} from "../lib/common.js";
 import { awsDiff, githubDiff, isWrite, startInProcess, total } from "../lib/inprocess.js";
 
 /**
@@ -25,31 +34,37 @@ const DEPLOY_GITHUB =
 const MINIMUMS: Record<string, Minimum> = {
   "branch create": {
     aws: 6,
-    awsWhy: "DescribeStacks (absent) 1, CreateChangeSet 1, DescribeChangeSet 1 (settled, with its changes), ExecuteChangeSet 1, DescribeStacks 1 (complete, with outputs), StartPipelineExecution 1",
+    awsWhy:
+      "DescribeStacks (absent) 1, CreateChangeSet 1, DescribeChangeSet 1 (settled, with its changes), ExecuteChangeSet 1, DescribeStacks 1 (complete, with outputs), StartPipelineExecution 1",
     github: 9,
     githubWhy: `${DEPLOY_GITHUB}; GitHub sends create and push for a new branch, and the pair needs this once`,
   },
   "push, template unchanged": {
     aws: 2,
-    awsWhy: "DescribeStacks 1 (template and parameter hashes in the tags match: no stack update), StartPipelineExecution 1",
+    awsWhy:
+      "DescribeStacks 1 (template and parameter hashes in the tags match: no stack update), StartPipelineExecution 1",
     github: 9,
     githubWhy: DEPLOY_GITHUB,
   },
   "push, template changed": {
     aws: 6,
-    awsWhy: "DescribeStacks 1, CreateChangeSet 1, DescribeChangeSet 1, ExecuteChangeSet 1, DescribeStacks 1 (update complete), StartPipelineExecution 1",
+    awsWhy:
+      "DescribeStacks 1, CreateChangeSet 1, DescribeChangeSet 1, ExecuteChangeSet 1, DescribeStacks 1 (update complete), StartPipelineExecution 1",
     github: 9,
     githubWhy: DEPLOY_GITHUB,
   },
   "branch delete": {
     aws: 5,
-    awsWhy: "DescribeStacks 1, ListStackResources 1 (its buckets), S3 ListObjectVersions 1 per bucket (plus DeleteObjects per 1,000 versions it holds: none here, the emulator's runs write no artifacts), DeleteStack 1, DescribeStacks 1 (gone)",
+    awsWhy:
+      "DescribeStacks 1, ListStackResources 1 (its buckets), S3 ListObjectVersions 1 per bucket (plus DeleteObjects per 1,000 versions it holds: none here, the emulator's runs write no artifacts), DeleteStack 1, DescribeStacks 1 (gone)",
     github: 3,
-    githubWhy: "read config 1, list the environment's deployments 1, deployment status inactive 1; GitHub sends delete and push (deleted) and the pair needs this once",
+    githubWhy:
+      "read config 1, list the environment's deployments 1, deployment status inactive 1; GitHub sends delete and push (deleted) and the pair needs this once",
   },
   "push to default branch (new staging)": {
     aws: 7,
-    awsWhy: "as a branch create (6), plus UpdateTerminationProtection 1 (staging is protected; CreateChangeSet cannot set it)",
+    awsWhy:
+      "as a branch create (6), plus UpdateTerminationProtection 1 (staging is protected; CreateChangeSet cannot set it)",
     github: 9,
     githubWhy: DEPLOY_GITHUB,
   },
@@ -140,19 +155,61 @@ await runSuite("economy", async ({ notes }) => {
       const githubTotal = total(github);
       const writes = total(github, isWrite);
       const minimum = MINIMUMS[event.name]!;
-      const checks = app.github.model.checkRuns.slice(checksFrom).map((c) => ({ name: c.name, sha: c.head_sha.slice(0, 8), conclusion: c.conclusion, title: c.output.title, ...(c.conclusion === "success" ? {} : { summary: c.output.summary.slice(0, 600) }) }));
+      const checks = app.github.model.checkRuns.slice(checksFrom).map((c) => ({
+        name: c.name,
+        sha: c.head_sha.slice(0, 8),
+        conclusion: c.conclusion,
+        title: c.output.title,
+        ...(c.conclusion === "success" ? {} : { summary: c.output.summary.slice(0, 600) }),
+      }));
       const outcome = checks.map((c) => `${c.name}: ${c.conclusion ?? "not completed"}`).join(", ") || "no check run";
-      if (checks.some((c) => c.conclusion !== "success")) notes.push(`${event.name}: ${outcome} (${checks.map((c) => c.title).join("; ")})`);
-      measured.push({ event: event.name, outcome, checks, seconds, aws, github, awsWork, polling, githubTotal, githubWrites: writes, minimum });
-      rows.push(row({ suite: "economy", case: event.name, metric: "AWS calls (excl. polling)", value: awsWork, reference: minimum.aws, target: `= minimum (${minimum.aws})`, met: awsWork <= minimum.aws }));
+      if (checks.some((c) => c.conclusion !== "success"))
+        notes.push(`${event.name}: ${outcome} (${checks.map((c) => c.title).join("; ")})`);
+      measured.push({
+        event: event.name,
+        outcome,
+        checks,
+        seconds,
+        aws,
+        github,
+        awsWork,
+        polling,
+        githubTotal,
+        githubWrites: writes,
+        minimum,
+      });
+      rows.push(
+        row({
+          suite: "economy",
+          case: event.name,
+          metric: "AWS calls (excl. polling)",
+          value: awsWork,
+          reference: minimum.aws,
+          target: `= minimum (${minimum.aws})`,
+          met: awsWork <= minimum.aws,
+        }),
+      );
       rows.push(row({ suite: "economy", case: event.name, metric: "AWS run-polling calls", value: polling }));
-      rows.push(row({ suite: "economy", case: event.name, metric: "GitHub calls", value: githubTotal, reference: minimum.github, target: `= minimum (${minimum.github})`, met: githubTotal <= minimum.github }));
+      rows.push(
+        row({
+          suite: "economy",
+          case: event.name,
+          metric: "GitHub calls",
+          value: githubTotal,
+          reference: minimum.github,
+          target: `= minimum (${minimum.github})`,
+          met: githubTotal <= minimum.github,
+        }),
+      );
       rows.push(row({ suite: "economy", case: event.name, metric: "GitHub writes", value: writes }));
     }
-    if (app.github.model.unexpected.length > 0) notes.push(`unexpected GitHub requests: ${app.github.model.unexpected.join("; ")}`);
+    if (app.github.model.unexpected.length > 0)
+      notes.push(`unexpected GitHub requests: ${app.github.model.unexpected.join("; ")}`);
   } finally {
     await app.close();
   }
-  notes.push("Economy: `reference` is the minimum each event needs (see docs/benchmarks.md for the reasoning); per-operation counts are in latest.json.");
+  notes.push(
+    "Economy: `reference` is the minimum each event needs (see docs/benchmarks.md for the reasoning); per-operation counts are in latest.json.",
+  );
   return { rows, details: { events: measured, minimums: MINIMUMS } };
 });

@@ -18,7 +18,14 @@ import { githubDiff, isWrite, startInProcess, total } from "../lib/inprocess.js"
  *  - CodePipeline StartPipelineExecution: 10/s, burst 20; other CodePipeline calls: 20/s, burst 40.
  */
 
-const MUTATIONS = ["CreateChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "DeleteStack", "UpdateTerminationProtection", "ContinueUpdateRollback"];
+const MUTATIONS = [
+  "CreateChangeSet",
+  "ExecuteChangeSet",
+  "DeleteChangeSet",
+  "DeleteStack",
+  "UpdateTerminationProtection",
+  "ContinueUpdateRollback",
+];
 export const RATE_LIMITS: RateLimitRule[] = [
   { service: "cloudformation", ratePerSecond: 20, burst: 40 },
   ...MUTATIONS.map((operation) => ({ service: "cloudformation" as const, operation, ratePerSecond: 5, burst: 10 })),
@@ -37,7 +44,9 @@ const MINIMUM_PER_CREATE: Record<string, number> = {
 
 function limitOf(key: string): { rate: number; burst: number } {
   const [service, operation] = key.split(".");
-  const rule = RATE_LIMITS.find((r) => r.service === service && r.operation === operation) ?? RATE_LIMITS.find((r) => r.service === service && !r.operation)!;
+  const rule =
+    RATE_LIMITS.find((r) => r.service === service && r.operation === operation) ??
+    RATE_LIMITS.find((r) => r.service === service && !r.operation)!;
   return { rate: rule.ratePerSecond, burst: rule.burst ?? rule.ratePerSecond };
 }
 
@@ -75,7 +84,9 @@ async function burst(n: number, paceMs: number, limitSeconds: number, notes: str
   try {
     const template = smallTemplate();
     const branches = Array.from({ length: n }, (_, i) => `fan/${i}`);
-    branches.forEach((branch, i) => app.repo.file(sha("fan", i), TEMPLATE_PATH, template).branch(branch, sha("fan", i)));
+    branches.forEach((branch, i) =>
+      app.repo.file(sha("fan", i), TEMPLATE_PATH, template).branch(branch, sha("fan", i)),
+    );
     await app.probot.auth(42);
     app.github.writes.release(paceMs);
     const githubFrom = app.github.model.requests.length;
@@ -90,16 +101,24 @@ async function burst(n: number, paceMs: number, limitSeconds: number, notes: str
       return op ? op.calls - op.throttled - op.serverErrors : 0;
     };
     const failedJobs = () => app.logs.filter((l) => l.includes("a job failed")).length;
-    const failedChecks = () => app.github.model.checkRuns.filter((c) => c.status === "completed" && c.conclusion === "failure").length;
-    const allRunning = await waitUntil(() => started_() >= n || failedJobs() + failedChecks() + started_() >= n, limitSeconds * 1000, 100);
+    const failedChecks = () =>
+      app.github.model.checkRuns.filter((c) => c.status === "completed" && c.conclusion === "failure").length;
+    const allRunning = await waitUntil(
+      () => started_() >= n || failedJobs() + failedChecks() + started_() >= n,
+      limitSeconds * 1000,
+      100,
+    );
     const seconds = (Date.now() - started) / 1000;
     const report = app.emulator.control.calls();
     const perOperation: Record<string, { calls: number; throttled: number }> = {};
     for (const [service, operations] of Object.entries(report.services)) {
-      for (const [operation, count] of Object.entries(operations)) perOperation[`${service}.${operation}`] = { calls: count.calls, throttled: count.throttled };
+      for (const [operation, count] of Object.entries(operations))
+        perOperation[`${service}.${operation}`] = { calls: count.calls, throttled: count.throttled };
     }
     const answered = Object.fromEntries(Object.entries(perOperation).map(([k, v]) => [k, v.calls - v.throttled]));
-    const minimumBound = rateBound(Object.fromEntries(Object.entries(MINIMUM_PER_CREATE).map(([k, per]) => [k, per * n])));
+    const minimumBound = rateBound(
+      Object.fromEntries(Object.entries(MINIMUM_PER_CREATE).map(([k, per]) => [k, per * n])),
+    );
     const startPhase = Object.fromEntries(Object.entries(answered).filter(([k]) => k in MINIMUM_PER_CREATE));
     const asBuiltBound = rateBound(startPhase);
     const running = started_();
@@ -111,23 +130,80 @@ async function burst(n: number, paceMs: number, limitSeconds: number, notes: str
     const writes = total(github, isWrite);
     const paceBound = (n * MINIMUM_WRITES_PER_RUN * paceMs) / 1000;
     const label = `${n} creates, concurrency ${app.concurrency}, GitHub ${paceMs > 0 ? `paced ${paceMs} ms/write` : "unpaced"}${events ? ", pipeline events on" : ""}`;
-    rows.push(row({ suite: "fanout", case: label, metric: "seconds until all pipelines run", value: allRunning ? round(seconds, 1) : `> ${limitSeconds} (${running}/${n} running)`, unit: "s", reference: round(minimumBound.seconds, 1) }));
-    rows.push(row({ suite: "fanout", case: label, metric: "rate-limit bound, as built", value: round(asBuiltBound.seconds, 1), unit: "s", reference: round(minimumBound.seconds, 1) }));
+    rows.push(
+      row({
+        suite: "fanout",
+        case: label,
+        metric: "seconds until all pipelines run",
+        value: allRunning ? round(seconds, 1) : `> ${limitSeconds} (${running}/${n} running)`,
+        unit: "s",
+        reference: round(minimumBound.seconds, 1),
+      }),
+    );
+    rows.push(
+      row({
+        suite: "fanout",
+        case: label,
+        metric: "rate-limit bound, as built",
+        value: round(asBuiltBound.seconds, 1),
+        unit: "s",
+        reference: round(minimumBound.seconds, 1),
+      }),
+    );
     rows.push(row({ suite: "fanout", case: label, metric: "throttled responses (retried)", value: report.throttled }));
-    rows.push(row({ suite: "fanout", case: label, metric: "failures (jobs + failed check runs)", value: failedJobs() + failedChecks(), target: "0", met: failedJobs() + failedChecks() === 0 && running >= n }));
-    rows.push(row({ suite: "fanout", case: label, metric: "GitHub writes per run", value: round(writes / n, 2), reference: MINIMUM_WRITES_PER_RUN }));
+    rows.push(
+      row({
+        suite: "fanout",
+        case: label,
+        metric: "failures (jobs + failed check runs)",
+        value: failedJobs() + failedChecks(),
+        target: "0",
+        met: failedJobs() + failedChecks() === 0 && running >= n,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "fanout",
+        case: label,
+        metric: "GitHub writes per run",
+        value: round(writes / n, 2),
+        reference: MINIMUM_WRITES_PER_RUN,
+      }),
+    );
     if (paceMs > 0) {
-      rows.push(row({ suite: "fanout", case: label, metric: "seconds until every check run is final", value: allFinal ? round(finalSeconds, 1) : `> ${limitSeconds} (${finals()}/${n})`, unit: "s", reference: round(paceBound, 1) }));
-      notes.push(`Fan-out: with GitHub paced ${paceMs} ms a write, ${n} runs need at least ${n} × ${MINIMUM_WRITES_PER_RUN} writes = ${round(paceBound, 1)} s of writes; at Probot's real 1 s a write that is ${round((n * MINIMUM_WRITES_PER_RUN) / 60, 0)} minutes.`);
+      rows.push(
+        row({
+          suite: "fanout",
+          case: label,
+          metric: "seconds until every check run is final",
+          value: allFinal ? round(finalSeconds, 1) : `> ${limitSeconds} (${finals()}/${n})`,
+          unit: "s",
+          reference: round(paceBound, 1),
+        }),
+      );
+      notes.push(
+        `Fan-out: with GitHub paced ${paceMs} ms a write, ${n} runs need at least ${n} × ${MINIMUM_WRITES_PER_RUN} writes = ${round(paceBound, 1)} s of writes; at Probot's real 1 s a write that is ${round((n * MINIMUM_WRITES_PER_RUN) / 60, 0)} minutes.`,
+      );
     }
     return {
       rows,
       seconds: allRunning ? seconds : null,
       details: {
-        n, paceMs, concurrency: app.concurrency, rateLimits: RATE_LIMITS, acceptedSeconds,
-        secondsUntilAllRunning: allRunning ? seconds : null, secondsUntilAllFinal: allFinal ? finalSeconds : null,
-        running, failedJobs: failedJobs(), failedCheckRuns: failedChecks(), throttled: report.throttled, serverErrors: report.serverErrors,
-        perOperation, minimumBound, asBuiltBound,
+        n,
+        paceMs,
+        concurrency: app.concurrency,
+        rateLimits: RATE_LIMITS,
+        acceptedSeconds,
+        secondsUntilAllRunning: allRunning ? seconds : null,
+        secondsUntilAllFinal: allFinal ? finalSeconds : null,
+        running,
+        failedJobs: failedJobs(),
+        failedCheckRuns: failedChecks(),
+        throttled: report.throttled,
+        serverErrors: report.serverErrors,
+        perOperation,
+        minimumBound,
+        asBuiltBound,
         perCreateAsBuilt: Object.fromEntries(Object.entries(startPhase).map(([k, v]) => [k, round(v / n)])),
         github: { calls: total(github), writes, writesPerRun: round(writes / n) },
       },
@@ -147,12 +223,34 @@ await runSuite("fanout", async ({ quick, notes }) => {
   const rows = [...unpaced.rows, ...paced.rows, ...withEvents.rows];
   if (unpaced.seconds !== null && paced.seconds !== null) {
     const ratio = paced.seconds / unpaced.seconds;
-    rows.push(row({ suite: "fanout", case: `${n} creates`, metric: "runs started, GitHub paced vs unpaced", value: round(ratio, 2), unit: "×", target: "≤ 1.5×", met: ratio <= 1.5 }));
+    rows.push(
+      row({
+        suite: "fanout",
+        case: `${n} creates`,
+        metric: "runs started, GitHub paced vs unpaced",
+        value: round(ratio, 2),
+        unit: "×",
+        target: "≤ 1.5×",
+        met: ratio <= 1.5,
+      }),
+    );
   }
-  notes.push("Fan-out: reference = the time the token buckets need for the minimum calls per create; \"as built\" uses the calls branchline actually made before the runs started.");
+  notes.push(
+    'Fan-out: reference = the time the token buckets need for the minimum calls per create; "as built" uses the calls branchline actually made before the runs started.',
+  );
   if (unpaced.seconds !== null && withEvents.seconds !== null) {
     const ratio = withEvents.seconds / unpaced.seconds;
-    rows.push(row({ suite: "fanout", case: `${n} creates`, metric: "runs started, paced with pipeline events vs unpaced", value: round(ratio, 2), unit: "×", target: "≤ 1.5×", met: ratio <= 1.5 }));
+    rows.push(
+      row({
+        suite: "fanout",
+        case: `${n} creates`,
+        metric: "runs started, paced with pipeline events vs unpaced",
+        value: round(ratio, 2),
+        unit: "×",
+        target: "≤ 1.5×",
+        met: ratio <= 1.5,
+      }),
+    );
   }
   return { rows, details: { unpaced: unpaced.details, paced: paced.details, withEvents: withEvents.details } };
 });

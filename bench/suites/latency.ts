@@ -1,6 +1,15 @@
 import type { AppServer } from "../../test/support/processes.js";
 import { round, row, runSuite, sleep, summary, waitUntil, type Row } from "../lib/common.js";
-import { excludedPushes, generateLoad, processedDeliveries, sign, startScene, startServer, type Scene, type ServerKind } from "../lib/scene.js";
+import {
+  excludedPushes,
+  generateLoad,
+  processedDeliveries,
+  sign,
+  startScene,
+  startServer,
+  type Scene,
+  type ServerKind,
+} from "../lib/scene.js";
 
 /**
  * 1. Acknowledgement latency. The built server as a child process; signed pushes from a separate
@@ -24,7 +33,8 @@ function cases(quick: boolean): Case[] {
   const list: Case[] = [{ name: "burst 1 (×20, isolated)", count: 20, rate: 5 }];
   for (const rate of [50, 100, 200, 400, 500]) list.push({ name: `burst 100 @ ${rate}/s`, count: 100, rate });
   // 1000 at 50/s would take 20 s per server and says nothing 100 at 50/s does not.
-  for (const rate of quick ? [200, 500] : [100, 200, 400, 500]) list.push({ name: `burst 1000 @ ${rate}/s`, count: 1000, rate });
+  for (const rate of quick ? [200, 500] : [100, 200, 400, 500])
+    list.push({ name: `burst 1000 @ ${rate}/s`, count: 1000, rate });
   return list;
 }
 
@@ -46,7 +56,14 @@ interface Measured {
   readonly sendSeconds: number;
 }
 
-async function measure(scene: Scene, server: AppServer, kind: ServerKind, secret: string, c: Case, index: number): Promise<Measured> {
+async function measure(
+  scene: Scene,
+  server: AppServer,
+  kind: ServerKind,
+  secret: string,
+  c: Case,
+  index: number,
+): Promise<Measured> {
   const deliveries = sign(excludedPushes(scene.repo, c.count, `${kind}-${index}`), secret);
   const started = Date.now();
   const report = await generateLoad(server, c.rate, deliveries);
@@ -112,14 +129,19 @@ await runSuite("latency", async ({ quick, notes }) => {
     servers.push(started.branchline, started["bare-probot"]);
     for (const kind of KINDS) {
       // Warm-up: the first delivery pays for the installation token and JIT; it is not measured.
-      await generateLoad(started[kind], 20, sign(excludedPushes(scene.repo, 20, `${kind}-warmup`), scene.credentials.webhookSecret));
+      await generateLoad(
+        started[kind],
+        20,
+        sign(excludedPushes(scene.repo, 20, `${kind}-warmup`), scene.credentials.webhookSecret),
+      );
       await sleep(500);
     }
     // Case by case, one server then the other, so that a change in the machine's load (other work on
     // a shared machine) falls on both sides of a ratio rather than on one server's whole series.
     let index = 0;
     for (const c of cases(quick)) {
-      for (const kind of KINDS) results[kind].push(await measure(scene, started[kind], kind, scene.credentials.webhookSecret, c, index));
+      for (const kind of KINDS)
+        results[kind].push(await measure(scene, started[kind], kind, scene.credentials.webhookSecret, c, index));
       index++;
     }
   } finally {
@@ -137,11 +159,44 @@ await runSuite("latency", async ({ quick, notes }) => {
     // The engine shares the webhook route's event loop: the issue's target is 1.2× bare at 500/s.
     const at500 = b.rate === 500 && b.count >= 100 && ref !== undefined;
     rows.push(row({ suite: "latency", case: b.case, metric: "p50", value: b.p50, unit: "ms", reference: ref?.p50 }));
-    rows.push(row({ suite: "latency", case: b.case, metric: "p99", value: b.p99, unit: "ms", reference: ref?.p99, ...(at200 ? { target: "< 50 ms", met: b.p99 < 50 } : {}) }));
-    if (at500) rows.push(row({ suite: "latency", case: b.case, metric: "p99 ratio to bare Probot", value: Math.round((b.p99 / ref.p99) * 100) / 100, unit: "×", target: "≤ 1.2×", met: b.p99 <= ref.p99 * 1.2 }));
+    rows.push(
+      row({
+        suite: "latency",
+        case: b.case,
+        metric: "p99",
+        value: b.p99,
+        unit: "ms",
+        reference: ref?.p99,
+        ...(at200 ? { target: "< 50 ms", met: b.p99 < 50 } : {}),
+      }),
+    );
+    if (at500)
+      rows.push(
+        row({
+          suite: "latency",
+          case: b.case,
+          metric: "p99 ratio to bare Probot",
+          value: Math.round((b.p99 / ref.p99) * 100) / 100,
+          unit: "×",
+          target: "≤ 1.2×",
+          met: b.p99 <= ref.p99 * 1.2,
+        }),
+      );
     rows.push(row({ suite: "latency", case: b.case, metric: "max", value: b.max, unit: "ms", reference: ref?.max }));
-    rows.push(row({ suite: "latency", case: b.case, metric: "errors", value: b.errors, reference: ref?.errors, target: "0", met: b.errors === 0 }));
-    rows.push(row({ suite: "latency", case: b.case, metric: "lost", value: b.lost ?? "n/a", target: "0", met: b.lost === 0 }));
+    rows.push(
+      row({
+        suite: "latency",
+        case: b.case,
+        metric: "errors",
+        value: b.errors,
+        reference: ref?.errors,
+        target: "0",
+        met: b.errors === 0,
+      }),
+    );
+    rows.push(
+      row({ suite: "latency", case: b.case, metric: "lost", value: b.lost ?? "n/a", target: "0", met: b.lost === 0 }),
+    );
   }
   return { rows, details: results };
 });

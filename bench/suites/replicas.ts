@@ -22,7 +22,13 @@ import { configYaml, round, row, runSuite, sha, sleep, smallTemplate, TEMPLATE_P
 const TIMING = { stackOperationMs: 1_500, changeSetMs: 200, actionMs: 500 };
 const SERVER = fileURLToPath(new URL("../../src/main.js", import.meta.url));
 /** The fan-out suite's assumed AWS rates (AWS publishes none for these APIs): CloudFormation mutations 5/s, StartPipelineExecution 10/s. */
-const CFN_MUTATIONS = new Set(["CreateChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "DeleteStack", "UpdateTerminationProtection"]);
+const CFN_MUTATIONS = new Set([
+  "CreateChangeSet",
+  "ExecuteChangeSet",
+  "DeleteChangeSet",
+  "DeleteStack",
+  "UpdateTerminationProtection",
+]);
 const CFN_MUTATIONS_PER_S = 5;
 const RUN_STARTS_PER_S = 10;
 const CPUS = 2;
@@ -40,7 +46,13 @@ function cpuSecondsOf(pid: number | undefined): number | undefined {
 }
 
 /** CPU seconds of every process of the scene: this one (the emulator and the fake GitHub), moto_server, the receiver and the workers. */
-function sceneCpuSeconds(scene: ReplicaScene): { total: number; workers: number; moto: number; receiver: number; benchProcess: number } {
+function sceneCpuSeconds(scene: ReplicaScene): {
+  total: number;
+  workers: number;
+  moto: number;
+  receiver: number;
+  benchProcess: number;
+} {
   const own = process.cpuUsage();
   const workers = scene.workers.reduce((sum, w) => sum + (cpuSecondsOf(w.pid) ?? 0), 0);
   const moto = cpuSecondsOf(scene.sqs.moto.pid) ?? 0;
@@ -64,7 +76,14 @@ interface Burst {
 }
 
 async function burst(workers: number, branches: number): Promise<Burst> {
-  const scene = await startReplicaScene({ workers, timing: TIMING, visibilitySeconds: 30, concurrency: 4, files: { config: configYaml(), template: smallTemplate(), templatePath: TEMPLATE_PATH }, server: SERVER });
+  const scene = await startReplicaScene({
+    workers,
+    timing: TIMING,
+    visibilitySeconds: 30,
+    concurrency: 4,
+    files: { config: configYaml(), template: smallTemplate(), templatePath: TEMPLATE_PATH },
+    server: SERVER,
+  });
   try {
     const names = Array.from({ length: branches }, (_, i) => `burst/w${workers}-${i}`);
     for (const name of names) scene.commit(name, sha(name, 0));
@@ -80,7 +99,14 @@ async function burst(workers: number, branches: number): Promise<Burst> {
     for (;;) {
       if (allStartedAt === undefined && names.every((n) => runsOf(scene.aws, n).length > 0)) allStartedAt = Date.now();
       if (names.every((n) => convergedAt(scene.aws, n, sha(n, 0)) === null)) break;
-      if (Date.now() - started > 400_000) throw new Error(`not converged after 400 s: ${names.map((n) => convergedAt(scene.aws, n, sha(n, 0))).filter(Boolean).slice(0, 5).join("; ")}`);
+      if (Date.now() - started > 400_000)
+        throw new Error(
+          `not converged after 400 s: ${names
+            .map((n) => convergedAt(scene.aws, n, sha(n, 0)))
+            .filter(Boolean)
+            .slice(0, 5)
+            .join("; ")}`,
+        );
       await sleep(200);
     }
     const convergedS = (Date.now() - started) / 1000;
@@ -122,12 +148,65 @@ await runSuite("replicas", async ({ quick, notes }) => {
   const rows: Row[] = [];
   for (const [workers, r] of results) {
     const label = `${branches} new branches, ${workers} worker${workers > 1 ? "s" : ""}`;
-    rows.push(row({ suite: "replicas", case: label, metric: "every run started", value: r.startedS, unit: "s", reference: one.startedS }));
-    rows.push(row({ suite: "replicas", case: label, metric: "time to converge", value: r.convergedS, unit: "s", reference: one.convergedS }));
-    rows.push(row({ suite: "replicas", case: label, metric: "throughput", value: r.throughput, unit: "branches/s", reference: one.throughput }));
-    rows.push(row({ suite: "replicas", case: label, metric: "bound: GitHub writes at 1/s per worker", value: r.githubPaceBoundS, unit: "s", reference: r.convergedS }));
-    rows.push(row({ suite: "replicas", case: label, metric: "bound: AWS calls at the fan-out's rates", value: r.awsRateBoundS, unit: "s", reference: r.convergedS }));
-    rows.push(row({ suite: "replicas", case: label, metric: `CPU used, share of ${CPUS} CPUs`, value: r.cpuShare, reference: 1 }));
+    rows.push(
+      row({
+        suite: "replicas",
+        case: label,
+        metric: "every run started",
+        value: r.startedS,
+        unit: "s",
+        reference: one.startedS,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "replicas",
+        case: label,
+        metric: "time to converge",
+        value: r.convergedS,
+        unit: "s",
+        reference: one.convergedS,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "replicas",
+        case: label,
+        metric: "throughput",
+        value: r.throughput,
+        unit: "branches/s",
+        reference: one.throughput,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "replicas",
+        case: label,
+        metric: "bound: GitHub writes at 1/s per worker",
+        value: r.githubPaceBoundS,
+        unit: "s",
+        reference: r.convergedS,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "replicas",
+        case: label,
+        metric: "bound: AWS calls at the fan-out's rates",
+        value: r.awsRateBoundS,
+        unit: "s",
+        reference: r.convergedS,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "replicas",
+        case: label,
+        metric: `CPU used, share of ${CPUS} CPUs`,
+        value: r.cpuShare,
+        reference: 1,
+      }),
+    );
   }
   notes.push(
     `replicas: ${branches} branch creations per burst. Bounds, per worker count: GitHub's write pace (Probot: one write a second per installation per process; all branches here are in one installation), AWS (the emulator has no rate limits here; the bound is the calls made at 5 CloudFormation mutations and 10 StartPipelineExecution a second) and CPU (seconds used by every process of the scene ÷ wall time × ${CPUS}).`,

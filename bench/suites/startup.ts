@@ -1,7 +1,17 @@
 import { fileURLToPath } from "node:url";
 import { ManagedProcess } from "../../test/support/processes.js";
 import { round, row, runSuite, sleep, summary, waitUntil, type Row } from "../lib/common.js";
-import { excludedPushes, generateLoad, memoryProbeEnv, processedDeliveries, sampleMemory, sign, startScene, startServer, type ServerKind } from "../lib/scene.js";
+import {
+  excludedPushes,
+  generateLoad,
+  memoryProbeEnv,
+  processedDeliveries,
+  sampleMemory,
+  sign,
+  startScene,
+  startServer,
+  type ServerKind,
+} from "../lib/scene.js";
 
 /**
  * 5. Start-up and memory.
@@ -21,15 +31,22 @@ const BUILD_IF_STALE = fileURLToPath(new URL("../../../scripts/build-if-stale.mj
 /** What `npm start` adds before the server when the sources are unchanged: the staleness check. */
 async function buildCheckMs(): Promise<number> {
   const t0 = performance.now();
-  const child = new ManagedProcess("build-check", BUILD_IF_STALE, [], { PATH: process.env.PATH, HOME: process.env.HOME }).start();
+  const child = new ManagedProcess("build-check", BUILD_IF_STALE, [], {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+  }).start();
   const exit = await child.waitForExit(120_000);
-  if (exit.code !== 0 || !child.lines().some((l) => l.includes("up to date"))) throw new Error(`the build check did not find dist/ up to date:\n${child.text()}`);
+  if (exit.code !== 0 || !child.lines().some((l) => l.includes("up to date")))
+    throw new Error(`the build check did not find dist/ up to date:\n${child.text()}`);
   return performance.now() - t0;
 }
 const MiB = 2 ** 20;
 
 async function lambdaLoad(which: "branchline" | "bare"): Promise<Record<string, number>> {
-  const child = new ManagedProcess(`lambda-${which}`, LAMBDA_LOAD, [which], { PATH: process.env.PATH, HOME: process.env.HOME }).start();
+  const child = new ManagedProcess(`lambda-${which}`, LAMBDA_LOAD, [which], {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+  }).start();
   const exit = await child.waitForExit(60_000);
   const line = child.lines("stdout").find((l) => l.startsWith("{"));
   if (exit.code !== 0 || !line) throw new Error(`lambda-load ${which} failed:\n${child.text()}`);
@@ -76,7 +93,15 @@ await runSuite("startup", async ({ quick, notes }) => {
         }
         await sleep(2_000);
         const after = await sampleMemory(server);
-        memory[kind] = { idle, after, events, rate, acked: acked.length, processed, latency: summary(report.outcomes.map((o) => o.ms)) };
+        memory[kind] = {
+          idle,
+          after,
+          events,
+          rate,
+          acked: acked.length,
+          processed,
+          latency: summary(report.outcomes.map((o) => o.ms)),
+        };
       } finally {
         await server.kill("SIGTERM").catch(() => server.kill("SIGKILL"));
       }
@@ -87,28 +112,127 @@ await runSuite("startup", async ({ quick, notes }) => {
 
   const b = summary(startup.branchline);
   const p = summary(startup["bare-probot"]);
-  rows.push(row({ suite: "startup", case: "server: spawn to /ping", metric: `p50 of ${repeats}`, value: b.p50, unit: "ms", reference: p.p50 }));
-  rows.push(row({ suite: "startup", case: "server: spawn to /ping", metric: `max of ${repeats}`, value: b.max, unit: "ms", reference: p.max }));
+  rows.push(
+    row({
+      suite: "startup",
+      case: "server: spawn to /ping",
+      metric: `p50 of ${repeats}`,
+      value: b.p50,
+      unit: "ms",
+      reference: p.p50,
+    }),
+  );
+  rows.push(
+    row({
+      suite: "startup",
+      case: "server: spawn to /ping",
+      metric: `max of ${repeats}`,
+      value: b.max,
+      unit: "ms",
+      reference: p.max,
+    }),
+  );
   // `npm start` = the build check (dist/ up to date: no build) + the server; the ratio is to bare Probot.
   const check = summary(checks);
-  rows.push(row({ suite: "startup", case: "npm start: build check (sources unchanged)", metric: `p50 of ${repeats}`, value: round(check.p50, 0), unit: "ms" }));
+  rows.push(
+    row({
+      suite: "startup",
+      case: "npm start: build check (sources unchanged)",
+      metric: `p50 of ${repeats}`,
+      value: round(check.p50, 0),
+      unit: "ms",
+    }),
+  );
   const npmStart = round(check.p50 + b.p50, 0);
-  rows.push({ ...row({ suite: "startup", case: "npm start: build check + spawn to /ping", metric: `p50 of ${repeats}`, value: npmStart, unit: "ms", reference: p.p50 }), target: "≤ 2× bare Probot", met: npmStart <= 2 * p.p50 });
-  for (const metric of ["importProbotMs", "importAppMs", "loadMs", "totalMs", "sinceProcessStartMs", "rssMiB"] as const) {
+  rows.push({
+    ...row({
+      suite: "startup",
+      case: "npm start: build check + spawn to /ping",
+      metric: `p50 of ${repeats}`,
+      value: npmStart,
+      unit: "ms",
+      reference: p.p50,
+    }),
+    target: "≤ 2× bare Probot",
+    met: npmStart <= 2 * p.p50,
+  });
+  for (const metric of [
+    "importProbotMs",
+    "importAppMs",
+    "loadMs",
+    "totalMs",
+    "sinceProcessStartMs",
+    "rssMiB",
+  ] as const) {
     const bl = summary(lambda.branchline!.map((r) => r[metric]!));
     const bare = summary(lambda.bare!.map((r) => r[metric]!));
-    rows.push(row({ suite: "startup", case: "lambda-style import + load", metric: `${metric} (p50)`, value: bl.p50, reference: bare.p50 }));
+    rows.push(
+      row({
+        suite: "startup",
+        case: "lambda-style import + load",
+        metric: `${metric} (p50)`,
+        value: bl.p50,
+        reference: bare.p50,
+      }),
+    );
   }
   for (const kind of ["branchline"] as const) {
     const m = memory[kind]!;
     const ref = memory["bare-probot"];
     const mb = (x: unknown, key: "rss" | "heapUsed") => round(((x as Record<string, number>)[key] ?? 0) / MiB, 1);
-    rows.push(row({ suite: "memory", case: "idle after start-up", metric: "RSS", value: mb(m.idle, "rss"), unit: "MiB", reference: ref ? mb(ref.idle, "rss") : undefined }));
-    rows.push(row({ suite: "memory", case: "idle after start-up", metric: "heap used", value: mb(m.idle, "heapUsed"), unit: "MiB", reference: ref ? mb(ref.idle, "heapUsed") : undefined }));
-    rows.push(row({ suite: "memory", case: `after ${events} events`, metric: "RSS", value: mb(m.after, "rss"), unit: "MiB", reference: ref ? mb(ref.after, "rss") : undefined }));
-    rows.push(row({ suite: "memory", case: `after ${events} events`, metric: "heap used", value: mb(m.after, "heapUsed"), unit: "MiB", reference: ref ? mb(ref.after, "heapUsed") : undefined }));
-    rows.push(row({ suite: "memory", case: `after ${events} events`, metric: "acknowledged / sent, processed", value: `${String(m.acked)}/${events}, ${String(m.processed)}`, target: "all", met: m.processed === m.acked && m.acked === events }));
+    rows.push(
+      row({
+        suite: "memory",
+        case: "idle after start-up",
+        metric: "RSS",
+        value: mb(m.idle, "rss"),
+        unit: "MiB",
+        reference: ref ? mb(ref.idle, "rss") : undefined,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "memory",
+        case: "idle after start-up",
+        metric: "heap used",
+        value: mb(m.idle, "heapUsed"),
+        unit: "MiB",
+        reference: ref ? mb(ref.idle, "heapUsed") : undefined,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "memory",
+        case: `after ${events} events`,
+        metric: "RSS",
+        value: mb(m.after, "rss"),
+        unit: "MiB",
+        reference: ref ? mb(ref.after, "rss") : undefined,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "memory",
+        case: `after ${events} events`,
+        metric: "heap used",
+        value: mb(m.after, "heapUsed"),
+        unit: "MiB",
+        reference: ref ? mb(ref.after, "heapUsed") : undefined,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "memory",
+        case: `after ${events} events`,
+        metric: "acknowledged / sent, processed",
+        value: `${String(m.acked)}/${events}, ${String(m.processed)}`,
+        target: "all",
+        met: m.processed === m.acked && m.acked === events,
+      }),
+    );
   }
-  notes.push("Memory: sampled after a forced full GC (the probe exposes gc), 2 s after the last delivery was processed; heap growth after N events is what the process keeps.");
+  notes.push(
+    "Memory: sampled after a forced full GC (the probe exposes gc), 2 s after the last delivery was processed; heap growth after N events is what the process keeps.",
+  );
   return { rows, details: { startupMs: startup, lambda, memory } };
 });

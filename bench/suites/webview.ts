@@ -28,11 +28,17 @@ await runSuite("webview", async ({ quick, notes }) => {
   const keys = generateAppKeyPair();
   const appId = 4242;
   const github = await startFakeGitHubServer({ appId, appPublicKey: keys.publicKey });
-  github.model.repository(OWNER, REPO).file("main", ".github/branchline.yml", `parameters:\n  all:\n    ConnectionArn: ${CONNECTION_ARN}\n`);
+  github.model
+    .repository(OWNER, REPO)
+    .file("main", ".github/branchline.yml", `parameters:\n  all:\n    ConnectionArn: ${CONNECTION_ARN}\n`);
   github.model.install(INSTALLATION_ID, OWNER, [`${OWNER}/${REPO}`]);
   const token = github.model.users.tokenFor("reader");
   const emulator = await startEmulator({ timing: "test" });
-  const aws = createAwsClients({ region: emulator.region, endpoint: emulator.url, credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" } });
+  const aws = createAwsClients({
+    region: emulator.region,
+    endpoint: emulator.url,
+    credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench-secret" },
+  });
   const template = smallTemplate();
   for (let i = 0; i < environments; i++) {
     const branch = `feature/env-${i}`;
@@ -60,16 +66,20 @@ await runSuite("webview", async ({ quick, notes }) => {
       }),
     );
   }
-  await waitUntil(async () => {
-    const stacks = [];
-    let token: string | undefined;
-    do {
-      const page = await aws.cloudformation.send(new DescribeStacksCommand(token ? { NextToken: token } : {}));
-      stacks.push(...(page.Stacks ?? []));
-      token = page.NextToken;
-    } while (token);
-    return stacks.filter((s) => s.StackStatus === "CREATE_COMPLETE").length >= environments;
-  }, 120_000, 500);
+  await waitUntil(
+    async () => {
+      const stacks = [];
+      let token: string | undefined;
+      do {
+        const page = await aws.cloudformation.send(new DescribeStacksCommand(token ? { NextToken: token } : {}));
+        stacks.push(...(page.Stacks ?? []));
+        token = page.NextToken;
+      } while (token);
+      return stacks.filter((s) => s.StackStatus === "CREATE_COMPLETE").length >= environments;
+    },
+    120_000,
+    500,
+  );
 
   const port = await freePort();
   const server = new Server({
@@ -81,7 +91,11 @@ await runSuite("webview", async ({ quick, notes }) => {
       privateKey: keys.privateKey,
       secret: "bench-webhook-secret",
       baseUrl: github.apiUrl,
-      Octokit: ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, throttle: { enabled: false }, retry: { enabled: false } })),
+      Octokit: ProbotOctokit.defaults((o: Record<string, unknown>) => ({
+        ...o,
+        throttle: { enabled: false },
+        retry: { enabled: false },
+      })),
     }),
   });
   await server.load(
@@ -139,13 +153,58 @@ await runSuite("webview", async ({ quick, notes }) => {
     );
     return {
       rows: [
-        row({ suite: "webview", case: `${listed} environments`, metric: "p50", value: round(v.p50), unit: "ms", reference: round(p.p50) }),
-        row({ suite: "webview", case: `${listed} environments`, metric: "p99", value: round(v.p99), unit: "ms", reference: round(p.p99), target: "< 10× /ping p99", met: v.p99 < 10 * p.p99 }),
-        row({ suite: "webview", case: `${listed} environments`, metric: "max", value: round(v.max), unit: "ms", reference: round(p.max) }),
-        row({ suite: "webview", case: `${listed} environments`, metric: "errors", value: errors, target: "0", met: errors === 0 }),
-        row({ suite: "webview", case: `${listed} environments`, metric: "listed", value: listed, target: String(environments), met: listed === environments }),
+        row({
+          suite: "webview",
+          case: `${listed} environments`,
+          metric: "p50",
+          value: round(v.p50),
+          unit: "ms",
+          reference: round(p.p50),
+        }),
+        row({
+          suite: "webview",
+          case: `${listed} environments`,
+          metric: "p99",
+          value: round(v.p99),
+          unit: "ms",
+          reference: round(p.p99),
+          target: "< 10× /ping p99",
+          met: v.p99 < 10 * p.p99,
+        }),
+        row({
+          suite: "webview",
+          case: `${listed} environments`,
+          metric: "max",
+          value: round(v.max),
+          unit: "ms",
+          reference: round(p.max),
+        }),
+        row({
+          suite: "webview",
+          case: `${listed} environments`,
+          metric: "errors",
+          value: errors,
+          target: "0",
+          met: errors === 0,
+        }),
+        row({
+          suite: "webview",
+          case: `${listed} environments`,
+          metric: "listed",
+          value: listed,
+          target: String(environments),
+          met: listed === environments,
+        }),
       ],
-      details: { environments, requests, ping: p, view: v, coldFirstViewMs: round(first.ms), awsCalls: calls, githubCalls },
+      details: {
+        environments,
+        requests,
+        ping: p,
+        view: v,
+        coldFirstViewMs: round(first.ms),
+        awsCalls: calls,
+        githubCalls,
+      },
     };
   } finally {
     await server.stop();

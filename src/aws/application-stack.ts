@@ -17,7 +17,10 @@ export interface ApplicationDeploy {
 
 const DEPLOY_MODES = new Set(["CREATE_UPDATE", "CHANGE_SET_REPLACE", "REPLACE_ON_FAILURE"]);
 
-export async function applicationDeploy(codepipeline: CodePipelineClient, pipeline: string): Promise<ApplicationDeploy | null> {
+export async function applicationDeploy(
+  codepipeline: CodePipelineClient,
+  pipeline: string,
+): Promise<ApplicationDeploy | null> {
   let declaration;
   try {
     declaration = (await codepipeline.send(new GetPipelineCommand({ name: pipeline }))).pipeline;
@@ -26,8 +29,17 @@ export async function applicationDeploy(codepipeline: CodePipelineClient, pipeli
     throw error;
   }
   const actions = (declaration?.stages ?? []).flatMap((stage) => stage.actions ?? []);
-  const sourceArtifacts = new Set(actions.filter((a) => a.actionTypeId?.category === "Source").flatMap((a) => (a.outputArtifacts ?? []).map((o) => o.name ?? "")));
-  const deploy = actions.find((a) => a.actionTypeId?.category === "Deploy" && a.actionTypeId.provider === "CloudFormation" && DEPLOY_MODES.has(a.configuration?.ActionMode ?? ""));
+  const sourceArtifacts = new Set(
+    actions
+      .filter((a) => a.actionTypeId?.category === "Source")
+      .flatMap((a) => (a.outputArtifacts ?? []).map((o) => o.name ?? "")),
+  );
+  const deploy = actions.find(
+    (a) =>
+      a.actionTypeId?.category === "Deploy" &&
+      a.actionTypeId.provider === "CloudFormation" &&
+      DEPLOY_MODES.has(a.configuration?.ActionMode ?? ""),
+  );
   const config = deploy?.configuration;
   if (!config?.StackName || !config.TemplatePath) return null;
   const [artifact = "", ...rest] = config.TemplatePath.split("::");

@@ -1,4 +1,9 @@
-import { GetPipelineCommand, GetPipelineStateCommand, PutApprovalResultCommand, type CodePipelineClient } from "@aws-sdk/client-codepipeline";
+import {
+  GetPipelineCommand,
+  GetPipelineStateCommand,
+  PutApprovalResultCommand,
+  type CodePipelineClient,
+} from "@aws-sdk/client-codepipeline";
 
 /** A manual approval action that waits for an answer in one execution, with the token to answer it. */
 export interface WaitingApproval {
@@ -12,7 +17,11 @@ export interface WaitingApproval {
  * click (the token changes with every run of the action, so it is never stored). A stage whose
  * latest execution is another one is not this run's business.
  */
-export async function waitingApprovals(codepipeline: CodePipelineClient, pipeline: string, executionId: string): Promise<WaitingApproval[]> {
+export async function waitingApprovals(
+  codepipeline: CodePipelineClient,
+  pipeline: string,
+  executionId: string,
+): Promise<WaitingApproval[]> {
   const state = await codepipeline.send(new GetPipelineStateCommand({ name: pipeline }));
   const waiting: WaitingApproval[] = [];
   for (const stage of state.stageStates ?? []) {
@@ -49,11 +58,17 @@ export async function putApprovalResult(
 /** Whether the pipeline, as it stands, has a manual approval action anywhere. */
 export async function hasApprovalAction(codepipeline: CodePipelineClient, pipeline: string): Promise<boolean> {
   const result = await codepipeline.send(new GetPipelineCommand({ name: pipeline }));
-  return (result.pipeline?.stages ?? []).some((stage) => (stage.actions ?? []).some((action) => action.actionTypeId?.category === "Approval"));
+  return (result.pipeline?.stages ?? []).some((stage) =>
+    (stage.actions ?? []).some((action) => action.actionTypeId?.category === "Approval"),
+  );
 }
 
 /** CodePipeline's answers when an approval was answered already, or the token is stale. */
 export function isStaleApproval(error: unknown): boolean {
   const name = (error as { name?: string } | null)?.name ?? "";
-  return name === "ApprovalAlreadyCompletedException" || name === "InvalidApprovalTokenException" || name === "ActionNotFoundException";
+  return (
+    name === "ApprovalAlreadyCompletedException" ||
+    name === "InvalidApprovalTokenException" ||
+    name === "ActionNotFoundException"
+  );
 }

@@ -1,4 +1,8 @@
-import { waitForChangeSetCreateComplete, type CloudFormationClient, type Parameter } from "@aws-sdk/client-cloudformation";
+import {
+  waitForChangeSetCreateComplete,
+  type CloudFormationClient,
+  type Parameter,
+} from "@aws-sdk/client-cloudformation";
 import { createChangeSet, deleteChangeSet, isChangeSetGone, isEmptyUpdate, readChangeSet } from "./change-sets.js";
 import type { ResourceChange } from "../core/stack-snapshot.js";
 import { awsTags } from "../core/tags.js";
@@ -14,7 +18,9 @@ export interface PreviewChangeSetRequest {
   readonly changeSetName: string;
   readonly templateBody: string;
   /** A value, or the stack's current one (`UsePreviousValue`). */
-  readonly parameters: readonly ({ readonly key: string; readonly value: string } | { readonly key: string; readonly previous: true })[];
+  readonly parameters: readonly (
+    { readonly key: string; readonly value: string } | { readonly key: string; readonly previous: true }
+  )[];
   readonly roleArn: string | undefined;
   readonly tags?: Readonly<Record<string, string>>;
   readonly maxWaitSeconds: number;
@@ -30,7 +36,10 @@ export type PreviewChangeSetOutcome =
   /** Another operation executed meanwhile and took this change set with it. */
   | { readonly kind: "superseded" };
 
-export async function previewChangeSetOf(cfn: CloudFormationClient, request: PreviewChangeSetRequest): Promise<PreviewChangeSetOutcome> {
+export async function previewChangeSetOf(
+  cfn: CloudFormationClient,
+  request: PreviewChangeSetRequest,
+): Promise<PreviewChangeSetOutcome> {
   const { stackName, changeSetName } = request;
   try {
     await createChangeSet(cfn, {
@@ -38,25 +47,36 @@ export async function previewChangeSetOf(cfn: CloudFormationClient, request: Pre
       ChangeSetName: changeSetName,
       ChangeSetType: "UPDATE",
       TemplateBody: request.templateBody,
-      Parameters: request.parameters.map((p): Parameter => ("previous" in p ? { ParameterKey: p.key, UsePreviousValue: true } : { ParameterKey: p.key, ParameterValue: p.value })),
+      Parameters: request.parameters.map((p): Parameter =>
+        "previous" in p
+          ? { ParameterKey: p.key, UsePreviousValue: true }
+          : { ParameterKey: p.key, ParameterValue: p.value },
+      ),
       ...(request.tags ? { Tags: awsTags(request.tags) } : {}),
       RoleARN: request.roleArn,
       Description: "branchline preview: deleted again, never executed",
     });
   } catch (error) {
     const message = (error as Error).message;
-    if ((error as Error).name === "ValidationError" && /IN_PROGRESS state|can ?not be updated/i.test(message)) return { kind: "busy", reason: message };
+    if ((error as Error).name === "ValidationError" && /IN_PROGRESS state|can ?not be updated/i.test(message))
+      return { kind: "busy", reason: message };
     if ((error as Error).name === "ValidationError") return { kind: "rejected", reason: message };
     throw error;
   }
   try {
     await waitForChangeSetCreateComplete(
-      { client: cfn, maxWaitTime: request.maxWaitSeconds, minDelay: request.pollSeconds.min, maxDelay: request.pollSeconds.max },
+      {
+        client: cfn,
+        maxWaitTime: request.maxWaitSeconds,
+        minDelay: request.pollSeconds.min,
+        maxDelay: request.pollSeconds.max,
+      },
       { StackName: stackName, ChangeSetName: changeSetName },
     ).catch(() => undefined); // the waiter throws on FAILED, which an empty change set is; the describe below says
     const reading = await readChangeSet(cfn, stackName, changeSetName);
     if (reading.status === "CREATE_COMPLETE") return { kind: "changes", changes: reading.changes };
-    if (isEmptyUpdate(reading) && /didn't contain changes|No updates/i.test(reading.reason ?? "")) return { kind: "no-changes" };
+    if (isEmptyUpdate(reading) && /didn't contain changes|No updates/i.test(reading.reason ?? ""))
+      return { kind: "no-changes" };
     return { kind: "rejected", reason: reading.reason ?? `the change set is ${reading.status ?? "unknown"}` };
   } catch (error) {
     if (isChangeSetGone(error)) return { kind: "superseded" };

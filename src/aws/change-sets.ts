@@ -15,7 +15,11 @@ import type { ResourceChange } from "../core/stack-snapshot.js";
  */
 
 /** IAM resources, named ones, and macros (SAM): pipeline templates make roles. */
-export const CHANGE_SET_CAPABILITIES: Capability[] = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"];
+export const CHANGE_SET_CAPABILITIES: Capability[] = [
+  "CAPABILITY_IAM",
+  "CAPABILITY_NAMED_IAM",
+  "CAPABILITY_AUTO_EXPAND",
+];
 
 export interface ChangeSetReading {
   readonly status: string | undefined;
@@ -30,14 +34,20 @@ export async function createChangeSet(cfn: CloudFormationClient, input: CreateCh
 }
 
 /** A change set as CloudFormation describes it, page by page. */
-export async function readChangeSet(cfn: CloudFormationClient, stackName: string, changeSetName: string): Promise<ChangeSetReading> {
+export async function readChangeSet(
+  cfn: CloudFormationClient,
+  stackName: string,
+  changeSetName: string,
+): Promise<ChangeSetReading> {
   const changes: ResourceChange[] = [];
   let status: string | undefined;
   let executionStatus: string | undefined;
   let reason: string | undefined;
   let nextToken: string | undefined;
   do {
-    const page = await cfn.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: nextToken }));
+    const page = await cfn.send(
+      new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName, NextToken: nextToken }),
+    );
     ({ Status: status, ExecutionStatus: executionStatus, StatusReason: reason } = page);
     for (const c of page.Changes ?? []) {
       if (!c.ResourceChange) continue;
@@ -62,10 +72,16 @@ export function isEmptyUpdate(reading: ChangeSetReading): boolean {
 }
 
 /** Deletes a change set; one already gone (its stack updated since, or deleted) is not an error. */
-export async function deleteChangeSet(cfn: CloudFormationClient, stackName: string, changeSetName: string): Promise<void> {
-  await cfn.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })).catch((error: unknown) => {
-    if (!isChangeSetGone(error)) throw error;
-  });
+export async function deleteChangeSet(
+  cfn: CloudFormationClient,
+  stackName: string,
+  changeSetName: string,
+): Promise<void> {
+  await cfn
+    .send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }))
+    .catch((error: unknown) => {
+      if (!isChangeSetGone(error)) throw error;
+    });
 }
 
 /** CloudFormation's answer for a change set that is not (or no longer) there. */

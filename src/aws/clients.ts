@@ -10,7 +10,12 @@ export interface AwsSettings {
   readonly endpoint?: string;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** A provider of (temporary) credentials, which wins over `credentials`: a kind role's session (kind-clients.ts). */
-  readonly sessionCredentials?: () => Promise<{ readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string; readonly expiration?: Date }>;
+  readonly sessionCredentials?: () => Promise<{
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+    readonly expiration?: Date;
+  }>;
   /** Attempts per call, including the first: throttling and 5xx are retried by the SDK with backoff and jitter. */
   readonly maxAttempts?: number;
 }
@@ -32,7 +37,11 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
     // Adaptive mode slows the client itself when AWS throttles, instead of only retrying.
     retryMode: "adaptive" as const,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    ...(settings.sessionCredentials ? { credentials: settings.sessionCredentials } : settings.credentials ? { credentials: settings.credentials } : {}),
+    ...(settings.sessionCredentials
+      ? { credentials: settings.sessionCredentials }
+      : settings.credentials
+        ? { credentials: settings.credentials }
+        : {}),
   };
   const cloudformation = new CloudFormationClient(common);
   const codepipeline = new CodePipelineClient(common);

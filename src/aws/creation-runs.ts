@@ -1,4 +1,8 @@
-import { ListPipelineExecutionsCommand, StopPipelineExecutionCommand, type CodePipelineClient } from "@aws-sdk/client-codepipeline";
+import {
+  ListPipelineExecutionsCommand,
+  StopPipelineExecutionCommand,
+  type CodePipelineClient,
+} from "@aws-sdk/client-codepipeline";
 
 /**
  * CodePipeline starts an execution by itself when a pipeline is created, of whatever the source
@@ -10,7 +14,12 @@ export async function abandonCreationRuns(codepipeline: CodePipelineClient, pipe
   const listed = await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: 10 }));
   const stopped: string[] = [];
   for (const execution of listed.pipelineExecutionSummaries ?? []) {
-    if (execution.status !== "InProgress" || execution.trigger?.triggerType !== "CreatePipeline" || !execution.pipelineExecutionId) continue;
+    if (
+      execution.status !== "InProgress" ||
+      execution.trigger?.triggerType !== "CreatePipeline" ||
+      !execution.pipelineExecutionId
+    )
+      continue;
     try {
       await codepipeline.send(
         new StopPipelineExecutionCommand({

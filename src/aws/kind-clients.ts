@@ -41,12 +41,17 @@ function sharedSession(settings: AwsSettings, roleArn: string, kind: Environment
   const assume = fromTemporaryCredentials({
     params: { RoleArn: roleArn, RoleSessionName: `branchline-${kind}`, DurationSeconds: 3600 },
     ...(settings.credentials ? { masterCredentials: settings.credentials } : {}),
-    clientConfig: { region: settings.region, ...(settings.endpoint ? { endpoint: settings.endpoint } : {}), maxAttempts: settings.maxAttempts ?? 8 },
+    clientConfig: {
+      region: settings.region,
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      maxAttempts: settings.maxAttempts ?? 8,
+    },
   });
   let current: Promise<Identity> | undefined;
   return async () => {
     const held = current ? await current.catch(() => undefined) : undefined;
-    if (held && (held.expiration === undefined || held.expiration.getTime() - Date.now() > REFRESH_BEFORE_MS)) return held;
+    if (held && (held.expiration === undefined || held.expiration.getTime() - Date.now() > REFRESH_BEFORE_MS))
+      return held;
     current = assume();
     return current;
   };

@@ -35,17 +35,24 @@ export const BRANCHLINE_TRIGGER = "StartPipelineExecution";
  */
 export async function pipelineActivity(codepipeline: CodePipelineClient, pipeline: string): Promise<PipelineActivity> {
   try {
-    const result = await codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: 10 }));
-    const executions = (result.pipelineExecutionSummaries ?? []).filter((e) => e.trigger?.triggerType === BRANCHLINE_TRIGGER);
+    const result = await codepipeline.send(
+      new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: 10 }),
+    );
+    const executions = (result.pipelineExecutionSummaries ?? []).filter(
+      (e) => e.trigger?.triggerType === BRANCHLINE_TRIGGER,
+    );
     return {
       lastRunId: executions[0]?.pipelineExecutionId,
       lastRunCommit: executions[0]?.sourceRevisions?.[0]?.revisionId,
       ...(executions[0]?.startTime ? { lastRunStartedAt: executions[0].startTime } : {}),
-      inProgress: executions.filter((e) => e.status === "InProgress").flatMap((e) => (e.pipelineExecutionId ? [e.pipelineExecutionId] : [])),
+      inProgress: executions
+        .filter((e) => e.status === "InProgress")
+        .flatMap((e) => (e.pipelineExecutionId ? [e.pipelineExecutionId] : [])),
     };
   } catch (error) {
     // A stack whose pipeline is gone (a failed create) has no activity; the planner repairs it.
-    if ((error as { name?: string }).name === "PipelineNotFoundException") return { lastRunId: undefined, lastRunCommit: undefined, inProgress: [] };
+    if ((error as { name?: string }).name === "PipelineNotFoundException")
+      return { lastRunId: undefined, lastRunCommit: undefined, inProgress: [] };
     throw error;
   }
 }

@@ -11,7 +11,17 @@ const detailTypes = [
   "CodePipeline Action Execution State Change",
 ] as const;
 
-const states = ["STARTED", "SUCCEEDED", "FAILED", "SUPERSEDED", "CANCELED", "STOPPED", "STOPPING", "RESUMED", "ABANDONED"] as const;
+const states = [
+  "STARTED",
+  "SUCCEEDED",
+  "FAILED",
+  "SUPERSEDED",
+  "CANCELED",
+  "STOPPED",
+  "STOPPING",
+  "RESUMED",
+  "ABANDONED",
+] as const;
 
 const eventSchema = z.object({
   source: z.literal("aws.codepipeline"),
@@ -34,13 +44,17 @@ export interface PipelineEvent {
   readonly action: string | undefined;
 }
 
-export type PipelineEventParse = { readonly ok: true; readonly event: PipelineEvent } | { readonly ok: false; readonly error: string };
+export type PipelineEventParse =
+  { readonly ok: true; readonly event: PipelineEvent } | { readonly ok: false; readonly error: string };
 
 export function parsePipelineEvent(body: unknown): PipelineEventParse {
   const parsed = eventSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, error: `not a CodePipeline state-change event: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}` };
+    return {
+      ok: false,
+      error: `not a CodePipeline state-change event: ${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`,
+    };
   }
   const { detail } = parsed.data;
   return {
@@ -49,7 +63,11 @@ export function parsePipelineEvent(body: unknown): PipelineEventParse {
       pipeline: detail.pipeline,
       executionId: detail["execution-id"],
       state: detail.state,
-      level: parsed.data["detail-type"].startsWith("CodePipeline Pipeline") ? "pipeline" : parsed.data["detail-type"].startsWith("CodePipeline Stage") ? "stage" : "action",
+      level: parsed.data["detail-type"].startsWith("CodePipeline Pipeline")
+        ? "pipeline"
+        : parsed.data["detail-type"].startsWith("CodePipeline Stage")
+          ? "stage"
+          : "action",
       stage: detail.stage,
       action: detail.action,
     },

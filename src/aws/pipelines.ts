@@ -1,7 +1,4 @@
-import {
-  StartPipelineExecutionCommand,
-  type CodePipelineClient,
-} from "@aws-sdk/client-codepipeline";
+import { StartPipelineExecutionCommand, type CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import type { PipelineName } from "../core/naming.js";
 
 export interface RunRequest {

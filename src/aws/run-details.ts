@@ -11,13 +11,18 @@ import type { ActionView, RunDetails, RunStatus } from "../core/run-snapshot.js"
  * read once per pipeline version; the execution's action records on every call.
  */
 export class RunReader {
-  private readonly structures = new Map<string, { version: number; stages: { name: string; actions: { name: string; category: string | undefined }[] }[] }>();
+  private readonly structures = new Map<
+    string,
+    { version: number; stages: { name: string; actions: { name: string; category: string | undefined }[] }[] }
+  >();
 
   constructor(private readonly codepipeline: CodePipelineClient) {}
 
   async read(pipeline: string, executionId: string): Promise<RunDetails> {
     const execution = (
-      await this.codepipeline.send(new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId }))
+      await this.codepipeline.send(
+        new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId }),
+      )
     ).pipelineExecution;
     const structure = await this.structure(pipeline, execution?.pipelineVersion);
     const records = new Map<string, ActionView>();
@@ -52,7 +57,15 @@ export class RunReader {
           const record = records.get(`${stage.name}/${action.name}`);
           return record
             ? { ...record, category: action.category }
-            : { name: action.name, category: action.category, status: "NotStarted", startedAt: undefined, endedAt: undefined, externalUrl: undefined, summary: undefined };
+            : {
+                name: action.name,
+                category: action.category,
+                status: "NotStarted",
+                startedAt: undefined,
+                endedAt: undefined,
+                externalUrl: undefined,
+                summary: undefined,
+              };
         }),
       })),
     };
@@ -61,7 +74,9 @@ export class RunReader {
   private async structure(pipeline: string, version: number | undefined) {
     const cached = this.structures.get(pipeline);
     if (cached && version !== undefined && cached.version === version) return cached;
-    const result = await this.codepipeline.send(new GetPipelineCommand({ name: pipeline, ...(version !== undefined ? { version } : {}) }));
+    const result = await this.codepipeline.send(
+      new GetPipelineCommand({ name: pipeline, ...(version !== undefined ? { version } : {}) }),
+    );
     const fresh = {
       version: result.pipeline?.version ?? version ?? 0,
       stages: (result.pipeline?.stages ?? []).map((s) => ({

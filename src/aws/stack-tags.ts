@@ -1,4 +1,8 @@
-import { UpdateStackCommand, waitForStackUpdateComplete, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import {
+  UpdateStackCommand,
+  waitForStackUpdateComplete,
+  type CloudFormationClient,
+} from "@aws-sdk/client-cloudformation";
 import type { StackName } from "../core/naming.js";
 import { awsTags } from "../core/tags.js";
 import { CHANGE_SET_CAPABILITIES as CAPABILITIES } from "./change-sets.js";
@@ -20,7 +24,9 @@ export async function retagStack(
   token: string,
   bounds: WaitBounds,
 ): Promise<RetagOutcome> {
-  const same = Object.keys(tags).length === Object.keys(stack.tags).length && Object.entries(tags).every(([key, value]) => stack.tags[key] === value);
+  const same =
+    Object.keys(tags).length === Object.keys(stack.tags).length &&
+    Object.entries(tags).every(([key, value]) => stack.tags[key] === value);
   if (same) return "unchanged";
   try {
     await cfn.send(
@@ -35,10 +41,14 @@ export async function retagStack(
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : "";
-    if (error instanceof Error && error.name === "ValidationError" && /can ?not be updated|IN_PROGRESS/.test(message)) return "busy";
+    if (error instanceof Error && error.name === "ValidationError" && /can ?not be updated|IN_PROGRESS/.test(message))
+      return "busy";
     throw error;
   }
   const result = await waitForStackUpdateComplete(waiter(cfn, bounds), { StackName: stack.name as StackName });
-  if (result.state !== "SUCCESS") throw new Error(`the tag update of ${stack.name} did not complete (${result.state}): ${result.reason ? String(result.reason) : "no reason given"}`);
+  if (result.state !== "SUCCESS")
+    throw new Error(
+      `the tag update of ${stack.name} did not complete (${result.state}): ${result.reason ? String(result.reason) : "no reason given"}`,
+    );
   return "retagged";
 }

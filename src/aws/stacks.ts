@@ -49,7 +49,6 @@ export class TemplateRejected extends Error {
   }
 }
 
-
 export async function describeStack(cfn: CloudFormationClient, name: StackName): Promise<StackSnapshot | null> {
   try {
     const result = await cfn.send(new DescribeStacksCommand({ StackName: name }));
@@ -87,8 +86,7 @@ export interface ChangeSetRequest {
 }
 
 export type ChangeSetOutcome =
-  | { readonly kind: "applied"; readonly changes: readonly ResourceChange[] }
-  | { readonly kind: "no-changes" };
+  { readonly kind: "applied"; readonly changes: readonly ResourceChange[] } | { readonly kind: "no-changes" };
 
 /**
  * Creates a change set, executes it and waits for the stack to settle. An empty change set is
@@ -106,7 +104,10 @@ export async function applyChangeSet(
     ChangeSetName: changeSetName,
     ChangeSetType: request.type,
     ...(request.templateUrl ? { TemplateURL: request.templateUrl } : { TemplateBody: inputs.templateBody }),
-    Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+    Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({
+      ParameterKey,
+      ParameterValue,
+    })),
     Tags: awsTags(inputs.tags),
     RoleARN: inputs.roleArn,
     ClientToken: token,
@@ -141,13 +142,23 @@ export async function applyChangeSet(
   return { kind: "applied", changes };
 }
 
-export async function deleteStack(cfn: CloudFormationClient, stackName: StackName, token: string, bounds: WaitBounds): Promise<void> {
+export async function deleteStack(
+  cfn: CloudFormationClient,
+  stackName: StackName,
+  token: string,
+  bounds: WaitBounds,
+): Promise<void> {
   await cfn.send(new DeleteStackCommand({ StackName: stackName, ClientRequestToken: token }));
   const result = await waitForStackDeleteComplete(waiter(cfn, bounds), { StackName: stackName });
   await expectSettled(cfn, stackName, token, result, "delete", bounds);
 }
 
-export async function continueRollback(cfn: CloudFormationClient, stackName: StackName, token: string, bounds: WaitBounds): Promise<void> {
+export async function continueRollback(
+  cfn: CloudFormationClient,
+  stackName: StackName,
+  token: string,
+  bounds: WaitBounds,
+): Promise<void> {
   await cfn.send(new ContinueUpdateRollbackCommand({ StackName: stackName, ClientRequestToken: token }));
   const result = await waitForStackRollbackComplete(waiter(cfn, bounds), { StackName: stackName });
   await expectSettled(cfn, stackName, token, result, "rollback", bounds);
@@ -163,7 +174,11 @@ export async function stackBuckets(cfn: CloudFormationClient, stackName: StackNa
   const buckets: string[] = [];
   for await (const page of paginateListStackResources({ client: cfn }, { StackName: stackName })) {
     for (const resource of page.StackResourceSummaries ?? []) {
-      if (resource.ResourceType === "AWS::S3::Bucket" && resource.PhysicalResourceId && resource.ResourceStatus !== "DELETE_COMPLETE") {
+      if (
+        resource.ResourceType === "AWS::S3::Bucket" &&
+        resource.PhysicalResourceId &&
+        resource.ResourceStatus !== "DELETE_COMPLETE"
+      ) {
         buckets.push(resource.PhysicalResourceId);
       }
     }
@@ -172,7 +187,11 @@ export async function stackBuckets(cfn: CloudFormationClient, stackName: StackNa
 }
 
 /** The failure events of one operation (found by its token), oldest first: what a person needs to read. */
-export async function failureEvents(cfn: CloudFormationClient, stackName: string, token: string): Promise<StackEventSummary[]> {
+export async function failureEvents(
+  cfn: CloudFormationClient,
+  stackName: string,
+  token: string,
+): Promise<StackEventSummary[]> {
   const found: StackEventSummary[] = [];
   let nextToken: string | undefined;
   // Events come newest first; the operation's own events are near the top, so a few pages suffice.

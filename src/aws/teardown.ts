@@ -1,5 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { DeleteStackCommand, waitForStackDeleteComplete, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import {
+  DeleteStackCommand,
+  waitForStackDeleteComplete,
+  type CloudFormationClient,
+} from "@aws-sdk/client-cloudformation";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { isApplicationStack, MANAGED_BY_VALUE, TAG } from "../core/tags.js";
 import type { StackName } from "../core/naming.js";
@@ -35,7 +39,12 @@ export type ApplicationStep = string;
  * The environment's application stacks that exist, from the pipeline stack's output and from tags
  * (among `listed`, when the caller has just listed the managed stacks, else listed here).
  */
-export async function applicationStacks(cfn: CloudFormationClient, pipelineStack: string, pipeline: StackSnapshot | null, listed?: readonly StackSnapshot[]): Promise<StackSnapshot[]> {
+export async function applicationStacks(
+  cfn: CloudFormationClient,
+  pipelineStack: string,
+  pipeline: StackSnapshot | null,
+  listed?: readonly StackSnapshot[],
+): Promise<StackSnapshot[]> {
   const found = new Map<string, StackSnapshot>();
   const named = pipeline?.outputs.ApplicationStackName;
   if (named && named !== pipelineStack) {
@@ -76,8 +85,16 @@ async function tearDownApplication(teardown: ApplicationTeardown, name: StackNam
   for (;;) {
     const stack = await describeStack(cfn, name);
     if (!stack) return null;
-    if (!stack.status.endsWith("_IN_PROGRESS") || stack.status === "DELETE_IN_PROGRESS" || stack.status === "REVIEW_IN_PROGRESS") break;
-    if ((Date.now() - started) / 1000 > teardown.wait.maxWaitSeconds) throw new Error(`application stack ${name} stayed ${stack.status} for more than ${teardown.wait.maxWaitSeconds} s; branchline will look again later`);
+    if (
+      !stack.status.endsWith("_IN_PROGRESS") ||
+      stack.status === "DELETE_IN_PROGRESS" ||
+      stack.status === "REVIEW_IN_PROGRESS"
+    )
+      break;
+    if ((Date.now() - started) / 1000 > teardown.wait.maxWaitSeconds)
+      throw new Error(
+        `application stack ${name} stayed ${stack.status} for more than ${teardown.wait.maxWaitSeconds} s; branchline will look again later`,
+      );
     await sleep(teardown.wait.minDelaySeconds * 1000);
   }
   let emptied = 0;
@@ -95,11 +112,20 @@ async function tearDownApplication(teardown: ApplicationTeardown, name: StackNam
   const result = await waitForStackDeleteComplete(waiter(cfn, teardown.wait), { StackName: name });
   if (result.state !== "SUCCESS") {
     const after = await describeStack(cfn, name);
-    throw new StackOperationFailed(`the delete of application stack ${name} failed; it is ${after?.status ?? "gone"}`, name, after?.status, await failureEvents(cfn, name, withRole ? `${token}-role` : token));
+    throw new StackOperationFailed(
+      `the delete of application stack ${name} failed; it is ${after?.status ?? "gone"}`,
+      name,
+      after?.status,
+      await failureEvents(cfn, name, withRole ? `${token}-role` : token),
+    );
   }
   return `Deleted application stack ${name}${withRole ? ` with ${withRole} (its own role is gone)` : ""}${emptied > 0 ? `, after emptying ${emptied} object versions from its buckets` : ""}`;
 }
 
 function isRoleGone(error: unknown): boolean {
-  return error instanceof Error && error.name === "ValidationError" && /role .* is invalid or cannot be assumed/i.test(error.message);
+  return (
+    error instanceof Error &&
+    error.name === "ValidationError" &&
+    /role .* is invalid or cannot be assumed/i.test(error.message)
+  );
 }

@@ -39,7 +39,11 @@ export function templateFit(body: string, store: TemplateStore | undefined): Tem
   const bytes = Buffer.byteLength(body, "utf8");
   if (bytes <= INLINE_TEMPLATE_LIMIT) return { kind: "inline" };
   if (bytes > TEMPLATE_URL_LIMIT) {
-    return { kind: "too-large", bytes, why: `the template is ${bytes} bytes; CloudFormation reads at most ${TEMPLATE_URL_LIMIT} bytes from S3. Split it (nested stacks) or shorten it.` };
+    return {
+      kind: "too-large",
+      bytes,
+      why: `the template is ${bytes} bytes; CloudFormation reads at most ${TEMPLATE_URL_LIMIT} bytes from S3. Split it (nested stacks) or shorten it.`,
+    };
   }
   if (!store) {
     return {

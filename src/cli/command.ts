@@ -51,7 +51,12 @@ export const COMMON_OPTIONS = {
 export function parseCommandArgs(command: Command, argv: readonly string[]): ParsedArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...COMMON_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     // node's messages are good ("Unknown option '--x'"); the hint says where to look.
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, "")}`);
@@ -75,7 +80,11 @@ export function parseRepoOption(text: string): { owner: string; name: string } {
 }
 
 /** `work` over `items`, at most `limit` at once, results in order: AWS and GitHub rate-limit bursts. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

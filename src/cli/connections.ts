@@ -15,7 +15,12 @@ import type { Env, Io } from "./output.js";
  */
 
 export type AwsAccess =
-  | { readonly kind: "aws"; readonly clients: AwsClients; readonly settings: Settings; readonly endpoint: string | undefined }
+  | {
+      readonly kind: "aws";
+      readonly clients: AwsClients;
+      readonly settings: Settings;
+      readonly endpoint: string | undefined;
+    }
   | { readonly kind: "none"; readonly why: string };
 
 /**
@@ -25,7 +30,10 @@ export type AwsAccess =
 export async function awsFromEnv(env: Env): Promise<AwsAccess> {
   const settings = readSettings(env);
   if (settings.aws.kind === "sandbox") {
-    return { kind: "none", why: "no AWS configuration found (set AWS_REGION and credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or a role)" };
+    return {
+      kind: "none",
+      why: "no AWS configuration found (set AWS_REGION and credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or a role)",
+    };
   }
   const endpoint = settings.aws.endpoint;
   const { createAwsClients } = await import("../aws/clients.js");
@@ -45,7 +53,14 @@ export function isUnreachable(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code ?? "";
   return (
     ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH"].includes(code) ||
-    ["CredentialsProviderError", "TimeoutError", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException"].includes(name) ||
+    [
+      "CredentialsProviderError",
+      "TimeoutError",
+      "UnrecognizedClientException",
+      "InvalidClientTokenId",
+      "ExpiredToken",
+      "ExpiredTokenException",
+    ].includes(name) ||
     /ECONNREFUSED|ENOTFOUND|getaddrinfo|connect E/.test(String((error as Error | null)?.message ?? ""))
   );
 }
@@ -94,7 +109,14 @@ export async function githubFromEnv(io: Io): Promise<GitHubAccess> {
   if (token) {
     const probot = new Probot({ githubToken: token, log: silent, ...(baseUrl ? { baseUrl } : {}) });
     const octokit = () => probot.auth() as Promise<InstallationOctokit>;
-    return { auth: "token", baseUrl, appId: appIdOf(env), forRepository: octokit, app: () => null, installation: octokit };
+    return {
+      auth: "token",
+      baseUrl,
+      appId: appIdOf(env),
+      forRepository: octokit,
+      app: () => null,
+      installation: octokit,
+    };
   }
   if (env.APP_ID) {
     const privateKey = readPrivateKey(env, io.cwd);
@@ -114,14 +136,17 @@ export async function githubFromEnv(io: Io): Promise<GitHubAccess> {
         try {
           id = (await octokit.rest.apps.getRepoInstallation({ owner: repo.owner, repo: repo.name })).data.id;
         } catch (error) {
-          if ((error as { status?: number }).status === 404) throw new Error(`the App (APP_ID ${env.APP_ID}) is not installed on ${repo.owner}/${repo.name}`);
+          if ((error as { status?: number }).status === 404)
+            throw new Error(`the App (APP_ID ${env.APP_ID}) is not installed on ${repo.owner}/${repo.name}`);
           throw error;
         }
         return installation(id);
       },
     };
   }
-  throw new UsageError("no GitHub credentials: set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH (the App's own)");
+  throw new UsageError(
+    "no GitHub credentials: set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH (the App's own)",
+  );
 }
 
 function readPrivateKey(env: Env, cwd: string): string {

@@ -44,8 +44,13 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   const planned: { target: JobTarget; action: ReconcileAction }[] = [];
   if (only && orphaned) {
     // Naming an unowned repository with --repo is the operator's word the app waits for.
-    repositories.push({ repository: repositoryFullName(only), state: "unowned", note: "no installation of the App covers it; its branch environments are removed, staging and production kept" });
-    for (const action of planRetirement(orphaned, "unowned", { teardown: true })) planned.push({ target: { installationId: 0, repo: only, defaultBranch: "" }, action });
+    repositories.push({
+      repository: repositoryFullName(only),
+      state: "unowned",
+      note: "no installation of the App covers it; its branch environments are removed, staging and production kept",
+    });
+    for (const action of planRetirement(orphaned, "unowned", { teardown: true }))
+      planned.push({ target: { installationId: 0, repo: only, defaultBranch: "" }, action });
   }
   const progress = out.progress(targets.length);
   for (const target of targets) {
@@ -73,8 +78,18 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
       installationOf: async (repo) => (github.auth === "token" ? 0 : await installationOf(github, repo)),
       aws: aws.clients,
       // As the app does: each kind changed with its App kind role when the operator names them.
-      ...(settings.appKindRoles ? { kindAws: kindClients({ region: aws.clients.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), maxAttempts: 3 }, aws.clients, settings.appKindRoles) } : {}),
-      ...(settings.templateBucket ? { templates: templateStore(settings.templateBucket, aws.clients.region, aws.endpoint) } : {}),
+      ...(settings.appKindRoles
+        ? {
+            kindAws: kindClients(
+              { region: aws.clients.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), maxAttempts: 3 },
+              aws.clients,
+              settings.appKindRoles,
+            ),
+          }
+        : {}),
+      ...(settings.templateBucket
+        ? { templates: templateStore(settings.templateBucket, aws.clients.region, aws.endpoint) }
+        : {}),
       log: silentLogger(),
       sandbox: false,
       // What the app's promotion services would say: only branchline's check runs and deployments count.
@@ -89,7 +104,13 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
       repository: repositoryFullName(target.repo),
       kind: action.kind,
       target: actionTarget(action),
-      ...(action.kind === "destroy" || action.kind === "retire" || action.kind === "mark" || action.kind === "keep" || action.kind === "idle" ? { stack: action.stackName } : {}),
+      ...(action.kind === "destroy" ||
+      action.kind === "retire" ||
+      action.kind === "mark" ||
+      action.kind === "keep" ||
+      action.kind === "idle"
+        ? { stack: action.stackName }
+        : {}),
       ...(action.kind === "deploy" ? { commit: action.commit } : {}),
       reason: action.reason,
       outcome: dryRun ? "planned" : failure ? "failed" : "done",
@@ -143,13 +164,24 @@ interface Target {
  * The repositories to plan: the one named, or every repository of every installation (the app's
  * walk: suspended installations skipped; one that cannot be listed is an error and the rest go on).
  */
-async function repositoriesToVisit(github: GitHubAccess, only: RepositoryRef | null, errors: { repository: string; message: string }[]): Promise<Target[]> {
+async function repositoriesToVisit(
+  github: GitHubAccess,
+  only: RepositoryRef | null,
+  errors: { repository: string; message: string }[],
+): Promise<Target[]> {
   const app = github.app();
   if (app === null || only) {
     const octokit = await github.forRepository(only!);
     const { data } = await octokit.rest.repos.get({ owner: only!.owner, repo: only!.name });
     const installationId = app === null ? 0 : await installationOf(github, only!);
-    return [{ installationId, octokit, repo: { owner: data.owner.login, name: data.name }, defaultBranch: data.default_branch }];
+    return [
+      {
+        installationId,
+        octokit,
+        repo: { owner: data.owner.login, name: data.name },
+        defaultBranch: data.default_branch,
+      },
+    ];
   }
   const targets: Target[] = [];
   for await (const step of walkInstallations(await app, (id) => github.installation(id))) {
@@ -159,7 +191,12 @@ async function repositoriesToVisit(github: GitHubAccess, only: RepositoryRef | n
     }
     const { repository } = step;
     if (repository.fork || repository.archived) continue;
-    targets.push({ installationId: step.installationId, octokit: step.octokit, repo: { owner: repository.owner.login, name: repository.name }, defaultBranch: repository.default_branch });
+    targets.push({
+      installationId: step.installationId,
+      octokit: step.octokit,
+      repo: { owner: repository.owner.login, name: repository.name },
+      defaultBranch: repository.default_branch,
+    });
   }
   return targets;
 }
@@ -174,7 +211,12 @@ async function installationOf(github: GitHubAccess, repo: RepositoryRef): Promis
  * Applies the pass through the app's own engine: one lane per environment, the same jobs a webhook
  * makes (so check runs and deployments are reported as usual). Returns the failures by action index.
  */
-async function applyActions(runtime: Runtime, planned: readonly { target: JobTarget; action: ReconcileAction }[], out: Printer, waitForRuns: boolean): Promise<Map<number, string | null>> {
+async function applyActions(
+  runtime: Runtime,
+  planned: readonly { target: JobTarget; action: ReconcileAction }[],
+  out: Printer,
+  waitForRuns: boolean,
+): Promise<Map<number, string | null>> {
   const engine = new Engine(runtime);
   const passId = randomUUID();
   const failures = new Map<number, string | null>();
@@ -191,7 +233,12 @@ async function applyActions(runtime: Runtime, planned: readonly { target: JobTar
   planned.forEach(({ target, action }, index) => {
     const deliveryId = `gc-${passId}-${index}`;
     byDelivery.set(deliveryId, index);
-    const job = jobForAction(action, { deliveryId, installationId: target.installationId, repo: target.repo, defaultBranch: target.defaultBranch });
+    const job = jobForAction(action, {
+      deliveryId,
+      installationId: target.installationId,
+      repo: target.repo,
+      defaultBranch: target.defaultBranch,
+    });
     // A mark is a job too, in its environment's lane; a busy stack fails it (run gc again).
     if (job) engine.submit(job);
     else if (action.kind === "resume") {

@@ -42,11 +42,15 @@ Exit codes: 0 converged (or applied without errors), 1 errors, or with --dry-run
     const aws = await requireAws(io.env);
     const github = await githubFromEnv(io);
     if (github.auth === "token" && !only) {
-      throw new UsageError("with GITHUB_TOKEN, gc needs --repo OWNER/NAME; to pass over every installation, use the App's APP_ID and PRIVATE_KEY");
+      throw new UsageError(
+        "with GITHUB_TOKEN, gc needs --repo OWNER/NAME; to pass over every installation, use the App's APP_ID and PRIVATE_KEY",
+      );
     }
     if (github.appId === undefined) {
       // Check runs say which runs were reported and which branches were warned idle; anyone can write one by branchline's name.
-      throw new UsageError("with GITHUB_TOKEN, gc needs APP_ID (branchline's App id, as the App's .env has it, or GitHub → Settings → GitHub Apps → the App → App ID): without it gc cannot tell branchline's check runs from another App's of the same name, and would act on them; nothing was done");
+      throw new UsageError(
+        "with GITHUB_TOKEN, gc needs APP_ID (branchline's App id, as the App's .env has it, or GitHub → Settings → GitHub Apps → the App → App ID): without it gc cannot tell branchline's check runs from another App's of the same name, and would act on them; nothing was done",
+      );
     }
     // The SDK, Probot and the engine load only for a pass, not for --help.
     const { runPass } = await import("./gc-pass.js");
@@ -61,9 +65,17 @@ Exit codes: 0 converged (or applied without errors), 1 errors, or with --dry-run
           data.actions,
           [
             { header: "REPOSITORY", value: (a) => a.repository },
-            { header: "ACTION", value: (a) => a.kind, style: (a) => (a.kind === "destroy" || a.kind === "retire" ? "red" : "cyan") },
+            {
+              header: "ACTION",
+              value: (a) => a.kind,
+              style: (a) => (a.kind === "destroy" || a.kind === "retire" ? "red" : "cyan"),
+            },
             { header: "TARGET", value: (a) => a.target },
-            { header: "OUTCOME", value: (a) => (a.outcome === "planned" ? "would do" : a.outcome), style: (a) => (a.outcome === "failed" ? "red" : a.outcome === "done" ? "green" : "yellow") },
+            {
+              header: "OUTCOME",
+              value: (a) => (a.outcome === "planned" ? "would do" : a.outcome),
+              style: (a) => (a.outcome === "failed" ? "red" : a.outcome === "done" ? "green" : "yellow"),
+            },
             { header: "WHY", value: (a) => (a.error ? `${a.reason}; failed: ${a.error}` : a.reason) },
           ],
           p,
@@ -83,8 +95,16 @@ Exit codes: 0 converged (or applied without errors), 1 errors, or with --dry-run
     else if (data.dryRun) out.line(`${summary}${p.paint("yellow", `would ${counts}`)}; nothing was changed.`);
     else {
       const failed = data.actions.filter((a) => a.outcome === "failed").length;
-      out.line(`${summary}${counts}${failed > 0 ? p.paint("red", `; ${failed} failed`) : p.paint("green", "; all done")}.`);
+      out.line(
+        `${summary}${counts}${failed > 0 ? p.paint("red", `; ${failed} failed`) : p.paint("green", "; all done")}.`,
+      );
     }
-    if (data.errors.length > 0) out.line(p.paint("red", `${data.errors.length} repositor${data.errors.length === 1 ? "y" : "ies"} could not be checked.`));
+    if (data.errors.length > 0)
+      out.line(
+        p.paint(
+          "red",
+          `${data.errors.length} repositor${data.errors.length === 1 ? "y" : "ies"} could not be checked.`,
+        ),
+      );
   },
 };

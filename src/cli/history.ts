@@ -1,5 +1,13 @@
 import { repositoryFullName } from "../core/environment.js";
-import { EXIT, UsageError, mapLimited, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";
+import {
+  EXIT,
+  UsageError,
+  mapLimited,
+  parseRepoOption,
+  stringOption,
+  type Command,
+  type ParsedArgs,
+} from "./command.js";
 import { githubFromEnv } from "./connections.js";
 import { gitRepository } from "./local-repo.js";
 import { age, table, type Io, type Style } from "./output.js";
@@ -66,10 +74,14 @@ Exit codes: 0 listed (also when there are none), 1 GitHub failed, 2 usage error 
     if (!environment) throw new UsageError("--env is required (staging, production, or branch/NAME)");
     const limitText = stringOption(args, "limit") ?? "20";
     const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`--limit is "${limitText}"; it must be a whole number from 1 to 1000`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new UsageError(`--limit is "${limitText}"; it must be a whole number from 1 to 1000`);
     const repoOption = stringOption(args, "repo");
     const repo = repoOption ? parseRepoOption(repoOption) : await gitRepository(io.cwd);
-    if (!repo) throw new UsageError("cannot tell the repository from git (no GitHub origin remote here); pass --repo OWNER/NAME");
+    if (!repo)
+      throw new UsageError(
+        "cannot tell the repository from git (no GitHub origin remote here); pass --repo OWNER/NAME",
+      );
     const github = await githubFromEnv(io);
     const octokit = await github.forRepository(repo);
 

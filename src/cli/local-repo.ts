@@ -28,7 +28,13 @@ export type LocalConfig =
   | { readonly kind: "absent"; readonly file: string }
   | { readonly kind: "invalid"; readonly file: string; readonly problems: readonly LocatedProblem[] }
   /** `extends`: the config the file extends (`_extends`), which only the app can read. */
-  | { readonly kind: "valid"; readonly file: string; readonly config: BranchlineConfig; readonly source: LocatedDocument | null; readonly extends?: string };
+  | {
+      readonly kind: "valid";
+      readonly file: string;
+      readonly config: BranchlineConfig;
+      readonly source: LocatedDocument | null;
+      readonly extends?: string;
+    };
 
 /** `file:line:column: message`, the form editors and CI annotations understand. */
 export function formatLocated(problem: LocatedProblem): string {
@@ -62,12 +68,23 @@ export async function readLocalConfig(cwd: string, dir: string): Promise<LocalCo
     return {
       kind: "invalid",
       file,
-      problems: parsed.problems.map((p) => ({ severity: "error", file, ...p.position, message: `not valid YAML: ${p.message}` })),
+      problems: parsed.problems.map((p) => ({
+        severity: "error",
+        file,
+        ...p.position,
+        message: `not valid YAML: ${p.message}`,
+      })),
     };
   }
   const value = parsed.document.value;
   if (value !== null && value !== undefined && (typeof value !== "object" || Array.isArray(value))) {
-    return { kind: "invalid", file, problems: [{ severity: "error", file, line: 1, column: 1, message: "the file must be a mapping of fields (key: value)" }] };
+    return {
+      kind: "invalid",
+      file,
+      problems: [
+        { severity: "error", file, line: 1, column: 1, message: "the file must be a mapping of fields (key: value)" },
+      ],
+    };
   }
   const validation = validateConfigFile(value);
   if (!validation.ok) {
@@ -76,18 +93,33 @@ export async function readLocalConfig(cwd: string, dir: string): Promise<LocalCo
       file,
       problems: validation.problems.map((problem) => {
         const field = fieldName(problem.path);
-        return { severity: "error", file, ...parsed.document.locate(problem.path), ...(field ? { field } : {}), message: problem.message };
+        return {
+          severity: "error",
+          file,
+          ...parsed.document.locate(problem.path),
+          ...(field ? { field } : {}),
+          message: problem.message,
+        };
       }),
     };
   }
-  return { kind: "valid", file, config: validation.config, source: parsed.document, ...(validation.extends ? { extends: validation.extends } : {}) };
+  return {
+    kind: "valid",
+    file,
+    config: validation.config,
+    source: parsed.document,
+    ...(validation.extends ? { extends: validation.extends } : {}),
+  };
 }
 
 const exec = promisify(execFile);
 
 async function git(dir: string, args: readonly string[]): Promise<string | null> {
   try {
-    const { stdout } = await exec("git", ["-C", dir, ...args], { timeout: 10_000, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+    const { stdout } = await exec("git", ["-C", dir, ...args], {
+      timeout: 10_000,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+    });
     return stdout.trim();
   } catch {
     return null;
@@ -108,7 +140,9 @@ export async function gitRepository(dir: string): Promise<RepositoryRef | null> 
 }
 
 export function parseRemoteUrl(url: string): RepositoryRef | null {
-  const match = /^(?:[a-z+]+:\/\/(?:[^@/]+@)?[^/]+(?::\d+)?\/|[^@:/]+@[^:]+:)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim());
+  const match = /^(?:[a-z+]+:\/\/(?:[^@/]+@)?[^/]+(?::\d+)?\/|[^@:/]+@[^:]+:)([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(
+    url.trim(),
+  );
   return match ? { owner: match[1]!, name: match[2]! } : null;
 }
 

@@ -15,7 +15,13 @@ import { validateCommand } from "./validate.js";
  * with --json, as it is.
  */
 
-const COMMANDS: readonly Command<never>[] = [validateCommand, planCommand, statusCommand, historyCommand, gcCommand] as unknown as Command<never>[];
+const COMMANDS: readonly Command<never>[] = [
+  validateCommand,
+  planCommand,
+  statusCommand,
+  historyCommand,
+  gcCommand,
+] as unknown as Command<never>[];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -38,14 +44,24 @@ Exit codes: 0 ok, 1 findings or failure, 2 usage error.`;
 
 /** Values that must never be printed, whatever an error message quotes. */
 function secretsOf(env: NodeJS.ProcessEnv): string[] {
-  return ["GITHUB_TOKEN", "GH_TOKEN", "PRIVATE_KEY", "WEBHOOK_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "BRANCHLINE_EVENTS_SECRET"]
+  return [
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "PRIVATE_KEY",
+    "WEBHOOK_SECRET",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "BRANCHLINE_EVENTS_SECRET",
+  ]
     .map((name) => env[name])
     .filter((value): value is string => typeof value === "string" && value !== "");
 }
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
     return pkg.version ?? "unknown";
   } catch {
     return "unknown";
@@ -108,7 +124,13 @@ export function describe(error: unknown): string {
   return String(error);
 }
 
-const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), secrets: secretsOf(process.env) };
+const io: Io = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  secrets: secretsOf(process.env),
+};
 main(process.argv.slice(2), io).then(
   (code) => {
     // Pending sockets and timers (SDK keep-alive, a followed run) must not hold the exit.

@@ -29,7 +29,14 @@ export function colourEnabled(stream: Stream, env: Env): boolean {
   return stream.isTTY === true;
 }
 
-const CODES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const;
+const CODES = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+} as const;
 export type Style = keyof typeof CODES;
 
 export interface Painter {
@@ -40,7 +47,8 @@ export interface Painter {
 export function painter(enabled: boolean): Painter {
   return {
     enabled,
-    paint: (style, text) => (enabled && text !== "" ? `\u001b[${CODES[style][0]}m${text}\u001b[${CODES[style][1]}m` : text),
+    paint: (style, text) =>
+      enabled && text !== "" ? `\u001b[${CODES[style][0]}m${text}\u001b[${CODES[style][1]}m` : text,
   };
 }
 
@@ -61,7 +69,9 @@ export interface Column<Row> {
 /** A plain-text table: a header, then one line per row, columns padded to the widest cell. */
 export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[], paint: Painter): string[] {
   const cells = rows.map((row) => columns.map((c) => c.value(row)));
-  const widths = columns.map((c, i) => Math.max(visibleLength(c.header), ...cells.map((r) => visibleLength(r[i] ?? ""))));
+  const widths = columns.map((c, i) =>
+    Math.max(visibleLength(c.header), ...cells.map((r) => visibleLength(r[i] ?? ""))),
+  );
   // The last column is not padded: no trailing blanks, coloured or not.
   const last = columns.length - 1;
   const pad = (text: string, width: number, align: "left" | "right" = "left", index = 0) => {
@@ -69,7 +79,12 @@ export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]
     const fill = " ".repeat(Math.max(0, width - visibleLength(text)));
     return align === "right" ? fill + text : text + fill;
   };
-  const lines = [columns.map((c, i) => paint.paint("bold", pad(c.header, widths[i]!, c.align, i))).join("  ").trimEnd()];
+  const lines = [
+    columns
+      .map((c, i) => paint.paint("bold", pad(c.header, widths[i]!, c.align, i)))
+      .join("  ")
+      .trimEnd(),
+  ];
   rows.forEach((row, r) => {
     lines.push(
       columns

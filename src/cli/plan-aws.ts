@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { DeleteStackCommand, waitForChangeSetCreateComplete, waitForStackDeleteComplete, type CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import {
+  DeleteStackCommand,
+  waitForChangeSetCreateComplete,
+  waitForStackDeleteComplete,
+  type CloudFormationClient,
+} from "@aws-sdk/client-cloudformation";
 import { createChangeSet, deleteChangeSet, isEmptyUpdate, readChangeSet } from "../aws/change-sets.js";
 import { describeStack } from "../aws/stacks.js";
 import type { EnvironmentNames } from "../core/naming.js";
@@ -28,7 +33,13 @@ export { observe } from "../engine/converge-stack.js";
  * The change set an update (or create) would make: created, described, then deleted, never
  * executed. A CREATE change set leaves a REVIEW_IN_PROGRESS stack, which is deleted too.
  */
-export async function previewChangeSet(cfn: CloudFormationClient, names: EnvironmentNames, type: "CREATE" | "UPDATE", inputs: StackInputs, maxWaitSeconds: number): Promise<PlanChangeSet> {
+export async function previewChangeSet(
+  cfn: CloudFormationClient,
+  names: EnvironmentNames,
+  type: "CREATE" | "UPDATE",
+  inputs: StackInputs,
+  maxWaitSeconds: number,
+): Promise<PlanChangeSet> {
   const id = randomUUID();
   const changeSetName = `branchline-cli-plan-${id}`;
   const stackName = names.stack;
@@ -36,7 +47,9 @@ export async function previewChangeSet(cfn: CloudFormationClient, names: Environ
   let created = false;
   // Interrupted (Ctrl-C) while the change set exists: still leave nothing behind.
   const onInterrupt = () => {
-    const cleaning = created ? cleanUp(cfn, stackName, changeSetName, type, cleanedUp).catch(() => undefined) : Promise.resolve();
+    const cleaning = created
+      ? cleanUp(cfn, stackName, changeSetName, type, cleanedUp).catch(() => undefined)
+      : Promise.resolve();
     void cleaning.finally(() => process.exit(130));
   };
   process.once("SIGINT", onInterrupt);
@@ -47,7 +60,10 @@ export async function previewChangeSet(cfn: CloudFormationClient, names: Environ
       ChangeSetName: changeSetName,
       ChangeSetType: type,
       TemplateBody: inputs.templateBody,
-      Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Parameters: Object.entries(inputs.parameters).map(([ParameterKey, ParameterValue]) => ({
+        ParameterKey,
+        ParameterValue,
+      })),
       Tags: awsTags(inputs.tags),
       RoleARN: inputs.roleArn,
       ClientToken: `cli-plan-${id}`,
@@ -61,7 +77,13 @@ export async function previewChangeSet(cfn: CloudFormationClient, names: Environ
     const reading = await readChangeSet(cfn, stackName, changeSetName);
     const { status, reason, changes } = reading;
     if (type === "UPDATE" && isEmptyUpdate(reading)) {
-      return { type, status: "no-changes", ...(reason ? { reason } : {}), changes, cleanedUp: await cleanUp(cfn, stackName, changeSetName, type, cleanedUp) };
+      return {
+        type,
+        status: "no-changes",
+        ...(reason ? { reason } : {}),
+        changes,
+        cleanedUp: await cleanUp(cfn, stackName, changeSetName, type, cleanedUp),
+      };
     }
     const settled = status === "CREATE_COMPLETE" ? "ready" : "failed";
     return {
@@ -75,11 +97,18 @@ export async function previewChangeSet(cfn: CloudFormationClient, names: Environ
     process.off("SIGINT", onInterrupt);
     process.off("SIGTERM", onInterrupt);
     // Whatever happened above, leave nothing behind.
-    if (created && cleanedUp.length === 0) await cleanUp(cfn, stackName, changeSetName, type, cleanedUp).catch(() => undefined);
+    if (created && cleanedUp.length === 0)
+      await cleanUp(cfn, stackName, changeSetName, type, cleanedUp).catch(() => undefined);
   }
 }
 
-async function cleanUp(cfn: CloudFormationClient, stackName: string, changeSetName: string, type: "CREATE" | "UPDATE", done: string[]): Promise<string[]> {
+async function cleanUp(
+  cfn: CloudFormationClient,
+  stackName: string,
+  changeSetName: string,
+  type: "CREATE" | "UPDATE",
+  done: string[],
+): Promise<string[]> {
   if (done.length > 0) return done;
   await deleteChangeSet(cfn, stackName, changeSetName).catch(() => undefined);
   done.push(`change set ${changeSetName}`);
@@ -88,7 +117,10 @@ async function cleanUp(cfn: CloudFormationClient, stackName: string, changeSetNa
     const stack = await describeStack(cfn, stackName as Parameters<typeof describeStack>[1]);
     if (stack && stack.status === "REVIEW_IN_PROGRESS") {
       await cfn.send(new DeleteStackCommand({ StackName: stackName }));
-      await waitForStackDeleteComplete({ client: cfn, maxWaitTime: 300, minDelay: 1, maxDelay: 5 }, { StackName: stackName }).catch(() => undefined);
+      await waitForStackDeleteComplete(
+        { client: cfn, maxWaitTime: 300, minDelay: 1, maxDelay: 5 },
+        { StackName: stackName },
+      ).catch(() => undefined);
       done.push(`stack ${stackName} (REVIEW_IN_PROGRESS)`);
     }
   }

@@ -73,15 +73,39 @@ export async function planRef(io: Io, request: PlanRequest): Promise<PlanResult>
   };
   const loaded = await readLocalConfig(io.cwd, dir);
   if (loaded.kind === "absent") {
-    return { ...base, intent: "ignore", reason: `the repository has no ${CONFIG_PATH}; branchline does nothing here`, action: "nothing", startsRun: false, aws: { observed: false } };
+    return {
+      ...base,
+      intent: "ignore",
+      reason: `the repository has no ${CONFIG_PATH}; branchline does nothing here`,
+      action: "nothing",
+      startsRun: false,
+      aws: { observed: false },
+    };
   }
   if (loaded.kind === "invalid") {
-    return { ...base, intent: "ignore", reason: `${CONFIG_PATH} is not valid; the app reports it on the commit's "${CONFIG_CHECK_NAME}" check run and touches nothing`, action: "nothing", startsRun: false, aws: { observed: false }, problems: [...loaded.problems] };
+    return {
+      ...base,
+      intent: "ignore",
+      reason: `${CONFIG_PATH} is not valid; the app reports it on the commit's "${CONFIG_CHECK_NAME}" check run and touches nothing`,
+      action: "nothing",
+      startsRun: false,
+      aws: { observed: false },
+      problems: [...loaded.problems],
+    };
   }
   const config = loaded.config;
-  const refEvent: RefEvent = event === "delete" ? { kind: "deleted", ref } : { kind: "updated", ref, commit: base.commit };
+  const refEvent: RefEvent =
+    event === "delete" ? { kind: "deleted", ref } : { kind: "updated", ref, commit: base.commit };
   const intent = route(refEvent, defaultBranch, config);
-  if (intent.action === "ignore") return { ...base, intent: "ignore", reason: intent.reason, action: "nothing", startsRun: false, aws: { observed: false } };
+  if (intent.action === "ignore")
+    return {
+      ...base,
+      intent: "ignore",
+      reason: intent.reason,
+      action: "nothing",
+      startsRun: false,
+      aws: { observed: false },
+    };
 
   const environment = intent.environment;
   const names = environmentNames(config.stackPrefix, repo, environment);
@@ -101,11 +125,24 @@ export async function planRef(io: Io, request: PlanRequest): Promise<PlanResult>
     const text = await readTextFile(repoPath(io.cwd, dir, config.template));
     const problems: LocatedProblem[] = [];
     if (text === null) {
-      problems.push({ severity: "error", file: templateFile, line: 1, column: 1, message: `no such file: the pipeline template named by template: in ${CONFIG_PATH}` });
+      problems.push({
+        severity: "error",
+        file: templateFile,
+        line: 1,
+        column: 1,
+        message: `no such file: the pipeline template named by template: in ${CONFIG_PATH}`,
+      });
     } else {
       const read = readTemplate(text);
       if (!read.ok) {
-        problems.push(...read.problems.map((p) => ({ severity: "error" as const, file: templateFile, ...p.position, message: p.message })));
+        problems.push(
+          ...read.problems.map((p) => ({
+            severity: "error" as const,
+            file: templateFile,
+            ...p.position,
+            message: p.message,
+          })),
+        );
       } else {
         template = read.template;
         const built = stackInputs({
@@ -121,10 +158,19 @@ export async function planRef(io: Io, request: PlanRequest): Promise<PlanResult>
         if (built.ok) inputs = built.inputs;
         else {
           for (const problem of built.problems) {
-            const said = parameterMessage(problem, { kinds: [environment.kind], templatePath: templateFile, rawConfig: loaded.source?.value });
+            const said = parameterMessage(problem, {
+              kinds: [environment.kind],
+              templatePath: templateFile,
+              rawConfig: loaded.source?.value,
+            });
             problems.push(
               said.file === "config"
-                ? { severity: "error", file: loaded.file, ...(loaded.source?.locate(said.path) ?? { line: 1, column: 1 }), message: said.message }
+                ? {
+                    severity: "error",
+                    file: loaded.file,
+                    ...(loaded.source?.locate(said.path) ?? { line: 1, column: 1 }),
+                    message: said.message,
+                  }
                 : { severity: "error", file: templateFile, ...read.source.locate(said.path), message: said.message },
             );
           }
@@ -132,7 +178,15 @@ export async function planRef(io: Io, request: PlanRequest): Promise<PlanResult>
       }
     }
     if (!inputs) {
-      return { ...described, action: "nothing", reason: "the template or its parameters have problems; the app would report them on the check run and touch nothing", startsRun: false, aws: { observed: false }, problems };
+      return {
+        ...described,
+        action: "nothing",
+        reason:
+          "the template or its parameters have problems; the app would report them on the check run and touch nothing",
+        startsRun: false,
+        aws: { observed: false },
+        problems,
+      };
     }
   }
 
@@ -143,7 +197,9 @@ export async function planRef(io: Io, request: PlanRequest): Promise<PlanResult>
     ...shown,
     action: offlineAction,
     startsRun: intent.action === "deploy",
-    ...(intent.action === "destroy" ? { reason: "the branch is gone: its stack is deleted (buckets emptied first), if it exists" } : {}),
+    ...(intent.action === "destroy"
+      ? { reason: "the branch is gone: its stack is deleted (buckets emptied first), if it exists" }
+      : {}),
     aws: { observed: false, note },
   });
   if (request.offline) return offline("not looked at (--offline)");
@@ -164,7 +220,8 @@ export async function planRef(io: Io, request: PlanRequest): Promise<PlanResult>
   try {
     stack = await online.describeStack(cfn, names.stack);
   } catch (error) {
-    if (isUnreachable(error)) return offline(`offline: AWS could not be reached (${(error as Error).message.split("\n")[0]})`);
+    if (isUnreachable(error))
+      return offline(`offline: AWS could not be reached (${(error as Error).message.split("\n")[0]})`);
     throw error;
   }
   const goal: Goal = inputs ? { kind: "deployed", desired: inputs } : { kind: "gone" };
@@ -180,16 +237,31 @@ export async function planRef(io: Io, request: PlanRequest): Promise<PlanResult>
   const first = steps[0]?.kind;
   if (inputs && (first === "create" || first === "update")) {
     if (Buffer.byteLength(inputs.templateBody, "utf8") > online.INLINE_TEMPLATE_LIMIT) {
-      return { ...result, aws: { ...result.aws, note: `no change set shown: the template is over ${online.INLINE_TEMPLATE_LIMIT} bytes and goes through the app's template bucket` } };
+      return {
+        ...result,
+        aws: {
+          ...result.aws,
+          note: `no change set shown: the template is over ${online.INLINE_TEMPLATE_LIMIT} bytes and goes through the app's template bucket`,
+        },
+      };
     }
-    const changeSet = await online.previewChangeSet(cfn, names, first === "create" ? "CREATE" : "UPDATE", inputs, access.settings.stackWaitMaxSeconds);
+    const changeSet = await online.previewChangeSet(
+      cfn,
+      names,
+      first === "create" ? "CREATE" : "UPDATE",
+      inputs,
+      access.settings.stackWaitMaxSeconds,
+    );
     return { ...result, changeSet };
   }
   return result;
 }
 
 /** NoEcho parameters are secrets: shown masked, as CloudFormation shows them. */
-function masked(parameters: Readonly<Record<string, string>>, template: CfnTemplate | undefined): Record<string, string> {
+function masked(
+  parameters: Readonly<Record<string, string>>,
+  template: CfnTemplate | undefined,
+): Record<string, string> {
   return Object.fromEntries(
     Object.entries(parameters).map(([name, value]) => {
       const noEcho = template?.Parameters?.[name]?.NoEcho;
@@ -206,7 +278,8 @@ function describeSteps(steps: readonly Step[]): string {
 
 function reasonOf(steps: readonly Step[]): string | undefined {
   for (const step of steps) if ("why" in step) return step.why;
-  if (steps.length === 1 && steps[0]?.kind === "start-run") return "the stack is current (template and parameters unchanged): only a run starts";
+  if (steps.length === 1 && steps[0]?.kind === "start-run")
+    return "the stack is current (template and parameters unchanged): only a run starts";
   if (steps.length === 0) return "there is no stack";
   return undefined;
 }

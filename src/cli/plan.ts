@@ -48,15 +48,24 @@ Exit codes: 0 planned, 1 config/template problems or a refused plan, 2 usage err
   async run(args: ParsedArgs, io: Io) {
     const dir = args.positionals[0] ?? ".";
     const ref = stringOption(args, "ref");
-    if (!ref) throw new UsageError("--ref is required (a full ref such as refs/heads/feature/x or refs/tags/v1.2.0, or a branch name)");
+    if (!ref)
+      throw new UsageError(
+        "--ref is required (a full ref such as refs/heads/feature/x or refs/tags/v1.2.0, or a branch name)",
+      );
     const eventName = stringOption(args, "event") ?? "push";
-    if (eventName !== "push" && eventName !== "delete") throw new UsageError(`--event is "${eventName}"; it must be push or delete`);
+    if (eventName !== "push" && eventName !== "delete")
+      throw new UsageError(`--event is "${eventName}"; it must be push or delete`);
     const gitRef = parseRef(ref);
     const repoOption = stringOption(args, "repo");
     const repo = repoOption ? parseRepoOption(repoOption) : await gitRepository(repoPath(io.cwd, dir, "."));
-    if (!repo) throw new UsageError(`cannot tell the repository from git (no GitHub origin remote in ${dir}); pass --repo OWNER/NAME`);
+    if (!repo)
+      throw new UsageError(
+        `cannot tell the repository from git (no GitHub origin remote in ${dir}); pass --repo OWNER/NAME`,
+      );
     const branchOption = stringOption(args, "default-branch");
-    const found = branchOption ? { branch: branchOption, source: "option" as const } : await gitDefaultBranch(repoPath(io.cwd, dir, "."));
+    const found = branchOption
+      ? { branch: branchOption, source: "option" as const }
+      : await gitDefaultBranch(repoPath(io.cwd, dir, "."));
     const data = await planRef(io, {
       dir,
       repo,
@@ -66,7 +75,10 @@ Exit codes: 0 planned, 1 config/template problems or a refused plan, 2 usage err
       defaultBranchSource: found.source,
       offline: args.values.offline === true,
     });
-    const failed = data.problems.some((p) => p.severity === "error") || data.aws.steps?.[0]?.kind === "refuse" || data.changeSet?.status === "failed";
+    const failed =
+      data.problems.some((p) => p.severity === "error") ||
+      data.aws.steps?.[0]?.kind === "refuse" ||
+      data.changeSet?.status === "failed";
     return { data, exitCode: failed ? EXIT.findings : EXIT.ok };
   },
 
@@ -76,7 +88,10 @@ Exit codes: 0 planned, 1 config/template problems or a refused plan, 2 usage err
     const rows: [string, string][] = [
       ["Repository", data.repository],
       ["Ref", `${data.ref} (${data.event})`],
-      ["Default branch", `${data.defaultBranch}${data.defaultBranchSource === "fallback" ? " (assumed; pass --default-branch)" : ""}`],
+      [
+        "Default branch",
+        `${data.defaultBranch}${data.defaultBranchSource === "fallback" ? " (assumed; pass --default-branch)" : ""}`,
+      ],
     ];
     if (data.commit) rows.push(["Commit", data.commit]);
     if (data.environment) rows.push(["Environment", data.environment]);
@@ -96,16 +111,34 @@ Exit codes: 0 planned, 1 config/template problems or a refused plan, 2 usage err
     }
     const cs = data.changeSet;
     if (cs) {
-      const head = cs.status === "ready" ? `${cs.changes.length} resource change${cs.changes.length === 1 ? "" : "s"}` : cs.status === "no-changes" ? "no changes" : `rejected: ${cs.reason ?? "no reason given"}`;
+      const head =
+        cs.status === "ready"
+          ? `${cs.changes.length} resource change${cs.changes.length === 1 ? "" : "s"}`
+          : cs.status === "no-changes"
+            ? "no changes"
+            : `rejected: ${cs.reason ?? "no reason given"}`;
       out.line(`${p.paint("bold", `Change set (${cs.type})`)}  ${head}`);
       const aw = Math.max(0, ...cs.changes.map((c) => c.action.length));
       const lw = Math.max(0, ...cs.changes.map((c) => c.logicalId.length));
       for (const change of cs.changes) {
-        const style = change.action === "Remove" || change.replacement === "True" ? "red" : change.action === "Add" ? "green" : "yellow";
-        const replacement = change.replacement === "True" ? "  (replaced)" : change.replacement === "Conditional" ? "  (may be replaced)" : "";
-        out.line(`  ${p.paint(style, change.action.padEnd(aw))}  ${change.logicalId.padEnd(lw)}  ${change.resourceType}${replacement}`);
+        const style =
+          change.action === "Remove" || change.replacement === "True"
+            ? "red"
+            : change.action === "Add"
+              ? "green"
+              : "yellow";
+        const replacement =
+          change.replacement === "True"
+            ? "  (replaced)"
+            : change.replacement === "Conditional"
+              ? "  (may be replaced)"
+              : "";
+        out.line(
+          `  ${p.paint(style, change.action.padEnd(aw))}  ${change.logicalId.padEnd(lw)}  ${change.resourceType}${replacement}`,
+        );
       }
-      if (cs.cleanedUp.length > 0) out.line(p.paint("dim", `  (not executed; deleted again: ${cs.cleanedUp.join(", ")})`));
+      if (cs.cleanedUp.length > 0)
+        out.line(p.paint("dim", `  (not executed; deleted again: ${cs.cleanedUp.join(", ")})`));
     }
   },
 };
@@ -116,6 +149,9 @@ function parseRef(ref: string): GitRef {
     if (full.name === "") throw new UsageError(`--ref "${ref}" names no branch or tag`);
     return full;
   }
-  if (ref.startsWith("refs/")) throw new UsageError(`--ref "${ref}" is neither refs/heads/... nor refs/tags/...; branchline follows only branches and tags`);
+  if (ref.startsWith("refs/"))
+    throw new UsageError(
+      `--ref "${ref}" is neither refs/heads/... nor refs/tags/...; branchline follows only branches and tags`,
+    );
   return { type: "branch", name: ref };
 }

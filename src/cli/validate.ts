@@ -7,7 +7,12 @@ import { ENVIRONMENT_KINDS, type Environment, type EnvironmentKind, type Reposit
 import { environmentNames } from "../core/naming.js";
 import { stackInputs } from "../core/stack-inputs.js";
 import { checkTemplate } from "../template-check/spec-check.js";
-import { readTemplate, type CfnTemplate, type LocatedDocument, type PathSegment } from "@branchline/cloudformation-template";
+import {
+  readTemplate,
+  type CfnTemplate,
+  type LocatedDocument,
+  type PathSegment,
+} from "@branchline/cloudformation-template";
 import { parameterMessage } from "../config/parameter-messages.js";
 import type { ParameterProblem } from "../core/stack-inputs.js";
 import { EXIT, parseRepoOption, stringOption, type Command, type ParsedArgs } from "./command.js";
@@ -75,9 +80,19 @@ Exit codes: 0 valid (warnings allowed), 1 errors found, 2 usage error.`,
     }
     const checked = [data.config.file, ...(data.template?.found ? [data.template.file] : [])].join(" and ");
     if (data.errors > 0) {
-      out.line(paint.paint("red", `✗ ${count(data.errors, "error")}${data.warnings > 0 ? `, ${count(data.warnings, "warning")}` : ""} in ${checked}`));
+      out.line(
+        paint.paint(
+          "red",
+          `✗ ${count(data.errors, "error")}${data.warnings > 0 ? `, ${count(data.warnings, "warning")}` : ""} in ${checked}`,
+        ),
+      );
     } else {
-      out.line(paint.paint("green", `✓ ${checked} ${data.template?.found ? "are" : "is"} valid${data.warnings > 0 ? ` (${count(data.warnings, "warning")})` : ""}`));
+      out.line(
+        paint.paint(
+          "green",
+          `✓ ${checked} ${data.template?.found ? "are" : "is"} valid${data.warnings > 0 ? ` (${count(data.warnings, "warning")})` : ""}`,
+        ),
+      );
     }
   },
 };
@@ -91,11 +106,23 @@ export interface ValidateOptions {
   readonly defaultBranch?: string | undefined;
 }
 
-export async function validateRepository(cwd: string, dir: string, options: ValidateOptions = {}): Promise<ValidateResult> {
+export async function validateRepository(
+  cwd: string,
+  dir: string,
+  options: ValidateOptions = {},
+): Promise<ValidateResult> {
   const loaded = await readLocalConfig(cwd, dir);
   // In reading order: the config first, then the template, each top to bottom.
   const order = (a: LocatedProblem, b: LocatedProblem) =>
-    a.file === b.file ? a.line - b.line || a.column - b.column : a.file === loaded.file ? -1 : b.file === loaded.file ? 1 : a.file < b.file ? -1 : 1;
+    a.file === b.file
+      ? a.line - b.line || a.column - b.column
+      : a.file === loaded.file
+        ? -1
+        : b.file === loaded.file
+          ? 1
+          : a.file < b.file
+            ? -1
+            : 1;
   const finish = (found: LocatedProblem[], valid: boolean, template: ValidateResult["template"]): ValidateResult => {
     const problems = [...found].sort(order);
     return {
@@ -109,9 +136,19 @@ export async function validateRepository(cwd: string, dir: string, options: Vali
   };
   if (loaded.kind === "absent") {
     const near = await nearConfigFile(repoPath(cwd, dir, ".github"));
-    const hint = near ? `; did you mean ${displayPath(cwd, dir, `.github/${near}`)}? branchline reads only ${CONFIG_PATH}: rename it` : "";
+    const hint = near
+      ? `; did you mean ${displayPath(cwd, dir, `.github/${near}`)}? branchline reads only ${CONFIG_PATH}: rename it`
+      : "";
     return finish(
-      [{ severity: "error", file: loaded.file, line: 1, column: 1, message: `no such file: branchline ignores a repository without ${CONFIG_PATH} (an empty file takes every default)${hint}` }],
+      [
+        {
+          severity: "error",
+          file: loaded.file,
+          line: 1,
+          column: 1,
+          message: `no such file: branchline ignores a repository without ${CONFIG_PATH} (an empty file takes every default)${hint}`,
+        },
+      ],
       false,
       null,
     );
@@ -121,42 +158,77 @@ export async function validateRepository(cwd: string, dir: string, options: Vali
   const { config, source } = loaded;
   const configNotes: LocatedProblem[] = [];
   if (loaded.extends) {
-    configNotes.push({ severity: "warning", file: loaded.file, ...(source?.locate(["_extends"]) ?? { line: 1, column: 1 }), field: "_extends", message: `the app starts from ${loaded.extends}'s config and this file's fields win; offline, only this file is checked` });
+    configNotes.push({
+      severity: "warning",
+      file: loaded.file,
+      ...(source?.locate(["_extends"]) ?? { line: 1, column: 1 }),
+      field: "_extends",
+      message: `the app starts from ${loaded.extends}'s config and this file's fields win; offline, only this file is checked`,
+    });
   }
   for (const kind of ENVIRONMENT_KINDS) {
     const message = missingRoleMessage(config, kind);
     // A role may come from the config this one extends: only the app can tell.
-    if (message) configNotes.push({ severity: loaded.extends ? "warning" : "error", file: loaded.file, ...(source?.locate(["roles", kind]) ?? { line: 1, column: 1 }), message: `${message} (a sandbox or emulator needs none)` });
+    if (message)
+      configNotes.push({
+        severity: loaded.extends ? "warning" : "error",
+        file: loaded.file,
+        ...(source?.locate(["roles", kind]) ?? { line: 1, column: 1 }),
+        message: `${message} (a sandbox or emulator needs none)`,
+      });
   }
   const templateFile = displayPath(cwd, dir, config.template);
   const text = await readTextFile(repoPath(cwd, dir, config.template));
   if (text === null) {
     const explicit = config.template !== DEFAULT_TEMPLATE_PATH || hasField(source, ["template"]);
     return finish(
-      [...configNotes, {
-        severity: "error",
-        file: loaded.file,
-        ...(source ? source.locate(explicit ? ["template"] : []) : { line: 1, column: 1 }),
-        field: "template",
-        message: `${config.template}${explicit ? "" : " (the default)"} does not exist; add the pipeline template there (templates/pipeline.yml in branchline is a complete one) or set template: to where yours is`,
-      }],
+      [
+        ...configNotes,
+        {
+          severity: "error",
+          file: loaded.file,
+          ...(source ? source.locate(explicit ? ["template"] : []) : { line: 1, column: 1 }),
+          field: "template",
+          message: `${config.template}${explicit ? "" : " (the default)"} does not exist; add the pipeline template there (templates/pipeline.yml in branchline is a complete one) or set template: to where yours is`,
+        },
+      ],
       true,
       { file: templateFile, found: false },
     );
   }
 
-  const problems: LocatedProblem[] = [...configNotes, ...(await checkTemplate(text, { fileName: templateFile })).map((p) => ({
-    severity: "error",
-    file: templateFile,
-    line: p.line,
-    column: p.column,
-    message: p.message,
-  } as const))];
+  const problems: LocatedProblem[] = [
+    ...configNotes,
+    ...(await checkTemplate(text, { fileName: templateFile })).map(
+      (p) =>
+        ({
+          severity: "error",
+          file: templateFile,
+          line: p.line,
+          column: p.column,
+          message: p.message,
+        }) as const,
+    ),
+  ];
   const read = readTemplate(text);
   if (read.ok) {
-    const repo = options.repo ? parseRepoOption(options.repo) : ((await gitRepository(resolveDir(cwd, dir))) ?? placeholderRepository(cwd, dir));
+    const repo = options.repo
+      ? parseRepoOption(options.repo)
+      : ((await gitRepository(resolveDir(cwd, dir))) ?? placeholderRepository(cwd, dir));
     const defaultBranch = options.defaultBranch ?? (await gitDefaultBranch(resolveDir(cwd, dir))).branch;
-    problems.push(...parameterProblems({ config, configSource: source, configFile: loaded.file, template: read.template, templateSource: read.source, templateFile, text, repo, defaultBranch }));
+    problems.push(
+      ...parameterProblems({
+        config,
+        configSource: source,
+        configFile: loaded.file,
+        template: read.template,
+        templateSource: read.source,
+        templateFile,
+        text,
+        repo,
+        defaultBranch,
+      }),
+    );
     problems.push(...(await templateWarnings(read.template, read.source, templateFile, text)));
   }
   return finish(problems, true, { file: templateFile, found: true });
@@ -171,7 +243,10 @@ async function nearConfigFile(githubDir: string): Promise<string | undefined> {
     return undefined;
   }
   const wanted = basename(CONFIG_PATH);
-  return names.find((name) => name !== wanted && name.toLowerCase() === wanted) ?? names.find((name) => didYouMean(name, [wanted]) === wanted);
+  return (
+    names.find((name) => name !== wanted && name.toLowerCase() === wanted) ??
+    names.find((name) => didYouMean(name, [wanted]) === wanted)
+  );
 }
 
 function resolveDir(cwd: string, dir: string): string {
@@ -218,7 +293,10 @@ interface ParameterCheck {
  * A problem shared by several kinds is reported once, naming them.
  */
 function parameterProblems(check: ParameterCheck): LocatedProblem[] {
-  const found = new Map<string, { problem: ParameterProblem; path: readonly PathSegment[]; file: "config" | "template"; kinds: EnvironmentKind[] }>();
+  const found = new Map<
+    string,
+    { problem: ParameterProblem; path: readonly PathSegment[]; file: "config" | "template"; kinds: EnvironmentKind[] }
+  >();
   for (const kind of ENVIRONMENT_KINDS) {
     const environment = exampleEnvironment(kind, check.defaultBranch);
     const built = stackInputs({
@@ -233,7 +311,11 @@ function parameterProblems(check: ParameterCheck): LocatedProblem[] {
     });
     if (built.ok) continue;
     for (const problem of built.problems) {
-      const said = parameterMessage(problem, { kinds: [kind], templatePath: check.templateFile, rawConfig: check.configSource?.value });
+      const said = parameterMessage(problem, {
+        kinds: [kind],
+        templatePath: check.templateFile,
+        rawConfig: check.configSource?.value,
+      });
       const key = `${problem.kind}:${said.path.join(".")}:${problem.kind === "invalid" ? problem.value : ""}`;
       const entry = found.get(key) ?? { problem, path: said.path, file: said.file, kinds: [] };
       entry.kinds.push(kind);
@@ -241,23 +323,46 @@ function parameterProblems(check: ParameterCheck): LocatedProblem[] {
     }
   }
   return [...found.values()].map((entry) => {
-    const { message } = parameterMessage(entry.problem, { kinds: entry.kinds, templatePath: check.templateFile, rawConfig: check.configSource?.value });
+    const { message } = parameterMessage(entry.problem, {
+      kinds: entry.kinds,
+      templatePath: check.templateFile,
+      rawConfig: check.configSource?.value,
+    });
     const inConfig = entry.file === "config";
-    const position = inConfig ? (check.configSource?.locate(entry.path) ?? { line: 1, column: 1 }) : check.templateSource.locate(entry.path);
+    const position = inConfig
+      ? (check.configSource?.locate(entry.path) ?? { line: 1, column: 1 })
+      : check.templateSource.locate(entry.path);
     return { severity: "error" as const, file: inConfig ? check.configFile : check.templateFile, ...position, message };
   });
 }
 
-async function templateWarnings(template: CfnTemplate, source: LocatedDocument, file: string, text: string): Promise<LocatedProblem[]> {
+async function templateWarnings(
+  template: CfnTemplate,
+  source: LocatedDocument,
+  file: string,
+  text: string,
+): Promise<LocatedProblem[]> {
   const warnings: LocatedProblem[] = [];
   if (!template.Outputs || !Object.hasOwn(template.Outputs, "PipelineName")) {
-    warnings.push({ severity: "warning", file, ...source.locate(["Outputs"]), message: "the template should output PipelineName (the pipeline branchline starts runs of)" });
+    warnings.push({
+      severity: "warning",
+      file,
+      ...source.locate(["Outputs"]),
+      message: "the template should output PipelineName (the pipeline branchline starts runs of)",
+    });
   }
   const bytes = Buffer.byteLength(text, "utf8");
   // The limit lives beside the S3 upload; loaded only for a template that may be near it.
-  const { INLINE_TEMPLATE_LIMIT } = bytes > 40_000 ? await import("../aws/template-store.js") : { INLINE_TEMPLATE_LIMIT: Infinity };
+  const { INLINE_TEMPLATE_LIMIT } =
+    bytes > 40_000 ? await import("../aws/template-store.js") : { INLINE_TEMPLATE_LIMIT: Infinity };
   if (bytes > INLINE_TEMPLATE_LIMIT) {
-    warnings.push({ severity: "warning", file, line: 1, column: 1, message: `the template is ${bytes} bytes, over CloudFormation's ${INLINE_TEMPLATE_LIMIT}-byte inline limit: it deploys only where branchline has a template bucket (BRANCHLINE_TEMPLATE_BUCKET)` });
+    warnings.push({
+      severity: "warning",
+      file,
+      line: 1,
+      column: 1,
+      message: `the template is ${bytes} bytes, over CloudFormation's ${INLINE_TEMPLATE_LIMIT}-byte inline limit: it deploys only where branchline has a template bucket (BRANCHLINE_TEMPLATE_BUCKET)`,
+    });
   }
   return warnings;
 }

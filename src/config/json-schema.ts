@@ -20,7 +20,12 @@ export function configJsonSchema(): Record<string, unknown> {
     title: "branchline repository configuration (.github/branchline.yml)",
     ...generated,
     properties: {
-      _extends: { type: "string", minLength: 1, description: "Another repository's config to start from: `repo` (same owner), `owner/repo`, or `owner/repo:path/to/file.yml`; this file's fields win." },
+      _extends: {
+        type: "string",
+        minLength: 1,
+        description:
+          "Another repository's config to start from: `repo` (same owner), `owner/repo`, or `owner/repo:path/to/file.yml`; this file's fields win.",
+      },
       ...properties,
     },
   };

@@ -22,7 +22,11 @@ export type ConfigLoad =
  * `_extends` and the owner's `.github` repository work), then checks it against the schema. Only
  * when something is wrong is the raw file read again, to say on which line.
  */
-export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryRef, defaultBranch: string): Promise<ConfigLoad> {
+export async function loadConfig(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  defaultBranch: string,
+): Promise<ConfigLoad> {
   // A fully qualified ref: a bare name resolves to a tag of that name first (git's rule), and anyone
   // who may push a tag could then choose the config.
   const branch = `refs/heads/${defaultBranch}`;
@@ -36,9 +40,20 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
   }
   if (loaded.files.every((file) => file.config === null)) return { kind: "absent" };
   // The loader merges files with Object.assign, which would turn a YAML list into {0: …, 1: …}.
-  const notMapping = loaded.files.find((file) => file.config !== null && (typeof file.config !== "object" || Array.isArray(file.config)));
+  const notMapping = loaded.files.find(
+    (file) => file.config !== null && (typeof file.config !== "object" || Array.isArray(file.config)),
+  );
   if (notMapping) {
-    return { kind: "invalid", problems: [{ file: notMapping.path, position: { line: 1, column: 1 }, message: "the file must be a mapping of fields (key: value)" }] };
+    return {
+      kind: "invalid",
+      problems: [
+        {
+          file: notMapping.path,
+          position: { line: 1, column: 1 },
+          message: "the file must be a mapping of fields (key: value)",
+        },
+      ],
+    };
   }
   const validation = validateConfigFile(loaded.config);
   if (validation.ok) return { kind: "valid", config: validation.config };
@@ -62,7 +77,11 @@ export async function loadConfig(octokit: InstallationOctokit, repo: RepositoryR
  * a file of any size. Where the repository has none, the loader falls back to the owner's `.github`
  * repository (its default branch), so that one is measured too. A file it `_extends` is not.
  */
-async function oversizedConfig(octokit: InstallationOctokit, repo: RepositoryRef, branch: string): Promise<FileProblem | null> {
+async function oversizedConfig(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  branch: string,
+): Promise<FileProblem | null> {
   let file = CONFIG_PATH;
   let size = await fileSizeAt(octokit, repo, CONFIG_PATH, branch);
   if (size === null && repo.name.toLowerCase() !== ".github") {
@@ -86,11 +105,28 @@ async function syntaxProblems(
   const text = await readFileAt(octokit, repo, CONFIG_PATH, branchRef);
   const parsed = text === null ? null : readYaml(text);
   if (parsed && !parsed.ok) {
-    return parsed.problems.map((p) => ({ file: CONFIG_PATH, position: p.position, message: `not valid YAML: ${p.message}` }));
+    return parsed.problems.map((p) => ({
+      file: CONFIG_PATH,
+      position: p.position,
+      message: `not valid YAML: ${p.message}`,
+    }));
   }
   if (parsed?.ok && (typeof parsed.document.value !== "object" || Array.isArray(parsed.document.value))) {
-    return [{ file: CONFIG_PATH, position: { line: 1, column: 1 }, message: "the file must be a mapping of fields (key: value)" }];
+    return [
+      {
+        file: CONFIG_PATH,
+        position: { line: 1, column: 1 },
+        message: "the file must be a mapping of fields (key: value)",
+      },
+    ];
   }
   // The repository's own file is fine: the problem is in a file it extends.
-  return [{ file: CONFIG_PATH, position: { line: 1, column: 1 }, field: "_extends", message: error.message.replace(/^\[@probot\/octokit-plugin-config\] /, "") }];
+  return [
+    {
+      file: CONFIG_PATH,
+      position: { line: 1, column: 1 },
+      field: "_extends",
+      message: error.message.replace(/^\[@probot\/octokit-plugin-config\] /, ""),
+    },
+  ];
 }

@@ -15,25 +15,49 @@ export interface ParameterMessage {
  * parameter is pointed at where it is set: under the kind's own parameters when it is there, else
  * under `all`. `kinds` are the environment kinds the problem holds for (the CLI checks all three).
  */
-export function parameterMessage(problem: ParameterProblem, context: { readonly kinds: readonly EnvironmentKind[]; readonly templatePath: string; readonly rawConfig: unknown }): ParameterMessage {
+export function parameterMessage(
+  problem: ParameterProblem,
+  context: { readonly kinds: readonly EnvironmentKind[]; readonly templatePath: string; readonly rawConfig: unknown },
+): ParameterMessage {
   const { kinds, templatePath } = context;
   const every = kinds.length === 3;
   const forKinds = every ? "every environment" : `${kinds.join(" and ")} environments`;
   switch (problem.kind) {
     case "unknown":
     case "invalid": {
-      const set = kinds.length === 1 && configuredIn(context.rawConfig, kinds[0]!, problem.name) ? kinds[0]! : configuredIn(context.rawConfig, "all", problem.name) ? "all" : (kinds[0] ?? "all");
+      const set =
+        kinds.length === 1 && configuredIn(context.rawConfig, kinds[0]!, problem.name)
+          ? kinds[0]!
+          : configuredIn(context.rawConfig, "all", problem.name)
+            ? "all"
+            : (kinds[0] ?? "all");
       const path = ["parameters", set, problem.name];
       if (problem.kind === "unknown") {
-        const fix = problem.suggestion ? `did you mean ${problem.suggestion}?` : "remove it here or declare it under Parameters: in the template";
-        return { file: "config", path, message: `parameter ${problem.name} is configured for ${forKinds}, but ${templatePath} does not declare it; ${fix}` };
+        const fix = problem.suggestion
+          ? `did you mean ${problem.suggestion}?`
+          : "remove it here or declare it under Parameters: in the template";
+        return {
+          file: "config",
+          path,
+          message: `parameter ${problem.name} is configured for ${forKinds}, but ${templatePath} does not declare it; ${fix}`,
+        };
       }
       const value = problem.secret ? "its value (NoEcho, not shown)" : JSON.stringify(problem.value);
-      return { file: "config", path, message: `parameter ${problem.name} is ${value}, which ${templatePath} does not accept: ${problem.why}` };
+      return {
+        file: "config",
+        path,
+        message: `parameter ${problem.name} is ${value}, which ${templatePath} does not accept: ${problem.why}`,
+      };
     }
     case "missing": {
-      const settings = every ? `parameters.all.${problem.name}` : kinds.map((k) => `parameters.${k}.${problem.name}`).join(" and ");
-      return { file: "template", path: ["Parameters", problem.name], message: `parameter ${problem.name} has no Default and no value for ${forKinds}; set ${settings} in ${CONFIG_PATH}, or give it a Default` };
+      const settings = every
+        ? `parameters.all.${problem.name}`
+        : kinds.map((k) => `parameters.${k}.${problem.name}`).join(" and ");
+      return {
+        file: "template",
+        path: ["Parameters", problem.name],
+        message: `parameter ${problem.name} has no Default and no value for ${forKinds}; set ${settings} in ${CONFIG_PATH}, or give it a Default`,
+      };
     }
   }
 }

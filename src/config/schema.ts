@@ -30,7 +30,10 @@ const parameterSet = z.record(parameterName, parameterValue).prefault({});
 
 const roleArn = z
   .string()
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN looks like arn:aws:iam::123456789012:role/name");
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+    "an IAM role ARN looks like arn:aws:iam::123456789012:role/name",
+  );
 
 const glob = z.string().min(1, "a pattern cannot be empty");
 /** One pattern or a list of them. */
@@ -44,7 +47,10 @@ const login = z
 /** A team: its slug in the repository owner's organisation, or `org/slug`. */
 const team = z
   .string()
-  .regex(/^(?:[A-Za-z0-9][A-Za-z0-9-]*\/)?[A-Za-z0-9][A-Za-z0-9_.-]*$/, "a team slug (`release-managers`) or `org/team-slug`")
+  .regex(
+    /^(?:[A-Za-z0-9][A-Za-z0-9-]*\/)?[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    "a team slug (`release-managers`) or `org/team-slug`",
+  )
   .transform((name) => name.toLowerCase());
 /** Listed people; a list left out is empty. (No default for the whole: unset means "no restriction".) */
 const people = z.strictObject({
@@ -58,7 +64,15 @@ const people = z.strictObject({
  */
 const requiredCheck = z.union(
   [
-    z.strictObject({ checkRun: z.string().min(1, "a check run name"), app: z.union([z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, "an App's slug (`github-actions`) or id"), z.number().int().positive()]).transform(String) }),
+    z.strictObject({
+      checkRun: z.string().min(1, "a check run name"),
+      app: z
+        .union([
+          z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, "an App's slug (`github-actions`) or id"),
+          z.number().int().positive(),
+        ])
+        .transform(String),
+    }),
     z.strictObject({ status: z.string().min(1, "a status context"), creator: login.optional() }),
   ],
   { error: "`{checkRun: NAME, app: APP-SLUG}` or `{status: CONTEXT}`" },
@@ -109,25 +123,38 @@ const onFailureSchema = z.strictObject({
   production: failurePolicy.default("webhook"),
 });
 
-
 /**
  * An environment variable's name: where a secret comes from, so it never sits in the repository.
  * Only the operator's `BRANCHLINE_SINK_…` variables, never the App's own secrets (src/core/sink-env.ts).
  */
-const envName = z.string().regex(SINK_VARIABLE_PATTERN, "the name of an environment variable the operator set for sinks: BRANCHLINE_SINK_ then upper-case letters, digits and _");
+const envName = z
+  .string()
+  .regex(
+    SINK_VARIABLE_PATTERN,
+    "the name of an environment variable the operator set for sinks: BRANCHLINE_SINK_ then upper-case letters, digits and _",
+  );
 const sinkUrl = z
   .string()
-  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), { message: "an https:// URL (http:// only to 127.0.0.1 or localhost, for tests)" })
-  .refine((value) => !URL.canParse(value) || new URL(value).protocol === "https:" || isLoopbackHost(new URL(value).hostname), {
-    message: "sinks must use https:// (plain http:// is allowed only to a loopback address, for tests and the sandbox)",
-  });
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: "an https:// URL (http:// only to 127.0.0.1 or localhost, for tests)",
+  })
+  .refine(
+    (value) => !URL.canParse(value) || new URL(value).protocol === "https:" || isLoopbackHost(new URL(value).hostname),
+    {
+      message:
+        "sinks must use https:// (plain http:// is allowed only to a loopback address, for tests and the sandbox)",
+    },
+  );
 const sinkCommon = {
   /** A name for logs and the check run; defaults to the sink's type and position. */
   name: z.string().min(1).max(64).optional(),
   /** Which events it receives; all by default. */
   events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1, "list at least one event").optional(),
   /** Which kinds of environment it hears about; all by default. */
-  environments: z.array(z.enum(["branch", "staging", "production"])).min(1, "list at least one kind").optional(),
+  environments: z
+    .array(z.enum(["branch", "staging", "production"]))
+    .min(1, "list at least one kind")
+    .optional(),
 };
 const slackSink = z.strictObject({
   type: z.literal("slack"),
@@ -157,10 +184,7 @@ export const configSchema = z.strictObject({
     .regex(/^[^/].*\.(ya?ml|json|template)$/, "a repository path to a .yml, .yaml, .json or .template file")
     .default(DEFAULT_TEMPLATE_PATH),
   /** First part of every stack and pipeline name (STACK_PREFIX_RULE). */
-  stackPrefix: z
-    .string()
-    .regex(STACK_PREFIX_PATTERN, STACK_PREFIX_RULE)
-    .default("branchline"),
+  stackPrefix: z.string().regex(STACK_PREFIX_PATTERN, STACK_PREFIX_RULE).default("branchline"),
   /** Which branches get an environment of their own (the default branch always feeds staging). */
   branches: z
     .strictObject({
@@ -215,7 +239,10 @@ export const configSchema = z.strictObject({
        */
       applicationTemplate: z
         .string()
-        .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0\\]+$/, "a path in the repository, like template.yml (no leading /, no ..)")
+        .regex(
+          /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0\\]+$/,
+          "a path in the repository, like template.yml (no leading /, no ..)",
+        )
         .optional(),
     })
     .optional(),
@@ -253,7 +280,11 @@ export function failurePolicyFor(config: BranchlineConfig, kind: EnvironmentKind
 /** The idle-environment rules of `branches`, in the form the policy reads. */
 export function idleRules(config: BranchlineConfig): IdleRules {
   const ttl = config.branches.ttl === undefined ? null : parseDuration(config.branches.ttl);
-  return { ttlMs: ttl, maxEnvironments: config.branches.maxEnvironments ?? null, keepOpenPullRequests: config.branches.keepOpenPullRequests ?? false };
+  return {
+    ttlMs: ttl,
+    maxEnvironments: config.branches.maxEnvironments ?? null,
+    keepOpenPullRequests: config.branches.keepOpenPullRequests ?? false,
+  };
 }
 
 /** Whether idle environments are looked after at all (a ttl or a cap is set). */

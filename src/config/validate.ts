@@ -18,10 +18,19 @@ export type ConfigValidation =
  * rest is checked against the schema.
  */
 export function validateConfigFile(raw: unknown): ConfigValidation & { readonly extends?: string } {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, "_extends")) return validateConfig(raw);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, "_extends"))
+    return validateConfig(raw);
   const { _extends: base, ...rest } = raw as Record<string, unknown>;
   if (typeof base !== "string" || base.trim() === "") {
-    return { ok: false, problems: [{ path: ["_extends"], message: "the config to extend: `repo` (same owner), `owner/repo` or `owner/repo:path/to/file.yml`" }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          path: ["_extends"],
+          message: "the config to extend: `repo` (same owner), `owner/repo` or `owner/repo:path/to/file.yml`",
+        },
+      ],
+    };
   }
   const validation = validateConfig(rest);
   return { ...validation, extends: base };
@@ -43,7 +52,9 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
   }
   if (issue.code === "invalid_union") {
     // Report the shape the value came closest to: the branch that failed on more than its type.
-    const closest = issue.errors.find((branch) => branch.some((inner) => inner.code !== "invalid_type" || inner.path.length > 0));
+    const closest = issue.errors.find((branch) =>
+      branch.some((inner) => inner.code !== "invalid_type" || inner.path.length > 0),
+    );
     if (closest) return closest.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] }));
   }
   if (issue.code === "invalid_key") {

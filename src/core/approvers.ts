@@ -25,19 +25,25 @@ export interface ApproverFacts {
   readonly teams: readonly string[];
 }
 
-export type ApprovalVerdict = { readonly allowed: true; readonly as: string } | { readonly allowed: false; readonly why: string };
+export type ApprovalVerdict =
+  { readonly allowed: true; readonly as: string } | { readonly allowed: false; readonly why: string };
 
 /** May this person answer the approval? Listed user, member of a listed team, or role at least the minimum. */
 export function mayApprove(rules: ApproverRules, facts: ApproverFacts): ApprovalVerdict {
   const user = facts.user.toLowerCase();
   // Without read access no one answers for a repository, whatever a list says.
-  if (!hasPermission(facts.role, "read")) return { allowed: false, why: `@${facts.user} has no access to this repository` };
+  if (!hasPermission(facts.role, "read"))
+    return { allowed: false, why: `@${facts.user} has no access to this repository` };
   if (rules.users.includes(user)) return { allowed: true, as: "a listed approver" };
   const team = facts.teams.find((t) => rules.teams.includes(t.toLowerCase()));
   if (team !== undefined) return { allowed: true, as: `a member of team \`${team}\`` };
   const minimum = effectiveMinimumPermission(rules);
-  if (minimum !== null && hasPermission(facts.role, minimum)) return { allowed: true, as: `a person with the ${facts.role} role` };
-  return { allowed: false, why: `@${facts.user} is not an approver: ${describeApprovers(rules)} (they have the ${facts.role} role)` };
+  if (minimum !== null && hasPermission(facts.role, minimum))
+    return { allowed: true, as: `a person with the ${facts.role} role` };
+  return {
+    allowed: false,
+    why: `@${facts.user} is not an approver: ${describeApprovers(rules)} (they have the ${facts.role} role)`,
+  };
 }
 
 /** "approvers are @a, team `t`, or anyone with the maintain role or higher" */

@@ -40,11 +40,16 @@ export const STAGING_CHECK_NAME = labelCheckRunName("staging");
  * branch's; production's tag is the check suite's head (GitHub's `head_branch` holds the tag). Null
  * for any other name (the config check, the preview, someone else's check run).
  */
-export function environmentFromCheckName(name: string, defaultBranch: string, headBranch: string | null): Environment | null {
+export function environmentFromCheckName(
+  name: string,
+  defaultBranch: string,
+  headBranch: string | null,
+): Environment | null {
   if (!name.startsWith(CHECK_NAME_PREFIX)) return null;
   const label = name.slice(CHECK_NAME_PREFIX.length);
   if (label === "staging") return { kind: "staging", branch: defaultBranch };
   if (label === "production") return { kind: "production", tag: headBranch ?? "" };
-  if (label.startsWith("branch/") && label.length > "branch/".length) return { kind: "branch", branch: label.slice("branch/".length) };
+  if (label.startsWith("branch/") && label.length > "branch/".length)
+    return { kind: "branch", branch: label.slice("branch/".length) };
   return null;
 }

@@ -42,10 +42,18 @@ const shown = (value: unknown): string => {
 export function diffConfig(before: ComparableConfig, after: ComparableConfig): ConfigChange[] {
   const changes: ConfigChange[] = [];
   if (before.stackPrefix !== after.stackPrefix) {
-    changes.push({ scope: "every environment", field: "stackPrefix", change: `${shown(before.stackPrefix)} → ${shown(after.stackPrefix)}: every stack and pipeline gets a new name, so each environment is created anew (the old stacks stay until removed)` });
+    changes.push({
+      scope: "every environment",
+      field: "stackPrefix",
+      change: `${shown(before.stackPrefix)} → ${shown(after.stackPrefix)}: every stack and pipeline gets a new name, so each environment is created anew (the old stacks stay until removed)`,
+    });
   }
   if (before.template !== after.template) {
-    changes.push({ scope: "every environment", field: "template", change: `${shown(before.template)} → ${shown(after.template)}: the pipeline is built from another file` });
+    changes.push({
+      scope: "every environment",
+      field: "template",
+      change: `${shown(before.template)} → ${shown(after.template)}: the pipeline is built from another file`,
+    });
   }
   for (const kind of ENVIRONMENT_KINDS) {
     const old = { ...before.parameters.all, ...before.parameters[kind] };
@@ -54,10 +62,16 @@ export function diffConfig(before: ComparableConfig, after: ComparableConfig): C
       if (old[name] === now[name]) continue;
       changes.push({ scope: kind, field: `parameters.${name}`, change: `${shown(old[name])} → ${shown(now[name])}` });
     }
-    if (before.roles[kind] !== after.roles[kind]) changes.push({ scope: kind, field: `roles.${kind}`, change: `${shown(before.roles[kind])} → ${shown(after.roles[kind])}` });
+    if (before.roles[kind] !== after.roles[kind])
+      changes.push({
+        scope: kind,
+        field: `roles.${kind}`,
+        change: `${shown(before.roles[kind])} → ${shown(after.roles[kind])}`,
+      });
   }
   for (const [field, scope] of SCOPES) {
-    if (JSON.stringify(before[field]) !== JSON.stringify(after[field])) changes.push({ scope, field, change: `${shown(before[field])} → ${shown(after[field])}` });
+    if (JSON.stringify(before[field]) !== JSON.stringify(after[field]))
+      changes.push({ scope, field, change: `${shown(before[field])} → ${shown(after[field])}` });
   }
   return changes;
 }

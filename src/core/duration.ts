@@ -19,6 +19,11 @@ export function formatSpan(ms: number): string {
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
   const mins = minutes % 60;
-  const text = days > 0 ? `${days}d${hours > 0 ? ` ${hours}h` : ""}` : hours > 0 ? `${hours}h${mins > 0 ? ` ${mins}m` : ""}` : `${mins}m`;
+  const text =
+    days > 0
+      ? `${days}d${hours > 0 ? ` ${hours}h` : ""}`
+      : hours > 0
+        ? `${hours}h${mins > 0 ? ` ${mins}m` : ""}`
+        : `${mins}m`;
   return ms < 0 ? `-${text}` : text;
 }

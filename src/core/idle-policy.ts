@@ -77,7 +77,8 @@ export function warningPeriodMs(ttlMs: number): number {
  */
 function keptBecause(env: IdleEnvironment, rules: IdleRules): string | null {
   if (env.keepLabel) return `its pull request is labelled ${KEEP_LABEL}`;
-  if (rules.keepOpenPullRequests && env.openPullRequest) return "it has an open pull request (branches.keepOpenPullRequests)";
+  if (rules.keepOpenPullRequests && env.openPullRequest)
+    return "it has an open pull request (branches.keepOpenPullRequests)";
   if (env.busy) return "a run or stack operation is under way";
   if (env.lastRunCommit !== env.head) return "its newest push has not run yet";
   return null;
@@ -120,7 +121,11 @@ export function decideIdle(env: IdleEnvironment, rules: IdleRules, now: Date): I
   }
   if (now.getTime() < deadline.getTime()) return { kind: "warned", deadline, then };
   const since = start === env.lastPushAt ? "no push" : `no push or change of the ${KEEP_LABEL} label`;
-  return { kind: "end", then, why: `${since} for ${formatSpan(now.getTime() - start.getTime())} (branches.ttl is ${formatSpan(rules.ttlMs)})` };
+  return {
+    kind: "end",
+    then,
+    why: `${since} for ${formatSpan(now.getTime() - start.getTime())} (branches.ttl is ${formatSpan(rules.ttlMs)})`,
+  };
 }
 
 /** Age, last push and time left of an environment: what `branchline status` and the web view show. */
@@ -132,14 +137,17 @@ export interface EnvironmentClock {
 }
 
 export function environmentClock(
-  env: Pick<IdleEnvironment, "createdAt" | "lastPushAt" | "warnedAt" | "hibernated"> & { readonly keptAt?: Date | null },
+  env: Pick<IdleEnvironment, "createdAt" | "lastPushAt" | "warnedAt" | "hibernated"> & {
+    readonly keptAt?: Date | null;
+  },
   ttlMs: number | null,
   now: Date,
 ): EnvironmentClock {
   return {
     ageMs: now.getTime() - env.createdAt.getTime(),
     sinceLastPushMs: now.getTime() - env.lastPushAt.getTime(),
-    timeLeftMs: ttlMs === null || env.hibernated ? null : Math.max(0, idleDeadline(env, ttlMs).getTime() - now.getTime()),
+    timeLeftMs:
+      ttlMs === null || env.hibernated ? null : Math.max(0, idleDeadline(env, ttlMs).getTime() - now.getTime()),
   };
 }
 

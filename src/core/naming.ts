@@ -20,7 +20,8 @@ export const STACK_NAME_PATTERN = /^[a-zA-Z][-a-zA-Z0-9]*$/;
  */
 export const STACK_PREFIX_PATTERN = /^[a-z](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
 export const STACK_PREFIX_MAX_LENGTH = 20;
-export const STACK_PREFIX_RULE = "lower case: a letter, then at most 19 letters, digits or hyphens, not ending in a hyphen (as StackPrefix of templates/branchline-iam.yml)";
+export const STACK_PREFIX_RULE =
+  "lower case: a letter, then at most 19 letters, digits or hyphens, not ending in a hyphen (as StackPrefix of templates/branchline-iam.yml)";
 const NAME_LIMIT = 100;
 const HASH_LENGTH = 8;
 const REPO_PART_LIMIT = 30;

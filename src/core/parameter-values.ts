@@ -24,10 +24,12 @@ function allowedValues(declaration: CfnParameter): string[] | undefined {
 }
 
 function numberProblem(declaration: CfnParameter, value: string): string | null {
-  if (!/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(value)) return "the parameter's Type is Number, and this is not a number";
+  if (!/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(value))
+    return "the parameter's Type is Number, and this is not a number";
   const number = Number(value);
   const allowed = allowedValues(declaration);
-  if (allowed && !allowed.some((a) => Number(a) === number)) return `it must be one of the template's AllowedValues: ${allowed.join(", ")}`;
+  if (allowed && !allowed.some((a) => Number(a) === number))
+    return `it must be one of the template's AllowedValues: ${allowed.join(", ")}`;
   const min = numberOrUndefined(declaration.MinValue);
   const max = numberOrUndefined(declaration.MaxValue);
   if (min !== undefined && number < min) return `it must be at least ${min} (the template's MinValue)`;
@@ -37,15 +39,19 @@ function numberProblem(declaration: CfnParameter, value: string): string | null 
 
 function stringProblem(declaration: CfnParameter, value: string, type: string): string | null {
   const allowed = allowedValues(declaration);
-  if (allowed && !allowed.includes(value)) return `it must be one of the template's AllowedValues: ${allowed.join(", ")}`;
+  if (allowed && !allowed.includes(value))
+    return `it must be one of the template's AllowedValues: ${allowed.join(", ")}`;
   // AWS-specific and SSM types name things in the account: only CloudFormation can check those.
   if (type !== "String" && type !== "CommaDelimitedList") return null;
   const minLength = numberOrUndefined(declaration.MinLength);
   const maxLength = numberOrUndefined(declaration.MaxLength);
-  if (minLength !== undefined && value.length < minLength) return `it must be at least ${minLength} characters long (the template's MinLength)`;
-  if (maxLength !== undefined && value.length > maxLength) return `it must be at most ${maxLength} characters long (the template's MaxLength)`;
+  if (minLength !== undefined && value.length < minLength)
+    return `it must be at least ${minLength} characters long (the template's MinLength)`;
+  if (maxLength !== undefined && value.length > maxLength)
+    return `it must be at most ${maxLength} characters long (the template's MaxLength)`;
   const pattern = typeof declaration.AllowedPattern === "string" ? declaration.AllowedPattern : undefined;
-  if (pattern !== undefined && !fullMatch(pattern, value)) return `it must match the template's AllowedPattern ${pattern}`;
+  if (pattern !== undefined && !fullMatch(pattern, value))
+    return `it must match the template's AllowedPattern ${pattern}`;
   return null;
 }
 

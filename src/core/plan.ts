@@ -22,8 +22,7 @@ export interface DesiredStack {
 
 export type Goal =
   /** `replace`: a person asked to rebuild the stack from scratch (branch environments only). */
-  | { readonly kind: "deployed"; readonly desired: DesiredStack; readonly replace?: boolean }
-  | { readonly kind: "gone" };
+  { readonly kind: "deployed"; readonly desired: DesiredStack; readonly replace?: boolean } | { readonly kind: "gone" };
 
 export type Step =
   | { readonly kind: "create" }
@@ -40,9 +39,15 @@ export type Step =
  */
 export function plan(stackName: string, actual: ObservedStack | null, goal: Goal): readonly Step[] {
   if (actual !== null && actual.condition !== "absent" && !actual.ownedByEnvironment) {
-    return [refuse(`stack ${stackName} exists but ${actual.ownerNote ?? "its tags do not say branchline manages it for this environment"}; rename or remove it`)];
+    return [
+      refuse(
+        `stack ${stackName} exists but ${actual.ownerNote ?? "its tags do not say branchline manages it for this environment"}; rename or remove it`,
+      ),
+    ];
   }
-  return goal.kind === "gone" ? planRemoval(stackName, actual) : planDeployment(stackName, actual, goal.desired, goal.replace ?? false);
+  return goal.kind === "gone"
+    ? planRemoval(stackName, actual)
+    : planDeployment(stackName, actual, goal.desired, goal.replace ?? false);
 }
 
 function planRemoval(stackName: string, actual: ObservedStack | null): readonly Step[] {
@@ -63,7 +68,12 @@ function planRemoval(stackName: string, actual: ObservedStack | null): readonly 
   }
 }
 
-function planDeployment(stackName: string, actual: ObservedStack | null, desired: DesiredStack, replace: boolean): readonly Step[] {
+function planDeployment(
+  stackName: string,
+  actual: ObservedStack | null,
+  desired: DesiredStack,
+  replace: boolean,
+): readonly Step[] {
   if (actual === null) return [{ kind: "create" }, { kind: "start-run" }];
   switch (actual.condition) {
     case "absent":
@@ -88,7 +98,8 @@ function planDeployment(stackName: string, actual: ObservedStack | null, desired
       return [{ kind: "continue-rollback" }, { kind: "update" }, { kind: "start-run" }];
     case "ready":
       if (replace) {
-        if (actual.terminationProtection) return [refuse(`stack ${stackName} has termination protection; it is updated in place, never rebuilt`)];
+        if (actual.terminationProtection)
+          return [refuse(`stack ${stackName} has termination protection; it is updated in place, never rebuilt`)];
         return [{ kind: "delete", why: "a rebuild was requested" }, { kind: "create" }, { kind: "start-run" }];
       }
       return isCurrent(actual, desired) ? [{ kind: "start-run" }] : [{ kind: "update" }, { kind: "start-run" }];

@@ -52,7 +52,15 @@ export function isStateful(type: string): boolean {
 }
 
 /** The order a preview lists changes in: most dangerous first. */
-export const CATEGORIES = ["stateful-replacement", "stateful-removal", "security", "replacement", "removal", "modification", "addition"] as const;
+export const CATEGORIES = [
+  "stateful-replacement",
+  "stateful-removal",
+  "security",
+  "replacement",
+  "removal",
+  "modification",
+  "addition",
+] as const;
 export type ChangeCategory = (typeof CATEGORIES)[number];
 
 export type ChangeVerb = "added" | "modified" | "replaced" | "may be replaced" | "removed" | "imported" | "dynamic";
@@ -75,12 +83,17 @@ function verbOf(change: PreviewChange): ChangeVerb {
     case "Dynamic":
       return "dynamic";
     case "Modify":
-      return change.replacement === "True" ? "replaced" : change.replacement === "Conditional" ? "may be replaced" : "modified";
+      return change.replacement === "True"
+        ? "replaced"
+        : change.replacement === "Conditional"
+          ? "may be replaced"
+          : "modified";
   }
 }
 
 function categoryOf(change: PreviewChange, stateful: boolean, security: boolean): ChangeCategory {
-  const replaced = change.action === "Modify" && (change.replacement === "True" || change.replacement === "Conditional");
+  const replaced =
+    change.action === "Modify" && (change.replacement === "True" || change.replacement === "Conditional");
   if (stateful && replaced) return "stateful-replacement";
   if (stateful && change.action === "Remove") return "stateful-removal";
   if (security) return "security";
@@ -96,7 +109,16 @@ export function categorize(changes: readonly PreviewChange[]): CategorizedChange
     .map((change, index) => {
       const stateful = isStateful(change.resourceType);
       const security = isSecurityType(change.resourceType);
-      return { index, change: { ...change, stateful, security, verb: verbOf(change), category: categoryOf(change, stateful, security) } };
+      return {
+        index,
+        change: {
+          ...change,
+          stateful,
+          security,
+          verb: verbOf(change),
+          category: categoryOf(change, stateful, security),
+        },
+      };
     })
     .sort((a, b) => CATEGORIES.indexOf(a.change.category) - CATEGORIES.indexOf(b.change.category) || a.index - b.index)
     .map(({ change }) => change);
@@ -106,10 +128,20 @@ export function categorize(changes: readonly PreviewChange[]): CategorizedChange
 export type StackPreview = StackPreviewKind & { readonly source?: string };
 
 type StackPreviewKind =
-  | { readonly kind: "changes"; readonly role: StackRole; readonly stack: string; readonly changes: readonly CategorizedChange[] }
+  | {
+      readonly kind: "changes";
+      readonly role: StackRole;
+      readonly stack: string;
+      readonly changes: readonly CategorizedChange[];
+    }
   | { readonly kind: "no-changes"; readonly role: StackRole; readonly stack: string; readonly why: string }
   /** No stack yet: merging creates it with every resource of its template. */
-  | { readonly kind: "new"; readonly role: StackRole; readonly stack: string; readonly changes: readonly CategorizedChange[] }
+  | {
+      readonly kind: "new";
+      readonly role: StackRole;
+      readonly stack: string;
+      readonly changes: readonly CategorizedChange[];
+    }
   | { readonly kind: "failed"; readonly role: StackRole; readonly stack: string; readonly why: string }
   /** Not previewed, and why (an application template only a build produces...). */
   | { readonly kind: "skipped"; readonly role: StackRole; readonly stack: string; readonly why: string };
@@ -117,7 +149,9 @@ type StackPreviewKind =
 export type StackRole = "pipeline" | "application";
 
 /** The resources of a template a new stack would get, as the additions a change set would list. */
-export function additionsOf(resources: Readonly<Record<string, { readonly Type?: unknown } | undefined>>): PreviewChange[] {
+export function additionsOf(
+  resources: Readonly<Record<string, { readonly Type?: unknown } | undefined>>,
+): PreviewChange[] {
   return Object.entries(resources).map(([logicalId, resource]) => ({
     action: "Add" as const,
     logicalId,
@@ -136,7 +170,9 @@ export interface PreviewVerdict {
 
 /** What a preview amounts to: the changes a person must look at, and whether any part failed. */
 export function verdict(stacks: readonly StackPreview[]): PreviewVerdict {
-  const all = stacks.flatMap((s) => (s.kind === "changes" || s.kind === "new" ? s.changes.map((c) => ({ ...c, stack: s.stack })) : []));
+  const all = stacks.flatMap((s) =>
+    s.kind === "changes" || s.kind === "new" ? s.changes.map((c) => ({ ...c, stack: s.stack })) : [],
+  );
   return {
     dataLoss: all.filter((c) => c.category === "stateful-replacement" || c.category === "stateful-removal"),
     security: all.filter((c) => c.category === "security"),

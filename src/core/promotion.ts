@@ -54,10 +54,16 @@ export interface UnmetCriterion {
   readonly fix: string;
 }
 
-export type PromotionDecision = { readonly allowed: true } | { readonly allowed: false; readonly unmet: readonly UnmetCriterion[] };
+export type PromotionDecision =
+  { readonly allowed: true } | { readonly allowed: false; readonly unmet: readonly UnmetCriterion[] };
 
 /** Which facts the criteria need, so the adapter asks GitHub only for those. */
-export function factsNeeded(criteria: PromotionCriteria): { reachability: boolean; staging: boolean; teams: readonly string[]; checks: boolean } {
+export function factsNeeded(criteria: PromotionCriteria): {
+  reachability: boolean;
+  staging: boolean;
+  teams: readonly string[];
+  checks: boolean;
+} {
   return {
     reachability: criteria.requireOnDefaultBranch,
     staging: criteria.requireStagingSuccess,
@@ -178,8 +184,12 @@ export function reachabilityFromCompare(status: string | null): Reachability {
 }
 
 /** The latest `branchline: staging` check run on the commit, as evidence. */
-export function stagingEvidence(run: { readonly status: string; readonly conclusion: string | null } | null): StagingEvidence {
+export function stagingEvidence(
+  run: { readonly status: string; readonly conclusion: string | null } | null,
+): StagingEvidence {
   if (run === null) return { kind: "none" };
   if (run.status !== "completed") return { kind: "running" };
-  return run.conclusion === "success" ? { kind: "succeeded" } : { kind: "concluded", conclusion: run.conclusion ?? "unknown" };
+  return run.conclusion === "success"
+    ? { kind: "succeeded" }
+    : { kind: "concluded", conclusion: run.conclusion ?? "unknown" };
 }

@@ -30,7 +30,13 @@ export interface ManagedEnvironment {
 
 export type ReconcileAction =
   /** `follow`: the repository changed under the stack (name, default branch); its commit may have run already. */
-  | { readonly kind: "deploy"; readonly ref: GitRef; readonly commit: string; readonly reason: string; readonly follow?: true }
+  | {
+      readonly kind: "deploy";
+      readonly ref: GitRef;
+      readonly commit: string;
+      readonly reason: string;
+      readonly follow?: true;
+    }
   | { readonly kind: "destroy"; readonly ref: GitRef; readonly stackName: string; readonly reason: string }
   | { readonly kind: "resume"; readonly pipeline: string; readonly executionId: string; readonly reason: string }
   /**
@@ -42,7 +48,14 @@ export type ReconcileAction =
    * Record on the stack's tags what became of its repository (null: it follows git again), in the
    * environment's lane. `follow`: also the repository's name now (renamed or transferred).
    */
-  | { readonly kind: "mark"; readonly stackName: string; readonly environment: Environment; readonly state: RepositoryState | null; readonly reason: string; readonly follow?: true }
+  | {
+      readonly kind: "mark";
+      readonly stackName: string;
+      readonly environment: Environment;
+      readonly state: RepositoryState | null;
+      readonly reason: string;
+      readonly follow?: true;
+    }
   /** Nothing to do but say so: staging or production of a repository that is gone, kept on purpose. */
   | { readonly kind: "keep"; readonly stackName: string; readonly reason: string }
   /**
@@ -50,7 +63,17 @@ export type ReconcileAction =
    * without one a note on the check run of its last run's commit), or hibernate or tear it down in
    * its own lane (src/core/idle-policy.ts decides which).
    */
-  | { readonly kind: "idle"; readonly ref: GitRef; readonly stackName: string; readonly step: "warn" | IdleEnd; readonly commit: string; readonly pullNumber?: number; readonly deadline?: string; readonly then?: IdleEnd; readonly reason: string };
+  | {
+      readonly kind: "idle";
+      readonly ref: GitRef;
+      readonly stackName: string;
+      readonly step: "warn" | IdleEnd;
+      readonly commit: string;
+      readonly pullNumber?: number;
+      readonly deadline?: string;
+      readonly then?: IdleEnd;
+      readonly reason: string;
+    };
 
 /** An application stack whose pipeline stack is gone, as its tags describe it. */
 export interface OrphanedApplication {
@@ -83,13 +106,32 @@ export function planReconcile(
   const byLabel = new Map(managed.map((m) => [environmentLabel(m.environment), m]));
   for (const branch of branches) {
     const environment: Environment =
-      branch.name === defaultBranch ? { kind: "staging", branch: branch.name } : { kind: "branch", branch: branch.name };
+      branch.name === defaultBranch
+        ? { kind: "staging", branch: branch.name }
+        : { kind: "branch", branch: branch.name };
     if (environment.kind === "branch" && !branchIncluded(branch.name, rules)) continue;
     const stack = byLabel.get(environmentLabel(environment));
     const reason = deployReason(stack, branch);
-    const moved = stack && repository !== undefined && stack.condition !== "absent" && stack.repository !== repository.toLowerCase() ? `the repository is now ${repository} (it was ${stack.repository})` : null;
-    if (reason) actions.push({ kind: "deploy", ref: { type: "branch", name: branch.name }, commit: branch.commit, reason: reason.why, ...(reason.follow || moved ? { follow: true as const } : {}) });
-    else if (moved) actions.push({ kind: "deploy", ref: { type: "branch", name: branch.name }, commit: branch.commit, reason: moved, follow: true });
+    const moved =
+      stack && repository !== undefined && stack.condition !== "absent" && stack.repository !== repository.toLowerCase()
+        ? `the repository is now ${repository} (it was ${stack.repository})`
+        : null;
+    if (reason)
+      actions.push({
+        kind: "deploy",
+        ref: { type: "branch", name: branch.name },
+        commit: branch.commit,
+        reason: reason.why,
+        ...(reason.follow || moved ? { follow: true as const } : {}),
+      });
+    else if (moved)
+      actions.push({
+        kind: "deploy",
+        ref: { type: "branch", name: branch.name },
+        commit: branch.commit,
+        reason: moved,
+        follow: true,
+      });
   }
   const present = new Set(branches.map((b) => b.name));
   for (const stack of managed) {
@@ -98,12 +140,36 @@ export function planReconcile(
     // unarchived): its stacks carry on as they are, and their tags say so again.
     // Production deploys only at a release, so nothing above follows a rename for it: its tags take
     // the repository's name now (with its id) without a deploy; its parameters follow at the next release.
-    const renamed = stack.environment.kind === "production" && stack.condition !== "absent" && repository !== undefined && stack.repository !== repository.toLowerCase();
-    if (renamed) actions.push({ kind: "mark", stackName: stack.stackName, environment: stack.environment, state: null, reason: `the repository is now ${repository} (it was ${stack.repository})`, follow: true });
-    else if (stack.state !== null && !gone) actions.push({ kind: "mark", stackName: stack.stackName, environment: stack.environment, state: null, reason: `the repository is followed again (it was ${stack.state})` });
+    const renamed =
+      stack.environment.kind === "production" &&
+      stack.condition !== "absent" &&
+      repository !== undefined &&
+      stack.repository !== repository.toLowerCase();
+    if (renamed)
+      actions.push({
+        kind: "mark",
+        stackName: stack.stackName,
+        environment: stack.environment,
+        state: null,
+        reason: `the repository is now ${repository} (it was ${stack.repository})`,
+        follow: true,
+      });
+    else if (stack.state !== null && !gone)
+      actions.push({
+        kind: "mark",
+        stackName: stack.stackName,
+        environment: stack.environment,
+        state: null,
+        reason: `the repository is followed again (it was ${stack.state})`,
+      });
     if (stack.environment.kind === "branch" && stack.environment.branch === defaultBranch) {
       // The default branch changed to a branch that had an environment: staging deploys it now.
-      actions.push({ kind: "retire", ref: { type: "branch", name: defaultBranch }, stackName: stack.stackName, reason: `${defaultBranch} is now the default branch, which staging deploys` });
+      actions.push({
+        kind: "retire",
+        ref: { type: "branch", name: defaultBranch },
+        stackName: stack.stackName,
+        reason: `${defaultBranch} is now the default branch, which staging deploys`,
+      });
     }
     if (gone) {
       actions.push({
@@ -118,7 +184,12 @@ export function planReconcile(
     }
     // A run that ended while no process followed it is reported now (a no-op when it already was).
     if (stack.lastRunId !== undefined && !stack.lastRunReported && !stack.runsInProgress.includes(stack.lastRunId)) {
-      actions.push({ kind: "resume", pipeline: stack.pipeline, executionId: stack.lastRunId, reason: "the newest run ended without being reported" });
+      actions.push({
+        kind: "resume",
+        pipeline: stack.pipeline,
+        executionId: stack.lastRunId,
+        reason: "the newest run ended without being reported",
+      });
     }
   }
   // What a deleted branch's pipeline left running: its teardown (the same job a delete makes) removes it.
@@ -127,17 +198,32 @@ export function planReconcile(
     if (orphan.environment.kind !== "branch" || present.has(orphan.environment.branch)) continue;
     const branch = orphan.environment.branch;
     if (actions.some((a) => a.kind === "destroy" && a.ref.name === branch)) continue;
-    actions.push({ kind: "destroy", ref: { type: "branch", name: branch }, stackName: orphan.stackName, reason: `branch ${branch} no longer exists; its application stack ${orphan.stackName} is still running` });
+    actions.push({
+      kind: "destroy",
+      ref: { type: "branch", name: branch },
+      stackName: orphan.stackName,
+      reason: `branch ${branch} no longer exists; its application stack ${orphan.stackName} is still running`,
+    });
   }
   return actions;
 }
 
-function deployReason(stack: ManagedEnvironment | undefined, branch: BranchHead): { why: string; follow?: true } | null {
+function deployReason(
+  stack: ManagedEnvironment | undefined,
+  branch: BranchHead,
+): { why: string; follow?: true } | null {
   const why = plainReason(stack, branch);
   if (why) return { why };
   // Staging follows the default branch whichever it is: when it changes, staging moves to it at once.
-  if (stack?.environment.kind === "staging" && stack.environment.branch !== branch.name && stack.condition !== "absent") {
-    return { why: `staging follows ${stack.environment.branch}, but the default branch is now ${branch.name}`, follow: true };
+  if (
+    stack?.environment.kind === "staging" &&
+    stack.environment.branch !== branch.name &&
+    stack.condition !== "absent"
+  ) {
+    return {
+      why: `staging follows ${stack.environment.branch}, but the default branch is now ${branch.name}`,
+      follow: true,
+    };
   }
   return null;
 }
@@ -155,9 +241,12 @@ function plainReason(stack: ManagedEnvironment | undefined, branch: BranchHead):
     case "busy":
       // Someone may be on it, or its process died mid-operation: unless the head already ran, deploy
       // (the lane waits for the operation; a job already doing it leaves this one nothing to do).
-      return stack.lastRunCommit !== head ? `the stack is busy and the branch's head ${head.slice(0, 12)} has not run` : null;
+      return stack.lastRunCommit !== head
+        ? `the stack is busy and the branch's head ${head.slice(0, 12)} has not run`
+        : null;
     case "ready":
-      if (stack.lastRunCommit !== head) return `the branch is at ${head.slice(0, 12)} but the last run was for ${stack.lastRunCommit?.slice(0, 12) ?? "no commit"}`;
+      if (stack.lastRunCommit !== head)
+        return `the branch is at ${head.slice(0, 12)} but the last run was for ${stack.lastRunCommit?.slice(0, 12) ?? "no commit"}`;
       return null;
   }
 }
@@ -170,18 +259,38 @@ function plainReason(stack: ManagedEnvironment | undefined, branch: BranchHead):
  * (`branchline gc --repo`) to remove its branch environments all the same. Every kept stack's tags
  * say what became of its repository.
  */
-export function planRetirement(managed: readonly ManagedEnvironment[], state: RepositoryState, options: { readonly teardown?: boolean } = {}): ReconcileAction[] {
+export function planRetirement(
+  managed: readonly ManagedEnvironment[],
+  state: RepositoryState,
+  options: { readonly teardown?: boolean } = {},
+): ReconcileAction[] {
   const teardown = state !== "unowned" || (options.teardown ?? false);
   const actions: ReconcileAction[] = [];
   for (const stack of managed) {
     const environment = stack.environment;
     if (environment.kind === "branch" && teardown) {
-      actions.push({ kind: "retire", ref: { type: "branch", name: environment.branch }, stackName: stack.stackName, reason: `the repository is ${state}` });
+      actions.push({
+        kind: "retire",
+        ref: { type: "branch", name: environment.branch },
+        stackName: stack.stackName,
+        reason: `the repository is ${state}`,
+      });
       continue;
     }
-    if (stack.state !== state) actions.push({ kind: "mark", stackName: stack.stackName, environment, state, reason: `the repository is ${state}` });
+    if (stack.state !== state)
+      actions.push({
+        kind: "mark",
+        stackName: stack.stackName,
+        environment,
+        state,
+        reason: `the repository is ${state}`,
+      });
     if (environment.kind !== "branch") {
-      actions.push({ kind: "keep", stackName: stack.stackName, reason: `${environmentLabel(environment)} is kept (termination protection); remove it by hand if it is no longer wanted` });
+      actions.push({
+        kind: "keep",
+        stackName: stack.stackName,
+        reason: `${environmentLabel(environment)} is kept (termination protection); remove it by hand if it is no longer wanted`,
+      });
     }
   }
   return actions;

@@ -53,10 +53,16 @@ export function requiredCheckLabel(check: RequiredCheck): string {
 
 function appMatches(run: ObservedCheckRun, app: string): boolean {
   const wanted = app.toLowerCase();
-  return (run.appSlug !== null && run.appSlug.toLowerCase() === wanted) || (run.appId !== null && String(run.appId) === wanted);
+  return (
+    (run.appSlug !== null && run.appSlug.toLowerCase() === wanted) ||
+    (run.appId !== null && String(run.appId) === wanted)
+  );
 }
 
-export function evaluateRequiredChecks(required: readonly RequiredCheck[], observed: ObservedChecks): RequiredCheckResult[] {
+export function evaluateRequiredChecks(
+  required: readonly RequiredCheck[],
+  observed: ObservedChecks,
+): RequiredCheckResult[] {
   return required.map((check) => {
     const label = requiredCheckLabel(check);
     switch (check.kind) {
@@ -69,23 +75,45 @@ export function evaluateRequiredChecks(required: readonly RequiredCheck[], obser
             check,
             label,
             met: false,
-            detail: others.length > 0 ? `no result from App \`${check.app}\`; the one from ${others.map((o) => `\`${o}\``).join(", ")} does not count` : "has not run on this commit",
+            detail:
+              others.length > 0
+                ? `no result from App \`${check.app}\`; the one from ${others.map((o) => `\`${o}\``).join(", ")} does not count`
+                : "has not run on this commit",
             reportedBy: null,
             url: null,
           };
         }
         const reportedBy = `App \`${own.appSlug ?? String(own.appId)}\``;
-        if (own.status !== "completed") return { check, label, met: false, detail: "is still running", reportedBy, url: own.url };
+        if (own.status !== "completed")
+          return { check, label, met: false, detail: "is still running", reportedBy, url: own.url };
         return own.conclusion === "success"
           ? { check, label, met: true, detail: "succeeded", reportedBy, url: own.url }
-          : { check, label, met: false, detail: `concluded \`${own.conclusion ?? "unknown"}\`, not success`, reportedBy, url: own.url };
+          : {
+              check,
+              label,
+              met: false,
+              detail: `concluded \`${own.conclusion ?? "unknown"}\`, not success`,
+              reportedBy,
+              url: own.url,
+            };
       }
       case "status": {
         const creator = check.creator?.toLowerCase();
-        const own = observed.statuses.find((s) => s.context === check.context && (creator === undefined || s.creator?.toLowerCase() === creator));
+        const own = observed.statuses.find(
+          (s) => s.context === check.context && (creator === undefined || s.creator?.toLowerCase() === creator),
+        );
         if (!own) {
           const other = creator !== undefined && observed.statuses.some((s) => s.context === check.context);
-          return { check, label, met: false, detail: other ? `only others than @${creator} posted it, which does not count` : "has not been reported on this commit", reportedBy: null, url: null };
+          return {
+            check,
+            label,
+            met: false,
+            detail: other
+              ? `only others than @${creator} posted it, which does not count`
+              : "has not been reported on this commit",
+            reportedBy: null,
+            url: null,
+          };
         }
         const reportedBy = own.creator ? `@${own.creator}` : null;
         return own.state === "success"

@@ -62,10 +62,15 @@ export function lastGoodRelease(ledger: readonly LedgerEntry[], failedCommit: st
  * Every good release a rollback may go to, newest first (each commit once), or why there is none.
  * The caller still holds each to the release criteria: the newest that meets them is the target.
  */
-export function rollbackCandidates(ledger: readonly LedgerEntry[], failedCommit: string): readonly LedgerEntry[] | { readonly why: string } {
+export function rollbackCandidates(
+  ledger: readonly LedgerEntry[],
+  failedCommit: string,
+): readonly LedgerEntry[] | { readonly why: string } {
   const newest = ledger[0];
   if (newest !== undefined && newest.commit !== failedCommit) {
-    return { why: `a newer deployment (commit \`${newest.commit.slice(0, 12)}\`) has started since; it is not rolled back` };
+    return {
+      why: `a newer deployment (commit \`${newest.commit.slice(0, 12)}\`) has started since; it is not rolled back`,
+    };
   }
   const seen = new Set<string>();
   const good = ledger.filter((entry) => {

@@ -8,7 +8,11 @@ import { branchIncluded } from "./routing.js";
  */
 export interface SetupRules {
   readonly stackPrefix: string;
-  readonly branches: { readonly include: readonly string[]; readonly exclude: readonly string[]; readonly maxEnvironments?: number | undefined };
+  readonly branches: {
+    readonly include: readonly string[];
+    readonly exclude: readonly string[];
+    readonly maxEnvironments?: number | undefined;
+  };
   readonly releaseTags: readonly string[];
   /** `production.approval.required`, with its default. */
   readonly approvalRequired: boolean;
@@ -46,8 +50,17 @@ export interface SetupPlan {
  * The same rules as routing (core/routing.ts) and naming (core/naming.ts), so the preview and the
  * first reconcile after the merge agree. Production comes only with a release tag, never from a merge.
  */
-export function planSetup(config: SetupRules, repo: RepositoryRef, defaultBranch: string, branches: readonly string[]): SetupPlan {
-  const planned = (environment: Environment, branch: string): PlannedEnvironment => ({ label: environmentLabel(environment), branch, names: environmentNames(config.stackPrefix, repo, environment) });
+export function planSetup(
+  config: SetupRules,
+  repo: RepositoryRef,
+  defaultBranch: string,
+  branches: readonly string[],
+): SetupPlan {
+  const planned = (environment: Environment, branch: string): PlannedEnvironment => ({
+    label: environmentLabel(environment),
+    branch,
+    names: environmentNames(config.stackPrefix, repo, environment),
+  });
   const included: PlannedEnvironment[] = [];
   const left: { branch: string; why: string }[] = [];
   for (const branch of [...branches].sort()) {
@@ -73,7 +86,8 @@ export function planSetup(config: SetupRules, repo: RepositoryRef, defaultBranch
 
 /** Why a branch gets no environment of its own, or null when it gets one. */
 function leftOut(branch: string, rules: SetupRules["branches"]): string | null {
-  if (!branchIncluded(branch, { branches: { include: rules.include, exclude: [] }, releaseTags: [] })) return "not matched by `branches.include`";
+  if (!branchIncluded(branch, { branches: { include: rules.include, exclude: [] }, releaseTags: [] }))
+    return "not matched by `branches.include`";
   if (!branchIncluded(branch, { branches: rules, releaseTags: [] })) return "excluded by `branches.exclude`";
   return null;
 }

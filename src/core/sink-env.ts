@@ -17,9 +17,11 @@ export function ownerScope(owner: string): string {
 
 /** Why the repository of `owner` may not read variable `name`, or null when it may. */
 export function sinkVariableProblem(name: string, owner: string): string | null {
-  if (!SINK_VARIABLE_PATTERN.test(name)) return `only variables named ${SINK_VARIABLE_PREFIX}… may be read by a sink (got ${name})`;
+  if (!SINK_VARIABLE_PATTERN.test(name))
+    return `only variables named ${SINK_VARIABLE_PREFIX}… may be read by a sink (got ${name})`;
   const rest = name.slice(SINK_VARIABLE_PREFIX.length);
   const scoped = rest.indexOf("__");
-  if (scoped > 0 && rest.slice(0, scoped) !== ownerScope(owner)) return `${name} is scoped to another owner than ${owner}`;
+  if (scoped > 0 && rest.slice(0, scoped) !== ownerScope(owner))
+    return `${name} is scoped to another owner than ${owner}`;
   return null;
 }

@@ -22,12 +22,16 @@ export interface SinkUrlRules {
 export function sinkUrlProblem(url: string, rules: SinkUrlRules): string | null {
   if (!URL.canParse(url)) return "not a URL";
   const parsed = new URL(url);
-  if (parsed.username || parsed.password) return "credentials in the URL are not allowed; use a secret environment variable";
+  if (parsed.username || parsed.password)
+    return "credentials in the URL are not allowed; use a secret environment variable";
   const loopback = isLoopbackHost(parsed.hostname);
-  if (parsed.protocol === "https:") return loopback && !rules.allowLoopbackHttp ? "a loopback address is not allowed in production" : null;
+  if (parsed.protocol === "https:")
+    return loopback && !rules.allowLoopbackHttp ? "a loopback address is not allowed in production" : null;
   if (parsed.protocol === "http:") {
     if (!loopback) return "plain http is not allowed; use https";
-    return rules.allowLoopbackHttp ? null : "plain http is allowed only to loopback in tests and the sandbox, not in production";
+    return rules.allowLoopbackHttp
+      ? null
+      : "plain http is allowed only to loopback in tests and the sandbox, not in production";
   }
   return `the ${parsed.protocol} scheme is not allowed; use https`;
 }

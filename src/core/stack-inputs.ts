@@ -36,7 +36,13 @@ export type ParameterProblem =
   | { readonly kind: "unknown"; readonly name: string; readonly suggestion: string | undefined }
   | { readonly kind: "missing"; readonly name: string }
   /** Declared and configured, with a value CloudFormation would refuse; `secret` when NoEcho (never echo it). */
-  | { readonly kind: "invalid"; readonly name: string; readonly value: string; readonly why: string; readonly secret: boolean };
+  | {
+      readonly kind: "invalid";
+      readonly name: string;
+      readonly value: string;
+      readonly why: string;
+      readonly secret: boolean;
+    };
 
 export type StackInputsResult =
   | { readonly ok: true; readonly inputs: StackInputs }
@@ -56,7 +62,8 @@ export function stackInputs(request: StackInputsRequest): StackInputsResult {
     // A template may leave out branchline's parameters it has no use for.
     if (Object.hasOwn(declared, name)) parameters[name] = value;
   }
-  if (Object.hasOwn(declared, HIBERNATE_PARAMETER)) parameters[HIBERNATE_PARAMETER] = request.hibernate === true ? "true" : "false";
+  if (Object.hasOwn(declared, HIBERNATE_PARAMETER))
+    parameters[HIBERNATE_PARAMETER] = request.hibernate === true ? "true" : "false";
   const configurable = Object.keys(declared).filter((name) => !Object.hasOwn(BRANCHLINE_PARAMETERS, name));
   for (const [name, value] of Object.entries(request.configuredParameters)) {
     const declaration = Object.hasOwn(declared, name) ? declared[name] : undefined;
@@ -69,7 +76,8 @@ export function stackInputs(request: StackInputsRequest): StackInputsResult {
     if (why) problems.push({ kind: "invalid", name, value, why, secret: String(declaration.NoEcho) === "true" });
   }
   for (const [name, declaration] of Object.entries(declared)) {
-    if (!Object.hasOwn(parameters, name) && declaration?.Default === undefined) problems.push({ kind: "missing", name });
+    if (!Object.hasOwn(parameters, name) && declaration?.Default === undefined)
+      problems.push({ kind: "missing", name });
   }
   if (problems.length > 0) return { ok: false, problems };
 

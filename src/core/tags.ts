@@ -46,7 +46,9 @@ export function encodeTagValue(text: string): string {
   let out = "";
   for (const char of text) {
     if (PLAIN.test(char)) out += char;
-    else for (const byte of Buffer.from(char, "utf8")) out += `${ESCAPE}${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    else
+      for (const byte of Buffer.from(char, "utf8"))
+        out += `${ESCAPE}${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
 }
@@ -170,7 +172,8 @@ export function repositoryFromTags(tags: Readonly<Record<string, string>>): Repo
 /** The environment a managed stack's tags record; null when they record none branchline knows. */
 export function environmentFromTags(tags: Readonly<Record<string, string>>): Environment | null {
   const ref = refFromTags(tags) ?? "";
-  const branch = ref.startsWith("refs/heads/") && ref.length > "refs/heads/".length ? ref.slice("refs/heads/".length) : null;
+  const branch =
+    ref.startsWith("refs/heads/") && ref.length > "refs/heads/".length ? ref.slice("refs/heads/".length) : null;
   switch (tags[TAG.environment]) {
     case "branch":
       return branch ? { kind: "branch", branch } : null;
@@ -200,5 +203,9 @@ export function repositoryStateOf(tags: Readonly<Record<string, string>>): Repos
 
 /** An application stack, by its tags: one a pipeline deployed, which branchline removes before the pipeline's stack. */
 export function isApplicationStack(tags: Readonly<Record<string, string>>): boolean {
-  return tags[TAG.managedBy] === MANAGED_BY_VALUE && typeof tags[TAG.pipelineStack] === "string" && tags[TAG.pipelineStack] !== "";
+  return (
+    tags[TAG.managedBy] === MANAGED_BY_VALUE &&
+    typeof tags[TAG.pipelineStack] === "string" &&
+    tags[TAG.pipelineStack] !== ""
+  );
 }

@@ -25,18 +25,38 @@ export type AcknowledgeOutcome = "acknowledged" | "refused" | "no-config";
  * writes to GitHub, so it is answered in the webhook handler, like Approve and Reject.
  */
 export async function acknowledgePreview(runtime: Runtime, click: AcknowledgeClick): Promise<AcknowledgeOutcome> {
-  const log = runtime.log.child({ delivery: click.deliveryId, repository: repositoryFullName(click.repo), user: click.user });
+  const log = runtime.log.child({
+    delivery: click.deliveryId,
+    repository: repositoryFullName(click.repo),
+    user: click.user,
+  });
   const octokit = await runtime.octokitFor(click.installationId);
   // Whose role suffices is decided on the file as it is now (ConfigRead.fresh).
-  const loaded = await readConfig(runtime.configs, { octokit, installationId: click.installationId, repo: click.repo, defaultBranch: click.defaultBranch, fresh: true });
+  const loaded = await readConfig(runtime.configs, {
+    octokit,
+    installationId: click.installationId,
+    repo: click.repo,
+    defaultBranch: click.defaultBranch,
+    fresh: true,
+  });
   if (loaded.kind !== "valid") {
-    await addNote(octokit, click.repo, click.checkRunId, `@${click.user} pressed Acknowledge, but \`${CONFIG_PATH}\` on the default branch cannot be used, so their role cannot be checked; nothing changed.`);
+    await addNote(
+      octokit,
+      click.repo,
+      click.checkRunId,
+      `@${click.user} pressed Acknowledge, but \`${CONFIG_PATH}\` on the default branch cannot be used, so their role cannot be checked; nothing changed.`,
+    );
     return "no-config";
   }
   const required = loaded.config.permissions.redeploy;
   const role = await repositoryRole(octokit, click.repo, click.user);
   if (!hasPermission(role, required)) {
-    await addNote(octokit, click.repo, click.checkRunId, `@${click.user} pressed Acknowledge, but that needs the **${required}** role on this repository (they have ${role}); the preview still needs an acknowledgement.`);
+    await addNote(
+      octokit,
+      click.repo,
+      click.checkRunId,
+      `@${click.user} pressed Acknowledge, but that needs the **${required}** role on this repository (they have ${role}); the preview still needs an acknowledgement.`,
+    );
     log.info({ role, required }, "acknowledge refused");
     return "refused";
   }
@@ -46,7 +66,11 @@ export async function acknowledgePreview(runtime: Runtime, click: AcknowledgeCli
 }
 
 async function acknowledged(octokit: InstallationOctokit, click: AcknowledgeClick): Promise<void> {
-  const current = await octokit.rest.checks.get({ owner: click.repo.owner, repo: click.repo.name, check_run_id: click.checkRunId });
+  const current = await octokit.rest.checks.get({
+    owner: click.repo.owner,
+    repo: click.repo.name,
+    check_run_id: click.checkRunId,
+  });
   const output = current.data.output;
   await octokit.rest.checks.update({
     owner: click.repo.owner,

@@ -19,47 +19,76 @@ import type { Runtime } from "./runtime.js";
  * branch's check run says instead of a failed deploy. The reconcile pass tries it again later.
  * An environment that has a stack already (an update, a wake-up) is never held back.
  */
-export async function capAllows(runtime: Runtime, octokit: InstallationOctokit, job: RefJob, config: BranchlineConfig, environment: Environment, commit: string): Promise<boolean> {
+export async function capAllows(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  job: RefJob,
+  config: BranchlineConfig,
+  environment: Environment,
+  commit: string,
+): Promise<boolean> {
   const rules = idleRules(config);
   if (rules.maxEnvironments === null || environment.kind !== "branch") return true;
   const names = environmentNames(config.stackPrefix, job.repo, environment);
   if ((await describeStack(runtime.aws.cloudformation, names.stack)) !== null) return true;
-  const managed = stacksOf(await listManagedStacks(runtime.aws.cloudformation), job.repo).filter(({ stack }) => stack.name !== names.stack);
+  const managed = stacksOf(await listManagedStacks(runtime.aws.cloudformation), job.repo).filter(
+    ({ stack }) => stack.name !== names.stack,
+  );
   const others = await branchStacks(runtime.aws.codepipeline, managed);
   const pulls = await openPullRequests(octokit, job.repo);
   const heads = new Map<string, string>();
   for (const other of others) heads.set(other.branch, other.activity.lastRunCommit ?? "");
   const now = runtime.now?.() ?? new Date();
-  const decision = decideCap(others.map((other) => idleEnvironment(other, heads.get(other.branch) ?? "", pulls, now)), rules);
+  const decision = decideCap(
+    others.map((other) => idleEnvironment(other, heads.get(other.branch) ?? "", pulls, now)),
+    rules,
+  );
   switch (decision.kind) {
     case "room":
       return true;
     case "evict":
       for (const victim of decision.victims) {
-        runtime.log.info({ victim: victim.branch, for: environment.branch }, "tearing down the least recently pushed idle environment to make room");
+        runtime.log.info(
+          { victim: victim.branch, for: environment.branch },
+          "tearing down the least recently pushed idle environment to make room",
+        );
         runtime.submit?.({
           deliveryId: `${job.deliveryId}-room-${victim.stackName}`,
           installationId: job.installationId,
           repo: job.repo,
           defaultBranch: job.defaultBranch,
           event: { kind: "updated", ref: { type: "branch", name: victim.branch }, commit: victim.head },
-          cause: { kind: "idle", step: "teardown", commit: victim.head, why: `made room for \`${environment.branch}\` (\`branches.maxEnvironments\` is ${rules.maxEnvironments}); it was the least recently pushed idle environment` },
+          cause: {
+            kind: "idle",
+            step: "teardown",
+            commit: victim.head,
+            why: `made room for \`${environment.branch}\` (\`branches.maxEnvironments\` is ${rules.maxEnvironments}); it was the least recently pushed idle environment`,
+          },
           supersedes: [],
         });
       }
       return true;
     case "full":
-      await showOverCap(runtime, octokit, job, { environment, commit, names }, {
-        kind: "held",
-        title: `Waiting for room: ${decision.count} of ${decision.cap} environments in use`,
-        why: [
-          `This repository has ${decision.count} branch environments, and \`branches.maxEnvironments\` in \`${CONFIG_PATH}\` allows ${decision.cap}.`,
-          "None of them is idle enough to make room (each is kept by the `branchline:keep` label, an open pull request, a run under way, or a push not yet deployed), so no environment was created for this branch. This is not a failure of the commit.",
-          "",
-          "branchline tries again on its next reconcile pass. To make room now, delete a branch you no longer need, or raise the cap.",
-        ].join("\n"),
-      });
-      runtime.log.info({ branch: environment.branch, count: decision.count, cap: decision.cap }, "over the environment cap; not created");
+      await showOverCap(
+        runtime,
+        octokit,
+        job,
+        { environment, commit, names },
+        {
+          kind: "held",
+          title: `Waiting for room: ${decision.count} of ${decision.cap} environments in use`,
+          why: [
+            `This repository has ${decision.count} branch environments, and \`branches.maxEnvironments\` in \`${CONFIG_PATH}\` allows ${decision.cap}.`,
+            "None of them is idle enough to make room (each is kept by the `branchline:keep` label, an open pull request, a run under way, or a push not yet deployed), so no environment was created for this branch. This is not a failure of the commit.",
+            "",
+            "branchline tries again on its next reconcile pass. To make room now, delete a branch you no longer need, or raise the cap.",
+          ].join("\n"),
+        },
+      );
+      runtime.log.info(
+        { branch: environment.branch, count: decision.count, cap: decision.cap },
+        "over the environment cap; not created",
+      );
       return false;
   }
 }
@@ -69,8 +98,19 @@ export async function capAllows(runtime: Runtime, octokit: InstallationOctokit, 
  * every other report of the run: a check run of this commit still on its way to GitHub is the one
  * updated (no second one), and the look does not wait for GitHub's write pace.
  */
-async function showOverCap(runtime: Runtime, octokit: InstallationOctokit, job: RefJob, at: Pick<EnvironmentTarget, "environment" | "commit" | "names">, phase: Extract<Phase, { kind: "held" }>): Promise<void> {
+async function showOverCap(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  job: RefJob,
+  at: Pick<EnvironmentTarget, "environment" | "commit" | "names">,
+  phase: Extract<Phase, { kind: "held" }>,
+): Promise<void> {
   const target: EnvironmentTarget = { repo: job.repo, ...at, region: runtime.aws.region, sandbox: runtime.sandbox };
-  const check = await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId(), runtime.outbox?.lane(job.installationId));
+  const check = await EnvironmentCheck.open(
+    octokit,
+    target,
+    await runtime.promotion?.appId(),
+    runtime.outbox?.lane(job.installationId),
+  );
   await check.show(phase);
 }

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { emptyBucket } from "../aws/buckets.js";
-import { applyChangeSet, continueRollback, deleteStack, describeStack, protectStack, stackBuckets } from "../aws/stacks.js";
+import {
+  applyChangeSet,
+  continueRollback,
+  deleteStack,
+  describeStack,
+  protectStack,
+  stackBuckets,
+} from "../aws/stacks.js";
 import type { ResourceChange, StackSnapshot } from "../core/stack-snapshot.js";
 import { followedRef, isSharedEnvironment, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { EnvironmentNames } from "../core/naming.js";
@@ -74,7 +81,9 @@ export async function convergeStack(
       case "wait": {
         const waited = (Date.now() - waitStarted) / 1000;
         if (waited > runtime.stackWait.maxWaitSeconds) {
-          throw new Error(`${step.why} for more than ${runtime.stackWait.maxWaitSeconds} s; branchline will look again later`);
+          throw new Error(
+            `${step.why} for more than ${runtime.stackWait.maxWaitSeconds} s; branchline will look again later`,
+          );
         }
         await sleep(runtime.stackWait.minDelaySeconds * 1000);
         index--; // waiting is not a step
@@ -83,13 +92,25 @@ export async function convergeStack(
       case "create":
       case "update": {
         if (!inputs) throw new Error("a create or update was planned without inputs");
-        const templateUrl = templateFit(inputs.templateBody, runtime.templates).kind === "via-s3" && runtime.templates
-          ? await uploadTemplate(s3, runtime.templates, `templates/${stackName}/${inputs.templateHash}.yml`, inputs.templateBody)
-          : undefined;
-        const outcome = await applyChangeSet(cfn, { stackName, type: step.kind === "create" ? "CREATE" : "UPDATE", inputs, token, templateUrl }, runtime.stackWait);
+        const templateUrl =
+          templateFit(inputs.templateBody, runtime.templates).kind === "via-s3" && runtime.templates
+            ? await uploadTemplate(
+                s3,
+                runtime.templates,
+                `templates/${stackName}/${inputs.templateHash}.yml`,
+                inputs.templateBody,
+              )
+            : undefined;
+        const outcome = await applyChangeSet(
+          cfn,
+          { stackName, type: step.kind === "create" ? "CREATE" : "UPDATE", inputs, token, templateUrl },
+          runtime.stackWait,
+        );
         if (step.kind === "create" && isSharedEnvironment(target.environment)) await protectStack(cfn, stackName);
-        if (outcome.kind === "no-changes") observer.applied?.(`Stack ${stackName} unchanged: CloudFormation found nothing to change`);
-        else observer.applied?.(`${step.kind === "create" ? "Created" : "Updated"} stack ${stackName}`, outcome.changes);
+        if (outcome.kind === "no-changes")
+          observer.applied?.(`Stack ${stackName} unchanged: CloudFormation found nothing to change`);
+        else
+          observer.applied?.(`${step.kind === "create" ? "Created" : "Updated"} stack ${stackName}`, outcome.changes);
         break;
       }
       case "delete": {
@@ -97,7 +118,9 @@ export async function convergeStack(
         for (const bucket of await stackBuckets(cfn, stackName)) emptied += await emptyBucket(s3, bucket);
         await deleteStack(cfn, stackName, token, runtime.stackWait);
         replace = false;
-        observer.applied?.(`Deleted stack ${stackName} (${step.why})${emptied > 0 ? `, after emptying ${emptied} object versions from its buckets` : ""}`);
+        observer.applied?.(
+          `Deleted stack ${stackName} (${step.why})${emptied > 0 ? `, after emptying ${emptied} object versions from its buckets` : ""}`,
+        );
         break;
       }
       case "continue-rollback":
@@ -126,7 +149,11 @@ export function observe(stack: StackSnapshot | null, target: StackTarget): Obser
     status: stack.status,
     condition: stackCondition(stack.status),
     ownedByEnvironment: owned,
-    ...(otherRepository ? { ownerNote: `its tags say it belongs to another repository (GitHub id ${taggedId}, this one is ${target.repo.id}), which once had this name` } : {}),
+    ...(otherRepository
+      ? {
+          ownerNote: `its tags say it belongs to another repository (GitHub id ${taggedId}, this one is ${target.repo.id}), which once had this name`,
+        }
+      : {}),
     terminationProtection: stack.terminationProtection,
     // A stack tagged before repository ids were is updated once, so that it carries the id.
     templateHash: taggedId === null && target.repo.id !== undefined ? undefined : tags[TAG.templateHash],

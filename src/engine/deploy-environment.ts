@@ -36,11 +36,18 @@ export interface DeployRequest {
  * Brings an environment to a commit: its stack built from the template at that commit, then one
  * pipeline run for exactly that commit, reported on the commit's check run from start to end.
  */
-export async function deployEnvironment(runtime: Runtime, follower: RunFollower, request: DeployRequest): Promise<void> {
+export async function deployEnvironment(
+  runtime: Runtime,
+  follower: RunFollower,
+  request: DeployRequest,
+): Promise<void> {
   const { job, octokit, config, environment, commit } = request;
   // A release tag asks to promote; the criteria decide before AWS is touched at all, even to find
   // the stack's name (a refusal names the stack as it would be made).
-  const verdict = environment.kind === "production" && !request.rollback ? await promotionVerdict(runtime, { job, octokit, config, environment, commit }) : null;
+  const verdict =
+    environment.kind === "production" && !request.rollback
+      ? await promotionVerdict(runtime, { job, octokit, config, environment, commit })
+      : null;
   const refused = verdict?.problem ?? null;
   const computed = environmentNames(config.stackPrefix, job.repo, environment);
   const actor = runActor(job);
@@ -61,8 +68,16 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
     if (!refused) names = await namesOf(runtime, config.stackPrefix, job.repo, environment);
   } catch (error) {
     // AWS failed us before the stack was even found: the developer still hears of it on the commit.
-    const failed = { kind: "failed", problem: { kind: "error", message: `branchline could not finish: ${describeError(error)}` } } as const;
-    await EnvironmentCheck.open(octokit, targetWith(computed), await runtime.promotion?.appId(), runtime.outbox?.lane(job.installationId))
+    const failed = {
+      kind: "failed",
+      problem: { kind: "error", message: `branchline could not finish: ${describeError(error)}` },
+    } as const;
+    await EnvironmentCheck.open(
+      octokit,
+      targetWith(computed),
+      await runtime.promotion?.appId(),
+      runtime.outbox?.lane(job.installationId),
+    )
       .then((check) => check.show(failed))
       .catch(() => {});
     throw error;
@@ -71,18 +86,25 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
   // A button press asks for a new run even where one exists, and a rollback redeploys a commit that
   // had one: each gets a check run of its own.
   const lane = runtime.outbox?.lane(job.installationId);
-  const check = asksForNewRun(job) ? EnvironmentCheck.fresh(octokit, target, lane) : await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId(), lane);
+  const check = asksForNewRun(job)
+    ? EnvironmentCheck.fresh(octokit, target, lane)
+    : await EnvironmentCheck.open(octokit, target, await runtime.promotion?.appId(), lane);
   if (check.existing?.externalId) {
     if (job.cause.kind === "follow") {
       await followOnly(runtime, request, names);
       return;
     }
     // This commit already has a run in this environment (a redelivery, or create and push of one ref).
-    runtime.log.info({ stack: names.stack, commit, executionId: check.existing.externalId }, "commit already has a run; nothing to do");
+    runtime.log.info(
+      { stack: names.stack, commit, executionId: check.existing.externalId },
+      "commit already has a run; nothing to do",
+    );
     return;
   }
   // A tag that meets the criteria still may not take production back to an older release (a person's Re-run may).
-  const holdBack = refused ?? (verdict && job.cause.kind !== "button" ? await behindProduction(runtime, octokit, job.repo, names, commit) : null);
+  const holdBack =
+    refused ??
+    (verdict && job.cause.kind !== "button" ? await behindProduction(runtime, octokit, job.repo, names, commit) : null);
   if (holdBack) {
     await check.show({ kind: "failed", problem: holdBack });
     return;
@@ -94,7 +116,12 @@ export async function deployEnvironment(runtime: Runtime, follower: RunFollower,
     problem = await provision(runtime, follower, request, check);
   } catch (error) {
     // AWS or GitHub failed us (after the SDK's own retries): say so where the developer looks.
-    await check.show({ kind: "failed", problem: { kind: "error", message: `branchline could not finish: ${describeError(error)}` } }).catch(() => {});
+    await check
+      .show({
+        kind: "failed",
+        problem: { kind: "error", message: `branchline could not finish: ${describeError(error)}` },
+      })
+      .catch(() => {});
     throw error;
   }
   if (problem) await check.show({ kind: "failed", problem });
@@ -116,25 +143,45 @@ async function provision(
   check: EnvironmentCheck,
 ): Promise<Problem | null> {
   const names = check.target.names;
-  const desired = await desiredStack({ octokit, repo: job.repo, defaultBranch: job.defaultBranch, config, environment, names, commit, templates: runtime.templates, requireRole: runtime.requireRoles ?? false });
+  const desired = await desiredStack({
+    octokit,
+    repo: job.repo,
+    defaultBranch: job.defaultBranch,
+    config,
+    environment,
+    names,
+    commit,
+    templates: runtime.templates,
+    requireRole: runtime.requireRoles ?? false,
+  });
   if ("problem" in desired) return desired.problem;
 
   let converged;
   let created = false;
   try {
-    converged = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, desired.inputs, {
-      planned: async (steps) => {
-        created ||= steps.some((step) => step.kind === "create");
-        // Only a run left to start: the "running" update follows at once, so this one is not worth a write.
-        if (steps.length > 1 || steps[0]?.kind !== "start-run") await check.show({ kind: "provisioning", next: steps });
+    converged = await convergeStack(
+      runtime,
+      { repo: job.repo, environment, names, deliveryId: job.deliveryId },
+      desired.inputs,
+      {
+        planned: async (steps) => {
+          created ||= steps.some((step) => step.kind === "create");
+          // Only a run left to start: the "running" update follows at once, so this one is not worth a write.
+          if (steps.length > 1 || steps[0]?.kind !== "start-run")
+            await check.show({ kind: "provisioning", next: steps });
+        },
+        applied: (description, changes) => check.record(description, changes),
       },
-      applied: (description, changes) => check.record(description, changes),
-    }, { replace: job.cause.kind === "button" && job.cause.action === "reprovision" && environment.kind === "branch" });
+      { replace: job.cause.kind === "button" && job.cause.action === "reprovision" && environment.kind === "branch" },
+    );
   } catch (error) {
     if (error instanceof StackOperationFailed) return { kind: "stack", message: error.message, events: error.events };
     if (error instanceof TemplateRejected) {
-      return fileProblem("CloudFormation rejected the template", [{ file: config.template, line: 1, column: 1, message: error.message }],
-        "Fix the template (or the parameters in the config) and push again. Nothing was changed in AWS.").problem;
+      return fileProblem(
+        "CloudFormation rejected the template",
+        [{ file: config.template, line: 1, column: 1, message: error.message }],
+        "Fix the template (or the parameters in the config) and push again. Nothing was changed in AWS.",
+      ).problem;
     }
     throw error;
   }
@@ -157,7 +204,10 @@ async function provision(
     };
   }
   const approvalRequired = environment.kind === "production" && productionPolicy(config).approval.required;
-  const withApproval = approvalRequired || created ? await hasApprovalAction(awsFor(runtime, environment.kind).codepipeline, pipeline) : false;
+  const withApproval =
+    approvalRequired || created
+      ? await hasApprovalAction(awsFor(runtime, environment.kind).codepipeline, pipeline)
+      : false;
   if (approvalRequired && !withApproval) {
     return {
       kind: "refused",
@@ -168,7 +218,10 @@ async function provision(
     // The run CodePipeline starts by itself on creation would hold the approval stage forever, with
     // ours queued behind it (and it is of an unpinned commit): abandon it.
     const stopped = await abandonCreationRuns(awsFor(runtime, environment.kind).codepipeline, pipeline);
-    if (stopped.length > 0) check.record(`Stopped the run CodePipeline starts by itself on creation (${stopped.join(", ")}): branchline runs only commits it was asked to`);
+    if (stopped.length > 0)
+      check.record(
+        `Stopped the run CodePipeline starts by itself on creation (${stopped.join(", ")}): branchline runs only commits it was asked to`,
+      );
   }
   const { executionId, claimed } = await follower.start(pipeline, () =>
     startRun(awsFor(runtime, environment.kind).codepipeline, {
@@ -195,7 +248,10 @@ async function provision(
       runHooks(runtime, { job, octokit, config, environment }),
     );
     const rollback = check.target.rollback;
-    await run.started(rollback ? `rollback after ${rollback.fromCommit.slice(0, 12)} failed` : `delivery ${job.deliveryId}`, { fresh: true });
+    await run.started(
+      rollback ? `rollback after ${rollback.fromCommit.slice(0, 12)} failed` : `delivery ${job.deliveryId}`,
+      { fresh: true },
+    );
     follower.follow(run);
   } catch (error) {
     // Nothing follows the run: let the next event or reconcile pass take it up.
@@ -227,14 +283,36 @@ function asksForNewRun(job: RefJob): boolean {
  * and the branch its source reads), and no second run starts. There is no new check run to report
  * on, so the log says what happened.
  */
-async function followOnly(runtime: Runtime, { job, octokit, config, environment, commit }: DeployRequest, names: EnvironmentNames): Promise<void> {
+async function followOnly(
+  runtime: Runtime,
+  { job, octokit, config, environment, commit }: DeployRequest,
+  names: EnvironmentNames,
+): Promise<void> {
   const log = runtime.log.child({ stack: names.stack, commit });
-  const desired = await desiredStack({ octokit, repo: job.repo, defaultBranch: job.defaultBranch, config, environment, names, commit, templates: runtime.templates, requireRole: runtime.requireRoles ?? false });
+  const desired = await desiredStack({
+    octokit,
+    repo: job.repo,
+    defaultBranch: job.defaultBranch,
+    config,
+    environment,
+    names,
+    commit,
+    templates: runtime.templates,
+    requireRole: runtime.requireRoles ?? false,
+  });
   if ("problem" in desired) {
-    log.warn({ problem: desired.problem }, "the stack cannot follow the repository: the template or parameters at its commit have a problem");
+    log.warn(
+      { problem: desired.problem },
+      "the stack cannot follow the repository: the template or parameters at its commit have a problem",
+    );
     return;
   }
   const applied: string[] = [];
-  const result = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, desired.inputs, { applied: (description) => void applied.push(description) });
+  const result = await convergeStack(
+    runtime,
+    { repo: job.repo, environment, names, deliveryId: job.deliveryId },
+    desired.inputs,
+    { applied: (description) => void applied.push(description) },
+  );
   log.info({ result: result.kind, applied }, "stack follows the repository; its commit had run already");
 }

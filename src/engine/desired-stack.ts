@@ -30,28 +30,45 @@ export interface DesiredStackRequest {
  * commit, its size checked, its parameters matched to the config. Every way this can go wrong is
  * the commit's or the config's, and becomes a problem naming the file and line; AWS is not touched.
  */
-export async function desiredStack(request: DesiredStackRequest): Promise<{ readonly inputs: StackInputs } | { readonly problem: Problem }> {
+export async function desiredStack(
+  request: DesiredStackRequest,
+): Promise<{ readonly inputs: StackInputs } | { readonly problem: Problem }> {
   const { config, environment } = request;
   const noRole = request.requireRole ? missingRoleMessage(config, environment.kind) : null;
   if (noRole) {
     const text = await readFileAt(request.octokit, request.repo, CONFIG_PATH, request.defaultBranch);
     const read = text === null ? null : readYaml(text);
     const at = read?.ok ? read.document.locate(["roles", environment.kind]) : { line: 1, column: 1 };
-    return fileProblem("No service role for this environment", [{ file: CONFIG_PATH, ...at, message: noRole }], "Nothing was changed in AWS.");
+    return fileProblem(
+      "No service role for this environment",
+      [{ file: CONFIG_PATH, ...at, message: noRole }],
+      "Nothing was changed in AWS.",
+    );
   }
   const text = await readFileAt(request.octokit, request.repo, config.template, request.commit);
   if (text === null) {
-    return fileProblem("Pipeline template not found", [{ file: config.template, line: 1, column: 1, message: "no such file at this commit" }],
-      `Add the pipeline template at \`${config.template}\` (templates/pipeline.yml in branchline's repository is a complete one), or set \`template:\` in \`${CONFIG_PATH}\` to where yours is.`);
+    return fileProblem(
+      "Pipeline template not found",
+      [{ file: config.template, line: 1, column: 1, message: "no such file at this commit" }],
+      `Add the pipeline template at \`${config.template}\` (templates/pipeline.yml in branchline's repository is a complete one), or set \`template:\` in \`${CONFIG_PATH}\` to where yours is.`,
+    );
   }
   // Size first: parsing is work proportional to the text, and a branch chooses the text.
   const fit = templateFit(text, request.templates);
   if (fit.kind === "too-large") {
-    return fileProblem("Pipeline template is too large", [{ file: config.template, line: 1, column: 1, message: fit.why }], "Nothing was changed in AWS.");
+    return fileProblem(
+      "Pipeline template is too large",
+      [{ file: config.template, line: 1, column: 1, message: fit.why }],
+      "Nothing was changed in AWS.",
+    );
   }
   const read = await readTemplateBounded(text);
   if (!read.ok) {
-    return fileProblem("Pipeline template is not valid", read.problems.map((p) => ({ file: config.template, ...p.position, message: p.message })), "Fix the template and push again.");
+    return fileProblem(
+      "Pipeline template is not valid",
+      read.problems.map((p) => ({ file: config.template, ...p.position, message: p.message })),
+      "Fix the template and push again.",
+    );
   }
   const built = stackInputs({
     repo: request.repo,
@@ -66,19 +83,35 @@ export async function desiredStack(request: DesiredStackRequest): Promise<{ read
   });
   if (!built.ok) {
     // Said where each one is set: the config is read again (only now) to find the parameter's line.
-    const configText = built.problems.some((p) => p.kind !== "missing") ? await readFileAt(request.octokit, request.repo, CONFIG_PATH, request.defaultBranch) : null;
+    const configText = built.problems.some((p) => p.kind !== "missing")
+      ? await readFileAt(request.octokit, request.repo, CONFIG_PATH, request.defaultBranch)
+      : null;
     const configRead = configText === null ? null : readYaml(configText);
     const configDocument = configRead?.ok ? configRead.document : null;
-    return fileProblem("Parameters do not match the template", built.problems.map((p) => {
-      const said = parameterMessage(p, { kinds: [environment.kind], templatePath: config.template, rawConfig: configDocument?.value });
-      const position = said.file === "template" ? read.source.locate(said.path) : (configDocument?.locate(said.path) ?? { line: 1, column: 1 });
-      return { file: said.file === "template" ? config.template : CONFIG_PATH, ...position, message: said.message };
-    }),
-      `Parameters come from \`parameters.all\` and \`parameters.${environment.kind}\` in \`${CONFIG_PATH}\`, and must be declared under \`Parameters:\` in \`${config.template}\`.`);
+    return fileProblem(
+      "Parameters do not match the template",
+      built.problems.map((p) => {
+        const said = parameterMessage(p, {
+          kinds: [environment.kind],
+          templatePath: config.template,
+          rawConfig: configDocument?.value,
+        });
+        const position =
+          said.file === "template"
+            ? read.source.locate(said.path)
+            : (configDocument?.locate(said.path) ?? { line: 1, column: 1 });
+        return { file: said.file === "template" ? config.template : CONFIG_PATH, ...position, message: said.message };
+      }),
+      `Parameters come from \`parameters.all\` and \`parameters.${environment.kind}\` in \`${CONFIG_PATH}\`, and must be declared under \`Parameters:\` in \`${config.template}\`.`,
+    );
   }
   return { inputs: built.inputs };
 }
 
-export function fileProblem(title: string, problems: readonly LocatedMessage[], hint: string): { readonly problem: Problem } {
+export function fileProblem(
+  title: string,
+  problems: readonly LocatedMessage[],
+  hint: string,
+): { readonly problem: Problem } {
   return { problem: { kind: "file", title, problems, hint } };
 }

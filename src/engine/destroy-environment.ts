@@ -51,11 +51,25 @@ export async function destroyEnvironment(
       log.warn({ why: result.why }, "environment not torn down");
       return;
     }
-    done.push(...(await tearDownApplications({ ...applications, pipeline: null, token: (step) => requestToken(job.deliveryId, `after-${step}`) })));
-    const why = job.cause.kind === "retire" || job.cause.kind === "idle" ? job.cause.why : `${job.event.ref.name} was deleted`;
+    done.push(
+      ...(await tearDownApplications({
+        ...applications,
+        pipeline: null,
+        token: (step) => requestToken(job.deliveryId, `after-${step}`),
+      })),
+    );
+    const why =
+      job.cause.kind === "retire" || job.cause.kind === "idle" ? job.cause.why : `${job.event.ref.name} was deleted`;
     log.info({ done, why }, done.length > 0 ? "environment torn down" : "environment had no stack");
     // Only a teardown that happened is recorded: a delete and a deleting push arrive as a pair.
-    if (done.length > 0 && octokit) await deactivateEnvironment(octokit, job.repo, environmentLabel(environment), `torn down: ${why}`.slice(0, 140), await ownAppId(runtime));
+    if (done.length > 0 && octokit)
+      await deactivateEnvironment(
+        octokit,
+        job.repo,
+        environmentLabel(environment),
+        `torn down: ${why}`.slice(0, 140),
+        await ownAppId(runtime),
+      );
   } catch (error) {
     if (error instanceof StackOperationFailed) {
       log.error({ status: error.finalStatus, events: error.events }, error.message);

@@ -5,7 +5,14 @@ import { processRefJob } from "./process-ref-job.js";
 import { laneKey, supersede, type RefJob } from "./ref-job.js";
 import { RunFollower } from "./run-follower.js";
 import type { Runtime } from "./runtime.js";
-import { failureText, type Look, type LookOutcome, type LookReport, type OutcomeListener, type WorkQueue } from "./work-queue.js";
+import {
+  failureText,
+  type Look,
+  type LookOutcome,
+  type LookReport,
+  type OutcomeListener,
+  type WorkQueue,
+} from "./work-queue.js";
 
 /**
  * The engine: webhook handlers submit jobs and return; the work queue (work-queue.ts) gives one look
@@ -21,7 +28,10 @@ export class Engine {
    * `queue`: the in-process queue when unset; a queue; or a factory given the engine's outcome
    * listener (the SQS queue is built that way, so its outcomes reach `onOutcome` as in-process ones do).
    */
-  constructor(private readonly runtime: Runtime, queue?: WorkQueue<RefJob> | ((onOutcome: OutcomeListener<RefJob>) => WorkQueue<RefJob>)) {
+  constructor(
+    private readonly runtime: Runtime,
+    queue?: WorkQueue<RefJob> | ((onOutcome: OutcomeListener<RefJob>) => WorkQueue<RefJob>),
+  ) {
     this.follower = new RunFollower(runtime);
     this.queue =
       (typeof queue === "function" ? queue((report) => this.reported(report)) : queue) ??
@@ -36,9 +46,11 @@ export class Engine {
   }
 
   submit(job: RefJob): void {
-    this.queue.submit(laneKey(job), job).catch((error: unknown) =>
-      this.runtime.log.error({ err: error, delivery: job.deliveryId }, "could not queue a job"),
-    );
+    this.queue
+      .submit(laneKey(job), job)
+      .catch((error: unknown) =>
+        this.runtime.log.error({ err: error, delivery: job.deliveryId }, "could not queue a job"),
+      );
   }
 
   /** Every look's outcome, as it happens (the CLI's gc and tests listen); returns the unsubscribe. */
@@ -56,8 +68,13 @@ export class Engine {
   pipelineEvent(event: PipelineEvent): void {
     if (this.follower.nudge(event.pipeline, event.executionId)) return;
     resumeRun(this.runtime, this.follower, event.pipeline, event.executionId).then(
-      (outcome) => this.runtime.log.debug({ pipeline: event.pipeline, executionId: event.executionId, outcome }, "pipeline event"),
-      (error: unknown) => this.runtime.log.warn({ err: error, pipeline: event.pipeline }, "could not take up a pipeline run from its event"),
+      (outcome) =>
+        this.runtime.log.debug({ pipeline: event.pipeline, executionId: event.executionId, outcome }, "pipeline event"),
+      (error: unknown) =>
+        this.runtime.log.warn(
+          { err: error, pipeline: event.pipeline },
+          "could not take up a pipeline run from its event",
+        ),
     );
   }
 
@@ -82,7 +99,10 @@ export class Engine {
       await processRefJob(this.runtime, this.follower, job);
       return { kind: "done", summary: `${job.event.kind} ${job.event.ref.name}` };
     } catch (error) {
-      this.runtime.log.error({ err: error, delivery: job.deliveryId, ref: job.event.ref.name }, "a job failed; the reconciler will retry it");
+      this.runtime.log.error(
+        { err: error, delivery: job.deliveryId, ref: job.event.ref.name },
+        "a job failed; the reconciler will retry it",
+      );
       return { kind: "failed", error: failureText(error), retry: false };
     }
   }

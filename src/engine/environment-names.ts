@@ -1,7 +1,14 @@
 import { listManagedStacks } from "../aws/managed-stacks.js";
 import { describeStack } from "../aws/stacks.js";
 import type { Environment, RepositoryRef } from "../core/environment.js";
-import { environmentNames, stackPrefixOf, type EnvironmentNames, type EnvironmentSlug, type PipelineName, type StackName } from "../core/naming.js";
+import {
+  environmentNames,
+  stackPrefixOf,
+  type EnvironmentNames,
+  type EnvironmentSlug,
+  type PipelineName,
+  type StackName,
+} from "../core/naming.js";
 import { environmentFromTags, repositoryIdFromTags } from "../core/tags.js";
 import type { Runtime } from "./runtime.js";
 
@@ -11,7 +18,12 @@ import type { Runtime } from "./runtime.js";
  * rename one: when no stack has the computed name, a managed stack of the same repository id and
  * environment (and prefix) is the environment's, under the name it was created with.
  */
-export async function namesOf(runtime: Runtime, prefix: string, repo: RepositoryRef, environment: Environment): Promise<EnvironmentNames> {
+export async function namesOf(
+  runtime: Runtime,
+  prefix: string,
+  repo: RepositoryRef,
+  environment: Environment,
+): Promise<EnvironmentNames> {
   const computed = environmentNames(prefix, repo, environment);
   if (repo.id === undefined) return computed;
   const cfn = runtime.aws.cloudformation;
@@ -20,7 +32,10 @@ export async function namesOf(runtime: Runtime, prefix: string, repo: Repository
   // lists the account once for all of them; without one (tools), the account is listed here.
   const candidates = runtime.stacks ? await runtime.stacks.ofRepository(repo.id) : await listManagedStacks(cfn);
   const found = candidates.find(
-    (stack) => repositoryIdFromTags(stack.tags) === repo.id && stackPrefixOf(stack.name) === prefix && sameEnvironment(environmentFromTags(stack.tags), environment),
+    (stack) =>
+      repositoryIdFromTags(stack.tags) === repo.id &&
+      stackPrefixOf(stack.name) === prefix &&
+      sameEnvironment(environmentFromTags(stack.tags), environment),
   );
   if (!found) return computed;
   // The directory may be older than a teardown: a stack it names is used only while it exists.

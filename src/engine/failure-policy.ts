@@ -28,7 +28,8 @@ export async function rollbackTarget(
   failedCommit: string,
 ): Promise<RollbackTarget> {
   const appId = await runtime.promotion?.appId();
-  if (appId === undefined) return { kind: "none", why: "branchline does not know its own App id, so no deployment can be trusted as its own" };
+  if (appId === undefined)
+    return { kind: "none", why: "branchline does not know its own App id, so no deployment can be trusted as its own" };
   const ledger = await deploymentLedger(octokit, job.repo, environmentLabel(environment), appId);
   const candidates = rollbackCandidates(ledger, failedCommit);
   if ("why" in candidates) return { kind: "none", why: candidates.why };
@@ -36,10 +37,20 @@ export async function rollbackTarget(
   const refusals: string[] = [];
   for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
     const [reachability, staging] = await Promise.all([
-      criteria.requireOnDefaultBranch ? reachabilityOf(octokit, job.repo, job.defaultBranch, candidate.commit) : undefined,
+      criteria.requireOnDefaultBranch
+        ? reachabilityOf(octokit, job.repo, job.defaultBranch, candidate.commit)
+        : undefined,
       criteria.requireStagingSuccess ? stagingEvidenceOf(octokit, job.repo, candidate.commit, appId) : undefined,
     ]);
-    const decision = evaluatePromotion(criteria, { tag: "", commit: candidate.commit, defaultBranch: job.defaultBranch, actor: null, reachability, staging, actorTeams: [] });
+    const decision = evaluatePromotion(criteria, {
+      tag: "",
+      commit: candidate.commit,
+      defaultBranch: job.defaultBranch,
+      actor: null,
+      reachability,
+      staging,
+      actorTeams: [],
+    });
     if (decision.allowed) return { kind: "redeploy", commit: candidate.commit, deploymentId: candidate.deploymentId };
     refusals.push(`\`${candidate.commit.slice(0, 12)}\`: ${decision.unmet.map((u) => u.message).join("; ")}`);
   }
@@ -78,7 +89,10 @@ export function rollbackJob(
     defaultBranch: from.defaultBranch,
     event: {
       kind: "updated",
-      ref: environment.kind === "production" ? { type: "tag", name: environment.tag } : { type: "branch", name: environment.branch },
+      ref:
+        environment.kind === "production"
+          ? { type: "tag", name: environment.tag }
+          : { type: "branch", name: environment.branch },
       commit: toCommit,
     },
     cause: { kind: "rollback", environment, failedCommit: failed.commit, failedExecutionId: failed.executionId },

@@ -88,7 +88,13 @@ export async function planIdle(request: {
   }
   const resting = new Set<string>();
   for (const branch of request.stackless) {
-    const marks = await idleMarks(octokit, repo, branch.commit, checkRunName(branchEnvironment(branch.name)), request.appId);
+    const marks = await idleMarks(
+      octokit,
+      repo,
+      branch.commit,
+      checkRunName(branchEnvironment(branch.name)),
+      request.appId,
+    );
     if (marks?.latest === "torn-down") resting.add(branch.name);
   }
   return { actions, resting };
@@ -110,7 +116,9 @@ async function idleAction(
   if (decision.kind === "warn") {
     // Near the deadline by its last push: was it warned already, or did the keep label move since?
     // Its pull request's comments and label events say, and the note on its last run's check run.
-    const marks = env.lastRunCommit ? await idleMarks(octokit, repo, env.lastRunCommit, checkRunName(branchEnvironment(env.branch)), appId) : null;
+    const marks = env.lastRunCommit
+      ? await idleMarks(octokit, repo, env.lastRunCommit, checkRunName(branchEnvironment(env.branch)), appId)
+      : null;
     let warnedAt = marks?.warnedAt ?? null;
     let keptAt: Date | null = null;
     for (const own of pulls.filter((p) => p.branch === env.branch)) {
@@ -124,7 +132,15 @@ async function idleAction(
   const common = { ref, stackName: env.stackName, commit: head };
   switch (decision.kind) {
     case "warn":
-      return { kind: "idle", ...common, step: "warn", ...(pull ? { pullNumber: pull.number } : {}), deadline: decision.deadline.toISOString(), then: decision.then, reason: `${clockStart(env) === env.lastPushAt ? "no push" : `no push or change of the ${KEEP_LABEL} label`} since ${clockStart(env).toISOString()}; it will be ${decision.then === "hibernate" ? "hibernated" : "torn down"} at ${decision.deadline.toISOString()}` };
+      return {
+        kind: "idle",
+        ...common,
+        step: "warn",
+        ...(pull ? { pullNumber: pull.number } : {}),
+        deadline: decision.deadline.toISOString(),
+        then: decision.then,
+        reason: `${clockStart(env) === env.lastPushAt ? "no push" : `no push or change of the ${KEEP_LABEL} label`} since ${clockStart(env).toISOString()}; it will be ${decision.then === "hibernate" ? "hibernated" : "torn down"} at ${decision.deadline.toISOString()}`,
+      };
     case "end":
       return { kind: "idle", ...common, step: decision.then, reason: decision.why };
     case "active":
@@ -150,7 +166,10 @@ export function branchEnvironment(branch: string): Environment {
 }
 
 /** The other branch environments of a repository, with their runs: what the cap counts. */
-export async function branchStacks(codepipeline: CodePipelineClient, stacks: readonly { stack: StackSnapshot; environment: Environment }[]): Promise<BranchStack[]> {
+export async function branchStacks(
+  codepipeline: CodePipelineClient,
+  stacks: readonly { stack: StackSnapshot; environment: Environment }[],
+): Promise<BranchStack[]> {
   const found: BranchStack[] = [];
   for (const { stack, environment } of stacks) {
     if (environment.kind !== "branch") continue;

@@ -24,7 +24,12 @@ type IdleCause = Extract<RefJob["cause"], { kind: "idle" }>;
  * the people on it), or without one a note on its last run's check run; marked either way, so the
  * next pass knows it was given.
  */
-export async function warnIdle(runtime: Runtime, installationId: number, repo: RepositoryRef, action: Extract<ReconcileAction, { kind: "idle" }>): Promise<void> {
+export async function warnIdle(
+  runtime: Runtime,
+  installationId: number,
+  repo: RepositoryRef,
+  action: Extract<ReconcileAction, { kind: "idle" }>,
+): Promise<void> {
   const octokit = await runtime.octokitFor(installationId);
   const now = runtime.now?.() ?? new Date();
   const when = action.deadline ? new Date(action.deadline) : now;
@@ -32,14 +37,24 @@ export async function warnIdle(runtime: Runtime, installationId: number, repo: R
   const appId = await runtime.promotion?.appId();
   // A comment is read back only by the App's id; without one (no App identity, e.g. a token's
   // run) the next pass could not find it and would comment again: the check run note then.
-  if (action.pullNumber !== undefined && appId !== undefined && (await commented(runtime, octokit, repo, action.pullNumber, now, note))) {
-    runtime.log.info({ branch: action.ref.name, deadline: action.deadline, pull: action.pullNumber }, "warned of an idle environment's end on its pull request");
+  if (
+    action.pullNumber !== undefined &&
+    appId !== undefined &&
+    (await commented(runtime, octokit, repo, action.pullNumber, now, note))
+  ) {
+    runtime.log.info(
+      { branch: action.ref.name, deadline: action.deadline, pull: action.pullNumber },
+      "warned of an idle environment's end on its pull request",
+    );
     return;
   }
   const marks = await idleMarks(octokit, repo, action.commit, checkRunName(branchEnvironment(action.ref.name)), appId);
   if (!marks) return;
   await addIdleNote(octokit, repo, marks.checkRunId, "warned", now, note);
-  runtime.log.info({ branch: action.ref.name, deadline: action.deadline }, "warned of an idle environment's end on its check run");
+  runtime.log.info(
+    { branch: action.ref.name, deadline: action.deadline },
+    "warned of an idle environment's end on its check run",
+  );
 }
 
 /**
@@ -47,13 +62,23 @@ export async function warnIdle(runtime: Runtime, installationId: number, repo: R
  * `pull_requests: write` yet (app.yml asks for it since warnings became comments). The check run
  * note is the warning then, so an environment never goes unwarned, nor stays forever for want of one.
  */
-async function commented(runtime: Runtime, octokit: InstallationOctokit, repo: RepositoryRef, pull: number, at: Date, note: string): Promise<boolean> {
+async function commented(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  pull: number,
+  at: Date,
+  note: string,
+): Promise<boolean> {
   try {
     await commentIdleWarning(octokit, repo, pull, at, note);
     return true;
   } catch (error) {
     if (httpStatus(error) !== 403) throw error;
-    runtime.log.warn({ repository: `${repo.owner}/${repo.name}`, pull }, "GitHub refused the idle warning comment (has the installation accepted pull_requests: write?); noting the check run instead");
+    runtime.log.warn(
+      { repository: `${repo.owner}/${repo.name}`, pull },
+      "GitHub refused the idle warning comment (has the installation accepted pull_requests: write?); noting the check run instead",
+    );
     return false;
   }
 }
@@ -92,31 +117,80 @@ export async function idleStep(
     case "teardown": {
       await destroyEnvironment(runtime, octokit, job, config, environment);
       if ((await describeStack(runtime.aws.cloudformation, names.stack)) !== null) return; // not gone: the log says why
-      await mark(runtime, octokit, job.repo, cause.commit, branch, "torn-down", now,
-        `**Torn down**: ${cause.why}. Nothing of this environment is left in AWS; the next push to \`${branch}\` recreates it.`);
+      await mark(
+        runtime,
+        octokit,
+        job.repo,
+        cause.commit,
+        branch,
+        "torn-down",
+        now,
+        `**Torn down**: ${cause.why}. Nothing of this environment is left in AWS; the next push to \`${branch}\` recreates it.`,
+      );
       log.info({ why: cause.why }, "idle environment torn down");
       return;
     }
     case "hibernate": {
-      const desired = await desiredStack({ octokit, repo: job.repo, defaultBranch: job.defaultBranch, config, environment, names, commit: cause.commit, templates: runtime.templates, requireRole: runtime.requireRoles ?? false, hibernate: true });
+      const desired = await desiredStack({
+        octokit,
+        repo: job.repo,
+        defaultBranch: job.defaultBranch,
+        config,
+        environment,
+        names,
+        commit: cause.commit,
+        templates: runtime.templates,
+        requireRole: runtime.requireRoles ?? false,
+        hibernate: true,
+      });
       if ("problem" in desired) {
-        log.warn({ problem: desired.problem }, "could not read the template to hibernate the environment; it stays as it is");
+        log.warn(
+          { problem: desired.problem },
+          "could not read the template to hibernate the environment; it stays as it is",
+        );
         return;
       }
-      const result = await convergeStack(runtime, { repo: job.repo, environment, names, deliveryId: job.deliveryId }, desired.inputs);
+      const result = await convergeStack(
+        runtime,
+        { repo: job.repo, environment, names, deliveryId: job.deliveryId },
+        desired.inputs,
+      );
       if (result.kind !== "ready-to-run") {
         log.warn({ result }, "the environment was not hibernated");
         return;
       }
-      await mark(runtime, octokit, job.repo, cause.commit, branch, "hibernated", now,
-        `**Hibernated**: ${cause.why}. Its stack stays, with \`BranchlineHibernate\` set to \`true\`; the next push to \`${branch}\` wakes it.`);
+      await mark(
+        runtime,
+        octokit,
+        job.repo,
+        cause.commit,
+        branch,
+        "hibernated",
+        now,
+        `**Hibernated**: ${cause.why}. Its stack stays, with \`BranchlineHibernate\` set to \`true\`; the next push to \`${branch}\` wakes it.`,
+      );
       log.info({ why: cause.why }, "idle environment hibernated");
       return;
     }
   }
 }
 
-async function mark(runtime: Runtime, octokit: InstallationOctokit, repo: RepositoryRef, commit: string, branch: string, what: "torn-down" | "hibernated", at: Date, note: string): Promise<void> {
-  const marks = await idleMarks(octokit, repo, commit, checkRunName(branchEnvironment(branch)), await ownAppId(runtime));
+async function mark(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  commit: string,
+  branch: string,
+  what: "torn-down" | "hibernated",
+  at: Date,
+  note: string,
+): Promise<void> {
+  const marks = await idleMarks(
+    octokit,
+    repo,
+    commit,
+    checkRunName(branchEnvironment(branch)),
+    await ownAppId(runtime),
+  );
   if (marks) await addIdleNote(octokit, repo, marks.checkRunId, what, at, note);
 }

@@ -45,7 +45,8 @@ export class InProcessQueue<C> implements WorkQueue<C> {
     private readonly options: WorkQueueOptions<C>,
     private readonly now: () => number = Date.now,
   ) {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new Error("concurrency must be a positive integer");
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+      throw new Error("concurrency must be a positive integer");
     this.debounce = options.debounce ?? NO_DEBOUNCE;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.retryDelayMs = options.retryDelayMs ?? defaultRetryDelayMs;
@@ -155,7 +156,8 @@ export class InProcessQueue<C> implements WorkQueue<C> {
         this.holdBack(slot, look, 0, outcome.atMs);
         break;
       case "failed":
-        if (outcome.retry && look.attempt < this.maxAttempts) this.holdBack(slot, look, look.attempt, this.now() + this.retryDelayMs(look.attempt));
+        if (outcome.retry && look.attempt < this.maxAttempts)
+          this.holdBack(slot, look, look.attempt, this.now() + this.retryDelayMs(look.attempt));
         else dropped = true;
         break;
     }

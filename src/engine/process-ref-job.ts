@@ -26,7 +26,11 @@ import { CONFIG_CHECK_NAME } from "../core/check-identity.js";
 
 /** A job's whole journey: config, routing, then the environment's deploy or teardown. */
 export async function processRefJob(runtime: Runtime, follower: RunFollower, job: RefJob): Promise<void> {
-  const log = runtime.log.child({ delivery: job.deliveryId, repository: repositoryFullName(job.repo), ref: job.event.ref.name });
+  const log = runtime.log.child({
+    delivery: job.deliveryId,
+    repository: repositoryFullName(job.repo),
+    ref: job.event.ref.name,
+  });
   // Marks wait in the environment's lane like a deploy, and are written after the look's deploy.
   const { marks, rest } = splitMarks(job);
   if (marks.length > 0) {
@@ -39,13 +43,25 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
   }
   if (job.cause.kind === "retire") {
     // The repository is gone, read-only or out of reach: no config to read and nothing to write there.
-    await destroyEnvironment(runtime, null, job, { stackPrefix: job.cause.stackPrefix }, { kind: "branch", branch: job.event.ref.name });
+    await destroyEnvironment(
+      runtime,
+      null,
+      job,
+      { stackPrefix: job.cause.stackPrefix },
+      { kind: "branch", branch: job.event.ref.name },
+    );
     return;
   }
   const octokit = await runtime.octokitFor(job.installationId);
   // A push to the default branch may change the config: read it fresh, and keep that.
   const fresh = job.event.ref.type === "branch" && job.event.ref.name === job.defaultBranch;
-  const loaded = await readConfig(runtime.configs, { octokit, installationId: job.installationId, repo: job.repo, defaultBranch: job.defaultBranch, fresh });
+  const loaded = await readConfig(runtime.configs, {
+    octokit,
+    installationId: job.installationId,
+    repo: job.repo,
+    defaultBranch: job.defaultBranch,
+    fresh,
+  });
   switch (loaded.kind) {
     case "absent":
       // A pull request adding the first config gets a preview of what merging it would set up.
@@ -81,9 +97,16 @@ export async function processRefJob(runtime: Runtime, follower: RunFollower, job
   // The webhook's commit (or deletion) is a hint: what GitHub says the ref is now decides, so a
   // late, redelivered or reordered event can neither move an environment back nor destroy a branch.
   const head = await commitOf(octokit, job.repo, fullRef(job));
-  const truth: RefEvent = head === null ? { kind: "deleted", ref: job.event.ref } : { kind: "updated", ref: job.event.ref, commit: head };
-  if (job.event.kind !== truth.kind || (job.event.kind === "updated" && job.event.commit !== null && job.event.commit !== head)) {
-    log.info({ hinted: job.event.kind === "updated" ? (job.event.commit ?? "head") : "deleted", head }, "the event is not what the ref is now; acting on the ref");
+  const truth: RefEvent =
+    head === null ? { kind: "deleted", ref: job.event.ref } : { kind: "updated", ref: job.event.ref, commit: head };
+  if (
+    job.event.kind !== truth.kind ||
+    (job.event.kind === "updated" && job.event.commit !== null && job.event.commit !== head)
+  ) {
+    log.info(
+      { hinted: job.event.kind === "updated" ? (job.event.commit ?? "head") : "deleted", head },
+      "the event is not what the ref is now; acting on the ref",
+    );
   }
   const intent = route(truth, job.defaultBranch, config);
   switch (intent.action) {
@@ -119,12 +142,23 @@ async function pressButton(
   const role = await repositoryRole(octokit, job.repo, cause.user);
   const verb = cause.action === "rerun" ? "re-run this check" : "re-provision this environment";
   if (!hasPermission(role, required)) {
-    await addNote(octokit, job.repo, cause.checkRunId, `@${cause.user} asked to ${verb}, but that needs the **${required}** role on this repository (they have ${role}); nothing was changed. Someone with ${required} access can press the button, or \`permissions.redeploy\` in ${CONFIG_PATH} can be lowered.`);
+    await addNote(
+      octokit,
+      job.repo,
+      cause.checkRunId,
+      `@${cause.user} asked to ${verb}, but that needs the **${required}** role on this repository (they have ${role}); nothing was changed. Someone with ${required} access can press the button, or \`permissions.redeploy\` in ${CONFIG_PATH} can be lowered.`,
+    );
     runtime.log.info({ user: cause.user, role, required, action: cause.action }, "button refused");
     return;
   }
   if (job.event.kind !== "updated" || job.event.commit === null) return;
-  await deployEnvironment(runtime, follower, { job, octokit, config, environment: cause.environment, commit: job.event.commit });
+  await deployEnvironment(runtime, follower, {
+    job,
+    octokit,
+    config,
+    environment: cause.environment,
+    commit: job.event.commit,
+  });
 }
 
 /**
@@ -140,11 +174,18 @@ async function rollBack(
   config: BranchlineConfig,
   cause: Extract<RefJob["cause"], { kind: "rollback" }>,
 ): Promise<void> {
-  const log = runtime.log.child({ delivery: job.deliveryId, repository: repositoryFullName(job.repo), failed: cause.failedCommit });
+  const log = runtime.log.child({
+    delivery: job.deliveryId,
+    repository: repositoryFullName(job.repo),
+    failed: cause.failedCommit,
+  });
   const newer = job.supersedes.filter((older) => older.cause.kind !== "rollback");
   const latest = newer.at(-1);
   if (latest) {
-    log.info({ commit: latest.event.kind === "updated" ? latest.event.commit : null }, "a newer event waited behind the failure; it goes instead of the rollback");
+    log.info(
+      { commit: latest.event.kind === "updated" ? latest.event.commit : null },
+      "a newer event waited behind the failure; it goes instead of the rollback",
+    );
     await processRefJob(runtime, follower, { ...latest, supersedes: newer.slice(0, -1) });
     return;
   }
@@ -154,11 +195,23 @@ async function rollBack(
     log.info({ target: still }, "the rollback is no longer wanted; nothing to do");
     return;
   }
-  await deployEnvironment(runtime, follower, { job, octokit, config, environment: cause.environment, commit: job.event.commit, rollback: { fromCommit: cause.failedCommit } });
+  await deployEnvironment(runtime, follower, {
+    job,
+    octokit,
+    config,
+    environment: cause.environment,
+    commit: job.event.commit,
+    rollback: { fromCommit: cause.failedCommit },
+  });
 }
 
-async function reportInvalidConfig(octokit: InstallationOctokit, job: RefJob, problems: readonly FileProblem[]): Promise<void> {
-  const commit = job.event.kind === "updated" ? (job.event.commit ?? (await commitOf(octokit, job.repo, fullRef(job)))) : null;
+async function reportInvalidConfig(
+  octokit: InstallationOctokit,
+  job: RefJob,
+  problems: readonly FileProblem[],
+): Promise<void> {
+  const commit =
+    job.event.kind === "updated" ? (job.event.commit ?? (await commitOf(octokit, job.repo, fullRef(job)))) : null;
   if (commit === null) return;
   await createCheckRun(octokit, job.repo, commit, CONFIG_CHECK_NAME, {
     status: "completed",
@@ -167,7 +220,10 @@ async function reportInvalidConfig(octokit: InstallationOctokit, job: RefJob, pr
     summary: [
       "branchline did not touch AWS: its config on the default branch cannot be used.",
       "",
-      ...problems.map((p) => `- \`${p.file}:${p.position.line}:${p.position.column}\`${p.field ? ` \`${p.field}\`` : ""}: ${p.message}`),
+      ...problems.map(
+        (p) =>
+          `- \`${p.file}:${p.position.line}:${p.position.column}\`${p.field ? ` \`${p.field}\`` : ""}: ${p.message}`,
+      ),
       "",
       "Fix the file on the default branch; the next push deploys as usual. The README's config reference lists every field.",
     ].join("\n"),
@@ -179,7 +235,13 @@ async function reportInvalidConfig(octokit: InstallationOctokit, job: RefJob, pr
  * when the ref has moved on) that they were superseded; a commit that already has its check run
  * (it ran, or was told before) is left as it is.
  */
-async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, job: RefJob, config: BranchlineConfig, commit: string): Promise<void> {
+async function reportSuperseded(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  job: RefJob,
+  config: BranchlineConfig,
+  commit: string,
+): Promise<void> {
   const told = new Set<string>([commit]);
   for (const older of [...job.supersedes, job]) {
     if (older.event.kind !== "updated" || older.event.commit === null || told.has(older.event.commit)) continue;
@@ -188,14 +250,19 @@ async function reportSuperseded(runtime: Runtime, octokit: InstallationOctokit, 
     told.add(older.event.commit);
     const intent = route(older.event, older.defaultBranch, config);
     if (intent.action !== "deploy") continue;
-    const check = await EnvironmentCheck.open(octokit, {
-      repo: job.repo,
-      environment: intent.environment,
-      commit: older.event.commit,
-      names: await namesOf(runtime, config.stackPrefix, job.repo, intent.environment),
-      region: runtime.aws.region,
-      sandbox: runtime.sandbox,
-    }, await runtime.promotion?.appId(), runtime.outbox?.lane(job.installationId));
+    const check = await EnvironmentCheck.open(
+      octokit,
+      {
+        repo: job.repo,
+        environment: intent.environment,
+        commit: older.event.commit,
+        names: await namesOf(runtime, config.stackPrefix, job.repo, intent.environment),
+        region: runtime.aws.region,
+        sandbox: runtime.sandbox,
+      },
+      await runtime.promotion?.appId(),
+      runtime.outbox?.lane(job.installationId),
+    );
     if (check.existing) continue;
     await check.show({ kind: "superseded", byCommit: commit });
   }

@@ -32,7 +32,9 @@ export function promotionCriteria(config: BranchlineConfig): PromotionCriteria {
 /** `production.requireChecks` in the core's words. */
 export function requiredChecksOf(config: BranchlineConfig): RequiredCheck[] {
   return productionPolicy(config).requireChecks.map((c) =>
-    "checkRun" in c ? { kind: "check-run" as const, name: c.checkRun, app: c.app } : { kind: "status" as const, context: c.status, creator: c.creator },
+    "checkRun" in c
+      ? { kind: "check-run" as const, name: c.checkRun, app: c.app }
+      : { kind: "status" as const, context: c.status, creator: c.creator },
   );
 }
 
@@ -66,13 +68,26 @@ export async function promotionVerdict(runtime: Runtime, request: PromotionReque
     // Without knowing which App is this one, staging's evidence cannot be trusted: the criterion fails closed.
     needed.staging && appId !== undefined ? stagingEvidenceOf(octokit, job.repo, commit, appId) : undefined,
     actor !== null && needed.teams.length > 0
-      ? teamsOf(octokit, job.repo, actor, needed.teams, (team, error) => log.warn({ err: error, team }, "could not read a team membership (the App needs Organization members: read)"))
+      ? teamsOf(octokit, job.repo, actor, needed.teams, (team, error) =>
+          log.warn({ err: error, team }, "could not read a team membership (the App needs Organization members: read)"),
+        )
       : [],
     needed.checks
-      ? observedChecksOf(octokit, job.repo, commit, criteria.requiredChecks ?? []).then((observed) => evaluateRequiredChecks(criteria.requiredChecks ?? [], observed))
+      ? observedChecksOf(octokit, job.repo, commit, criteria.requiredChecks ?? []).then((observed) =>
+          evaluateRequiredChecks(criteria.requiredChecks ?? [], observed),
+        )
       : undefined,
   ]);
-  const decision = evaluatePromotion(criteria, { tag, commit, defaultBranch: job.defaultBranch, actor, reachability, staging, actorTeams, requiredChecks });
+  const decision = evaluatePromotion(criteria, {
+    tag,
+    commit,
+    defaultBranch: job.defaultBranch,
+    actor,
+    reachability,
+    staging,
+    actorTeams,
+    requiredChecks,
+  });
   const evaluated = requiredChecks ? { requiredChecks } : {};
   if (decision.allowed) return { problem: null, ...evaluated };
   log.info({ unmet: decision.unmet.map((u) => u.criterion), actor, tag }, "promotion to production refused");

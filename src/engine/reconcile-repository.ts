@@ -4,7 +4,12 @@ import type { StackSnapshot } from "../core/stack-snapshot.js";
 import { readConfig, type ConfigCache, type ConfigRead } from "../config/config-cache.js";
 import { repositoryFullName, type Environment, type RepositoryRef } from "../core/environment.js";
 import type { GitRef } from "../core/routing.js";
-import { planReconcile, type ManagedEnvironment, type OrphanedApplication, type ReconcileAction } from "../core/reconcile-plan.js";
+import {
+  planReconcile,
+  type ManagedEnvironment,
+  type OrphanedApplication,
+  type ReconcileAction,
+} from "../core/reconcile-plan.js";
 import { stackCondition } from "../core/stack-state.js";
 import { belongsToRepository, environmentFromTags, isApplicationStack, repositoryStateOf, TAG } from "../core/tags.js";
 import { pipelineOfStack, stackPrefixOf } from "../core/naming.js";
@@ -35,7 +40,11 @@ export async function planRepository(
   const loaded = await readConfig(source.configs, source);
   if (loaded.kind === "absent") return { kind: "skipped", why: "no .github/branchline.yml" };
   if (loaded.kind === "invalid") return { kind: "skipped", why: "invalid .github/branchline.yml" };
-  const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: repo.owner, repo: repo.name, per_page: 100 });
+  const branches = await octokit.paginate(octokit.rest.repos.listBranches, {
+    owner: repo.owner,
+    repo: repo.name,
+    per_page: 100,
+  });
   const managed: ManagedEnvironment[] = [];
   const branchStacks: BranchStack[] = [];
   for (const { stack, environment } of stacksOf(stacks, repo)) {
@@ -43,7 +52,10 @@ export async function planRepository(
     const pipeline = pipelineOfStack(stack.name);
     const activity = await pipelineActivity(codepipeline, pipeline);
     if (environment.kind === "branch") branchStacks.push({ stack, branch: environment.branch, activity });
-    const lastRunReported = activity.lastRunId === undefined || activity.lastRunCommit === undefined || (await reported(octokit, repo, activity.lastRunCommit, checkRunName(environment), activity.lastRunId, appId));
+    const lastRunReported =
+      activity.lastRunId === undefined ||
+      activity.lastRunCommit === undefined ||
+      (await reported(octokit, repo, activity.lastRunCommit, checkRunName(environment), activity.lastRunId, appId));
     managed.push({
       lastRunReported,
       stackName: stack.name,
@@ -58,11 +70,27 @@ export async function planRepository(
     });
   }
   const heads = branches.map((b) => ({ name: b.name, commit: b.commit.sha }));
-  const actions = planReconcile(heads, defaultBranch, loaded.config, managed, { orphans: orphanedApplications(stacks, repo), repository: repositoryFullName(repo) });
+  const actions = planReconcile(heads, defaultBranch, loaded.config, managed, {
+    orphans: orphanedApplications(stacks, repo),
+    repository: repositoryFullName(repo),
+  });
   // Idle environments (branches.ttl, maxEnvironments): warnings and ends, and branches torn down on purpose.
   const withStack = new Set(branchStacks.map((s) => s.branch));
-  const stackless = actions.flatMap((a) => (a.kind === "deploy" && a.ref.name !== defaultBranch && !withStack.has(a.ref.name) ? [{ name: a.ref.name, commit: a.commit }] : []));
-  const idle = await planIdle({ octokit, repo, config: loaded.config, branches: heads, stacks: branchStacks, stackless, now, appId });
+  const stackless = actions.flatMap((a) =>
+    a.kind === "deploy" && a.ref.name !== defaultBranch && !withStack.has(a.ref.name)
+      ? [{ name: a.ref.name, commit: a.commit }]
+      : [],
+  );
+  const idle = await planIdle({
+    octokit,
+    repo,
+    config: loaded.config,
+    branches: heads,
+    stacks: branchStacks,
+    stackless,
+    now,
+    appId,
+  });
   return {
     kind: "planned",
     actions: [...actions.filter((a) => !(a.kind === "deploy" && idle.resting.has(a.ref.name))), ...idle.actions],
@@ -77,7 +105,12 @@ export async function planRepository(
 export function orphanedApplications(stacks: readonly StackSnapshot[], repo: RepositoryRef): OrphanedApplication[] {
   const present = new Set(stacks.map((stack) => stack.name));
   return stacks.flatMap((stack) => {
-    if (!isApplicationStack(stack.tags) || !belongsToRepository(stack.tags, repo) || present.has(stack.tags[TAG.pipelineStack]!)) return [];
+    if (
+      !isApplicationStack(stack.tags) ||
+      !belongsToRepository(stack.tags, repo) ||
+      present.has(stack.tags[TAG.pipelineStack]!)
+    )
+      return [];
     const environment = environmentFromTags(stack.tags);
     return environment ? [{ stackName: stack.name, pipelineStack: stack.tags[TAG.pipelineStack]!, environment }] : [];
   });
@@ -87,10 +120,14 @@ export function orphanedApplications(stacks: readonly StackSnapshot[], repo: Rep
  * A repository's managed stacks (by their tags) and the environment each holds. By the repository's
  * id where known: a new repository under an old name neither adopts nor deletes the old one's.
  */
-export function stacksOf(stacks: readonly StackSnapshot[], repo: RepositoryRef): { stack: StackSnapshot; environment: NonNullable<ReturnType<typeof environmentFromTags>> }[] {
+export function stacksOf(
+  stacks: readonly StackSnapshot[],
+  repo: RepositoryRef,
+): { stack: StackSnapshot; environment: NonNullable<ReturnType<typeof environmentFromTags>> }[] {
   return stacks.flatMap((stack) => {
     // Application stacks carry their environment's tags too, but are not its stack.
-    const environment = belongsToRepository(stack.tags, repo) && !isApplicationStack(stack.tags) ? environmentFromTags(stack.tags) : null;
+    const environment =
+      belongsToRepository(stack.tags, repo) && !isApplicationStack(stack.tags) ? environmentFromTags(stack.tags) : null;
     return environment ? [{ stack, environment }] : [];
   });
 }
@@ -125,17 +162,41 @@ export function jobForAction(
   const common = { ...base, cause: { kind: "ref" } as const, supersedes: [] };
   switch (action.kind) {
     case "deploy":
-      return { ...common, event: { kind: "updated", ref: action.ref, commit: action.commit }, ...(action.follow ? { cause: { kind: "follow" } as const } : {}) };
+      return {
+        ...common,
+        event: { kind: "updated", ref: action.ref, commit: action.commit },
+        ...(action.follow ? { cause: { kind: "follow" } as const } : {}),
+      };
     case "destroy":
       return { ...common, event: { kind: "deleted", ref: action.ref } };
     case "retire":
-      return { ...common, event: { kind: "deleted", ref: action.ref }, cause: { kind: "retire", why: action.reason, stackPrefix: stackPrefixOf(action.stackName) } };
+      return {
+        ...common,
+        event: { kind: "deleted", ref: action.ref },
+        cause: { kind: "retire", why: action.reason, stackPrefix: stackPrefixOf(action.stackName) },
+      };
     case "idle":
       // A warning is a note on a check run, written by the pass itself; the rest happens in the lane.
-      return action.step === "warn" ? null : { ...common, event: { kind: "updated", ref: action.ref, commit: action.commit }, cause: { kind: "idle", step: action.step, commit: action.commit, why: action.reason } };
+      return action.step === "warn"
+        ? null
+        : {
+            ...common,
+            event: { kind: "updated", ref: action.ref, commit: action.commit },
+            cause: { kind: "idle", step: action.step, commit: action.commit, why: action.reason },
+          };
     case "mark":
       // The environment's own lane (staging's is its default branch's, production's the tags').
-      return { ...common, event: { kind: "updated", ref: laneRef(action.environment, base.defaultBranch), commit: null }, cause: { kind: "mark", stackName: action.stackName, state: action.state, reason: action.reason, ...(action.follow ? { follow: true as const } : {}) } };
+      return {
+        ...common,
+        event: { kind: "updated", ref: laneRef(action.environment, base.defaultBranch), commit: null },
+        cause: {
+          kind: "mark",
+          stackName: action.stackName,
+          state: action.state,
+          reason: action.reason,
+          ...(action.follow ? { follow: true as const } : {}),
+        },
+      };
     case "resume":
     case "keep":
       return null;
@@ -155,7 +216,14 @@ function laneRef(environment: Environment, defaultBranch: string): GitRef {
 }
 
 /** Whether the commit's check run already shows the end of that run. */
-async function reported(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, name: string, executionId: string, appId: number | undefined): Promise<boolean> {
+async function reported(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  commit: string,
+  name: string,
+  executionId: string,
+  appId: number | undefined,
+): Promise<boolean> {
   const check = await findCheckRun(octokit, repo, commit, name, appId);
   return check?.externalId === executionId && check.status === "completed";
 }

@@ -74,7 +74,9 @@ export class Reconciler {
    * to the log (each look reports itself); `idle` waits for it.
    */
   background(what: string, look: () => Promise<ReconcileSummary>): void {
-    const started = look().catch((error: unknown) => this.deps.runtime.log.error({ err: error }, `${what} failed; the next reconcile pass tries again`));
+    const started = look().catch((error: unknown) =>
+      this.deps.runtime.log.error({ err: error }, `${what} failed; the next reconcile pass tries again`),
+    );
     this.inFlight.add(started);
     void started.finally(() => this.inFlight.delete(started));
   }
@@ -85,7 +87,10 @@ export class Reconciler {
   }
 
   /** Every repository of an installation, looked at now (installed, unsuspended). */
-  async lookAtInstallation(installationId: number, options: { readonly reportOnly?: boolean } = {}): Promise<ReconcileSummary> {
+  async lookAtInstallation(
+    installationId: number,
+    options: { readonly reportOnly?: boolean } = {},
+  ): Promise<ReconcileSummary> {
     const look = new Look(options.reportOnly ?? false);
     const { runtime } = this.deps;
     try {
@@ -110,8 +115,18 @@ export class Reconciler {
   start(intervalMs: number, options: { reportOnly: boolean }): void {
     const tick = () => {
       this.pass(options).then(
-        (summary) => this.deps.runtime.log.info({ repositories: summary.repositories, actions: summary.actions, errors: summary.errors, applied: summary.applied }, "reconcile pass"),
-        (error: unknown) => this.deps.runtime.log.error({ err: error }, "reconcile pass failed; the next one tries again"),
+        (summary) =>
+          this.deps.runtime.log.info(
+            {
+              repositories: summary.repositories,
+              actions: summary.actions,
+              errors: summary.errors,
+              applied: summary.applied,
+            },
+            "reconcile pass",
+          ),
+        (error: unknown) =>
+          this.deps.runtime.log.error({ err: error }, "reconcile pass failed; the next one tries again"),
       );
     };
     tick();
@@ -128,7 +143,11 @@ export class Reconciler {
    * only a hint). Gone (404) counts as deleted only when the event said so; otherwise it is out of
    * this installation's reach, which `release` handles.
    */
-  async lookAt(installationId: number, repo: RepositoryRef, options: { readonly deleted?: boolean; readonly reportOnly?: boolean } = {}): Promise<ReconcileSummary> {
+  async lookAt(
+    installationId: number,
+    repo: RepositoryRef,
+    options: { readonly deleted?: boolean; readonly reportOnly?: boolean } = {},
+  ): Promise<ReconcileSummary> {
     const look = new Look(options.reportOnly ?? false);
     const { runtime } = this.deps;
     try {
@@ -137,7 +156,11 @@ export class Reconciler {
       const facts = await repositoryFacts(octokit, repo);
       if (facts === null) {
         if (options.deleted) await this.retire(look, repo, stacks, "deleted", installationId);
-        else runtime.log.info({ repository: repositoryFullName(repo) }, "repository not readable by this installation; nothing to look at");
+        else
+          runtime.log.info(
+            { repository: repositoryFullName(repo) },
+            "repository not readable by this installation; nothing to look at",
+          );
       } else {
         await this.visit(look, installationId, octokit, facts, stacks);
       }
@@ -154,11 +177,15 @@ export class Reconciler {
    * `branchline status` shows it and `branchline gc --repo` can remove them on an operator's word; a
    * re-install finds them again and clears the mark.
    */
-  async release(released: Released, options: { readonly reportOnly?: boolean; readonly installationId?: number } = {}): Promise<ReconcileSummary> {
+  async release(
+    released: Released,
+    options: { readonly reportOnly?: boolean; readonly installationId?: number } = {},
+  ): Promise<ReconcileSummary> {
     const look = new Look(options.reportOnly ?? false);
     const stacks = await this.listStacks();
     // The installation that lost them: its jobs' lanes are the ones a mark must wait in.
-    for (const repo of releasedRepositories(released, stacks)) await this.retire(look, repo, stacks, "unowned", options.installationId ?? 0);
+    for (const repo of releasedRepositories(released, stacks))
+      await this.retire(look, repo, stacks, "unowned", options.installationId ?? 0);
     this.report(look, "installation released");
     return look.summary();
   }
@@ -194,24 +221,48 @@ export class Reconciler {
   }
 
   /** One repository the App can read: plan as git says, or retire it when it is archived. */
-  private async visit(look: Look, installationId: number, octokit: InstallationOctokit, facts: RepositoryFacts, stacks: readonly StackSnapshot[]): Promise<void> {
+  private async visit(
+    look: Look,
+    installationId: number,
+    octokit: InstallationOctokit,
+    facts: RepositoryFacts,
+    stacks: readonly StackSnapshot[],
+  ): Promise<void> {
     if (facts.fork) return;
-    const repo: RepositoryRef = { owner: facts.owner.login, name: facts.name, ...(facts.id !== undefined ? { id: facts.id } : {}) };
+    const repo: RepositoryRef = {
+      owner: facts.owner.login,
+      name: facts.name,
+      ...(facts.id !== undefined ? { id: facts.id } : {}),
+    };
     if (facts.archived) {
       await this.retire(look, repo, stacks, "archived", installationId, facts.default_branch);
       return;
     }
     try {
-      const planned = await planRepository({ octokit, installationId, repo, defaultBranch: facts.default_branch, configs: this.deps.runtime.configs }, stacks, this.deps.runtime.aws.codepipeline, await this.deps.runtime.promotion?.appId(), this.deps.runtime.now?.() ?? new Date());
+      const planned = await planRepository(
+        { octokit, installationId, repo, defaultBranch: facts.default_branch, configs: this.deps.runtime.configs },
+        stacks,
+        this.deps.runtime.aws.codepipeline,
+        await this.deps.runtime.promotion?.appId(),
+        this.deps.runtime.now?.() ?? new Date(),
+      );
       if (planned.kind === "skipped") return;
       look.repositories++;
-      for (const action of planned.actions) await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch });
+      for (const action of planned.actions)
+        await this.apply(look, action, { installationId, repo, defaultBranch: facts.default_branch });
     } catch (error) {
       look.errors.push({ repository: repositoryFullName(repo), message: (error as Error).message });
     }
   }
 
-  private async retire(look: Look, repo: RepositoryRef, stacks: readonly StackSnapshot[], state: RepositoryState, installationId = 0, defaultBranch = ""): Promise<void> {
+  private async retire(
+    look: Look,
+    repo: RepositoryRef,
+    stacks: readonly StackSnapshot[],
+    state: RepositoryState,
+    installationId = 0,
+    defaultBranch = "",
+  ): Promise<void> {
     const actions = planRetirement(retiringEnvironments(stacks, repo), state);
     if (actions.length === 0) return;
     look.repositories++;
@@ -219,7 +270,11 @@ export class Reconciler {
     for (const action of actions) await this.apply(look, action, { installationId, repo, defaultBranch });
   }
 
-  private async apply(look: Look, action: ReconcileAction, target: { installationId: number; repo: RepositoryRef; defaultBranch: string }): Promise<void> {
+  private async apply(
+    look: Look,
+    action: ReconcileAction,
+    target: { installationId: number; repo: RepositoryRef; defaultBranch: string },
+  ): Promise<void> {
     look.actions.push({ ...action, repository: repositoryFullName(target.repo) });
     if (look.reportOnly) return;
     const { runtime } = this.deps;
@@ -232,12 +287,18 @@ export class Reconciler {
         return;
       case "idle":
         if (action.step === "warn") {
-          await warnIdle(runtime, target.installationId, target.repo, action).catch((error: unknown) =>
-            void look.errors.push({ repository: repositoryFullName(target.repo), message: `could not warn ${action.ref.name} of its expiry: ${(error as Error).message}` }),
+          await warnIdle(runtime, target.installationId, target.repo, action).catch(
+            (error: unknown) =>
+              void look.errors.push({
+                repository: repositoryFullName(target.repo),
+                message: `could not warn ${action.ref.name} of its expiry: ${(error as Error).message}`,
+              }),
           );
           return;
         }
-        this.deps.submit(jobForAction(action, { deliveryId: `reconcile-${look.id}-${look.actions.length}`, ...target })!);
+        this.deps.submit(
+          jobForAction(action, { deliveryId: `reconcile-${look.id}-${look.actions.length}`, ...target })!,
+        );
         return;
       case "deploy":
       case "destroy":
@@ -259,7 +320,15 @@ export class Reconciler {
 
   private report(look: Look, what: string): void {
     const summary = look.summary();
-    this.deps.runtime.log.info({ repositories: summary.repositories, actions: summary.actions, errors: summary.errors, applied: summary.applied }, what);
+    this.deps.runtime.log.info(
+      {
+        repositories: summary.repositories,
+        actions: summary.actions,
+        errors: summary.errors,
+        applied: summary.applied,
+      },
+      what,
+    );
   }
 }
 
@@ -277,7 +346,11 @@ async function repositoryFacts(octokit: InstallationOctokit, repo: RepositoryRef
  * The repositories of stacks that no installation covers: by id where tagged (a renamed repository's
  * stacks still carry its old name until their look retags them), by name for the rest.
  */
-function uncovered(stacks: readonly StackSnapshot[], seen: ReadonlySet<string>, seenIds: ReadonlySet<number>): RepositoryRef[] {
+function uncovered(
+  stacks: readonly StackSnapshot[],
+  seen: ReadonlySet<string>,
+  seenIds: ReadonlySet<number>,
+): RepositoryRef[] {
   const found = new Map<string, RepositoryRef>();
   for (const stack of stacks) {
     const repo = repositoryFromTags(stack.tags);
@@ -290,9 +363,10 @@ function uncovered(stacks: readonly StackSnapshot[], seen: ReadonlySet<string>, 
 /** The repositories a release covers, as the stacks' tags name them (lower case, as tagged). */
 function releasedRepositories(released: Released, stacks: readonly StackSnapshot[]): RepositoryRef[] {
   const tagged = [...new Set(stacks.map((s) => s.tags[TAG.repository] ?? "").filter((name) => name.includes("/")))];
-  const wanted = "account" in released
-    ? tagged.filter((name) => name.split("/")[0] === released.account.toLowerCase())
-    : tagged.filter((name) => released.repositories.some((r) => repositoryFullName(r).toLowerCase() === name));
+  const wanted =
+    "account" in released
+      ? tagged.filter((name) => name.split("/")[0] === released.account.toLowerCase())
+      : tagged.filter((name) => released.repositories.some((r) => repositoryFullName(r).toLowerCase() === name));
   return wanted.map((name) => {
     const [owner = "", repoName = ""] = name.split("/");
     return { owner, name: repoName };

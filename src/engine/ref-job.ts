@@ -98,9 +98,11 @@ export interface RefJob {
 export function laneKey(job: RefJob): string {
   // A retirement names its environment (a branch environment) outright; its branch may just have
   // become the default branch, whose key is staging's, and a teardown must not coalesce with staging.
-  if (job.cause.kind === "retire") return `${repositoryKeyPrefix(job.installationId, job.repo)}#retire:${job.event.ref.name}`;
+  if (job.cause.kind === "retire")
+    return `${repositoryKeyPrefix(job.installationId, job.repo)}#retire:${job.event.ref.name}`;
   // A preview reads staging and writes only change sets it deletes again: never in staging's lane.
-  if (job.cause.kind === "preview") return `${repositoryKeyPrefix(job.installationId, job.repo)}#preview:${job.event.ref.name}`;
+  if (job.cause.kind === "preview")
+    return `${repositoryKeyPrefix(job.installationId, job.repo)}#preview:${job.event.ref.name}`;
   return environmentKey(job.installationId, job.repo, job.event.ref);
 }
 

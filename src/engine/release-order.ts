@@ -15,12 +15,23 @@ import { awsFor, type Runtime } from "./runtime.js";
  * The newest run is AWS's word (the pipeline's executions, pinned to their commits), not GitHub's
  * deployments, which may still be waiting in the outbox.
  */
-export async function behindProduction(runtime: Runtime, octokit: InstallationOctokit, repo: RepositoryRef, names: EnvironmentNames, commit: string): Promise<Problem | null> {
+export async function behindProduction(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  names: EnvironmentNames,
+  commit: string,
+): Promise<Problem | null> {
   const current = await newestRunCommit(runtime, names);
   if (current === null || current === commit) return null;
   let status: string;
   try {
-    const compared = await octokit.rest.repos.compareCommitsWithBasehead({ owner: repo.owner, repo: repo.name, basehead: `${current}...${commit}`, per_page: 1 });
+    const compared = await octokit.rest.repos.compareCommitsWithBasehead({
+      owner: repo.owner,
+      repo: repo.name,
+      basehead: `${current}...${commit}`,
+      per_page: 1,
+    });
     status = compared.data.status;
   } catch (error) {
     // A commit GitHub no longer has (a force-pushed history) cannot be said to be behind.
@@ -40,8 +51,12 @@ export async function behindProduction(runtime: Runtime, octokit: InstallationOc
 /** The commit of the newest run branchline started in the environment's pipeline; null without a pipeline or a run. */
 async function newestRunCommit(runtime: Runtime, names: EnvironmentNames): Promise<string | null> {
   try {
-    const page = await awsFor(runtime, "production").codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 20 }));
-    const pinned = (page.pipelineExecutionSummaries ?? []).find((run) => run.trigger?.triggerType === "StartPipelineExecution" && run.sourceRevisions?.[0]?.revisionId);
+    const page = await awsFor(runtime, "production").codepipeline.send(
+      new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 20 }),
+    );
+    const pinned = (page.pipelineExecutionSummaries ?? []).find(
+      (run) => run.trigger?.triggerType === "StartPipelineExecution" && run.sourceRevisions?.[0]?.revisionId,
+    );
     return pinned?.sourceRevisions?.[0]?.revisionId ?? null;
   } catch (error) {
     if ((error as { name?: string }).name === "PipelineNotFoundException") return null;

@@ -21,7 +21,12 @@ import { ownAppId, type Runtime } from "./runtime.js";
  * hooks (notifications, the failure policy). Single flight: while one taking-up of an execution is
  * under way, every other announcement of it is a nudge.
  */
-export async function resumeRun(runtime: Runtime, follower: RunFollower, pipeline: string, executionId: string): Promise<"following" | "reported" | "not-ours"> {
+export async function resumeRun(
+  runtime: Runtime,
+  follower: RunFollower,
+  pipeline: string,
+  executionId: string,
+): Promise<"following" | "reported" | "not-ours"> {
   // A start in flight on this pipeline claims its execution when it returns: wait for it.
   await follower.startsSettled(pipeline);
   if (!follower.claim(pipeline, executionId)) {
@@ -37,7 +42,12 @@ export async function resumeRun(runtime: Runtime, follower: RunFollower, pipelin
   }
 }
 
-async function takeUp(runtime: Runtime, follower: RunFollower, pipeline: string, executionId: string): Promise<"following" | "reported" | "not-ours"> {
+async function takeUp(
+  runtime: Runtime,
+  follower: RunFollower,
+  pipeline: string,
+  executionId: string,
+): Promise<"following" | "reported" | "not-ours"> {
   // branchline names a pipeline after its stack (BranchlinePipelineName).
   const stack = await describeStack(runtime.aws.cloudformation, pipeline as StackName);
   const environment = stack ? environmentFromTags(stack.tags) : null;
@@ -48,17 +58,34 @@ async function takeUp(runtime: Runtime, follower: RunFollower, pipeline: string,
   const octokit = await runtime.octokitFor(installationId);
   const details = await new RunReader(runtime.aws.codepipeline).read(pipeline, executionId);
   if (!details.commit || details.trigger !== BRANCHLINE_TRIGGER) return "not-ours";
-  const check = await EnvironmentCheck.open(octokit, {
-    repo,
-    environment,
-    commit: details.commit,
-    names: { stack: stack.name as StackName, pipeline: pipeline as PipelineName, slug: (stack.parameters.BranchlineEnvironment ?? "") as EnvironmentSlug },
-    region: runtime.aws.region,
-    sandbox: runtime.sandbox,
-  }, await ownAppId(runtime), runtime.outbox?.lane(installationId));
+  const check = await EnvironmentCheck.open(
+    octokit,
+    {
+      repo,
+      environment,
+      commit: details.commit,
+      names: {
+        stack: stack.name as StackName,
+        pipeline: pipeline as PipelineName,
+        slug: (stack.parameters.BranchlineEnvironment ?? "") as EnvironmentSlug,
+      },
+      region: runtime.aws.region,
+      sandbox: runtime.sandbox,
+    },
+    await ownAppId(runtime),
+    runtime.outbox?.lane(installationId),
+  );
   if (check.existing?.externalId === executionId && check.existing.status === "completed") return "reported";
   const warn = (error: unknown, what: string) => runtime.log.warn({ err: error, pipeline, executionId }, what);
-  const run = new ObservedRun(octokit, check, pipeline, executionId, stack.outputs.EnvironmentUrl, warn, await hooksFor(runtime, octokit, installationId, repo, environment));
+  const run = new ObservedRun(
+    octokit,
+    check,
+    pipeline,
+    executionId,
+    stack.outputs.EnvironmentUrl,
+    warn,
+    await hooksFor(runtime, octokit, installationId, repo, environment),
+  );
   await run.started("resumed", { fresh: false, appId: await ownAppId(runtime) });
   if (details.status === "InProgress" || details.status === "Stopping") {
     follower.follow(run);
@@ -72,7 +99,13 @@ async function takeUp(runtime: Runtime, follower: RunFollower, pipeline: string,
 export { environmentFromTags, repositoryFromTags } from "../core/tags.js";
 
 /** The hooks of the run's environment, from the repository's config as it is now; none if it has no usable config. */
-async function hooksFor(runtime: Runtime, octokit: InstallationOctokit, installationId: number, repo: RepositoryRef, environment: Environment): Promise<RunHooks> {
+async function hooksFor(
+  runtime: Runtime,
+  octokit: InstallationOctokit,
+  installationId: number,
+  repo: RepositoryRef,
+  environment: Environment,
+): Promise<RunHooks> {
   const { data } = await octokit.rest.repos.get({ owner: repo.owner, repo: repo.name });
   const defaultBranch = data.default_branch;
   const loaded = await readConfig(runtime.configs, { octokit, installationId, repo, defaultBranch });
@@ -82,7 +115,14 @@ async function hooksFor(runtime: Runtime, octokit: InstallationOctokit, installa
     installationId,
     repo,
     defaultBranch,
-    event: { kind: "updated", ref: environment.kind === "production" ? { type: "tag", name: environment.tag } : { type: "branch", name: environment.branch }, commit: null },
+    event: {
+      kind: "updated",
+      ref:
+        environment.kind === "production"
+          ? { type: "tag", name: environment.tag }
+          : { type: "branch", name: environment.branch },
+      commit: null,
+    },
     cause: { kind: "ref" },
     supersedes: [],
   };

@@ -36,7 +36,10 @@ export class RunFollower {
    * Starts a run and claims its execution before anyone else can hear of it. `claimed` is false when
    * the start gave back an execution already claimed here (a request token repeated): it is reported already.
    */
-  start(pipeline: string, begin: () => Promise<string>): Promise<{ readonly executionId: string; readonly claimed: boolean }> {
+  start(
+    pipeline: string,
+    begin: () => Promise<string>,
+  ): Promise<{ readonly executionId: string; readonly claimed: boolean }> {
     const started = begin().then((executionId) => ({ executionId, claimed: this.claim(pipeline, executionId) }));
     const inFlight = this.starts.get(pipeline) ?? new Set<Promise<unknown>>();
     this.starts.set(pipeline, inFlight);
@@ -77,7 +80,10 @@ export class RunFollower {
     this.followed.set(run.key, entry);
     const loop = this.poll(entry, run)
       .catch((error: unknown) => {
-        this.runtime.log.error({ err: error, pipeline: run.pipeline, executionId: run.executionId }, "could not report a pipeline run");
+        this.runtime.log.error(
+          { err: error, pipeline: run.pipeline, executionId: run.executionId },
+          "could not report a pipeline run",
+        );
       })
       .finally(() => {
         this.followed.delete(run.key);
@@ -126,10 +132,19 @@ export class RunFollower {
         if (pipelineGone(error)) {
           // Deleted under the run (its stack torn down, or by hand): nothing more will happen, so the
           // report ends now instead of being polled for hours.
-          await run.finished({ status: "Cancelled", summary: `pipeline ${run.pipeline} was deleted while this run was in progress`, commit: undefined, trigger: undefined, stages: [] });
+          await run.finished({
+            status: "Cancelled",
+            summary: `pipeline ${run.pipeline} was deleted while this run was in progress`,
+            commit: undefined,
+            trigger: undefined,
+            stages: [],
+          });
           return;
         }
-        this.runtime.log.warn({ err: error, pipeline: run.pipeline, executionId: run.executionId }, "could not read a pipeline run; trying again");
+        this.runtime.log.warn(
+          { err: error, pipeline: run.pipeline, executionId: run.executionId },
+          "could not read a pipeline run; trying again",
+        );
         continue;
       }
       if (details.status !== "InProgress" && details.status !== "Stopping") {
@@ -143,7 +158,10 @@ export class RunFollower {
         shown = seen;
       }
     }
-    this.runtime.log.warn({ pipeline: run.pipeline, executionId: run.executionId }, "stopped following a pipeline run that is still going; the reconciler reports it later");
+    this.runtime.log.warn(
+      { pipeline: run.pipeline, executionId: run.executionId },
+      "stopped following a pipeline run that is still going; the reconciler reports it later",
+    );
   }
 
   /** Waits for the poll interval, or less when a nudge came (or comes) in the meantime. */

@@ -30,9 +30,18 @@ export function runHooks(runtime: Runtime, context: RunContext): RunHooks {
   const { config, environment } = context;
   const sinks = notificationSinks(config);
   const askedApproval = new Set<string>();
-  const log = runtime.log.child({ repository: repositoryFullName(context.job.repo), environment: environmentLabel(environment) });
+  const log = runtime.log.child({
+    repository: repositoryFullName(context.job.repo),
+    environment: environmentLabel(environment),
+  });
 
-  const notify = (name: NotificationEventName, run: ObservedRun, message: string, extra: Partial<NotificationEvent> = {}, details?: RunDetails) => {
+  const notify = (
+    name: NotificationEventName,
+    run: ObservedRun,
+    message: string,
+    extra: Partial<NotificationEvent> = {},
+    details?: RunDetails,
+  ) => {
     if (sinks.length === 0) return;
     const { target } = run.check;
     services.notifier.notify(sinks, {
@@ -61,7 +70,11 @@ export function runHooks(runtime: Runtime, context: RunContext): RunHooks {
       if (!fresh) return;
       const { target } = run.check;
       if (target.rollback) {
-        notify("rollback.started", run, `rolling back to \`${target.commit.slice(0, 12)}\` after \`${target.rollback.fromCommit.slice(0, 12)}\` failed`);
+        notify(
+          "rollback.started",
+          run,
+          `rolling back to \`${target.commit.slice(0, 12)}\` after \`${target.rollback.fromCommit.slice(0, 12)}\` failed`,
+        );
       } else {
         notify("run.started", run, `pipeline started for \`${target.commit.slice(0, 12)}\``);
       }
@@ -73,39 +86,97 @@ export function runHooks(runtime: Runtime, context: RunContext): RunHooks {
       const key = `${waiting.stage}/${waiting.action}`;
       if (askedApproval.has(key)) return;
       askedApproval.add(key);
-      notify("approval.needed", run, `waiting for approval at ${waiting.stage} / ${waiting.action}`, {
-        approval: { stage: waiting.stage, action: waiting.action, approvers: run.check.target.approvers ?? "" },
-      }, details);
+      notify(
+        "approval.needed",
+        run,
+        `waiting for approval at ${waiting.stage} / ${waiting.action}`,
+        {
+          approval: { stage: waiting.stage, action: waiting.action, approvers: run.check.target.approvers ?? "" },
+        },
+        details,
+      );
     },
 
     finishing: async (run, details) => {
       services.liveRuns.delete(run.key);
       const { target } = run.check;
       const wasRollback = target.rollback !== undefined;
-      const reaction = reactToRunEnd({ policy: failurePolicyFor(config, environment.kind), status: details.status, wasRollback });
+      const reaction = reactToRunEnd({
+        policy: failurePolicyFor(config, environment.kind),
+        status: details.status,
+        wasRollback,
+      });
       const short = target.commit.slice(0, 12);
       switch (reaction.kind) {
         case "nothing":
-          if (details.status === "Succeeded") return async () => notify("run.succeeded", run, wasRollback ? `rollback to \`${short}\` succeeded` : `pipeline succeeded for \`${short}\``, {}, details);
+          if (details.status === "Succeeded")
+            return async () =>
+              notify(
+                "run.succeeded",
+                run,
+                wasRollback ? `rollback to \`${short}\` succeeded` : `pipeline succeeded for \`${short}\``,
+                {},
+                details,
+              );
           return;
         case "record":
           log.info({ commit: target.commit, executionId: run.executionId }, "run failed; onFailure is record");
           return;
         case "notify":
           if (wasRollback && failurePolicyFor(config, environment.kind) === "redeploy-last-good") {
-            run.check.record("This rollback failed too. branchline does not roll back a rollback: the environment needs a person.");
+            run.check.record(
+              "This rollback failed too. branchline does not roll back a rollback: the environment needs a person.",
+            );
           }
-          return async () => notify("run.failed", run, wasRollback ? `rollback to \`${short}\` failed; not rolled back again` : `pipeline failed for \`${short}\``, {}, details);
+          return async () =>
+            notify(
+              "run.failed",
+              run,
+              wasRollback
+                ? `rollback to \`${short}\` failed; not rolled back again`
+                : `pipeline failed for \`${short}\``,
+              {},
+              details,
+            );
         case "rollback": {
-          const chosen = await rollbackTarget(runtime, context.octokit, context.job, config, environment, target.commit);
+          const chosen = await rollbackTarget(
+            runtime,
+            context.octokit,
+            context.job,
+            config,
+            environment,
+            target.commit,
+          );
           if (chosen.kind === "none") {
             run.check.record(`Not rolled back: ${chosen.why}.`);
-            return async () => notify("run.failed", run, `pipeline failed for \`${short}\`; not rolled back: ${chosen.why}`, {}, details);
+            return async () =>
+              notify(
+                "run.failed",
+                run,
+                `pipeline failed for \`${short}\`; not rolled back: ${chosen.why}`,
+                {},
+                details,
+              );
           }
-          run.check.record(`Rolling back: the last good release, commit \`${chosen.commit.slice(0, 12)}\`, is being redeployed (its own check run and deployment show it).`);
+          run.check.record(
+            `Rolling back: the last good release, commit \`${chosen.commit.slice(0, 12)}\`, is being redeployed (its own check run and deployment show it).`,
+          );
           return async () => {
-            notify("run.failed", run, `pipeline failed for \`${short}\`; rolling back to \`${chosen.commit.slice(0, 12)}\``, { rollback: { fromCommit: target.commit, toCommit: chosen.commit } }, details);
-            services.submit(rollbackJob(context.job, environment, { commit: target.commit, executionId: run.executionId }, chosen.commit));
+            notify(
+              "run.failed",
+              run,
+              `pipeline failed for \`${short}\`; rolling back to \`${chosen.commit.slice(0, 12)}\``,
+              { rollback: { fromCommit: target.commit, toCommit: chosen.commit } },
+              details,
+            );
+            services.submit(
+              rollbackJob(
+                context.job,
+                environment,
+                { commit: target.commit, executionId: run.executionId },
+                chosen.commit,
+              ),
+            );
             log.info({ from: target.commit, to: chosen.commit }, "rollback queued");
           };
         }

@@ -12,7 +12,13 @@ import { awsFor, type Runtime } from "./runtime.js";
  * again first: a job may have changed its tags since a look listed it, and an older list must not
  * undo that.
  */
-export async function markStack(runtime: Runtime, stackName: string, state: RepositoryState | null, token: string, follow?: RepositoryRef): Promise<RetagOutcome | "gone"> {
+export async function markStack(
+  runtime: Runtime,
+  stackName: string,
+  state: RepositoryState | null,
+  token: string,
+  follow?: RepositoryRef,
+): Promise<RetagOutcome | "gone"> {
   const stack = await describeStack(runtime.aws.cloudformation, stackName as StackName);
   if (!stack) return "gone";
   const tags: Record<string, string> = { ...stack.tags, ...(follow ? repositoryTags(follow) : {}) };
@@ -48,8 +54,20 @@ function isMark(job: RefJob): job is MarkJob {
 export async function writeMarks(runtime: Runtime, marks: readonly MarkJob[]): Promise<void> {
   for (const mark of marks) {
     const { stackName, state, reason, follow } = mark.cause;
-    const outcome = await markStack(runtime, stackName, state, requestToken(mark.deliveryId, "retag"), follow ? mark.repo : undefined);
-    if (outcome === "busy") throw new Error(`${stackName} is busy with an operation branchline did not start; its mark (${state ?? "followed"}) waits for the next look`);
-    runtime.log.info({ stack: stackName, state, outcome, why: reason }, state === null ? "stack follows git again" : `stack marked ${state}`);
+    const outcome = await markStack(
+      runtime,
+      stackName,
+      state,
+      requestToken(mark.deliveryId, "retag"),
+      follow ? mark.repo : undefined,
+    );
+    if (outcome === "busy")
+      throw new Error(
+        `${stackName} is busy with an operation branchline did not start; its mark (${state ?? "followed"}) waits for the next look`,
+      );
+    runtime.log.info(
+      { stack: stackName, state, outcome, why: reason },
+      state === null ? "stack follows git again" : `stack marked ${state}`,
+    );
   }
 }

@@ -17,7 +17,10 @@ export const ENGINE_CHILD = "BRANCHLINE_ENGINE_CHILD";
  */
 export async function runWithEngineProcess(log: Logger): Promise<void> {
   const secret = process.env.WEBHOOK_SECRET;
-  if (!secret) throw new Error("BRANCHLINE_ENGINE_PROCESS needs WEBHOOK_SECRET: the front verifies every webhook before it answers");
+  if (!secret)
+    throw new Error(
+      "BRANCHLINE_ENGINE_PROCESS needs WEBHOOK_SECRET: the front verifies every webhook before it answers",
+    );
   const nice = engineNiceness(process.env.BRANCHLINE_ENGINE_NICE);
   const enginePort = await freeLoopbackPort();
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!], {
@@ -39,7 +42,10 @@ export async function runWithEngineProcess(log: Logger): Promise<void> {
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     log,
   });
-  log.info({ enginePort, enginePid: child.pid, engineNice: nice }, "branchline: webhooks are answered here; the engine runs in its own process");
+  log.info(
+    { enginePort, enginePid: child.pid, engineNice: nice },
+    "branchline: webhooks are answered here; the engine runs in its own process",
+  );
 }
 
 /**
@@ -51,7 +57,8 @@ export async function runWithEngineProcess(log: Logger): Promise<void> {
 export function engineNiceness(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 10;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`BRANCHLINE_ENGINE_NICE must be a whole number from 0 to 19, not ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 19)
+    throw new Error(`BRANCHLINE_ENGINE_NICE must be a whole number from 0 to 19, not ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -76,7 +83,9 @@ function freeLoopbackPort(): Promise<number> {
     probe.once("error", reject);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no loopback port"))));
+      probe.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no loopback port")),
+      );
     });
   });
 }

@@ -1,4 +1,11 @@
-import { createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "probot";
 
@@ -30,7 +37,10 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "up
 export async function startFront(options: FrontOptions): Promise<Server> {
   const server = createServer((req, res) => {
     const pathname = (req.url ?? "").split("?")[0] ?? "";
-    const isWebhook = req.method === "POST" && (pathname === options.webhookPath || ((pathname === "/" || pathname === "") && req.headers["x-github-event"] !== undefined));
+    const isWebhook =
+      req.method === "POST" &&
+      (pathname === options.webhookPath ||
+        ((pathname === "/" || pathname === "") && req.headers["x-github-event"] !== undefined));
     const done = isWebhook ? acknowledge(options, req, res) : pass(options, req, res);
     done.catch((error: unknown) => {
       options.log.error({ err: error, url: req.url }, "the front could not serve a request");
@@ -52,8 +62,13 @@ async function acknowledge(options: FrontOptions, req: IncomingMessage, res: Ser
   if (declared > options.maxBodyBytes) return refuse(req, res, 413, `body over ${options.maxBodyBytes} bytes`);
   const body = await readBody(req, options.maxBodyBytes);
   const signature = req.headers["x-hub-signature-256"];
-  if (typeof signature !== "string" || !(await verify(options.webhookSecret, body.toString("utf8"), signature).catch(() => false))) {
-    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: "signature does not match event payload and secret" }));
+  if (
+    typeof signature !== "string" ||
+    !(await verify(options.webhookSecret, body.toString("utf8"), signature).catch(() => false))
+  ) {
+    res
+      .writeHead(400, { "content-type": "application/json" })
+      .end(JSON.stringify({ error: "signature does not match event payload and secret" }));
     return;
   }
   res.writeHead(202, { "content-type": "text/plain" }).end("Accepted");
@@ -70,7 +85,10 @@ async function relay(options: FrontOptions, req: IncomingMessage, body: Buffer):
       throw new Error(`the engine answered ${status}`);
     } catch (error) {
       if (Date.now() + wait > deadline) {
-        options.log.warn({ err: error, delivery: req.headers["x-github-delivery"] }, "a webhook could not be handed to the engine; the reconcile pass will find what it asked for");
+        options.log.warn(
+          { err: error, delivery: req.headers["x-github-delivery"] },
+          "a webhook could not be handed to the engine; the reconcile pass will find what it asked for",
+        );
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -78,12 +96,21 @@ async function relay(options: FrontOptions, req: IncomingMessage, body: Buffer):
   }
 }
 
-function send(engine: FrontOptions["engine"], method: string, path: string, headers: OutgoingHttpHeaders, body: Buffer): Promise<number> {
+function send(
+  engine: FrontOptions["engine"],
+  method: string,
+  path: string,
+  headers: OutgoingHttpHeaders,
+  body: Buffer,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const out = request({ host: engine.host, port: engine.port, method, path, headers: { ...headers, "content-length": body.length } }, (answer) => {
-      answer.resume();
-      answer.on("end", () => resolve(answer.statusCode ?? 0));
-    });
+    const out = request(
+      { host: engine.host, port: engine.port, method, path, headers: { ...headers, "content-length": body.length } },
+      (answer) => {
+        answer.resume();
+        answer.on("end", () => resolve(answer.statusCode ?? 0));
+      },
+    );
     out.on("error", reject);
     out.end(body);
   });
@@ -92,12 +119,21 @@ function send(engine: FrontOptions["engine"], method: string, path: string, head
 /** Any other request goes to the engine process as it is, streamed both ways (server-sent events too). */
 function pass(options: FrontOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   return new Promise((resolve, reject) => {
-    const out = request({ host: options.engine.host, port: options.engine.port, method: req.method, path: req.url, headers: { ...forwardable(req.headers), host: req.headers.host ?? "" } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
-      answer.pipe(res);
-      answer.on("end", () => resolve());
-      answer.on("error", reject);
-    });
+    const out = request(
+      {
+        host: options.engine.host,
+        port: options.engine.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...forwardable(req.headers), host: req.headers.host ?? "" },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, forwardable(answer.headers));
+        answer.pipe(res);
+        answer.on("end", () => resolve());
+        answer.on("error", reject);
+      },
+    );
     out.on("error", reject);
     res.on("close", () => out.destroy());
     req.pipe(out);
@@ -106,7 +142,8 @@ function pass(options: FrontOptions, req: IncomingMessage, res: ServerResponse):
 
 function forwardable(headers: IncomingMessage["headers"]): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) out[name] = value;
   return out;
 }
 

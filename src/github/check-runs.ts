@@ -2,7 +2,8 @@ import type { RepositoryRef } from "../core/environment.js";
 import type { InstallationOctokit } from "./octokit.js";
 
 export type CheckStatus = "queued" | "in_progress" | "completed";
-export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "timed_out" | "action_required" | "skipped";
+export type CheckConclusion =
+  "success" | "failure" | "neutral" | "cancelled" | "timed_out" | "action_required" | "skipped";
 
 export interface CheckRunContent {
   readonly status: CheckStatus;
@@ -105,7 +106,12 @@ function fields(content: CheckRunContent) {
  * Puts a note above a check run's summary and leaves its status and conclusion alone: for answers
  * to a button press that must not rewrite the run's own result.
  */
-export async function addNote(octokit: InstallationOctokit, repo: RepositoryRef, id: number, note: string): Promise<void> {
+export async function addNote(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  id: number,
+  note: string,
+): Promise<void> {
   const current = await octokit.rest.checks.get({ owner: repo.owner, repo: repo.name, check_run_id: id });
   const output = current.data.output;
   await octokit.rest.checks.update({

@@ -11,7 +11,10 @@ const SHA = /^[0-9a-f]{40}$/;
  */
 export function commitHeadlinesQuery(count: number): string {
   const variables = Array.from({ length: count }, (_, i) => `, $c${i}: GitObjectID!`).join("");
-  const fields = Array.from({ length: count }, (_, i) => ` c${i}: object(oid: $c${i}) { ... on Commit { messageHeadline } }`).join("");
+  const fields = Array.from(
+    { length: count },
+    (_, i) => ` c${i}: object(oid: $c${i}) { ... on Commit { messageHeadline } }`,
+  ).join("");
   return `query CommitHeadlines($owner: String!, $name: String!${variables}) { repository(owner: $owner, name: $name) {${fields} } }`;
 }
 
@@ -21,7 +24,11 @@ type Answer = { repository: Record<string, { messageHeadline?: string } | null> 
  * Each commit's first message line, read in one round: one GraphQL query per hundred commits, all
  * at once, instead of a REST call per commit. A commit GitHub does not know maps to null.
  */
-export async function commitHeadlines(octokit: InstallationOctokit, repo: RepositoryRef, commits: readonly string[]): Promise<Map<string, string | null>> {
+export async function commitHeadlines(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  commits: readonly string[],
+): Promise<Map<string, string | null>> {
   const wanted = [...new Set(commits.filter((c) => SHA.test(c)))];
   const chunks: string[][] = [];
   for (let i = 0; i < wanted.length; i += PER_QUERY) chunks.push(wanted.slice(i, i + PER_QUERY));
@@ -29,7 +36,11 @@ export async function commitHeadlines(octokit: InstallationOctokit, repo: Reposi
   await Promise.all(
     chunks.map(async (chunk) => {
       const variables = Object.fromEntries(chunk.map((sha, i) => [`c${i}`, sha]));
-      const answer = await octokit.graphql<Answer>(commitHeadlinesQuery(chunk.length), { owner: repo.owner, name: repo.name, ...variables });
+      const answer = await octokit.graphql<Answer>(commitHeadlinesQuery(chunk.length), {
+        owner: repo.owner,
+        name: repo.name,
+        ...variables,
+      });
       chunk.forEach((sha, i) => found.set(sha, answer.repository?.[`c${i}`]?.messageHeadline ?? null));
     }),
   );

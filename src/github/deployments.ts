@@ -19,7 +19,11 @@ export interface DeploymentRequest {
  * merge the default branch into the ref) and no status contexts are required (branchline's own check
  * run would otherwise block its own deployment).
  */
-export async function createDeployment(octokit: InstallationOctokit, repo: RepositoryRef, request: DeploymentRequest): Promise<number> {
+export async function createDeployment(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  request: DeploymentRequest,
+): Promise<number> {
   const response = await octokit.rest.repos.createDeployment({
     owner: repo.owner,
     repo: repo.name,
@@ -33,7 +37,9 @@ export async function createDeployment(octokit: InstallationOctokit, repo: Repos
     payload: { ...request.payload },
   });
   if (response.status !== 201 || !("id" in response.data)) {
-    throw new Error(`GitHub did not create a deployment of ${request.commit} to ${request.environment}: ${JSON.stringify(response.data)}`);
+    throw new Error(
+      `GitHub did not create a deployment of ${request.commit} to ${request.environment}: ${JSON.stringify(response.data)}`,
+    );
   }
   return response.data.id;
 }
@@ -72,10 +78,26 @@ export async function setDeploymentStatus(
  * Without the App's id (GitHub could not say) none counts: a second deployment of one execution is
  * a lesser harm than writing branchline's record onto someone else's.
  */
-export async function findDeployment(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, environment: string, executionId: string, appId: number | undefined): Promise<number | null> {
+export async function findDeployment(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  commit: string,
+  environment: string,
+  executionId: string,
+  appId: number | undefined,
+): Promise<number | null> {
   if (appId === undefined) return null;
-  const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, sha: commit, environment, per_page: 30 });
-  const found = response.data.find((deployment) => deployment.performed_via_github_app?.id === appId && payloadExecution(deployment.payload) === executionId);
+  const response = await octokit.rest.repos.listDeployments({
+    owner: repo.owner,
+    repo: repo.name,
+    sha: commit,
+    environment,
+    per_page: 30,
+  });
+  const found = response.data.find(
+    (deployment) =>
+      deployment.performed_via_github_app?.id === appId && payloadExecution(deployment.payload) === executionId,
+  );
   return found?.id ?? null;
 }
 
@@ -97,9 +119,20 @@ function payloadExecution(payload: unknown): string | undefined {
  * as destroyed. Another writer's (newer) deployment is neither chosen nor touched; without the
  * App's id nothing is.
  */
-export async function deactivateEnvironment(octokit: InstallationOctokit, repo: RepositoryRef, environment: string, description: string, appId: number | undefined): Promise<boolean> {
+export async function deactivateEnvironment(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  environment: string,
+  description: string,
+  appId: number | undefined,
+): Promise<boolean> {
   if (appId === undefined) return false;
-  const response = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: 30 });
+  const response = await octokit.rest.repos.listDeployments({
+    owner: repo.owner,
+    repo: repo.name,
+    environment,
+    per_page: 30,
+  });
   const latest = response.data.find((deployment) => deployment.performed_via_github_app?.id === appId);
   if (!latest) return false;
   await setDeploymentStatus(octokit, repo, latest.id, { state: "inactive", description });

@@ -9,8 +9,18 @@ import { readMarks } from "./idle-notes.js";
  * next pass reads it back — only from comments branchline's own App made: anyone who can comment
  * can paste the marker, and a forged "already warned" must not shorten anyone's warning.
  */
-export async function warnedOnPull(octokit: InstallationOctokit, repo: RepositoryRef, number: number, appId: number | undefined): Promise<Date | null> {
-  const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner: repo.owner, repo: repo.name, issue_number: number, per_page: 100 });
+export async function warnedOnPull(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  number: number,
+  appId: number | undefined,
+): Promise<Date | null> {
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner: repo.owner,
+    repo: repo.name,
+    issue_number: number,
+    per_page: 100,
+  });
   let latest: Date | null = null;
   for (const comment of comments) {
     const app = comment.performed_via_github_app;
@@ -24,6 +34,17 @@ export async function warnedOnPull(octokit: InstallationOctokit, repo: Repositor
 }
 
 /** Comments the warning on the pull request, with its marker. */
-export async function commentIdleWarning(octokit: InstallationOctokit, repo: RepositoryRef, number: number, at: Date, note: string): Promise<void> {
-  await octokit.rest.issues.createComment({ owner: repo.owner, repo: repo.name, issue_number: number, body: fit(`${note}\n<!-- branchline:idle warned=${at.toISOString()} -->`) });
+export async function commentIdleWarning(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  number: number,
+  at: Date,
+  note: string,
+): Promise<void> {
+  await octokit.rest.issues.createComment({
+    owner: repo.owner,
+    repo: repo.name,
+    issue_number: number,
+    body: fit(`${note}\n<!-- branchline:idle warned=${at.toISOString()} -->`),
+  });
 }

@@ -28,9 +28,23 @@ export function readMarks(summary: string): { mark: IdleMark; at: Date }[] {
 }
 
 /** The environment's check run on `commit` and its idle marks, or null when it has none. */
-export async function idleMarks(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, checkName: string, appId: number | undefined): Promise<IdleMarks | null> {
+export async function idleMarks(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  commit: string,
+  checkName: string,
+  appId: number | undefined,
+): Promise<IdleMarks | null> {
   // Only branchline's own check runs: anyone with write access can post one with its name and marks.
-  const response = await octokit.rest.checks.listForRef({ owner: repo.owner, repo: repo.name, ref: commit, check_name: checkName, filter: "latest", ...(appId !== undefined ? { app_id: appId } : {}), per_page: appId !== undefined ? 10 : 1 });
+  const response = await octokit.rest.checks.listForRef({
+    owner: repo.owner,
+    repo: repo.name,
+    ref: commit,
+    check_name: checkName,
+    filter: "latest",
+    ...(appId !== undefined ? { app_id: appId } : {}),
+    per_page: appId !== undefined ? 10 : 1,
+  });
   const run = response.data.check_runs.find((candidate) => appId === undefined || candidate.app?.id === appId);
   if (!run) return null;
   const marks = readMarks(run.output.summary ?? "");
@@ -42,13 +56,23 @@ export async function idleMarks(octokit: InstallationOctokit, repo: RepositoryRe
 }
 
 /** Puts an idle note (with its marker) above the check run's summary; status and conclusion stay. */
-export async function addIdleNote(octokit: InstallationOctokit, repo: RepositoryRef, checkRunId: number, mark: IdleMark, at: Date, note: string): Promise<void> {
+export async function addIdleNote(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  checkRunId: number,
+  mark: IdleMark,
+  at: Date,
+  note: string,
+): Promise<void> {
   const current = await octokit.rest.checks.get({ owner: repo.owner, repo: repo.name, check_run_id: checkRunId });
   const output = current.data.output;
   await octokit.rest.checks.update({
     owner: repo.owner,
     repo: repo.name,
     check_run_id: checkRunId,
-    output: { title: output.title ?? "branchline", summary: fit(`> ${note}\n<!-- branchline:idle ${mark}=${at.toISOString()} -->\n\n${output.summary ?? ""}`) },
+    output: {
+      title: output.title ?? "branchline",
+      summary: fit(`> ${note}\n<!-- branchline:idle ${mark}=${at.toISOString()} -->\n\n${output.summary ?? ""}`),
+    },
   });
 }

@@ -13,7 +13,13 @@ export interface InstallationRepository {
 
 /** Each step names its installation's account (its login; the id when GitHub gives none), for reports. */
 export type WalkStep =
-  | { readonly kind: "repository"; readonly installationId: number; readonly account: string; readonly octokit: InstallationOctokit; readonly repository: InstallationRepository }
+  | {
+      readonly kind: "repository";
+      readonly installationId: number;
+      readonly account: string;
+      readonly octokit: InstallationOctokit;
+      readonly repository: InstallationRepository;
+    }
   /** This installation could not be listed (its token, its repositories); the walk goes on with the next. */
   | { readonly kind: "failed"; readonly installationId: number; readonly account: string; readonly error: Error };
 
@@ -24,11 +30,15 @@ export type WalkStep =
  * listed is reported as a `failed` step and the others are still walked, so a caller can tell a
  * whole walk from a partial one.
  */
-export async function* walkInstallations(app: InstallationOctokit, octokitFor: OctokitFactory): AsyncGenerator<WalkStep> {
+export async function* walkInstallations(
+  app: InstallationOctokit,
+  octokitFor: OctokitFactory,
+): AsyncGenerator<WalkStep> {
   const installations = await app.paginate(app.rest.apps.listInstallations, { per_page: 100 });
   for (const installation of installations) {
     if (installation.suspended_at) continue;
-    const account = installation.account && "login" in installation.account ? installation.account.login : String(installation.id);
+    const account =
+      installation.account && "login" in installation.account ? installation.account.login : String(installation.id);
     let octokit: InstallationOctokit;
     let repositories: InstallationRepository[];
     try {
@@ -38,6 +48,7 @@ export async function* walkInstallations(app: InstallationOctokit, octokitFor: O
       yield { kind: "failed", installationId: installation.id, account, error: error as Error };
       continue;
     }
-    for (const repository of repositories) yield { kind: "repository", installationId: installation.id, account, octokit, repository };
+    for (const repository of repositories)
+      yield { kind: "repository", installationId: installation.id, account, octokit, repository };
   }
 }

@@ -14,7 +14,12 @@ import { httpStatus, type InstallationOctokit } from "./octokit.js";
  * Is the commit on the default branch? GitHub's compare `refs/heads/<default>...commit`: behind or
  * identical. Fully qualified, so a tag named like the default branch cannot stand in for it.
  */
-export async function reachabilityOf(octokit: InstallationOctokit, repo: RepositoryRef, defaultBranch: string, commit: string): Promise<Reachability> {
+export async function reachabilityOf(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  defaultBranch: string,
+  commit: string,
+): Promise<Reachability> {
   try {
     const response = await octokit.rest.repos.compareCommitsWithBasehead({
       owner: repo.owner,
@@ -35,7 +40,12 @@ export async function reachabilityOf(octokit: InstallationOctokit, repo: Reposit
  * written by this App (a check run's app cannot be forged; a deployment status can be written by
  * anyone with write access, which is why check runs are the evidence).
  */
-export async function stagingEvidenceOf(octokit: InstallationOctokit, repo: RepositoryRef, commit: string, appId: number): Promise<StagingEvidence> {
+export async function stagingEvidenceOf(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  commit: string,
+  appId: number,
+): Promise<StagingEvidence> {
   const response = await octokit.rest.checks.listForRef({
     owner: repo.owner,
     repo: repo.name,
@@ -66,7 +76,11 @@ export async function teamsOf(
   for (const team of teams) {
     const [org, slug] = team.includes("/") ? team.split("/", 2) : [repo.owner, team];
     try {
-      const response = await octokit.rest.teams.getMembershipForUserInOrg({ org: org!, team_slug: slug!, username: user });
+      const response = await octokit.rest.teams.getMembershipForUserInOrg({
+        org: org!,
+        team_slug: slug!,
+        username: user,
+      });
       if (response.data.state === "active") member.push(team);
     } catch (error) {
       if (httpStatus(error) !== 404) onProblem(team, error);
@@ -77,7 +91,11 @@ export async function teamsOf(
 
 /** Release tags pointing at a commit (for a Re-run, whose payload names no tag). */
 export async function tagsAt(octokit: InstallationOctokit, repo: RepositoryRef, commit: string): Promise<string[]> {
-  const tags = await octokit.paginate(octokit.rest.repos.listTags, { owner: repo.owner, repo: repo.name, per_page: 100 });
+  const tags = await octokit.paginate(octokit.rest.repos.listTags, {
+    owner: repo.owner,
+    repo: repo.name,
+    per_page: 100,
+  });
   return tags.filter((t) => t.commit.sha === commit).map((t) => t.name);
 }
 
@@ -88,13 +106,30 @@ export async function tagsAt(octokit: InstallationOctokit, repo: RepositoryRef, 
  * with a `success` status, for any commit. Bounded: the newest `limit` deployments, and the
  * statuses of only as many good ones as a rollback holds to its criteria.
  */
-export async function deploymentLedger(octokit: InstallationOctokit, repo: RepositoryRef, environment: string, appId: number, limit = 30, goodWanted = 5): Promise<LedgerEntry[]> {
-  const deployments = await octokit.rest.repos.listDeployments({ owner: repo.owner, repo: repo.name, environment, per_page: limit });
+export async function deploymentLedger(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  environment: string,
+  appId: number,
+  limit = 30,
+  goodWanted = 5,
+): Promise<LedgerEntry[]> {
+  const deployments = await octokit.rest.repos.listDeployments({
+    owner: repo.owner,
+    repo: repo.name,
+    environment,
+    per_page: limit,
+  });
   const ledger: LedgerEntry[] = [];
   let good = 0;
   for (const deployment of deployments.data) {
     if (deployment.performed_via_github_app?.id !== appId) continue;
-    const statuses = await octokit.rest.repos.listDeploymentStatuses({ owner: repo.owner, repo: repo.name, deployment_id: deployment.id, per_page: 100 });
+    const statuses = await octokit.rest.repos.listDeploymentStatuses({
+      owner: repo.owner,
+      repo: repo.name,
+      deployment_id: deployment.id,
+      per_page: 100,
+    });
     ledger.push({ deploymentId: deployment.id, commit: deployment.sha, states: statuses.data.map((s) => s.state) });
     const entry = ledger.at(-1)!;
     if (entry.commit !== ledger[0]!.commit && entry.states.includes("success") && ++good >= goodWanted) break;

@@ -12,7 +12,12 @@ export interface OpenPullRequest {
 
 /** The repository's open pull requests from its own branches: one paginated list per look. */
 export async function openPullRequests(octokit: InstallationOctokit, repo: RepositoryRef): Promise<OpenPullRequest[]> {
-  const pulls = await octokit.paginate(octokit.rest.pulls.list, { owner: repo.owner, repo: repo.name, state: "open", per_page: 100 });
+  const pulls = await octokit.paginate(octokit.rest.pulls.list, {
+    owner: repo.owner,
+    repo: repo.name,
+    state: "open",
+    per_page: 100,
+  });
   const fullName = `${repo.owner}/${repo.name}`.toLowerCase();
   return pulls
     .filter((pull) => pull.head.repo?.full_name.toLowerCase() === fullName)
@@ -29,8 +34,18 @@ export async function openPullRequests(octokit: InstallationOctokit, repo: Repos
  * When `label` last went on or came off pull request `number`, from GitHub's own record of the
  * label events (not a webhook: a missed delivery or a restart loses nothing), or null if never.
  */
-export async function labelChangedAt(octokit: InstallationOctokit, repo: RepositoryRef, number: number, label: string): Promise<Date | null> {
-  const events = await octokit.paginate(octokit.rest.issues.listEvents, { owner: repo.owner, repo: repo.name, issue_number: number, per_page: 100 });
+export async function labelChangedAt(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  number: number,
+  label: string,
+): Promise<Date | null> {
+  const events = await octokit.paginate(octokit.rest.issues.listEvents, {
+    owner: repo.owner,
+    repo: repo.name,
+    issue_number: number,
+    per_page: 100,
+  });
   let latest: Date | null = null;
   for (const event of events) {
     if (event.event !== "labeled" && event.event !== "unlabeled") continue;

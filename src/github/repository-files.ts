@@ -30,9 +30,19 @@ export async function readFileAt(
  * A file's size in bytes at a ref, from the contents API's metadata (the file itself is not sent
  * past 1 MB, and not read here); null when there is no such file (or it is a directory).
  */
-export async function fileSizeAt(octokit: InstallationOctokit, repo: RepositoryRef, path: string, ref: string | undefined): Promise<number | null> {
+export async function fileSizeAt(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  path: string,
+  ref: string | undefined,
+): Promise<number | null> {
   try {
-    const response = await octokit.rest.repos.getContent({ owner: repo.owner, repo: repo.name, path, ...(ref !== undefined ? { ref } : {}) });
+    const response = await octokit.rest.repos.getContent({
+      owner: repo.owner,
+      repo: repo.name,
+      path,
+      ...(ref !== undefined ? { ref } : {}),
+    });
     const data: unknown = response.data;
     if (Array.isArray(data) || typeof data !== "object" || data === null) return null;
     const { type, size } = data as { type?: unknown; size?: unknown };
@@ -44,7 +54,11 @@ export async function fileSizeAt(octokit: InstallationOctokit, repo: RepositoryR
 }
 
 /** The commit a ref points at, following annotated tags; null when the ref is gone. */
-export async function commitOf(octokit: InstallationOctokit, repo: RepositoryRef, fullRef: string): Promise<string | null> {
+export async function commitOf(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  fullRef: string,
+): Promise<string | null> {
   try {
     const response = await octokit.rest.repos.getCommit({ owner: repo.owner, repo: repo.name, ref: fullRef });
     return response.data.sha;

@@ -27,7 +27,9 @@ export function pipelineEventsRoute(options: PipelineEventsRouteOptions) {
     if (path !== PIPELINE_EVENTS_PATH) return false;
     if (req.method !== "POST") return reply(res, 405, { error: "use POST" });
     if (!options.secret) {
-      return reply(res, 404, { error: "pipeline events are not enabled: set BRANCHLINE_EVENTS_SECRET to the secret of templates/events.yml" });
+      return reply(res, 404, {
+        error: "pipeline events are not enabled: set BRANCHLINE_EVENTS_SECRET to the secret of templates/events.yml",
+      });
     }
     if (!secretMatches(req.headers[SECRET_HEADER], options.secret)) {
       options.log.warn({ path, remote: req.socket.remoteAddress }, "pipeline event refused: missing or wrong secret");
@@ -78,6 +80,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): true {
-  res.writeHead(status, { "content-type": "application/json", ...(status === 413 ? { connection: "close" } : {}) }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { "content-type": "application/json", ...(status === 413 ? { connection: "close" } : {}) })
+    .end(JSON.stringify(body));
   return true;
 }

@@ -49,11 +49,16 @@ const answer = (statusCode: number, message: string): FunctionUrlResponse => ({
 export async function appCredentials(deps: ReceiverDeps): Promise<AppCredentials> {
   const arn = deps.env.BRANCHLINE_APP_SECRET_ARN;
   const source = arn
-    ? (JSON.parse(await readSecret(deps.secretsManager ?? new SecretsManagerClient({}), arn)) as Partial<AppCredentials>)
+    ? (JSON.parse(
+        await readSecret(deps.secretsManager ?? new SecretsManagerClient({}), arn),
+      ) as Partial<AppCredentials>)
     : { APP_ID: deps.env.APP_ID, PRIVATE_KEY: deps.env.PRIVATE_KEY, WEBHOOK_SECRET: deps.env.WEBHOOK_SECRET };
   const missing = (["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"] as const).filter((name) => !source[name]);
   // Names only: the values are secrets.
-  if (missing.length > 0) throw new Error(`the App's credentials lack ${missing.join(", ")} (${arn ? `in the secret ${arn}` : "in the environment"})`);
+  if (missing.length > 0)
+    throw new Error(
+      `the App's credentials lack ${missing.join(", ")} (${arn ? `in the secret ${arn}` : "in the environment"})`,
+    );
   return source as AppCredentials;
 }
 
@@ -64,13 +69,20 @@ async function readSecret(client: SecretsManagerClient, arn: string): Promise<st
 }
 
 /** A handler with its dependencies chosen (tests pass a loopback SQS and their own secret). */
-export function createReceiverHandler(deps: ReceiverDeps): (request: FunctionUrlRequest) => Promise<FunctionUrlResponse> {
+export function createReceiverHandler(
+  deps: ReceiverDeps,
+): (request: FunctionUrlRequest) => Promise<FunctionUrlResponse> {
   let ready: Promise<Probot> | undefined;
   const setUp = async () => {
     const url = deps.env.BRANCHLINE_QUEUE_URL;
     if (!url) throw new Error("BRANCHLINE_QUEUE_URL is not set: the receiver has nowhere to put webhooks");
     const credentials = await appCredentials(deps);
-    const probot = new Probot({ appId: credentials.APP_ID, privateKey: credentials.PRIVATE_KEY, secret: credentials.WEBHOOK_SECRET, logLevel: (deps.env.LOG_LEVEL ?? "info") as "info" });
+    const probot = new Probot({
+      appId: credentials.APP_ID,
+      privateKey: credentials.PRIVATE_KEY,
+      secret: credentials.WEBHOOK_SECRET,
+      logLevel: (deps.env.LOG_LEVEL ?? "info") as "info",
+    });
     await probot.load(receiverApp(new SqsQueue(deps.sqs ?? new SQSClient({}), url)));
     return probot;
   };
@@ -88,13 +100,22 @@ export function createReceiverHandler(deps: ReceiverDeps): (request: FunctionUrl
     const id = headers["x-github-delivery"];
     const name = headers["x-github-event"];
     const signature = headers["x-hub-signature-256"];
-    if (!id || !name || !signature) return answer(400, "not a GitHub webhook: X-GitHub-Delivery, X-GitHub-Event and X-Hub-Signature-256 are required");
-    const payload = request.isBase64Encoded ? Buffer.from(request.body ?? "", "base64").toString("utf8") : (request.body ?? "");
+    if (!id || !name || !signature)
+      return answer(
+        400,
+        "not a GitHub webhook: X-GitHub-Delivery, X-GitHub-Event and X-Hub-Signature-256 are required",
+      );
+    const payload = request.isBase64Encoded
+      ? Buffer.from(request.body ?? "", "base64").toString("utf8")
+      : (request.body ?? "");
     try {
       await probot.webhooks.verifyAndReceive({ id, name, payload, signature });
     } catch (error) {
-      const errors = (error as { errors?: { status?: number; message?: string }[] }).errors ?? [error as { status?: number; message?: string }];
-      if (errors.some((e) => /signature does not match/.test(e.message ?? ""))) return answer(401, "signature does not match");
+      const errors = (error as { errors?: { status?: number; message?: string }[] }).errors ?? [
+        error as { status?: number; message?: string },
+      ];
+      if (errors.some((e) => /signature does not match/.test(e.message ?? "")))
+        return answer(401, "signature does not match");
       // SQS did not take it: GitHub marks the delivery failed, and it can be redelivered.
       return answer(500, "the webhook could not be queued");
     }

@@ -29,12 +29,37 @@ const CATEGORIES: readonly [Category, Family, BlockList][] = [
   ["unspecified", "ipv6", blockList("ipv6", [["::", 128]])],
   // An IPv4 address inside IPv6 (::ffff:a.b.c.d, and the deprecated ::a.b.c.d and NAT64 forms)
   // stands for the IPv4 one; none is a sink's honest address.
-  ["IPv4-mapped", "ipv6", blockList("ipv6", [["::ffff:0:0", 96], ["::", 96], ["64:ff9b::", 96]])],
-  ["private", "ipv4", blockList("ipv4", [["10.0.0.0", 8], ["172.16.0.0", 12], ["192.168.0.0", 16], ["100.64.0.0", 10], ["198.18.0.0", 15]])],
+  [
+    "IPv4-mapped",
+    "ipv6",
+    blockList("ipv6", [
+      ["::ffff:0:0", 96],
+      ["::", 96],
+      ["64:ff9b::", 96],
+    ]),
+  ],
+  [
+    "private",
+    "ipv4",
+    blockList("ipv4", [
+      ["10.0.0.0", 8],
+      ["172.16.0.0", 12],
+      ["192.168.0.0", 16],
+      ["100.64.0.0", 10],
+      ["198.18.0.0", 15],
+    ]),
+  ],
   ["private", "ipv6", blockList("ipv6", [["fc00::", 7]])],
   ["link-local", "ipv4", blockList("ipv4", [["169.254.0.0", 16]])],
   ["link-local", "ipv6", blockList("ipv6", [["fe80::", 10]])],
-  ["multicast or reserved", "ipv4", blockList("ipv4", [["224.0.0.0", 4], ["240.0.0.0", 4]])],
+  [
+    "multicast or reserved",
+    "ipv4",
+    blockList("ipv4", [
+      ["224.0.0.0", 4],
+      ["240.0.0.0", 4],
+    ]),
+  ],
   ["multicast or reserved", "ipv6", blockList("ipv6", [["ff00::", 8]])],
 ];
 

@@ -16,7 +16,12 @@ export interface RetryBudget {
   readonly totalMs: number;
 }
 
-export const DEFAULT_RETRY_BUDGET: RetryBudget = { attempts: 3, backoffMs: [500, 2000], attemptTimeoutMs: 5000, totalMs: 15_000 };
+export const DEFAULT_RETRY_BUDGET: RetryBudget = {
+  attempts: 3,
+  backoffMs: [500, 2000],
+  attemptTimeoutMs: 5000,
+  totalMs: 15_000,
+};
 
 export interface DeliveryRequest {
   readonly url: string;
@@ -34,7 +39,12 @@ export interface DeliveryResult {
 }
 
 /** One POST: resolves with the status, rejects on a network error or after `timeoutMs`. */
-export type Post = (url: string, headers: Readonly<Record<string, string>>, body: string, timeoutMs: number) => Promise<number>;
+export type Post = (
+  url: string,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+  timeoutMs: number,
+) => Promise<number>;
 
 export interface DeliveryDeps {
   readonly post: Post;
@@ -48,7 +58,12 @@ export function guardedLookup(rules: AddressRules, resolve: typeof dnsLookup = d
     resolve(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, "", 0);
       const problem = addresses.map((a) => addressProblem(a.address, rules)).find((p) => p !== null);
-      if (problem) return callback(Object.assign(new Error(`${hostname} resolves to ${problem}`), { code: "ESINKADDRESS" }), "", 0);
+      if (problem)
+        return callback(
+          Object.assign(new Error(`${hostname} resolves to ${problem}`), { code: "ESINKADDRESS" }),
+          "",
+          0,
+        );
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
       const first = addresses[0]!;
       return callback(null, first.address, first.family);
@@ -70,15 +85,27 @@ export function httpPost(rules: AddressRules): Post {
       const literal = isIP(host) !== 0 ? addressProblem(host, rules) : null;
       if (literal) return reject(Object.assign(new Error(literal), { code: "ESINKADDRESS" }));
       const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-      const req = send(target, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup: guardedLookup(rules) }, (res) => {
-        res.resume();
-        res.on("end", () => {
-          clearTimeout(deadline);
-          resolve(res.statusCode ?? 0);
-        });
-        res.on("error", reject);
-      });
-      const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: "TimeoutError" })), timeoutMs);
+      const req = send(
+        target,
+        {
+          method: "POST",
+          headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+          lookup: guardedLookup(rules),
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            clearTimeout(deadline);
+            resolve(res.statusCode ?? 0);
+          });
+          res.on("error", reject);
+        },
+      );
+      const deadline = setTimeout(
+        () =>
+          req.destroy(Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: "TimeoutError" })),
+        timeoutMs,
+      );
       req.on("error", (error) => {
         clearTimeout(deadline);
         reject(error);
@@ -104,19 +131,30 @@ export function retryable(status: number): boolean {
  * POSTs one body, retrying network errors, timeouts, 408/425/429 and 5xx within the budget. Never
  * throws: the result says what happened. Redirects are not followed (a sink answers where it is).
  */
-export async function deliver(request: DeliveryRequest, budget: RetryBudget = DEFAULT_RETRY_BUDGET, deps: DeliveryDeps = realDeps): Promise<DeliveryResult> {
+export async function deliver(
+  request: DeliveryRequest,
+  budget: RetryBudget = DEFAULT_RETRY_BUDGET,
+  deps: DeliveryDeps = realDeps,
+): Promise<DeliveryResult> {
   const deadline = deps.now() + budget.totalMs;
   let last: DeliveryResult = { ok: false, attempts: 0, error: "not attempted" };
   for (let attempt = 1; attempt <= budget.attempts; attempt++) {
     if (attempt > 1) {
       const pause = budget.backoffMs[Math.min(attempt - 2, budget.backoffMs.length - 1)] ?? 0;
-      if (deps.now() + pause >= deadline) return { ...last, error: `${last.error ?? "failed"}; retry budget of ${budget.totalMs} ms spent` };
+      if (deps.now() + pause >= deadline)
+        return { ...last, error: `${last.error ?? "failed"}; retry budget of ${budget.totalMs} ms spent` };
       await deps.sleep(pause);
     }
     const remaining = deadline - deps.now();
-    if (remaining <= 0) return { ...last, error: `${last.error ?? "failed"}; retry budget of ${budget.totalMs} ms spent` };
+    if (remaining <= 0)
+      return { ...last, error: `${last.error ?? "failed"}; retry budget of ${budget.totalMs} ms spent` };
     try {
-      const status = await deps.post(request.url, request.headers, request.body, Math.min(budget.attemptTimeoutMs, remaining));
+      const status = await deps.post(
+        request.url,
+        request.headers,
+        request.body,
+        Math.min(budget.attemptTimeoutMs, remaining),
+      );
       if (status >= 200 && status < 300) return { ok: true, attempts: attempt, status };
       last = { ok: false, attempts: attempt, status, error: `HTTP ${status}` };
       if (!retryable(status)) return last;

@@ -50,8 +50,12 @@ export function slackBody(event: NotificationEvent): { text: string; blocks: unk
   const text = `${EMOJI[event.event]} ${event.repository} · ${event.environment.name}: ${event.message}`;
   const details = [`*Commit* \`${event.commit.slice(0, 12)}\``];
   if (event.run) details.push(`*Run* <${event.run.url}|${event.run.executionId}> (${event.run.status})`);
-  if (event.approval) details.push(`*Approval* ${event.approval.stage} / ${event.approval.action}: ${event.approval.approvers}`);
-  if (event.rollback) details.push(`*Rollback* \`${event.rollback.fromCommit.slice(0, 12)}\` → \`${event.rollback.toCommit.slice(0, 12)}\``);
+  if (event.approval)
+    details.push(`*Approval* ${event.approval.stage} / ${event.approval.action}: ${event.approval.approvers}`);
+  if (event.rollback)
+    details.push(
+      `*Rollback* \`${event.rollback.fromCommit.slice(0, 12)}\` → \`${event.rollback.toCommit.slice(0, 12)}\``,
+    );
   return {
     text,
     blocks: [

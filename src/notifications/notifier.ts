@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "probot";
 import type { SinkConfig } from "../config/schema.js";
-import { deliver, deliveryDeps, DEFAULT_RETRY_BUDGET, type DeliveryDeps, type DeliveryResult, type RetryBudget } from "./deliver.js";
+import {
+  deliver,
+  deliveryDeps,
+  DEFAULT_RETRY_BUDGET,
+  type DeliveryDeps,
+  type DeliveryResult,
+  type RetryBudget,
+} from "./deliver.js";
 import { slackBody, webhookBody, type NotificationEvent } from "./events.js";
 import { SIGNATURE_HEADER, sign } from "./signature.js";
 import { sinkVariableProblem } from "../core/sink-env.js";
@@ -59,7 +66,9 @@ export class Notifier {
     const log = this.options.log.child({ sink: name, event: event.event, repository: event.repository });
     // The config is checked too, but this is where a variable is read: the App's secrets never are.
     const owner = event.repository.split("/")[0] ?? "";
-    const variables = [sink.type === "slack" ? sink.urlEnv : sink.secretEnv].filter((v): v is string => v !== undefined);
+    const variables = [sink.type === "slack" ? sink.urlEnv : sink.secretEnv].filter(
+      (v): v is string => v !== undefined,
+    );
     const refused = variables.map((v) => sinkVariableProblem(v, owner)).find((p) => p !== null);
     if (refused) {
       log.error({ problem: refused }, "notification sink refused");
@@ -67,7 +76,10 @@ export class Notifier {
     }
     const url = sink.type === "slack" && sink.urlEnv ? env[sink.urlEnv] : sink.url;
     if (!url) {
-      log.error({ variable: sink.type === "slack" ? sink.urlEnv : undefined }, "notification sink has no URL: its environment variable is not set");
+      log.error(
+        { variable: sink.type === "slack" ? sink.urlEnv : undefined },
+        "notification sink has no URL: its environment variable is not set",
+      );
       return;
     }
     const problem = sinkUrlProblem(url, { allowLoopbackHttp: this.options.allowLoopbackHttp });
@@ -76,7 +88,10 @@ export class Notifier {
       return;
     }
     const deliveryId = randomUUID();
-    const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "branchline-notifications" };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "user-agent": "branchline-notifications",
+    };
     let body: string;
     if (sink.type === "slack") {
       body = JSON.stringify(slackBody(event));
@@ -91,12 +106,20 @@ export class Notifier {
       headers["x-branchline-delivery"] = deliveryId;
       headers[SIGNATURE_HEADER] = sign(body, secret);
     }
-    const result = await deliver({ url, headers, body }, this.options.budget ?? DEFAULT_RETRY_BUDGET, this.options.deps ?? deliveryDeps({ allowLoopback: this.options.allowLoopbackHttp }));
+    const result = await deliver(
+      { url, headers, body },
+      this.options.budget ?? DEFAULT_RETRY_BUDGET,
+      this.options.deps ?? deliveryDeps({ allowLoopback: this.options.allowLoopbackHttp }),
+    );
     this.outcomes.push({ sink: name, event: event.event, result });
     if (this.outcomes.length > 100) this.outcomes.shift();
     // The URL may hold a credential (Slack's does): log the host only.
     const host = URL.canParse(url) ? new URL(url).host : "?";
     if (result.ok) log.info({ host, attempts: result.attempts }, "notification delivered");
-    else log.warn({ host, attempts: result.attempts, status: result.status, error: result.error }, "notification not delivered; gave up");
+    else
+      log.warn(
+        { host, attempts: result.attempts, status: result.status, error: result.error },
+        "notification not delivered; gave up",
+      );
   }
 }

@@ -26,7 +26,10 @@ const envelope = z.object({
 
 const stackDetail = z.object({
   "stack-id": z.string().min(1),
-  "status-details": z.object({ status: z.string().min(1) }).partial().optional(),
+  "status-details": z
+    .object({ status: z.string().min(1) })
+    .partial()
+    .optional(),
 });
 
 /** `arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID` -> NAME. */
@@ -39,7 +42,11 @@ export function isEventBridgeEvent(body: unknown): boolean {
 
 export function lookFromEvent(body: unknown): EventLook {
   const parsed = envelope.safeParse(body);
-  if (!parsed.success) return { kind: "ignored", reason: `not an EventBridge event: ${parsed.error.issues[0]?.path.join(".") || "body"}: ${parsed.error.issues[0]?.message ?? "invalid"}` };
+  if (!parsed.success)
+    return {
+      kind: "ignored",
+      reason: `not an EventBridge event: ${parsed.error.issues[0]?.path.join(".") || "body"}: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+    };
   const event = parsed.data;
   switch (event.source) {
     case "aws.codepipeline": {
@@ -48,16 +55,26 @@ export function lookFromEvent(body: unknown): EventLook {
       return { kind: "pipeline", stackName: pipeline.event.pipeline, eventId: event.id, event: pipeline.event };
     }
     case "aws.cloudformation": {
-      if (event["detail-type"] !== "CloudFormation Stack Status Change") return { kind: "ignored", reason: `a CloudFormation "${event["detail-type"]}" event is not about a stack's status` };
+      if (event["detail-type"] !== "CloudFormation Stack Status Change")
+        return {
+          kind: "ignored",
+          reason: `a CloudFormation "${event["detail-type"]}" event is not about a stack's status`,
+        };
       const detail = stackDetail.safeParse(event.detail);
       if (!detail.success) return { kind: "ignored", reason: "a stack status change without detail.stack-id" };
       const name = STACK_ARN.exec(detail.data["stack-id"])?.[1];
       if (!name) return { kind: "ignored", reason: `not a stack ARN: ${detail.data["stack-id"].slice(0, 200)}` };
-      return { kind: "stack", stackName: name, eventId: event.id, status: detail.data["status-details"]?.status ?? "UNKNOWN" };
+      return {
+        kind: "stack",
+        stackName: name,
+        eventId: event.id,
+        status: detail.data["status-details"]?.status ?? "UNKNOWN",
+      };
     }
     case "aws.events":
     case "aws.scheduler":
-      if (event["detail-type"] !== "Scheduled Event") return { kind: "ignored", reason: `an ${event.source} "${event["detail-type"]}" event is not a schedule` };
+      if (event["detail-type"] !== "Scheduled Event")
+        return { kind: "ignored", reason: `an ${event.source} "${event["detail-type"]}" event is not a schedule` };
       // The tick (the schedule's time) is the pass's identity: two deliveries of one tick are one pass.
       return { kind: "reconcile", eventId: event.id, tick: event.time ?? event.id };
     default:

@@ -50,7 +50,10 @@ export async function handleForeign(body: string, targets: ForeignTargets): Prom
       await targets.reconcile(look.tick);
       return;
     case "ignored":
-      targets.log.warn({ reason: look.reason }, "an EventBridge event on the work queue is not branchline's; it is dropped");
+      targets.log.warn(
+        { reason: look.reason },
+        "an EventBridge event on the work queue is not branchline's; it is dropped",
+      );
       return;
   }
 }

@@ -26,11 +26,23 @@ const LIMIT = MAX_BODY_BYTES - 1024;
 export function forwardedBody(id: string, name: string, payload: Record<string, unknown>): string {
   const body = JSON.stringify({ v: 1, kind: "webhook", id, name, payload } satisfies ForwardedWebhook);
   if (Buffer.byteLength(body, "utf8") <= LIMIT) return body;
-  const { commits: _commits, head_commit: head, ...rest } = payload as { commits?: unknown; head_commit?: Record<string, unknown> | null };
+  const {
+    commits: _commits,
+    head_commit: head,
+    ...rest
+  } = payload as { commits?: unknown; head_commit?: Record<string, unknown> | null };
   const trimmedHead = head ? { id: head.id, tree_id: head.tree_id, timestamp: head.timestamp } : head;
-  const trimmed = JSON.stringify({ v: 1, kind: "webhook", id, name, payload: { ...rest, ...(head === undefined ? {} : { head_commit: trimmedHead }), commits: [] } });
+  const trimmed = JSON.stringify({
+    v: 1,
+    kind: "webhook",
+    id,
+    name,
+    payload: { ...rest, ...(head === undefined ? {} : { head_commit: trimmedHead }), commits: [] },
+  });
   if (Buffer.byteLength(trimmed, "utf8") <= LIMIT) return trimmed;
-  throw new Error(`the ${name} webhook ${id} is ${Buffer.byteLength(trimmed, "utf8")} bytes even without its commits, over what a queue message holds`);
+  throw new Error(
+    `the ${name} webhook ${id} is ${Buffer.byteLength(trimmed, "utf8")} bytes even without its commits, over what a queue message holds`,
+  );
 }
 
 export function parseForwarded(value: unknown): ForwardedWebhook | null {

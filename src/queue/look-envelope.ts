@@ -27,7 +27,8 @@ export interface FreshCause<C> {
   readonly at?: number;
 }
 
-export type EnvelopeParse<C> = { readonly ok: true; readonly envelope: LookEnvelope<C> } | { readonly ok: false; readonly error: string };
+export type EnvelopeParse<C> =
+  { readonly ok: true; readonly envelope: LookEnvelope<C> } | { readonly ok: false; readonly error: string };
 
 const isTime = (value: unknown) => typeof value === "number" && Number.isFinite(value) && value >= 0;
 
@@ -45,18 +46,21 @@ export function parseEnvelope<C>(body: string): EnvelopeParse<C> {
   if (typeof e.key !== "string" || e.key.length === 0) return { ok: false, error: "a look without a key" };
   if (!Array.isArray(e.fresh)) return { ok: false, error: "fresh is not a list" };
   for (const f of e.fresh as unknown[]) {
-    if (typeof f !== "object" || f === null || !("cause" in f)) return { ok: false, error: "a fresh entry without a cause" };
+    if (typeof f !== "object" || f === null || !("cause" in f))
+      return { ok: false, error: "a fresh entry without a cause" };
     const at = (f as { at?: unknown }).at;
     if (at !== undefined && !isTime(at)) return { ok: false, error: "a time is not epoch milliseconds" };
   }
   if (e.held !== null) {
     const h = e.held as Record<string, unknown> | undefined;
     if (typeof h !== "object" || !Array.isArray(h.causes)) return { ok: false, error: "held causes are not a list" };
-    if (typeof h.attempts !== "number" || !Number.isInteger(h.attempts) || h.attempts < 0) return { ok: false, error: "attempts is not a count" };
+    if (typeof h.attempts !== "number" || !Number.isInteger(h.attempts) || h.attempts < 0)
+      return { ok: false, error: "attempts is not a count" };
     if (!isTime(h.notBefore)) return { ok: false, error: "a time is not epoch milliseconds" };
   }
   const held = e.held as HeldCauses<C> | null;
-  if (e.fresh.length === 0 && (held === null || held.causes.length === 0)) return { ok: false, error: "a look without causes" };
+  if (e.fresh.length === 0 && (held === null || held.causes.length === 0))
+    return { ok: false, error: "a look without causes" };
   return { ok: true, envelope: value as LookEnvelope<C> };
 }
 
@@ -65,7 +69,12 @@ export function freshEnvelope<C>(key: string, cause: C): LookEnvelope<C> {
   return { v: 1, key, held: null, fresh: [{ cause }] };
 }
 
-export function heldEnvelope<C>(key: string, causes: readonly C[], attempts: number, notBefore: number): LookEnvelope<C> {
+export function heldEnvelope<C>(
+  key: string,
+  causes: readonly C[],
+  attempts: number,
+  notBefore: number,
+): LookEnvelope<C> {
   return { v: 1, key, held: { causes, attempts, notBefore }, fresh: [] };
 }
 
@@ -111,7 +120,11 @@ export function mergeEnvelopes<C>(envelopes: readonly LookEnvelope<C>[]): LookEn
   const held: HeldCauses<C> | null =
     helds.length === 0
       ? null
-      : { causes: helds.flatMap((h) => h.causes), attempts: Math.max(...helds.map((h) => h.attempts)), notBefore: Math.min(...helds.map((h) => h.notBefore)) };
+      : {
+          causes: helds.flatMap((h) => h.causes),
+          attempts: Math.max(...helds.map((h) => h.attempts)),
+          notBefore: Math.min(...helds.map((h) => h.notBefore)),
+        };
   return { v: 1, key: first.key, held, fresh };
 }
 

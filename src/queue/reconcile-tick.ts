@@ -15,6 +15,14 @@ export function reconcileTick(nowMs: number, intervalMs: number): OutgoingMessag
   return {
     groupId: RECONCILE_GROUP,
     deduplicationId: messageDeduplicationId(`tick:${tick}`, RECONCILE_GROUP),
-    body: JSON.stringify({ version: "0", id: `branchline-tick-${tick}`, source: "aws.events", "detail-type": "Scheduled Event", time: tick, resources: [], detail: {} }),
+    body: JSON.stringify({
+      version: "0",
+      id: `branchline-tick-${tick}`,
+      source: "aws.events",
+      "detail-type": "Scheduled Event",
+      time: tick,
+      resources: [],
+      detail: {},
+    }),
   };
 }

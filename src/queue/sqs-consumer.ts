@@ -65,8 +65,10 @@ export class SqsConsumer {
     private readonly options: ConsumerOptions,
     private readonly hooks: ConsumerHooks,
   ) {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new Error("concurrency must be a positive integer");
-    if (options.visibilitySeconds < 2) throw new Error("visibilitySeconds must be at least 2, so a heartbeat fits inside it");
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+      throw new Error("concurrency must be a positive integer");
+    if (options.visibilitySeconds < 2)
+      throw new Error("visibilitySeconds must be at least 2, so a heartbeat fits inside it");
   }
 
   start(): void {
@@ -88,7 +90,15 @@ export class SqsConsumer {
       waiting.push(...group.messages);
       this.groups.delete(groupId);
     }
-    if (waiting.length > 0) await this.queue.setVisibility(waiting, 0).catch((error: unknown) => this.hooks.log.warn({ err: error }, "could not hand back messages; they return when their visibility expires"));
+    if (waiting.length > 0)
+      await this.queue
+        .setVisibility(waiting, 0)
+        .catch((error: unknown) =>
+          this.hooks.log.warn(
+            { err: error },
+            "could not hand back messages; they return when their visibility expires",
+          ),
+        );
     await Promise.all(this.running);
     clearInterval(this.heartbeat);
   }
@@ -111,7 +121,10 @@ export class SqsConsumer {
       let messages: ReceivedMessage[];
       try {
         // Always ten: a group's messages come together only if the batch has room for them.
-        messages = await this.queue.receive({ max: 10, waitSeconds: this.options.waitSeconds, visibilitySeconds: this.options.visibilitySeconds }, this.receiving.signal);
+        messages = await this.queue.receive(
+          { max: 10, waitSeconds: this.options.waitSeconds, visibilitySeconds: this.options.visibilitySeconds },
+          this.receiving.signal,
+        );
         failures = 0;
       } catch (error) {
         if (this.stopped) break;
@@ -124,7 +137,13 @@ export class SqsConsumer {
       for (const message of messages) {
         const group = this.groups.get(message.groupId);
         if (group) group.messages.push(message);
-        else if (this.groups.size < this.options.concurrency) this.groups.set(message.groupId, { messages: [message], inWork: [], running: false, abort: new AbortController() });
+        else if (this.groups.size < this.options.concurrency)
+          this.groups.set(message.groupId, {
+            messages: [message],
+            inWork: [],
+            running: false,
+            abort: new AbortController(),
+          });
         else overflow.push(message);
       }
       this.pump();
@@ -138,7 +157,10 @@ export class SqsConsumer {
       if (this.hooks.overflow) await this.hooks.overflow(messages);
       else await this.queue.setVisibility(messages, 0);
     } catch (error) {
-      this.hooks.log.warn({ err: error }, "could not hand back messages over this consumer's bound; they return when their visibility expires");
+      this.hooks.log.warn(
+        { err: error },
+        "could not hand back messages over this consumer's bound; they return when their visibility expires",
+      );
     }
   }
 
@@ -160,12 +182,25 @@ export class SqsConsumer {
       if (disposition !== "kept") await this.queue.delete(messages);
     } catch (error) {
       if (error instanceof LostMessageError) {
-        this.hooks.log.warn({ err: error, groupId }, "work was done but its messages had returned to the queue; they will be looked at again, which repeats nothing");
+        this.hooks.log.warn(
+          { err: error, groupId },
+          "work was done but its messages had returned to the queue; they will be looked at again, which repeats nothing",
+        );
       } else {
         const receiveCount = Math.max(...messages.map((message) => message.receiveCount));
         const seconds = (this.options.retrySeconds ?? defaultRetrySeconds)(receiveCount);
-        this.hooks.log.error({ err: error, groupId, receiveCount, retryInSeconds: seconds }, "work on a queue group failed; it is retried, and moved to the dead-letter queue after too many receives");
-        await this.queue.setVisibility(messages, seconds).catch((releaseError: unknown) => this.hooks.log.warn({ err: releaseError, groupId }, "could not set the retry delay; the messages return when their visibility expires"));
+        this.hooks.log.error(
+          { err: error, groupId, receiveCount, retryInSeconds: seconds },
+          "work on a queue group failed; it is retried, and moved to the dead-letter queue after too many receives",
+        );
+        await this.queue
+          .setVisibility(messages, seconds)
+          .catch((releaseError: unknown) =>
+            this.hooks.log.warn(
+              { err: releaseError, groupId },
+              "could not set the retry delay; the messages return when their visibility expires",
+            ),
+          );
       }
     } finally {
       group.inWork = [];
@@ -194,7 +229,10 @@ export class SqsConsumer {
       for (const [groupId, group] of this.groups) {
         const ids = [...group.messages, ...group.inWork].map((message) => message.messageId);
         if (ids.some((id) => error.messageIds.includes(id))) {
-          this.hooks.log.error({ groupId }, "SQS no longer holds a group's messages for this consumer (a heartbeat came too late); its work is aborted");
+          this.hooks.log.error(
+            { groupId },
+            "SQS no longer holds a group's messages for this consumer (a heartbeat came too late); its work is aborted",
+          );
           group.abort.abort(error);
         }
       }

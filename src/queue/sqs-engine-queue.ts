@@ -31,7 +31,11 @@ export interface EngineQueueParts {
  * the app, the engine and the reconciler. A forwarded webhook is deleted only once the looks it
  * caused are on the queue.
  */
-export function sqsEngineQueue(wiring: SqsWiring, parts: EngineQueueParts, onOutcome: OutcomeListener<RefJob>): SqsWorkQueue<RefJob> {
+export function sqsEngineQueue(
+  wiring: SqsWiring,
+  parts: EngineQueueParts,
+  onOutcome: OutcomeListener<RefJob>,
+): SqsWorkQueue<RefJob> {
   const { app, runtime } = parts;
   const queue: SqsWorkQueue<RefJob> = new SqsWorkQueue<RefJob>({
     queue: wiring.queue,
@@ -49,13 +53,18 @@ export function sqsEngineQueue(wiring: SqsWiring, parts: EngineQueueParts, onOut
       handleForeign(body, {
         log: app.log,
         webhook: async (webhook) => {
-          await app.receive({ id: webhook.id, name: webhook.name, payload: webhook.payload } as Parameters<Probot["receive"]>[0]);
+          await app.receive({ id: webhook.id, name: webhook.name, payload: webhook.payload } as Parameters<
+            Probot["receive"]
+          >[0]);
           await queue.flushed();
         },
         pipelineEvent: (event) => parts.engine().pipelineEvent(event),
         reconcile: async (tick) => {
           const summary = await parts.reconciler().pass({ reportOnly: parts.reportOnly });
-          app.log.info({ tick, repositories: summary.repositories, actions: summary.actions, errors: summary.errors }, "reconcile pass (scheduled)");
+          app.log.info(
+            { tick, repositories: summary.repositories, actions: summary.actions, errors: summary.errors },
+            "reconcile pass (scheduled)",
+          );
         },
       }),
   });
@@ -69,10 +78,11 @@ export function sqsEngineQueue(wiring: SqsWiring, parts: EngineQueueParts, onOut
  */
 export function startReconcileTicks(queue: SqsQueue, intervalMs: number, log: Probot["log"]): () => void {
   const send = () =>
-    queue.send([reconcileTick(Date.now(), intervalMs)]).catch((error: unknown) => log.warn({ err: error }, "could not send the reconcile tick; the next one will"));
+    queue
+      .send([reconcileTick(Date.now(), intervalMs)])
+      .catch((error: unknown) => log.warn({ err: error }, "could not send the reconcile tick; the next one will"));
   void send();
   const timer = setInterval(send, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }
-

@@ -28,7 +28,10 @@ export interface ReceivedMessage {
 
 /** A receipt handle SQS no longer honours: the visibility expired and another receive may hold the message. */
 export class LostMessageError extends Error {
-  constructor(readonly messageIds: readonly string[], detail: string) {
+  constructor(
+    readonly messageIds: readonly string[],
+    detail: string,
+  ) {
     super(`SQS no longer holds ${messageIds.length} message(s) for this consumer: ${detail}`);
     this.name = "LostMessageError";
   }
@@ -75,7 +78,9 @@ export class SqsQueue {
       const failed = result.Failed ?? [];
       if (failed.length > 0) {
         const first = failed[0]!;
-        throw new Error(`SQS refused ${failed.length} of ${batch.length} messages: ${first.Code ?? "error"}: ${first.Message ?? ""}`);
+        throw new Error(
+          `SQS refused ${failed.length} of ${batch.length} messages: ${first.Code ?? "error"}: ${first.Message ?? ""}`,
+        );
       }
     }
   }
@@ -85,7 +90,10 @@ export class SqsQueue {
    * `max` messages, hidden from everyone else for `visibilitySeconds`. A FIFO queue hands out a
    * group's messages in order and none of a group while any of it is in flight.
    */
-  async receive(options: { readonly max: number; readonly waitSeconds: number; readonly visibilitySeconds: number }, signal?: AbortSignal): Promise<ReceivedMessage[]> {
+  async receive(
+    options: { readonly max: number; readonly waitSeconds: number; readonly visibilitySeconds: number },
+    signal?: AbortSignal,
+  ): Promise<ReceivedMessage[]> {
     const result = await this.client.send(
       new ReceiveMessageCommand({
         QueueUrl: this.url,
@@ -97,9 +105,11 @@ export class SqsQueue {
       signal ? { abortSignal: signal } : {},
     );
     return (result.Messages ?? []).map((message) => {
-      if (!message.MessageId || !message.ReceiptHandle || message.Body === undefined) throw new Error("SQS returned a message without id, receipt handle or body");
+      if (!message.MessageId || !message.ReceiptHandle || message.Body === undefined)
+        throw new Error("SQS returned a message without id, receipt handle or body");
       const groupId = message.Attributes?.MessageGroupId;
-      if (!groupId) throw new Error(`SQS message ${message.MessageId} has no MessageGroupId: is ${this.url} a FIFO queue?`);
+      if (!groupId)
+        throw new Error(`SQS message ${message.MessageId} has no MessageGroupId: is ${this.url} a FIFO queue?`);
       return {
         messageId: message.MessageId,
         receiptHandle: message.ReceiptHandle,
@@ -123,7 +133,11 @@ export class SqsQueue {
       const result = await this.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.url,
-          Entries: batch.map((message, index) => ({ Id: String(index), ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds })),
+          Entries: batch.map((message, index) => ({
+            Id: String(index),
+            ReceiptHandle: message.receiptHandle,
+            VisibilityTimeout: seconds,
+          })),
         }),
       );
       for (const failure of result.Failed ?? []) {
@@ -137,7 +151,10 @@ export class SqsQueue {
   /** Messages waiting and in flight, as SQS counts them (approximately, on AWS). */
   async depth(): Promise<{ readonly visible: number; readonly inFlight: number }> {
     const result = await this.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: this.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: this.url,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
     );
     return {
       visible: Number(result.Attributes?.ApproximateNumberOfMessages ?? "0"),

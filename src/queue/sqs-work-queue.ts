@@ -10,14 +10,27 @@ import {
   type WorkQueue,
   type WorkQueueOptions,
 } from "../engine/work-queue.js";
-import { arrived, dueAt, freshEnvelope, heldEnvelope, lookOf, mergeEnvelopes, parseEnvelope, type LookEnvelope } from "./look-envelope.js";
+import {
+  arrived,
+  dueAt,
+  freshEnvelope,
+  heldEnvelope,
+  lookOf,
+  mergeEnvelopes,
+  parseEnvelope,
+  type LookEnvelope,
+} from "./look-envelope.js";
 import { SqsConsumer, type ConsumerLog } from "./sqs-consumer.js";
 import { withinLook } from "../core/look-context.js";
 import { messageDeduplicationId, messageGroupId } from "./sqs-ids.js";
 import type { OutgoingMessage, ReceivedMessage, SqsQueue } from "./sqs-queue.js";
 
 interface Outbox {
-  readonly items: { readonly message: OutgoingMessage; readonly resolve: () => void; readonly reject: (error: unknown) => void }[];
+  readonly items: {
+    readonly message: OutgoingMessage;
+    readonly resolve: () => void;
+    readonly reject: (error: unknown) => void;
+  }[];
   busy: boolean;
 }
 
@@ -94,7 +107,11 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
         box = { items: [], busy: false };
         this.outbox.set(key, box);
       }
-      box.items.push({ message: this.outgoing(freshEnvelope(key, cause), messageDeduplicationId(id, key)), resolve, reject });
+      box.items.push({
+        message: this.outgoing(freshEnvelope(key, cause), messageDeduplicationId(id, key)),
+        resolve,
+        reject,
+      });
       if (!box.busy) void this.drain(key, box);
     });
     this.pending.add(sent);
@@ -143,7 +160,11 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
         waitSeconds: this.options.waitSeconds ?? 20,
         ...(this.options.heartbeatMs ? { heartbeatMs: this.options.heartbeatMs } : {}),
       },
-      { log: this.options.log, work: (_, messages) => this.group(messages, worker), overflow: (messages) => this.handBack(messages) },
+      {
+        log: this.options.log,
+        work: (_, messages) => this.group(messages, worker),
+        overflow: (messages) => this.handBack(messages),
+      },
     );
     this.consumer.start();
   }
@@ -177,7 +198,10 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
     for (const message of often) {
       const parsed = parseEnvelope<C>(message.body);
       if (parsed.ok) {
-        await this.send(arrived(parsed.envelope, message.sentMs), messageDeduplicationId(`back:${message.messageId}:${message.receiveCount}`, parsed.envelope.key));
+        await this.send(
+          arrived(parsed.envelope, message.sentMs),
+          messageDeduplicationId(`back:${message.messageId}:${message.receiveCount}`, parsed.envelope.key),
+        );
         await this.options.queue.delete([message]);
       } else {
         await this.options.queue.setVisibility([message], 0);
@@ -197,7 +221,11 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
       const parsed = parseEnvelope<C>(message.body);
       if (!parsed.ok) {
         if (this.options.foreign) await this.options.foreign(message.body, message);
-        else this.options.log.warn({ messageId: message.messageId, reason: parsed.error }, "a message on the work queue is not a look; it is dropped");
+        else
+          this.options.log.warn(
+            { messageId: message.messageId, reason: parsed.error },
+            "a message on the work queue is not a look; it is dropped",
+          );
         await this.options.queue.delete([message]);
         continue;
       }
@@ -207,12 +235,18 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
       byKey.set(parsed.envelope.key, entry);
     }
     for (const [key, entry] of byKey) {
-      if ((await this.key(key, entry.envelopes, entry.messages, worker)) !== "kept") await this.options.queue.delete(entry.messages);
+      if ((await this.key(key, entry.envelopes, entry.messages, worker)) !== "kept")
+        await this.options.queue.delete(entry.messages);
     }
     return "kept";
   }
 
-  private async key(key: string, envelopes: LookEnvelope<C>[], messages: ReceivedMessage[], worker: LookWorker<C>): Promise<void | "kept"> {
+  private async key(
+    key: string,
+    envelopes: LookEnvelope<C>[],
+    messages: ReceivedMessage[],
+    worker: LookWorker<C>,
+  ): Promise<void | "kept"> {
     const merged = mergeEnvelopes(envelopes);
     const wait = dueAt(envelopes, this.debounce) - this.now();
     const ids = messages.map((m) => m.messageId).join(",");
@@ -232,7 +266,9 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
     this.running++;
     let outcome: LookOutcome;
     try {
-      outcome = await withinLook(`${key}#${messages[0]?.messageId ?? "?"}#${messages[0]?.receiveCount ?? 0}`, () => worker(look));
+      outcome = await withinLook(`${key}#${messages[0]?.messageId ?? "?"}#${messages[0]?.receiveCount ?? 0}`, () =>
+        worker(look),
+      );
     } catch (error) {
       outcome = { kind: "failed", error: failureText(error), retry: true };
     } finally {
@@ -251,7 +287,10 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
         if (outcome.retry && look.attempt < this.maxAttempts) {
           const at = this.now() + this.retryDelayMs(look.attempt);
           this.holds.set(key, at);
-          await this.send(heldEnvelope(key, look.causes, look.attempt, at), messageDeduplicationId(`retry:${ids}`, key));
+          await this.send(
+            heldEnvelope(key, look.causes, look.attempt, at),
+            messageDeduplicationId(`retry:${ids}`, key),
+          );
         } else {
           dropped = true;
         }

@@ -7,10 +7,16 @@
 export class CommitMessages {
   private readonly known = new Map<string, { message: string | null; at: number }>();
 
-  constructor(private readonly options: { readonly max?: number; readonly unknownMs?: number; readonly now?: () => number } = {}) {}
+  constructor(
+    private readonly options: { readonly max?: number; readonly unknownMs?: number; readonly now?: () => number } = {},
+  ) {}
 
   /** The messages of `commits` of one repository (`scope`); `read` is asked once, for the unknown ones only. */
-  async messages(scope: string, commits: readonly string[], read: (unknown: readonly string[]) => Promise<ReadonlyMap<string, string | null>>): Promise<Map<string, string | null>> {
+  async messages(
+    scope: string,
+    commits: readonly string[],
+    read: (unknown: readonly string[]) => Promise<ReadonlyMap<string, string | null>>,
+  ): Promise<Map<string, string | null>> {
     const now = this.now();
     const unknownMs = this.options.unknownMs ?? 60_000;
     const missing = [...new Set(commits)].filter((c) => {

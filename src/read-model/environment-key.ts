@@ -12,6 +12,7 @@ export function environmentKey(label: string): string {
 export function environmentFromLabel(label: string, defaultBranch: string): Environment | null {
   if (label === "staging") return { kind: "staging", branch: defaultBranch };
   if (label === "production") return { kind: "production", tag: "" };
-  if (label.startsWith("branch/") && label.length > "branch/".length) return { kind: "branch", branch: label.slice("branch/".length) };
+  if (label.startsWith("branch/") && label.length > "branch/".length)
+    return { kind: "branch", branch: label.slice("branch/".length) };
   return null;
 }

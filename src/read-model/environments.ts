@@ -23,7 +23,12 @@ export interface EnvironmentView {
   readonly label: string;
   readonly kind: EnvironmentKind;
   readonly ref: string;
-  readonly stack: { readonly name: string; readonly status: string; readonly condition: StackCondition; readonly updatedAt: string | null };
+  readonly stack: {
+    readonly name: string;
+    readonly status: string;
+    readonly condition: StackCondition;
+    readonly updatedAt: string | null;
+  };
   readonly pipeline: string;
   /** The commit the environment runs: its newest run's, else its newest deployment's. */
   readonly commit: string | null;
@@ -42,7 +47,12 @@ export interface EnvironmentView {
   readonly hibernated: boolean;
   readonly lastRun: RunSummary | null;
   readonly environmentUrl: string | null;
-  readonly links: { readonly commit: string | null; readonly deployments: string; readonly stack: string; readonly pipeline: string };
+  readonly links: {
+    readonly commit: string | null;
+    readonly deployments: string;
+    readonly stack: string;
+    readonly pipeline: string;
+  };
 }
 
 const KIND_ORDER: readonly EnvironmentKind[] = ["production", "staging", "branch"];
@@ -50,7 +60,8 @@ const KIND_ORDER: readonly EnvironmentKind[] = ["production", "staging", "branch
 /** The GitHub deployment list (one page, newest first) reduced to the newest per environment. */
 export function newestDeployments(deployments: readonly DeploymentFact[]): Map<string, DeploymentFact> {
   const newest = new Map<string, DeploymentFact>();
-  for (const deployment of deployments) if (!newest.has(deployment.environment)) newest.set(deployment.environment, deployment);
+  for (const deployment of deployments)
+    if (!newest.has(deployment.environment)) newest.set(deployment.environment, deployment);
   return newest;
 }
 
@@ -94,7 +105,12 @@ export function environmentViews(inputs: EnvironmentInputs): EnvironmentView[] {
       label,
       kind: environment.kind,
       ref: refFromTags(stack.tags) ?? "",
-      stack: { name: stack.name, status: stack.status, condition: stackCondition(stack.status), updatedAt: stack.updatedAt ?? null },
+      stack: {
+        name: stack.name,
+        status: stack.status,
+        condition: stackCondition(stack.status),
+        updatedAt: stack.updatedAt ?? null,
+      },
       pipeline,
       commit,
       message: null,
@@ -114,11 +130,17 @@ export function environmentViews(inputs: EnvironmentInputs): EnvironmentView[] {
       },
     });
   }
-  return views.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  return views.sort(
+    (a, b) =>
+      KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0),
+  );
 }
 
 /** The rows with their commits' messages (read in one round for all of them). Pure. */
-export function withMessages(views: readonly EnvironmentView[], messages: ReadonlyMap<string, string | null>): EnvironmentView[] {
+export function withMessages(
+  views: readonly EnvironmentView[],
+  messages: ReadonlyMap<string, string | null>,
+): EnvironmentView[] {
   return views.map((v) => ({ ...v, message: v.commit ? (messages.get(v.commit) ?? null) : null }));
 }
 
@@ -131,8 +153,12 @@ export function deploymentFact(raw: {
   description?: string | null;
   payload?: unknown;
 }): DeploymentFact {
-  const payload = (typeof raw.payload === "object" && raw.payload !== null ? raw.payload : {}) as Record<string, unknown>;
-  const text = (key: string) => (typeof payload[key] === "string" && payload[key] !== "" ? (payload[key] as string) : null);
+  const payload = (typeof raw.payload === "object" && raw.payload !== null ? raw.payload : {}) as Record<
+    string,
+    unknown
+  >;
+  const text = (key: string) =>
+    typeof payload[key] === "string" && payload[key] !== "" ? (payload[key] as string) : null;
   return {
     id: raw.id,
     environment: raw.environment,

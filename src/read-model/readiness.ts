@@ -36,27 +36,81 @@ export interface CommitFacts {
  * commit of the default branch has (it is on the default branch by construction). What depends on
  * the tag and on who pushes it is listed, not decided.
  */
-export function commitReadiness(criteria: PromotionCriteria, defaultBranch: string, facts: CommitFacts): CommitReadiness {
+export function commitReadiness(
+  criteria: PromotionCriteria,
+  defaultBranch: string,
+  facts: CommitFacts,
+): CommitReadiness {
   const decision = evaluatePromotion(
     { ...criteria, allowedTags: undefined, allowedActors: undefined },
-    { tag: "", commit: facts.commit, defaultBranch, actor: null, reachability: "reachable", staging: facts.staging, requiredChecks: facts.requiredChecks },
+    {
+      tag: "",
+      commit: facts.commit,
+      defaultBranch,
+      actor: null,
+      reachability: "reachable",
+      staging: facts.staging,
+      requiredChecks: facts.requiredChecks,
+    },
   );
   const unmet = decision.allowed ? [] : decision.unmet;
   const list: CriterionView[] = [];
-  if (criteria.requireOnDefaultBranch) list.push({ key: "on-default-branch", label: `on ${defaultBranch}`, met: true, detail: `the commit is on ${defaultBranch}`, url: null });
+  if (criteria.requireOnDefaultBranch)
+    list.push({
+      key: "on-default-branch",
+      label: `on ${defaultBranch}`,
+      met: true,
+      detail: `the commit is on ${defaultBranch}`,
+      url: null,
+    });
   if (criteria.requireStagingSuccess) {
     const problem = unmet.find((u) => u.criterion === "staging-success");
-    list.push({ key: "staging-success", label: "staging succeeded", met: !problem, detail: problem ? stripMarkdown(problem.message) : "staging ran this commit successfully", url: null });
+    list.push({
+      key: "staging-success",
+      label: "staging succeeded",
+      met: !problem,
+      detail: problem ? stripMarkdown(problem.message) : "staging ran this commit successfully",
+      url: null,
+    });
   }
   for (const result of facts.requiredChecks) {
-    list.push({ key: "required-check", label: stripMarkdown(result.label), met: result.met, detail: stripMarkdown(`${result.detail}${result.reportedBy ? `, reported by ${result.reportedBy}` : ""}`), url: result.url });
+    list.push({
+      key: "required-check",
+      label: stripMarkdown(result.label),
+      met: result.met,
+      detail: stripMarkdown(`${result.detail}${result.reportedBy ? `, reported by ${result.reportedBy}` : ""}`),
+      url: result.url,
+    });
   }
-  if (criteria.allowedTags !== undefined) list.push({ key: "allowed-tag", label: "release tag", met: null, detail: `the tag must match ${criteria.allowedTags.join(", ")}`, url: null });
+  if (criteria.allowedTags !== undefined)
+    list.push({
+      key: "allowed-tag",
+      label: "release tag",
+      met: null,
+      detail: `the tag must match ${criteria.allowedTags.join(", ")}`,
+      url: null,
+    });
   if (criteria.allowedActors !== undefined) {
-    const who = [...criteria.allowedActors.users.map((u) => `@${u}`), ...criteria.allowedActors.teams.map((t) => `team ${t}`)];
-    list.push({ key: "allowed-actor", label: "who tags", met: null, detail: `only ${who.join(", ") || "no one"} may promote`, url: null });
+    const who = [
+      ...criteria.allowedActors.users.map((u) => `@${u}`),
+      ...criteria.allowedActors.teams.map((t) => `team ${t}`),
+    ];
+    list.push({
+      key: "allowed-actor",
+      label: "who tags",
+      met: null,
+      detail: `only ${who.join(", ") || "no one"} may promote`,
+      url: null,
+    });
   }
-  return { commit: facts.commit, message: facts.message, author: facts.author, committedAt: facts.committedAt, ready: decision.allowed, criteria: list };
+  return {
+    commit: facts.commit,
+    message: facts.message,
+    author: facts.author,
+    committedAt: facts.committedAt,
+    ready: decision.allowed,
+    criteria: list,
+  };
 }
 
 function stripMarkdown(text: string): string {

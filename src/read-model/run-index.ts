@@ -1,4 +1,8 @@
-import { ListPipelineExecutionsCommand, type CodePipelineClient, type PipelineExecutionSummary } from "@aws-sdk/client-codepipeline";
+import {
+  ListPipelineExecutionsCommand,
+  type CodePipelineClient,
+  type PipelineExecutionSummary,
+} from "@aws-sdk/client-codepipeline";
 
 /** A pipeline's newest run, as the repository page shows it. */
 export interface RunSummary {
@@ -42,7 +46,12 @@ export class RunIndex {
 
   constructor(
     private readonly codepipeline: CodePipelineClient,
-    private readonly options: { readonly maxAgeMs: number; readonly idleMaxAgeMs?: number; readonly concurrency: number; readonly now?: () => number },
+    private readonly options: {
+      readonly maxAgeMs: number;
+      readonly idleMaxAgeMs?: number;
+      readonly concurrency: number;
+      readonly now?: () => number;
+    },
   ) {}
 
   /** The newest runs of these pipelines; unknown ones are read now, in one bounded round. */
@@ -59,7 +68,8 @@ export class RunIndex {
       // when a new run starts (which a pipeline event announces at once), so it is looked at again
       // rarely, and in the background.
       const live = isLive(await entry.value.catch(() => null));
-      if (now - entry.at <= (live ? this.options.maxAgeMs : this.options.idleMaxAgeMs ?? this.options.maxAgeMs * 12)) continue;
+      if (now - entry.at <= (live ? this.options.maxAgeMs : (this.options.idleMaxAgeMs ?? this.options.maxAgeMs * 12)))
+        continue;
       const refreshed = this.refreshLater(pipeline, entry);
       if (live) waits.push(refreshed);
     }
@@ -103,7 +113,9 @@ export class RunIndex {
 
   private async read(pipeline: string): Promise<RunSummary | null> {
     try {
-      const result = await this.codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: 1 }));
+      const result = await this.codepipeline.send(
+        new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: 1 }),
+      );
       const newest = result.pipelineExecutionSummaries?.[0];
       return newest ? runSummary(newest) : null;
     } catch (error) {

@@ -47,10 +47,23 @@ export function pipelineLines(actions: readonly ActionRecord[]): LogLine[] {
   return actions.flatMap((a) => {
     const origin = `${a.stage} / ${a.action}`;
     const lines: LogLine[] = [];
-    if (a.startedAt) lines.push({ at: a.startedAt.toISOString(), source: "pipeline", origin, text: `${a.provider ?? "action"} started`, level: "info" });
+    if (a.startedAt)
+      lines.push({
+        at: a.startedAt.toISOString(),
+        source: "pipeline",
+        origin,
+        text: `${a.provider ?? "action"} started`,
+        level: "info",
+      });
     if (a.status !== "InProgress" && a.updatedAt) {
       const detail = a.error ?? a.summary;
-      lines.push({ at: a.updatedAt.toISOString(), source: "pipeline", origin, text: `${a.status}${detail ? `: ${detail}` : ""}`, level: a.status === "Failed" ? "error" : "info" });
+      lines.push({
+        at: a.updatedAt.toISOString(),
+        source: "pipeline",
+        origin,
+        text: `${a.status}${detail ? `: ${detail}` : ""}`,
+        level: a.status === "Failed" ? "error" : "info",
+      });
     }
     return lines;
   });
@@ -59,13 +72,15 @@ export function pipelineLines(actions: readonly ActionRecord[]): LogLine[] {
 export function stackLines(events: readonly StackEventRecord[]): LogLine[] {
   return events.flatMap((e) =>
     e.at
-      ? [{
-          at: e.at.toISOString(),
-          source: "stack" as const,
-          origin: e.stack,
-          text: `${e.logicalId} (${e.resourceType}) ${e.status}${e.reason ? `: ${e.reason}` : ""}`,
-          level: /FAILED|ROLLBACK/.test(e.status) ? ("error" as const) : ("info" as const),
-        }]
+      ? [
+          {
+            at: e.at.toISOString(),
+            source: "stack" as const,
+            origin: e.stack,
+            text: `${e.logicalId} (${e.resourceType}) ${e.status}${e.reason ? `: ${e.reason}` : ""}`,
+            level: /FAILED|ROLLBACK/.test(e.status) ? ("error" as const) : ("info" as const),
+          },
+        ]
       : [],
   );
 }

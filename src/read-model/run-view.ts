@@ -8,7 +8,16 @@ import {
   type ActionExecutionDetail,
   type CodePipelineClient,
 } from "@aws-sdk/client-codepipeline";
-import { aggregateLog, buildLines, pipelineLines, stackLines, type ActionRecord, type BuildLineRecord, type LogLine, type StackEventRecord } from "./run-log.js";
+import {
+  aggregateLog,
+  buildLines,
+  pipelineLines,
+  stackLines,
+  type ActionRecord,
+  type BuildLineRecord,
+  type LogLine,
+  type StackEventRecord,
+} from "./run-log.js";
 import { runStackEvents, STACK_LEAD_MS } from "./stack-window.js";
 
 export interface ActionStep {
@@ -62,20 +71,38 @@ const NEIGHBOUR_RUNS = 25;
  * the run's time, and of the environment's stack: the operation that prepared this run (not an
  * earlier run's) and what happened to it while the run ran (src/read-model/stack-window.ts).
  */
-export async function readRun(aws: RunSources, pipeline: string, executionId: string, environmentStack: string, now = new Date()): Promise<RunView> {
+export async function readRun(
+  aws: RunSources,
+  pipeline: string,
+  executionId: string,
+  environmentStack: string,
+  now = new Date(),
+): Promise<RunView> {
   const [execution, neighbours] = await Promise.all([
-    aws.codepipeline.send(new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId })).then((r) => r.pipelineExecution),
-    aws.codepipeline.send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: NEIGHBOUR_RUNS })).then((r) => r.pipelineExecutionSummaries ?? []),
+    aws.codepipeline
+      .send(new GetPipelineExecutionCommand({ pipelineName: pipeline, pipelineExecutionId: executionId }))
+      .then((r) => r.pipelineExecution),
+    aws.codepipeline
+      .send(new ListPipelineExecutionsCommand({ pipelineName: pipeline, maxResults: NEIGHBOUR_RUNS }))
+      .then((r) => r.pipelineExecutionSummaries ?? []),
   ]);
   const version = execution?.pipelineVersion;
-  const structure = (await aws.codepipeline.send(new GetPipelineCommand({ name: pipeline, ...(version !== undefined ? { version } : {}) }))).pipeline;
+  const structure = (
+    await aws.codepipeline.send(
+      new GetPipelineCommand({ name: pipeline, ...(version !== undefined ? { version } : {}) }),
+    )
+  ).pipeline;
   const details: ActionExecutionDetail[] = [];
-  for await (const page of paginateListActionExecutions({ client: aws.codepipeline }, { pipelineName: pipeline, filter: { pipelineExecutionId: executionId } })) {
+  for await (const page of paginateListActionExecutions(
+    { client: aws.codepipeline },
+    { pipelineName: pipeline, filter: { pipelineExecutionId: executionId } },
+  )) {
     details.push(...(page.actionExecutionDetails ?? []));
   }
   // Newest first: a retried action shows its latest attempt.
   const latest = new Map<string, ActionExecutionDetail>();
-  for (const d of details) if (!latest.has(`${d.stageName}/${d.actionName}`)) latest.set(`${d.stageName}/${d.actionName}`, d);
+  for (const d of details)
+    if (!latest.has(`${d.stageName}/${d.actionName}`)) latest.set(`${d.stageName}/${d.actionName}`, d);
   const records: ActionRecord[] = [...latest.values()].map((d) => ({
     stage: d.stageName ?? "",
     action: d.actionName ?? "",
@@ -104,7 +131,12 @@ export async function readRun(aws: RunSources, pipeline: string, executionId: st
     const config = d.input?.configuration ?? {};
     if (provider === "CloudFormation" && config.StackName) stacks.add(config.StackName);
     const buildId = d.output?.executionResult?.externalExecutionId;
-    if (provider === "CodeBuild" && buildId && buildId.includes(":")) builds.push({ project: buildId.slice(0, buildId.indexOf(":")), buildId, origin: `${d.stageName} / ${d.actionName}` });
+    if (provider === "CodeBuild" && buildId && buildId.includes(":"))
+      builds.push({
+        project: buildId.slice(0, buildId.indexOf(":")),
+        buildId,
+        origin: `${d.stageName} / ${d.actionName}`,
+      });
   }
   const [buildRecords, stackRecords] = await Promise.all([
     Promise.all(builds.map((b) => buildLog(aws.logs, b.project, b.buildId, b.origin))).then((all) => all.flat()),
@@ -112,7 +144,12 @@ export async function readRun(aws: RunSources, pipeline: string, executionId: st
       ? Promise.all(
           [...stacks].map(async (s) => {
             if (s !== environmentStack) return stackEvents(aws.cloudformation, s, runStart, endedAt);
-            const events = await stackEvents(aws.cloudformation, s, new Date(runStart.getTime() - STACK_LEAD_MS), endedAt);
+            const events = await stackEvents(
+              aws.cloudformation,
+              s,
+              new Date(runStart.getTime() - STACK_LEAD_MS),
+              endedAt,
+            );
             return runStackEvents(events, { startedAt: runStart, endedAt, previousStartedAt });
           }),
         ).then((all) => all.flat())
@@ -129,7 +166,10 @@ export async function readRun(aws: RunSources, pipeline: string, executionId: st
         status: record?.status ?? "NotStarted",
         startedAt: record?.startTime?.toISOString() ?? null,
         endedAt: record && record.status !== "InProgress" ? (record.lastUpdateTime?.toISOString() ?? null) : null,
-        summary: readableSummary(record?.output?.executionResult?.errorDetails?.message ?? record?.output?.executionResult?.externalExecutionSummary),
+        summary: readableSummary(
+          record?.output?.executionResult?.errorDetails?.message ??
+            record?.output?.executionResult?.externalExecutionSummary,
+        ),
         externalUrl: record?.output?.executionResult?.externalExecutionUrl ?? null,
       };
     });
@@ -146,7 +186,11 @@ export async function readRun(aws: RunSources, pipeline: string, executionId: st
     updatedAt: ends.length > 0 ? new Date(Math.max(...ends)).toISOString() : null,
     finished,
     stages,
-    waiting: stages.flatMap((s) => s.actions.filter((a) => a.category === "Approval" && a.status === "InProgress").map((a) => ({ stage: s.name, action: a.name }))),
+    waiting: stages.flatMap((s) =>
+      s.actions
+        .filter((a) => a.category === "Approval" && a.status === "InProgress")
+        .map((a) => ({ stage: s.name, action: a.name })),
+    ),
     log: aggregateLog(pipelineLines(records), stackLines(stackRecords), buildLines(buildRecords)),
   };
 }
@@ -173,13 +217,23 @@ export function stageStatus(actions: readonly { readonly status: string }[]): st
   return statuses.find((s) => s !== "Succeeded" && s !== "NotStarted") ?? "InProgress";
 }
 
-async function buildLog(logs: CloudWatchLogsClient, project: string, buildId: string, origin: string): Promise<BuildLineRecord[]> {
+async function buildLog(
+  logs: CloudWatchLogsClient,
+  project: string,
+  buildId: string,
+  origin: string,
+): Promise<BuildLineRecord[]> {
   const lines: BuildLineRecord[] = [];
   let token: string | undefined;
   try {
     while (lines.length < MAX_BUILD_LINES) {
       const page = await logs.send(
-        new GetLogEventsCommand({ logGroupName: `/aws/codebuild/${project}`, logStreamName: buildId.slice(buildId.indexOf(":") + 1), startFromHead: true, ...(token ? { nextToken: token } : {}) }),
+        new GetLogEventsCommand({
+          logGroupName: `/aws/codebuild/${project}`,
+          logStreamName: buildId.slice(buildId.indexOf(":") + 1),
+          startFromHead: true,
+          ...(token ? { nextToken: token } : {}),
+        }),
       );
       for (const e of page.events ?? []) lines.push({ origin, at: new Date(e.timestamp ?? 0), text: e.message ?? "" });
       // CloudWatch Logs answers the same forward token when there is nothing more.
@@ -193,16 +247,31 @@ async function buildLog(logs: CloudWatchLogsClient, project: string, buildId: st
   return lines.slice(0, MAX_BUILD_LINES);
 }
 
-async function stackEvents(cfn: CloudFormationClient, stack: string, from: Date, to: Date): Promise<StackEventRecord[]> {
+async function stackEvents(
+  cfn: CloudFormationClient,
+  stack: string,
+  from: Date,
+  to: Date,
+): Promise<StackEventRecord[]> {
   const found: StackEventRecord[] = [];
   let token: string | undefined;
   try {
     for (let page = 0; page < MAX_STACK_EVENT_PAGES; page++) {
-      const answer = await cfn.send(new DescribeStackEventsCommand({ StackName: stack, ...(token ? { NextToken: token } : {}) }));
+      const answer = await cfn.send(
+        new DescribeStackEventsCommand({ StackName: stack, ...(token ? { NextToken: token } : {}) }),
+      );
       const events = answer.StackEvents ?? [];
       for (const e of events) {
         if (!e.Timestamp || e.Timestamp < from || e.Timestamp > to) continue;
-        found.push({ stack, at: e.Timestamp, logicalId: e.LogicalResourceId ?? "", resourceType: e.ResourceType ?? "", status: e.ResourceStatus ?? "", reason: e.ResourceStatusReason, token: e.ClientRequestToken });
+        found.push({
+          stack,
+          at: e.Timestamp,
+          logicalId: e.LogicalResourceId ?? "",
+          resourceType: e.ResourceType ?? "",
+          status: e.ResourceStatus ?? "",
+          reason: e.ResourceStatusReason,
+          token: e.ClientRequestToken,
+        });
       }
       // Newest first: once a page reaches before the run, older pages do not matter.
       const oldest = events.at(-1)?.Timestamp;

@@ -20,13 +20,20 @@ export interface RunWindow {
  * ended before the previous run started belongs to that run; events without a token cannot be
  * told apart, so none of them before the start are shown.
  */
-export function runStackEvents(events: readonly StackEventRecord[], window: RunWindow, leadMs = STACK_LEAD_MS): StackEventRecord[] {
+export function runStackEvents(
+  events: readonly StackEventRecord[],
+  window: RunWindow,
+  leadMs = STACK_LEAD_MS,
+): StackEventRecord[] {
   const start = window.startedAt.getTime();
   const end = window.endedAt.getTime();
   const earliest = Math.max(start - leadMs, window.previousStartedAt ? window.previousStartedAt.getTime() : -Infinity);
   const at = (e: StackEventRecord) => e.at?.getTime() ?? NaN;
   const before = events.filter((e) => at(e) < start && at(e) >= start - leadMs && e.token);
-  const newest = before.reduce<StackEventRecord | undefined>((found, e) => (found === undefined || at(e) >= at(found) ? e : found), undefined);
+  const newest = before.reduce<StackEventRecord | undefined>(
+    (found, e) => (found === undefined || at(e) >= at(found) ? e : found),
+    undefined,
+  );
   const operation = newest !== undefined && at(newest) > earliest ? newest.token : undefined;
   return events.filter((e) => {
     const t = at(e);

@@ -1,6 +1,13 @@
 import type { ResourceChange } from "../core/stack-snapshot.js";
 import { repositoryFullName } from "../core/environment.js";
-import { addNote, createCheckRun, findCheckRun, updateCheckRun, type CheckRunContent, type ExistingCheckRun } from "../github/check-runs.js";
+import {
+  addNote,
+  createCheckRun,
+  findCheckRun,
+  updateCheckRun,
+  type CheckRunContent,
+  type ExistingCheckRun,
+} from "../github/check-runs.js";
 import { renderCheckRun, type EnvironmentTarget, type Phase } from "./environment-report.js";
 import { checkRunName } from "../core/check-identity.js";
 import type { InstallationOctokit } from "../github/octokit.js";
@@ -31,7 +38,12 @@ export class EnvironmentCheck {
   ) {}
 
   /** Finds the check run for this environment and commit, if there is one; creates none yet. */
-  static async open(octokit: InstallationOctokit, target: EnvironmentTarget, appId: number | undefined, lane?: OutboxLane): Promise<EnvironmentCheck> {
+  static async open(
+    octokit: InstallationOctokit,
+    target: EnvironmentTarget,
+    appId: number | undefined,
+    lane?: OutboxLane,
+  ): Promise<EnvironmentCheck> {
     const live = lane?.live.get(identity(target));
     if (live instanceof EnvironmentCheck) return live;
     const existing = await findCheckRun(octokit, target.repo, target.commit, checkRunName(target.environment), appId);
@@ -49,7 +61,10 @@ export class EnvironmentCheck {
    */
   get existing(): Pick<ExistingCheckRun, "status" | "externalId"> | null {
     if (!this.shown) return this.found;
-    return { status: this.shown.content.status, externalId: this.shown.content.externalId ?? this.found?.externalId ?? null };
+    return {
+      status: this.shown.content.status,
+      externalId: this.shown.content.externalId ?? this.found?.externalId ?? null,
+    };
   }
 
   record(action: string, changes: readonly ResourceChange[] = []): void {
@@ -96,7 +111,13 @@ export class EnvironmentCheck {
     if (!this.shown) return;
     const content = this.render(this.shown.phase);
     if (this.id === undefined) {
-      this.id = await createCheckRun(this.octokit, this.target.repo, this.target.commit, checkRunName(this.target.environment), content);
+      this.id = await createCheckRun(
+        this.octokit,
+        this.target.repo,
+        this.target.commit,
+        checkRunName(this.target.environment),
+        content,
+      );
     } else {
       await updateCheckRun(this.octokit, this.target.repo, this.id, content);
     }

@@ -33,7 +33,12 @@ export interface EnvironmentTarget {
 
 /** Something a person must fix, with where to look. */
 export type Problem =
-  | { readonly kind: "file"; readonly title: string; readonly problems: readonly LocatedMessage[]; readonly hint: string }
+  | {
+      readonly kind: "file";
+      readonly title: string;
+      readonly problems: readonly LocatedMessage[];
+      readonly hint: string;
+    }
   | { readonly kind: "stack"; readonly message: string; readonly events: readonly StackEventSummary[] }
   | { readonly kind: "refused"; readonly message: string }
   | { readonly kind: "promotion"; readonly unmet: readonly UnmetCriterion[] }
@@ -58,14 +63,26 @@ export type Phase =
   | { readonly kind: "queued"; readonly why: string }
   | { readonly kind: "provisioning"; readonly next: readonly Step[] }
   | { readonly kind: "running"; readonly pipeline: string; readonly executionId: string; readonly run?: RunDetails }
-  | { readonly kind: "finished"; readonly pipeline: string; readonly executionId: string; readonly status: RunStatus; readonly detail?: string; readonly run?: RunDetails }
+  | {
+      readonly kind: "finished";
+      readonly pipeline: string;
+      readonly executionId: string;
+      readonly status: RunStatus;
+      readonly detail?: string;
+      readonly run?: RunDetails;
+    }
   | { readonly kind: "superseded"; readonly byCommit: string | null }
   /** Not deployed, and not a failure of the commit: it waits for something outside it (room under the environment cap). */
   | { readonly kind: "held"; readonly title: string; readonly why: string }
   | { readonly kind: "failed"; readonly problem: Problem };
 
 /** Check run contents for an environment in a phase: what happened, where, and what to do. */
-export function renderCheckRun(target: EnvironmentTarget, progress: Progress, phase: Phase, now: Date = new Date()): CheckRunContent {
+export function renderCheckRun(
+  target: EnvironmentTarget,
+  progress: Progress,
+  phase: Phase,
+  now: Date = new Date(),
+): CheckRunContent {
   const header = [...(progress.notes ?? []).map((note) => `> ${note}\n`), summaryHeader(target)].join("\n");
   const log = `${requiredChecksSection(target.requiredChecks)}${renderProgress(progress)}`;
   switch (phase.kind) {
@@ -114,10 +131,22 @@ export function renderCheckRun(target: EnvironmentTarget, progress: Progress, ph
         summary: `${header}\n\nA newer ${phase.byCommit ? `commit (\`${phase.byCommit.slice(0, 12)}\`)` : "event"} for this environment arrived before this one was deployed, so only the newer one runs.`,
       };
     case "held":
-      return { status: "completed", conclusion: "neutral", title: phase.title, summary: `${header}\n\n${phase.why}`, actions: [] };
+      return {
+        status: "completed",
+        conclusion: "neutral",
+        title: phase.title,
+        summary: `${header}\n\n${phase.why}`,
+        actions: [],
+      };
     case "failed": {
       const problem = renderProblem(phase.problem);
-      return { status: "completed", conclusion: "failure", title: problem.title, summary: `${header}\n\n${problem.summary}${log}`, actions: [reprovisionAction(target)] };
+      return {
+        status: "completed",
+        conclusion: "failure",
+        title: problem.title,
+        summary: `${header}\n\n${problem.summary}${log}`,
+        actions: [reprovisionAction(target)],
+      };
     }
   }
 }
@@ -145,7 +174,10 @@ function approvalRecord(run: RunDetails | undefined): string {
   const answered = run.stages.flatMap((stage) =>
     stage.actions
       .filter((a) => a.category === "Approval" && (a.status === "Succeeded" || a.status === "Failed"))
-      .map((a) => `- ${a.status === "Succeeded" ? "✅ approved" : "❌ rejected"}: **${stage.name} / ${a.name}**${a.summary ? ` — ${a.summary}` : ""}`),
+      .map(
+        (a) =>
+          `- ${a.status === "Succeeded" ? "✅ approved" : "❌ rejected"}: **${stage.name} / ${a.name}**${a.summary ? ` — ${a.summary}` : ""}`,
+      ),
   );
   return answered.length > 0 ? `\n\n### Approval\n${answered.join("\n")}` : "";
 }
@@ -162,7 +194,10 @@ function capitalise(text: string): string {
 export function reprovisionAction(target: EnvironmentTarget): CheckRunAction {
   return {
     label: "Re-provision",
-    description: target.environment.kind === "branch" ? "Rebuild the stack from scratch, then run" : "Update this stack in place, then run",
+    description:
+      target.environment.kind === "branch"
+        ? "Rebuild the stack from scratch, then run"
+        : "Update this stack in place, then run",
     identifier: REPROVISION_ACTION,
   };
 }
@@ -177,7 +212,11 @@ function runOutcome(status: RunStatus): { conclusion: CheckConclusion; title: st
     case "Superseded":
       return { conclusion: "neutral", title: "Superseded by a newer run", sentence: "was superseded by a newer run" };
     case "Cancelled":
-      return { conclusion: "cancelled", title: "Pipeline run cancelled", sentence: "was cancelled (the pipeline was updated while it ran)" };
+      return {
+        conclusion: "cancelled",
+        title: "Pipeline run cancelled",
+        sentence: "was cancelled (the pipeline was updated while it ran)",
+      };
     case "Stopped":
     case "Stopping":
       return { conclusion: "cancelled", title: "Pipeline run stopped", sentence: "was stopped" };
@@ -203,7 +242,11 @@ function renderProblem(problem: Problem): { title: string; summary: string } {
         summary: [
           problem.message,
           ...(problem.events.length > 0
-            ? ["", "CloudFormation said:", ...problem.events.map((e) => `- **${e.logicalId}** (${e.resourceType}) ${e.status}: ${e.reason}`)]
+            ? [
+                "",
+                "CloudFormation said:",
+                ...problem.events.map((e) => `- **${e.logicalId}** (${e.resourceType}) ${e.status}: ${e.reason}`),
+              ]
             : []),
           "",
           "Fix the template or parameters and push again; branchline replans from the stack's current state.",
@@ -236,10 +279,14 @@ function summaryHeader(target: EnvironmentTarget): string {
     `**Stack** [${target.names.stack}](${stackUrl(target)}) · **Pipeline** [${target.names.pipeline}](${pipelineUrl(target)}) · **Region** ${target.region}`,
   ];
   if (target.rollback) {
-    lines.unshift(`> **Rollback.** The run of commit \`${target.rollback.fromCommit.slice(0, 12)}\` failed, so branchline redeploys this commit, the environment's last good release. A failed rollback is not rolled back again.\n`);
+    lines.unshift(
+      `> **Rollback.** The run of commit \`${target.rollback.fromCommit.slice(0, 12)}\` failed, so branchline redeploys this commit, the environment's last good release. A failed rollback is not rolled back again.\n`,
+    );
   }
   if (target.sandbox) {
-    lines.unshift("> **Sandbox.** AWS is emulated on the machine running branchline; nothing was deployed to an AWS account.\n");
+    lines.unshift(
+      "> **Sandbox.** AWS is emulated on the machine running branchline; nothing was deployed to an AWS account.\n",
+    );
   }
   return lines.join("\n");
 }
@@ -252,10 +299,16 @@ function renderProgress(progress: Progress): string {
     const ordered = categorize(progress.changes);
     const lost = ordered.filter((c) => c.category === "stateful-replacement" || c.category === "stateful-removal");
     lines.push("", "### Resource changes");
-    if (lost.length > 0) lines.push(`:warning: Stateful ${lost.length === 1 ? "resource" : "resources"} ${lost.map((c) => `\`${c.logicalId}\` (${c.verb})`).join(", ")}: what ${lost.length === 1 ? "it" : "they"} held is not carried over.`, "");
+    if (lost.length > 0)
+      lines.push(
+        `:warning: Stateful ${lost.length === 1 ? "resource" : "resources"} ${lost.map((c) => `\`${c.logicalId}\` (${c.verb})`).join(", ")}: what ${lost.length === 1 ? "it" : "they"} held is not carried over.`,
+        "",
+      );
     lines.push("| Change | Resource | Type | Replaced |", "| --- | --- | --- | --- |");
     for (const c of ordered) {
-      lines.push(`| ${changeWord(c.action)} | ${c.logicalId} | ${c.resourceType} | ${c.replacement === "True" ? "yes" : c.replacement === "Conditional" ? "maybe" : "no"} |`);
+      lines.push(
+        `| ${changeWord(c.action)} | ${c.logicalId} | ${c.resourceType} | ${c.replacement === "True" ? "yes" : c.replacement === "Conditional" ? "maybe" : "no"} |`,
+      );
     }
   }
   return lines.length > 0 ? `\n${lines.join("\n")}` : "";

@@ -1,7 +1,13 @@
 import type { RunStatus } from "../core/run-snapshot.js";
 import type { RunDetails } from "../core/run-snapshot.js";
 import { environmentLabel } from "../core/environment.js";
-import { createDeployment, findDeployment, setDeploymentStatus, type DeploymentState, type DeploymentStatusRequest } from "../github/deployments.js";
+import {
+  createDeployment,
+  findDeployment,
+  setDeploymentStatus,
+  type DeploymentState,
+  type DeploymentStatusRequest,
+} from "../github/deployments.js";
 import type { EnvironmentCheck } from "./environment-check.js";
 import { executionUrl } from "./console-links.js";
 import type { InstallationOctokit } from "../github/octokit.js";
@@ -37,11 +43,21 @@ export class EnvironmentRun {
    * taken up again, the one an earlier process made (`appId`: branchline's App; another writer's
    * deployment of the same execution is never taken up).
    */
-  async started(creator: string, options: { readonly fresh: boolean; readonly appId?: number | undefined } = { fresh: false }): Promise<void> {
+  async started(
+    creator: string,
+    options: { readonly fresh: boolean; readonly appId?: number | undefined } = { fresh: false },
+  ): Promise<void> {
     this.fresh = options.fresh;
     this.appId = options.appId;
     this.creator = creator;
-    await this.record({ state: "in_progress", description: `pipeline ${this.pipeline} running`, logUrl: executionUrl(this.check.target, this.pipeline, this.executionId) }, "could not record the deployment");
+    await this.record(
+      {
+        state: "in_progress",
+        description: `pipeline ${this.pipeline} running`,
+        logUrl: executionUrl(this.check.target, this.pipeline, this.executionId),
+      },
+      "could not record the deployment",
+    );
   }
 
   async progress(run: RunDetails): Promise<void> {
@@ -49,7 +65,14 @@ export class EnvironmentRun {
   }
 
   async finished(run: RunDetails): Promise<void> {
-    await this.check.show({ kind: "finished", pipeline: this.pipeline, executionId: this.executionId, status: run.status, detail: run.summary, run });
+    await this.check.show({
+      kind: "finished",
+      pipeline: this.pipeline,
+      executionId: this.executionId,
+      status: run.status,
+      detail: run.summary,
+      run,
+    });
     // A run taken up that was never recorded as started has no deployment to end.
     if (this.status === undefined) return;
     await this.record(
@@ -93,7 +116,9 @@ export class EnvironmentRun {
     const environment = environmentLabel(target.environment);
     const rollback = target.rollback;
     this.deploymentId ??=
-      (this.fresh ? null : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId, this.appId)) ??
+      (this.fresh
+        ? null
+        : await findDeployment(this.octokit, target.repo, target.commit, environment, this.executionId, this.appId)) ??
       (await createDeployment(this.octokit, target.repo, {
         commit: target.commit,
         environment,

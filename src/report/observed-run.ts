@@ -33,7 +33,10 @@ export class ObservedRun extends EnvironmentRun {
     super(github, check, pipeline, executionId, environmentUrl, warn);
   }
 
-  override async started(creator: string, options: { readonly fresh: boolean; readonly appId?: number | undefined } = { fresh: false }): Promise<void> {
+  override async started(
+    creator: string,
+    options: { readonly fresh: boolean; readonly appId?: number | undefined } = { fresh: false },
+  ): Promise<void> {
     await super.started(creator, options);
     await this.safely("started", () => this.hooks.started?.(this, options));
   }

@@ -5,11 +5,18 @@ import type { CheckRunAction, CheckRunContent } from "../github/check-runs.js";
 
 import { ACKNOWLEDGE_ACTION } from "../core/check-identity.js";
 
-const ACKNOWLEDGE: CheckRunAction = { label: "Acknowledge", description: "Accept replacing stateful resources", identifier: ACKNOWLEDGE_ACTION };
+const ACKNOWLEDGE: CheckRunAction = {
+  label: "Acknowledge",
+  description: "Accept replacing stateful resources",
+  identifier: ACKNOWLEDGE_ACTION,
+};
 
 export interface PreviewReport {
   readonly stacks: readonly StackPreview[];
-  readonly config: { readonly kind: "unchanged" } | { readonly kind: "changed"; readonly changes: readonly ConfigChange[] } | { readonly kind: "invalid"; readonly problems: readonly string[] };
+  readonly config:
+    | { readonly kind: "unchanged" }
+    | { readonly kind: "changed"; readonly changes: readonly ConfigChange[] }
+    | { readonly kind: "invalid"; readonly problems: readonly string[] };
   readonly role: string | undefined;
   readonly requireAcknowledgement: boolean;
   readonly sandbox: boolean;
@@ -35,8 +42,19 @@ function stackSection(stack: StackPreview): string {
       return `${head}\nNot previewed: ${stack.why}.`;
     case "new":
     case "changes": {
-      const rows = stack.changes.map((c) => `| ${c.verb} | ${c.logicalId} | ${c.resourceType} | ${c.stateful ? "stateful" : ""}${c.stateful && c.security ? ", " : ""}${c.security ? "access" : ""} |`);
-      return [head, stack.kind === "new" ? "Does not exist yet: merging creates it." : "", "| change | resource | type | note |", "| --- | --- | --- | --- |", ...rows].filter((l) => l !== "").join("\n");
+      const rows = stack.changes.map(
+        (c) =>
+          `| ${c.verb} | ${c.logicalId} | ${c.resourceType} | ${c.stateful ? "stateful" : ""}${c.stateful && c.security ? ", " : ""}${c.security ? "access" : ""} |`,
+      );
+      return [
+        head,
+        stack.kind === "new" ? "Does not exist yet: merging creates it." : "",
+        "| change | resource | type | note |",
+        "| --- | --- | --- | --- |",
+        ...rows,
+      ]
+        .filter((l) => l !== "")
+        .join("\n");
     }
   }
 }
@@ -46,7 +64,10 @@ export function renderPreview(report: PreviewReport): CheckRunContent {
   const found = verdict(report.stacks);
   const configInvalid = report.config.kind === "invalid";
   const attention = [
-    ...found.dataLoss.map((c) => `- :warning: ${changeLine(c)}: a stateful resource; ${c.verb === "removed" ? "its data goes with it" : "the new one starts empty"}`),
+    ...found.dataLoss.map(
+      (c) =>
+        `- :warning: ${changeLine(c)}: a stateful resource; ${c.verb === "removed" ? "its data goes with it" : "the new one starts empty"}`,
+    ),
     ...found.security.map((c) => `- :lock: ${changeLine(c)}: changes who may do what`),
   ];
   const parts = [
@@ -58,9 +79,17 @@ export function renderPreview(report: PreviewReport): CheckRunContent {
     ...report.stacks.map(stackSection).flatMap((s) => [s, ""]),
   ];
   if (report.config.kind === "changed") {
-    parts.push("### Config `.github/branchline.yml`", "It takes effect once merged (branchline reads it from the default branch):", ...report.config.changes.map((c) => `- ${c.scope}: \`${c.field}\` ${c.change}`));
+    parts.push(
+      "### Config `.github/branchline.yml`",
+      "It takes effect once merged (branchline reads it from the default branch):",
+      ...report.config.changes.map((c) => `- ${c.scope}: \`${c.field}\` ${c.change}`),
+    );
   } else if (report.config.kind === "invalid") {
-    parts.push("### Config `.github/branchline.yml`", "Once merged, branchline could not use it:", ...report.config.problems.map((p) => `- ${p}`));
+    parts.push(
+      "### Config `.github/branchline.yml`",
+      "Once merged, branchline could not use it:",
+      ...report.config.problems.map((p) => `- ${p}`),
+    );
   }
   const gate = report.requireAcknowledgement && found.dataLoss.length > 0;
   const title = configInvalid
@@ -72,7 +101,11 @@ export function renderPreview(report: PreviewReport): CheckRunContent {
         : found.total === 0
           ? "No changes to staging's stacks"
           : `${plural(found.total, "resource change")} in staging`;
-  if (gate) parts.push("", "`preview.requireAcknowledgement` is set: someone who may press branchline's buttons must **Acknowledge** the above before this check passes.");
+  if (gate)
+    parts.push(
+      "",
+      "`preview.requireAcknowledgement` is set: someone who may press branchline's buttons must **Acknowledge** the above before this check passes.",
+    );
   return {
     status: "completed",
     conclusion: configInvalid || found.failed ? "failure" : gate ? "action_required" : "success",

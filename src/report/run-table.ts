@@ -8,10 +8,16 @@ export function renderRunTable(run: RunDetails, now: Date): string {
   const lines = ["| Stage | Action | State | Duration | Logs |", "| --- | --- | --- | --- | --- |"];
   for (const stage of run.stages) {
     for (const action of stage.actions) {
-      lines.push(`| ${escape(stage.name)} | ${escape(action.name)} | ${stateWord(action.status)} | ${duration(action, now)} | ${logs(action)} |`);
+      lines.push(
+        `| ${escape(stage.name)} | ${escape(action.name)} | ${stateWord(action.status)} | ${duration(action, now)} | ${logs(action)} |`,
+      );
     }
   }
-  const failed = run.stages.flatMap((s) => s.actions.filter((a) => a.status === "Failed" && a.summary).map((a) => `- **${escape(s.name)} / ${escape(a.name)}**: ${escape(a.summary ?? "")}`));
+  const failed = run.stages.flatMap((s) =>
+    s.actions
+      .filter((a) => a.status === "Failed" && a.summary)
+      .map((a) => `- **${escape(s.name)} / ${escape(a.name)}**: ${escape(a.summary ?? "")}`),
+  );
   return failed.length > 0 ? `${lines.join("\n")}\n\n${failed.join("\n")}` : lines.join("\n");
 }
 

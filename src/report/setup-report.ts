@@ -8,7 +8,12 @@ import type { CheckRunContent } from "../github/check-runs.js";
  */
 export type SetupReport =
   | { readonly kind: "plan"; readonly plan: SetupPlan; readonly sandbox: boolean }
-  | { readonly kind: "invalid"; readonly problems: readonly FileProblem[]; readonly hint?: string; readonly sandbox: boolean };
+  | {
+      readonly kind: "invalid";
+      readonly problems: readonly FileProblem[];
+      readonly hint?: string;
+      readonly sandbox: boolean;
+    };
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -30,7 +35,10 @@ export function renderSetup(report: SetupReport): CheckRunContent {
           ...sandbox,
           "Merged as it is, branchline could set up nothing in this repository: its config, or the pipeline template it names, cannot be used.",
           "",
-          ...report.problems.map((p) => `- \`${p.file}:${p.position.line}:${p.position.column}\`${p.field ? ` \`${p.field}\`` : ""}: ${p.message}`),
+          ...report.problems.map(
+            (p) =>
+              `- \`${p.file}:${p.position.line}:${p.position.column}\`${p.field ? ` \`${p.field}\`` : ""}: ${p.message}`,
+          ),
           "",
           ...(report.hint ? [report.hint, ""] : []),
           "Fix it in this pull request; the next push to it previews again. The README's config reference lists every field.",
@@ -53,8 +61,15 @@ export function renderSetup(report: SetupReport): CheckRunContent {
           ...plan.branches.map(row),
           "",
           "Staging is created by the merge's push to the default branch; each branch environment at its branch's next push, or the next reconcile pass at the latest.",
-          ...(plan.cap !== null ? ["", `\`branches.maxEnvironments\` allows ${plan.cap} at once: the least recently pushed branches wait for room.`] : []),
-          ...(plan.left.length > 0 ? ["", "Branches that get no environment:", ...plan.left.map((b) => `- \`${b.branch}\`: ${b.why}`)] : []),
+          ...(plan.cap !== null
+            ? [
+                "",
+                `\`branches.maxEnvironments\` allows ${plan.cap} at once: the least recently pushed branches wait for room.`,
+              ]
+            : []),
+          ...(plan.left.length > 0
+            ? ["", "Branches that get no environment:", ...plan.left.map((b) => `- \`${b.branch}\`: ${b.why}`)]
+            : []),
           "",
           `**production** (\`${production.names.stack}\`) is not created by the merge: the first release tag matching ${production.releaseTags.map((t) => `\`${t}\``).join(", ")} creates it` +
             `${production.approvalRequired ? ", and its pipeline must have a manual approval" : ""}` +

@@ -11,7 +11,8 @@ export interface RawProblem {
 /** `Resources.Pipeline.Properties.Stages[0].Actions` */
 export function formatPath(path: TemplatePath): string {
   let out = "";
-  for (const segment of path) out += typeof segment === "number" ? `[${segment}]` : out === "" ? segment : `.${segment}`;
+  for (const segment of path)
+    out += typeof segment === "number" ? `[${segment}]` : out === "" ? segment : `.${segment}`;
   return out;
 }
 
@@ -105,7 +106,8 @@ class PropertyChecker {
       case "null":
         // CloudFormation converts between scalars (`"1"` for a number, `true` for a string); only a
         // mapping or list where a single value belongs is certainly wrong.
-        if (typeof value === "object" && value !== null) this.report(path, `expected a ${type.type}, found ${describe(value)}`);
+        if (typeof value === "object" && value !== null)
+          this.report(path, `expected a ${type.type}, found ${describe(value)}`);
         return;
       case "tag":
         this.checkBag(TAG, "Tag", value, path);
@@ -158,7 +160,10 @@ class PropertyChecker {
 
 const TAG: SpecPropertyBag = {
   name: "Tag",
-  properties: { Key: { type: { type: "string" }, required: true }, Value: { type: { type: "string" }, required: true } },
+  properties: {
+    Key: { type: { type: "string" }, required: true },
+    Value: { type: { type: "string" }, required: true },
+  },
 };
 
 function isNoValue(value: unknown): boolean {

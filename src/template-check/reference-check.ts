@@ -9,8 +9,14 @@ import type { ResourceSpec } from "./spec-db.js";
  */
 
 const PSEUDO_PARAMETERS = [
-  "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackId",
-  "AWS::StackName", "AWS::URLSuffix",
+  "AWS::AccountId",
+  "AWS::NotificationARNs",
+  "AWS::NoValue",
+  "AWS::Partition",
+  "AWS::Region",
+  "AWS::StackId",
+  "AWS::StackName",
+  "AWS::URLSuffix",
 ];
 
 export function checkReferences(template: CfnTemplate, spec?: ResourceSpec): RawProblem[] {
@@ -46,7 +52,7 @@ export function checkReferences(template: CfnTemplate, spec?: ResourceSpec): Raw
     if (typeof attribute !== "string" || spec === undefined) return;
     const type = template.Resources[resource]?.Type;
     const known = typeof type === "string" ? spec.resource(type) : undefined;
-    if (known === undefined || type === "AWS::CloudFormation::Stack" && attribute.startsWith("Outputs.")) return;
+    if (known === undefined || (type === "AWS::CloudFormation::Stack" && attribute.startsWith("Outputs."))) return;
     const attributes = Object.keys(known.attributes);
     if (!attributes.includes(attribute)) {
       report(path, `${type} has no attribute ${attribute}${suggest(attribute, attributes)}`);
@@ -65,11 +71,20 @@ export function checkReferences(template: CfnTemplate, spec?: ResourceSpec): Raw
     if (only === "Ref" && typeof argument === "string") checkRef(argument, [...path, "Ref"], inConditions);
     if (only === "Condition" && inConditions) checkCondition(argument, [...path, "Condition"]);
     if (only === "Fn::If" && Array.isArray(argument)) checkCondition(argument[0], [...path, "Fn::If", 0]);
-    if (only === "Fn::FindInMap" && Array.isArray(argument) && typeof argument[0] === "string" && !mappings.includes(argument[0])) {
-      report([...path, "Fn::FindInMap", 0], `mapping ${argument[0]} is not declared under Mappings${suggest(argument[0], mappings)}`);
+    if (
+      only === "Fn::FindInMap" &&
+      Array.isArray(argument) &&
+      typeof argument[0] === "string" &&
+      !mappings.includes(argument[0])
+    ) {
+      report(
+        [...path, "Fn::FindInMap", 0],
+        `mapping ${argument[0]} is not declared under Mappings${suggest(argument[0], mappings)}`,
+      );
     }
     if (only === "Fn::GetAtt") {
-      const [resource, attribute] = typeof argument === "string" ? splitOnce(argument) : Array.isArray(argument) ? argument : [];
+      const [resource, attribute] =
+        typeof argument === "string" ? splitOnce(argument) : Array.isArray(argument) ? argument : [];
       if (typeof resource === "string") checkGetAtt(resource, attribute, [...path, "Fn::GetAtt"]);
     }
     if (only === "Fn::Sub") {
@@ -79,7 +94,8 @@ export function checkReferences(template: CfnTemplate, spec?: ResourceSpec): Raw
         for (const name of subNames(text)) {
           if (local.includes(name)) continue;
           const dot = name.indexOf(".");
-          if (dot > 0 && !PSEUDO_PARAMETERS.includes(name)) checkGetAtt(name.slice(0, dot), name.slice(dot + 1), [...path, "Fn::Sub"]);
+          if (dot > 0 && !PSEUDO_PARAMETERS.includes(name))
+            checkGetAtt(name.slice(0, dot), name.slice(dot + 1), [...path, "Fn::Sub"]);
           else checkRef(name, [...path, "Fn::Sub"], inConditions);
         }
       }
@@ -91,7 +107,12 @@ export function checkReferences(template: CfnTemplate, spec?: ResourceSpec): Raw
     if (!isMapping(resource)) continue;
     const path = ["Resources", name];
     if ("Condition" in resource) checkCondition(resource.Condition, [...path, "Condition"]);
-    const dependsOn = typeof resource.DependsOn === "string" ? [resource.DependsOn] : Array.isArray(resource.DependsOn) ? resource.DependsOn : [];
+    const dependsOn =
+      typeof resource.DependsOn === "string"
+        ? [resource.DependsOn]
+        : Array.isArray(resource.DependsOn)
+          ? resource.DependsOn
+          : [];
     dependsOn.forEach((target: unknown, i) => {
       if (typeof target === "string" && (!resources.includes(target) || target === name)) {
         const at = typeof resource.DependsOn === "string" ? [...path, "DependsOn"] : [...path, "DependsOn", i];

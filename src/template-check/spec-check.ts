@@ -1,6 +1,13 @@
 import { LineCounter, parseDocument, visit } from "yaml";
 import { readTemplate, type CfnTemplate } from "@branchline/cloudformation-template";
-import { checkProperties, formatPath, isMapping, suggest, type RawProblem, type TemplatePath } from "./property-check.js";
+import {
+  checkProperties,
+  formatPath,
+  isMapping,
+  suggest,
+  type RawProblem,
+  type TemplatePath,
+} from "./property-check.js";
 import { checkReferences } from "./reference-check.js";
 import { loadResourceSpec, type ResourceSpec } from "./spec-db.js";
 
@@ -34,7 +41,13 @@ export async function checkTemplate(text: string, options: CheckTemplateOptions 
   const read = readTemplate(text);
   const file = options.fileName === undefined ? {} : { file: options.fileName };
   if (!read.ok) {
-    return read.problems.map((p) => ({ message: p.message, path: [], line: p.position.line, column: p.position.column, ...file }));
+    return read.problems.map((p) => ({
+      message: p.message,
+      path: [],
+      line: p.position.line,
+      column: p.position.column,
+      ...file,
+    }));
   }
   const spec = options.spec ?? (await loadResourceSpec());
   const raw = [...checkStructure(read.template, spec), ...checkReferences(read.template, spec)];
@@ -53,16 +66,40 @@ export function formatProblem(problem: TemplateProblem): string {
 }
 
 const SECTIONS = [
-  "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings", "Conditions",
-  "Transform", "Resources", "Outputs",
+  "AWSTemplateFormatVersion",
+  "Description",
+  "Metadata",
+  "Parameters",
+  "Rules",
+  "Mappings",
+  "Conditions",
+  "Transform",
+  "Resources",
+  "Outputs",
 ];
 const RESOURCE_ATTRIBUTES = [
-  "Type", "Properties", "DependsOn", "Condition", "DeletionPolicy", "UpdateReplacePolicy", "Metadata",
-  "CreationPolicy", "UpdatePolicy",
+  "Type",
+  "Properties",
+  "DependsOn",
+  "Condition",
+  "DeletionPolicy",
+  "UpdateReplacePolicy",
+  "Metadata",
+  "CreationPolicy",
+  "UpdatePolicy",
 ];
 const PARAMETER_KEYS = [
-  "Type", "Default", "Description", "AllowedValues", "AllowedPattern", "ConstraintDescription", "MaxLength",
-  "MinLength", "MaxValue", "MinValue", "NoEcho",
+  "Type",
+  "Default",
+  "Description",
+  "AllowedValues",
+  "AllowedPattern",
+  "ConstraintDescription",
+  "MaxLength",
+  "MinLength",
+  "MaxValue",
+  "MinValue",
+  "NoEcho",
 ];
 const PARAMETER_TYPES = ["String", "Number", "List<Number>", "CommaDelimitedList"];
 const OUTPUT_KEYS = ["Value", "Description", "Export", "Condition"];
@@ -84,10 +121,13 @@ function checkStructure(template: CfnTemplate, spec: ResourceSpec): RawProblem[]
       continue;
     }
     for (const key of Object.keys(parameter)) {
-      if (!PARAMETER_KEYS.includes(key)) report([...path, key], `unknown parameter attribute${suggest(key, PARAMETER_KEYS)}`);
+      if (!PARAMETER_KEYS.includes(key))
+        report([...path, key], `unknown parameter attribute${suggest(key, PARAMETER_KEYS)}`);
     }
-    if (typeof parameter.Type !== "string") report([...path, "Type"], "required: a parameter needs a Type (String, Number, CommaDelimitedList, ...)");
-    else if (!isParameterType(parameter.Type)) report([...path, "Type"], `unknown parameter type ${parameter.Type}${suggest(parameter.Type, PARAMETER_TYPES)}`);
+    if (typeof parameter.Type !== "string")
+      report([...path, "Type"], "required: a parameter needs a Type (String, Number, CommaDelimitedList, ...)");
+    else if (!isParameterType(parameter.Type))
+      report([...path, "Type"], `unknown parameter type ${parameter.Type}${suggest(parameter.Type, PARAMETER_TYPES)}`);
   }
 
   for (const [name, resource] of Object.entries(template.Resources)) {
@@ -97,7 +137,8 @@ function checkStructure(template: CfnTemplate, spec: ResourceSpec): RawProblem[]
       continue;
     }
     for (const key of Object.keys(resource)) {
-      if (!RESOURCE_ATTRIBUTES.includes(key)) report([...path, key], `unknown resource attribute${suggest(key, RESOURCE_ATTRIBUTES)}`);
+      if (!RESOURCE_ATTRIBUTES.includes(key))
+        report([...path, key], `unknown resource attribute${suggest(key, RESOURCE_ATTRIBUTES)}`);
     }
     if (typeof resource.Type !== "string") {
       report([...path, "Type"], "required: a resource needs a Type such as AWS::S3::Bucket");
@@ -125,12 +166,19 @@ function checkResource(spec: ResourceSpec, type: string, properties: unknown, pa
   if (type.startsWith("Custom::") || type === "AWS::CloudFormation::CustomResource") {
     return isMapping(properties) && "ServiceToken" in properties
       ? []
-      : [{ path: [...path, "Properties", "ServiceToken"], message: `required property missing; add ServiceToken to this ${type}` }];
+      : [
+          {
+            path: [...path, "Properties", "ServiceToken"],
+            message: `required property missing; add ServiceToken to this ${type}`,
+          },
+        ];
   }
   const resource = spec.resource(type);
   if (resource === undefined) {
     if (!SPECIFIED_NAMESPACES.some((ns) => type.startsWith(ns))) return [];
-    return [{ path: [...path, "Type"], message: `unknown resource type ${type}${suggest(type, spec.resourceTypes())}` }];
+    return [
+      { path: [...path, "Type"], message: `unknown resource type ${type}${suggest(type, spec.resourceTypes())}` },
+    ];
   }
   return checkProperties(spec, resource, type, properties ?? {}, [...path, "Properties"]);
 }

@@ -42,13 +42,25 @@ export interface ActionRequest {
  * become the same button job the check run's would (whose permission the engine checks). The page
  * decides nothing itself, so the rules cannot drift apart.
  */
-export async function pressButton(doors: ActionDoors, github: GitHubReads, request: ActionRequest): Promise<ActionResult> {
-  if (request.repo.fork) return { kind: "unavailable", message: "This repository is a fork: branchline never acts on forks." };
+export async function pressButton(
+  doors: ActionDoors,
+  github: GitHubReads,
+  request: ActionRequest,
+): Promise<ActionResult> {
+  if (request.repo.fork)
+    return { kind: "unavailable", message: "This repository is a fork: branchline never acts on forks." };
   const checkRunId = await github.checkRunId(request.commit, request.label);
   if (checkRunId === null) {
-    return { kind: "unavailable", message: `There is no branchline check run for ${request.label} on commit ${request.commit.slice(0, 12)}, so there is nothing to press.` };
+    return {
+      kind: "unavailable",
+      message: `There is no branchline check run for ${request.label} on commit ${request.commit.slice(0, 12)}, so there is nothing to press.`,
+    };
   }
-  const base = { installationId: request.repo.installationId, repo: { owner: request.repo.owner, name: request.repo.name }, defaultBranch: request.repo.defaultBranch };
+  const base = {
+    installationId: request.repo.installationId,
+    repo: { owner: request.repo.owner, name: request.repo.name },
+    defaultBranch: request.repo.defaultBranch,
+  };
   const deliveryId = `web-${randomUUID()}`;
   switch (request.action) {
     case "approve":
@@ -68,8 +80,13 @@ export async function pressButton(doors: ActionDoors, github: GitHubReads, reque
     case "rerun":
     case "reprovision": {
       const ref = await refOf(github, request);
-      if (!ref) return { kind: "unavailable", message: `No release tag points at commit ${request.commit.slice(0, 12)}, so production cannot be run again from here.` };
-      const environment: Environment = request.environment.kind === "production" ? { kind: "production", tag: ref.name } : request.environment;
+      if (!ref)
+        return {
+          kind: "unavailable",
+          message: `No release tag points at commit ${request.commit.slice(0, 12)}, so production cannot be run again from here.`,
+        };
+      const environment: Environment =
+        request.environment.kind === "production" ? { kind: "production", tag: ref.name } : request.environment;
       doors.submit({
         ...base,
         deliveryId,
@@ -77,7 +94,10 @@ export async function pressButton(doors: ActionDoors, github: GitHubReads, reque
         cause: { kind: "button", action: request.action, user: request.user, checkRunId, environment },
         supersedes: [],
       });
-      return { kind: "submitted", message: `Asked to ${request.action === "rerun" ? "re-run" : "re-provision"} ${request.label} as @${request.user}; the check run shows whether it was allowed and how it goes.` };
+      return {
+        kind: "submitted",
+        message: `Asked to ${request.action === "rerun" ? "re-run" : "re-provision"} ${request.label} as @${request.user}; the check run shows whether it was allowed and how it goes.`,
+      };
     }
   }
 }

@@ -38,21 +38,41 @@ export interface GitHubReads {
   tagsAt(commit: string): Promise<string[]>;
 }
 
-export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, defaultBranch: string, appId: () => Promise<number>): GitHubReads {
+export function githubReads(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  defaultBranch: string,
+  appId: () => Promise<number>,
+): GitHubReads {
   const base = { owner: repo.owner, repo: repo.name };
   return {
     async deployments(environment) {
-      const [id, response] = await Promise.all([appId(), octokit.rest.repos.listDeployments({ ...base, per_page: 100, ...(environment ? { environment } : {}) })]);
+      const [id, response] = await Promise.all([
+        appId(),
+        octokit.rest.repos.listDeployments({ ...base, per_page: 100, ...(environment ? { environment } : {}) }),
+      ]);
       return response.data.filter((d) => d.performed_via_github_app?.id === id).map(deploymentFact);
     },
     async commits(branch, count) {
       const response = await octokit.rest.repos.listCommits({ ...base, sha: branch, per_page: count });
-      return response.data.map((c) => ({ sha: c.sha, message: c.commit.message.split("\n")[0] ?? "", author: c.author?.login ?? c.commit.author?.name ?? null, date: c.commit.committer?.date ?? c.commit.author?.date ?? null }));
+      return response.data.map((c) => ({
+        sha: c.sha,
+        message: c.commit.message.split("\n")[0] ?? "",
+        author: c.author?.login ?? c.commit.author?.name ?? null,
+        date: c.commit.committer?.date ?? c.commit.author?.date ?? null,
+      }));
     },
     commitMessages: (commits) => commitHeadlines(octokit, repo, commits),
     async stagingEvidence(commit) {
       const id = await appId();
-      const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: STAGING_CHECK_NAME, filter: "latest", app_id: id, per_page: 10 });
+      const response = await octokit.rest.checks.listForRef({
+        ...base,
+        ref: commit,
+        check_name: STAGING_CHECK_NAME,
+        filter: "latest",
+        app_id: id,
+        per_page: 10,
+      });
       const own = response.data.check_runs.find((r) => r.app?.id === id && r.head_sha === commit);
       return stagingEvidence(own ? { status: own.status, conclusion: own.conclusion ?? null } : null);
     },
@@ -64,7 +84,14 @@ export function githubReads(octokit: InstallationOctokit, repo: RepositoryRef, d
     configLoad: () => loadConfig(octokit, repo, defaultBranch),
     async checkRunId(commit, environment) {
       const id = await appId();
-      const response = await octokit.rest.checks.listForRef({ ...base, ref: commit, check_name: labelCheckRunName(environment), filter: "latest", app_id: id, per_page: 10 });
+      const response = await octokit.rest.checks.listForRef({
+        ...base,
+        ref: commit,
+        check_name: labelCheckRunName(environment),
+        filter: "latest",
+        app_id: id,
+        per_page: 10,
+      });
       return response.data.check_runs.find((r) => r.app?.id === id && r.head_sha === commit)?.id ?? null;
     },
     async tagsAt(commit) {

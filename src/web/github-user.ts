@@ -79,10 +79,15 @@ export class GitHubUsers {
       if (status(error) === 401) return null;
       throw error;
     }
-    const installations = await octokit.paginate(octokit.rest.apps.listInstallationsForAuthenticatedUser, { per_page: 100 });
+    const installations = await octokit.paginate(octokit.rest.apps.listInstallationsForAuthenticatedUser, {
+      per_page: 100,
+    });
     const visible = await Promise.all(
       installations.map(async (installation): Promise<VisibleInstallation> => {
-        const repositories = await octokit.paginate(octokit.rest.apps.listInstallationReposForAuthenticatedUser, { installation_id: installation.id, per_page: 100 });
+        const repositories = await octokit.paginate(octokit.rest.apps.listInstallationReposForAuthenticatedUser, {
+          installation_id: installation.id,
+          per_page: 100,
+        });
         return {
           id: installation.id,
           account: accountLogin(installation.account),
@@ -104,7 +109,12 @@ export class GitHubUsers {
 
   private octokit(token: string): Octokit {
     // Quiet: a refused token is an answer here (401 to the caller), not something to log.
-    return new Octokit({ auth: token, baseUrl: this.options.apiUrl, request: { retries: 0 }, log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} } });
+    return new Octokit({
+      auth: token,
+      baseUrl: this.options.apiUrl,
+      request: { retries: 0 },
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
   }
 }
 

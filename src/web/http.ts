@@ -25,12 +25,24 @@ export function securityHeaders(): Record<string, string> {
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): true {
-  res.writeHead(status, { ...securityHeaders(), "content-type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): true {
+  res
+    .writeHead(status, { ...securityHeaders(), "content-type": "application/json; charset=utf-8", ...headers })
+    .end(JSON.stringify(body));
   return true;
 }
 
-export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): true {
+export function sendHtml(
+  res: ServerResponse,
+  status: number,
+  html: string,
+  headers: Record<string, string> = {},
+): true {
   res.writeHead(status, { ...securityHeaders(), "content-type": "text/html; charset=utf-8", ...headers }).end(html);
   return true;
 }
@@ -75,7 +87,10 @@ export async function readForm(req: IncomingMessage, limit = 16 * 1024): Promise
 /** The path split into decoded segments; null when a segment is not valid percent-encoding. */
 export function segments(path: string): string[] | null {
   try {
-    return path.split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
+    return path
+      .split("/")
+      .filter((s) => s !== "")
+      .map((s) => decodeURIComponent(s));
   } catch {
     return null;
   }

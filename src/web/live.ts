@@ -31,7 +31,12 @@ export class LiveHub {
   constructor(private readonly intervalMs: number) {}
 
   subscribe(key: string, compute: () => Promise<Snapshot>, res: ServerResponse): void {
-    res.writeHead(200, { ...securityHeaders(), "content-type": "text/event-stream; charset=utf-8", connection: "keep-alive", "x-accel-buffering": "no" });
+    res.writeHead(200, {
+      ...securityHeaders(),
+      "content-type": "text/event-stream; charset=utf-8",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
     res.write(`retry: ${Math.max(1000, this.intervalMs)}\n\n`);
     let channel = this.channels.get(key);
     if (!channel) {

@@ -44,7 +44,9 @@ export function startLogin(deps: OAuthDeps, req: IncomingMessage, res: ServerRes
   authorize.searchParams.set("client_id", deps.client.clientId);
   authorize.searchParams.set("redirect_uri", `${origin(req, deps.publicUrl)}${CALLBACK_PATH}`);
   authorize.searchParams.set("state", state);
-  return redirect(res, authorize.toString(), { "set-cookie": setCookie(STATE_COOKIE, `${state} ${next}`, { maxAgeSeconds: 600 }) });
+  return redirect(res, authorize.toString(), {
+    "set-cookie": setCookie(STATE_COOKIE, `${state} ${next}`, { maxAgeSeconds: 600 }),
+  });
 }
 
 /** GET /branchline/auth/callback: the code becomes a user token, the token a sealed session cookie. */
@@ -53,16 +55,34 @@ export async function finishLogin(deps: OAuthDeps, req: IncomingMessage, res: Se
   const state = url.searchParams.get("state") ?? "";
   const code = url.searchParams.get("code") ?? "";
   if (!expected || !sameText(state, expected) || !code) {
-    return sendHtml(res, 400, messagePage("Login failed", "The login could not be checked (it expired, or did not start here). Please log in again.", { href: LOGIN_PATH, label: "Log in with GitHub" }));
+    return sendHtml(
+      res,
+      400,
+      messagePage(
+        "Login failed",
+        "The login could not be checked (it expired, or did not start here). Please log in again.",
+        { href: LOGIN_PATH, label: "Log in with GitHub" },
+      ),
+    );
   }
   const token = await exchange(deps, req, code);
   const login = token ? await deps.users.login(token) : null;
   if (!token || !login) {
-    return sendHtml(res, 401, messagePage("Login failed", "GitHub did not accept the login. Please try again.", { href: LOGIN_PATH, label: "Log in with GitHub" }));
+    return sendHtml(
+      res,
+      401,
+      messagePage("Login failed", "GitHub did not accept the login. Please try again.", {
+        href: LOGIN_PATH,
+        label: "Log in with GitHub",
+      }),
+    );
   }
   const sealed = deps.seal.seal(newSession(login, token));
   return redirect(res, safeNext(next), {
-    "set-cookie": [setCookie(SESSION_COOKIE, sealed, { maxAgeSeconds: SESSION_HOURS * 3600 }), setCookie(STATE_COOKIE, "", { maxAgeSeconds: 0 })],
+    "set-cookie": [
+      setCookie(SESSION_COOKIE, sealed, { maxAgeSeconds: SESSION_HOURS * 3600 }),
+      setCookie(STATE_COOKIE, "", { maxAgeSeconds: 0 }),
+    ],
   });
 }
 

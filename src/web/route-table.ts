@@ -6,8 +6,21 @@ export type WebRoute =
   | { readonly kind: "me" }
   | { readonly kind: "environments"; readonly owner: string; readonly name: string }
   | { readonly kind: "history"; readonly owner: string; readonly name: string; readonly label: string }
-  | { readonly kind: "run"; readonly owner: string; readonly name: string; readonly label: string; readonly executionId: string }
-  | { readonly kind: "action"; readonly owner: string; readonly name: string; readonly label: string; readonly executionId: string; readonly action: ActionName }
+  | {
+      readonly kind: "run";
+      readonly owner: string;
+      readonly name: string;
+      readonly label: string;
+      readonly executionId: string;
+    }
+  | {
+      readonly kind: "action";
+      readonly owner: string;
+      readonly name: string;
+      readonly label: string;
+      readonly executionId: string;
+      readonly action: ActionName;
+    }
   | { readonly kind: "readiness"; readonly owner: string; readonly name: string }
   | { readonly kind: "events"; readonly owner: string; readonly name: string };
 

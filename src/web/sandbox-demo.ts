@@ -51,6 +51,9 @@ export async function seedSandboxDemo(aws: AwsClients): Promise<void> {
 
 /** templates/pipeline.yml of the package: two levels up from src/web, three from dist/src/web. */
 function packageTemplate(): URL {
-  const candidates = [new URL("../../templates/pipeline.yml", import.meta.url), new URL("../../../templates/pipeline.yml", import.meta.url)];
+  const candidates = [
+    new URL("../../templates/pipeline.yml", import.meta.url),
+    new URL("../../../templates/pipeline.yml", import.meta.url),
+  ];
   return candidates.find((url) => existsSync(url)) ?? candidates[0]!;
 }

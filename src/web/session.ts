@@ -42,7 +42,8 @@ export class SessionSeal {
       const decipher = createDecipheriv("aes-256-gcm", this.key, iv);
       decipher.setAuthTag(tag);
       const session = JSON.parse(Buffer.concat([decipher.update(body), decipher.final()]).toString("utf8")) as Session;
-      if (typeof session.login !== "string" || typeof session.token !== "string" || typeof session.csrf !== "string") return null;
+      if (typeof session.login !== "string" || typeof session.token !== "string" || typeof session.csrf !== "string")
+        return null;
       return session.expiresAt > now ? session : null;
     } catch {
       return null;

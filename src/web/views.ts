@@ -5,7 +5,13 @@ import { pipelineOfStack } from "../core/naming.js";
 import { environmentFromTags, refFromTags } from "../core/tags.js";
 import { promotionCriteria, requiredChecksOf } from "../engine/promotion-gate.js";
 import type { CommitMessages } from "../read-model/commit-messages.js";
-import { environmentViews, newestDeployments, repositoryStacks, withMessages, type EnvironmentView } from "../read-model/environments.js";
+import {
+  environmentViews,
+  newestDeployments,
+  repositoryStacks,
+  withMessages,
+  type EnvironmentView,
+} from "../read-model/environments.js";
 import { ledgerLines, type LedgerLine } from "../read-model/ledger.js";
 import { commitReadiness, type CommitReadiness } from "../read-model/readiness.js";
 import { evaluateRequiredChecks } from "../core/required-checks.js";
@@ -46,7 +52,11 @@ export interface RepositoryLink {
 export interface ReposResponse {
   readonly login: string;
   readonly sandbox: boolean;
-  readonly installations: readonly { readonly id: number; readonly account: string; readonly repositories: readonly RepositoryLink[] }[];
+  readonly installations: readonly {
+    readonly id: number;
+    readonly account: string;
+    readonly repositories: readonly RepositoryLink[];
+  }[];
 }
 
 export function reposView(access: UserAccess, sandbox: boolean): ReposResponse {
@@ -56,7 +66,12 @@ export function reposView(access: UserAccess, sandbox: boolean): ReposResponse {
     installations: access.installations.map((i) => ({
       id: i.id,
       account: i.account,
-      repositories: i.repositories.map((r) => ({ owner: r.owner, name: r.name, fullName: r.fullName, private: r.private })),
+      repositories: i.repositories.map((r) => ({
+        owner: r.owner,
+        name: r.name,
+        fullName: r.fullName,
+        private: r.private,
+      })),
     })),
   };
 }
@@ -89,13 +104,26 @@ export async function environmentsView(sources: ViewSources, repo: VisibleReposi
   ]);
   const ttl = config?.branches.ttl ?? null;
   const ttlMs = config ? idleRules(config).ttlMs : null;
-  const views = environmentViews({ repo, region: sources.aws.region, githubWeb: sources.githubWeb, stacks: own, deployments: newestDeployments(deployments), runs, ttlMs });
+  const views = environmentViews({
+    repo,
+    region: sources.aws.region,
+    githubWeb: sources.githubWeb,
+    stacks: own,
+    deployments: newestDeployments(deployments),
+    runs,
+    ttlMs,
+  });
   const commits = views.flatMap((v) => (v.commit ? [v.commit] : []));
   // One GraphQL query for the commits not seen before (none once warm); a page without messages
   // is better than no page when GitHub does not answer.
-  const messages = github && commits.length > 0
-    ? await sources.messages.messages(`${repo.installationId}:${repo.fullName.toLowerCase()}`, commits, (unknown) => github.commitMessages(unknown)).catch(() => new Map<string, string | null>())
-    : new Map<string, string | null>();
+  const messages =
+    github && commits.length > 0
+      ? await sources.messages
+          .messages(`${repo.installationId}:${repo.fullName.toLowerCase()}`, commits, (unknown) =>
+            github.commitMessages(unknown),
+          )
+          .catch(() => new Map<string, string | null>())
+      : new Map<string, string | null>();
   return {
     repository: repo.fullName,
     defaultBranch: repo.defaultBranch,
@@ -107,7 +135,11 @@ export async function environmentsView(sources: ViewSources, repo: VisibleReposi
 }
 
 /** The stack of one environment of the repository, found by tags; undefined: no such environment. */
-export async function environmentStack(sources: ViewSources, repo: VisibleRepository, label: string): Promise<StackSnapshot | undefined> {
+export async function environmentStack(
+  sources: ViewSources,
+  repo: VisibleRepository,
+  label: string,
+): Promise<StackSnapshot | undefined> {
   return repositoryStacks(await sources.stacks.all(), repo).find((s) => {
     const environment = environmentFromTags(s.tags);
     return environment !== null && environmentLabel(environment) === label;
@@ -123,7 +155,12 @@ export interface HistoryResponse {
 }
 
 /** An environment's ledger: the pipeline's runs (one call) joined with its deployments (one call). */
-export async function historyView(sources: ViewSources, repo: VisibleRepository, stack: StackSnapshot, label: string): Promise<HistoryResponse> {
+export async function historyView(
+  sources: ViewSources,
+  repo: VisibleRepository,
+  stack: StackSnapshot,
+  label: string,
+): Promise<HistoryResponse> {
   // The pipeline branchline named for this stack, never the one its output names (another repository's).
   const pipeline = pipelineOfStack(stack.name);
   const github = await sources.github(repo);
@@ -152,7 +189,13 @@ export interface RunResponse extends RunView {
 }
 
 /** One run of the environment's own pipeline; null when that pipeline has no such execution. */
-export async function runView(sources: ViewSources, repo: VisibleRepository, stack: StackSnapshot, label: string, executionId: string): Promise<RunResponse | null> {
+export async function runView(
+  sources: ViewSources,
+  repo: VisibleRepository,
+  stack: StackSnapshot,
+  label: string,
+  executionId: string,
+): Promise<RunResponse | null> {
   // The pipeline branchline named for this stack, never the one its output names (another repository's).
   const pipeline = pipelineOfStack(stack.name);
   try {
@@ -174,22 +217,45 @@ export interface ReadinessResponse {
 }
 
 /** Production's release readiness for the newest commits of the default branch. */
-export async function readinessView(sources: ViewSources, repo: VisibleRepository, count = 10): Promise<ReadinessResponse> {
+export async function readinessView(
+  sources: ViewSources,
+  repo: VisibleRepository,
+  count = 10,
+): Promise<ReadinessResponse> {
   const base = { repository: repo.fullName, defaultBranch: repo.defaultBranch };
   const github = await sources.github(repo);
-  if (!github) return { ...base, unavailable: "No GitHub App is connected (sandbox): readiness is read from GitHub's check runs and statuses.", commits: [] };
+  if (!github)
+    return {
+      ...base,
+      unavailable: "No GitHub App is connected (sandbox): readiness is read from GitHub's check runs and statuses.",
+      commits: [],
+    };
   const config = await github.config();
-  if (!config) return { ...base, unavailable: "The repository has no usable .github/branchline.yml on its default branch.", commits: [] };
+  if (!config)
+    return {
+      ...base,
+      unavailable: "The repository has no usable .github/branchline.yml on its default branch.",
+      commits: [],
+    };
   const criteria = promotionCriteria(config);
   const required = requiredChecksOf(config);
   const commits = await github.commits(repo.defaultBranch, count);
   const readiness = await Promise.all(
     commits.map(async (c) => {
       const [staging, observed] = await Promise.all([
-        criteria.requireStagingSuccess ? github.stagingEvidence(c.sha) : Promise.resolve({ kind: "succeeded" as const }),
+        criteria.requireStagingSuccess
+          ? github.stagingEvidence(c.sha)
+          : Promise.resolve({ kind: "succeeded" as const }),
         required.length > 0 ? github.observedChecks(c.sha, required) : Promise.resolve({ checkRuns: [], statuses: [] }),
       ]);
-      return commitReadiness(criteria, repo.defaultBranch, { commit: c.sha, message: c.message, author: c.author, committedAt: c.date, staging, requiredChecks: evaluateRequiredChecks(required, observed) });
+      return commitReadiness(criteria, repo.defaultBranch, {
+        commit: c.sha,
+        message: c.message,
+        author: c.author,
+        committedAt: c.date,
+        staging,
+        requiredChecks: evaluateRequiredChecks(required, observed),
+      });
     }),
   );
   return { ...base, unavailable: null, commits: readiness };

@@ -69,7 +69,11 @@ function shared(aws: AwsClients, options: WebOptions) {
   return {
     stacks: new StackListing(aws.cloudformation, options.stackCacheMs ?? 3_000),
     configs: new ConfigCache(options.configCacheMs ?? 30_000),
-    runs: new RunIndex(aws.codepipeline, { maxAgeMs: options.runMaxAgeMs ?? 5_000, idleMaxAgeMs: options.runIdleMaxAgeMs ?? 60_000, concurrency: 8 }),
+    runs: new RunIndex(aws.codepipeline, {
+      maxAgeMs: options.runMaxAgeMs ?? 5_000,
+      idleMaxAgeMs: options.runIdleMaxAgeMs ?? 60_000,
+      concurrency: 8,
+    }),
     live: new LiveHub(options.liveIntervalMs ?? 2_000),
     messages: new CommitMessages(),
     urls: options.githubUrls ?? githubUrls(),
@@ -89,12 +93,15 @@ export function appWebView(deps: AppWebDeps, options: WebOptions = {}): WebView 
     messages,
     githubWeb: urls.web,
     sandbox: deps.sandbox,
-    github: async (repo) => githubReads(await deps.octokitFor(repo.installationId), repo, repo.defaultBranch, deps.appId),
+    github: async (repo) =>
+      githubReads(await deps.octokitFor(repo.installationId), repo, repo.defaultBranch, deps.appId),
   };
   const handler = webHandler({
     sources,
     gate: githubGate(users, seal),
-    oauth: options.oauthClient ? { client: options.oauthClient, urls, users, seal, publicUrl: options.publicUrl } : undefined,
+    oauth: options.oauthClient
+      ? { client: options.oauthClient, urls, users, seal, publicUrl: options.publicUrl }
+      : undefined,
     doors: deps.doors,
     live,
     log: deps.log,
@@ -109,13 +116,38 @@ export function appWebView(deps: AppWebDeps, options: WebOptions = {}): WebView 
 export function sandboxWebView(aws: AwsClients, log: Logger, options: WebOptions = {}): WebView {
   const { stacks, runs, live, urls, messages, configs } = shared(aws, options);
   const access = async (): Promise<UserAccess> => {
-    const names = [...new Set((await stacks.all()).flatMap((s) => { const repo = repositoryFromTags(s.tags); return repo ? [`${repo.owner}/${repo.name}`] : []; }))].sort();
+    const names = [
+      ...new Set(
+        (await stacks.all()).flatMap((s) => {
+          const repo = repositoryFromTags(s.tags);
+          return repo ? [`${repo.owner}/${repo.name}`] : [];
+        }),
+      ),
+    ].sort();
     return {
       login: "sandbox",
-      installations: [{ id: 0, account: "sandbox", repositories: names.map((fullName) => { const [owner = "", name = ""] = fullName.split("/"); return { installationId: 0, owner, name, fullName, defaultBranch: "main", private: false, fork: false }; }) }],
+      installations: [
+        {
+          id: 0,
+          account: "sandbox",
+          repositories: names.map((fullName) => {
+            const [owner = "", name = ""] = fullName.split("/");
+            return { installationId: 0, owner, name, fullName, defaultBranch: "main", private: false, fork: false };
+          }),
+        },
+      ],
     };
   };
-  const sources: ViewSources = { aws, stacks, configs, runs, messages, githubWeb: urls.web, sandbox: true, github: async () => null };
+  const sources: ViewSources = {
+    aws,
+    stacks,
+    configs,
+    runs,
+    messages,
+    githubWeb: urls.web,
+    sandbox: true,
+    github: async () => null,
+  };
   const handler = webHandler({ sources, gate: sandboxGate(access), oauth: undefined, doors: undefined, live, log });
   return { handler, pipelineChanged: (pipeline) => runs.touch(pipeline), close: () => live.close() };
 }

@@ -19,7 +19,11 @@ export function repositoryFromFullName(fullName: string): RepositoryRef | null {
  * live); their stacks are marked unowned, once GitHub confirms the App really lost them. The payload
  * is a hint; GitHub's answer now is the truth.
  */
-export function onInstallationEvents(app: Probot, looks: InstallationLooks, appOctokit: () => Promise<InstallationOctokit>): void {
+export function onInstallationEvents(
+  app: Probot,
+  looks: InstallationLooks,
+  appOctokit: () => Promise<InstallationOctokit>,
+): void {
   app.on(["installation.created", "installation.unsuspend"], async (context) => {
     const id = context.payload.installation.id;
     looks.background(`look at installation ${id}`, () => looks.lookAtInstallation(id));
@@ -56,7 +60,10 @@ export function onInstallationEvents(app: Probot, looks: InstallationLooks, appO
 }
 
 /** Whether GitHub says the installation is gone or suspended (a late or replayed event may be wrong). */
-async function installationLost(appOctokit: () => Promise<InstallationOctokit>, installationId: number): Promise<boolean> {
+async function installationLost(
+  appOctokit: () => Promise<InstallationOctokit>,
+  installationId: number,
+): Promise<boolean> {
   const octokit = await appOctokit();
   try {
     const { data } = await octokit.rest.apps.getInstallation({ installation_id: installationId });

@@ -2,7 +2,10 @@ import type { Context, Probot } from "probot";
 import type { RefJob } from "../engine/ref-job.js";
 import { job } from "./ref-events.js";
 
-type PullRequestPayload = Context<"pull_request.opened">["payload"] | Context<"pull_request.synchronize">["payload"] | Context<"pull_request.reopened">["payload"];
+type PullRequestPayload =
+  | Context<"pull_request.opened">["payload"]
+  | Context<"pull_request.synchronize">["payload"]
+  | Context<"pull_request.reopened">["payload"];
 
 /**
  * A pull request opened, updated or reopened: make sure its head commit's environment is deployed.
@@ -22,8 +25,17 @@ export function jobFromPullRequest(deliveryId: string, payload: PullRequestPaylo
  */
 export function previewFromPullRequest(deliveryId: string, payload: PullRequestPayload): RefJob | null {
   const { head, base, number } = payload.pull_request;
-  if (head.repo === null || head.repo.full_name !== base.repo.full_name || base.ref !== payload.repository.default_branch) return null;
-  const made = job(`${deliveryId}-preview`, payload, { kind: "updated", ref: { type: "branch", name: head.ref }, commit: head.sha });
+  if (
+    head.repo === null ||
+    head.repo.full_name !== base.repo.full_name ||
+    base.ref !== payload.repository.default_branch
+  )
+    return null;
+  const made = job(`${deliveryId}-preview`, payload, {
+    kind: "updated",
+    ref: { type: "branch", name: head.ref },
+    commit: head.sha,
+  });
   return made && { ...made, cause: { kind: "preview", pullNumber: number, head: head.sha } };
 }
 

@@ -12,15 +12,27 @@ export type RepositoryLooks = Pick<Reconciler, "background" | "lookAt">;
  * (found by the repository's id) follow the new name, nothing recreated.
  */
 export function onRepositoryEvents(app: Probot, looks: RepositoryLooks): void {
-  app.on(["repository.archived", "repository.unarchived", "repository.deleted", "repository.edited", "repository.renamed", "repository.transferred"], async (context) => {
-    const { payload } = context;
-    if (payload.action === "edited" && !payload.changes.default_branch) return;
-    const installation = payload.installation?.id;
-    const owner = payload.repository.owner?.login;
-    if (installation === undefined || !owner) return;
-    // By id: a renamed or transferred repository's stacks carry on under the names they were made with.
-    const repo = { owner, name: payload.repository.name, id: payload.repository.id };
-    const deleted = payload.action === "deleted";
-    looks.background(`look at ${owner}/${repo.name} (${payload.action})`, () => looks.lookAt(installation, repo, { deleted }));
-  });
+  app.on(
+    [
+      "repository.archived",
+      "repository.unarchived",
+      "repository.deleted",
+      "repository.edited",
+      "repository.renamed",
+      "repository.transferred",
+    ],
+    async (context) => {
+      const { payload } = context;
+      if (payload.action === "edited" && !payload.changes.default_branch) return;
+      const installation = payload.installation?.id;
+      const owner = payload.repository.owner?.login;
+      if (installation === undefined || !owner) return;
+      // By id: a renamed or transferred repository's stacks carry on under the names they were made with.
+      const repo = { owner, name: payload.repository.name, id: payload.repository.id };
+      const deleted = payload.action === "deleted";
+      looks.background(`look at ${owner}/${repo.name} (${payload.action})`, () =>
+        looks.lookAt(installation, repo, { deleted }),
+      );
+    },
+  );
 }

@@ -28,12 +28,24 @@ afterEach(async () => {
 });
 
 function mutations(): number {
-  return ["CreateChangeSet", "ExecuteChangeSet", "CreateStack", "UpdateStack", "DeleteStack"].reduce((sum, op) => sum + callCount(aws, "cloudformation", op), 0)
-    + callCount(aws, "codepipeline", "StartPipelineExecution");
+  return (
+    ["CreateChangeSet", "ExecuteChangeSet", "CreateStack", "UpdateStack", "DeleteStack"].reduce(
+      (sum, op) => sum + callCount(aws, "cloudformation", op),
+      0,
+    ) + callCount(aws, "codepipeline", "StartPipelineExecution")
+  );
 }
 
 const billionLaughs = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-  .concat(Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`))
+  .concat(
+    Array.from(
+      { length: 8 },
+      (_, i) =>
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(", ")}]`,
+    ),
+  )
   .join("\n");
 
 // A template past CloudFormation's 51,200-byte inline limit, and one past its 1 MB limit.
@@ -49,22 +61,29 @@ const CONFIG_CASES: [string, string, RegExp][] = [
   ["a mapping for the release tags", "releaseTags:\n  a: 1\n", /`releaseTags`: a pattern, or a list of patterns/],
   ["a prefix that cannot name a stack", "stackPrefix: 12-bad\n", /`stackPrefix`: lower case: a letter/],
   ["a JavaScript tag", "template: !!js/function 'function () { return 1 }'\n", /`\.github\/branchline\.yml:\d+:\d+`/],
-  ["a reserved parameter", "parameters:\n  all:\n    BranchlineRef: refs/heads/other\n", /`parameters\.all\.BranchlineRef`: parameters named Branchline\* are set by branchline/],
+  [
+    "a reserved parameter",
+    "parameters:\n  all:\n    BranchlineRef: refs/heads/other\n",
+    /`parameters\.all\.BranchlineRef`: parameters named Branchline\* are set by branchline/,
+  ],
   ["a misspelt field", "releasetags: v*\n", /`releasetags`: unknown field/],
 ];
 
 describe("config that cannot be used", () => {
-  it.each(CONFIG_CASES)("%s gets a failed config check naming the file and line, and nothing else happens", async (_name, config, message) => {
-    givenRepository(github, { config });
-    app = await startBranchline(aws.clients);
-    await app.deliver("push", pushToBranch("feature/x", A));
-    await app.settle();
-    const [check, ...others] = github.checkRunsFor(A);
-    expect(others).toEqual([]);
-    expect(check).toMatchObject({ name: "branchline: config", status: "completed", conclusion: "failure" });
-    expect(check!.output.summary).toMatch(message);
-    expect(callCount(aws, "cloudformation") + callCount(aws, "codepipeline")).toBe(0);
-  });
+  it.each(CONFIG_CASES)(
+    "%s gets a failed config check naming the file and line, and nothing else happens",
+    async (_name, config, message) => {
+      givenRepository(github, { config });
+      app = await startBranchline(aws.clients);
+      await app.deliver("push", pushToBranch("feature/x", A));
+      await app.settle();
+      const [check, ...others] = github.checkRunsFor(A);
+      expect(others).toEqual([]);
+      expect(check).toMatchObject({ name: "branchline: config", status: "completed", conclusion: "failure" });
+      expect(check!.output.summary).toMatch(message);
+      expect(callCount(aws, "cloudformation") + callCount(aws, "codepipeline")).toBe(0);
+    },
+  );
 });
 
 describe("a config too large to read", () => {
@@ -78,7 +97,9 @@ describe("a config too large to read", () => {
     const [check, ...others] = github.checkRunsFor(A);
     expect(others).toEqual([]);
     expect(check).toMatchObject({ name: "branchline: config", status: "completed", conclusion: "failure" });
-    expect(check!.output.summary).toMatch(/`\.github\/branchline\.yml:1:1`: the file is [\d,]+ bytes; branchline reads at most 65,536 bytes of config/);
+    expect(check!.output.summary).toMatch(
+      /`\.github\/branchline\.yml:1:1`: the file is [\d,]+ bytes; branchline reads at most 65,536 bytes of config/,
+    );
     expect(callCount(aws, "cloudformation") + callCount(aws, "codepipeline")).toBe(0);
     // Only its size was asked for: its contents were never fetched, so never parsed.
     const reads = github.model.calls("GET", /\/contents\/\.github(%2F|\/)branchline\.yml/);
@@ -98,41 +119,103 @@ describe("an owner's shared config too large to read", () => {
     await app.settle();
     const [check] = github.checkRunsFor(A);
     expect(check).toMatchObject({ name: "branchline: config", status: "completed", conclusion: "failure" });
-    expect(check!.output.summary).toMatch(/`octo-org\/\.github: \.github\/branchline\.yml:1:1`: the file is [\d,]+ bytes; branchline reads at most 65,536 bytes of config/);
+    expect(check!.output.summary).toMatch(
+      /`octo-org\/\.github: \.github\/branchline\.yml:1:1`: the file is [\d,]+ bytes; branchline reads at most 65,536 bytes of config/,
+    );
     expect(callCount(aws, "cloudformation") + callCount(aws, "codepipeline")).toBe(0);
-    expect(github.model.calls("GET", /\/contents\/\.github(%2F|\/)branchline\.yml/).filter((r) => (r.accept ?? "").includes("raw"))).toEqual([]);
+    expect(
+      github.model
+        .calls("GET", /\/contents\/\.github(%2F|\/)branchline\.yml/)
+        .filter((r) => (r.accept ?? "").includes("raw")),
+    ).toEqual([]);
   });
 });
 
 const TEMPLATE_CASES: [string, { config?: string; template: string }, string, RegExp][] = [
-  ["a template over 51,200 bytes with nowhere to put it", { template: LARGE_TEMPLATE }, "Pipeline template is too large", /over CloudFormation's 51200-byte limit for inline templates\. The operator of branchline can set BRANCHLINE_TEMPLATE_BUCKET/],
-  ["a template over 1 MB", { template: HUGE_TEMPLATE }, "Pipeline template is too large", /CloudFormation reads at most 1000000 bytes/],
-  ["a template CloudFormation rejects", { template: TEMPLATE.replace("Location: !Ref ArtifactBucket", "Location: !Ref NoSuchBucket") }, "CloudFormation rejected the template", /Unresolved resource dependencies \[NoSuchBucket\]/],
-  ["a parameter the template lacks", { config: `${CONFIG}    Colour: blue\n`, template: TEMPLATE }, "Parameters do not match the template", /`\.github\/branchline\.yml:\d+:5`: parameter Colour is configured for branch environments, but \.github\/branchline\/pipeline\.yml does not declare it/],
-  ["a template parameter with no value", { config: "stackPrefix: branchline\n", template: TEMPLATE }, "Parameters do not match the template", /`\.github\/branchline\/pipeline\.yml:\d+:\d+`: parameter ConnectionArn has no Default and no value for branch environments; set parameters\.branch\.ConnectionArn/],
-  ["a parameter value the template's AllowedPattern refuses", { config: CONFIG.replace(/ConnectionArn: .*/, "ConnectionArn: my-connection"), template: TEMPLATE.replace("  ConnectionArn:\n    Type: String\n", "  ConnectionArn:\n    Type: String\n    AllowedPattern: \"^arn:aws[a-z-]*:codeconnections:.+$\"\n") }, "Parameters do not match the template", /`\.github\/branchline\.yml:4:\d+`: parameter ConnectionArn is "my-connection", which \.github\/branchline\/pipeline\.yml does not accept: it must match the template's AllowedPattern \^arn:aws\[a-z-\]\*:codeconnections:\.\+\$/],
-  ["a misspelt parameter", { config: `${CONFIG}    BuildImgae: aws/codebuild/standard:8.0\n`, template: TEMPLATE }, "Parameters do not match the template", /`\.github\/branchline\.yml:\d+:5`: parameter BuildImgae is configured for branch environments, but \.github\/branchline\/pipeline\.yml does not declare it; did you mean BuildImage\?/],
-  ["a template that is a list", { template: "- Resources\n" }, "Pipeline template is not valid", /a template must be a mapping of sections/],
-  ["a template without resources", { template: "Resources: {}\n" }, "Pipeline template is not valid", /needs a Resources section with at least one resource/],
+  [
+    "a template over 51,200 bytes with nowhere to put it",
+    { template: LARGE_TEMPLATE },
+    "Pipeline template is too large",
+    /over CloudFormation's 51200-byte limit for inline templates\. The operator of branchline can set BRANCHLINE_TEMPLATE_BUCKET/,
+  ],
+  [
+    "a template over 1 MB",
+    { template: HUGE_TEMPLATE },
+    "Pipeline template is too large",
+    /CloudFormation reads at most 1000000 bytes/,
+  ],
+  [
+    "a template CloudFormation rejects",
+    { template: TEMPLATE.replace("Location: !Ref ArtifactBucket", "Location: !Ref NoSuchBucket") },
+    "CloudFormation rejected the template",
+    /Unresolved resource dependencies \[NoSuchBucket\]/,
+  ],
+  [
+    "a parameter the template lacks",
+    { config: `${CONFIG}    Colour: blue\n`, template: TEMPLATE },
+    "Parameters do not match the template",
+    /`\.github\/branchline\.yml:\d+:5`: parameter Colour is configured for branch environments, but \.github\/branchline\/pipeline\.yml does not declare it/,
+  ],
+  [
+    "a template parameter with no value",
+    { config: "stackPrefix: branchline\n", template: TEMPLATE },
+    "Parameters do not match the template",
+    /`\.github\/branchline\/pipeline\.yml:\d+:\d+`: parameter ConnectionArn has no Default and no value for branch environments; set parameters\.branch\.ConnectionArn/,
+  ],
+  [
+    "a parameter value the template's AllowedPattern refuses",
+    {
+      config: CONFIG.replace(/ConnectionArn: .*/, "ConnectionArn: my-connection"),
+      template: TEMPLATE.replace(
+        "  ConnectionArn:\n    Type: String\n",
+        '  ConnectionArn:\n    Type: String\n    AllowedPattern: "^arn:aws[a-z-]*:codeconnections:.+$"\n',
+      ),
+    },
+    "Parameters do not match the template",
+    /`\.github\/branchline\.yml:4:\d+`: parameter ConnectionArn is "my-connection", which \.github\/branchline\/pipeline\.yml does not accept: it must match the template's AllowedPattern \^arn:aws\[a-z-\]\*:codeconnections:\.\+\$/,
+  ],
+  [
+    "a misspelt parameter",
+    { config: `${CONFIG}    BuildImgae: aws/codebuild/standard:8.0\n`, template: TEMPLATE },
+    "Parameters do not match the template",
+    /`\.github\/branchline\.yml:\d+:5`: parameter BuildImgae is configured for branch environments, but \.github\/branchline\/pipeline\.yml does not declare it; did you mean BuildImage\?/,
+  ],
+  [
+    "a template that is a list",
+    { template: "- Resources\n" },
+    "Pipeline template is not valid",
+    /a template must be a mapping of sections/,
+  ],
+  [
+    "a template without resources",
+    { template: "Resources: {}\n" },
+    "Pipeline template is not valid",
+    /needs a Resources section with at least one resource/,
+  ],
 ];
 
 describe("templates that cannot be deployed", () => {
-  it.each(TEMPLATE_CASES)("%s gets a failed check naming the template, and changes nothing", async (_name, input, title, message) => {
-    givenRepository(github, { ...(input.config ? { config: input.config } : {}), template: input.template });
-    app = await startBranchline(aws.clients);
-    await app.deliver("push", pushToBranch("feature/x", A));
-    await app.settle();
-    const check = github.checkRunsFor(A)[0]!;
-    expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
-    expect(check.output.title).toBe(title);
-    expect(check.output.summary).toMatch(message);
-    expect(check.output.summary).toContain(TEMPLATE_PATH);
-    expect(mutations() - callCount(aws, "cloudformation", "CreateChangeSet")).toBe(0);
-    expect(await allStacks(aws.clients)).toEqual([]);
-  });
+  it.each(TEMPLATE_CASES)(
+    "%s gets a failed check naming the template, and changes nothing",
+    async (_name, input, title, message) => {
+      givenRepository(github, { ...(input.config ? { config: input.config } : {}), template: input.template });
+      app = await startBranchline(aws.clients);
+      await app.deliver("push", pushToBranch("feature/x", A));
+      await app.settle();
+      const check = github.checkRunsFor(A)[0]!;
+      expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(check.output.title).toBe(title);
+      expect(check.output.summary).toMatch(message);
+      expect(check.output.summary).toContain(TEMPLATE_PATH);
+      expect(mutations() - callCount(aws, "cloudformation", "CreateChangeSet")).toBe(0);
+      expect(await allStacks(aws.clients)).toEqual([]);
+    },
+  );
 
   it("against AWS itself, a kind without its service role gets a failed check saying what to set, and AWS is not touched", async () => {
-    givenRepository(github, { config: `${CONFIG}roles:\n  staging: arn:aws:iam::123456789012:role/branchline-staging-deployer\n` });
+    givenRepository(github, {
+      config: `${CONFIG}roles:\n  staging: arn:aws:iam::123456789012:role/branchline-staging-deployer\n`,
+    });
     app = await startBranchline(aws.clients, { requireRoles: true });
     await app.deliver("push", pushToBranch("feature/x", A));
     await app.settle();
@@ -148,7 +231,9 @@ describe("templates that cannot be deployed", () => {
   it("a template over 51,200 bytes deploys through S3 when a template bucket is configured", async () => {
     await aws.clients.s3.send(new CreateBucketCommand({ Bucket: "branchline-templates" }));
     givenRepository(github, { template: LARGE_TEMPLATE });
-    app = await startBranchline(aws.clients, { templates: templateStore("branchline-templates", aws.emulator.region, aws.emulator.url) });
+    app = await startBranchline(aws.clients, {
+      templates: templateStore("branchline-templates", aws.emulator.region, aws.emulator.url),
+    });
     await app.deliver("push", pushToBranch("feature/x", A));
     await app.settle();
     expect(github.checkRunsFor(A)[0]!.conclusion).toBe("success");

@@ -2,9 +2,29 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FakeGitHub } from "../support/fake-github.js";
 import type { RunningApp } from "../support/branchline.js";
-import { allStacks, bucketNames, callCount, mutationCount, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
+import {
+  allStacks,
+  bucketNames,
+  callCount,
+  mutationCount,
+  pinnedCommits,
+  tagsOf,
+  type EmulatedAws,
+} from "../support/aws.js";
 import { createRef, deleteRef, pushDeletingBranch, pushTag, pushToBranch } from "../support/payloads.js";
-import { A, B, C, closeScene, CONFIG, givenRepository as givenRepositoryIn, onlyStack as onlyStackIn, openScene, pipelineOf, TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
+import {
+  A,
+  B,
+  C,
+  closeScene,
+  CONFIG,
+  givenRepository as givenRepositoryIn,
+  onlyStack as onlyStackIn,
+  openScene,
+  pipelineOf,
+  TEMPLATE,
+  TEMPLATE_PATH,
+} from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
@@ -188,7 +208,9 @@ describe("staging and production", () => {
 
   it("deploys a release tag to production at the tag's commit, and never tears production down for a tag", async () => {
     // Promotion criteria (on the default branch, staging succeeded) have their own tests: test/app/promotion.test.ts.
-    givenRepository({ config: `${CONFIG}production:\n  requireOnDefaultBranch: false\n  requireStagingSuccess: false\n` });
+    givenRepository({
+      config: `${CONFIG}production:\n  requireOnDefaultBranch: false\n  requireStagingSuccess: false\n`,
+    });
     await app.deliver("push", pushTag("v1.2.0", A));
     await app.settle();
     const stack = await onlyStack();
@@ -217,7 +239,11 @@ describe("events that cause nothing", () => {
   it.each([
     ["a repository without a config file", null, () => pushToBranch("feature/login", A)],
     ["a tag that does not match releaseTags", CONFIG, () => pushTag("nightly", A)],
-    ["a branch excluded by config", `${CONFIG}branches:\n  exclude: ["dependabot/**"]\n`, () => pushToBranch("dependabot/npm/lodash", A)],
+    [
+      "a branch excluded by config",
+      `${CONFIG}branches:\n  exclude: ["dependabot/**"]\n`,
+      () => pushToBranch("dependabot/npm/lodash", A),
+    ],
     ["a fork", CONFIG, () => pushToBranch("feature/login", A, { fork: true })],
   ])("%s", async (_name, config, payload) => {
     givenRepository({ config });
@@ -277,7 +303,12 @@ describe("problems are reported on the commit and change nothing in AWS", () => 
 
   it("quotes the stack events that explain a failed create", async () => {
     givenRepository();
-    aws.emulator.control.failStack({ stackName: "branchline-shop-br-*", operation: "create", resource: "PipelineRole", reason: "Role policy is malformed" });
+    aws.emulator.control.failStack({
+      stackName: "branchline-shop-br-*",
+      operation: "create",
+      resource: "PipelineRole",
+      reason: "Role policy is malformed",
+    });
     await app.deliver("push", pushToBranch("feature/login", A));
     await app.settle();
     const check = github.checkRunsFor(A)[0]!;

@@ -24,7 +24,11 @@ afterEach(async () => {
 
 /** Waits (up to `ms`) for the engine to have nothing running or waiting; GitHub's writes may still be outstanding. */
 async function engineIdle(ms: number): Promise<boolean> {
-  return eventually(() => (app.engine.pending.running + app.engine.pending.waiting === 0 ? true : undefined), ms, "the engine to be idle").catch(() => false);
+  return eventually(
+    () => (app.engine.pending.running + app.engine.pending.waiting === 0 ? true : undefined),
+    ms,
+    "the engine to be idle",
+  ).catch(() => false);
 }
 
 describe("branches.maxEnvironments reports through the environment's check run", () => {
@@ -55,7 +59,11 @@ describe("branches.maxEnvironments reports through the environment's check run",
     await app.settle();
     const checks = github.checkRunsFor(E);
     expect(checks).toHaveLength(1);
-    expect(checks[0]).toMatchObject({ name: "branchline: branch/feature/five", status: "completed", conclusion: "neutral" });
+    expect(checks[0]).toMatchObject({
+      name: "branchline: branch/feature/five",
+      status: "completed",
+      conclusion: "neutral",
+    });
     expect(checks[0]!.output.title).toBe("Waiting for room: 1 of 1 environments in use");
   }, 90_000);
 });

@@ -20,10 +20,15 @@ describe("one change-set module: every page of a change set is read", () => {
     givenRepository(github);
     scene = { aws, github, app: await startBranchline(aws.clients) };
     await scene.app.deliver("push", pushToBranch("feature/paged", A, { created: true }));
-    await eventually(() => (github.checkRunsFor(A)[0]?.status === "completed" ? true : undefined), 20_000, "the check run to end");
+    await eventually(
+      () => (github.checkRunsFor(A)[0]?.status === "completed" ? true : undefined),
+      20_000,
+      "the check run to end",
+    );
 
     const summary = github.checkRunsFor(A)[0]!.output.summary;
-    for (const resource of ["ArtifactBucket", "PipelineRole", "Pipeline"]) expect(summary).toMatch(new RegExp(`\\| added \\| ${resource} \\|`));
+    for (const resource of ["ArtifactBucket", "PipelineRole", "Pipeline"])
+      expect(summary).toMatch(new RegExp(`\\| added \\| ${resource} \\|`));
     expect(callCount(aws, "cloudformation", "DescribeChangeSet")).toBeGreaterThanOrEqual(3);
   });
 });

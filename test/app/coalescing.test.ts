@@ -29,7 +29,9 @@ it("20 pushes to one branch within a second give one stack operation and one run
   expect(await pinnedCommits(aws.clients, pipelineOf(await onlyStack(aws)))).toEqual([commits.at(-1)]);
   expect(github.checkRunsFor(commits.at(-1)!)[0]).toMatchObject({ conclusion: "success" });
   for (const commit of commits.slice(0, -1)) {
-    expect(github.checkRunsFor(commit)).toEqual([expect.objectContaining({ status: "completed", conclusion: "neutral" })]);
+    expect(github.checkRunsFor(commit)).toEqual([
+      expect.objectContaining({ status: "completed", conclusion: "neutral" }),
+    ]);
     expect(github.checkRunsFor(commit)[0]!.output.title).toBe("Superseded");
   }
 });

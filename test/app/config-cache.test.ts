@@ -17,7 +17,10 @@ beforeEach(async () => {
 afterEach(() => closeScene({ aws, github, app }));
 
 /** Reads of the config's contents (its size, asked first from the metadata, goes with each read). */
-const configReads = () => github.calls("GET", /\/contents\/\.github%2Fbranchline\.yml|\/contents\/\.github\/branchline\.yml/).filter((r) => (r.accept ?? "").includes("raw")).length;
+const configReads = () =>
+  github
+    .calls("GET", /\/contents\/\.github%2Fbranchline\.yml|\/contents\/\.github\/branchline\.yml/)
+    .filter((r) => (r.accept ?? "").includes("raw")).length;
 
 it("reads a repository's config once for many jobs, and again after a push to the default branch", async () => {
   await app.deliver("push", pushToBranch("feature/a", A, { created: true }));
@@ -31,5 +34,10 @@ it("reads a repository's config once for many jobs, and again after a push to th
   await app.settle();
   await app.deliver("push", pushToBranch("feature/c", C, { created: true }));
   await app.settle();
-  expect(github.checkRunsFor(C).map((c) => c.name).sort()).toEqual(["branchline: config", "branchline: config"]);
+  expect(
+    github
+      .checkRunsFor(C)
+      .map((c) => c.name)
+      .sort(),
+  ).toEqual(["branchline: config", "branchline: config"]);
 });

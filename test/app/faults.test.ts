@@ -30,7 +30,6 @@ const SERVER_ERROR_RATE = 0.05;
 
 const commit = (digit: string, n: number) => `${digit.repeat(39)}${n}`;
 
-
 let aws: EmulatedAws;
 let clients: AwsClients;
 let github: FakeGitHub;
@@ -114,12 +113,29 @@ describe("AWS throttling 30% and failing 5% of calls", () => {
     const succeeded = (sha: string, name: string) =>
       github.checkRunsFor(sha).some((c) => c.name === name && c.status === "completed" && c.conclusion === "success");
     const events: [string, boolean][] = [
-      ["create feature/a", (await runsOf("refs/heads/feature/a")).includes(A1) && succeeded(A1, "branchline: branch/feature/a")],
-      ["create feature/b", (await runsOf("refs/heads/feature/b")).includes(B1) && succeeded(B1, "branchline: branch/feature/b")],
+      [
+        "create feature/a",
+        (await runsOf("refs/heads/feature/a")).includes(A1) && succeeded(A1, "branchline: branch/feature/a"),
+      ],
+      [
+        "create feature/b",
+        (await runsOf("refs/heads/feature/b")).includes(B1) && succeeded(B1, "branchline: branch/feature/b"),
+      ],
       ["create feature/c", succeeded(C1, "branchline: branch/feature/c")],
-      ["push main", stacks.some((s) => tagsOf(s)["branchline:environment"] === "staging") && succeeded(M1, "branchline: staging")],
-      ["push tag v1.0.0", stacks.some((s) => tagsOf(s)["branchline:environment"] === "production") && succeeded(T1, "branchline: production")],
-      ["push feature/a (template unchanged)", JSON.stringify(await runsOf("refs/heads/feature/a")) === JSON.stringify([A1, A2]) && succeeded(A2, "branchline: branch/feature/a")],
+      [
+        "push main",
+        stacks.some((s) => tagsOf(s)["branchline:environment"] === "staging") && succeeded(M1, "branchline: staging"),
+      ],
+      [
+        "push tag v1.0.0",
+        stacks.some((s) => tagsOf(s)["branchline:environment"] === "production") &&
+          succeeded(T1, "branchline: production"),
+      ],
+      [
+        "push feature/a (template unchanged)",
+        JSON.stringify(await runsOf("refs/heads/feature/a")) === JSON.stringify([A1, A2]) &&
+          succeeded(A2, "branchline: branch/feature/a"),
+      ],
       [
         "push feature/b (template changed)",
         stackOf("refs/heads/feature/b")?.StackStatus === "UPDATE_COMPLETE" &&

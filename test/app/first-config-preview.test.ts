@@ -17,7 +17,11 @@ beforeEach(async () => {
   ({ aws, github, app } = await openScene());
   // A repository branchline is installed on but not configured in: no .github/branchline.yml on main.
   givenRepository(github, { config: null });
-  github.repository.branch("main", A).branch("add-branchline", B).branch("feature/cart", C).branch("dependabot/npm/left-pad", C);
+  github.repository
+    .branch("main", A)
+    .branch("add-branchline", B)
+    .branch("feature/cart", C)
+    .branch("dependabot/npm/left-pad", C);
 });
 
 afterEach(() => closeScene({ aws, github, app }));
@@ -35,7 +39,11 @@ function preview(commit: string) {
 
 describe("a pull request that adds .github/branchline.yml to a repository without one", () => {
   it("previews what merging would create: staging, the branch environments branches.include picks, production at a release; nothing in AWS", async () => {
-    github.file(B, ".github/branchline.yml", `${CONFIG}branches:\n  exclude: ["dependabot/**"]\nproduction:\n  approval:\n    required: true\n`);
+    github.file(
+      B,
+      ".github/branchline.yml",
+      `${CONFIG}branches:\n  exclude: ["dependabot/**"]\nproduction:\n  approval:\n    required: true\n`,
+    );
     await openPullRequest();
 
     const check = preview(B)!;
@@ -85,12 +93,14 @@ describe("a pull request that adds .github/branchline.yml to a repository withou
 
   it("fails naming the parameter the template needs and the config does not give", async () => {
     // CONFIG gives the template's ConnectionArn; without it, every environment's deploy would fail.
-    github.file(B, ".github/branchline.yml", "branches:\n  exclude: [\"dependabot/**\"]\n");
+    github.file(B, ".github/branchline.yml", 'branches:\n  exclude: ["dependabot/**"]\n');
     await openPullRequest();
 
     const check = preview(B)!;
     expect(check.conclusion).toBe("failure");
-    expect(check.output.summary).toContain("- `.github/branchline/pipeline.yml:18:3`: parameter ConnectionArn has no Default and no value for staging environments; set parameters.staging.ConnectionArn in .github/branchline.yml");
+    expect(check.output.summary).toContain(
+      "- `.github/branchline/pipeline.yml:18:3`: parameter ConnectionArn has no Default and no value for staging environments; set parameters.staging.ConnectionArn in .github/branchline.yml",
+    );
     expect(check.output.summary).toContain("Parameters come from `parameters.all` and `parameters.staging`");
     expect(await allStacks(aws.clients)).toEqual([]);
   });

@@ -31,15 +31,19 @@ afterEach(async () => {
   server = undefined;
 });
 
-
 /** Branch stacks whose pipeline has a run pinned to the branch's commit (that has ended, with `ended`). */
 async function runsStarted({ ended = false } = {}): Promise<number> {
   let started = 0;
   for (const stack of await allStacks(aws.clients)) {
     const branch = stack.Tags?.find((t) => t.Key === "branchline:ref")?.Value;
-    const index = Array.from({ length: BRANCHES }, (_, i) => i).find((i) => branch !== undefined && branch.endsWith(`burst-${i}`));
+    const index = Array.from({ length: BRANCHES }, (_, i) => i).find(
+      (i) => branch !== undefined && branch.endsWith(`burst-${i}`),
+    );
     if (index === undefined || !stack.Outputs?.some((o) => o.OutputKey === "PipelineName")) continue;
-    const runs = (await executions(aws.clients, pipelineOf(stack))).filter((e) => e.trigger?.triggerType === "StartPipelineExecution" && e.sourceRevisions?.[0]?.revisionId === commitOf(index));
+    const runs = (await executions(aws.clients, pipelineOf(stack))).filter(
+      (e) =>
+        e.trigger?.triggerType === "StartPipelineExecution" && e.sourceRevisions?.[0]?.revisionId === commitOf(index),
+    );
     if (runs.some((run) => !ended || run.status === "Succeeded")) started++;
   }
   return started;
@@ -50,12 +54,25 @@ describe("GitHub's writes are an outbox: AWS work never waits for them", () => {
     app = await startBranchline(aws.clients, { eventsSecret: EVENTS_SECRET, runPollMs: 300, concurrency: 4 });
     server = await unkindPipelineEvents(() => app, aws, 7);
     github.writes.hold();
-    for (let i = 0; i < BRANCHES; i++) await app.deliver("push", pushToBranch(branchOf(i), commitOf(i), { created: true }));
+    for (let i = 0; i < BRANCHES; i++)
+      await app.deliver("push", pushToBranch(branchOf(i), commitOf(i), { created: true }));
 
-    await eventually(async () => ((await runsStarted()) === BRANCHES ? true : undefined), 90_000, `all ${BRANCHES} runs to start`);
+    await eventually(
+      async () => ((await runsStarted()) === BRANCHES ? true : undefined),
+      90_000,
+      `all ${BRANCHES} runs to start`,
+    );
     expect(github.writes.answered).toBe(0);
-    await eventually(async () => ((await runsStarted({ ended: true })) === BRANCHES ? true : undefined), 60_000, `all ${BRANCHES} runs to end`);
-    await eventually(() => (app.engine.pending.following === 0 && app.engine.pending.running === 0 ? true : undefined), 30_000, "every run to be reported (to the outbox)");
+    await eventually(
+      async () => ((await runsStarted({ ended: true })) === BRANCHES ? true : undefined),
+      60_000,
+      `all ${BRANCHES} runs to end`,
+    );
+    await eventually(
+      () => (app.engine.pending.following === 0 && app.engine.pending.running === 0 ? true : undefined),
+      30_000,
+      "every run to be reported (to the outbox)",
+    );
     expect(github.writes.answered).toBe(0);
     // Per run, its check run and its deployment, each collapsed to one write: and the one write the
     // lane had sent when GitHub stopped answering (a lane sends one at a time), still in flight.
@@ -65,7 +82,12 @@ describe("GitHub's writes are an outbox: AWS work never waits for them", () => {
     // the minimum a run needs, its check run made (ended), its deployment made and its outcome set.
     github.writes.release(5);
     await eventually(
-      () => (Array.from({ length: BRANCHES }, (_, i) => github.checkRunsFor(commitOf(i))).every((runs) => runs[0]?.status === "completed") ? true : undefined),
+      () =>
+        Array.from({ length: BRANCHES }, (_, i) => github.checkRunsFor(commitOf(i))).every(
+          (runs) => runs[0]?.status === "completed",
+        )
+          ? true
+          : undefined,
       60_000,
       "every check run to end",
     );
@@ -74,7 +96,9 @@ describe("GitHub's writes are an outbox: AWS work never waits for them", () => {
 
     const deployments = github.model.deploymentsFor("octo-org/shop");
     for (let i = 0; i < BRANCHES; i++) {
-      expect(github.checkRunsFor(commitOf(i)), branchOf(i)).toEqual([expect.objectContaining({ status: "completed", conclusion: "success" })]);
+      expect(github.checkRunsFor(commitOf(i)), branchOf(i)).toEqual([
+        expect.objectContaining({ status: "completed", conclusion: "success" }),
+      ]);
       const ofCommit = deployments.filter((d) => d.sha === commitOf(i));
       expect(ofCommit, branchOf(i)).toHaveLength(1);
       expect(ofCommit[0]!.statuses.at(-1)?.state).toBe("success");

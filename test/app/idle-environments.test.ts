@@ -21,7 +21,10 @@ beforeEach(async () => {
 
 afterEach(() => closeScene({ aws, github, app }));
 
-const HIBERNATING_TEMPLATE = TEMPLATE.replace("  ConnectionArn:\n", "  BranchlineHibernate:\n    Type: String\n    Default: \"false\"\n  ConnectionArn:\n");
+const HIBERNATING_TEMPLATE = TEMPLATE.replace(
+  "  ConnectionArn:\n",
+  '  BranchlineHibernate:\n    Type: String\n    Default: "false"\n  ConnectionArn:\n',
+);
 
 async function push(branch: string, commit: string, created = false) {
   github.repository.branch(branch, commit);
@@ -59,7 +62,9 @@ describe("branches.ttl", () => {
     ahead = 6 * DAY + 2 * HOUR;
     const warned = await pass();
     expect(warned.actions.map((a) => a.kind)).toEqual(["idle"]);
-    expect(checkOf(B).output.summary).toMatch(/^> \*\*Idle environment\*\*: branch `feature\/old` .* will be torn down at /);
+    expect(checkOf(B).output.summary).toMatch(
+      /^> \*\*Idle environment\*\*: branch `feature\/old` .* will be torn down at /,
+    );
     expect(checkOf(B).conclusion).toBe("success");
     expect(await stackOf("feature/old")).toBeDefined();
 
@@ -108,7 +113,9 @@ describe("branches.ttl", () => {
   it("hibernates where the template declares BranchlineHibernate, and a push wakes it", async () => {
     givenRepository(github, { config: `${CONFIG}branches:\n  ttl: 2d\n`, template: HIBERNATING_TEMPLATE });
     await push("feature/sleepy", A, true);
-    const parameter = async () => (await stackOf("feature/sleepy"))?.Parameters?.find((p) => p.ParameterKey === "BranchlineHibernate")?.ParameterValue;
+    const parameter = async () =>
+      (await stackOf("feature/sleepy"))?.Parameters?.find((p) => p.ParameterKey === "BranchlineHibernate")
+        ?.ParameterValue;
     expect(await parameter()).toBe("false");
 
     ahead = 1 * DAY + HOUR;
@@ -135,13 +142,18 @@ describe("branches.ttl", () => {
     await push("feature/talked", B, true);
     github.repository.pullRequest(9, "feature/talked");
     // Anyone can write branchline's marker into a comment: it is not branchline's warning.
-    github.model.plantComment("octo-org/shop", 9, { login: "mallory", body: `<!-- branchline:idle warned=${new Date(Date.now() + 6 * DAY).toISOString()} -->` });
+    github.model.plantComment("octo-org/shop", 9, {
+      login: "mallory",
+      body: `<!-- branchline:idle warned=${new Date(Date.now() + 6 * DAY).toISOString()} -->`,
+    });
 
     ahead = 6 * DAY + 2 * HOUR;
     await pass();
     const own = () => github.model.commentsOn("octo-org/shop", 9).filter((c) => c.performed_via_github_app !== null);
     expect(own()).toHaveLength(1);
-    expect(own()[0]!.body).toMatch(/^\*\*Idle environment\*\*: branch `feature\/talked` has had no push .* will be torn down at /);
+    expect(own()[0]!.body).toMatch(
+      /^\*\*Idle environment\*\*: branch `feature\/talked` has had no push .* will be torn down at /,
+    );
     expect(own()[0]!.body).toContain("`branchline:keep`");
     expect(checkOf(B).output.summary).not.toContain("Idle environment");
 
@@ -188,7 +200,9 @@ describe("branches.ttl", () => {
     expect((await pass()).actions).toEqual([]);
     ahead = 46 * DAY + 2 * HOUR;
     await pass();
-    expect(github.model.commentsOn("octo-org/shop", 7).map((c) => c.body)).toEqual([expect.stringMatching(/will be torn down at /)]);
+    expect(github.model.commentsOn("octo-org/shop", 7).map((c) => c.body)).toEqual([
+      expect.stringMatching(/will be torn down at /),
+    ]);
     expect(await stackOf("feature/kept")).toBeDefined();
   });
 
@@ -197,7 +211,9 @@ describe("branches.ttl", () => {
     await push("feature/nudged", B, true);
     github.repository.pullRequest(3, "feature/nudged");
     ahead = 5 * DAY;
-    github.repository.label(3, "branchline:keep", new Date(Date.now() + ahead)).unlabel(3, "branchline:keep", new Date(Date.now() + ahead + 60_000));
+    github.repository
+      .label(3, "branchline:keep", new Date(Date.now() + ahead))
+      .unlabel(3, "branchline:keep", new Date(Date.now() + ahead + 60_000));
     ahead = 6 * DAY + 2 * HOUR;
     expect((await pass()).actions).toEqual([]);
     ahead = 11 * DAY + 2 * HOUR;
@@ -212,13 +228,18 @@ describe("branches.ttl", () => {
     github.repository.pullRequest(8, "feature/reviewed");
     ahead = 40 * DAY;
     const summary = await pass();
-    expect(summary.actions.map((a) => a.kind === "idle" && `${a.ref.name} ${a.step}`)).toEqual(["feature/abandoned warn"]);
+    expect(summary.actions.map((a) => a.kind === "idle" && `${a.ref.name} ${a.step}`)).toEqual([
+      "feature/abandoned warn",
+    ]);
   });
 });
 
 describe("branches.maxEnvironments", () => {
   it("makes room by tearing down the least recently pushed idle environment, and says so on a branch it cannot make room for", async () => {
-    givenRepository(github, { config: `${CONFIG}branches:\n  maxEnvironments: 2\n`, commits: [A, B, C, "d".repeat(40), "e".repeat(40)] });
+    givenRepository(github, {
+      config: `${CONFIG}branches:\n  maxEnvironments: 2\n`,
+      commits: [A, B, C, "d".repeat(40), "e".repeat(40)],
+    });
     await push("feature/one", A, true);
     await push("feature/two", B, true);
     await push("feature/three", C, true);
@@ -236,7 +257,11 @@ describe("branches.maxEnvironments", () => {
     await push("feature/five", "e".repeat(40), true);
     expect(await branches()).toEqual(["refs/heads/feature/four", "refs/heads/feature/two"]);
     const waiting = checkOf("e".repeat(40));
-    expect(waiting).toMatchObject({ name: "branchline: branch/feature/five", status: "completed", conclusion: "neutral" });
+    expect(waiting).toMatchObject({
+      name: "branchline: branch/feature/five",
+      status: "completed",
+      conclusion: "neutral",
+    });
     expect(waiting.output.title).toBe("Waiting for room: 2 of 2 environments in use");
 
     // Room again (two's label comes off): the reconcile pass deploys five, making room as a push would.

@@ -3,7 +3,18 @@ import type { RunningApp } from "../support/branchline.js";
 import { allStacks, callCount, pinnedCommits, tagsOf, type EmulatedAws } from "../support/aws.js";
 import type { FakeGitHub } from "../support/fake-github.js";
 import { INSTALLATION_ID, installationEvent, installationRepositoriesEvent } from "../support/payloads.js";
-import { A, B, C, closeScene, CONFIG, givenRepository, openScene, pipelineOf, TEMPLATE, TEMPLATE_PATH } from "../support/scenario.js";
+import {
+  A,
+  B,
+  C,
+  closeScene,
+  CONFIG,
+  givenRepository,
+  openScene,
+  pipelineOf,
+  TEMPLATE,
+  TEMPLATE_PATH,
+} from "../support/scenario.js";
 
 let aws: EmulatedAws;
 let github: FakeGitHub;
@@ -47,7 +58,16 @@ describe("the App installed on an organisation", () => {
     anotherRepository("quiet", { config: null }).branch("main", A).branch("feature/y", B);
     github.model.installations[0]!.repositories = ["octo-org/shop", "octo-org/web", "octo-org/quiet"];
 
-    await deliver("installation", installationEvent("created", { repositories: [{ id: 1, owner: "octo-org", name: "shop" }, { id: 2, owner: "octo-org", name: "web" }, { id: 3, owner: "octo-org", name: "quiet" }] }));
+    await deliver(
+      "installation",
+      installationEvent("created", {
+        repositories: [
+          { id: 1, owner: "octo-org", name: "shop" },
+          { id: 2, owner: "octo-org", name: "web" },
+          { id: 3, owner: "octo-org", name: "quiet" },
+        ],
+      }),
+    );
 
     expect(await stacksByRepository()).toEqual({
       "octo-org/shop": ["refs/heads/feature/x", "refs/heads/main"],
@@ -55,8 +75,12 @@ describe("the App installed on an organisation", () => {
     });
     // The check runs say what was set up: staging on each default branch's head, the included branch.
     expect(github.checkRunsFor(A).map((c) => [c.name, c.conclusion])).toEqual([["branchline: staging", "success"]]);
-    expect(github.model.checkRunsFor(B, "octo-org/web").map((c) => [c.name, c.conclusion])).toEqual([["branchline: staging", "success"]]);
-    expect(github.checkRunsFor(B).map((c) => [c.name, c.conclusion])).toEqual([["branchline: branch/feature/x", "success"]]);
+    expect(github.model.checkRunsFor(B, "octo-org/web").map((c) => [c.name, c.conclusion])).toEqual([
+      ["branchline: staging", "success"],
+    ]);
+    expect(github.checkRunsFor(B).map((c) => [c.name, c.conclusion])).toEqual([
+      ["branchline: branch/feature/x", "success"],
+    ]);
     expect(github.checkRunsFor(C)).toEqual([]);
     expect(github.model.checkRunsFor(A, "octo-org/quiet")).toEqual([]);
   });
@@ -69,11 +93,17 @@ describe("the App installed on an organisation", () => {
     anotherRepository("web").branch("main", B).branch("feature/z", C);
     github.model.installations[0]!.repositories = ["octo-org/shop", "octo-org/web"];
 
-    await deliver("installation_repositories", installationRepositoriesEvent("added", [{ id: 2, owner: "octo-org", name: "web" }]));
+    await deliver(
+      "installation_repositories",
+      installationRepositoriesEvent("added", [{ id: 2, owner: "octo-org", name: "web" }]),
+    );
 
     expect((await stacksByRepository())["octo-org/web"]).toEqual(["refs/heads/feature/z", "refs/heads/main"]);
     expect(callCount(aws, "cloudformation", "CreateChangeSet")).toBe(2);
-    expect(github.model.checkRunsFor(C, "octo-org/web")[0]).toMatchObject({ name: "branchline: branch/feature/z", conclusion: "success" });
+    expect(github.model.checkRunsFor(C, "octo-org/web")[0]).toMatchObject({
+      name: "branchline: branch/feature/z",
+      conclusion: "success",
+    });
   });
 });
 
@@ -101,7 +131,13 @@ describe("the App uninstalled, suspended, or a repository removed from it", () =
     // GitHub gives a re-installation a new id; the stacks never knew the old one.
     github.model.install(INSTALLATION_ID + 1, "octo-org", ["octo-org/shop"]);
     aws.emulator.control.resetCalls();
-    await deliver("installation", installationEvent("created", { id: INSTALLATION_ID + 1, repositories: [{ id: 1, owner: "octo-org", name: "shop" }] }));
+    await deliver(
+      "installation",
+      installationEvent("created", {
+        id: INSTALLATION_ID + 1,
+        repositories: [{ id: 1, owner: "octo-org", name: "shop" }],
+      }),
+    );
 
     expect(await states()).toEqual([undefined, undefined]);
     expect(callCount(aws, "cloudformation", "CreateChangeSet")).toBe(0);
@@ -126,11 +162,17 @@ describe("the App uninstalled, suspended, or a repository removed from it", () =
   });
 
   it("marks a removed repository unowned, and not while GitHub says the App still has it", async () => {
-    await deliver("installation_repositories", installationRepositoriesEvent("removed", [{ id: 1, owner: "octo-org", name: "shop" }]));
+    await deliver(
+      "installation_repositories",
+      installationRepositoriesEvent("removed", [{ id: 1, owner: "octo-org", name: "shop" }]),
+    );
     expect(await states()).toEqual([undefined, undefined]);
 
     github.model.installations[0]!.repositories = [];
-    await deliver("installation_repositories", installationRepositoriesEvent("removed", [{ id: 1, owner: "octo-org", name: "shop" }]));
+    await deliver(
+      "installation_repositories",
+      installationRepositoriesEvent("removed", [{ id: 1, owner: "octo-org", name: "shop" }]),
+    );
     expect(await states()).toEqual(["unowned", "unowned"]);
     expect(callCount(aws, "cloudformation", "DeleteStack")).toBe(0);
   });

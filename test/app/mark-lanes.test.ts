@@ -33,11 +33,18 @@ describe("a stack's mark and a deploy of its environment at once", () => {
   it("go one after the other in the environment's lane: the deploy completes and the mark is not lost", async () => {
     github.repository.branch("main", C);
     await app.deliver("push", pushToBranch("main", C));
-    await eventually(async () => ((await staging()).StackStatus === "UPDATE_IN_PROGRESS" ? true : undefined), 30_000, "staging's update under way");
+    await eventually(
+      async () => ((await staging()).StackStatus === "UPDATE_IN_PROGRESS" ? true : undefined),
+      30_000,
+      "staging's update under way",
+    );
 
     // The repository leaves the installation: GitHub answers the App 404 for it from now on.
     github.model.installations[0]!.repositories = [];
-    await app.deliver("installation_repositories", installationRepositoriesEvent("removed", [{ id: github.repository.id, owner: "octo-org", name: "shop" }]));
+    await app.deliver(
+      "installation_repositories",
+      installationRepositoriesEvent("removed", [{ id: github.repository.id, owner: "octo-org", name: "shop" }]),
+    );
     await app.settle();
 
     const stack = await staging();

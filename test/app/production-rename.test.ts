@@ -12,7 +12,9 @@ let app: RunningApp;
 beforeEach(async () => {
   ({ aws, github, app } = await openScene());
   // Promotion criteria have their own tests (test/app/promotion.test.ts).
-  givenRepository(github, { config: `${CONFIG}production:\n  requireOnDefaultBranch: false\n  requireStagingSuccess: false\n` });
+  givenRepository(github, {
+    config: `${CONFIG}production:\n  requireOnDefaultBranch: false\n  requireStagingSuccess: false\n`,
+  });
   github.repository.branch("main", A);
   await app.deliver("push", pushToBranch("main", A));
   await app.deliver("push", pushTag("v1.0.0", A));
@@ -31,7 +33,15 @@ describe("production of a renamed repository", () => {
     const id = github.repository.id;
     github.model.moveRepository("octo-org", "shop", "octo-org", "store");
     aws.emulator.control.resetCalls();
-    await app.deliver("repository", repositoryEvent("renamed", { owner: "octo-org", repo: "store", repositoryId: id, from: { owner: "octo-org", name: "shop" } }));
+    await app.deliver(
+      "repository",
+      repositoryEvent("renamed", {
+        owner: "octo-org",
+        repo: "store",
+        repositoryId: id,
+        from: { owner: "octo-org", name: "shop" },
+      }),
+    );
     await app.settle();
   });
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verify } from "../../src/notifications/signature.js";
-import type { FakeGitHub} from "../support/fake-github.js";
+import type { FakeGitHub } from "../support/fake-github.js";
 import type { FakeCheckRun } from "../support/fake-github.js";
 import type { RunningApp } from "../support/branchline.js";
 import { allStacks, callCount, mutationCount, pinnedCommits, type EmulatedAws } from "../support/aws.js";
@@ -59,7 +59,10 @@ function mutationsOf(emulated: EmulatedAws): number {
 }
 
 function checkNamed(commit: string, name: string): FakeCheckRun | undefined {
-  return github.checkRunsFor(commit).filter((c) => c.name === name).at(-1);
+  return github
+    .checkRunsFor(commit)
+    .filter((c) => c.name === name)
+    .at(-1);
 }
 
 function production(commit: string): FakeCheckRun | undefined {
@@ -84,7 +87,9 @@ describe("promotion criteria", () => {
     const check = production(B)!;
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(check.output.title).toBe("Not promoted: 2 criteria unmet");
-    expect(check.output.summary).toContain(`**on-default-branch**: commit \`${B.slice(0, 12)}\` is not on the default branch \`main\``);
+    expect(check.output.summary).toContain(
+      `**on-default-branch**: commit \`${B.slice(0, 12)}\` is not on the default branch \`main\``,
+    );
     expect(check.output.summary).toContain(`**staging-success**: staging has not run commit \`${B.slice(0, 12)}\``);
     expect(callCount(aws, "cloudformation")).toBe(0);
     expect(callCount(aws, "codepipeline")).toBe(0);
@@ -149,7 +154,13 @@ describe("promotion criteria", () => {
   it("refuses a commit whose staging run failed, and one staging never ran", async () => {
     givenRepository(github);
     await stagingRuns(A);
-    aws.emulator.control.scriptAction({ pipeline: "*-staging-*", stage: "Build", outcome: "fail", message: "tests failed", times: 1 });
+    aws.emulator.control.scriptAction({
+      pipeline: "*-staging-*",
+      stage: "Build",
+      outcome: "fail",
+      message: "tests failed",
+      times: 1,
+    });
     github.repository.ancestors(B, [A]);
     github.ref("main", B);
     await app.deliver("push", pushToBranch("main", B));
@@ -161,7 +172,9 @@ describe("promotion criteria", () => {
     await pushTagBy("v1.0.1", C);
     await app.settle();
 
-    expect(production(B)!.output.summary).toContain(`staging's run of commit \`${B.slice(0, 12)}\` concluded \`failure\``);
+    expect(production(B)!.output.summary).toContain(
+      `staging's run of commit \`${B.slice(0, 12)}\` concluded \`failure\``,
+    );
     expect(production(B)!.output.summary).not.toContain("on-default-branch");
     expect(production(C)!.output.summary).toContain("staging has not run commit");
     expect(await allStacks(aws.clients)).toHaveLength(1);
@@ -169,7 +182,9 @@ describe("promotion criteria", () => {
 
   it("honours allowedTags and allowedActors (users or org teams)", async () => {
     givenRepository(github, {
-      config: configWith(`production:\n  allowedTags: ["v+([0-9]).+([0-9]).+([0-9])"]\n  allowedActors:\n    users: [release-bot]\n    teams: [release-managers]\n`),
+      config: configWith(
+        `production:\n  allowedTags: ["v+([0-9]).+([0-9]).+([0-9])"]\n  allowedActors:\n    users: [release-bot]\n    teams: [release-managers]\n`,
+      ),
     });
     github.model.teamMember("octo-org", "release-managers", "alice");
     await stagingRuns(A, B, C);
@@ -189,7 +204,9 @@ describe("promotion criteria", () => {
 });
 
 describe("approvals", () => {
-  const APPROVERS = configWith(`production:\n  approval:\n    required: true\n    approvers:\n      users: [lead]\n      teams: [release-managers]\n`);
+  const APPROVERS = configWith(
+    `production:\n  approval:\n    required: true\n    approvers:\n      users: [lead]\n      teams: [release-managers]\n`,
+  );
 
   async function waitingRelease(): Promise<FakeCheckRun> {
     givenRepository(github, { config: APPROVERS, template: APPROVAL_TEMPLATE });
@@ -197,7 +214,9 @@ describe("approvals", () => {
     github.model.teamMember("octo-org", "release-managers", "bob");
     await stagingRuns(A);
     await pushTagBy("v1.0.0", A);
-    await expect.poll(() => production(A)?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 }).toEqual(["approve", "reject"]);
+    await expect
+      .poll(() => production(A)?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 })
+      .toEqual(["approve", "reject"]);
     const check = production(A)!;
     expect(check.status).toBe("in_progress");
     expect(check.output.title).toBe("Waiting for approval");
@@ -207,7 +226,14 @@ describe("approvals", () => {
   }
 
   function press(check: FakeCheckRun, identifier: "approve" | "reject", user: string) {
-    const payload = checkRunEvent("requested_action", { id: check.id, name: check.name, headSha: A, headBranch: "v1.0.0", identifier, user });
+    const payload = checkRunEvent("requested_action", {
+      id: check.id,
+      name: check.name,
+      headSha: A,
+      headBranch: "v1.0.0",
+      identifier,
+      user,
+    });
     (payload.check_run as { external_id: string | null }).external_id = check.external_id;
     return app.deliver("check_run", payload);
   }
@@ -221,7 +247,9 @@ describe("approvals", () => {
     const check = await waitingRelease();
 
     await press(check, "approve", "owner");
-    expect(production(A)!.output.summary).toContain("@owner pressed **Approve**, but was not allowed to: @owner is not an approver");
+    expect(production(A)!.output.summary).toContain(
+      "@owner pressed **Approve**, but was not allowed to: @owner is not an approver",
+    );
     expect(production(A)!.status).toBe("in_progress");
     expect(callCount(aws, "codepipeline", "PutApprovalResult")).toBe(0);
     expect(await approvalStatus()).toBe("InProgress");
@@ -235,7 +263,9 @@ describe("approvals", () => {
     expect(done.output.summary).toMatch(/Approved by @lead \(a listed approver\) on GitHub at \d{4}-\d\d-\d\dT/);
     expect(done.output.summary).toContain("✅ approved: **Approval / Approve**");
     const statuses = github.model.deploymentsFor("octo-org/shop", "production")[0]!.statuses;
-    expect(statuses.map((s) => s.description)).toEqual(expect.arrayContaining([expect.stringMatching(/^Approved by @lead .* at \d{4}-/)]));
+    expect(statuses.map((s) => s.description)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Approved by @lead .* at \d{4}-/)]),
+    );
     expect(statuses.at(-1)!.state).toBe("success");
   });
 
@@ -255,7 +285,9 @@ describe("approvals", () => {
     expect(done).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(done.output.summary).toContain("❌ rejected: **Approval / Approve** — Rejected by @lead");
     const deployment = github.model.deploymentsFor("octo-org/shop", "production")[0]!;
-    expect(deployment.statuses.map((s) => s.description)).toEqual(expect.arrayContaining([expect.stringMatching(/^Rejected by @lead/)]));
+    expect(deployment.statuses.map((s) => s.description)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Rejected by @lead/)]),
+    );
     expect(deployment.statuses.at(-1)!.state).toBe("failure");
   });
 
@@ -291,19 +323,29 @@ describe("failure policy", () => {
     const hook = await sink();
     process.env.BRANCHLINE_SINK_TEST_HOOK_SECRET = "rollback-secret";
     givenRepository(github, {
-      config: configWith(`onFailure:\n  production: redeploy-last-good\nnotifications:\n  sinks:\n    - type: webhook\n      url: ${hook.url}/hook\n      secretEnv: BRANCHLINE_SINK_TEST_HOOK_SECRET\n      events: [rollback.started, run.failed]\n`),
+      config: configWith(
+        `onFailure:\n  production: redeploy-last-good\nnotifications:\n  sinks:\n    - type: webhook\n      url: ${hook.url}/hook\n      secretEnv: BRANCHLINE_SINK_TEST_HOOK_SECRET\n      events: [rollback.started, run.failed]\n`,
+      ),
     });
     await stagingRuns(A, B);
     await pushTagBy("v1.0.0", A);
     await app.settle();
-    aws.emulator.control.scriptAction({ pipeline: "*-production-*", stage: "Build", outcome: "fail", message: "smoke test failed", times: 1 });
+    aws.emulator.control.scriptAction({
+      pipeline: "*-production-*",
+      stage: "Build",
+      outcome: "fail",
+      message: "smoke test failed",
+      times: 1,
+    });
 
     await pushTagBy("v1.1.0", B);
     await settleWithRollback();
 
     expect(await pinnedCommits(aws.clients, await productionPipeline())).toEqual([A, B, A]);
     expect(production(B)).toMatchObject({ conclusion: "failure" });
-    expect(production(B)!.output.summary).toContain(`Rolling back: the last good release, commit \`${A.slice(0, 12)}\``);
+    expect(production(B)!.output.summary).toContain(
+      `Rolling back: the last good release, commit \`${A.slice(0, 12)}\``,
+    );
     const rollback = production(A)!;
     expect(rollback).toMatchObject({ conclusion: "success" });
     expect(rollback.output.title).toBe("Rollback: pipeline succeeded");
@@ -314,11 +356,22 @@ describe("failure policy", () => {
     expect(deployments[2]!.description).toContain(`Rollback to ${A.slice(0, 12)} after ${B.slice(0, 12)} failed`);
     expect(deployments[2]!.statuses.at(-1)!.state).toBe("success");
     // The ledger says who caused each run: the tags' pusher, then branchline's failure policy.
-    expect(deployments.map((d) => (d.payload as { actor?: string }).actor)).toEqual(["Codertocat", "Codertocat", "branchline (rollback)"]);
+    expect(deployments.map((d) => (d.payload as { actor?: string }).actor)).toEqual([
+      "Codertocat",
+      "Codertocat",
+      "branchline (rollback)",
+    ]);
 
-    await expect.poll(() => hook.received.map((r) => JSON.parse(r.body).event as string).sort(), { timeout: 10_000 }).toEqual(["rollback.started", "run.failed"]);
+    await expect
+      .poll(() => hook.received.map((r) => JSON.parse(r.body).event as string).sort(), { timeout: 10_000 })
+      .toEqual(["rollback.started", "run.failed"]);
     const started = JSON.parse(hook.received.find((r) => r.body.includes("rollback.started"))!.body);
-    expect(started).toMatchObject({ event: "rollback.started", commit: A, rollback: { fromCommit: B, toCommit: A }, environment: { kind: "production", name: "production" } });
+    expect(started).toMatchObject({
+      event: "rollback.started",
+      commit: A,
+      rollback: { fromCommit: B, toCommit: A },
+      environment: { kind: "production", name: "production" },
+    });
   });
 
   it("never rolls back a rollback: when it fails too, it is reported and nothing more runs", async () => {
@@ -326,7 +379,13 @@ describe("failure policy", () => {
     await stagingRuns(A, B);
     await pushTagBy("v1.0.0", A);
     await app.settle();
-    aws.emulator.control.scriptAction({ pipeline: "*-production-*", stage: "Build", outcome: "fail", message: "broken", times: 2 });
+    aws.emulator.control.scriptAction({
+      pipeline: "*-production-*",
+      stage: "Build",
+      outcome: "fail",
+      message: "broken",
+      times: 2,
+    });
 
     await pushTagBy("v1.1.0", B);
     await settleWithRollback();
@@ -379,8 +438,12 @@ describe("notifications", () => {
     await expect.poll(() => hook.received.length, { timeout: 10_000 }).toBe(2);
     for (const request of hook.received) {
       expect(request.headers["content-type"]).toBe("application/json");
-      expect(verify(request.body, "s3cret-for-tests", request.headers["x-branchline-signature-256"] as string)).toBe(true);
-      expect(verify(request.body, "another-secret", request.headers["x-branchline-signature-256"] as string)).toBe(false);
+      expect(verify(request.body, "s3cret-for-tests", request.headers["x-branchline-signature-256"] as string)).toBe(
+        true,
+      );
+      expect(verify(request.body, "another-secret", request.headers["x-branchline-signature-256"] as string)).toBe(
+        false,
+      );
     }
     const bodies = hook.received.map((r) => JSON.parse(r.body));
     expect(bodies.map((b) => b.event)).toEqual(["run.started", "run.succeeded"]);

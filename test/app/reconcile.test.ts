@@ -29,7 +29,10 @@ describe("a reconcile pass", () => {
     const summary = await reconcile();
     expect(summary.errors).toEqual([]);
     const stacks = await allStacks(aws.clients);
-    expect(stacks.map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual(["refs/heads/feature/lost", "refs/heads/main"]);
+    expect(stacks.map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual([
+      "refs/heads/feature/lost",
+      "refs/heads/main",
+    ]);
     const lost = stacks.find((s) => tagsOf(s)["branchline:ref"] === "refs/heads/feature/lost")!;
     expect(await pinnedCommits(aws.clients, pipelineOf(lost))).toEqual([B]);
     expect(github.checkRunsFor(B)[0]).toMatchObject({ name: "branchline: branch/feature/lost", conclusion: "success" });
@@ -67,10 +70,17 @@ describe("a reconcile pass", () => {
 
   it("repairs a stack left in ROLLBACK_COMPLETE by a failed create", async () => {
     github.repository.branch("main", A).branch("feature/x", B);
-    aws.emulator.control.failStack({ stackName: "branchline-shop-br-feature-x-*", operation: "create", reason: "quota", times: 1 });
+    aws.emulator.control.failStack({
+      stackName: "branchline-shop-br-feature-x-*",
+      operation: "create",
+      reason: "quota",
+      times: 1,
+    });
     await app.deliver("push", pushToBranch("feature/x", B, { created: true }));
     await app.settle();
-    expect((await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:ref"] === "refs/heads/feature/x")?.StackStatus).toBe("ROLLBACK_COMPLETE");
+    expect(
+      (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:ref"] === "refs/heads/feature/x")?.StackStatus,
+    ).toBe("ROLLBACK_COMPLETE");
     await reconcile();
     const stack = (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:ref"] === "refs/heads/feature/x")!;
     expect(stack.StackStatus).toBe("CREATE_COMPLETE");
@@ -82,10 +92,19 @@ describe("a reconcile pass", () => {
     await reconcile();
     const stack = (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:ref"] === "refs/heads/feature/x")!;
     // A run started before a restart: its check run shows in progress, nobody follows it.
-    aws.emulator.control.scriptAction({ stage: "Build", action: "Build", outcome: "succeed", durationMs: 400, times: 1 });
+    aws.emulator.control.scriptAction({
+      stage: "Build",
+      action: "Build",
+      outcome: "succeed",
+      durationMs: 400,
+      times: 1,
+    });
     github.repository.branch("feature/x", C);
     await aws.clients.codepipeline.send(
-      new StartPipelineExecutionCommand({ name: pipelineOf(stack), sourceRevisions: [{ actionName: "Source", revisionType: "COMMIT_ID", revisionValue: C }] }),
+      new StartPipelineExecutionCommand({
+        name: pipelineOf(stack),
+        sourceRevisions: [{ actionName: "Source", revisionType: "COMMIT_ID", revisionValue: C }],
+      }),
     );
     const summary = await reconcile();
     expect(summary.actions.filter((a) => a.kind === "resume")).toHaveLength(1);
@@ -126,7 +145,10 @@ describe("a reconcile pass", () => {
     const summary = await reconcile();
     expect(summary.errors).toEqual([]);
     const stacks = await allStacks(aws.clients);
-    expect(stacks.map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual(["refs/heads/feature/lost", "refs/heads/main"]);
+    expect(stacks.map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual([
+      "refs/heads/feature/lost",
+      "refs/heads/main",
+    ]);
     expect(github.checkRunsFor(B)[0]).toMatchObject({ conclusion: "success" });
   });
 });

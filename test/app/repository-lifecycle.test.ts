@@ -30,7 +30,10 @@ async function stackOf(ref: string) {
 }
 
 function writesSince(count: number): string[] {
-  return github.requests.slice(count).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+  return github.requests
+    .slice(count)
+    .filter((r) => r.method !== "GET")
+    .map((r) => `${r.method} ${r.path}`);
 }
 
 describe("an archived or deleted repository", () => {
@@ -70,7 +73,10 @@ describe("an archived or deleted repository", () => {
 
   it("a deleted event for a repository GitHub still shows is only a look: nothing is torn down", async () => {
     await deliver("repository", repositoryEvent("deleted"));
-    expect((await allStacks(aws.clients)).map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual(["refs/heads/feature/x", "refs/heads/main"]);
+    expect((await allStacks(aws.clients)).map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual([
+      "refs/heads/feature/x",
+      "refs/heads/main",
+    ]);
     expect(callCount(aws, "cloudformation", "DeleteStack")).toBe(0);
   });
 });
@@ -93,10 +99,23 @@ describe("a new default branch", () => {
     expect(staging.StackName).toBe(stagingName);
     expect(tagsOf(staging)["branchline:ref"]).toBe("refs/heads/develop");
     expect(await pinnedCommits(aws.clients, pipelineOf(staging))).toEqual([A, C]);
-    const branches = stacks.filter((s) => tagsOf(s)["branchline:environment"] === "branch").map((s) => tagsOf(s)["branchline:ref"]).sort();
+    const branches = stacks
+      .filter((s) => tagsOf(s)["branchline:environment"] === "branch")
+      .map((s) => tagsOf(s)["branchline:ref"])
+      .sort();
     expect(branches).toEqual(["refs/heads/feature/x", "refs/heads/main"]);
-    expect(github.checkRunsFor(A).map((c) => c.name).sort()).toEqual(["branchline: branch/main", "branchline: staging"]);
-    expect(github.checkRunsFor(C).map((c) => c.name).sort()).toEqual(["branchline: branch/develop", "branchline: staging"]);
+    expect(
+      github
+        .checkRunsFor(A)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["branchline: branch/main", "branchline: staging"]);
+    expect(
+      github
+        .checkRunsFor(C)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["branchline: branch/develop", "branchline: staging"]);
   });
 
   it("moves staging to the new default branch when its head already ran there: the stack follows, no second run", async () => {
@@ -112,11 +131,16 @@ describe("a new default branch", () => {
 
     const staging = (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:environment"] === "staging")!;
     expect(tagsOf(staging)["branchline:ref"]).toBe("refs/heads/develop");
-    expect(staging.Parameters?.find((p) => p.ParameterKey === "BranchlineSourceBranch")?.ParameterValue).toBe("develop");
+    expect(staging.Parameters?.find((p) => p.ParameterKey === "BranchlineSourceBranch")?.ParameterValue).toBe(
+      "develop",
+    );
     expect(await pinnedCommits(aws.clients, pipelineOf(staging))).toEqual([A]);
     expect(callCount(aws, "codepipeline", "StartPipelineExecution")).toBe(0);
     // main is not in branches.include: it gets no environment of its own.
-    expect((await allStacks(aws.clients)).map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual(["refs/heads/develop", "refs/heads/feature/x"]);
+    expect((await allStacks(aws.clients)).map((s) => tagsOf(s)["branchline:ref"]).sort()).toEqual([
+      "refs/heads/develop",
+      "refs/heads/feature/x",
+    ]);
   });
 
   it("an edit that does not change the default branch does nothing", async () => {

@@ -37,7 +37,12 @@ describe.each([
   beforeEach(async () => {
     const id = github.repository.id;
     github.model.moveRepository("octo-org", "shop", owner, name);
-    const payload = repositoryEvent(event, { owner, repo: name, repositoryId: id, from: { owner: "octo-org", name: "shop" } });
+    const payload = repositoryEvent(event, {
+      owner,
+      repo: name,
+      repositoryId: id,
+      from: { owner: "octo-org", name: "shop" },
+    });
     await app.deliver("repository", payload);
     await app.settle();
   });
@@ -48,13 +53,18 @@ describe.each([
     expect(callCount(aws, "codepipeline", "StartPipelineExecution")).toBe(0);
     for (const stack of await allStacks(aws.clients)) {
       expect(tagsOf(stack)["branchline:repository"]).toBe(`${owner}/${name}`);
-      expect(stack.Parameters?.find((p) => p.ParameterKey === "BranchlineRepository")?.ParameterValue).toBe(`${owner}/${name}`);
+      expect(stack.Parameters?.find((p) => p.ParameterKey === "BranchlineRepository")?.ParameterValue).toBe(
+        `${owner}/${name}`,
+      );
     }
   });
 
   it("a push under the new name deploys to the same stack, and its check run links to it", async () => {
     github.model.findRepository(owner, name)!.branch("feature/x", C);
-    await app.deliver("push", pushToBranch("feature/x", C, { owner, repo: name, repositoryId: github.model.findRepository(owner, name)!.id }));
+    await app.deliver(
+      "push",
+      pushToBranch("feature/x", C, { owner, repo: name, repositoryId: github.model.findRepository(owner, name)!.id }),
+    );
     await app.settle();
 
     expect(await stackNames()).toEqual(before);

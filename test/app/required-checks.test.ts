@@ -25,7 +25,10 @@ async function release(tag: string, commit: string): Promise<FakeCheckRun> {
   github.ref(`refs/tags/${tag}`, commit);
   await app.deliver("push", pushTag(tag, commit));
   await app.settle();
-  return github.checkRunsFor(commit).filter((c) => c.name === "branchline: production").at(-1)!;
+  return github
+    .checkRunsFor(commit)
+    .filter((c) => c.name === "branchline: production")
+    .at(-1)!;
 }
 
 describe("production.requireChecks, through the webhook path", () => {
@@ -37,22 +40,36 @@ describe("production.requireChecks, through the webhook path", () => {
 
     const check = await release("v1.0.0", A);
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
-    expect(check.output.summary).toContain("**required-check**: required check run `ci / test` by App `777` no result from App `777`; the one from `other-app-999` does not count");
-    expect(check.output.summary).toContain("**required-check**: required status `jenkins/build` is `failure`, not success");
+    expect(check.output.summary).toContain(
+      "**required-check**: required check run `ci / test` by App `777` no result from App `777`; the one from `other-app-999` does not count",
+    );
+    expect(check.output.summary).toContain(
+      "**required-check**: required status `jenkins/build` is `failure`, not success",
+    );
     expect(github.model.deploymentsFor("octo-org/shop", "production")).toEqual([]);
   });
 
   it("lists each required check, met or unmet, with who reported it and a link, on the refused release's check run", async () => {
     givenRepository(github, { config: REQUIRE });
     await stagingRan(A);
-    const ci = github.model.plantCheckRun("octo-org/shop", { name: "ci / test", head_sha: A, app_id: 777, conclusion: "success" });
-    github.model.status("octo-org/shop", A, "jenkins/build", "failure", "jenkins-bot").target_url = "https://jenkins.example/job/shop/5/";
+    const ci = github.model.plantCheckRun("octo-org/shop", {
+      name: "ci / test",
+      head_sha: A,
+      app_id: 777,
+      conclusion: "success",
+    });
+    github.model.status("octo-org/shop", A, "jenkins/build", "failure", "jenkins-bot").target_url =
+      "https://jenkins.example/job/shop/5/";
 
     const check = await release("v1.0.0", A);
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(check.output.summary).toContain("### Required checks (`production.requireChecks`)");
-    expect(check.output.summary).toContain(`- ✅ **met**: check run \`ci / test\` by App \`777\`: succeeded, reported by App \`other-app-777\` ([details](https://github.com/octo-org/shop/runs/${ci.id}))`);
-    expect(check.output.summary).toContain("- ❌ **unmet**: status `jenkins/build`: is `failure`, not success, reported by @jenkins-bot ([details](https://jenkins.example/job/shop/5/))");
+    expect(check.output.summary).toContain(
+      `- ✅ **met**: check run \`ci / test\` by App \`777\`: succeeded, reported by App \`other-app-777\` ([details](https://github.com/octo-org/shop/runs/${ci.id}))`,
+    );
+    expect(check.output.summary).toContain(
+      "- ❌ **unmet**: status `jenkins/build`: is `failure`, not success, reported by @jenkins-bot ([details](https://jenkins.example/job/shop/5/))",
+    );
   });
 
   it("deploys once the named App's check run and the status context succeed on the commit", async () => {
@@ -64,7 +81,9 @@ describe("production.requireChecks, through the webhook path", () => {
     const check = await release("v1.0.0", A);
     expect(check).toMatchObject({ conclusion: "success" });
     // The release that went through still says what verified it.
-    expect(check.output.summary).toContain("- ✅ **met**: check run `ci / test` by App `777`: succeeded, reported by App `other-app-777`");
+    expect(check.output.summary).toContain(
+      "- ✅ **met**: check run `ci / test` by App `777`: succeeded, reported by App `other-app-777`",
+    );
     expect(check.output.summary).toContain("- ✅ **met**: status `jenkins/build`: succeeded, reported by @ci-bot");
   });
 });

@@ -48,8 +48,20 @@ async function runTakenUpAfterRestart(): Promise<string> {
   const staging = (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:environment"] === "staging")!;
   const pipeline = pipelineOf(staging);
   github.ref("main", B);
-  aws.emulator.control.scriptAction({ stage: "Build", action: "Build", outcome: "fail", message: "tests failed", durationMs: 300, times: 1 });
-  await aws.clients.codepipeline.send(new StartPipelineExecutionCommand({ name: pipeline, sourceRevisions: [{ actionName: "Source", revisionType: "COMMIT_ID", revisionValue: B }] }));
+  aws.emulator.control.scriptAction({
+    stage: "Build",
+    action: "Build",
+    outcome: "fail",
+    message: "tests failed",
+    durationMs: 300,
+    times: 1,
+  });
+  await aws.clients.codepipeline.send(
+    new StartPipelineExecutionCommand({
+      name: pipeline,
+      sourceRevisions: [{ actionName: "Source", revisionType: "COMMIT_ID", revisionValue: B }],
+    }),
+  );
   const summary = await app.reconciler.pass({ reportOnly: false });
   expect(summary.actions.map((a) => a.kind)).toEqual(["resume"]);
   await app.settle();
@@ -61,7 +73,9 @@ describe("a run taken up after a restart has the same hooks as one started here"
   it("onFailure: webhook still notifies", async () => {
     const hook = await hookSink();
     process.env.BRANCHLINE_SINK_TEST_RESTART_SECRET = "restart-hook-secret";
-    givenRepository(github, { config: `${CONFIG}onFailure:\n  staging: webhook\nnotifications:\n  sinks:\n    - type: webhook\n      url: ${hook.url}\n      secretEnv: BRANCHLINE_SINK_TEST_RESTART_SECRET\n` });
+    givenRepository(github, {
+      config: `${CONFIG}onFailure:\n  staging: webhook\nnotifications:\n  sinks:\n    - type: webhook\n      url: ${hook.url}\n      secretEnv: BRANCHLINE_SINK_TEST_RESTART_SECRET\n`,
+    });
     await runTakenUpAfterRestart();
     expect(github.checkRunsFor(B)).toEqual([expect.objectContaining({ conclusion: "failure" })]);
     await expect.poll(() => hook.events, { timeout: 10_000 }).toContain("run.failed");

@@ -26,13 +26,20 @@ beforeAll(async () => {
   app = await startBranchline(aws.clients, { eventsSecret: EVENTS_SECRET });
 
   await app.deliver("push", pushToBranch("feature/ok", A, { created: true }));
-  aws.emulator.control.failStack({ stackName: "branchline-shop-br-feature-broken-*", operation: "create", reason: "Access denied for the role" });
+  aws.emulator.control.failStack({
+    stackName: "branchline-shop-br-feature-broken-*",
+    operation: "create",
+    reason: "Access denied for the role",
+  });
   await app.deliver("push", pushToBranch("feature/broken", B, { created: true }));
   await app.settle();
 
   github.repository.collaborator("visitor", "read");
   const run = github.checkRunsFor(A)[0]!;
-  await app.deliver("check_run", checkRunEvent("rerequested", { id: run.id, name: run.name, headSha: A, user: "visitor" }));
+  await app.deliver(
+    "check_run",
+    checkRunEvent("rerequested", { id: run.id, name: run.name, headSha: A, user: "visitor" }),
+  );
 
   aws.emulator.control.setFaults({ service: "cloudformation", serverErrorRate: 1 });
   await app.deliver("push", pushToBranch("feature/outage", C, { created: true }));

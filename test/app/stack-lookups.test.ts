@@ -26,7 +26,12 @@ beforeEach(async () => {
   givenRepository(github, { commits: [A, B, C, D, E] });
   // Stacks of other teams: the account is not branchline's alone.
   for (let i = 0; i < OTHER_STACKS; i++) {
-    await aws.clients.cloudformation.send(new CreateStackCommand({ StackName: `other-team-${i}`, TemplateBody: JSON.stringify({ Resources: { Topic: { Type: "AWS::SNS::Topic" } } }) }));
+    await aws.clients.cloudformation.send(
+      new CreateStackCommand({
+        StackName: `other-team-${i}`,
+        TemplateBody: JSON.stringify({ Resources: { Topic: { Type: "AWS::SNS::Topic" } } }),
+      }),
+    );
   }
   github.repository.branch("main", A);
   await app.deliver("push", pushToBranch("main", A));
@@ -37,15 +42,24 @@ afterEach(() => closeScene({ aws, github, app }));
 
 /** Pages of DescribeStacks that name no stack: listings of the whole account. */
 function listingPages(): number {
-  return calls.filter((c) => c.service === "cloudformation" && c.operation === "DescribeStacks" && c.target === undefined).length;
+  return calls.filter(
+    (c) => c.service === "cloudformation" && c.operation === "DescribeStacks" && c.target === undefined,
+  ).length;
 }
 
 describe("finding an environment's stack", () => {
   it("lists the account's stacks at most once for many branches' first pushes, not once per branch", async () => {
     calls.length = 0;
-    const firsts = [["feature/a", B], ["feature/b", C], ["feature/c", D], ["feature/d", E]] as const;
+    const firsts = [
+      ["feature/a", B],
+      ["feature/b", C],
+      ["feature/c", D],
+      ["feature/d", E],
+    ] as const;
     for (const [branch, commit] of firsts) github.repository.branch(branch, commit);
-    await Promise.all(firsts.map(([branch, commit]) => app.deliver("push", pushToBranch(branch, commit, { created: true }))));
+    await Promise.all(
+      firsts.map(([branch, commit]) => app.deliver("push", pushToBranch(branch, commit, { created: true }))),
+    );
     await app.settle();
 
     const stacks = await allStacks(aws.clients);

@@ -1,5 +1,9 @@
 import { readFileSync } from "node:fs";
-import { CreateStackCommand, ListChangeSetsCommand, waitUntilStackCreateComplete } from "@aws-sdk/client-cloudformation";
+import {
+  CreateStackCommand,
+  ListChangeSetsCommand,
+  waitUntilStackCreateComplete,
+} from "@aws-sdk/client-cloudformation";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FakeGitHub } from "../support/fake-github.js";
 import type { RunningApp } from "../support/branchline.js";
@@ -61,8 +65,17 @@ async function givenStaging(config = CONFIG, pipeline = PIPELINE): Promise<{ sta
   const application = staging.Outputs!.find((o) => o.OutputKey === "ApplicationStackName")!.OutputValue!;
   // The application stack the staging pipeline's Deploy action made (made here where the emulator's action does not).
   if (!(await allStacks(aws.clients)).some((s) => s.StackName === application)) {
-    await aws.clients.cloudformation.send(new CreateStackCommand({ StackName: application, TemplateBody: APP_BEFORE, Parameters: [{ ParameterKey: "Environment", ParameterValue: "staging" }] }));
-    await waitUntilStackCreateComplete({ client: aws.clients.cloudformation, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { StackName: application });
+    await aws.clients.cloudformation.send(
+      new CreateStackCommand({
+        StackName: application,
+        TemplateBody: APP_BEFORE,
+        Parameters: [{ ParameterKey: "Environment", ParameterValue: "staging" }],
+      }),
+    );
+    await waitUntilStackCreateComplete(
+      { client: aws.clients.cloudformation, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 },
+      { StackName: application },
+    );
   }
   return { staging: staging.StackName!, application };
 }
@@ -115,7 +128,11 @@ describe("the staging preview of a pull request", () => {
   it("previews a pipeline template change and a config change, naming the environments they reach", async () => {
     const { staging } = await givenStaging();
     github.file(B, TEMPLATE_PATH, PIPELINE.replace("Status: Enabled", "Status: Suspended"));
-    github.file(B, ".github/branchline.yml", `${CONFIG}  staging:\n    BuildImage: aws/codebuild/standard:8.0\nbranches:\n  ttl: 7d\n`);
+    github.file(
+      B,
+      ".github/branchline.yml",
+      `${CONFIG}  staging:\n    BuildImage: aws/codebuild/standard:8.0\nbranches:\n  ttl: 7d\n`,
+    );
     await openPullRequest();
     await app.settle();
     const summary = preview(B)!.output.summary;
@@ -148,14 +165,26 @@ describe("the staging preview of a pull request", () => {
     await app.settle();
     const check = preview(B)!;
     expect(check.conclusion).toBe("action_required");
-    expect(check.actions).toEqual([{ label: "Acknowledge", description: "Accept replacing stateful resources", identifier: "acknowledge" }]);
+    expect(check.actions).toEqual([
+      { label: "Acknowledge", description: "Accept replacing stateful resources", identifier: "acknowledge" },
+    ]);
 
     github.repository.collaborator("visitor", "read").collaborator("lead", "write");
-    const click = (user: string) => checkRunEvent("requested_action", { id: check.id, name: PREVIEW, headSha: B, headBranch: "feature/orders", user, identifier: "acknowledge" });
+    const click = (user: string) =>
+      checkRunEvent("requested_action", {
+        id: check.id,
+        name: PREVIEW,
+        headSha: B,
+        headBranch: "feature/orders",
+        user,
+        identifier: "acknowledge",
+      });
     await app.deliver("check_run", click("visitor"));
     await app.settle();
     expect(preview(B)!.conclusion).toBe("action_required");
-    expect(preview(B)!.output.summary).toMatch(/^> @visitor pressed Acknowledge, but that needs the \*\*write\*\* role/);
+    expect(preview(B)!.output.summary).toMatch(
+      /^> @visitor pressed Acknowledge, but that needs the \*\*write\*\* role/,
+    );
 
     await app.deliver("check_run", click("lead"));
     await app.settle();
@@ -168,11 +197,19 @@ describe("the staging preview of a pull request", () => {
     // Every DeleteChangeSet (only previews delete theirs) answers after 4 s: the preview is held.
     aws.emulator.control.setFaults({ service: "cloudformation", operation: "DeleteChangeSet", latencyMs: 4_000 });
     await openPullRequest();
-    await eventually(async () => ((await changeSetsLeft([application])).length > 0 ? true : undefined), 20_000, "the preview's change set");
+    await eventually(
+      async () => ((await changeSetsLeft([application])).length > 0 ? true : undefined),
+      20_000,
+      "the preview's change set",
+    );
     github.file(C, TEMPLATE_PATH, PIPELINE.replace("Status: Enabled", "Status: Suspended"));
     github.repository.branch("main", C);
     await app.deliver("push", pushToBranch("main", C));
-    const deployed = await eventually(() => github.checkRunsFor(C).find((c) => c.name === "branchline: staging" && c.status === "completed"), 20_000, "staging's deploy of C");
+    const deployed = await eventually(
+      () => github.checkRunsFor(C).find((c) => c.name === "branchline: staging" && c.status === "completed"),
+      20_000,
+      "staging's deploy of C",
+    );
     expect(deployed.conclusion, deployed.output.summary).toBe("success");
     expect(preview(B)?.status).not.toBe("completed");
     await app.settle();
@@ -204,11 +241,15 @@ describe("the staging preview of the default pipeline (templates/pipeline.yml), 
     // What the repository's buildspec hands on: its template, unchanged, as packaged.yml.
     aws.emulator.control.setBuildOutput({ artifact: "BuildOutput", files: { "packaged.yml": APP_BEFORE } });
     const { staging, application } = await givenStaging(config, DEFAULT_PIPELINE);
-    expect((await allStacks(aws.clients)).find((s) => s.StackName === application)?.Parameters).toEqual([{ ParameterKey: "Environment", ParameterValue: "staging" }]);
+    expect((await allStacks(aws.clients)).find((s) => s.StackName === application)?.Parameters).toEqual([
+      { ParameterKey: "Environment", ParameterValue: "staging" },
+    ]);
     await openPullRequest();
     await app.settle();
     const summary = preview(B)!.output.summary;
-    expect(summary).toContain(`### Application stack \`${application}\`\nTemplate: \`${APP_PATH}\` at this commit (\`preview.applicationTemplate\`), standing in for \`BuildOutput::packaged.yml\`, which the build makes.`);
+    expect(summary).toContain(
+      `### Application stack \`${application}\`\nTemplate: \`${APP_PATH}\` at this commit (\`preview.applicationTemplate\`), standing in for \`BuildOutput::packaged.yml\`, which the build makes.`,
+    );
     const replaced = summary.indexOf("| replaced | Database | AWS::RDS::DBInstance | stateful |");
     expect(replaced, summary).toBeGreaterThan(summary.indexOf("### Application stack"));
     expect(summary.indexOf("| added | Uploads | AWS::S3::Bucket | stateful |")).toBeGreaterThan(replaced);

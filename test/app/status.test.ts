@@ -58,7 +58,12 @@ describe("check runs follow each run", () => {
   });
 
   it("ends a failed run as a failure that names the failed action", async () => {
-    aws.emulator.control.scriptAction({ stage: "Build", action: "Build", outcome: "fail", message: "npm test: 3 failing" });
+    aws.emulator.control.scriptAction({
+      stage: "Build",
+      action: "Build",
+      outcome: "fail",
+      message: "npm test: 3 failing",
+    });
     await app.deliver("push", pushToBranch("feature/login", A, { created: true }));
     await app.settle();
     const check = github.checkRunsFor(A)[0]!;
@@ -72,7 +77,13 @@ describe("check runs follow each run", () => {
   it("ends a run overtaken by a newer commit as neutral, not as a failure", async () => {
     // The run CloudFormation starts when it creates the pipeline holds Build, so A waits at Build's
     // gate, where B overtakes it: CodePipeline's SUPERSEDED mode.
-    aws.emulator.control.scriptAction({ stage: "Build", action: "Build", outcome: "succeed", durationMs: 5_000, times: 1 });
+    aws.emulator.control.scriptAction({
+      stage: "Build",
+      action: "Build",
+      outcome: "succeed",
+      durationMs: 5_000,
+      times: 1,
+    });
     await app.deliver("push", pushToBranch("feature/login", A, { created: true }));
     await expect.poll(() => github.checkRunsFor(A)[0]?.external_id ?? null, { timeout: 10_000 }).not.toBeNull();
     await app.deliver("push", pushToBranch("feature/login", B));
@@ -92,7 +103,13 @@ describe("the deployment ledger", () => {
     await app.deliver("push", pushToBranch("feature/login", A, { created: true }));
     await app.settle();
     const [deployment] = github.model.deploymentsFor("octo-org/shop", "branch/feature/login");
-    expect(deployment).toMatchObject({ sha: A, transient_environment: true, production_environment: false, auto_merge: false, required_contexts: [] });
+    expect(deployment).toMatchObject({
+      sha: A,
+      transient_environment: true,
+      production_environment: false,
+      auto_merge: false,
+      required_contexts: [],
+    });
     expect(deployment!.statuses.map((s) => s.state)).toEqual(["in_progress", "success"]);
     expect(deployment!.statuses[1]!.environment_url).toMatch(/^https:\/\/br-feature-login-[0-9a-f]{8}\.example\.test$/);
     expect(deployment!.statuses[0]!.log_url).toContain("/executions/");
@@ -119,8 +136,13 @@ describe("pipeline events", () => {
   it("refuse a request without the secret (401) or malformed (400), and change nothing", async () => {
     app = await startBranchline(aws.clients, { eventsSecret: SECRET });
     const url = await serveHandlers();
-    const post = (body: string, secret?: string) => postJson(url, body, secret ? { "x-branchline-secret": secret } : {});
-    const event = JSON.stringify({ source: "aws.codepipeline", "detail-type": "CodePipeline Pipeline Execution State Change", detail: { pipeline: "p", "execution-id": "e", state: "STARTED" } });
+    const post = (body: string, secret?: string) =>
+      postJson(url, body, secret ? { "x-branchline-secret": secret } : {});
+    const event = JSON.stringify({
+      source: "aws.codepipeline",
+      "detail-type": "CodePipeline Pipeline Execution State Change",
+      detail: { pipeline: "p", "execution-id": "e", state: "STARTED" },
+    });
     expect(await post(event)).toBe(401);
     expect(await post(event, "wrong-secret-wrong-secret-wrong-secret")).toBe(401);
     expect(await post("{not json", SECRET)).toBe(400);
@@ -147,7 +169,10 @@ describe("pipeline events", () => {
     github.ref("refs/heads/feature/login", B);
     const pipeline = pipelineOf(await onlyStack(aws));
     await aws.clients.codepipeline.send(
-      new StartPipelineExecutionCommand({ name: pipeline, sourceRevisions: [{ actionName: "Source", revisionType: "COMMIT_ID", revisionValue: B }] }),
+      new StartPipelineExecutionCommand({
+        name: pipeline,
+        sourceRevisions: [{ actionName: "Source", revisionType: "COMMIT_ID", revisionValue: B }],
+      }),
     );
     await expect.poll(() => github.checkRunsFor(B)[0]?.conclusion ?? null, { timeout: 15_000 }).toBe("success");
     expect(github.checkRunsFor(B)[0]!.name).toBe("branchline: branch/feature/login");
@@ -167,7 +192,10 @@ describe("buttons", () => {
 
   const press = (action: "rerequested" | "requested_action", user: string) => {
     const run = github.checkRunsFor(A)[0]!;
-    return app.deliver("check_run", checkRunEvent(action, { id: run.id, name: run.name, headSha: A, user, identifier: "reprovision" }));
+    return app.deliver(
+      "check_run",
+      checkRunEvent(action, { id: run.id, name: run.name, headSha: A, user, identifier: "reprovision" }),
+    );
   };
 
   it("Re-run starts a new run of that commit for someone with write access", async () => {

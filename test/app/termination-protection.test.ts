@@ -18,14 +18,17 @@ beforeEach(async () => {
 afterEach(() => closeScene({ aws, github, app }));
 
 const protection = async (stackName: string) =>
-  (await aws.clients.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0]?.EnableTerminationProtection;
+  (await aws.clients.cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0]
+    ?.EnableTerminationProtection;
 
 it("puts staging's termination protection back on at the next deploy when it was turned off", async () => {
   await app.deliver("push", pushToBranch("main", A));
   await app.settle();
   const stack = (await onlyStack(aws)).StackName!;
   expect(await protection(stack)).toBe(true);
-  await aws.clients.cloudformation.send(new UpdateTerminationProtectionCommand({ StackName: stack, EnableTerminationProtection: false }));
+  await aws.clients.cloudformation.send(
+    new UpdateTerminationProtectionCommand({ StackName: stack, EnableTerminationProtection: false }),
+  );
 
   await app.deliver("push", pushToBranch("main", B));
   await app.settle();

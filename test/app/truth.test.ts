@@ -15,7 +15,8 @@ const MUTATIONS: readonly [string, string][] = [
   ["codepipeline", "StartPipelineExecution"],
   ["codepipeline", "StopPipelineExecution"],
 ];
-const mutations = (aws: EmulatedAws) => MUTATIONS.map(([service, operation]) => callCount(aws, service, operation)).reduce((a, b) => a + b, 0);
+const mutations = (aws: EmulatedAws) =>
+  MUTATIONS.map(([service, operation]) => callCount(aws, service, operation)).reduce((a, b) => a + b, 0);
 
 let aws: EmulatedAws;
 let github: FakeGitHub;

@@ -14,7 +14,10 @@ describe("cli output", () => {
   });
 
   it("pads table columns by what shows, so colour does not break alignment", () => {
-    const rows = [{ a: "x", b: "ok" }, { a: "longer", b: "failed" }];
+    const rows = [
+      { a: "x", b: "ok" },
+      { a: "longer", b: "failed" },
+    ];
     const columns = [
       { header: "A", value: (r: (typeof rows)[number]) => r.a },
       { header: "B", value: (r: (typeof rows)[number]) => r.b, style: () => "red" as const },

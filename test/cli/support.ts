@@ -17,7 +17,10 @@ import { readTemplate } from "@branchline/cloudformation-template";
  */
 
 export const BUILT_CLI = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
-export const SMALL_TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
+export const SMALL_TEMPLATE = readFileSync(
+  new URL("../fixtures/templates/small-pipeline.yml", import.meta.url),
+  "utf8",
+);
 export const TEMPLATE_PATH = ".github/branchline/pipeline.yml";
 export const CONNECTION_ARN = "arn:aws:codeconnections:us-east-1:123456789012:connection/0a1b2c3d";
 export const ROLES = `roles:\n  branch: arn:aws:iam::123456789012:role/branchline-branch-deployer\n  staging: arn:aws:iam::123456789012:role/branchline-staging-deployer\n  production: arn:aws:iam::123456789012:role/branchline-production-deployer\n`;
@@ -56,13 +59,20 @@ export function cliEnv(extra: Env = {}): Env {
 }
 
 export function runCli(args: readonly string[], options: { cwd?: string; env?: Env } = {}): Promise<CliRun> {
-  const env = Object.fromEntries(Object.entries(options.env ?? cliEnv()).filter((e): e is [string, string] => e[1] !== undefined));
+  const env = Object.fromEntries(
+    Object.entries(options.env ?? cliEnv()).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [BUILT_CLI, ...args], { cwd: options.cwd ?? tmpdir(), env, timeout: 60_000, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
+    execFile(
+      process.execPath,
+      [BUILT_CLI, ...args],
+      { cwd: options.cwd ?? tmpdir(), env, timeout: 60_000, maxBuffer: 8 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr, ms: performance.now() - started });
+      },
+    );
   });
 }
 
@@ -83,12 +93,21 @@ export interface TempRepo {
 }
 
 /** A git repository in the OS temp directory, with a GitHub origin remote and files as given. */
-export function tempRepo(files: Record<string, string>, options: { remote?: string | null; defaultBranch?: string } = {}): TempRepo {
+export function tempRepo(
+  files: Record<string, string>,
+  options: { remote?: string | null; defaultBranch?: string } = {},
+): TempRepo {
   const dir = mkdtempSync(join(tmpdir(), "branchline-cli-"));
   const git = (...args: string[]) =>
     execFileSync("git", ["-C", dir, ...args], {
       encoding: "utf8",
-      env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.test", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.test" },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.test",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.test",
+      },
     }).trim();
   const write = (path: string, content: string) => {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -105,7 +124,12 @@ export function goodRepo(options: { remote?: string | null; defaultBranch?: stri
 }
 
 /** Creates an environment's stack exactly as the app does (same inputs, same tags), in the emulator. */
-export async function deployStack(aws: AwsClients, repo: RepositoryRef, environment: Environment, options: { defaultBranch?: string; parameters?: Record<string, string>; template?: string } = {}): Promise<string> {
+export async function deployStack(
+  aws: AwsClients,
+  repo: RepositoryRef,
+  environment: Environment,
+  options: { defaultBranch?: string; parameters?: Record<string, string>; template?: string } = {},
+): Promise<string> {
   const text = options.template ?? SMALL_TEMPLATE;
   const read = readTemplate(text);
   if (!read.ok) throw new Error("fixture template does not read");
@@ -122,6 +146,10 @@ export async function deployStack(aws: AwsClients, repo: RepositoryRef, environm
     roleArn: `arn:aws:iam::123456789012:role/branchline-${environment.kind}-deployer`,
   });
   if (!built.ok) throw new Error(`inputs: ${JSON.stringify(built.problems)}`);
-  await applyChangeSet(aws.cloudformation, { stackName: names.stack, type: "CREATE", inputs: built.inputs, token: `test-${names.slug}` }, { maxWaitSeconds: 30, minDelaySeconds: 0.05, maxDelaySeconds: 0.2 });
+  await applyChangeSet(
+    aws.cloudformation,
+    { stackName: names.stack, type: "CREATE", inputs: built.inputs, token: `test-${names.slug}` },
+    { maxWaitSeconds: 30, minDelaySeconds: 0.05, maxDelaySeconds: 0.2 },
+  );
   return names.stack;
 }

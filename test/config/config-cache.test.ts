@@ -32,7 +32,9 @@ describe("ConfigCache", () => {
   it("does not remember a failed read", async () => {
     let reads = 0;
     const cache = new ConfigCache(60_000);
-    await expect(cache.get("r", async () => (reads++, Promise.reject(new Error("GitHub is down"))))).rejects.toThrow("GitHub is down");
+    await expect(cache.get("r", async () => (reads++, Promise.reject(new Error("GitHub is down"))))).rejects.toThrow(
+      "GitHub is down",
+    );
     await cache.get("r", async () => (reads++, ABSENT));
     expect(reads).toBe(2);
   });

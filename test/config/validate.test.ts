@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_PATH, DEFAULT_TEMPLATE_PATH, parametersFor, roleFor, type BranchlineConfig } from "../../src/config/schema.js";
+import {
+  CONFIG_PATH,
+  DEFAULT_TEMPLATE_PATH,
+  parametersFor,
+  roleFor,
+  type BranchlineConfig,
+} from "../../src/config/schema.js";
 import { fieldName, validateConfig, type ConfigProblem } from "../../src/config/validate.js";
 import type { PathSegment } from "@branchline/cloudformation-template";
 
@@ -82,14 +88,19 @@ describe("validateConfig: fields that take one or many", () => {
 });
 
 describe("validateConfig: permissions", () => {
-  it.each(["read", "triage", "write", "maintain", "admin"])("permissions.redeploy takes the GitHub role %j", (level) => {
-    expect(valid({ permissions: { redeploy: level } }).permissions).toEqual({ redeploy: level });
-  });
+  it.each(["read", "triage", "write", "maintain", "admin"])(
+    "permissions.redeploy takes the GitHub role %j",
+    (level) => {
+      expect(valid({ permissions: { redeploy: level } }).permissions).toEqual({ redeploy: level });
+    },
+  );
 });
 
 describe("validateConfig: parameters", () => {
   it("turns YAML numbers and booleans into the strings CloudFormation takes", () => {
-    expect(valid({ parameters: { all: { Port: 8080, Ratio: 0.5, Enabled: true, Off: false, Name: "x" } } }).parameters.all).toEqual({
+    expect(
+      valid({ parameters: { all: { Port: 8080, Ratio: 0.5, Enabled: true, Off: false, Name: "x" } } }).parameters.all,
+    ).toEqual({
       Port: "8080",
       Ratio: "0.5",
       Enabled: "true",
@@ -111,11 +122,14 @@ describe("validateConfig: parameters", () => {
     ]);
   });
 
-  it.each(["BranchlineRef", "BranchlineRepository", "BranchlineAnything"])("refuses the branchline-owned parameter %s", (name) => {
-    expect(problems({ parameters: { all: { [name]: "x" } } })).toEqual([
-      { path: ["parameters", "all", name], message: expect.stringMatching(/Branchline\* are set by branchline/) },
-    ]);
-  });
+  it.each(["BranchlineRef", "BranchlineRepository", "BranchlineAnything"])(
+    "refuses the branchline-owned parameter %s",
+    (name) => {
+      expect(problems({ parameters: { all: { [name]: "x" } } })).toEqual([
+        { path: ["parameters", "all", name], message: expect.stringMatching(/Branchline\* are set by branchline/) },
+      ]);
+    },
+  );
 
   it.each(["a-b", "a_b", "a.b", "a b", "ä"])("refuses the parameter name %j (letters and digits only)", (name) => {
     expect(problems({ parameters: { branch: { [name]: "x" } } })).toEqual([
@@ -128,33 +142,93 @@ describe("validateConfig: wrong types and values", () => {
   it.each<[string, unknown, PathSegment[], RegExp]>([
     ["template not a string", { template: 5 }, ["template"], /expected string/],
     ["template an absolute path", { template: "/ci/pipeline.yml" }, ["template"], /repository path/],
-    ["template of another kind of file", { template: "ci/pipeline.txt" }, ["template"], /\.yml, \.yaml, \.json or \.template/],
+    [
+      "template of another kind of file",
+      { template: "ci/pipeline.txt" },
+      ["template"],
+      /\.yml, \.yaml, \.json or \.template/,
+    ],
     ["stackPrefix starting with a digit", { stackPrefix: "1abc" }, ["stackPrefix"], /a letter/],
     ["stackPrefix in upper case (bucket names derive from it)", { stackPrefix: "Acme" }, ["stackPrefix"], /lower case/],
     ["stackPrefix ending in a hyphen", { stackPrefix: "acme-" }, ["stackPrefix"], /not ending in a hyphen/],
     ["stackPrefix too long", { stackPrefix: "a".repeat(21) }, ["stackPrefix"], /at most 19/],
     ["stackPrefix not a string", { stackPrefix: 3 }, ["stackPrefix"], /expected string/],
     ["branches not a mapping", { branches: "main" }, ["branches"], /expected object/],
-    ["an empty include pattern", { branches: { include: ["feature/**", ""] } }, ["branches", "include", 1], /cannot be empty/],
-    ["an empty exclude pattern", { branches: { exclude: ["wip/**", ""] } }, ["branches", "exclude", 1], /cannot be empty/],
+    [
+      "an empty include pattern",
+      { branches: { include: ["feature/**", ""] } },
+      ["branches", "include", 1],
+      /cannot be empty/,
+    ],
+    [
+      "an empty exclude pattern",
+      { branches: { exclude: ["wip/**", ""] } },
+      ["branches", "exclude", 1],
+      /cannot be empty/,
+    ],
     ["an empty releaseTags list", { releaseTags: [] }, ["releaseTags"], /at least one pattern/],
     ["an empty release tag pattern", { releaseTags: [""] }, ["releaseTags", 0], /cannot be empty/],
     ["parameters not a mapping", { parameters: "x" }, ["parameters"], /expected object/],
-    ["a role that is not an ARN", { roles: { staging: "deployer" } }, ["roles", "staging"], /arn:aws:iam::123456789012:role\/name/],
-    ["a role with a short account", { roles: { branch: "arn:aws:iam::12345:role/x" } }, ["roles", "branch"], /IAM role ARN/],
-    ["a user, not a role", { roles: { production: "arn:aws:iam::123456789012:user/x" } }, ["roles", "production"], /IAM role ARN/],
-    ["a role of another service", { roles: { production: "arn:aws:s3:::bucket" } }, ["roles", "production"], /IAM role ARN/],
+    [
+      "a role that is not an ARN",
+      { roles: { staging: "deployer" } },
+      ["roles", "staging"],
+      /arn:aws:iam::123456789012:role\/name/,
+    ],
+    [
+      "a role with a short account",
+      { roles: { branch: "arn:aws:iam::12345:role/x" } },
+      ["roles", "branch"],
+      /IAM role ARN/,
+    ],
+    [
+      "a user, not a role",
+      { roles: { production: "arn:aws:iam::123456789012:user/x" } },
+      ["roles", "production"],
+      /IAM role ARN/,
+    ],
+    [
+      "a role of another service",
+      { roles: { production: "arn:aws:s3:::bucket" } },
+      ["roles", "production"],
+      /IAM role ARN/,
+    ],
     ["a role not a string", { roles: { staging: 5 } }, ["roles", "staging"], /expected string/],
-    ["permissions.redeploy not a GitHub role", { permissions: { redeploy: "owner" } }, ["permissions", "redeploy"], /read.*triage.*write.*maintain.*admin/],
+    [
+      "permissions.redeploy not a GitHub role",
+      { permissions: { redeploy: "owner" } },
+      ["permissions", "redeploy"],
+      /read.*triage.*write.*maintain.*admin/,
+    ],
     ["permissions not a mapping", { permissions: "admin" }, ["permissions"], /expected object/],
     ["a ttl without a unit", { branches: { ttl: "7" } }, ["branches", "ttl"], /a whole number and m, h, d or w/],
     ["a ttl in words", { branches: { ttl: "7 days" } }, ["branches", "ttl"], /`7d`, `36h`/],
     ["a ttl that is a number", { branches: { ttl: 7 } }, ["branches", "ttl"], /expected string/],
     ["maxEnvironments of zero", { branches: { maxEnvironments: 0 } }, ["branches", "maxEnvironments"], /at least 1/],
-    ["maxEnvironments not whole", { branches: { maxEnvironments: 2.5 } }, ["branches", "maxEnvironments"], /whole number/],
-    ["preview.requireAcknowledgement not a boolean", { preview: { requireAcknowledgement: "yes" } }, ["preview", "requireAcknowledgement"], /expected boolean/],
-    ["preview.applicationTemplate outside the repository", { preview: { applicationTemplate: "../secrets.yml" } }, ["preview", "applicationTemplate"], /a path in the repository, like template.yml/],
-    ["preview.applicationTemplate absolute", { preview: { applicationTemplate: "/etc/template.yml" } }, ["preview", "applicationTemplate"], /no leading \//],
+    [
+      "maxEnvironments not whole",
+      { branches: { maxEnvironments: 2.5 } },
+      ["branches", "maxEnvironments"],
+      /whole number/,
+    ],
+    [
+      "preview.requireAcknowledgement not a boolean",
+      { preview: { requireAcknowledgement: "yes" } },
+      ["preview", "requireAcknowledgement"],
+      /expected boolean/,
+    ],
+    [
+      "preview.applicationTemplate outside the repository",
+      { preview: { applicationTemplate: "../secrets.yml" } },
+      ["preview", "applicationTemplate"],
+      /a path in the repository, like template.yml/,
+    ],
+    [
+      "preview.applicationTemplate absolute",
+      { preview: { applicationTemplate: "/etc/template.yml" } },
+      ["preview", "applicationTemplate"],
+      /no leading \//,
+    ],
     ["the whole file a list", [], [], /expected object/],
     ["the whole file a string", "template: x", [], /expected object/],
   ])("%s → a problem at its path", (_, raw, path, message) => {
@@ -175,13 +249,26 @@ describe("validateConfig: wrong types and values", () => {
     ["branches.TTL (case)", { branches: { TTL: "7d" } }, ["branches", "TTL"]],
   ])("names the unknown field %s", (_, raw, path) => {
     expect(problems(raw)).toEqual([
-      { path, message: `unknown field "${String(path.at(-1))}"; check its spelling against the config reference in the README` },
+      {
+        path,
+        message: `unknown field "${String(path.at(-1))}"; check its spelling against the config reference in the README`,
+      },
     ]);
   });
 
   it("reports every problem, not only the first", () => {
-    const found = problems({ branchs: 1, stackPrefix: "1", roles: { staging: "x" }, parameters: { all: { BranchlineRef: "r" } } });
-    expect(found.map((p) => fieldName(p.path)).sort()).toEqual(["branchs", "parameters.all.BranchlineRef", "roles.staging", "stackPrefix"]);
+    const found = problems({
+      branchs: 1,
+      stackPrefix: "1",
+      roles: { staging: "x" },
+      parameters: { all: { BranchlineRef: "r" } },
+    });
+    expect(found.map((p) => fieldName(p.path)).sort()).toEqual([
+      "branchs",
+      "parameters.all.BranchlineRef",
+      "roles.staging",
+      "stackPrefix",
+    ]);
   });
 
   // BUG (src/config/validate.ts): fields that accept one of several shapes (a pattern or a list of
@@ -200,7 +287,11 @@ describe("validateConfig: wrong types and values", () => {
       { parameters: { staging: { A: ["x"] } } },
       { parameters: { branch: { A: { nested: 1 } } } },
     ];
-    const bare = cases.flatMap((raw) => problems(raw).filter((p) => /^Invalid input\.?$/.test(p.message)).map((p) => fieldName(p.path)));
+    const bare = cases.flatMap((raw) =>
+      problems(raw)
+        .filter((p) => /^Invalid input\.?$/.test(p.message))
+        .map((p) => fieldName(p.path)),
+    );
     expect(bare).toEqual([]);
   });
 });

@@ -12,12 +12,18 @@ import { cloudFormationScenario, s3Scenario, type Observations } from "./scenari
 const KNOWN_DIFFERENCES: Record<string, Record<string, string>> = {
   s3: {},
   cloudformation: {
-    "missing parameter": "AWS words it 'Parameters: [Env] must have values'; moto says 'Missing parameter Env'. The emulator follows AWS.",
-    "unknown parameter": "AWS refuses parameters the template does not declare; moto accepts them. The emulator follows AWS.",
-    "unresolved ref": "AWS refuses the template with 'Unresolved resource dependencies'; moto answers an HTML 500. The emulator follows AWS.",
-    "no-op update": "AWS refuses an update that changes nothing ('No updates are to be performed.'); moto accepts it. The emulator follows AWS.",
-    "update change set": "moto answers an HTML 500 to an UPDATE change set that replaces a bucket; the emulator describes Modify/Replacement True as AWS does.",
-    "delete stack with full bucket": "AWS cannot delete a non-empty bucket, so the stack ends DELETE_FAILED; moto deletes it. The emulator follows AWS.",
+    "missing parameter":
+      "AWS words it 'Parameters: [Env] must have values'; moto says 'Missing parameter Env'. The emulator follows AWS.",
+    "unknown parameter":
+      "AWS refuses parameters the template does not declare; moto accepts them. The emulator follows AWS.",
+    "unresolved ref":
+      "AWS refuses the template with 'Unresolved resource dependencies'; moto answers an HTML 500. The emulator follows AWS.",
+    "no-op update":
+      "AWS refuses an update that changes nothing ('No updates are to be performed.'); moto accepts it. The emulator follows AWS.",
+    "update change set":
+      "moto answers an HTML 500 to an UPDATE change set that replaces a bucket; the emulator describes Modify/Replacement True as AWS does.",
+    "delete stack with full bucket":
+      "AWS cannot delete a non-empty bucket, so the stack ends DELETE_FAILED; moto deletes it. The emulator follows AWS.",
   },
 };
 
@@ -45,7 +51,8 @@ function compare(area: string, ours: Observations, theirs: Observations): void {
   for (const key of Object.keys(ours)) {
     const same = JSON.stringify(ours[key]) === JSON.stringify(theirs[key]);
     if (key in known) {
-      if (same) report.push(`${key}: listed as a known difference, but both sides now agree: ${JSON.stringify(ours[key])}`);
+      if (same)
+        report.push(`${key}: listed as a known difference, but both sides now agree: ${JSON.stringify(ours[key])}`);
     } else if (!same) {
       report.push(`${key}:\n  emulator: ${JSON.stringify(ours[key])}\n  moto:     ${JSON.stringify(theirs[key])}`);
     }
@@ -60,7 +67,10 @@ describe("conformance with moto", () => {
   });
 
   it("CloudFormation behaves the same", async () => {
-    const [ours, theirs] = [await cloudFormationScenario(emulatorClients, "conf"), await cloudFormationScenario(motoClients, "conf")];
+    const [ours, theirs] = [
+      await cloudFormationScenario(emulatorClients, "conf"),
+      await cloudFormationScenario(motoClients, "conf"),
+    ];
     compare("cloudformation", ours, theirs);
   });
 });

@@ -52,22 +52,41 @@ async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, time
 export async function s3Scenario(aws: Clients, prefix: string): Promise<Observations> {
   const seen: Observations = {};
   const bucket = `${prefix}-conformance`;
-  await observe(seen, "create bucket", async () => (await aws.s3.send(new CreateBucketCommand({ Bucket: bucket }))).$metadata.httpStatusCode);
-  await observe(seen, "create bucket again", () => aws.s3.send(new CreateBucketCommand({ Bucket: bucket })).then(() => "ok"));
-  await observe(seen, "head missing bucket", () => aws.s3.send(new HeadBucketCommand({ Bucket: `${prefix}-missing` })).then(() => "ok"));
-  await observe(seen, "put object etag", async () => (await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "a/b c.txt", Body: "hello" }))).ETag);
+  await observe(
+    seen,
+    "create bucket",
+    async () => (await aws.s3.send(new CreateBucketCommand({ Bucket: bucket }))).$metadata.httpStatusCode,
+  );
+  await observe(seen, "create bucket again", () =>
+    aws.s3.send(new CreateBucketCommand({ Bucket: bucket })).then(() => "ok"),
+  );
+  await observe(seen, "head missing bucket", () =>
+    aws.s3.send(new HeadBucketCommand({ Bucket: `${prefix}-missing` })).then(() => "ok"),
+  );
+  await observe(
+    seen,
+    "put object etag",
+    async () => (await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "a/b c.txt", Body: "hello" }))).ETag,
+  );
   await observe(seen, "get object", async () => {
     const got = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "a/b c.txt" }));
     return { body: await got.Body?.transformToString(), length: got.ContentLength };
   });
-  await observe(seen, "get missing key", () => aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "nope" })).then(() => "ok"));
-  await observe(seen, "head missing key", () => aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "nope" })).then(() => "ok"));
-  for (let i = 0; i < 5; i++) await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k/${i}`, Body: String(i) }));
+  await observe(seen, "get missing key", () =>
+    aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "nope" })).then(() => "ok"),
+  );
+  await observe(seen, "head missing key", () =>
+    aws.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: "nope" })).then(() => "ok"),
+  );
+  for (let i = 0; i < 5; i++)
+    await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `k/${i}`, Body: String(i) }));
   await observe(seen, "list v2 pages", async () => {
     const pages: { keys: string[]; count: number | undefined; truncated: boolean | undefined }[] = [];
     let token: string | undefined;
     do {
-      const page = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "k/", MaxKeys: 2, ContinuationToken: token }));
+      const page = await aws.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: "k/", MaxKeys: 2, ContinuationToken: token }),
+      );
       pages.push({ keys: (page.Contents ?? []).map((c) => c.Key!), count: page.KeyCount, truncated: page.IsTruncated });
       token = page.NextContinuationToken;
     } while (token);
@@ -77,12 +96,20 @@ export async function s3Scenario(aws: Clients, prefix: string): Promise<Observat
     const page = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: "/" }));
     return { prefixes: page.CommonPrefixes?.map((p) => p.Prefix), keys: page.Contents?.map((c) => c.Key) ?? [] };
   });
-  await observe(seen, "delete non-empty bucket", () => aws.s3.send(new DeleteBucketCommand({ Bucket: bucket })).then(() => "ok"));
+  await observe(seen, "delete non-empty bucket", () =>
+    aws.s3.send(new DeleteBucketCommand({ Bucket: bucket })).then(() => "ok"),
+  );
   await aws.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
   await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "v", Body: "1" }));
   await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "v", Body: "2" }));
-  await observe(seen, "delete versioned object", async () => (await aws.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "v" }))).DeleteMarker);
-  await observe(seen, "get deleted versioned object", () => aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "v" })).then(() => "ok"));
+  await observe(
+    seen,
+    "delete versioned object",
+    async () => (await aws.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "v" }))).DeleteMarker,
+  );
+  await observe(seen, "get deleted versioned object", () =>
+    aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "v" })).then(() => "ok"),
+  );
   await observe(seen, "list versions of v", async () => {
     const page = await aws.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: "v" }));
     return { versions: page.Versions?.map((x) => x.IsLatest), markers: page.DeleteMarkers?.map((x) => x.IsLatest) };
@@ -92,7 +119,14 @@ export async function s3Scenario(aws: Clients, prefix: string): Promise<Observat
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
     do {
-      const page = await aws.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 3, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
+      const page = await aws.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: bucket,
+          MaxKeys: 3,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
+      );
       counts.push((page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0));
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
@@ -101,8 +135,13 @@ export async function s3Scenario(aws: Clients, prefix: string): Promise<Observat
   });
   await observe(seen, "empty and delete bucket", async () => {
     const all = await aws.s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
-    const objects = [...(all.Versions ?? []), ...(all.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId! }));
-    const result = await aws.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+    const objects = [...(all.Versions ?? []), ...(all.DeleteMarkers ?? [])].map((v) => ({
+      Key: v.Key!,
+      VersionId: v.VersionId!,
+    }));
+    const result = await aws.s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+    );
     await aws.s3.send(new DeleteBucketCommand({ Bucket: bucket }));
     return { errors: result.Errors ?? [] };
   });
@@ -145,15 +184,42 @@ export async function cloudFormationScenario(aws: Clients, prefix: string): Prom
   const stackName = `${prefix}-stack`;
   const bucket = `${prefix}-cfn-bucket`;
   const template = BUCKET_TEMPLATE(bucket);
-  await observe(seen, "missing parameter", () => aws.cfn.send(new CreateStackCommand({ StackName: `${prefix}-e1`, TemplateBody: template })).then(() => "ok"));
+  await observe(seen, "missing parameter", () =>
+    aws.cfn.send(new CreateStackCommand({ StackName: `${prefix}-e1`, TemplateBody: template })).then(() => "ok"),
+  );
   await observe(seen, "unknown parameter", () =>
-    aws.cfn.send(new CreateStackCommand({ StackName: `${prefix}-e2`, TemplateBody: BUCKET_TEMPLATE(`${bucket}-e2`), Parameters: [{ ParameterKey: "Env", ParameterValue: "a" }, { ParameterKey: "Bogus", ParameterValue: "b" }] })).then(() => "ok"),
+    aws.cfn
+      .send(
+        new CreateStackCommand({
+          StackName: `${prefix}-e2`,
+          TemplateBody: BUCKET_TEMPLATE(`${bucket}-e2`),
+          Parameters: [
+            { ParameterKey: "Env", ParameterValue: "a" },
+            { ParameterKey: "Bogus", ParameterValue: "b" },
+          ],
+        }),
+      )
+      .then(() => "ok"),
   );
   await observe(seen, "unresolved ref", () =>
-    aws.cfn.send(new CreateStackCommand({ StackName: `${prefix}-e3`, TemplateBody: "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Ghost\n" })).then(() => "ok"),
+    aws.cfn
+      .send(
+        new CreateStackCommand({
+          StackName: `${prefix}-e3`,
+          TemplateBody: "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Ghost\n",
+        }),
+      )
+      .then(() => "ok"),
   );
   await observe(seen, "create stack", async () => {
-    await aws.cfn.send(new CreateStackCommand({ StackName: stackName, TemplateBody: template, Parameters: [{ ParameterKey: "Env", ParameterValue: "dev" }], Tags: [{ Key: "team", Value: "shop" }] }));
+    await aws.cfn.send(
+      new CreateStackCommand({
+        StackName: stackName,
+        TemplateBody: template,
+        Parameters: [{ ParameterKey: "Env", ParameterValue: "dev" }],
+        Tags: [{ Key: "team", Value: "shop" }],
+      }),
+    );
     return settle(aws, stackName);
   });
   await observe(seen, "describe stack", async () => {
@@ -164,35 +230,102 @@ export async function cloudFormationScenario(aws: Clients, prefix: string): Prom
       tags: stack.Tags,
     };
   });
-  await observe(seen, "created bucket exists", async () => (await aws.s3.send(new HeadBucketCommand({ Bucket: bucket }))).$metadata.httpStatusCode);
+  await observe(
+    seen,
+    "created bucket exists",
+    async () => (await aws.s3.send(new HeadBucketCommand({ Bucket: bucket }))).$metadata.httpStatusCode,
+  );
   await observe(seen, "stack resources", async () =>
-    (await aws.cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }))).StackResources!.map((r) => [r.LogicalResourceId, r.PhysicalResourceId, r.ResourceType, r.ResourceStatus]),
+    (await aws.cfn.send(new DescribeStackResourcesCommand({ StackName: stackName }))).StackResources!.map((r) => [
+      r.LogicalResourceId,
+      r.PhysicalResourceId,
+      r.ResourceType,
+      r.ResourceStatus,
+    ]),
   );
   await observe(seen, "newest event first", async () => {
     const events = (await aws.cfn.send(new DescribeStackEventsCommand({ StackName: stackName }))).StackEvents!;
     return [events[0]?.LogicalResourceId, events[0]?.ResourceStatus];
   });
-  await observe(seen, "get template", async () => (await aws.cfn.send(new GetTemplateCommand({ StackName: stackName }))).TemplateBody === template);
+  await observe(
+    seen,
+    "get template",
+    async () => (await aws.cfn.send(new GetTemplateCommand({ StackName: stackName }))).TemplateBody === template,
+  );
   await observe(seen, "no-op update", () =>
-    aws.cfn.send(new UpdateStackCommand({ StackName: stackName, TemplateBody: template, Parameters: [{ ParameterKey: "Env", UsePreviousValue: true }] })).then(() => "ok"),
+    aws.cfn
+      .send(
+        new UpdateStackCommand({
+          StackName: stackName,
+          TemplateBody: template,
+          Parameters: [{ ParameterKey: "Env", UsePreviousValue: true }],
+        }),
+      )
+      .then(() => "ok"),
   );
   await observe(seen, "update stack", async () => {
-    await aws.cfn.send(new UpdateStackCommand({ StackName: stackName, TemplateBody: template, Parameters: [{ ParameterKey: "Env", UsePreviousValue: true }, { ParameterKey: "Mode", ParameterValue: "Enabled" }] }));
+    await aws.cfn.send(
+      new UpdateStackCommand({
+        StackName: stackName,
+        TemplateBody: template,
+        Parameters: [
+          { ParameterKey: "Env", UsePreviousValue: true },
+          { ParameterKey: "Mode", ParameterValue: "Enabled" },
+        ],
+      }),
+    );
     return settle(aws, stackName);
   });
   await observe(seen, "update change set", async () => {
-    await aws.cfn.send(new CreateChangeSetCommand({ StackName: stackName, ChangeSetName: "rename", TemplateBody: BUCKET_TEMPLATE(`${bucket}-2`), Parameters: [{ ParameterKey: "Env", UsePreviousValue: true }, { ParameterKey: "Mode", UsePreviousValue: true }] }));
-    const cs = await poll(() => aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: "rename", StackName: stackName })), (c) => c.Status !== "CREATE_PENDING" && c.Status !== "CREATE_IN_PROGRESS");
-    return { status: cs.Status, execution: cs.ExecutionStatus, changes: cs.Changes?.map((c) => [c.ResourceChange?.Action, c.ResourceChange?.LogicalResourceId, c.ResourceChange?.Replacement]) };
+    await aws.cfn.send(
+      new CreateChangeSetCommand({
+        StackName: stackName,
+        ChangeSetName: "rename",
+        TemplateBody: BUCKET_TEMPLATE(`${bucket}-2`),
+        Parameters: [
+          { ParameterKey: "Env", UsePreviousValue: true },
+          { ParameterKey: "Mode", UsePreviousValue: true },
+        ],
+      }),
+    );
+    const cs = await poll(
+      () => aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: "rename", StackName: stackName })),
+      (c) => c.Status !== "CREATE_PENDING" && c.Status !== "CREATE_IN_PROGRESS",
+    );
+    return {
+      status: cs.Status,
+      execution: cs.ExecutionStatus,
+      changes: cs.Changes?.map((c) => [
+        c.ResourceChange?.Action,
+        c.ResourceChange?.LogicalResourceId,
+        c.ResourceChange?.Replacement,
+      ]),
+    };
   });
   await observe(seen, "create change set", async () => {
     const name = `${prefix}-cs`;
-    await aws.cfn.send(new CreateChangeSetCommand({ StackName: name, ChangeSetName: "first", ChangeSetType: "CREATE", TemplateBody: BUCKET_TEMPLATE(`${bucket}-cs`), Parameters: [{ ParameterKey: "Env", ParameterValue: "x" }] }));
+    await aws.cfn.send(
+      new CreateChangeSetCommand({
+        StackName: name,
+        ChangeSetName: "first",
+        ChangeSetType: "CREATE",
+        TemplateBody: BUCKET_TEMPLATE(`${bucket}-cs`),
+        Parameters: [{ ParameterKey: "Env", ParameterValue: "x" }],
+      }),
+    );
     const review = (await aws.cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks![0]!.StackStatus;
-    const cs = await poll(() => aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: "first", StackName: name })), (c) => c.Status !== "CREATE_PENDING" && c.Status !== "CREATE_IN_PROGRESS");
+    const cs = await poll(
+      () => aws.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: "first", StackName: name })),
+      (c) => c.Status !== "CREATE_PENDING" && c.Status !== "CREATE_IN_PROGRESS",
+    );
     await aws.cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: "first", StackName: name }));
     const after = await settle(aws, name);
-    return { review, status: cs.Status, changes: cs.Changes?.map((c) => [c.ResourceChange?.Action, c.ResourceChange?.LogicalResourceId]), after };
+    return {
+      review,
+      status: cs.Status,
+      changes: cs.Changes?.map((c) => [c.ResourceChange?.Action, c.ResourceChange?.LogicalResourceId]),
+      after,
+    };
   });
   await observe(seen, "delete stack", async () => {
     const stackId = (await aws.cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks![0]!.StackId!;
@@ -210,10 +343,18 @@ export async function cloudFormationScenario(aws: Clients, prefix: string): Prom
     }
     return { byId, byName: byName.replace(stackName, "<name>") };
   });
-  await observe(seen, "bucket gone with stack", () => aws.s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => "ok"));
+  await observe(seen, "bucket gone with stack", () =>
+    aws.s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => "ok"),
+  );
   await observe(seen, "delete stack with full bucket", async () => {
     const name = `${prefix}-full`;
-    await aws.cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: BUCKET_TEMPLATE(`${bucket}-full`), Parameters: [{ ParameterKey: "Env", ParameterValue: "x" }] }));
+    await aws.cfn.send(
+      new CreateStackCommand({
+        StackName: name,
+        TemplateBody: BUCKET_TEMPLATE(`${bucket}-full`),
+        Parameters: [{ ParameterKey: "Env", ParameterValue: "x" }],
+      }),
+    );
     await settle(aws, name);
     await aws.s3.send(new PutObjectCommand({ Bucket: `${bucket}-full`, Key: "x", Body: "x" }));
     await aws.cfn.send(new DeleteStackCommand({ StackName: name }));

@@ -21,12 +21,16 @@ describe("check run names", () => {
     expect(environmentFromCheckName(name, defaultBranch, headBranch)).toEqual(environment);
   });
 
-  it.each([CONFIG_CHECK_NAME, PREVIEW_CHECK_NAME, "branchline: branch/", "CI: staging", "branchline:staging", "branchline: develop"])(
-    "%s names no environment",
-    (name) => {
-      expect(environmentFromCheckName(name, "main", null)).toBeNull();
-    },
-  );
+  it.each([
+    CONFIG_CHECK_NAME,
+    PREVIEW_CHECK_NAME,
+    "branchline: branch/",
+    "CI: staging",
+    "branchline:staging",
+    "branchline: develop",
+  ])("%s names no environment", (name) => {
+    expect(environmentFromCheckName(name, "main", null)).toBeNull();
+  });
 
   it("staging's evidence is staging's own check run, and a label names the same check run", () => {
     expect(STAGING_CHECK_NAME).toBe(checkRunName({ kind: "staging", branch: "trunk" }));

@@ -18,14 +18,62 @@ interface Row {
 }
 
 const TABLE: readonly Row[] = [
-  { env: { kind: "branch", branch: "feature/x" }, label: "branch/feature/x", ref: "refs/heads/feature/x", followed: "refs/heads/feature/x", shared: false },
-  { env: { kind: "branch", branch: "v1.2.3" }, label: "branch/v1.2.3", ref: "refs/heads/v1.2.3", followed: "refs/heads/v1.2.3", shared: false },
-  { env: { kind: "branch", branch: "staging" }, label: "branch/staging", ref: "refs/heads/staging", followed: "refs/heads/staging", shared: false },
-  { env: { kind: "branch", branch: "日本/ü" }, label: "branch/日本/ü", ref: "refs/heads/日本/ü", followed: "refs/heads/日本/ü", shared: false },
-  { env: { kind: "staging", branch: "main" }, label: "staging", ref: "refs/heads/main", followed: "refs/heads/main", shared: true },
-  { env: { kind: "staging", branch: "trunk" }, label: "staging", ref: "refs/heads/trunk", followed: "refs/heads/trunk", shared: true },
-  { env: { kind: "production", tag: "v1.2.3" }, label: "production", ref: "refs/tags/v1.2.3", followed: "refs/tags/", shared: true },
-  { env: { kind: "production", tag: "release/2024" }, label: "production", ref: "refs/tags/release/2024", followed: "refs/tags/", shared: true },
+  {
+    env: { kind: "branch", branch: "feature/x" },
+    label: "branch/feature/x",
+    ref: "refs/heads/feature/x",
+    followed: "refs/heads/feature/x",
+    shared: false,
+  },
+  {
+    env: { kind: "branch", branch: "v1.2.3" },
+    label: "branch/v1.2.3",
+    ref: "refs/heads/v1.2.3",
+    followed: "refs/heads/v1.2.3",
+    shared: false,
+  },
+  {
+    env: { kind: "branch", branch: "staging" },
+    label: "branch/staging",
+    ref: "refs/heads/staging",
+    followed: "refs/heads/staging",
+    shared: false,
+  },
+  {
+    env: { kind: "branch", branch: "日本/ü" },
+    label: "branch/日本/ü",
+    ref: "refs/heads/日本/ü",
+    followed: "refs/heads/日本/ü",
+    shared: false,
+  },
+  {
+    env: { kind: "staging", branch: "main" },
+    label: "staging",
+    ref: "refs/heads/main",
+    followed: "refs/heads/main",
+    shared: true,
+  },
+  {
+    env: { kind: "staging", branch: "trunk" },
+    label: "staging",
+    ref: "refs/heads/trunk",
+    followed: "refs/heads/trunk",
+    shared: true,
+  },
+  {
+    env: { kind: "production", tag: "v1.2.3" },
+    label: "production",
+    ref: "refs/tags/v1.2.3",
+    followed: "refs/tags/",
+    shared: true,
+  },
+  {
+    env: { kind: "production", tag: "release/2024" },
+    label: "production",
+    ref: "refs/tags/release/2024",
+    followed: "refs/tags/",
+    shared: true,
+  },
 ];
 
 describe.each(TABLE)("$env", ({ env, label, ref, followed, shared }) => {

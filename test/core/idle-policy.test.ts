@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { formatSpan, parseDuration } from "../../src/core/duration.js";
-import { decideCap, decideIdle, environmentClock, warningPeriodMs, type IdleEnvironment, type IdleRules } from "../../src/core/idle-policy.js";
+import {
+  decideCap,
+  decideIdle,
+  environmentClock,
+  warningPeriodMs,
+  type IdleEnvironment,
+  type IdleRules,
+} from "../../src/core/idle-policy.js";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -64,9 +71,21 @@ describe("decideIdle", () => {
     ["a run under way", { busy: true }, {}, 30 * DAY, "kept"],
     ["a push not deployed yet", { head: "b" }, {}, 30 * DAY, "kept"],
     ["hibernated", { hibernated: true }, {}, 30 * DAY, "asleep"],
-    ["the keep label came off 3 days ago: the clock started again then", { keptAt: at(27 * DAY) }, {}, 30 * DAY, "active"],
+    [
+      "the keep label came off 3 days ago: the clock started again then",
+      { keptAt: at(27 * DAY) },
+      {},
+      30 * DAY,
+      "active",
+    ],
     ["the keep label came off 6 days and 2 hours ago", { keptAt: at(24 * DAY - 2 * HOUR) }, {}, 30 * DAY, "warn"],
-    ["a warning from before the label came off does not count", { keptAt: at(20 * DAY), warnedAt: at(10 * DAY) }, {}, 30 * DAY, "warn"],
+    [
+      "a warning from before the label came off does not count",
+      { keptAt: at(20 * DAY), warnedAt: at(10 * DAY) },
+      {},
+      30 * DAY,
+      "warn",
+    ],
     ["a label change from before the last push changes nothing", { keptAt: at(-10 * DAY) }, {}, 6 * DAY + HOUR, "warn"],
   ])("%s", (_name, over, rules, now, kind) => {
     expect(decideIdle(env(over), { ...RULES, ...rules }, at(now)).kind).toBe(kind);
@@ -74,14 +93,22 @@ describe("decideIdle", () => {
 
   it("ends by hibernating where the template can, else by teardown", () => {
     const warned = { warnedAt: at(6 * DAY) };
-    expect(decideIdle(env({ ...warned, canHibernate: true }), RULES, at(8 * DAY))).toMatchObject({ kind: "end", then: "hibernate" });
+    expect(decideIdle(env({ ...warned, canHibernate: true }), RULES, at(8 * DAY))).toMatchObject({
+      kind: "end",
+      then: "hibernate",
+    });
     expect(decideIdle(env(warned), RULES, at(8 * DAY))).toMatchObject({ kind: "end", then: "teardown" });
   });
 
   it("counts the idle time from the push or the keep label's last change, whichever is later", () => {
     const labelled = env({ keptAt: at(20 * DAY), warnedAt: at(26 * DAY + HOUR) });
-    expect(decideIdle(labelled, RULES, at(27 * DAY + 2 * HOUR))).toMatchObject({ kind: "end", why: "no push or change of the branchline:keep label for 7d 2h (branches.ttl is 7d)" });
-    expect(decideIdle(env({ warnedAt: at(6 * DAY) }), RULES, at(8 * DAY))).toMatchObject({ why: "no push for 8d (branches.ttl is 7d)" });
+    expect(decideIdle(labelled, RULES, at(27 * DAY + 2 * HOUR))).toMatchObject({
+      kind: "end",
+      why: "no push or change of the branchline:keep label for 7d 2h (branches.ttl is 7d)",
+    });
+    expect(decideIdle(env({ warnedAt: at(6 * DAY) }), RULES, at(8 * DAY))).toMatchObject({
+      why: "no push for 8d (branches.ttl is 7d)",
+    });
   });
 
   it("gives a late warning a full warning period", () => {
@@ -98,7 +125,11 @@ describe("decideIdle", () => {
 
 describe("environmentClock", () => {
   it("gives age, time since the last push, and time left", () => {
-    const clock = environmentClock({ createdAt: at(-3 * DAY), lastPushAt: at(0), warnedAt: null, hibernated: false }, 7 * DAY, at(2 * DAY));
+    const clock = environmentClock(
+      { createdAt: at(-3 * DAY), lastPushAt: at(0), warnedAt: null, hibernated: false },
+      7 * DAY,
+      at(2 * DAY),
+    );
     expect(clock).toEqual({ ageMs: 5 * DAY, sinceLastPushMs: 2 * DAY, timeLeftMs: 5 * DAY });
   });
 
@@ -110,7 +141,11 @@ describe("environmentClock", () => {
   });
 
   it("counts time left from the keep label's last change when that came after the push", () => {
-    const clock = environmentClock({ createdAt: T0, lastPushAt: T0, warnedAt: null, hibernated: false, keptAt: at(10 * DAY) }, 7 * DAY, at(12 * DAY));
+    const clock = environmentClock(
+      { createdAt: T0, lastPushAt: T0, warnedAt: null, hibernated: false, keptAt: at(10 * DAY) },
+      7 * DAY,
+      at(12 * DAY),
+    );
     expect(clock).toEqual({ ageMs: 12 * DAY, sinceLastPushMs: 12 * DAY, timeLeftMs: 5 * DAY });
   });
 });
@@ -133,6 +168,14 @@ describe("decideCap", () => {
 
   it("passes over kept and busy environments, and is full when none can go", () => {
     expect(decideCap([{ ...old, keepLabel: true }, mid, recent], cap(3))).toEqual({ kind: "evict", victims: [mid] });
-    expect(decideCap([{ ...old, busy: true }, { ...mid, keepLabel: true }], cap(2))).toEqual({ kind: "full", count: 2, cap: 2 });
+    expect(
+      decideCap(
+        [
+          { ...old, busy: true },
+          { ...mid, keepLabel: true },
+        ],
+        cap(2),
+      ),
+    ).toEqual({ kind: "full", count: 2, cap: 2 });
   });
 });

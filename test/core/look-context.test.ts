@@ -10,11 +10,17 @@ let aws: AwsClients;
 const calls: CallRecord[] = [];
 beforeAll(async () => {
   emulator = await startEmulator({ onCall: (call) => calls.push(call) });
-  aws = createAwsClients({ region: emulator.region, endpoint: emulator.url, credentials: { accessKeyId: "AKIDWORKER7", secretAccessKey: "x" }, maxAttempts: 1 });
+  aws = createAwsClients({
+    region: emulator.region,
+    endpoint: emulator.url,
+    credentials: { accessKeyId: "AKIDWORKER7", secretAccessKey: "x" },
+    maxAttempts: 1,
+  });
 });
 afterAll(() => emulator?.close());
 
-const describeStack = (name: string) => aws.cloudformation.send(new DescribeStacksCommand({ StackName: name })).catch(() => undefined);
+const describeStack = (name: string) =>
+  aws.cloudformation.send(new DescribeStacksCommand({ StackName: name })).catch(() => undefined);
 
 describe("the look header", () => {
   it("goes with calls made during a look, not with calls its leftovers make after it ended", async () => {
@@ -27,7 +33,12 @@ describe("the look header", () => {
     await leftover;
     await describeStack("branchline-outside");
     const byTarget = Object.fromEntries(calls.map((c) => [c.target, c]));
-    expect(byTarget["branchline-during"]).toMatchObject({ service: "cloudformation", operation: "DescribeStacks", caller: "AKIDWORKER7", look: "key-a#m1#1" });
+    expect(byTarget["branchline-during"]).toMatchObject({
+      service: "cloudformation",
+      operation: "DescribeStacks",
+      caller: "AKIDWORKER7",
+      look: "key-a#m1#1",
+    });
     expect(byTarget["branchline-after"]?.look).toBeUndefined();
     expect(byTarget["branchline-outside"]?.look).toBeUndefined();
     expect(byTarget["branchline-during"]!.endedMs).toBeGreaterThanOrEqual(byTarget["branchline-during"]!.startedMs);

@@ -53,15 +53,21 @@ describe("environmentNames: validity", () => {
     for (const env of [branch("x".repeat(250)), staging(), production()]) expectValid(names(env, repo));
   });
 
-  it.each(["a", "b", "a1", "a".repeat(20), "branchline", "x9", "a-b", "acme-ci-1"])("accepts the prefix %j and starts every stack with it", (prefix) => {
-    const n = names(branch("feature/x"), REPO, prefix);
-    expect(n.stack.startsWith(`${prefix}-`)).toBe(true);
-    expectValid(n);
-  });
+  it.each(["a", "b", "a1", "a".repeat(20), "branchline", "x9", "a-b", "acme-ci-1"])(
+    "accepts the prefix %j and starts every stack with it",
+    (prefix) => {
+      const n = names(branch("feature/x"), REPO, prefix);
+      expect(n.stack.startsWith(`${prefix}-`)).toBe(true);
+      expectValid(n);
+    },
+  );
 
-  it.each(["", "1abc", "-abc", "abc-", "B", "Branchline", "a_b", "a.b", "a b", "a".repeat(21), "café", "a/b"])("refuses the prefix %j", (prefix) => {
-    expect(() => environmentNames(prefix, REPO, staging())).toThrow(/prefix/);
-  });
+  it.each(["", "1abc", "-abc", "abc-", "B", "Branchline", "a_b", "a.b", "a b", "a".repeat(21), "café", "a/b"])(
+    "refuses the prefix %j",
+    (prefix) => {
+      expect(() => environmentNames(prefix, REPO, staging())).toThrow(/prefix/);
+    },
+  );
 
   it("the pipeline is named like the stack", () => {
     for (const env of [branch("feature/x"), staging(), production()]) {
@@ -104,9 +110,30 @@ describe("environmentNames: deterministic and stable", () => {
 
   // Changing any of these orphans every stack branchline already made: change them only on purpose.
   it.each<[Environment, EnvironmentNames]>([
-    [staging("main"), { stack: "branchline-web-app-staging-1b1cac06", pipeline: "branchline-web-app-staging-1b1cac06", slug: "staging" } as EnvironmentNames],
-    [production("v1.0.0"), { stack: "branchline-web-app-production-3b2bb9d9", pipeline: "branchline-web-app-production-3b2bb9d9", slug: "production" } as EnvironmentNames],
-    [branch("feature/x"), { stack: "branchline-web-app-br-feature-x-57e2e602", pipeline: "branchline-web-app-br-feature-x-57e2e602", slug: "br-feature-x-57e2e602" } as EnvironmentNames],
+    [
+      staging("main"),
+      {
+        stack: "branchline-web-app-staging-1b1cac06",
+        pipeline: "branchline-web-app-staging-1b1cac06",
+        slug: "staging",
+      } as EnvironmentNames,
+    ],
+    [
+      production("v1.0.0"),
+      {
+        stack: "branchline-web-app-production-3b2bb9d9",
+        pipeline: "branchline-web-app-production-3b2bb9d9",
+        slug: "production",
+      } as EnvironmentNames,
+    ],
+    [
+      branch("feature/x"),
+      {
+        stack: "branchline-web-app-br-feature-x-57e2e602",
+        pipeline: "branchline-web-app-br-feature-x-57e2e602",
+        slug: "br-feature-x-57e2e602",
+      } as EnvironmentNames,
+    ],
   ])("pins the names of %j", (env, expected) => {
     expect(names(env)).toEqual(expected);
   });
@@ -148,7 +175,10 @@ describe("environmentNames: collision-free", () => {
   const longB = `${"p".repeat(200)}${"b".repeat(50)}`;
 
   it.each<[string, readonly string[]]>([
-    ["`_`, `-` and `.` in the same place", ["feat/a_b", "feat/a-b", "feat/a.b", "feat/a+b", "feat/a@b", "feat-a-b", "feat/a/b"]],
+    [
+      "`_`, `-` and `.` in the same place",
+      ["feat/a_b", "feat/a-b", "feat/a.b", "feat/a+b", "feat/a@b", "feat-a-b", "feat/a/b"],
+    ],
     ["two 250-byte names sharing their first 200 characters", [longA, longB]],
     ["case only", ["Feature", "feature", "FEATURE", "fEaTuRe"]],
     ["an accent only", ["café", "cafe", "cafe\u0301"]],
@@ -211,7 +241,7 @@ const CHARACTER_CLASSES: readonly (readonly string[])[] = [
   [..."abcdefghijklmnopqrstuvwxyz"],
   [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ"],
   [..."0123456789"],
-  [..."-_.+@!#$%&'(),;<=>`{}|\"=" ],
+  [..."-_.+@!#$%&'(),;<=>`{}|\"="],
   ["/"],
   ["é", "ü", "ß", "ø", "ñ", "ç", "e\u0301"],
   ["日", "本", "中", "한", "ж", "λ", "ع"],
@@ -221,7 +251,8 @@ const CHARACTER_CLASSES: readonly (readonly string[])[] = [
 /** Git's rules for a ref name (git check-ref-format), applied to a branch name. */
 function isGitBranchName(name: string): boolean {
   if (name.length === 0 || name === "@") return false;
-  if ([...name].some((ch) => ch.charCodeAt(0) <= 0x20 || ch.charCodeAt(0) === 0x7f || "~^:?*[\\".includes(ch))) return false;
+  if ([...name].some((ch) => ch.charCodeAt(0) <= 0x20 || ch.charCodeAt(0) === 0x7f || "~^:?*[\\".includes(ch)))
+    return false;
   if (name.includes("..") || name.includes("@{") || name.includes("//")) return false;
   if (name.startsWith("/") || name.endsWith("/") || name.endsWith(".") || name.startsWith("-")) return false;
   return name.split("/").every((part) => !part.startsWith(".") && !part.endsWith(".lock"));
@@ -272,7 +303,12 @@ describe("environmentNames: generated refs", () => {
   it("gives every one of them valid names", () => {
     for (const name of all) {
       const n = names(branch(name));
-      if (!CFN_STACK_NAME.test(n.stack) || n.stack.length > 100 || !PIPELINE_NAME.test(n.pipeline) || !SLUG.test(n.slug)) {
+      if (
+        !CFN_STACK_NAME.test(n.stack) ||
+        n.stack.length > 100 ||
+        !PIPELINE_NAME.test(n.pipeline) ||
+        !SLUG.test(n.slug)
+      ) {
         expect.unreachable(`invalid names for ${JSON.stringify(name)}: ${JSON.stringify(n)}`);
       }
     }
@@ -285,8 +321,10 @@ describe("environmentNames: generated refs", () => {
       const n = names(branch(name));
       const stackClash = stacks.get(n.stack);
       const slugClash = slugs.get(n.slug);
-      if (stackClash !== undefined) expect.unreachable(`${JSON.stringify(name)} and ${JSON.stringify(stackClash)} share the stack ${n.stack}`);
-      if (slugClash !== undefined) expect.unreachable(`${JSON.stringify(name)} and ${JSON.stringify(slugClash)} share the slug ${n.slug}`);
+      if (stackClash !== undefined)
+        expect.unreachable(`${JSON.stringify(name)} and ${JSON.stringify(stackClash)} share the stack ${n.stack}`);
+      if (slugClash !== undefined)
+        expect.unreachable(`${JSON.stringify(name)} and ${JSON.stringify(slugClash)} share the slug ${n.slug}`);
       stacks.set(n.stack, name);
       slugs.set(n.slug, name);
     }
@@ -294,7 +332,12 @@ describe("environmentNames: generated refs", () => {
   });
 
   it("never gives a branch the names of staging or production", () => {
-    const shared = new Set([names(staging()).stack, names(production()).stack, names(staging()).slug, names(production()).slug]);
+    const shared = new Set([
+      names(staging()).stack,
+      names(production()).stack,
+      names(staging()).slug,
+      names(production()).slug,
+    ]);
     for (const name of all) {
       const n = names(branch(name));
       expect(shared.has(n.stack) || shared.has(n.slug)).toBe(false);

@@ -45,19 +45,55 @@ describe("plan: deploying", () => {
   it.each<[string, ObservedStack | null, string[]]>([
     ["no stack → create, then run", null, ["create", "start-run"]],
     ["a deleted stack → create, then run", observed("absent"), ["create", "start-run"]],
-    ["ready and current (the \"no change\" case) → run only, no update", observed("ready"), ["start-run"]],
-    ["ready with another template → update, then run", observed("ready", { templateHash: "t0" }), ["update", "start-run"]],
-    ["ready with other parameters → update, then run", observed("ready", { parametersHash: "p0" }), ["update", "start-run"]],
-    ["ready with both changed → update, then run", observed("ready", { templateHash: "t0", parametersHash: "p0" }), ["update", "start-run"]],
-    ["ready with no hashes in its tags → update, then run", observed("ready", { templateHash: undefined, parametersHash: undefined }), ["update", "start-run"]],
-    ["UPDATE_ROLLBACK_COMPLETE and current → run only", observed("ready", { status: "UPDATE_ROLLBACK_COMPLETE" }), ["start-run"]],
+    ['ready and current (the "no change" case) → run only, no update', observed("ready"), ["start-run"]],
+    [
+      "ready with another template → update, then run",
+      observed("ready", { templateHash: "t0" }),
+      ["update", "start-run"],
+    ],
+    [
+      "ready with other parameters → update, then run",
+      observed("ready", { parametersHash: "p0" }),
+      ["update", "start-run"],
+    ],
+    [
+      "ready with both changed → update, then run",
+      observed("ready", { templateHash: "t0", parametersHash: "p0" }),
+      ["update", "start-run"],
+    ],
+    [
+      "ready with no hashes in its tags → update, then run",
+      observed("ready", { templateHash: undefined, parametersHash: undefined }),
+      ["update", "start-run"],
+    ],
+    [
+      "UPDATE_ROLLBACK_COMPLETE and current → run only",
+      observed("ready", { status: "UPDATE_ROLLBACK_COMPLETE" }),
+      ["start-run"],
+    ],
     ["busy → wait", observed("busy"), ["wait"]],
     ["busy with changes → wait", observed("busy", { templateHash: "t0" }), ["wait"]],
-    ["a failed create (ROLLBACK_COMPLETE) → delete, create, run", observed("failed-create"), ["delete", "create", "start-run"]],
-    ["a never-executed create (REVIEW_IN_PROGRESS) → delete, create, run", observed("failed-create", { status: "REVIEW_IN_PROGRESS" }), ["delete", "create", "start-run"]],
+    [
+      "a failed create (ROLLBACK_COMPLETE) → delete, create, run",
+      observed("failed-create"),
+      ["delete", "create", "start-run"],
+    ],
+    [
+      "a never-executed create (REVIEW_IN_PROGRESS) → delete, create, run",
+      observed("failed-create", { status: "REVIEW_IN_PROGRESS" }),
+      ["delete", "create", "start-run"],
+    ],
     ["a failed delete → delete again, create, run", observed("delete-failed"), ["delete", "create", "start-run"]],
-    ["a failed update rollback → continue the rollback, update, run", observed("rollback-failed"), ["continue-rollback", "update", "start-run"]],
-    ["a failed update rollback, current → still continue, update, run", observed("rollback-failed", { templateHash: "t0" }), ["continue-rollback", "update", "start-run"]],
+    [
+      "a failed update rollback → continue the rollback, update, run",
+      observed("rollback-failed"),
+      ["continue-rollback", "update", "start-run"],
+    ],
+    [
+      "a failed update rollback, current → still continue, update, run",
+      observed("rollback-failed", { templateHash: "t0" }),
+      ["continue-rollback", "update", "start-run"],
+    ],
   ])("%s", (_, actual, expected) => {
     expect(kinds(plan(STACK, actual, DEPLOYED))).toEqual(expected);
   });
@@ -78,9 +114,16 @@ describe("plan: deploying", () => {
   });
 
   it("termination protection does not stop an update or a create", () => {
-    expect(kinds(plan(STACK, observed("ready", { protectedStack: true, templateHash: "t0" }), DEPLOYED))).toEqual(["update", "start-run"]);
+    expect(kinds(plan(STACK, observed("ready", { protectedStack: true, templateHash: "t0" }), DEPLOYED))).toEqual([
+      "update",
+      "start-run",
+    ]);
     expect(kinds(plan(STACK, observed("ready", { protectedStack: true }), DEPLOYED))).toEqual(["start-run"]);
-    expect(kinds(plan(STACK, observed("rollback-failed", { protectedStack: true }), DEPLOYED))).toEqual(["continue-rollback", "update", "start-run"]);
+    expect(kinds(plan(STACK, observed("rollback-failed", { protectedStack: true }), DEPLOYED))).toEqual([
+      "continue-rollback",
+      "update",
+      "start-run",
+    ]);
     expect(kinds(plan(STACK, observed("absent", { protectedStack: true }), DEPLOYED))).toEqual(["create", "start-run"]);
   });
 });
@@ -89,11 +132,23 @@ describe("plan: rebuilding on request (replace)", () => {
   it.each<[string, ObservedStack | null, string[]]>([
     ["no stack → create, then run", null, ["create", "start-run"]],
     ["a deleted stack → create, then run", observed("absent"), ["create", "start-run"]],
-    ["ready and current → delete, create, run (rebuilt even without changes)", observed("ready"), ["delete", "create", "start-run"]],
-    ["ready with changes → delete, create, run (no update first)", observed("ready", { templateHash: "t0" }), ["delete", "create", "start-run"]],
+    [
+      "ready and current → delete, create, run (rebuilt even without changes)",
+      observed("ready"),
+      ["delete", "create", "start-run"],
+    ],
+    [
+      "ready with changes → delete, create, run (no update first)",
+      observed("ready", { templateHash: "t0" }),
+      ["delete", "create", "start-run"],
+    ],
     ["busy → wait", observed("busy"), ["wait"]],
     ["a failed create → delete, create, run", observed("failed-create"), ["delete", "create", "start-run"]],
-    ["a failed update rollback → continue the rollback, update, run", observed("rollback-failed"), ["continue-rollback", "update", "start-run"]],
+    [
+      "a failed update rollback → continue the rollback, update, run",
+      observed("rollback-failed"),
+      ["continue-rollback", "update", "start-run"],
+    ],
   ])("%s", (_, actual, expected) => {
     expect(kinds(plan(STACK, actual, REPLACE))).toEqual(expected);
   });
@@ -146,13 +201,18 @@ describe("plan: removing", () => {
 
 describe("plan: stacks branchline does not own", () => {
   const present = CONDITIONS.filter((c) => c !== "absent");
-  it.each(present.flatMap((condition) => [[condition, "deployed"], [condition, "gone"]] as const))(
-    "a %s stack it does not own is refused (goal %s)",
-    (condition, goal) => {
-      const steps = plan(STACK, observed(condition, { owned: false }), goal === "deployed" ? DEPLOYED : GONE);
-      expect(steps).toEqual([{ kind: "refuse", why: expect.stringContaining(STACK) }]);
-    },
-  );
+  it.each(
+    present.flatMap(
+      (condition) =>
+        [
+          [condition, "deployed"],
+          [condition, "gone"],
+        ] as const,
+    ),
+  )("a %s stack it does not own is refused (goal %s)", (condition, goal) => {
+    const steps = plan(STACK, observed(condition, { owned: false }), goal === "deployed" ? DEPLOYED : GONE);
+    expect(steps).toEqual([{ kind: "refuse", why: expect.stringContaining(STACK) }]);
+  });
 
   it("a deleted stack of that name, owned or not, is no obstacle", () => {
     expect(kinds(plan(STACK, observed("absent", { owned: false }), DEPLOYED))).toEqual(["create", "start-run"]);
@@ -168,7 +228,10 @@ describe("plan: the whole table", () => {
           [DEPLOYED, REPLACE, GONE].map((goal) => ({
             condition,
             goal,
-            actual: condition === null ? null : observed(condition, { owned, protectedStack, templateHash: current ? "t1" : "t0" }),
+            actual:
+              condition === null
+                ? null
+                : observed(condition, { owned, protectedStack, templateHash: current ? "t1" : "t0" }),
           })),
         ),
       ),
@@ -205,8 +268,14 @@ describe("plan: the whole table", () => {
   // own rule is that branchline never deletes a protected stack.
   it("never plans to delete a stack with termination protection, whatever the goal", () => {
     const offending = cases
-      .filter(({ actual, goal }) => actual?.terminationProtection === true && kinds(plan(STACK, actual, goal)).includes("delete"))
-      .map(({ actual, goal }) => `${actual?.condition} → ${goal.kind}${goal.kind === "deployed" && goal.replace ? " (replace)" : ""}`);
+      .filter(
+        ({ actual, goal }) =>
+          actual?.terminationProtection === true && kinds(plan(STACK, actual, goal)).includes("delete"),
+      )
+      .map(
+        ({ actual, goal }) =>
+          `${actual?.condition} → ${goal.kind}${goal.kind === "deployed" && goal.replace ? " (replace)" : ""}`,
+      );
     expect([...new Set(offending)]).toEqual([]);
   });
 });

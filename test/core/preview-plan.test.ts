@@ -2,12 +2,22 @@ import { describe, expect, it } from "vitest";
 import { diffConfig, type ComparableConfig } from "../../src/core/config-diff.js";
 import { additionsOf, categorize, isStateful, verdict, type PreviewChange } from "../../src/core/preview-plan.js";
 
-const change = (action: PreviewChange["action"], logicalId: string, resourceType: string, replacement?: PreviewChange["replacement"]): PreviewChange => ({ action, logicalId, resourceType, replacement });
+const change = (
+  action: PreviewChange["action"],
+  logicalId: string,
+  resourceType: string,
+  replacement?: PreviewChange["replacement"],
+): PreviewChange => ({ action, logicalId, resourceType, replacement });
 
 describe("categorize", () => {
   it.each<[string, PreviewChange, string, string]>([
     ["a replaced database", change("Modify", "Db", "AWS::RDS::DBInstance", "True"), "stateful-replacement", "replaced"],
-    ["a table that may be replaced", change("Modify", "T", "AWS::DynamoDB::Table", "Conditional"), "stateful-replacement", "may be replaced"],
+    [
+      "a table that may be replaced",
+      change("Modify", "T", "AWS::DynamoDB::Table", "Conditional"),
+      "stateful-replacement",
+      "may be replaced",
+    ],
     ["a removed file system", change("Remove", "Fs", "AWS::EFS::FileSystem"), "stateful-removal", "removed"],
     ["a modified bucket, not replaced", change("Modify", "B", "AWS::S3::Bucket", "False"), "modification", "modified"],
     ["a role", change("Modify", "R", "AWS::IAM::Role", "False"), "security", "modified"],
@@ -34,7 +44,8 @@ describe("categorize", () => {
   });
 
   it("knows the usual stateful types", () => {
-    for (const type of ["AWS::RDS::DBCluster", "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::EFS::FileSystem"]) expect(isStateful(type)).toBe(true);
+    for (const type of ["AWS::RDS::DBCluster", "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::EFS::FileSystem"])
+      expect(isStateful(type)).toBe(true);
     expect(isStateful("AWS::Lambda::Function")).toBe(false);
   });
 });
@@ -42,8 +53,21 @@ describe("categorize", () => {
 describe("verdict and additionsOf", () => {
   it("collects data loss and access changes across stacks; a failed stack fails the whole", () => {
     const found = verdict([
-      { kind: "changes", role: "application", stack: "app", changes: categorize([change("Modify", "Db", "AWS::RDS::DBInstance", "True"), change("Add", "Up", "AWS::S3::Bucket")]) },
-      { kind: "new", role: "pipeline", stack: "pipe", changes: categorize(additionsOf({ Role: { Type: "AWS::IAM::Role" } })) },
+      {
+        kind: "changes",
+        role: "application",
+        stack: "app",
+        changes: categorize([
+          change("Modify", "Db", "AWS::RDS::DBInstance", "True"),
+          change("Add", "Up", "AWS::S3::Bucket"),
+        ]),
+      },
+      {
+        kind: "new",
+        role: "pipeline",
+        stack: "pipe",
+        changes: categorize(additionsOf({ Role: { Type: "AWS::IAM::Role" } })),
+      },
       { kind: "no-changes", role: "pipeline", stack: "other", why: "same" },
     ]);
     expect(found.dataLoss.map((c) => `${c.stack}/${c.logicalId}`)).toEqual(["app/Db"]);
@@ -85,7 +109,11 @@ describe("diffConfig", () => {
 
   it("warns that a new stackPrefix recreates every environment", () => {
     expect(diffConfig(base, { ...base, stackPrefix: "shop" })).toEqual([
-      expect.objectContaining({ scope: "every environment", field: "stackPrefix", change: expect.stringContaining("each environment is created anew") }),
+      expect.objectContaining({
+        scope: "every environment",
+        field: "stackPrefix",
+        change: expect.stringContaining("each environment is created anew"),
+      }),
     ]);
   });
 });

@@ -1,10 +1,33 @@
 import { describe, expect, it } from "vitest";
 import { failurePolicyFor, productionPolicy, type BranchlineConfig } from "../../src/config/schema.js";
 import { validateConfig } from "../../src/config/validate.js";
-import { evaluatePromotion, factsNeeded, reachabilityFromCompare, stagingEvidence, type CriterionKey, type PromotionCriteria, type PromotionFacts } from "../../src/core/promotion.js";
-import { lastGoodRelease, reactToRunEnd, type FailurePolicyName, type LedgerEntry } from "../../src/core/run-failure.js";
-import { describeApprovers, effectiveMinimumPermission, mayApprove, type ApproverRules } from "../../src/core/approvers.js";
-import { approvalActions, renderCheckRun, waitingApproval, type EnvironmentTarget } from "../../src/report/environment-report.js";
+import {
+  evaluatePromotion,
+  factsNeeded,
+  reachabilityFromCompare,
+  stagingEvidence,
+  type CriterionKey,
+  type PromotionCriteria,
+  type PromotionFacts,
+} from "../../src/core/promotion.js";
+import {
+  lastGoodRelease,
+  reactToRunEnd,
+  type FailurePolicyName,
+  type LedgerEntry,
+} from "../../src/core/run-failure.js";
+import {
+  describeApprovers,
+  effectiveMinimumPermission,
+  mayApprove,
+  type ApproverRules,
+} from "../../src/core/approvers.js";
+import {
+  approvalActions,
+  renderCheckRun,
+  waitingApproval,
+  type EnvironmentTarget,
+} from "../../src/report/environment-report.js";
 import type { RunDetails } from "../../src/core/run-snapshot.js";
 import type { EnvironmentNames } from "../../src/core/naming.js";
 
@@ -60,7 +83,11 @@ describe("config: production, onFailure and notifications", () => {
         requireStagingSuccess: false,
         allowedTags: "v*",
         allowedActors: { users: ["Alice"], teams: ["Release-Managers", "other-org/ops"] },
-        requireChecks: [{ checkRun: "ci / test", app: "github-actions" }, { checkRun: "e2e", app: 15368 }, { status: "jenkins/build", creator: "CI-Bot" }],
+        requireChecks: [
+          { checkRun: "ci / test", app: "github-actions" },
+          { checkRun: "e2e", app: 15368 },
+          { status: "jenkins/build", creator: "CI-Bot" },
+        ],
         approval: { required: true, approvers: { users: ["Bob"], minimumPermission: "admin" } },
       },
       onFailure: { production: "redeploy-last-good" },
@@ -70,7 +97,11 @@ describe("config: production, onFailure and notifications", () => {
       requireStagingSuccess: false,
       allowedTags: ["v*"],
       allowedActors: { users: ["alice"], teams: ["release-managers", "other-org/ops"] },
-      requireChecks: [{ checkRun: "ci / test", app: "github-actions" }, { checkRun: "e2e", app: "15368" }, { status: "jenkins/build", creator: "ci-bot" }],
+      requireChecks: [
+        { checkRun: "ci / test", app: "github-actions" },
+        { checkRun: "e2e", app: "15368" },
+        { status: "jenkins/build", creator: "ci-bot" },
+      ],
       approval: { required: true, approvers: { users: ["bob"], teams: [], minimumPermission: "admin" } },
     });
     expect(failurePolicyFor(config, "production")).toBe("redeploy-last-good");
@@ -81,16 +112,64 @@ describe("config: production, onFailure and notifications", () => {
     ["an unknown production field", { production: { requireStaging: true } }, "production.requireStaging"],
     ["an unknown failure policy", { onFailure: { production: "rollback" } }, "onFailure.production"],
     ["a login with a space", { production: { allowedActors: { users: ["a b"] } } }, "production.allowedActors.users.0"],
-    ["a required check without its App", { production: { requireChecks: [{ checkRun: "ci / test" }] } }, "production.requireChecks.0.app"],
-    ["an unknown permission", { production: { approval: { approvers: { minimumPermission: "owner" } } } }, "production.approval.approvers.minimumPermission"],
-    ["a plain-http sink", { notifications: { sinks: [{ type: "webhook", url: "http://hooks.example.com/x", secretEnv: "BRANCHLINE_SINK_S" }] } }, "notifications.sinks.0.url"],
-    ["a webhook sink without a secret", { notifications: { sinks: [{ type: "webhook", url: "https://hooks.example.com/x" }] } }, "notifications.sinks.0.secretEnv"],
-    ["a secret written into the config", { notifications: { sinks: [{ type: "webhook", url: "https://h.example.com", secretEnv: "BRANCHLINE_SINK_S", secret: "x" }] } }, "notifications.sinks.0.secret"],
-    ["a slack sink with both url and urlEnv", { notifications: { sinks: [{ type: "slack", url: "https://hooks.slack.com/x", urlEnv: "BRANCHLINE_SINK_SLACK" }] } }, "notifications.sinks.0"],
+    [
+      "a required check without its App",
+      { production: { requireChecks: [{ checkRun: "ci / test" }] } },
+      "production.requireChecks.0.app",
+    ],
+    [
+      "an unknown permission",
+      { production: { approval: { approvers: { minimumPermission: "owner" } } } },
+      "production.approval.approvers.minimumPermission",
+    ],
+    [
+      "a plain-http sink",
+      {
+        notifications: {
+          sinks: [{ type: "webhook", url: "http://hooks.example.com/x", secretEnv: "BRANCHLINE_SINK_S" }],
+        },
+      },
+      "notifications.sinks.0.url",
+    ],
+    [
+      "a webhook sink without a secret",
+      { notifications: { sinks: [{ type: "webhook", url: "https://hooks.example.com/x" }] } },
+      "notifications.sinks.0.secretEnv",
+    ],
+    [
+      "a secret written into the config",
+      {
+        notifications: {
+          sinks: [{ type: "webhook", url: "https://h.example.com", secretEnv: "BRANCHLINE_SINK_S", secret: "x" }],
+        },
+      },
+      "notifications.sinks.0.secret",
+    ],
+    [
+      "a slack sink with both url and urlEnv",
+      {
+        notifications: {
+          sinks: [{ type: "slack", url: "https://hooks.slack.com/x", urlEnv: "BRANCHLINE_SINK_SLACK" }],
+        },
+      },
+      "notifications.sinks.0",
+    ],
     ["a slack sink with neither", { notifications: { sinks: [{ type: "slack" }] } }, "notifications.sinks.0"],
-    ["an unknown event", { notifications: { sinks: [{ type: "slack", urlEnv: "BRANCHLINE_SINK_S", events: ["run.exploded"] }] } }, "notifications.sinks.0.events.0"],
-    ["an unknown sink type", { notifications: { sinks: [{ type: "email", url: "https://x.example" }] } }, "notifications.sinks.0.type"],
-    ["a secret variable name that is not one", { notifications: { sinks: [{ type: "webhook", url: "https://h.example.com", secretEnv: "my secret" }] } }, "notifications.sinks.0.secretEnv"],
+    [
+      "an unknown event",
+      { notifications: { sinks: [{ type: "slack", urlEnv: "BRANCHLINE_SINK_S", events: ["run.exploded"] }] } },
+      "notifications.sinks.0.events.0",
+    ],
+    [
+      "an unknown sink type",
+      { notifications: { sinks: [{ type: "email", url: "https://x.example" }] } },
+      "notifications.sinks.0.type",
+    ],
+    [
+      "a secret variable name that is not one",
+      { notifications: { sinks: [{ type: "webhook", url: "https://h.example.com", secretEnv: "my secret" }] } },
+      "notifications.sinks.0.secretEnv",
+    ],
   ])("refuses %s", (_name, raw, field) => {
     const result = validateConfig(raw);
     expect(result.ok).toBe(false);
@@ -102,7 +181,12 @@ describe("config: production, onFailure and notifications", () => {
     const config = valid({
       notifications: {
         sinks: [
-          { type: "slack", urlEnv: "BRANCHLINE_SINK_SLACK_WEBHOOK_URL", events: ["run.failed"], environments: ["production"] },
+          {
+            type: "slack",
+            urlEnv: "BRANCHLINE_SINK_SLACK_WEBHOOK_URL",
+            events: ["run.failed"],
+            environments: ["production"],
+          },
           { type: "webhook", url: "https://deploys.example.com/branchline", secretEnv: "BRANCHLINE_SINK_HOOK_SECRET" },
           { type: "webhook", url: "http://127.0.0.1:8080/hook", secretEnv: "BRANCHLINE_SINK_S" },
         ],
@@ -121,21 +205,81 @@ describe("evaluatePromotion", () => {
     ["reachability not gathered (fails closed)", DEFAULT_CRITERIA, { reachability: undefined }, ["on-default-branch"]],
     ["staging never ran it", DEFAULT_CRITERIA, { staging: { kind: "none" } }, ["staging-success"]],
     ["staging still running", DEFAULT_CRITERIA, { staging: { kind: "running" } }, ["staging-success"]],
-    ["staging failed", DEFAULT_CRITERIA, { staging: { kind: "concluded", conclusion: "failure" } }, ["staging-success"]],
-    ["staging superseded (neutral)", DEFAULT_CRITERIA, { staging: { kind: "concluded", conclusion: "neutral" } }, ["staging-success"]],
+    [
+      "staging failed",
+      DEFAULT_CRITERIA,
+      { staging: { kind: "concluded", conclusion: "failure" } },
+      ["staging-success"],
+    ],
+    [
+      "staging superseded (neutral)",
+      DEFAULT_CRITERIA,
+      { staging: { kind: "concluded", conclusion: "neutral" } },
+      ["staging-success"],
+    ],
     ["staging not gathered (fails closed)", DEFAULT_CRITERIA, { staging: undefined }, ["staging-success"]],
-    ["both unmet, both listed, in order", DEFAULT_CRITERIA, { reachability: "not-reachable", staging: { kind: "none" } }, ["on-default-branch", "staging-success"]],
-    ["criteria off: anything goes", { requireOnDefaultBranch: false, requireStagingSuccess: false }, { reachability: "not-reachable", staging: { kind: "none" } }, []],
-    ["criteria off: facts not needed", { requireOnDefaultBranch: false, requireStagingSuccess: false }, { reachability: undefined, staging: undefined }, []],
+    [
+      "both unmet, both listed, in order",
+      DEFAULT_CRITERIA,
+      { reachability: "not-reachable", staging: { kind: "none" } },
+      ["on-default-branch", "staging-success"],
+    ],
+    [
+      "criteria off: anything goes",
+      { requireOnDefaultBranch: false, requireStagingSuccess: false },
+      { reachability: "not-reachable", staging: { kind: "none" } },
+      [],
+    ],
+    [
+      "criteria off: facts not needed",
+      { requireOnDefaultBranch: false, requireStagingSuccess: false },
+      { reachability: undefined, staging: undefined },
+      [],
+    ],
     ["allowed tag", { ...DEFAULT_CRITERIA, allowedTags: ["v+([0-9]).+([0-9]).+([0-9])"] }, { tag: "v1.2.0" }, []],
-    ["a pre-release where only releases are allowed", { ...DEFAULT_CRITERIA, allowedTags: ["v+([0-9]).+([0-9]).+([0-9])"] }, { tag: "v1.2.0-rc.1" }, ["allowed-tag"]],
-    ["no tag known (a Re-run on a commit without one)", { ...DEFAULT_CRITERIA, allowedTags: ["v*"] }, { tag: "" }, ["allowed-tag"]],
+    [
+      "a pre-release where only releases are allowed",
+      { ...DEFAULT_CRITERIA, allowedTags: ["v+([0-9]).+([0-9]).+([0-9])"] },
+      { tag: "v1.2.0-rc.1" },
+      ["allowed-tag"],
+    ],
+    [
+      "no tag known (a Re-run on a commit without one)",
+      { ...DEFAULT_CRITERIA, allowedTags: ["v*"] },
+      { tag: "" },
+      ["allowed-tag"],
+    ],
     ["a listed user", { ...DEFAULT_CRITERIA, allowedActors: { users: ["alice"], teams: [] } }, { actor: "Alice" }, []],
-    ["an unlisted user", { ...DEFAULT_CRITERIA, allowedActors: { users: ["alice"], teams: [] } }, { actor: "mallory" }, ["allowed-actor"]],
-    ["a member of a listed team", { ...DEFAULT_CRITERIA, allowedActors: { users: [], teams: ["release"] } }, { actor: "bob", actorTeams: ["release"] }, []],
-    ["membership not gathered", { ...DEFAULT_CRITERIA, allowedActors: { users: [], teams: ["release"] } }, { actor: "bob", actorTeams: undefined }, ["allowed-actor"]],
-    ["no person asked (the reconciler)", { ...DEFAULT_CRITERIA, allowedActors: { users: ["alice"], teams: [] } }, { actor: null }, ["allowed-actor"]],
-    ["empty lists allow no one", { ...DEFAULT_CRITERIA, allowedActors: { users: [], teams: [] } }, { actor: "alice" }, ["allowed-actor"]],
+    [
+      "an unlisted user",
+      { ...DEFAULT_CRITERIA, allowedActors: { users: ["alice"], teams: [] } },
+      { actor: "mallory" },
+      ["allowed-actor"],
+    ],
+    [
+      "a member of a listed team",
+      { ...DEFAULT_CRITERIA, allowedActors: { users: [], teams: ["release"] } },
+      { actor: "bob", actorTeams: ["release"] },
+      [],
+    ],
+    [
+      "membership not gathered",
+      { ...DEFAULT_CRITERIA, allowedActors: { users: [], teams: ["release"] } },
+      { actor: "bob", actorTeams: undefined },
+      ["allowed-actor"],
+    ],
+    [
+      "no person asked (the reconciler)",
+      { ...DEFAULT_CRITERIA, allowedActors: { users: ["alice"], teams: [] } },
+      { actor: null },
+      ["allowed-actor"],
+    ],
+    [
+      "empty lists allow no one",
+      { ...DEFAULT_CRITERIA, allowedActors: { users: [], teams: [] } },
+      { actor: "alice" },
+      ["allowed-actor"],
+    ],
     [
       "all four unmet, all listed",
       { ...DEFAULT_CRITERIA, allowedTags: ["v*"], allowedActors: { users: ["alice"], teams: [] } },
@@ -147,7 +291,12 @@ describe("evaluatePromotion", () => {
   });
 
   it("says what is wrong and what to do, naming the commit and the default branch", () => {
-    const decision = evaluatePromotion(DEFAULT_CRITERIA, { ...GOOD, defaultBranch: "trunk", reachability: "not-reachable", staging: { kind: "running" } });
+    const decision = evaluatePromotion(DEFAULT_CRITERIA, {
+      ...GOOD,
+      defaultBranch: "trunk",
+      reachability: "not-reachable",
+      staging: { kind: "running" },
+    });
     expect(decision.allowed).toBe(false);
     if (decision.allowed) return;
     expect(decision.unmet[0]).toEqual({
@@ -161,9 +310,18 @@ describe("evaluatePromotion", () => {
 
   it.each<[PromotionCriteria, ReturnType<typeof factsNeeded>]>([
     [DEFAULT_CRITERIA, { reachability: true, staging: true, teams: [], checks: false }],
-    [{ requireOnDefaultBranch: false, requireStagingSuccess: false }, { reachability: false, staging: false, teams: [], checks: false }],
-    [{ ...DEFAULT_CRITERIA, allowedActors: { users: ["a"], teams: ["t"] } }, { reachability: true, staging: true, teams: ["t"], checks: false }],
-    [{ ...DEFAULT_CRITERIA, requiredChecks: [{ kind: "status", context: "jenkins/build" }] }, { reachability: true, staging: true, teams: [], checks: true }],
+    [
+      { requireOnDefaultBranch: false, requireStagingSuccess: false },
+      { reachability: false, staging: false, teams: [], checks: false },
+    ],
+    [
+      { ...DEFAULT_CRITERIA, allowedActors: { users: ["a"], teams: ["t"] } },
+      { reachability: true, staging: true, teams: ["t"], checks: false },
+    ],
+    [
+      { ...DEFAULT_CRITERIA, requiredChecks: [{ kind: "status", context: "jenkins/build" }] },
+      { reachability: true, staging: true, teams: [], checks: true },
+    ],
   ])("factsNeeded asks GitHub only what the criteria need (%j)", (criteria, needed) => {
     expect(factsNeeded(criteria)).toEqual(needed);
   });
@@ -185,8 +343,14 @@ describe("facts from GitHub's words", () => {
     [{ status: "queued", conclusion: null }, { kind: "running" }],
     [{ status: "in_progress", conclusion: null }, { kind: "running" }],
     [{ status: "completed", conclusion: "success" }, { kind: "succeeded" }],
-    [{ status: "completed", conclusion: "failure" }, { kind: "concluded", conclusion: "failure" }],
-    [{ status: "completed", conclusion: "cancelled" }, { kind: "concluded", conclusion: "cancelled" }],
+    [
+      { status: "completed", conclusion: "failure" },
+      { kind: "concluded", conclusion: "failure" },
+    ],
+    [
+      { status: "completed", conclusion: "cancelled" },
+      { kind: "concluded", conclusion: "cancelled" },
+    ],
   ])("staging check run %j → %j", (run, expected) => {
     expect(stagingEvidence(run)).toEqual(expected);
   });
@@ -207,14 +371,22 @@ describe("mayApprove", () => {
     ["someone listed people exclude, even an admin", listed, { user: "owner", role: "admin" }, false],
     ["listed people plus a role: the role counts again", listedAndAdmins, { user: "owner", role: "admin" }, true],
     ["listed people plus a role: below it, not listed", listedAndAdmins, { user: "m", role: "maintain" }, false],
-    ["a custom role GitHub names oddly counts as nothing", nobodyListed, { user: "x", role: "security-reviewer" }, false],
+    [
+      "a custom role GitHub names oddly counts as nothing",
+      nobodyListed,
+      { user: "x", role: "security-reviewer" },
+      false,
+    ],
   ])("%s", (_name, rules, facts, allowed) => {
     expect(mayApprove(rules, { teams: [], ...facts }).allowed).toBe(allowed);
   });
 
   it("says why someone was refused, and who may", () => {
     const verdict = mayApprove(listed, { user: "owner", role: "admin", teams: [] });
-    expect(verdict).toEqual({ allowed: false, why: "@owner is not an approver: approvers are @lead or team `release-managers` (they have the admin role)" });
+    expect(verdict).toEqual({
+      allowed: false,
+      why: "@owner is not an approver: approvers are @lead or team `release-managers` (they have the admin role)",
+    });
   });
 
   it.each<[ApproverRules, string]>([
@@ -242,18 +414,37 @@ describe("failure policy", () => {
     expect(reactToRunEnd({ policy, status, wasRollback }).kind).toBe(kind);
   });
 
-  const entry = (deploymentId: number, commit: string, ...states: string[]): LedgerEntry => ({ deploymentId, commit, states });
+  const entry = (deploymentId: number, commit: string, ...states: string[]): LedgerEntry => ({
+    deploymentId,
+    commit,
+    states,
+  });
 
   it.each<[string, LedgerEntry[], string, ReturnType<typeof lastGoodRelease>]>([
-    ["the previous success", [entry(3, OTHER, "in_progress", "failure"), entry(2, SHA, "in_progress", "success")], OTHER, { kind: "redeploy", commit: SHA, deploymentId: 2 }],
+    [
+      "the previous success",
+      [entry(3, OTHER, "in_progress", "failure"), entry(2, SHA, "in_progress", "success")],
+      OTHER,
+      { kind: "redeploy", commit: SHA, deploymentId: 2 },
+    ],
     [
       "a success later made inactive still counts",
       [entry(3, OTHER, "failure"), entry(2, THIRD, "failure"), entry(1, SHA, "success", "inactive")],
       OTHER,
       { kind: "redeploy", commit: SHA, deploymentId: 1 },
     ],
-    ["never the failed commit itself, even if it once succeeded", [entry(3, OTHER, "failure"), entry(2, OTHER, "success")], OTHER, { kind: "none", why: "no earlier deployment of this environment ever succeeded" }],
-    ["nothing ever succeeded", [entry(2, OTHER, "failure"), entry(1, SHA, "failure")], OTHER, { kind: "none", why: "no earlier deployment of this environment ever succeeded" }],
+    [
+      "never the failed commit itself, even if it once succeeded",
+      [entry(3, OTHER, "failure"), entry(2, OTHER, "success")],
+      OTHER,
+      { kind: "none", why: "no earlier deployment of this environment ever succeeded" },
+    ],
+    [
+      "nothing ever succeeded",
+      [entry(2, OTHER, "failure"), entry(1, SHA, "failure")],
+      OTHER,
+      { kind: "none", why: "no earlier deployment of this environment ever succeeded" },
+    ],
     ["an empty ledger", [], OTHER, { kind: "none", why: "no earlier deployment of this environment ever succeeded" }],
     [
       "a newer deployment started since the failure",
@@ -276,7 +467,15 @@ describe("the check run while a run waits for approval", () => {
     sandbox: false,
     approvers: "approvers are @lead",
   };
-  const action = (name: string, category: string, status: string, summary?: string) => ({ name, category, status, startedAt: undefined, endedAt: undefined, externalUrl: undefined, summary });
+  const action = (name: string, category: string, status: string, summary?: string) => ({
+    name,
+    category,
+    status,
+    startedAt: undefined,
+    endedAt: undefined,
+    externalUrl: undefined,
+    summary,
+  });
   const run = (approval: ReturnType<typeof action>): RunDetails => ({
     status: "InProgress",
     summary: undefined,
@@ -299,26 +498,47 @@ describe("the check run while a run waits for approval", () => {
   });
 
   it("shows Approve and Reject, and who may press them, only while an approval is in progress", () => {
-    const waiting = renderCheckRun(target, { done: [], changes: [] }, { kind: "running", pipeline: "p", executionId: "e", run: run(action("Approve", "Approval", "InProgress")) });
+    const waiting = renderCheckRun(
+      target,
+      { done: [], changes: [] },
+      { kind: "running", pipeline: "p", executionId: "e", run: run(action("Approve", "Approval", "InProgress")) },
+    );
     expect(waiting.title).toBe("Waiting for approval");
     expect(waiting.actions?.map((a) => a.identifier)).toEqual(["approve", "reject"]);
     expect(waiting.summary).toContain("Approvers are @lead: press **Approve** or **Reject** above.");
-    const before = renderCheckRun(target, { done: [], changes: [] }, { kind: "running", pipeline: "p", executionId: "e", run: run(action("Approve", "Approval", "NotStarted")) });
+    const before = renderCheckRun(
+      target,
+      { done: [], changes: [] },
+      { kind: "running", pipeline: "p", executionId: "e", run: run(action("Approve", "Approval", "NotStarted")) },
+    );
     expect(before.actions).toEqual([]);
     expect(waitingApproval(run(action("Approve", "Build", "InProgress")))).toBeNull();
   });
 
   it("records an answered approval, and says a rollback is one", () => {
-    const content = renderCheckRun({ ...target, rollback: { fromCommit: OTHER } }, { done: [], changes: [] }, {
-      kind: "finished",
-      pipeline: "p",
-      executionId: "e",
-      status: "Failed",
-      run: run(action("Approve", "Approval", "Failed", "Rejected by @lead (a listed approver) on GitHub at 2026-01-01T00:00:00.000Z")),
-    });
+    const content = renderCheckRun(
+      { ...target, rollback: { fromCommit: OTHER } },
+      { done: [], changes: [] },
+      {
+        kind: "finished",
+        pipeline: "p",
+        executionId: "e",
+        status: "Failed",
+        run: run(
+          action(
+            "Approve",
+            "Approval",
+            "Failed",
+            "Rejected by @lead (a listed approver) on GitHub at 2026-01-01T00:00:00.000Z",
+          ),
+        ),
+      },
+    );
     expect(content.title).toBe("Rollback: pipeline failed");
     expect(content.summary).toContain("**Rollback.** The run of commit `bbbbbbbbbbbb` failed");
-    expect(content.summary).toContain("❌ rejected: **Approval / Approve** — Rejected by @lead (a listed approver) on GitHub at 2026-01-01T00:00:00.000Z");
+    expect(content.summary).toContain(
+      "❌ rejected: **Approval / Approve** — Rejected by @lead (a listed approver) on GitHub at 2026-01-01T00:00:00.000Z",
+    );
   });
 });
 

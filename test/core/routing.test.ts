@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { branchIncluded, parseFullRef, route, type GitRef, type Intent, type RefEvent, type RoutingRules } from "../../src/core/routing.js";
+import {
+  branchIncluded,
+  parseFullRef,
+  route,
+  type GitRef,
+  type Intent,
+  type RefEvent,
+  type RoutingRules,
+} from "../../src/core/routing.js";
 
 const SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
 const RULES: RoutingRules = { branches: { include: ["**"], exclude: [] }, releaseTags: ["v[0-9]*"] };
@@ -36,32 +44,84 @@ describe("parseFullRef", () => {
 
 describe("route: branches", () => {
   it.each<[string, RefEvent, string, Intent]>([
-    ["a push to a feature branch deploys its branch environment", updated(branchRef("feature/x")), "main",
-      { action: "deploy", environment: { kind: "branch", branch: "feature/x" }, commit: SHA }],
-    ["a push to the default branch deploys staging", updated(branchRef("main")), "main",
-      { action: "deploy", environment: { kind: "staging", branch: "main" }, commit: SHA }],
-    ["the default branch comes from the argument (trunk)", updated(branchRef("trunk")), "trunk",
-      { action: "deploy", environment: { kind: "staging", branch: "trunk" }, commit: SHA }],
-    ["master is an ordinary branch when trunk is the default", updated(branchRef("master")), "trunk",
-      { action: "deploy", environment: { kind: "branch", branch: "master" }, commit: SHA }],
-    ["main is an ordinary branch when trunk is the default", updated(branchRef("main")), "trunk",
-      { action: "deploy", environment: { kind: "branch", branch: "main" }, commit: SHA }],
-    ["the default branch is matched exactly (case)", updated(branchRef("Main")), "main",
-      { action: "deploy", environment: { kind: "branch", branch: "Main" }, commit: SHA }],
-    ["a branch named v1.2.3 is a branch, never production", updated(branchRef("v1.2.3")), "main",
-      { action: "deploy", environment: { kind: "branch", branch: "v1.2.3" }, commit: SHA }],
-    ["a branch named production is a branch", updated(branchRef("production")), "main",
-      { action: "deploy", environment: { kind: "branch", branch: "production" }, commit: SHA }],
-    ["a branch named staging is a branch", updated(branchRef("staging")), "main",
-      { action: "deploy", environment: { kind: "branch", branch: "staging" }, commit: SHA }],
-    ["a created branch without a commit deploys with commit null", updated(branchRef("feature/x"), null), "main",
-      { action: "deploy", environment: { kind: "branch", branch: "feature/x" }, commit: null }],
-    ["a created default branch without a commit deploys staging with commit null", updated(branchRef("main"), null), "main",
-      { action: "deploy", environment: { kind: "staging", branch: "main" }, commit: null }],
-    ["a deleted branch destroys its environment", deleted(branchRef("feature/x")), "main",
-      { action: "destroy", environment: { kind: "branch", branch: "feature/x" } }],
-    ["a deleted branch named v1.2.3 destroys a branch environment", deleted(branchRef("v1.2.3")), "main",
-      { action: "destroy", environment: { kind: "branch", branch: "v1.2.3" } }],
+    [
+      "a push to a feature branch deploys its branch environment",
+      updated(branchRef("feature/x")),
+      "main",
+      { action: "deploy", environment: { kind: "branch", branch: "feature/x" }, commit: SHA },
+    ],
+    [
+      "a push to the default branch deploys staging",
+      updated(branchRef("main")),
+      "main",
+      { action: "deploy", environment: { kind: "staging", branch: "main" }, commit: SHA },
+    ],
+    [
+      "the default branch comes from the argument (trunk)",
+      updated(branchRef("trunk")),
+      "trunk",
+      { action: "deploy", environment: { kind: "staging", branch: "trunk" }, commit: SHA },
+    ],
+    [
+      "master is an ordinary branch when trunk is the default",
+      updated(branchRef("master")),
+      "trunk",
+      { action: "deploy", environment: { kind: "branch", branch: "master" }, commit: SHA },
+    ],
+    [
+      "main is an ordinary branch when trunk is the default",
+      updated(branchRef("main")),
+      "trunk",
+      { action: "deploy", environment: { kind: "branch", branch: "main" }, commit: SHA },
+    ],
+    [
+      "the default branch is matched exactly (case)",
+      updated(branchRef("Main")),
+      "main",
+      { action: "deploy", environment: { kind: "branch", branch: "Main" }, commit: SHA },
+    ],
+    [
+      "a branch named v1.2.3 is a branch, never production",
+      updated(branchRef("v1.2.3")),
+      "main",
+      { action: "deploy", environment: { kind: "branch", branch: "v1.2.3" }, commit: SHA },
+    ],
+    [
+      "a branch named production is a branch",
+      updated(branchRef("production")),
+      "main",
+      { action: "deploy", environment: { kind: "branch", branch: "production" }, commit: SHA },
+    ],
+    [
+      "a branch named staging is a branch",
+      updated(branchRef("staging")),
+      "main",
+      { action: "deploy", environment: { kind: "branch", branch: "staging" }, commit: SHA },
+    ],
+    [
+      "a created branch without a commit deploys with commit null",
+      updated(branchRef("feature/x"), null),
+      "main",
+      { action: "deploy", environment: { kind: "branch", branch: "feature/x" }, commit: null },
+    ],
+    [
+      "a created default branch without a commit deploys staging with commit null",
+      updated(branchRef("main"), null),
+      "main",
+      { action: "deploy", environment: { kind: "staging", branch: "main" }, commit: null },
+    ],
+    [
+      "a deleted branch destroys its environment",
+      deleted(branchRef("feature/x")),
+      "main",
+      { action: "destroy", environment: { kind: "branch", branch: "feature/x" } },
+    ],
+    [
+      "a deleted branch named v1.2.3 destroys a branch environment",
+      deleted(branchRef("v1.2.3")),
+      "main",
+      { action: "destroy", environment: { kind: "branch", branch: "v1.2.3" } },
+    ],
   ])("%s", (_, event, defaultBranch, expected) => {
     expect(route(event, defaultBranch, RULES)).toEqual(expected);
   });
@@ -135,10 +195,13 @@ describe("route: tags", () => {
     expect(intent.action === "ignore" && intent.reason).toContain(name);
   });
 
-  it.each(["v1.2.3", "not-a-release"])("a deleted tag %j is ignored: production is never destroyed by a tag", (name) => {
-    const intent = route(deleted(tagRef(name)), "main", RULES);
-    expect(intent.action).toBe("ignore");
-  });
+  it.each(["v1.2.3", "not-a-release"])(
+    "a deleted tag %j is ignored: production is never destroyed by a tag",
+    (name) => {
+      const intent = route(deleted(tagRef(name)), "main", RULES);
+      expect(intent.action).toBe("ignore");
+    },
+  );
 
   it("a tag named like the default branch is still a tag", () => {
     expect(route(updated(tagRef("main")), "main", rules({ releaseTags: ["main"] }))).toEqual({

@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import type { Environment, RepositoryRef } from "../../src/core/environment.js";
 import { environmentNames } from "../../src/core/naming.js";
 import { BRANCHLINE_PARAMETERS } from "../../src/core/parameters.js";
-import { stackInputs, type StackInputs, type StackInputsRequest, type StackInputsResult } from "../../src/core/stack-inputs.js";
+import {
+  stackInputs,
+  type StackInputs,
+  type StackInputsRequest,
+  type StackInputsResult,
+} from "../../src/core/stack-inputs.js";
 import { MANAGED_BY_VALUE, TAG } from "../../src/core/tags.js";
 import type { StackSnapshot } from "../../src/core/stack-snapshot.js";
 import { observe } from "../../src/engine/converge-stack.js";
@@ -90,7 +95,9 @@ describe("stackInputs: parameters", () => {
 
   it("covers exactly the documented Branchline* parameters", () => {
     const inputs = ok(stackInputs(request()));
-    const passed = Object.keys(inputs.parameters).filter((name) => name.startsWith("Branchline")).sort();
+    const passed = Object.keys(inputs.parameters)
+      .filter((name) => name.startsWith("Branchline"))
+      .sort();
     expect(passed).toEqual(Object.keys(BRANCHLINE_PARAMETERS).sort());
   });
 
@@ -114,11 +121,25 @@ describe("stackInputs: parameters", () => {
   });
 
   it.each<[string, Environment, Record<string, string>]>([
-    ["a branch", BRANCH, {
-      BranchlineRef: "refs/heads/feature/login", BranchlineSourceBranch: "feature/login", BranchlineEnvironmentKind: "branch",
-    }],
-    ["staging", STAGING, { BranchlineRef: "refs/heads/main", BranchlineSourceBranch: "main", BranchlineEnvironmentKind: "staging" }],
-    ["production", PRODUCTION, { BranchlineRef: "refs/tags/", BranchlineSourceBranch: "main", BranchlineEnvironmentKind: "production" }],
+    [
+      "a branch",
+      BRANCH,
+      {
+        BranchlineRef: "refs/heads/feature/login",
+        BranchlineSourceBranch: "feature/login",
+        BranchlineEnvironmentKind: "branch",
+      },
+    ],
+    [
+      "staging",
+      STAGING,
+      { BranchlineRef: "refs/heads/main", BranchlineSourceBranch: "main", BranchlineEnvironmentKind: "staging" },
+    ],
+    [
+      "production",
+      PRODUCTION,
+      { BranchlineRef: "refs/tags/", BranchlineSourceBranch: "main", BranchlineEnvironmentKind: "production" },
+    ],
   ])("%s: ref, source branch and kind", (_, environment, expected) => {
     expect(ok(stackInputs(request({ environment }))).parameters).toMatchObject(expected);
   });
@@ -181,14 +202,18 @@ describe("stackInputs: parameter problems", () => {
         { kind: "missing", name: "DeployPolicyArn" },
       ],
     });
-    const inputs = ok(stackInputs(request({
-      text,
-      configuredParameters: {
-        ConnectionArn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc",
-        PermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/boundary",
-        DeployPolicyArn: "arn:aws:iam::123456789012:policy/deploy",
-      },
-    })));
+    const inputs = ok(
+      stackInputs(
+        request({
+          text,
+          configuredParameters: {
+            ConnectionArn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc",
+            PermissionsBoundaryArn: "arn:aws:iam::123456789012:policy/boundary",
+            DeployPolicyArn: "arn:aws:iam::123456789012:policy/deploy",
+          },
+        }),
+      ),
+    );
     for (const name of Object.keys(BRANCHLINE_PARAMETERS)) expect(inputs.parameters).toHaveProperty(name);
   });
 
@@ -226,13 +251,20 @@ describe("stackInputs: hashes", () => {
 
   it("do not depend on the order of configured parameters", () => {
     const text = FULL.replace("Resources:", "  Extra: { Type: String }\nResources:");
-    const a = ok(stackInputs(request({ text, configuredParameters: { ConnectionArn: "c", BuildImage: "i", Extra: "e" } })));
-    const b = ok(stackInputs(request({ text, configuredParameters: { Extra: "e", BuildImage: "i", ConnectionArn: "c" } })));
+    const a = ok(
+      stackInputs(request({ text, configuredParameters: { ConnectionArn: "c", BuildImage: "i", Extra: "e" } })),
+    );
+    const b = ok(
+      stackInputs(request({ text, configuredParameters: { Extra: "e", BuildImage: "i", ConnectionArn: "c" } })),
+    );
     expect(b.parametersHash).toBe(a.parametersHash);
   });
 
   it("do not depend on the order of the template's parameter declarations (parameters hash)", () => {
-    const reordered = FULL.replace("  ConnectionArn: { Type: String }\n", "").replace("Parameters:\n", "Parameters:\n  ConnectionArn: { Type: String }\n");
+    const reordered = FULL.replace("  ConnectionArn: { Type: String }\n", "").replace(
+      "Parameters:\n",
+      "Parameters:\n  ConnectionArn: { Type: String }\n",
+    );
     expect(reordered).not.toBe(FULL);
     expect(ok(stackInputs(request({ text: reordered }))).parametersHash).toBe(base.parametersHash);
   });
@@ -240,7 +272,16 @@ describe("stackInputs: hashes", () => {
   it.each<[string, Partial<StackInputsRequest> & { text?: string }, "template" | "parameters"]>([
     ["the template text changes (even a comment)", { text: `${FULL}# comment\n` }, "template"],
     ["a configured parameter's value changes", { configuredParameters: { ConnectionArn: "other" } }, "parameters"],
-    ["a parameter with a default gets a value", { configuredParameters: { ConnectionArn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc", BuildImage: "x" } }, "parameters"],
+    [
+      "a parameter with a default gets a value",
+      {
+        configuredParameters: {
+          ConnectionArn: "arn:aws:codeconnections:eu-west-1:123456789012:connection/abc",
+          BuildImage: "x",
+        },
+      },
+      "parameters",
+    ],
     ["the role changes", { roleArn: "arn:aws:iam::123456789012:role/other" }, "parameters"],
     ["the role goes", { roleArn: undefined }, "parameters"],
     ["the source branch changes (default branch renamed)", { sourceBranch: "trunk" }, "parameters"],
@@ -301,7 +342,11 @@ describe("stackInputs: tags", () => {
   // with the whole followedRef, so branchline refuses the stack it created itself ("not managed for
   // this environment") on every later push, and cannot destroy it when the branch is deleted.
   it("a stack built from these inputs is recognised as the environment's own, however long the branch", () => {
-    for (const branch of [`feature/${"x".repeat(237)}`, `feature/${"x".repeat(240)}`, `${"a".repeat(200)}/${"b".repeat(50)}`]) {
+    for (const branch of [
+      `feature/${"x".repeat(237)}`,
+      `feature/${"x".repeat(240)}`,
+      `${"a".repeat(200)}/${"b".repeat(50)}`,
+    ]) {
       const environment: Environment = { kind: "branch", branch };
       const req = request({ environment });
       const inputs = ok(stackInputs(req));
@@ -315,7 +360,10 @@ describe("stackInputs: tags", () => {
         terminationProtection: false,
       };
       const seen = observe(snapshot, { repo: REPO, environment, names: req.names, deliveryId: "d" });
-      expect({ branch: branch.length, owned: seen?.ownedByEnvironment }).toEqual({ branch: branch.length, owned: true });
+      expect({ branch: branch.length, owned: seen?.ownedByEnvironment }).toEqual({
+        branch: branch.length,
+        owned: true,
+      });
     }
   });
 });

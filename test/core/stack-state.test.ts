@@ -48,7 +48,9 @@ describe("stackCondition", () => {
   });
 
   it("every *_IN_PROGRESS status but REVIEW_IN_PROGRESS is busy, the cleanups included", () => {
-    const inProgress = Object.values(StackStatus).filter((s) => s.endsWith("_IN_PROGRESS") && s !== "REVIEW_IN_PROGRESS");
+    const inProgress = Object.values(StackStatus).filter(
+      (s) => s.endsWith("_IN_PROGRESS") && s !== "REVIEW_IN_PROGRESS",
+    );
     expect(inProgress).toContain("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
     expect(inProgress).toContain("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
     for (const status of inProgress) expect(stackCondition(status)).toBe("busy");

@@ -75,7 +75,9 @@ describe("environments and repositories from tags", () => {
   it("owns a stack tagged before ids were by its name", () => {
     const tags = { ...managed, [TAG.repository]: "octo-org/shop" };
     expect(belongsToRepository(tags, { owner: "octo-org", name: "shop", id: 7 })).toBe(true);
-    expect(belongsToRepository({ [TAG.repository]: "octo-org/shop" }, { owner: "octo-org", name: "shop", id: 7 })).toBe(false);
+    expect(belongsToRepository({ [TAG.repository]: "octo-org/shop" }, { owner: "octo-org", name: "shop", id: 7 })).toBe(
+      false,
+    );
   });
 });
 
@@ -83,7 +85,13 @@ describe("tags to and from AWS's list", () => {
   it.each<[Record<string, string>, { Key: string; Value: string }[]]>([
     [{}, []],
     [{ [TAG.managedBy]: "branchline" }, [{ Key: TAG.managedBy, Value: "branchline" }]],
-    [{ a: "1", b: "" }, [{ Key: "a", Value: "1" }, { Key: "b", Value: "" }]],
+    [
+      { a: "1", b: "" },
+      [
+        { Key: "a", Value: "1" },
+        { Key: "b", Value: "" },
+      ],
+    ],
   ])("%o goes out as %o and comes back the same", (record, list) => {
     expect(awsTags(record)).toEqual(list);
     expect(tagsFromAws(list)).toEqual(record);

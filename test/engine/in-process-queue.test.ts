@@ -47,7 +47,10 @@ describe("InProcessQueue with a quiet period (fake clock)", () => {
       expect(looks.map((l) => l.causes)).toEqual([[1, 2, 3, 4, 5, 6]]);
       await vi.advanceTimersByTimeAsync(300);
       await queue.idle();
-      expect(looks.map((l) => l.causes)).toEqual([[1, 2, 3, 4, 5, 6], [7, 8, 9, 10]]);
+      expect(looks.map((l) => l.causes)).toEqual([
+        [1, 2, 3, 4, 5, 6],
+        [7, 8, 9, 10],
+      ]);
     } finally {
       vi.useRealTimers();
     }
@@ -60,7 +63,9 @@ describe("InProcessQueue with a quiet period (fake clock)", () => {
       const queue = new InProcessQueue<string>({ concurrency: 1 });
       queue.start(async (look) => {
         looks.push(look);
-        return looks.length === 1 ? { kind: "again", atMs: 60_000, why: "run still going" } : { kind: "done", summary: "" };
+        return looks.length === 1
+          ? { kind: "again", atMs: 60_000, why: "run still going" }
+          : { kind: "done", summary: "" };
       });
       queue.accept("staging", "run-started");
       await vi.advanceTimersByTimeAsync(10);

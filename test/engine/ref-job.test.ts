@@ -8,9 +8,10 @@ const TOKEN = /^[a-zA-Z0-9][-a-zA-Z0-9]*$/;
 
 function job(over: Partial<RefJob> & { branch?: string; tag?: string } = {}): RefJob {
   const { branch, tag, ...rest } = over;
-  const event: RefEvent = tag !== undefined
-    ? { kind: "updated", ref: { type: "tag", name: tag }, commit: "c" }
-    : { kind: "updated", ref: { type: "branch", name: branch ?? "feature/x" }, commit: "c" };
+  const event: RefEvent =
+    tag !== undefined
+      ? { kind: "updated", ref: { type: "tag", name: tag }, commit: "c" }
+      : { kind: "updated", ref: { type: "branch", name: branch ?? "feature/x" }, commit: "c" };
   return {
     deliveryId: "d-1",
     installationId: 42,
@@ -25,12 +26,32 @@ function job(over: Partial<RefJob> & { branch?: string; tag?: string } = {}): Re
 
 describe("laneKey", () => {
   it.each<[string, RefJob, RefJob]>([
-    ["two pushes to one branch", job({ branch: "feature/x", deliveryId: "1" }), job({ branch: "feature/x", deliveryId: "2" })],
-    ["a push and the delete of one branch", job({ branch: "feature/x" }), job({ event: { kind: "deleted", ref: { type: "branch", name: "feature/x" } } })],
+    [
+      "two pushes to one branch",
+      job({ branch: "feature/x", deliveryId: "1" }),
+      job({ branch: "feature/x", deliveryId: "2" }),
+    ],
+    [
+      "a push and the delete of one branch",
+      job({ branch: "feature/x" }),
+      job({ event: { kind: "deleted", ref: { type: "branch", name: "feature/x" } } }),
+    ],
     ["two release tags of a repository", job({ tag: "v1.0.0" }), job({ tag: "v2.0.0" })],
-    ["a tag and the delete of another tag", job({ tag: "v1" }), job({ event: { kind: "deleted", ref: { type: "tag", name: "v0" } } })],
-    ["the same branch, the repository spelled in another case", job({ branch: "x" }), job({ branch: "x", repo: { owner: "octo-org", name: "WEB-APP" } })],
-    ["a push with a commit and a create without", job({ branch: "x" }), job({ event: { kind: "updated", ref: { type: "branch", name: "x" }, commit: null } })],
+    [
+      "a tag and the delete of another tag",
+      job({ tag: "v1" }),
+      job({ event: { kind: "deleted", ref: { type: "tag", name: "v0" } } }),
+    ],
+    [
+      "the same branch, the repository spelled in another case",
+      job({ branch: "x" }),
+      job({ branch: "x", repo: { owner: "octo-org", name: "WEB-APP" } }),
+    ],
+    [
+      "a push with a commit and a create without",
+      job({ branch: "x" }),
+      job({ event: { kind: "updated", ref: { type: "branch", name: "x" }, commit: null } }),
+    ],
   ])("%s share a lane", (_, a, b) => {
     expect(laneKey(a)).toBe(laneKey(b));
   });
@@ -42,10 +63,22 @@ describe("laneKey", () => {
     ["a branch named tags and the tags", job({ branch: "tags" }), job({ tag: "v1" })],
     ["a branch named #tags and the tags", job({ branch: "#tags" }), job({ tag: "v1" })],
     ["the default branch and a tag", job({ branch: "main" }), job({ tag: "v1" })],
-    ["one branch in two repositories", job({ branch: "x" }), job({ branch: "x", repo: { owner: "Octo-Org", name: "Other" } })],
-    ["one branch in two owners' repositories", job({ branch: "x" }), job({ branch: "x", repo: { owner: "someone", name: "Web-App" } })],
+    [
+      "one branch in two repositories",
+      job({ branch: "x" }),
+      job({ branch: "x", repo: { owner: "Octo-Org", name: "Other" } }),
+    ],
+    [
+      "one branch in two owners' repositories",
+      job({ branch: "x" }),
+      job({ branch: "x", repo: { owner: "someone", name: "Web-App" } }),
+    ],
     ["tags of two repositories", job({ tag: "v1" }), job({ tag: "v1", repo: { owner: "Octo-Org", name: "Other" } })],
-    ["repo/branch splits: a/b-c + d and a/b + c-d", job({ repo: { owner: "a", name: "b-c" }, branch: "d" }), job({ repo: { owner: "a", name: "b" }, branch: "c-d" })],
+    [
+      "repo/branch splits: a/b-c + d and a/b + c-d",
+      job({ repo: { owner: "a", name: "b-c" }, branch: "d" }),
+      job({ repo: { owner: "a", name: "b" }, branch: "c-d" }),
+    ],
   ])("%s get different lanes", (_, a, b) => {
     expect(laneKey(a)).not.toBe(laneKey(b));
   });
@@ -131,7 +164,9 @@ describe("requestToken", () => {
   });
 
   it("keeps a GitHub delivery id readable in the token", () => {
-    expect(requestToken("72d3162e-cc78-11e3-81ab-4c9367dc0958", "0-create")).toContain("72d3162e-cc78-11e3-81ab-4c9367dc0958");
+    expect(requestToken("72d3162e-cc78-11e3-81ab-4c9367dc0958", "0-create")).toContain(
+      "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+    );
   });
 
   // BUG (src/engine/ref-job.ts): the token is cut at 128 characters, so for a delivery id of about
@@ -148,7 +183,11 @@ describe("requestToken", () => {
 describe("environment keys", () => {
   const repo = { owner: "Octo-Org", name: "Shop" };
   it.each([
-    [{ type: "branch", name: "feature/x#1" } as const, "7/octo-org/shop#branch:feature/x#1", { type: "branch", name: "feature/x#1" }],
+    [
+      { type: "branch", name: "feature/x#1" } as const,
+      "7/octo-org/shop#branch:feature/x#1",
+      { type: "branch", name: "feature/x#1" },
+    ],
     [{ type: "tag", name: "v1.2.3" } as const, "7/octo-org/shop#tags", { type: "tags" }],
   ])("%o has key %s and parses back", (ref, key, parsed) => {
     expect(environmentKey(7, repo, ref)).toBe(key);
@@ -157,7 +196,8 @@ describe("environment keys", () => {
   });
 
   it("is not fooled by a string that is not a key", () => {
-    for (const bad of ["", "x/octo-org/shop#tags", "7/octo-org#tags", "7/octo-org/shop#branch:", "7/octo-org/shop"]) expect(parseEnvironmentKey(bad)).toBeNull();
+    for (const bad of ["", "x/octo-org/shop#tags", "7/octo-org#tags", "7/octo-org/shop#branch:", "7/octo-org/shop"])
+      expect(parseEnvironmentKey(bad)).toBeNull();
   });
 });
 
@@ -166,8 +206,22 @@ describe("runActor: who caused a run, for the ledger", () => {
   it.each<[string, RefJob, string | null]>([
     ["a push: its sender", job({ actor: "alice" }), "alice"],
     ["the reconciler found the ref itself: no person", job({}), null],
-    ["a button press: the presser, not the push's sender", job({ actor: "alice", cause: { kind: "button", action: "rerun", user: "bob", checkRunId: 1, environment: production } }), "bob"],
-    ["a rollback: branchline itself", job({ actor: "alice", cause: { kind: "rollback", environment: production, failedCommit: "f", failedExecutionId: "e" } }), "branchline (rollback)"],
+    [
+      "a button press: the presser, not the push's sender",
+      job({
+        actor: "alice",
+        cause: { kind: "button", action: "rerun", user: "bob", checkRunId: 1, environment: production },
+      }),
+      "bob",
+    ],
+    [
+      "a rollback: branchline itself",
+      job({
+        actor: "alice",
+        cause: { kind: "rollback", environment: production, failedCommit: "f", failedExecutionId: "e" },
+      }),
+      "branchline (rollback)",
+    ],
   ])("%s", (_name, given, actor) => {
     expect(runActor(given)).toBe(actor);
   });

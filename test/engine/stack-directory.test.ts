@@ -19,7 +19,14 @@ const TEMPLATE = JSON.stringify({ Resources: { Topic: { Type: "AWS::SNS::Topic" 
 
 async function givenStack(name: string, repositoryId: number) {
   await aws.clients.cloudformation.send(
-    new CreateStackCommand({ StackName: name, TemplateBody: TEMPLATE, Tags: [{ Key: "branchline:managed-by", Value: "branchline" }, { Key: "branchline:repository-id", Value: String(repositoryId) }] }),
+    new CreateStackCommand({
+      StackName: name,
+      TemplateBody: TEMPLATE,
+      Tags: [
+        { Key: "branchline:managed-by", Value: "branchline" },
+        { Key: "branchline:repository-id", Value: String(repositoryId) },
+      ],
+    }),
   );
 }
 
@@ -34,8 +41,16 @@ describe("StackDirectory: branchline's stacks by repository id, one listing shar
     await givenStack("branchline-b-staging-2", 2);
     const directory = new StackDirectory(aws.clients.cloudformation, 60_000, () => now);
     calls.length = 0;
-    const [a, b, none] = await Promise.all([directory.ofRepository(1), directory.ofRepository(2), directory.ofRepository(3)]);
-    expect([a.map((s) => s.name), b.map((s) => s.name), none]).toEqual([["branchline-a-staging-1"], ["branchline-b-staging-2"], []]);
+    const [a, b, none] = await Promise.all([
+      directory.ofRepository(1),
+      directory.ofRepository(2),
+      directory.ofRepository(3),
+    ]);
+    expect([a.map((s) => s.name), b.map((s) => s.name), none]).toEqual([
+      ["branchline-a-staging-1"],
+      ["branchline-b-staging-2"],
+      [],
+    ]);
     const onePass = listings();
     expect(onePass).toBeGreaterThan(0);
 
@@ -44,7 +59,10 @@ describe("StackDirectory: branchline's stacks by repository id, one listing shar
     expect(listings()).toBe(onePass);
     now += 1;
     await givenStack("branchline-a-br-x-3", 1);
-    expect((await directory.ofRepository(1)).map((s) => s.name).sort()).toEqual(["branchline-a-br-x-3", "branchline-a-staging-1"]);
+    expect((await directory.ofRepository(1)).map((s) => s.name).sort()).toEqual([
+      "branchline-a-br-x-3",
+      "branchline-a-staging-1",
+    ]);
     expect(listings()).toBeGreaterThan(onePass);
   });
 

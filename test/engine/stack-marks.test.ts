@@ -4,7 +4,12 @@ import type { RefJob } from "../../src/engine/ref-job.js";
 import { splitMarks } from "../../src/engine/stack-marks.js";
 
 const base = { installationId: 1, repo: { owner: "o", name: "r" }, defaultBranch: "main", supersedes: [] };
-const push = (id: string, commit: string): RefJob => ({ ...base, deliveryId: id, event: { kind: "updated", ref: { type: "branch", name: "main" }, commit }, cause: { kind: "ref" } });
+const push = (id: string, commit: string): RefJob => ({
+  ...base,
+  deliveryId: id,
+  event: { kind: "updated", ref: { type: "branch", name: "main" }, commit },
+  cause: { kind: "ref" },
+});
 const mark = (id: string, state: "unowned" | null, stackName = "s-staging"): RefJob => ({
   ...base,
   deliveryId: id,
@@ -23,8 +28,18 @@ describe("splitMarks: the marks of one look, and the job that goes before them",
     { jobs: [push("p1", "a"), mark("m1", "unowned")], marks: ["m1"], rest: "p1", superseded: [] },
     { jobs: [mark("m1", "unowned"), push("p1", "a")], marks: ["m1"], rest: "p1", superseded: [] },
     // Pushes still supersede one another; of one stack's marks the newest counts.
-    { jobs: [push("p1", "a"), mark("m1", "unowned"), push("p2", "b"), mark("m2", null)], marks: ["m2"], rest: "p2", superseded: ["p1"] },
-    { jobs: [mark("m1", "unowned", "s-a"), mark("m2", "unowned", "s-b")], marks: ["m1", "m2"], rest: null, superseded: [] },
+    {
+      jobs: [push("p1", "a"), mark("m1", "unowned"), push("p2", "b"), mark("m2", null)],
+      marks: ["m2"],
+      rest: "p2",
+      superseded: ["p1"],
+    },
+    {
+      jobs: [mark("m1", "unowned", "s-a"), mark("m2", "unowned", "s-b")],
+      marks: ["m1", "m2"],
+      rest: null,
+      superseded: [],
+    },
   ])("$jobs.length jobs → marks $marks after $rest", ({ jobs, marks, rest, superseded }) => {
     const split = look(...jobs);
     expect(split.marks.map((m) => m.deliveryId)).toEqual(marks);

@@ -35,7 +35,12 @@ interface Gate {
  * A queue (and, for a distributed one, more consumers of it) whose looks each wait for the test to
  * end them (`end(key, outcome)`, or `endEveryLook`), recording every look and every reported outcome.
  */
-async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<TestCause>>, closers: (() => Promise<void>)[], consumers = 1) {
+async function harness(
+  factory: QueueFactory,
+  options: Partial<WorkQueueOptions<TestCause>>,
+  closers: (() => Promise<void>)[],
+  consumers = 1,
+) {
   const looks: Gate[] = [];
   const open = new Map<string, Gate>();
   const reports: LookReport<TestCause>[] = [];
@@ -43,7 +48,10 @@ async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<
   let maxRunning = 0;
   const perKey = new Map<string, number>();
   let overlapped = false;
-  const made = await factory({ concurrency: 4, maxAttempts: 3, retryDelayMs: () => 50, ...options, onOutcome: (report) => reports.push(report) }, { consumers });
+  const made = await factory(
+    { concurrency: 4, maxAttempts: 3, retryDelayMs: () => 50, ...options, onOutcome: (report) => reports.push(report) },
+    { consumers },
+  );
   const queues = [made.queue, ...(made.peers ?? [])];
   if (queues.length !== consumers) throw new Error(`the factory made ${queues.length} consumers, not ${consumers}`);
   /** Ends every look at once with this outcome, from now on (a load test's worker). */
@@ -100,7 +108,14 @@ async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<
     }
   };
   const lookAt = (key: string, count = 1) =>
-    eventually(() => (looks.filter((g) => g.look.key === key).length >= count ? looks.filter((g) => g.look.key === key)[count - 1] : undefined), 20_000, `look ${count} at ${key}`);
+    eventually(
+      () =>
+        looks.filter((g) => g.look.key === key).length >= count
+          ? looks.filter((g) => g.look.key === key)[count - 1]
+          : undefined,
+      20_000,
+      `look ${count} at ${key}`,
+    );
   const end = async (key: string, outcome: LookOutcome = { kind: "done", summary: "ok" }) => {
     const gate = await eventually(() => open.get(key), 20_000, `a running look at ${key}`);
     gate.end(outcome);
@@ -108,7 +123,14 @@ async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<
   return {
     queue: made.queue,
     queues,
-    looks: () => looks.map((g) => ({ key: g.look.key, ids: g.look.causes.map((c) => c.id), attempt: g.look.attempt, consumer: g.consumer, startedAt: g.startedAt })),
+    looks: () =>
+      looks.map((g) => ({
+        key: g.look.key,
+        ids: g.look.causes.map((c) => c.id),
+        attempt: g.look.attempt,
+        consumer: g.consumer,
+        startedAt: g.startedAt,
+      })),
     reports,
     submit,
     submitInOrder,
@@ -128,7 +150,6 @@ async function harness(factory: QueueFactory, options: Partial<WorkQueueOptions<
 
 const settleFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 /** The WorkQueue contract (src/engine/work-queue.ts), for any implementation. */
 export function workQueueContract(name: string, factory: QueueFactory, contract: ContractOptions = {}): void {
   describe(`WorkQueue contract: ${name}`, () => {
@@ -143,7 +164,11 @@ export function workQueueContract(name: string, factory: QueueFactory, contract:
       await h.lookAt("env-a");
       await h.end("env-a", { kind: "done", summary: "deployed" });
       await eventually(() => h.reports.length === 1 || undefined, 20_000, "the outcome");
-      expect(h.reports[0]).toMatchObject({ look: { key: "env-a", causes: [{ id: "push-1" }], attempt: 1 }, outcome: { kind: "done", summary: "deployed" }, dropped: false });
+      expect(h.reports[0]).toMatchObject({
+        look: { key: "env-a", causes: [{ id: "push-1" }], attempt: 1 },
+        outcome: { kind: "done", summary: "deployed" },
+        dropped: false,
+      });
       await h.queue.idle();
       expect(h.queue.size).toEqual({ running: 0, waiting: 0 });
     });
@@ -193,12 +218,24 @@ export function workQueueContract(name: string, factory: QueueFactory, contract:
         await settleFor(60);
       }
       const delivered = () => new Set(h.looks().flatMap((l) => l.ids));
-      await eventually(() => (causes.every((c) => delivered().has(c.id)) ? true : undefined), 60_000, "every cause delivered", () => `missing: ${causes.filter((c) => !delivered().has(c.id)).map((c) => c.id).join(", ")}`);
+      await eventually(
+        () => (causes.every((c) => delivered().has(c.id)) ? true : undefined),
+        60_000,
+        "every cause delivered",
+        () =>
+          `missing: ${causes
+            .filter((c) => !delivered().has(c.id))
+            .map((c) => c.id)
+            .join(", ")}`,
+      );
       await h.queue.idle();
       expect(h.overlapped()).toBe(false);
       expect(h.maxRunning()).toBeLessThanOrEqual(3);
       for (const look of h.looks()) {
-        expect(look.ids.every((id) => id.startsWith(`${look.key}/`)), `a look at ${look.key} carried ${look.ids.join(", ")}`).toBe(true);
+        expect(
+          look.ids.every((id) => id.startsWith(`${look.key}/`)),
+          `a look at ${look.key} carried ${look.ids.join(", ")}`,
+        ).toBe(true);
         // Each cause reaches a look that started after its submit was called (none appears early).
         for (const id of look.ids) expect(look.startedAt).toBeGreaterThanOrEqual(h.calledAt.get(id)!);
       }
@@ -229,7 +266,12 @@ export function workQueueContract(name: string, factory: QueueFactory, contract:
       for (const key of h.openKeys()) await h.end(key);
       await h.queue.idle();
       expect(h.maxRunning()).toBe(2);
-      expect(h.looks().map((l) => l.key).sort()).toEqual(["env-a", "env-b", "env-c"]);
+      expect(
+        h
+          .looks()
+          .map((l) => l.key)
+          .sort(),
+      ).toEqual(["env-a", "env-b", "env-c"]);
     });
 
     it("a busy key does not hold another key back", async () => {
@@ -296,7 +338,16 @@ export function workQueueContract(name: string, factory: QueueFactory, contract:
           await settleFor(150);
         }
         const delivered = () => new Set(h.looks().flatMap((l) => l.ids));
-        await eventually(() => (causes.every((c) => delivered().has(c.id)) ? true : undefined), 60_000, "every cause delivered", () => `missing: ${causes.filter((c) => !delivered().has(c.id)).map((c) => c.id).join(", ")}`);
+        await eventually(
+          () => (causes.every((c) => delivered().has(c.id)) ? true : undefined),
+          60_000,
+          "every cause delivered",
+          () =>
+            `missing: ${causes
+              .filter((c) => !delivered().has(c.id))
+              .map((c) => c.id)
+              .join(", ")}`,
+        );
         await Promise.all(h.queues.map((q) => q.idle()));
         expect(h.overlapped()).toBe(false);
         expect(new Set(h.looks().map((l) => l.consumer))).toEqual(new Set([0, 1]));

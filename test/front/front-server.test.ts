@@ -9,7 +9,9 @@ const SECRET = "front-secret-for-tests";
 const servers: Server[] = [];
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => (s.closeAllConnections(), s.close(() => resolve())))));
+  await Promise.all(
+    servers.splice(0).map((s) => new Promise<void>((resolve) => (s.closeAllConnections(), s.close(() => resolve())))),
+  );
 });
 
 interface Received {
@@ -20,13 +22,20 @@ interface Received {
 }
 
 /** A stand-in for the engine process: records what reaches it; answers once `answering` resolves. */
-async function engine(answering: Promise<unknown> = Promise.resolve()): Promise<{ port: number; received: Received[] }> {
+async function engine(
+  answering: Promise<unknown> = Promise.resolve(),
+): Promise<{ port: number; received: Received[] }> {
   const received: Received[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      received.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      received.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
       void answering.then(() => {
         if (req.url === "/branchline/stream") {
           res.writeHead(200, { "content-type": "text/event-stream" });
@@ -34,7 +43,9 @@ async function engine(answering: Promise<unknown> = Promise.resolve()): Promise<
           setTimeout(() => res.end("data: two\n\n"), 200);
           return;
         }
-        res.writeHead(200, { "content-type": "application/json", "x-engine": "yes" }).end(JSON.stringify({ from: "engine" }));
+        res
+          .writeHead(200, { "content-type": "application/json", "x-engine": "yes" })
+          .end(JSON.stringify({ from: "engine" }));
       });
     });
   });
@@ -58,13 +69,24 @@ async function front(enginePort: number): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function call(port: number, method: string, path: string, body = "", headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function call(
+  port: number,
+  method: string,
+  path: string,
+  body = "",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, headers: { "content-length": Buffer.byteLength(body), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8")}));
-    });
+    const req = request(
+      { host: "127.0.0.1", port, method, path, headers: { "content-length": Buffer.byteLength(body), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -87,14 +109,21 @@ describe("the front: webhooks answered at once, the engine behind it", () => {
     acknowledged();
     await eventually(() => (slow.received.length === 1 ? true : undefined), 5_000, "the engine to get the delivery");
     expect(slow.received[0]).toMatchObject({ method: "POST", url: "/api/github/webhooks", body });
-    expect(slow.received[0]!.headers).toMatchObject({ "x-github-event": "pull_request", "x-github-delivery": "d-1", "x-hub-signature-256": await sign(SECRET, body) });
+    expect(slow.received[0]!.headers).toMatchObject({
+      "x-github-event": "pull_request",
+      "x-github-delivery": "d-1",
+      "x-hub-signature-256": await sign(SECRET, body),
+    });
   });
 
   it("refuses a webhook whose signature does not match, and the engine never sees it", async () => {
     const quick = await engine();
     const port = await front(quick.port);
     const body = JSON.stringify({ forged: true });
-    const answer = await call(port, "POST", "/api/github/webhooks", body, { "x-github-event": "push", "x-hub-signature-256": await sign("another-secret", body) });
+    const answer = await call(port, "POST", "/api/github/webhooks", body, {
+      "x-github-event": "push",
+      "x-hub-signature-256": await sign("another-secret", body),
+    });
     const unsigned = await call(port, "POST", "/", body, { "x-github-event": "push" });
     expect([answer.status, unsigned.status]).toEqual([400, 400]);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -107,11 +136,18 @@ describe("the front: webhooks answered at once, the engine behind it", () => {
     servers[0]!.close();
     servers[0]!.closeAllConnections();
     const body = JSON.stringify({ zen: "late" });
-    const answer = await call(port, "POST", "/api/github/webhooks", body, { "x-github-event": "ping", "x-hub-signature-256": await sign(SECRET, body) });
+    const answer = await call(port, "POST", "/api/github/webhooks", body, {
+      "x-github-event": "ping",
+      "x-hub-signature-256": await sign(SECRET, body),
+    });
     expect(answer.status).toBe(202);
     await new Promise((resolve) => setTimeout(resolve, 500));
     servers[0]!.listen(later.port, "127.0.0.1");
-    await eventually(() => (later.received.length === 1 ? true : undefined), 5_000, "the engine, back, to get the delivery");
+    await eventually(
+      () => (later.received.length === 1 ? true : undefined),
+      5_000,
+      "the engine, back, to get the delivery",
+    );
     expect(later.received[0]!.body).toBe(body);
   });
 

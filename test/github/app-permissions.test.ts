@@ -26,9 +26,18 @@ const NEEDS: Readonly<Record<string, Needs>> = {
   "checks.get": [["checks", "read"]],
   "checks.listForRef": [["checks", "read"]],
   // On a pull request, the issue endpoints accept the pull requests permission.
-  "issues.createComment": [["issues", "write"], ["pull_requests", "write"]],
-  "issues.listComments": [["issues", "read"], ["pull_requests", "read"]],
-  "issues.listEvents": [["issues", "read"], ["pull_requests", "read"]],
+  "issues.createComment": [
+    ["issues", "write"],
+    ["pull_requests", "write"],
+  ],
+  "issues.listComments": [
+    ["issues", "read"],
+    ["pull_requests", "read"],
+  ],
+  "issues.listEvents": [
+    ["issues", "read"],
+    ["pull_requests", "read"],
+  ],
   "pulls.list": [["pull_requests", "read"]],
   "repos.compareCommitsWithBasehead": [["contents", "read"]],
   "repos.getCommit": [["contents", "read"]],
@@ -54,24 +63,38 @@ function sources(dir: string): string[] {
   });
 }
 
-const granted = (parse(readFileSync("app.yml", "utf8")) as { default_permissions: Record<string, Level> }).default_permissions;
-const grants = ([permission, level]: readonly [string, Level]) => granted[permission] === "write" || granted[permission] === level;
+const granted = (parse(readFileSync("app.yml", "utf8")) as { default_permissions: Record<string, Level> })
+  .default_permissions;
+const grants = ([permission, level]: readonly [string, Level]) =>
+  granted[permission] === "write" || granted[permission] === level;
 
 describe("app.yml's permissions", () => {
-  const called = [...new Set(sources("src").flatMap((file) => [...readFileSync(file, "utf8").matchAll(/\.rest\.([a-zA-Z]+\.[a-zA-Z]+)/g)].map((m) => m[1]!)))].sort();
+  const called = [
+    ...new Set(
+      sources("src").flatMap((file) =>
+        [...readFileSync(file, "utf8").matchAll(/\.rest\.([a-zA-Z]+\.[a-zA-Z]+)/g)].map((m) => m[1]!),
+      ),
+    ),
+  ].sort();
 
   it("know every Octokit REST method branchline calls", () => {
     expect(called.filter((method) => !(method in NEEDS))).toEqual([]);
     expect(called.length).toBeGreaterThan(20);
   });
 
-  it.each(Object.keys(NEEDS).filter((method) => NEEDS[method]!.length > 0).sort())("grant what %s needs", (method) => {
+  it.each(
+    Object.keys(NEEDS)
+      .filter((method) => NEEDS[method]!.length > 0)
+      .sort(),
+  )("grant what %s needs", (method) => {
     const needs = NEEDS[method]!;
     expect(needs.some(grants), `${method} needs one of ${needs.map((n) => n.join(": ")).join(", ")}`).toBe(true);
   });
 
   it("ask nothing no call needs (least privilege)", () => {
-    const used = new Set(called.flatMap((method) => (NEEDS[method] ?? []).filter(grants).map(([permission]) => permission)));
+    const used = new Set(
+      called.flatMap((method) => (NEEDS[method] ?? []).filter(grants).map(([permission]) => permission)),
+    );
     expect(Object.keys(granted).filter((permission) => !used.has(permission))).toEqual([]);
   });
 });

@@ -19,7 +19,11 @@ beforeEach(async () => {
     appId: APP_ID,
     privateKey: keys.privateKey,
     baseUrl: server.apiUrl,
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({ ...options, throttle: { enabled: false }, retry: { enabled: false } })),
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    })),
   });
 });
 
@@ -31,10 +35,15 @@ describe("commit headlines over GitHub's GraphQL API", () => {
   it("reads the first message line of 150 commits in two queries sent at once, null for one GitHub does not know", async () => {
     const shop = server.model.repository("octo-org", "shop");
     server.model.install(42, "octo-org", ["octo-org/shop"]);
-    for (let i = 0; i < 150; i++) shop.branch(`b${i}`, sha(i)).message(sha(i), `Change ${i}\n\nThe body of change ${i}.`);
+    for (let i = 0; i < 150; i++)
+      shop.branch(`b${i}`, sha(i)).message(sha(i), `Change ${i}\n\nThe body of change ${i}.`);
     const octokit = await probot.auth(42);
 
-    const messages = await commitHeadlines(octokit, repo, [...Array.from({ length: 150 }, (_, i) => sha(i)), "f".repeat(40), sha(3)]);
+    const messages = await commitHeadlines(octokit, repo, [
+      ...Array.from({ length: 150 }, (_, i) => sha(i)),
+      "f".repeat(40),
+      sha(3),
+    ]);
     expect(messages.size).toBe(151);
     expect(messages.get(sha(0))).toBe("Change 0");
     expect(messages.get(sha(149))).toBe("Change 149");
@@ -56,10 +65,14 @@ describe("commit headlines over GitHub's GraphQL API", () => {
     server.model.install(42, "octo-org", ["octo-org/shop"]);
     const octokit = await probot.auth(42);
     const wrong = commitHeadlinesQuery(1).replace("messageHeadline", "subject");
-    await expect(octokit.graphql(wrong, { owner: "octo-org", name: "shop", c0: sha(1) })).rejects.toThrow(/Field 'subject' doesn't exist on type 'Commit'/);
+    await expect(octokit.graphql(wrong, { owner: "octo-org", name: "shop", c0: sha(1) })).rejects.toThrow(
+      /Field 'subject' doesn't exist on type 'Commit'/,
+    );
     // And a repository the installation does not cover cannot be read.
     server.model.repository("octo-org", "secret").branch("main", sha(1));
-    await expect(commitHeadlines(octokit, { owner: "octo-org", name: "secret" }, [sha(1)])).rejects.toThrow(/Could not resolve to a Repository/);
+    await expect(commitHeadlines(octokit, { owner: "octo-org", name: "secret" }, [sha(1)])).rejects.toThrow(
+      /Could not resolve to a Repository/,
+    );
   });
 });
 
@@ -74,9 +87,17 @@ describe("commit messages held by the web view", () => {
     const asked: string[][] = [];
     const read = async (unknown: readonly string[]) => {
       asked.push([...unknown]);
-      return new Map<string, string | null>([[sha(1), "Known"], [sha(2), null]]);
+      return new Map<string, string | null>([
+        [sha(1), "Known"],
+        [sha(2), null],
+      ]);
     };
-    expect(await held.messages("shop", [sha(1), sha(2)], read)).toEqual(new Map([[sha(1), "Known"], [sha(2), null]]));
+    expect(await held.messages("shop", [sha(1), sha(2)], read)).toEqual(
+      new Map([
+        [sha(1), "Known"],
+        [sha(2), null],
+      ]),
+    );
     now = later;
     await held.messages("shop", [sha(1), sha(2)], read);
     expect(asked).toEqual(readsAgain ? [[sha(1), sha(2)], [sha(2)]] : [[sha(1), sha(2)]]);

@@ -17,7 +17,11 @@ beforeEach(async () => {
     appId: APP_ID,
     privateKey: keys.privateKey,
     baseUrl: server.apiUrl,
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({ ...options, throttle: { enabled: false }, retry: { enabled: false } })),
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    })),
   });
   server.model.repository("octo-org", "shop");
   server.model.repository("octo-org", "web");
@@ -39,7 +43,9 @@ async function walk(octokitFor: (id: number) => Promise<InstallationOctokit> = i
 }
 
 function stepLine(step: WalkStep): string {
-  return step.kind === "repository" ? `${step.installationId} ${step.account} ${step.repository.owner.login}/${step.repository.name}` : `${step.installationId} ${step.account} failed`;
+  return step.kind === "repository"
+    ? `${step.installationId} ${step.account} ${step.repository.owner.login}/${step.repository.name}`
+    : `${step.installationId} ${step.account} failed`;
 }
 
 describe("walking every installation's repositories", () => {
@@ -48,7 +54,9 @@ describe("walking every installation's repositories", () => {
     server.model.install(43, "sleepy-co", ["sleepy-co/api"]).suspended = true;
 
     expect(await walk()).toEqual(["42 octo-org octo-org/shop", "42 octo-org octo-org/web"]);
-    const tokens = server.model.requests.filter((r) => r.method === "POST" && r.path.includes("/access_tokens")).map((r) => r.path);
+    const tokens = server.model.requests
+      .filter((r) => r.method === "POST" && r.path.includes("/access_tokens"))
+      .map((r) => r.path);
     expect(tokens).toEqual(["/app/installations/42/access_tokens"]);
   });
 
@@ -65,7 +73,8 @@ describe("walking every installation's repositories", () => {
     const steps: WalkStep[] = [];
     const app = (await probot.auth()) as InstallationOctokit;
     // GitHub takes the token back between the listing of installations and this one's turn.
-    const octokitFor = (id: number) => (id === 42 ? Promise.reject(Object.assign(new Error("Bad credentials"), { status: 401 })) : installation(id));
+    const octokitFor = (id: number) =>
+      id === 42 ? Promise.reject(Object.assign(new Error("Bad credentials"), { status: 401 })) : installation(id);
     for await (const step of walkInstallations(app, octokitFor)) steps.push(step);
 
     expect(steps.map(stepLine)).toEqual(["42 octo-org failed", "44 acme acme/site"]);

@@ -6,10 +6,16 @@ function gatedWrites() {
   const sent: string[] = [];
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
-  return { sent, release, write: (what: string, wait = false) => async () => {
-    if (wait) await gate;
-    sent.push(what);
-  } };
+  return {
+    sent,
+    release,
+    write:
+      (what: string, wait = false) =>
+      async () => {
+        if (wait) await gate;
+        sent.push(what);
+      },
+  };
 }
 
 describe("the outbox", () => {

@@ -24,7 +24,12 @@ async function serve(limit: number): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function send(port: number, method: string, body: string | null, headers: Record<string, string | number> = {}): Promise<number> {
+function send(
+  port: number,
+  method: string,
+  body: string | null,
+  headers: Record<string, string | number> = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, method, path: "/api/github/webhooks", headers }, (res) => {
       res.resume();

@@ -27,11 +27,22 @@ afterAll(async () => {
 });
 
 async function storedSecret(value: Record<string, string>): Promise<string> {
-  const made = await secrets.send(new CreateSecretCommand({ Name: `branchline-app-${Math.random().toString(36).slice(2)}`, SecretString: JSON.stringify(value) }));
+  const made = await secrets.send(
+    new CreateSecretCommand({
+      Name: `branchline-app-${Math.random().toString(36).slice(2)}`,
+      SecretString: JSON.stringify(value),
+    }),
+  );
   return made.ARN!;
 }
 
-function signed(id: string, name: string, payload: unknown, secret = WEBHOOK_SECRET, base64 = false): FunctionUrlRequest {
+function signed(
+  id: string,
+  name: string,
+  payload: unknown,
+  secret = WEBHOOK_SECRET,
+  base64 = false,
+): FunctionUrlRequest {
   const body = JSON.stringify(payload);
   return {
     requestContext: { http: { method: "POST" } },
@@ -47,14 +58,20 @@ function signed(id: string, name: string, payload: unknown, secret = WEBHOOK_SEC
 }
 
 async function queued(url: string): Promise<string[]> {
-  const got = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 0 }));
+  const got = await sqs.client.send(
+    new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 0 }),
+  );
   return (got.Messages ?? []).map((m) => m.Body ?? "");
 }
 
 async function receiver(secret: Record<string, string> = credentials()) {
   const { url } = await sqs.fifoQueue();
   const arn = await storedSecret(secret);
-  const handler = createReceiverHandler({ env: { BRANCHLINE_QUEUE_URL: url, BRANCHLINE_APP_SECRET_ARN: arn, LOG_LEVEL: "fatal" }, secretsManager: secrets, sqs: sqs.client });
+  const handler = createReceiverHandler({
+    env: { BRANCHLINE_QUEUE_URL: url, BRANCHLINE_APP_SECRET_ARN: arn, LOG_LEVEL: "fatal" },
+    secretsManager: secrets,
+    sqs: sqs.client,
+  });
   return { url, handler };
 }
 
@@ -66,7 +83,13 @@ describe("the Lambda receiver", () => {
     expect(response.statusCode).toBe(202);
     const bodies = await queued(url);
     expect(bodies).toHaveLength(1);
-    expect(parseForwarded(JSON.parse(bodies[0]!))).toEqual({ v: 1, kind: "webhook", id: "delivery-1", name: "push", payload });
+    expect(parseForwarded(JSON.parse(bodies[0]!))).toEqual({
+      v: 1,
+      kind: "webhook",
+      id: "delivery-1",
+      name: "push",
+      payload,
+    });
   });
 
   it("a redelivered webhook (same delivery id) is one message; a base64 body is read as well", async () => {
@@ -96,7 +119,11 @@ describe("the Lambda receiver", () => {
     const { url, handler } = await receiver();
     const payload = pushToBranch("feature/big", "d".repeat(40));
     const commit = (payload.commits as Record<string, unknown>[])[0] ?? { id: "d".repeat(40), message: "m" };
-    payload.commits = Array.from({ length: 2048 }, (_, i) => ({ ...commit, id: i.toString(16).padStart(40, "0"), message: "x".repeat(200) }));
+    payload.commits = Array.from({ length: 2048 }, (_, i) => ({
+      ...commit,
+      id: i.toString(16).padStart(40, "0"),
+      message: "x".repeat(200),
+    }));
     expect(Buffer.byteLength(JSON.stringify(payload))).toBeGreaterThan(256 * 1024);
     expect((await handler(signed("delivery-4", "push", payload))).statusCode).toBe(202);
     const forwarded = parseForwarded(JSON.parse((await queued(url))[0]!));
@@ -120,7 +147,11 @@ describe("the Lambda receiver", () => {
 
 describe("webhookGroup", () => {
   it.each([
-    ["one repository's webhooks share a group (handled in GitHub's order)", { installation: { id: 42 }, repository: { id: 7 } }, "webhook:42:7"],
+    [
+      "one repository's webhooks share a group (handled in GitHub's order)",
+      { installation: { id: 42 }, repository: { id: 7 } },
+      "webhook:42:7",
+    ],
     ["another repository has its own", { installation: { id: 42 }, repository: { id: 8 } }, "webhook:42:8"],
     ["an installation event (no repository) groups by installation", { installation: { id: 42 } }, "webhook:42:none"],
     ["a payload without either", {}, "webhook:none:none"],

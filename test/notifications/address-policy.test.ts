@@ -31,7 +31,10 @@ describe("sink addresses", () => {
 
   it("refuses a DNS name whose answers include a private address, before any connection", async () => {
     const resolve = ((_host: string, _options: unknown, callback: (e: null, a: LookupAddress[]) => void) =>
-      callback(null, [{ address: "93.184.216.34", family: 4 }, { address: "10.0.0.5", family: 4 }])) as never;
+      callback(null, [
+        { address: "93.184.216.34", family: 4 },
+        { address: "10.0.0.5", family: 4 },
+      ])) as never;
     const lookup = guardedLookup({ allowLoopback: false }, resolve);
     const error = await new Promise<Error | null>((done) => lookup("hooks.example.com", {}, (e) => done(e)));
     expect(error?.message).toContain("10.0.0.5 is a private address");

@@ -1,7 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { deliver, httpPost, retryable, type DeliveryDeps, type Post, type RetryBudget } from "../../src/notifications/deliver.js";
+import {
+  deliver,
+  httpPost,
+  retryable,
+  type DeliveryDeps,
+  type Post,
+  type RetryBudget,
+} from "../../src/notifications/deliver.js";
 
 /** A clock that moves only when the code under test sleeps, or a POST takes time. */
 function fakeDeps(answers: (number | Error | { after: number; then: number | Error })[]) {
@@ -69,7 +76,11 @@ describe("deliver", () => {
 
   it("keeps to the total time budget: no pause that would end past it, and attempts get only what is left", async () => {
     const { deps, calls } = fakeDeps([{ after: 4000, then: 500 }, { after: 5000, then: 500 }, 200]);
-    const result = await deliver(REQUEST, { attempts: 5, backoffMs: [1000, 4000], attemptTimeoutMs: 5000, totalMs: 12_000 }, deps);
+    const result = await deliver(
+      REQUEST,
+      { attempts: 5, backoffMs: [1000, 4000], attemptTimeoutMs: 5000, totalMs: 12_000 },
+      deps,
+    );
     // 4000 (1st) + 1000 pause + 5000 (2nd) = 10000; a 4000 pause would end past 12000.
     expect(result).toEqual({ ok: false, attempts: 2, status: 500, error: "HTTP 500; retry budget of 12000 ms spent" });
     expect(calls.map((c) => c.timeoutMs)).toEqual([5000, 5000]);
@@ -102,7 +113,14 @@ describe("httpPost over loopback", () => {
         res.writeHead(202).end("ignored");
       });
     });
-    expect(await httpPost({ allowLoopback: true })(url, { "content-type": "application/json", "x-test": "1" }, '{"a":"é"}', 2000)).toBe(202);
+    expect(
+      await httpPost({ allowLoopback: true })(
+        url,
+        { "content-type": "application/json", "x-test": "1" },
+        '{"a":"é"}',
+        2000,
+      ),
+    ).toBe(202);
     expect(seen).toMatchObject({ body: '{"a":"é"}', headers: { "x-test": "1", "content-length": "10" } });
   });
 

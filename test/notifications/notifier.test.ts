@@ -15,7 +15,13 @@ const EVENT: NotificationEvent = {
   repository: "octo-org/shop",
   environment: { kind: "production", name: "production" },
   commit: "a".repeat(40),
-  run: { pipeline: "branchline-shop-production-1a2b3c4d", executionId: "e-1", status: "Failed", summary: "Build failed", url: "https://console.example/e-1" },
+  run: {
+    pipeline: "branchline-shop-production-1a2b3c4d",
+    executionId: "e-1",
+    status: "Failed",
+    summary: "Build failed",
+    url: "https://console.example/e-1",
+  },
   rollback: { fromCommit: "a".repeat(40), toCommit: "b".repeat(40) },
   message: "pipeline failed for `aaaaaaaaaaaa`; rolling back to `bbbbbbbbbbbb`",
 };
@@ -39,8 +45,16 @@ async function receiver(status = 200) {
 
 function notifier(env: Record<string, string>, allowLoopbackHttp = true) {
   const lines: string[] = [];
-  const log = pino({ level: "debug" }, new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }));
-  const made = new Notifier({ log, allowLoopbackHttp, env, budget: { attempts: 2, backoffMs: [10], attemptTimeoutMs: 1000, totalMs: 3000 } });
+  const log = pino(
+    { level: "debug" },
+    new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) }),
+  );
+  const made = new Notifier({
+    log,
+    allowLoopbackHttp,
+    env,
+    budget: { attempts: 2, backoffMs: [10], attemptTimeoutMs: 1000, totalMs: 3000 },
+  });
   return { notifier: made, lines };
 }
 
@@ -55,7 +69,9 @@ describe("Notifier", () => {
     const body = JSON.parse(request!.body);
     expect(body).toEqual(webhookBody(EVENT, request!.headers["x-branchline-delivery"] as string));
     expect(request!.headers["x-branchline-event"]).toBe("run.failed");
-    expect(n.outcomes).toEqual([{ sink: "webhook#1", event: "run.failed", result: { ok: true, attempts: 1, status: 200 } }]);
+    expect(n.outcomes).toEqual([
+      { sink: "webhook#1", event: "run.failed", result: { ok: true, attempts: 1, status: 200 } },
+    ]);
   });
 
   it("sends Slack its text and blocks, from a URL held in an environment variable", async () => {
@@ -65,7 +81,9 @@ describe("Notifier", () => {
     await n.idle();
     expect(hook.received[0]!.path).toBe("/services/T/B/X");
     expect(JSON.parse(hook.received[0]!.body)).toEqual(slackBody(EVENT));
-    expect(slackBody(EVENT).text).toBe(":x: octo-org/shop · production: pipeline failed for `aaaaaaaaaaaa`; rolling back to `bbbbbbbbbbbb`");
+    expect(slackBody(EVENT).text).toBe(
+      ":x: octo-org/shop · production: pipeline failed for `aaaaaaaaaaaa`; rolling back to `bbbbbbbbbbbb`",
+    );
   });
 
   it.each<[string, Partial<SinkConfig>, number]>([

@@ -28,10 +28,18 @@ describe("sink URLs", () => {
     ["http://127.0.0.1:9000/hook", true, null],
     ["http://localhost:9000/hook", true, null],
     ["http://[::1]:9000/hook", true, null],
-    ["http://127.0.0.1:9000/hook", false, "plain http is allowed only to loopback in tests and the sandbox, not in production"],
+    [
+      "http://127.0.0.1:9000/hook",
+      false,
+      "plain http is allowed only to loopback in tests and the sandbox, not in production",
+    ],
     ["https://127.0.0.1/hook", false, "a loopback address is not allowed in production"],
     ["http://hooks.example.com/hook", true, "plain http is not allowed; use https"],
-    ["https://user:pass@hooks.example.com/hook", false, "credentials in the URL are not allowed; use a secret environment variable"],
+    [
+      "https://user:pass@hooks.example.com/hook",
+      false,
+      "credentials in the URL are not allowed; use a secret environment variable",
+    ],
     ["ftp://hooks.example.com/hook", true, "the ftp: scheme is not allowed; use https"],
     ["not a url", true, "not a URL"],
   ])("%s (loopback http allowed: %s) → %s", (url, allowLoopbackHttp, problem) => {

@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { allStacks, emulatedAws, executions, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import { createRef, INSTALLATION_ID, pushToBranch } from "../support/payloads.js";
-import { deliverWebhook, eventually, generateAppKeyPair, startAppServer, stopAllProcesses, type AppServer } from "../support/processes.js";
+import {
+  deliverWebhook,
+  eventually,
+  generateAppKeyPair,
+  startAppServer,
+  stopAllProcesses,
+  type AppServer,
+} from "../support/processes.js";
 import { CONFIG, TEMPLATE, TEMPLATE_PATH } from "../support/repository-fixtures.js";
 
 /**
@@ -61,7 +68,11 @@ async function startScene(): Promise<Scene> {
     env: { BRANCHLINE_EVENTS_SECRET: EVENTS_SECRET, BRANCHLINE_RECONCILE_MINUTES: "0" },
   });
   // EventBridge at its unkindest: every change, 70% of them twice, 40% up to a second late.
-  aws.emulator.control.setEventSink({ url: `${app.url}/branchline/events`, headers: { "x-branchline-secret": EVENTS_SECRET }, unkind: { seed: 15, duplicateRate: 0.7, lateRate: 0.4, lateMs: 1_000 } });
+  aws.emulator.control.setEventSink({
+    url: `${app.url}/branchline/events`,
+    headers: { "x-branchline-secret": EVENTS_SECRET },
+    unkind: { seed: 15, duplicateRate: 0.7, lateRate: 0.4, lateMs: 1_000 },
+  });
   open = { github, aws, app };
   return open;
 }
@@ -71,7 +82,12 @@ async function createBranches(app: AppServer): Promise<void> {
   const secret = app.process.env.WEBHOOK_SECRET!;
   const sent = Array.from({ length: BRANCHES }, async (_, i) => {
     const created = await deliverWebhook(app.webhookUrl, secret, "create", createRef("branch", branchOf(i)));
-    const pushed = await deliverWebhook(app.webhookUrl, secret, "push", pushToBranch(branchOf(i), commitOf(i), { created: true }));
+    const pushed = await deliverWebhook(
+      app.webhookUrl,
+      secret,
+      "push",
+      pushToBranch(branchOf(i), commitOf(i), { created: true }),
+    );
     return [created.status, pushed.status];
   });
   expect((await Promise.all(sent)).flat().every((status) => status >= 200 && status < 300)).toBe(true);
@@ -85,7 +101,9 @@ async function runStarts(aws: EmulatedAws): Promise<Map<number, number>> {
     const i = Number(/burst-(\d+)$/.exec(ref)?.[1] ?? -1);
     const pipeline = stack.Outputs?.find((o) => o.OutputKey === "PipelineName")?.OutputValue;
     if (i < 0 || !pipeline) continue;
-    const runs = (await executions(aws.clients, pipeline)).filter((e) => e.trigger?.triggerType === "StartPipelineExecution" && e.sourceRevisions?.[0]?.revisionId === commitOf(i));
+    const runs = (await executions(aws.clients, pipeline)).filter(
+      (e) => e.trigger?.triggerType === "StartPipelineExecution" && e.sourceRevisions?.[0]?.revisionId === commitOf(i),
+    );
     const first = Math.min(...runs.map((run) => run.startTime?.getTime() ?? Infinity));
     if (Number.isFinite(first)) starts.set(i, first);
   }
@@ -96,10 +114,15 @@ async function runStarts(aws: EmulatedAws): Promise<Map<number, number>> {
 async function burst(scene: Scene): Promise<number> {
   const started = Date.now();
   await createBranches(scene.app);
-  const starts = await eventually(async () => {
-    const now = await runStarts(scene.aws);
-    return now.size === BRANCHES ? now : undefined;
-  }, 120_000, `all ${BRANCHES} runs to start`, () => scene.app.process.text().slice(-5_000));
+  const starts = await eventually(
+    async () => {
+      const now = await runStarts(scene.aws);
+      return now.size === BRANCHES ? now : undefined;
+    },
+    120_000,
+    `all ${BRANCHES} runs to start`,
+    () => scene.app.process.text().slice(-5_000),
+  );
   return Math.max(...starts.values()) - started;
 }
 
@@ -120,25 +143,45 @@ describe("the built server, 25 branches created at once, pipeline events on: Git
     const on = await startScene();
     const measuredMs = await burst(on);
     const ratio = measuredMs / baselineMs;
-    console.log(`[burst] ${BRANCHES} branches: every run started ${measuredMs} ms after the burst with GitHub reporting, ${baselineMs} ms without (${ratio.toFixed(2)}×; limit ${LIMIT}×); GitHub had answered ${on.github.writes.answered} writes by then`);
+    console.log(
+      `[burst] ${BRANCHES} branches: every run started ${measuredMs} ms after the burst with GitHub reporting, ${baselineMs} ms without (${ratio.toFixed(2)}×; limit ${LIMIT}×); GitHub had answered ${on.github.writes.answered} writes by then`,
+    );
     expect(ratio, `${measuredMs} ms with reporting, ${baselineMs} ms without`).toBeLessThanOrEqual(LIMIT);
 
     // The reports catch up at GitHub's pace; each check run and deployment ends in its run's outcome.
     const model = on.github.model;
     await eventually(
-      () => (Array.from({ length: BRANCHES }, (_, i) => model.checkRunsFor(commitOf(i))).every((runs) => runs.length > 0 && runs.every((run) => run.status === "completed")) ? true : undefined),
+      () =>
+        Array.from({ length: BRANCHES }, (_, i) => model.checkRunsFor(commitOf(i))).every(
+          (runs) => runs.length > 0 && runs.every((run) => run.status === "completed"),
+        )
+          ? true
+          : undefined,
       180_000,
       "every check run to end",
       () => on.app.process.text().slice(-5_000),
     );
-    await eventually(() => (model.deploymentsFor("octo-org/shop").filter((d) => d.statuses.at(-1)?.state === "success").length === BRANCHES ? true : undefined), 60_000, "every deployment to end");
+    await eventually(
+      () =>
+        model.deploymentsFor("octo-org/shop").filter((d) => d.statuses.at(-1)?.state === "success").length === BRANCHES
+          ? true
+          : undefined,
+      60_000,
+      "every deployment to end",
+    );
     await on.aws.emulator.control.drainEvents();
     // A late event after the end must not open a second check run or deployment: give it the time to.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
     const deployments = model.deploymentsFor("octo-org/shop");
     for (let i = 0; i < BRANCHES; i++) {
-      expect(model.checkRunsFor(commitOf(i)), branchOf(i)).toEqual([expect.objectContaining({ name: `branchline: branch/${branchOf(i)}`, status: "completed", conclusion: "success" })]);
+      expect(model.checkRunsFor(commitOf(i)), branchOf(i)).toEqual([
+        expect.objectContaining({
+          name: `branchline: branch/${branchOf(i)}`,
+          status: "completed",
+          conclusion: "success",
+        }),
+      ]);
       const ofCommit = deployments.filter((d) => d.sha === commitOf(i));
       expect(ofCommit, branchOf(i)).toHaveLength(1);
       expect(ofCommit[0]!.statuses.at(-1)?.state, branchOf(i)).toBe("success");

@@ -10,7 +10,15 @@ interface Gc {
   dryRun: boolean;
   managedStacks: number;
   repositories: { repository: string; state: string; note?: string }[];
-  actions: { repository: string; kind: string; target: string; stack?: string; outcome: string; reason: string; error?: string }[];
+  actions: {
+    repository: string;
+    kind: string;
+    target: string;
+    stack?: string;
+    outcome: string;
+    reason: string;
+    error?: string;
+  }[];
   errors: { repository: string; message: string }[];
 }
 
@@ -18,7 +26,14 @@ const APP_ID = 9911;
 const keys = generateAppKeyPair();
 const MAIN = "a".repeat(40);
 const LIVE = "b".repeat(40);
-const MUTATIONS = ["CreateChangeSet", "ExecuteChangeSet", "DeleteStack", "UpdateStack", "CreateStack", "DeleteChangeSet"];
+const MUTATIONS = [
+  "CreateChangeSet",
+  "ExecuteChangeSet",
+  "DeleteStack",
+  "UpdateStack",
+  "CreateStack",
+  "DeleteChangeSet",
+];
 
 describe("branchline gc, against the emulator and a fake GitHub", () => {
   let aws: EmulatedAws;
@@ -48,7 +63,12 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
       [MAIN, stacks.find((s) => s.StackName?.includes("-staging-"))!.StackName!, "branchline: staging"],
     ] as const;
     for (const [branchHead, stackName, checkName] of reported) {
-      const executionId = await startRun(aws.clients.codepipeline, { pipeline: stackName as PipelineName, sourceAction: "Source", commit: branchHead, token: `gc-test-${branchHead.slice(0, 4)}` });
+      const executionId = await startRun(aws.clients.codepipeline, {
+        pipeline: stackName as PipelineName,
+        sourceAction: "Source",
+        commit: branchHead,
+        token: `gc-test-${branchHead.slice(0, 4)}`,
+      });
       // ...and, as the app would have, reported its end on the commit's check run.
       github.model.checkRuns.push({
         id: 9_000 + github.model.checkRuns.length,
@@ -98,13 +118,22 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
       ]),
     );
     expect(gc.actions).toEqual([
-      { repository: "octo-org/shop", kind: "destroy", target: "feature/gone", stack: goneStack, reason: "branch feature/gone no longer exists", outcome: "planned" },
+      {
+        repository: "octo-org/shop",
+        kind: "destroy",
+        target: "feature/gone",
+        stack: goneStack,
+        reason: "branch feature/gone no longer exists",
+        outcome: "planned",
+      },
     ]);
 
     expect(MUTATIONS.map((op) => callCount(aws, "cloudformation", op))).toEqual(before);
     expect(callCount(aws, "codepipeline", "StartPipelineExecution")).toBe(runsBefore);
     expect((await allStacks(aws.clients)).map((s) => `${s.StackName} ${s.StackStatus}`).sort()).toEqual(stacksBefore);
-    const writes = github.model.requests.slice(requestsBefore).filter((r) => r.method !== "GET" && !/\/access_tokens$/.test(r.path));
+    const writes = github.model.requests
+      .slice(requestsBefore)
+      .filter((r) => r.method !== "GET" && !/\/access_tokens$/.test(r.path));
     expect(writes).toEqual([]);
     expect(github.model.unexpected.filter((u) => !u.includes("/repos/octo-org/.github/"))).toEqual([]);
   });
@@ -114,17 +143,25 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
     expect(run.code).toBe(1);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^REPOSITORY\s+ACTION\s+TARGET\s+OUTCOME\s+WHY$/);
-    expect(lines[1]).toMatch(/^octo-org\/shop\s+destroy\s+feature\/gone\s+would do\s+branch feature\/gone no longer exists$/);
-    expect(lines.at(-1)).toMatch(/^Dry run: 1 repository checked \(1 without a valid config skipped\), 3 managed stacks in us-east-1; would 1 destroy; nothing was changed\.$/);
+    expect(lines[1]).toMatch(
+      /^octo-org\/shop\s+destroy\s+feature\/gone\s+would do\s+branch feature\/gone no longer exists$/,
+    );
+    expect(lines.at(-1)).toMatch(
+      /^Dry run: 1 repository checked \(1 without a valid config skipped\), 3 managed stacks in us-east-1; would 1 destroy; nothing was changed\.$/,
+    );
     // Progress bars are for terminals only.
     expect(run.stderr).toBe("");
   });
 
   it("with GITHUB_TOKEN it needs --repo (exit 2); without AWS it is a usage error too", async () => {
-    const token = await runCli(["gc", "--dry-run"], { env: { ...env, APP_ID: undefined, PRIVATE_KEY: undefined, GITHUB_TOKEN: "ghs_whatever_123456" } });
+    const token = await runCli(["gc", "--dry-run"], {
+      env: { ...env, APP_ID: undefined, PRIVATE_KEY: undefined, GITHUB_TOKEN: "ghs_whatever_123456" },
+    });
     expect(token.code).toBe(2);
     expect(token.stderr).toContain("gc needs --repo");
-    const noAws = await runCli(["gc", "--dry-run"], { env: cliEnv({ ...github.env, GITHUB_TOKEN: "ghs_whatever_123456" }) });
+    const noAws = await runCli(["gc", "--dry-run"], {
+      env: cliEnv({ ...github.env, GITHUB_TOKEN: "ghs_whatever_123456" }),
+    });
     expect(noAws.code).toBe(2);
   });
 
@@ -136,7 +173,14 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
       const run = await runCli(["gc", "--dry-run", "--json"], { env });
       expect(run.code, run.stderr).toBe(1);
       expect(json<Gc>(run).actions).toEqual(
-        expect.arrayContaining([expect.objectContaining({ kind: "resume", target: expect.stringMatching(new RegExp(`^${liveStack} `)), reason: "the newest run ended without being reported", outcome: "planned" })]),
+        expect.arrayContaining([
+          expect.objectContaining({
+            kind: "resume",
+            target: expect.stringMatching(new RegExp(`^${liveStack} `)),
+            reason: "the newest run ended without being reported",
+            outcome: "planned",
+          }),
+        ]),
       );
     } finally {
       live.app_id = github.model.ownAppId;
@@ -144,14 +188,21 @@ describe("branchline gc, against the emulator and a fake GitHub", () => {
   });
 
   it("with GITHUB_TOKEN but no APP_ID it refuses (exit 2), saying why: check runs could not be told apart", async () => {
-    const token = await runCli(["gc", "--dry-run", "--repo", "octo-org/shop"], { env: { ...env, APP_ID: undefined, PRIVATE_KEY: undefined, GITHUB_TOKEN: "ghs_whatever_123456" } });
+    const token = await runCli(["gc", "--dry-run", "--repo", "octo-org/shop"], {
+      env: { ...env, APP_ID: undefined, PRIVATE_KEY: undefined, GITHUB_TOKEN: "ghs_whatever_123456" },
+    });
     expect(token.code).toBe(2);
     expect(token.stderr).toContain("with GITHUB_TOKEN, gc needs APP_ID");
   });
 
   it("without --dry-run deletes the deleted branch's stack through the app's engine (with the branch kind's App role), and the next pass has nothing to do", async () => {
     const role = (kind: string) => `arn:aws:iam::123456789012:role/branchline/app/App${kind}Role`;
-    const withKindRoles = { ...env, BRANCHLINE_APP_BRANCH_ROLE_ARN: role("Branch"), BRANCHLINE_APP_STAGING_ROLE_ARN: role("Staging"), BRANCHLINE_APP_PRODUCTION_ROLE_ARN: role("Production") };
+    const withKindRoles = {
+      ...env,
+      BRANCHLINE_APP_BRANCH_ROLE_ARN: role("Branch"),
+      BRANCHLINE_APP_STAGING_ROLE_ARN: role("Staging"),
+      BRANCHLINE_APP_PRODUCTION_ROLE_ARN: role("Production"),
+    };
     const assumed = callCount(aws, "sts", "AssumeRole");
     const run = await runCli(["gc", "--json"], { env: withKindRoles });
     // Only a branch environment changed: only the branch kind's role was assumed.

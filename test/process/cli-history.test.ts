@@ -11,7 +11,16 @@ import { cliEnv, json, runCli } from "../cli/support.js";
 interface History {
   repository: string;
   environment: string;
-  deployments: { id: number; creator: string | null; sha: string; ref: string; environment: string; outcome: string; createdAt: string; statuses: { state: string }[] }[];
+  deployments: {
+    id: number;
+    creator: string | null;
+    sha: string;
+    ref: string;
+    environment: string;
+    outcome: string;
+    createdAt: string;
+    statuses: { state: string }[];
+  }[];
 }
 
 const APP_ID = 7321;
@@ -28,7 +37,14 @@ function appJwt(): string {
   return `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(keys.privateKey).toString("base64url")}`;
 }
 
-function deployment(id: number, sha: string, environment: string, creator: string, states: string[], at: string): FakeDeployment {
+function deployment(
+  id: number,
+  sha: string,
+  environment: string,
+  creator: string,
+  states: string[],
+  at: string,
+): FakeDeployment {
   return {
     id,
     repository: "octo-org/shop",
@@ -44,7 +60,15 @@ function deployment(id: number, sha: string, environment: string, creator: strin
     auto_merge: false,
     required_contexts: [],
     created_at: at,
-    statuses: states.map((state, i) => ({ id: id * 10 + i, state, description: `${state} ${sha.slice(0, 7)}`, environment, environment_url: "", log_url: "", created_at: at.replace(/:00Z$/, `:0${i + 1}Z`) })),
+    statuses: states.map((state, i) => ({
+      id: id * 10 + i,
+      state,
+      description: `${state} ${sha.slice(0, 7)}`,
+      environment,
+      environment_url: "",
+      log_url: "",
+      created_at: at.replace(/:00Z$/, `:0${i + 1}Z`),
+    })),
     // Real GitHub names who created a deployment; the fake model keeps what it is given.
     creator: { login: creator, type: creator.endsWith("[bot]") ? "Bot" : "User" },
     performed_via_github_app: creator.endsWith("[bot]") ? { id: APP_ID, slug: "branchline" } : null,
@@ -64,13 +88,23 @@ describe("branchline history, against a fake GitHub over loopback HTTP", () => {
       deployment(502, SHA2, "production", "branchline[bot]", ["in_progress", "failure"], "2030-01-02T10:00:00Z"),
       deployment(503, SHA3, "staging", "octocat", ["queued", "in_progress"], "2030-01-03T10:00:00Z"),
     );
-    const minted = github.model.handle({ method: "POST", path: "/app/installations/77/access_tokens", headers: { authorization: `Bearer ${appJwt()}` }, body: undefined }, github.apiUrl);
+    const minted = github.model.handle(
+      {
+        method: "POST",
+        path: "/app/installations/77/access_tokens",
+        headers: { authorization: `Bearer ${appJwt()}` },
+        body: undefined,
+      },
+      github.apiUrl,
+    );
     token = (minted.body as { token: string }).token;
   });
   afterAll(() => github?.close());
 
   it("lists an environment's deployments newest first, with who, what, when and outcome (GITHUB_TOKEN)", async () => {
-    const run = await runCli(["history", "--env", "staging", "--repo", "octo-org/shop", "--json"], { env: cliEnv({ ...github.env, GITHUB_TOKEN: token }) });
+    const run = await runCli(["history", "--env", "staging", "--repo", "octo-org/shop", "--json"], {
+      env: cliEnv({ ...github.env, GITHUB_TOKEN: token }),
+    });
     expect(run.code, run.stderr).toBe(0);
     const history = json<History>(run);
     expect(history).toMatchObject({ repository: "octo-org/shop", environment: "staging" });
@@ -88,19 +122,27 @@ describe("branchline history, against a fake GitHub over loopback HTTP", () => {
   it("authenticates as the App with APP_ID and PRIVATE_KEY_PATH, and prints a table", async () => {
     const keyFile = join(tmpdir(), `branchline-cli-key-${process.pid}.pem`);
     writeFileSync(keyFile, keys.privateKey);
-    const run = await runCli(["history", "--env", "production", "--repo", "octo-org/shop"], { env: cliEnv({ ...github.env, APP_ID: String(APP_ID), PRIVATE_KEY_PATH: keyFile }) });
+    const run = await runCli(["history", "--env", "production", "--repo", "octo-org/shop"], {
+      env: cliEnv({ ...github.env, APP_ID: String(APP_ID), PRIVATE_KEY_PATH: keyFile }),
+    });
     rmSync(keyFile, { force: true });
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^WHEN\s+AGO\s+WHO\s+COMMIT\s+REF\s+OUTCOME\s+DESCRIPTION$/);
-    expect(lines[1]).toMatch(new RegExp(`^2030-01-02 10:00:00Z\\s+0s\\s+branchline\\[bot\\]\\s+${SHA2.slice(0, 12)}\\s+${SHA2}\\s+failure\\s+failure 2222222$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^2030-01-02 10:00:00Z\\s+0s\\s+branchline\\[bot\\]\\s+${SHA2.slice(0, 12)}\\s+${SHA2}\\s+failure\\s+failure 2222222$`,
+      ),
+    );
     expect(lines).toHaveLength(2);
     expect(github.model.unexpected).toEqual([]);
   });
 
   it("--limit bounds the list; an environment without deployments says so", async () => {
     const env = cliEnv({ ...github.env, GITHUB_TOKEN: token });
-    const one = json<History>(await runCli(["history", "--env", "staging", "--repo", "octo-org/shop", "--limit", "1", "--json"], { env }));
+    const one = json<History>(
+      await runCli(["history", "--env", "staging", "--repo", "octo-org/shop", "--limit", "1", "--json"], { env }),
+    );
     expect(one.deployments.map((d) => d.id)).toEqual([503]);
     const none = await runCli(["history", "--env", "branch/feature/x", "--repo", "octo-org/shop"], { env });
     expect(none.code).toBe(0);
@@ -108,19 +150,29 @@ describe("branchline history, against a fake GitHub over loopback HTTP", () => {
   });
 
   it("usage: no credentials is exit 2; a bad token is exit 1 and the token is never printed", async () => {
-    const anonymous = await runCli(["history", "--env", "staging", "--repo", "octo-org/shop"], { env: cliEnv(github.env) });
+    const anonymous = await runCli(["history", "--env", "staging", "--repo", "octo-org/shop"], {
+      env: cliEnv(github.env),
+    });
     expect(anonymous.code).toBe(2);
-    expect(anonymous.stderr).toContain("no GitHub credentials: set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH");
+    expect(anonymous.stderr).toContain(
+      "no GitHub credentials: set GITHUB_TOKEN, or APP_ID with PRIVATE_KEY or PRIVATE_KEY_PATH",
+    );
 
     const secret = "ghs_not_a_real_token_0123456789";
-    const refused = await runCli(["history", "--env", "staging", "--repo", "octo-org/shop"], { env: cliEnv({ ...github.env, GITHUB_TOKEN: secret }) });
+    const refused = await runCli(["history", "--env", "staging", "--repo", "octo-org/shop"], {
+      env: cliEnv({ ...github.env, GITHUB_TOKEN: secret }),
+    });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Bad credentials/);
     expect(refused.stdout + refused.stderr).not.toContain(secret);
 
-    const badLimit = await runCli(["history", "--env", "staging", "--repo", "octo-org/shop", "--limit", "0"], { env: cliEnv({ ...github.env, GITHUB_TOKEN: token }) });
+    const badLimit = await runCli(["history", "--env", "staging", "--repo", "octo-org/shop", "--limit", "0"], {
+      env: cliEnv({ ...github.env, GITHUB_TOKEN: token }),
+    });
     expect(badLimit.code).toBe(2);
-    const badRepo = await runCli(["history", "--env", "staging", "--repo", "shop"], { env: cliEnv({ ...github.env, GITHUB_TOKEN: token }) });
+    const badRepo = await runCli(["history", "--env", "staging", "--repo", "shop"], {
+      env: cliEnv({ ...github.env, GITHUB_TOKEN: token }),
+    });
     expect(badRepo.code).toBe(2);
     expect(badRepo.stderr).toContain("is not OWNER/NAME");
   });

@@ -1,7 +1,19 @@
 import { ListChangeSetsCommand } from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allStacks, callCount, emulatedAws, type EmulatedAws } from "../support/aws.js";
-import { CONNECTION_ARN, GOOD_CONFIG, SMALL_TEMPLATE, TEMPLATE_PATH, cliEnv, deployStack, goodRepo, json, runCli, tempRepo, type TempRepo } from "../cli/support.js";
+import {
+  CONNECTION_ARN,
+  GOOD_CONFIG,
+  SMALL_TEMPLATE,
+  TEMPLATE_PATH,
+  cliEnv,
+  deployStack,
+  goodRepo,
+  json,
+  runCli,
+  tempRepo,
+  type TempRepo,
+} from "../cli/support.js";
 
 interface Plan {
   repository: string;
@@ -17,7 +29,12 @@ interface Plan {
   defaultBranchSource: string;
   commit: string | null;
   aws: { observed: boolean; note?: string; stackStatus?: string | null; steps?: { kind: string }[] };
-  changeSet?: { type: string; status: string; changes: { action: string; logicalId: string; resourceType: string }[]; cleanedUp: string[] };
+  changeSet?: {
+    type: string;
+    status: string;
+    changes: { action: string; logicalId: string; resourceType: string }[];
+    cleanedUp: string[];
+  };
   problems: { file: string; line: number; message: string }[];
 }
 
@@ -69,7 +86,11 @@ describe("branchline plan, offline", () => {
 
   it("the default branch deploys staging; its default comes from --default-branch, else git's origin/HEAD", async () => {
     const { plan: flagged } = await plan("--ref", "refs/heads/trunk", "--default-branch", "trunk");
-    expect(flagged).toMatchObject({ environment: "staging", defaultBranchSource: "option", action: "create or update" });
+    expect(flagged).toMatchObject({
+      environment: "staging",
+      defaultBranchSource: "option",
+      action: "create or update",
+    });
     expect(flagged.stack).toMatch(/^branchline-shop-staging-[0-9a-f]{8}$/);
 
     repo.git("update-ref", "refs/remotes/origin/develop", "HEAD");
@@ -107,7 +128,12 @@ describe("branchline plan, offline", () => {
 
   it("a deleted branch deletes its stack (even an excluded one); deleting the default branch or a tag does nothing", async () => {
     const { plan: gone } = await plan("--ref", "feature/login", "--event", "delete");
-    expect(gone).toMatchObject({ intent: "destroy", environment: "branch/feature/login", action: "delete", startsRun: false });
+    expect(gone).toMatchObject({
+      intent: "destroy",
+      environment: "branch/feature/login",
+      action: "delete",
+      startsRun: false,
+    });
     expect(gone.parameters).toBeUndefined();
     const { plan: excluded } = await plan("--ref", "dependabot/x", "--event", "delete");
     expect(excluded.action).toBe("delete");
@@ -146,7 +172,12 @@ describe("branchline plan, offline", () => {
     expect(run.code).toBe(1);
     const p = json<Plan>(run);
     expect(p.action).toBe("nothing");
-    expect(p.problems).toEqual([expect.objectContaining({ file: TEMPLATE_PATH, message: expect.stringContaining("parameter ConnectionArn has no Default and no value") })]);
+    expect(p.problems).toEqual([
+      expect.objectContaining({
+        file: TEMPLATE_PATH,
+        message: expect.stringContaining("parameter ConnectionArn has no Default and no value"),
+      }),
+    ]);
   });
 });
 
@@ -160,7 +191,12 @@ describe("branchline plan, with AWS (the loopback emulator)", () => {
     aws = await emulatedAws();
     repo = goodRepo();
     repos.push(repo);
-    env = cliEnv({ AWS_ENDPOINT_URL: aws.emulator.url, AWS_REGION: aws.emulator.region, AWS_ACCESS_KEY_ID: "AKIDCLITEST", AWS_SECRET_ACCESS_KEY: "cli-test-secret-key" });
+    env = cliEnv({
+      AWS_ENDPOINT_URL: aws.emulator.url,
+      AWS_REGION: aws.emulator.region,
+      AWS_ACCESS_KEY_ID: "AKIDCLITEST",
+      AWS_SECRET_ACCESS_KEY: "cli-test-secret-key",
+    });
   });
   afterAll(() => aws?.close());
 
@@ -176,8 +212,13 @@ describe("branchline plan, with AWS (the loopback emulator)", () => {
     expect(p.action).toBe("create");
     expect(p.startsRun).toBe(true);
     expect(p.changeSet).toMatchObject({ type: "CREATE", status: "ready" });
-    expect(p.changeSet!.changes.map((c) => `${c.action} ${c.logicalId}`)).toEqual(expect.arrayContaining(["Add ArtifactBucket", "Add PipelineRole", "Add Pipeline"]));
-    expect(p.changeSet!.cleanedUp).toEqual([expect.stringMatching(/^change set branchline-cli-plan-/), `stack ${p.stack} (REVIEW_IN_PROGRESS)`]);
+    expect(p.changeSet!.changes.map((c) => `${c.action} ${c.logicalId}`)).toEqual(
+      expect.arrayContaining(["Add ArtifactBucket", "Add PipelineRole", "Add Pipeline"]),
+    );
+    expect(p.changeSet!.cleanedUp).toEqual([
+      expect.stringMatching(/^change set branchline-cli-plan-/),
+      `stack ${p.stack} (REVIEW_IN_PROGRESS)`,
+    ]);
     // Never executed, and nothing left behind.
     expect(callCount(aws, "cloudformation", "ExecuteChangeSet")).toBe(0);
     expect((await allStacks(aws.clients)).map((s) => s.StackName)).not.toContain(p.stack);
@@ -189,16 +230,29 @@ describe("branchline plan, with AWS (the loopback emulator)", () => {
 
     const same = await plan("--ref", "feature/live");
     expect(same.run.code, same.run.stderr).toBe(0);
-    expect(same.plan).toMatchObject({ stack, action: "nothing", startsRun: true, aws: { observed: true, stackStatus: "CREATE_COMPLETE" } });
+    expect(same.plan).toMatchObject({
+      stack,
+      action: "nothing",
+      startsRun: true,
+      aws: { observed: true, stackStatus: "CREATE_COMPLETE" },
+    });
     expect(same.plan.changeSet).toBeUndefined();
 
-    repo.write(TEMPLATE_PATH, SMALL_TEMPLATE.replace("Default: aws/codebuild/standard:7.0", "Default: aws/codebuild/standard:8.0").replace("Status: Enabled", "Status: Suspended"));
+    repo.write(
+      TEMPLATE_PATH,
+      SMALL_TEMPLATE.replace("Default: aws/codebuild/standard:7.0", "Default: aws/codebuild/standard:8.0").replace(
+        "Status: Enabled",
+        "Status: Suspended",
+      ),
+    );
     try {
       const changed = await plan("--ref", "feature/live");
       expect(changed.run.code, changed.run.stderr).toBe(0);
       expect(changed.plan.action).toBe("update");
       expect(changed.plan.changeSet).toMatchObject({ type: "UPDATE", status: "ready" });
-      expect(changed.plan.changeSet!.changes).toEqual(expect.arrayContaining([expect.objectContaining({ action: "Modify", logicalId: "ArtifactBucket" })]));
+      expect(changed.plan.changeSet!.changes).toEqual(
+        expect.arrayContaining([expect.objectContaining({ action: "Modify", logicalId: "ArtifactBucket" })]),
+      );
       expect(changed.plan.changeSet!.cleanedUp).toHaveLength(1);
       const left = await aws.clients.cloudformation.send(new ListChangeSetsCommand({ StackName: stack }));
       expect(left.Summaries ?? []).toEqual([]);
@@ -227,9 +281,18 @@ describe("branchline plan, with AWS (the loopback emulator)", () => {
 
   it("--offline, or an unreachable endpoint, falls back to 'create or update' and says why", async () => {
     const { plan: offline } = await plan("--ref", "feature/new", "--offline");
-    expect(offline).toMatchObject({ action: "create or update", aws: { observed: false, note: "not looked at (--offline)" } });
-    const unreachable = await runCli(["plan", "--ref", "feature/new", "--json"], { cwd: repo.dir, env: { ...env, AWS_ENDPOINT_URL: "http://127.0.0.1:9" } });
+    expect(offline).toMatchObject({
+      action: "create or update",
+      aws: { observed: false, note: "not looked at (--offline)" },
+    });
+    const unreachable = await runCli(["plan", "--ref", "feature/new", "--json"], {
+      cwd: repo.dir,
+      env: { ...env, AWS_ENDPOINT_URL: "http://127.0.0.1:9" },
+    });
     expect(unreachable.code, unreachable.stderr).toBe(0);
-    expect(json<Plan>(unreachable)).toMatchObject({ action: "create or update", aws: { observed: false, note: expect.stringContaining("AWS could not be reached") } });
+    expect(json<Plan>(unreachable)).toMatchObject({
+      action: "create or update",
+      aws: { observed: false, note: expect.stringContaining("AWS could not be reached") },
+    });
   });
 });

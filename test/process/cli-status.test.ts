@@ -34,13 +34,23 @@ describe("branchline status, against the loopback emulator", () => {
 
   beforeAll(async () => {
     aws = await emulatedAws();
-    env = cliEnv({ AWS_ENDPOINT_URL: aws.emulator.url, AWS_REGION: aws.emulator.region, AWS_ACCESS_KEY_ID: "AKIDCLITEST", AWS_SECRET_ACCESS_KEY: "cli-test-secret-key" });
+    env = cliEnv({
+      AWS_ENDPOINT_URL: aws.emulator.url,
+      AWS_REGION: aws.emulator.region,
+      AWS_ACCESS_KEY_ID: "AKIDCLITEST",
+      AWS_SECRET_ACCESS_KEY: "cli-test-secret-key",
+    });
     const shop = { owner: "octo-org", name: "shop" };
     branchStack = await deployStack(aws.clients, shop, { kind: "branch", branch: "feature/login" });
     stagingStack = await deployStack(aws.clients, shop, { kind: "staging", branch: "main" });
     await deployStack(aws.clients, { owner: "octo-org", name: "web" }, { kind: "branch", branch: "fix/typo" });
     // A run pinned to a commit, as branchline starts them.
-    await startRun(aws.clients.codepipeline, { pipeline: branchStack as PipelineName, sourceAction: "Source", commit: COMMIT, token: "cli-status-test" });
+    await startRun(aws.clients.codepipeline, {
+      pipeline: branchStack as PipelineName,
+      sourceAction: "Source",
+      commit: COMMIT,
+      token: "cli-status-test",
+    });
   });
   afterAll(() => aws?.close());
 
@@ -55,7 +65,12 @@ describe("branchline status, against the loopback emulator", () => {
       "octo-org/web branch/fix/typo",
     ]);
     const branch = status.environments.find((e) => e.stack === branchStack)!;
-    expect(branch).toMatchObject({ kind: "branch", stackStatus: "CREATE_COMPLETE", condition: "ready", pipeline: branchStack });
+    expect(branch).toMatchObject({
+      kind: "branch",
+      stackStatus: "CREATE_COMPLETE",
+      condition: "ready",
+      pipeline: branchStack,
+    });
     expect(branch.lastRun).toMatchObject({ commit: COMMIT, status: expect.any(String), startedAt: expect.any(String) });
   });
 
@@ -65,8 +80,14 @@ describe("branchline status, against the loopback emulator", () => {
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^ENVIRONMENT\s+STACK\s+LAST RUN\s+COMMIT\s+AGE\s+LAST PUSH\s+TIME LEFT\s+STACK NAME$/);
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(new RegExp(`^staging\\s+CREATE_COMPLETE\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+-\\s+${stagingStack}$`));
-    expect(lines[2]).toMatch(new RegExp(`^branch/feature/login\\s+CREATE_COMPLETE\\s+\\S+\\s+${COMMIT.slice(0, 12)}\\s+\\d+[sm]\\s+\\d+[sm]\\s+-\\s+${branchStack}$`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^staging\\s+CREATE_COMPLETE\\s+\\S+\\s+\\S+\\s+\\S+\\s+\\S+\\s+-\\s+${stagingStack}$`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^branch/feature/login\\s+CREATE_COMPLETE\\s+\\S+\\s+${COMMIT.slice(0, 12)}\\s+\\d+[sm]\\s+\\d+[sm]\\s+-\\s+${branchStack}$`,
+      ),
+    );
     expect(run.stdout).not.toContain("octo-org/web");
     expect(run.stdout).not.toContain("\u001b[");
   });
@@ -89,7 +110,7 @@ describe("branchline status, against the loopback emulator", () => {
 
     const bad = await runCli(["status", "--ttl", "a week"], { env });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--ttl is \"a week\"");
+    expect(bad.stderr).toContain('--ttl is "a week"');
   });
 
   it("says so when there is nothing, and needs AWS configured (exit 2 without it)", async () => {
@@ -101,7 +122,9 @@ describe("branchline status, against the loopback emulator", () => {
     expect(unconfigured.code).toBe(2);
     expect(unconfigured.stderr).toContain("no AWS configuration found");
 
-    const noRegion = await runCli(["status"], { env: cliEnv({ AWS_ACCESS_KEY_ID: "AKIDCLITEST", AWS_SECRET_ACCESS_KEY: "cli-test-secret-key" }) });
+    const noRegion = await runCli(["status"], {
+      env: cliEnv({ AWS_ACCESS_KEY_ID: "AKIDCLITEST", AWS_SECRET_ACCESS_KEY: "cli-test-secret-key" }),
+    });
     expect(noRegion.code).toBe(2);
     expect(noRegion.stderr).toContain("AWS_REGION is not set");
     expect(noRegion.stderr + noRegion.stdout).not.toContain("cli-test-secret-key");

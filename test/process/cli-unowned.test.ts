@@ -36,11 +36,19 @@ describe("an unowned repository (the App was uninstalled from it), from the comm
     const gone = { owner: "octo-org", name: "gone" };
     branchStack = await deployStack(aws.clients, gone, { kind: "branch", branch: "feature/x" });
     stagingStack = await deployStack(aws.clients, gone, { kind: "staging", branch: "main" });
-    await aws.clients.cloudformation.send(new UpdateTerminationProtectionCommand({ StackName: stagingStack, EnableTerminationProtection: true }));
+    await aws.clients.cloudformation.send(
+      new UpdateTerminationProtectionCommand({ StackName: stagingStack, EnableTerminationProtection: true }),
+    );
     // As the app marks them when the installation goes.
     for (const name of [branchStack, stagingStack]) {
       const stack = (await describeStack(aws.clients.cloudformation, name as StackName))!;
-      await retagStack(aws.clients.cloudformation, stack, { ...stack.tags, "branchline:repository-state": "unowned" }, `mark-${name}`, BOUNDS);
+      await retagStack(
+        aws.clients.cloudformation,
+        stack,
+        { ...stack.tags, "branchline:repository-state": "unowned" },
+        `mark-${name}`,
+        BOUNDS,
+      );
     }
     env = cliEnv({
       ...github.env,
@@ -86,7 +94,11 @@ describe("an unowned repository (the App was uninstalled from it), from the comm
   it("gc --repo removes its branch environments on the operator's word and keeps staging", async () => {
     const run = await runCli(["gc", "--repo", "octo-org/gone", "--json"], { env });
     expect(run.code, run.stderr).toBe(0);
-    expect(json<Gc>(run).actions.map((a) => [a.kind, a.outcome]).sort()).toEqual([
+    expect(
+      json<Gc>(run)
+        .actions.map((a) => [a.kind, a.outcome])
+        .sort(),
+    ).toEqual([
       ["keep", "done"],
       ["retire", "done"],
     ]);

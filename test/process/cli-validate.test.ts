@@ -1,6 +1,17 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { GOOD_CONFIG, ROLES, SMALL_TEMPLATE, TEMPLATE_PATH, cliEnv, goodRepo, json, runCli, tempRepo, type TempRepo } from "../cli/support.js";
+import {
+  GOOD_CONFIG,
+  ROLES,
+  SMALL_TEMPLATE,
+  TEMPLATE_PATH,
+  cliEnv,
+  goodRepo,
+  json,
+  runCli,
+  tempRepo,
+  type TempRepo,
+} from "../cli/support.js";
 
 const repos: TempRepo[] = [];
 function track(repo: TempRepo): TempRepo {
@@ -13,7 +24,8 @@ describe("branchline --help and usage", () => {
   it("prints the overview with --help (exit 0) and without a command to stderr (exit 2)", async () => {
     const help = await runCli(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["validate", "plan", "status", "history", "gc"]) expect(help.stdout).toContain(`  ${command}`);
+    for (const command of ["validate", "plan", "status", "history", "gc"])
+      expect(help.stdout).toContain(`  ${command}`);
     expect(help.stdout).toMatch(/Exit codes: 0 ok, 1 findings or failure, 2 usage error/);
 
     const bare = await runCli([]);
@@ -22,17 +34,20 @@ describe("branchline --help and usage", () => {
     expect(bare.stderr).toContain("Usage: branchline COMMAND");
   });
 
-  it.each(["validate", "plan", "status", "history", "gc"])("%s --help explains the command and exits 0, touching nothing", async (command) => {
-    // No credentials, no repository: --help needs neither.
-    const run = await runCli([command, "--help"]);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`Usage: branchline ${command}`);
-    expect(run.stdout).toContain("--json");
-    expect(run.stdout).toMatch(/Exit codes:/);
-    expect(run.stderr).toBe("");
-    const short = await runCli(["help", command]);
-    expect(short.stdout).toBe(run.stdout);
-  });
+  it.each(["validate", "plan", "status", "history", "gc"])(
+    "%s --help explains the command and exits 0, touching nothing",
+    async (command) => {
+      // No credentials, no repository: --help needs neither.
+      const run = await runCli([command, "--help"]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`Usage: branchline ${command}`);
+      expect(run.stdout).toContain("--json");
+      expect(run.stdout).toMatch(/Exit codes:/);
+      expect(run.stderr).toBe("");
+      const short = await runCli(["help", command]);
+      expect(short.stdout).toBe(run.stdout);
+    },
+  );
 
   it("answers unknown commands, unknown flags and stray arguments with exit 2 and a hint", async () => {
     const unknown = await runCli(["deploy"]);
@@ -64,7 +79,13 @@ describe("branchline validate", () => {
 
     const other = await runCli(["validate", repo.dir, "--json"]);
     expect(other.code).toBe(0);
-    expect(json(other)).toMatchObject({ errors: 0, warnings: 0, problems: [], config: { found: true, valid: true }, template: { found: true } });
+    expect(json(other)).toMatchObject({
+      errors: 0,
+      warnings: 0,
+      problems: [],
+      config: { found: true, valid: true },
+      template: { found: true },
+    });
   });
 
   it("uses colour only when asked for (FORCE_COLOR) and never with NO_COLOR", async () => {
@@ -76,7 +97,16 @@ describe("branchline validate", () => {
   });
 
   it("reports a config typo at its line and column, exit 1, without reading the template", async () => {
-    const config = ["parameters:", "  all:", "    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/x", "stackprefix: web", "branches:", "  include: main", "  exlude: [x]", ""].join("\n");
+    const config = [
+      "parameters:",
+      "  all:",
+      "    ConnectionArn: arn:aws:codeconnections:us-east-1:123456789012:connection/x",
+      "stackprefix: web",
+      "branches:",
+      "  include: main",
+      "  exlude: [x]",
+      "",
+    ].join("\n");
     const repo = track(tempRepo({ ".github/branchline.yml": config, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
     const run = await runCli(["validate"], { cwd: repo.dir });
     expect(run.code).toBe(1);
@@ -89,7 +119,9 @@ describe("branchline validate", () => {
   });
 
   it("reports YAML that does not parse, and a missing config file", async () => {
-    const broken = track(tempRepo({ ".github/branchline.yml": "parameters:\n  all: [unclosed\n", [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const broken = track(
+      tempRepo({ ".github/branchline.yml": "parameters:\n  all: [unclosed\n", [TEMPLATE_PATH]: SMALL_TEMPLATE }),
+    );
     const run = await runCli(["validate", broken.dir]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/branchline\.yml:\d+:\d+: not valid YAML: /);
@@ -101,17 +133,26 @@ describe("branchline validate", () => {
   });
 
   it("reports a template with an unknown property as file:line:column, paths relative to where it runs", async () => {
-    const template = SMALL_TEMPLATE.replace("      PipelineType: V2\n", "      PipelineType: V2\n      PipelineTyp: V1\n");
+    const template = SMALL_TEMPLATE.replace(
+      "      PipelineType: V2\n",
+      "      PipelineType: V2\n      PipelineTyp: V1\n",
+    );
     const repo = track(tempRepo({ ".github/branchline.yml": GOOD_CONFIG, [TEMPLATE_PATH]: template }));
     const line = template.split("\n").findIndex((l) => l.includes("PipelineTyp: V1")) + 1;
     const inside = await runCli(["validate"], { cwd: repo.dir });
     expect(inside.code).toBe(1);
-    expect(inside.stdout).toContain(`${TEMPLATE_PATH}:${line}:7: Resources.Pipeline.Properties.PipelineTyp: unknown property of AWS::CodePipeline::Pipeline; did you mean PipelineType?`);
+    expect(inside.stdout).toContain(
+      `${TEMPLATE_PATH}:${line}:7: Resources.Pipeline.Properties.PipelineTyp: unknown property of AWS::CodePipeline::Pipeline; did you mean PipelineType?`,
+    );
 
     const outside = await runCli(["validate", "."], { cwd: repo.dir });
     expect(outside.stdout).toBe(inside.stdout);
-    const json_ = json<{ problems: { file: string; line: number; column: number; severity: string }[] }>(await runCli(["validate", "--json"], { cwd: repo.dir }));
-    expect(json_.problems).toEqual([expect.objectContaining({ file: TEMPLATE_PATH, line, column: 7, severity: "error" })]);
+    const json_ = json<{ problems: { file: string; line: number; column: number; severity: string }[] }>(
+      await runCli(["validate", "--json"], { cwd: repo.dir }),
+    );
+    expect(json_.problems).toEqual([
+      expect.objectContaining({ file: TEMPLATE_PATH, line, column: 7, severity: "error" }),
+    ]);
   });
 
   it("reports configured parameters the template lacks and template parameters without a value, per environment kind", async () => {
@@ -136,7 +177,12 @@ describe("branchline validate", () => {
   });
 
   it("accepts _extends as the app does, and says that only this file was checked", async () => {
-    const repo = track(tempRepo({ ".github/branchline.yml": `_extends: octo-org/.github\n${GOOD_CONFIG}`, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const repo = track(
+      tempRepo({
+        ".github/branchline.yml": `_extends: octo-org/.github\n${GOOD_CONFIG}`,
+        [TEMPLATE_PATH]: SMALL_TEMPLATE,
+      }),
+    );
     const run = await runCli(["validate"], { cwd: repo.dir });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toBe(
@@ -171,7 +217,15 @@ describe("branchline validate", () => {
   });
 
   it("suggests the parameter a misspelt one was meant to be", async () => {
-    const repo = track(tempRepo({ ".github/branchline.yml": GOOD_CONFIG.replace("branches:", "  branch:\n    BuildImgae: aws/codebuild/standard:8.0\nbranches:"), [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const repo = track(
+      tempRepo({
+        ".github/branchline.yml": GOOD_CONFIG.replace(
+          "branches:",
+          "  branch:\n    BuildImgae: aws/codebuild/standard:8.0\nbranches:",
+        ),
+        [TEMPLATE_PATH]: SMALL_TEMPLATE,
+      }),
+    );
     const run = await runCli(["validate"], { cwd: repo.dir });
     expect(run.code).toBe(1);
     expect(run.stdout.split("\n")).toEqual([
@@ -182,7 +236,12 @@ describe("branchline validate", () => {
   });
 
   it("reports a kind without its service role, saying what to set", async () => {
-    const repo = track(tempRepo({ ".github/branchline.yml": GOOD_CONFIG.replace(/ {2}production: arn:.*\n/, ""), [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const repo = track(
+      tempRepo({
+        ".github/branchline.yml": GOOD_CONFIG.replace(/ {2}production: arn:.*\n/, ""),
+        [TEMPLATE_PATH]: SMALL_TEMPLATE,
+      }),
+    );
     const run = await runCli(["validate"], { cwd: repo.dir });
     expect(run.code).toBe(1);
     expect(run.stdout.split("\n")).toEqual([
@@ -193,13 +252,17 @@ describe("branchline validate", () => {
   });
 
   it("takes the stack prefix by the templates' rule: lower case and hyphens, nothing upper case", async () => {
-    const upper = track(tempRepo({ ".github/branchline.yml": `stackPrefix: Acme\n${GOOD_CONFIG}`, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const upper = track(
+      tempRepo({ ".github/branchline.yml": `stackPrefix: Acme\n${GOOD_CONFIG}`, [TEMPLATE_PATH]: SMALL_TEMPLATE }),
+    );
     const refused = await runCli(["validate"], { cwd: upper.dir });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe(
       ".github/branchline.yml:1:1: stackPrefix: lower case: a letter, then at most 19 letters, digits or hyphens, not ending in a hyphen (as StackPrefix of templates/branchline-iam.yml)\n✗ 1 error in .github/branchline.yml\n",
     );
-    const hyphen = track(tempRepo({ ".github/branchline.yml": `stackPrefix: acme-ci\n${GOOD_CONFIG}`, [TEMPLATE_PATH]: SMALL_TEMPLATE }));
+    const hyphen = track(
+      tempRepo({ ".github/branchline.yml": `stackPrefix: acme-ci\n${GOOD_CONFIG}`, [TEMPLATE_PATH]: SMALL_TEMPLATE }),
+    );
     const accepted = await runCli(["validate"], { cwd: hyphen.dir });
     expect(accepted.code, accepted.stdout).toBe(0);
   });

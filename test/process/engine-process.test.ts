@@ -7,7 +7,14 @@ import { emulatedAws, type EmulatedAws } from "../support/aws.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import { INSTALLATION_ID, pushToBranch } from "../support/payloads.js";
 import { CONFIG, TEMPLATE_PATH } from "../support/repository-fixtures.js";
-import { deliverWebhook, eventually, generateAppKeyPair, startAppServer, stopAllProcesses, type AppServer } from "../support/processes.js";
+import {
+  deliverWebhook,
+  eventually,
+  generateAppKeyPair,
+  startAppServer,
+  stopAllProcesses,
+  type AppServer,
+} from "../support/processes.js";
 
 const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
 const APP_ID = 4242;
@@ -34,7 +41,12 @@ describe("BRANCHLINE_ENGINE_PROCESS=1: the front answers webhooks, the engine ru
     github.model.install(INSTALLATION_ID, "octo-org", ["octo-org/shop"]);
     github.model.repository("octo-org", "shop").file("main", ".github/branchline.yml", CONFIG);
     aws = await emulatedAws({ timing: { stackOperationMs: 0, changeSetMs: 0, actionMs: 50 } });
-    app = await startAppServer({ githubHost: github.host, awsEndpoint: aws.emulator.url, credentials: { appId: APP_ID, privateKey: keys.privateKey, webhookSecret: secret }, env: { BRANCHLINE_ENGINE_PROCESS: "1" } });
+    app = await startAppServer({
+      githubHost: github.host,
+      awsEndpoint: aws.emulator.url,
+      credentials: { appId: APP_ID, privateKey: keys.privateKey, webhookSecret: secret },
+      env: { BRANCHLINE_ENGINE_PROCESS: "1" },
+    });
   });
 
   afterEach(async () => {
@@ -45,12 +57,22 @@ describe("BRANCHLINE_ENGINE_PROCESS=1: the front answers webhooks, the engine ru
 
   it("acknowledges a push at the front, the engine deploys it, and the engine ends when the front is killed", async () => {
     github.model.repository("octo-org", "shop").file(A, TEMPLATE_PATH, TEMPLATE).branch("feature/front", A);
-    const delivery = await deliverWebhook(app.webhookUrl, secret, "push", pushToBranch("feature/front", A, { created: true }));
+    const delivery = await deliverWebhook(
+      app.webhookUrl,
+      secret,
+      "push",
+      pushToBranch("feature/front", A, { created: true }),
+    );
     expect(delivery.status, delivery.body).toBe(202);
     const forged = await deliverWebhook(app.webhookUrl, "not-the-secret", "push", pushToBranch("feature/front", A));
     expect(forged.status).toBe(400);
 
-    const check = await eventually(() => github.model.checkRunsFor(A).find((c) => c.status === "completed"), 60_000, "the check run on A to complete", () => app.process.text());
+    const check = await eventually(
+      () => github.model.checkRunsFor(A).find((c) => c.status === "completed"),
+      60_000,
+      "the check run on A to complete",
+      () => app.process.text(),
+    );
     expect(check.conclusion, check.output.summary).toBe("success");
     expect(github.model.checkRunsFor(A)).toHaveLength(1);
 
@@ -61,6 +83,10 @@ describe("BRANCHLINE_ENGINE_PROCESS=1: the front answers webhooks, the engine ru
     const enginePid = Number(/"enginePid":(\d+)/.exec(app.process.text())?.[1]);
     expect(getPriority(enginePid)).toBe(Math.min(19, getPriority(app.process.pid!) + 10));
     await app.kill("SIGKILL");
-    await eventually(async () => ((await listening(enginePort)) ? undefined : true), 10_000, "the engine process to end with the front");
+    await eventually(
+      async () => ((await listening(enginePort)) ? undefined : true),
+      10_000,
+      "the engine process to end with the front",
+    );
   });
 });

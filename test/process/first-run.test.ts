@@ -42,7 +42,12 @@ function tempDir(prefix: string): string {
  * A loopback stand-in for a smee.io channel: smee-client holds an EventSource on the channel URL
  * and POSTs each message's body, with its headers, to the app's webhook path.
  */
-async function fakeRelay(): Promise<{ url: string; connected: () => boolean; send: (headers: Record<string, string>, body: unknown) => void; close: () => Promise<void> }> {
+async function fakeRelay(): Promise<{
+  url: string;
+  connected: () => boolean;
+  send: (headers: Record<string, string>, body: unknown) => void;
+  close: () => Promise<void>;
+}> {
   const listeners = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
@@ -123,26 +128,53 @@ describe("a first run on a laptop", () => {
       ].join("\n"),
     );
     // The process environment holds nothing of it: only what any shell has.
-    const server = new ManagedProcess("dotenv", BUILT_SERVER, [], { PATH: process.env.PATH, HOME: tempDir("branchline-home-") }, cwd).start();
+    const server = new ManagedProcess(
+      "dotenv",
+      BUILT_SERVER,
+      [],
+      { PATH: process.env.PATH, HOME: tempDir("branchline-home-") },
+      cwd,
+    ).start();
     const url = `http://127.0.0.1:${port}`;
     await waitUntilServing(url, server);
 
-    const wrong = await fetch(`${url}/branchline/events`, { method: "POST", headers: { "x-branchline-secret": "x".repeat(40), "content-type": "application/json" }, body: "{}" });
+    const wrong = await fetch(`${url}/branchline/events`, {
+      method: "POST",
+      headers: { "x-branchline-secret": "x".repeat(40), "content-type": "application/json" },
+      body: "{}",
+    });
     expect(wrong.status).toBe(401);
-    const right = await fetch(`${url}/branchline/events`, { method: "POST", headers: { "x-branchline-secret": eventsSecret, "content-type": "application/json" }, body: "{}" });
+    const right = await fetch(`${url}/branchline/events`, {
+      method: "POST",
+      headers: { "x-branchline-secret": eventsSecret, "content-type": "application/json" },
+      body: "{}",
+    });
     expect(right.status, "the events secret from .env is the one the route checks").toBe(400); // known secret, malformed event
 
     // Delivered to `/`, where Probot's manifest flow points an App registered without a relay channel.
     const body = JSON.stringify(pushToBranch("feature/login", A, { created: true }));
     const delivery = await fetch(`${url}/`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": randomUUID(), "x-hub-signature-256": signWebhook(webhookSecret, body) },
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "push",
+        "x-github-delivery": randomUUID(),
+        "x-hub-signature-256": signWebhook(webhookSecret, body),
+      },
       body,
     });
     expect(delivery.status).toBe(200);
-    const stacks = await eventually(async () => ((await allStacks(aws.clients)).length > 0 ? allStacks(aws.clients) : undefined), 60_000, "a stack in the AWS that .env names", () => server.text());
+    const stacks = await eventually(
+      async () => ((await allStacks(aws.clients)).length > 0 ? allStacks(aws.clients) : undefined),
+      60_000,
+      "a stack in the AWS that .env names",
+      () => server.text(),
+    );
     expect(stacks.map((s) => s.StackName)).toEqual([expect.stringMatching(/^branchline-shop-br-feature-login-/)]);
-    expect(server.lines().some((line) => /AWS is emulated/.test(line)), "no sandbox").toBe(false);
+    expect(
+      server.lines().some((line) => /AWS is emulated/.test(line)),
+      "no sandbox",
+    ).toBe(false);
   });
 
   it("receives webhooks through WEBHOOK_PROXY_URL with smee-client, as Probot relays them to a laptop", async () => {
@@ -150,11 +182,33 @@ describe("a first run on a laptop", () => {
     const relay = await fakeRelay();
     try {
       const credentials = { appId: APP_ID, privateKey: keys.privateKey, webhookSecret: `webhook-${randomUUID()}` };
-      const app = await startAppServer({ githubHost: github.host, awsEndpoint: aws.emulator.url, credentials, env: { WEBHOOK_PROXY_URL: relay.url } });
-      await eventually(() => (relay.connected() ? true : undefined), 20_000, "smee-client to connect to the channel", () => app.process.text());
+      const app = await startAppServer({
+        githubHost: github.host,
+        awsEndpoint: aws.emulator.url,
+        credentials,
+        env: { WEBHOOK_PROXY_URL: relay.url },
+      });
+      await eventually(
+        () => (relay.connected() ? true : undefined),
+        20_000,
+        "smee-client to connect to the channel",
+        () => app.process.text(),
+      );
       const payload = pushToBranch("feature/login", A, { created: true });
-      relay.send({ "x-github-event": "push", "x-github-delivery": randomUUID(), "x-hub-signature-256": signWebhook(credentials.webhookSecret, JSON.stringify(payload)) }, payload);
-      const check = await eventually(() => github.model.checkRunsFor(A).find((c) => c.status === "completed"), 60_000, "the relayed push's check run", () => app.process.text());
+      relay.send(
+        {
+          "x-github-event": "push",
+          "x-github-delivery": randomUUID(),
+          "x-hub-signature-256": signWebhook(credentials.webhookSecret, JSON.stringify(payload)),
+        },
+        payload,
+      );
+      const check = await eventually(
+        () => github.model.checkRunsFor(A).find((c) => c.status === "completed"),
+        60_000,
+        "the relayed push's check run",
+        () => app.process.text(),
+      );
       expect(check.conclusion, check.output.summary).toBe("success");
     } finally {
       await relay.close();
@@ -172,10 +226,17 @@ describe("a first run on a laptop", () => {
     try {
       const channel = relay.url;
       writeFileSync(join(cwd, ".env"), `WEBHOOK_PROXY_URL=${channel}\nHOST=127.0.0.1\nPORT=${port}\n`);
-      const server = new ManagedProcess("setup", BUILT_SERVER, [], { PATH: process.env.PATH, HOME: tempDir("branchline-home-") }, cwd).start();
+      const server = new ManagedProcess(
+        "setup",
+        BUILT_SERVER,
+        [],
+        { PATH: process.env.PATH, HOME: tempDir("branchline-home-") },
+        cwd,
+      ).start();
       await waitUntilServing(`http://127.0.0.1:${port}`, server);
       const html = await (await fetch(`http://127.0.0.1:${port}/probot`)).text();
-      const manifest = /name="manifest"[^>]*value="([^"]*)"/.exec(html) ?? /value='([^']*)'[^>]*name="manifest"/.exec(html);
+      const manifest =
+        /name="manifest"[^>]*value="([^"]*)"/.exec(html) ?? /value='([^']*)'[^>]*name="manifest"/.exec(html);
       const text = (manifest?.[1] ?? html).replaceAll("&quot;", '"').replaceAll("&#34;", '"');
       expect(text).toContain(`"hook_attributes":{"url":"${channel}"}`);
     } finally {

@@ -8,7 +8,15 @@ import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-gi
 import type { RepositoryModel } from "../support/github-model.js";
 import { CONFIG, TEMPLATE, TEMPLATE_PATH } from "../support/repository-fixtures.js";
 import { INSTALLATION_ID, installationEvent, pushToBranch } from "../support/payloads.js";
-import { deliverWebhook, eventually, generateAppKeyPair, startAppServer, stopAllProcesses, type AppCredentials, type AppServer } from "../support/processes.js";
+import {
+  deliverWebhook,
+  eventually,
+  generateAppKeyPair,
+  startAppServer,
+  stopAllProcesses,
+  type AppCredentials,
+  type AppServer,
+} from "../support/processes.js";
 
 /**
  * Idle environments end to end: the built server (with the test-only BRANCHLINE_TEST_CLOCK_FILE
@@ -20,7 +28,10 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const APP_ID = 4646;
 const keys = generateAppKeyPair();
-const HIBERNATING = TEMPLATE.replace("  ConnectionArn:\n", '  BranchlineHibernate:\n    Type: String\n    Default: "false"\n  ConnectionArn:\n');
+const HIBERNATING = TEMPLATE.replace(
+  "  ConnectionArn:\n",
+  '  BranchlineHibernate:\n    Type: String\n    Default: "false"\n  ConnectionArn:\n',
+);
 const sha = (c: string) => c.repeat(40);
 
 let github: FakeGitHubServer;
@@ -41,26 +52,54 @@ function clockAt(ms: number): Date {
 
 async function push(repo: RepositoryModel, branch: string, commit: string, created: boolean): Promise<void> {
   repo.branch(branch, commit);
-  const delivery = await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "push", pushToBranch(branch, commit, { created, repo: repo.name }));
+  const delivery = await deliverWebhook(
+    app.webhookUrl,
+    credentials.webhookSecret,
+    "push",
+    pushToBranch(branch, commit, { created, repo: repo.name }),
+  );
   expect(delivery.status).toBe(200);
-  const check = await eventually(() => github.model.checkRunsFor(commit).find((c) => c.name === `branchline: branch/${branch}` && c.status === "completed"), 60_000, `${branch}'s run`, () => app.process.text());
+  const check = await eventually(
+    () =>
+      github.model
+        .checkRunsFor(commit)
+        .find((c) => c.name === `branchline: branch/${branch}` && c.status === "completed"),
+    60_000,
+    `${branch}'s run`,
+    () => app.process.text(),
+  );
   expect(check.conclusion, check.output.summary).toBe("success");
 }
 
 /** One look at the installation (what a reconcile pass does), waited for to its end. */
 async function look(): Promise<void> {
   const from = app.process.lines().length;
-  const delivery = await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "installation", installationEvent("created"));
+  const delivery = await deliverWebhook(
+    app.webhookUrl,
+    credentials.webhookSecret,
+    "installation",
+    installationEvent("created"),
+  );
   expect(delivery.status).toBe(200);
-  await app.process.waitForLine((line) => line.includes(`"msg":"look at installation ${INSTALLATION_ID}"`), 60_000, from);
+  await app.process.waitForLine(
+    (line) => line.includes(`"msg":"look at installation ${INSTALLATION_ID}"`),
+    60_000,
+    from,
+  );
 }
 
 async function stackOf(repo: string, branch: string) {
-  return (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:repository"] === `octo-org/${repo}` && tagsOf(s)["branchline:ref"] === `refs/heads/${branch}`);
+  return (await allStacks(aws.clients)).find(
+    (s) =>
+      tagsOf(s)["branchline:repository"] === `octo-org/${repo}` &&
+      tagsOf(s)["branchline:ref"] === `refs/heads/${branch}`,
+  );
 }
 
-const ownComments = (number: number) => github.model.commentsOn("octo-org/shop", number).filter((c) => c.performed_via_github_app?.id === APP_ID);
-const checkOf = (commit: string) => github.model.checkRunsFor(commit).find((c) => c.name.startsWith("branchline: branch/"))!;
+const ownComments = (number: number) =>
+  github.model.commentsOn("octo-org/shop", number).filter((c) => c.performed_via_github_app?.id === APP_ID);
+const checkOf = (commit: string) =>
+  github.model.checkRunsFor(commit).find((c) => c.name.startsWith("branchline: branch/"))!;
 
 beforeAll(async () => {
   started = Date.now();
@@ -83,7 +122,13 @@ beforeAll(async () => {
     awsEndpoint: aws.emulator.url,
     credentials,
     // Only the looks this test asks for (and the one at start-up) look for idleness.
-    env: { BRANCHLINE_TEST_CLOCK_FILE: clockFile, BRANCHLINE_DEBOUNCE_MS: "0", BRANCHLINE_STACK_POLL_SECONDS: "1", BRANCHLINE_RECONCILE_MINUTES: "600", LOG_LEVEL: "info" },
+    env: {
+      BRANCHLINE_TEST_CLOCK_FILE: clockFile,
+      BRANCHLINE_DEBOUNCE_MS: "0",
+      BRANCHLINE_STACK_POLL_SECONDS: "1",
+      BRANCHLINE_RECONCILE_MINUTES: "600",
+      LOG_LEVEL: "info",
+    },
   });
 }, 60_000);
 
@@ -112,7 +157,10 @@ describe("the built server ends idle environments (branches.ttl, on a test clock
     shop.pullRequest(5, "feature/talk");
     shop.pullRequest(6, "feature/kept", { labels: ["branchline:keep"] });
     // Anyone can paste branchline's marker; it must not count as a warning given.
-    github.model.plantComment("octo-org/shop", 5, { login: "mallory", body: `<!-- branchline:idle warned=${new Date(Date.now() + DAY).toISOString()} -->` });
+    github.model.plantComment("octo-org/shop", 5, {
+      login: "mallory",
+      body: `<!-- branchline:idle warned=${new Date(Date.now() + DAY).toISOString()} -->`,
+    });
 
     clockAt(12 * HOUR);
     await look();
@@ -120,9 +168,22 @@ describe("the built server ends idle environments (branches.ttl, on a test clock
 
     clockAt(DAY + 2 * HOUR);
     await look();
-    await eventually(() => (ownComments(5).length > 0 ? true : undefined), 30_000, "the warning on #5", () => app.process.text());
-    expect(ownComments(5).map((c) => c.body)).toEqual([expect.stringMatching(/^\*\*Idle environment\*\*: branch `feature\/talk` .* will be torn down at .*`branchline:keep`/s)]);
-    await eventually(() => (checkOf(sha("5")).output.summary.includes("will be hibernated at") ? true : undefined), 30_000, "the note on feature/sleep's check run");
+    await eventually(
+      () => (ownComments(5).length > 0 ? true : undefined),
+      30_000,
+      "the warning on #5",
+      () => app.process.text(),
+    );
+    expect(ownComments(5).map((c) => c.body)).toEqual([
+      expect.stringMatching(
+        /^\*\*Idle environment\*\*: branch `feature\/talk` .* will be torn down at .*`branchline:keep`/s,
+      ),
+    ]);
+    await eventually(
+      () => (checkOf(sha("5")).output.summary.includes("will be hibernated at") ? true : undefined),
+      30_000,
+      "the note on feature/sleep's check run",
+    );
     expect(checkOf(sha("1")).output.summary).not.toContain("Idle environment");
     expect(ownComments(6)).toEqual([]);
     expect(checkOf(sha("3")).output.summary).not.toContain("Idle environment");
@@ -140,9 +201,27 @@ describe("the built server ends idle environments (branches.ttl, on a test clock
   it("at the deadline tears down or hibernates, and keeps the labelled one", async () => {
     clockAt(2 * DAY + 3 * HOUR);
     await look();
-    await eventually(async () => ((await stackOf("shop", "feature/talk")) === undefined ? true : undefined), 60_000, "feature/talk torn down", () => app.process.text());
-    await eventually(async () => ((await stackOf("shop", "feature/sleep"))?.Parameters?.find((p) => p.ParameterKey === "BranchlineHibernate")?.ParameterValue === "true" ? true : undefined), 60_000, "feature/sleep hibernated", () => app.process.text());
-    await eventually(() => (/^> \*\*Torn down\*\*: no push for 2d/.test(checkOf(sha("1")).output.summary) ? true : undefined), 30_000, "the teardown's note");
+    await eventually(
+      async () => ((await stackOf("shop", "feature/talk")) === undefined ? true : undefined),
+      60_000,
+      "feature/talk torn down",
+      () => app.process.text(),
+    );
+    await eventually(
+      async () =>
+        (await stackOf("shop", "feature/sleep"))?.Parameters?.find((p) => p.ParameterKey === "BranchlineHibernate")
+          ?.ParameterValue === "true"
+          ? true
+          : undefined,
+      60_000,
+      "feature/sleep hibernated",
+      () => app.process.text(),
+    );
+    await eventually(
+      () => (/^> \*\*Torn down\*\*: no push for 2d/.test(checkOf(sha("1")).output.summary) ? true : undefined),
+      30_000,
+      "the teardown's note",
+    );
     expect((await stackOf("shop", "feature/kept"))?.StackStatus).toBe("CREATE_COMPLETE");
   });
 
@@ -154,7 +233,12 @@ describe("the built server ends idle environments (branches.ttl, on a test clock
     expect(ownComments(6)).toEqual([]);
     clockAt(3 * DAY + 4 * HOUR);
     await look();
-    await eventually(() => (ownComments(6).length === 1 ? true : undefined), 30_000, "the warning on #6", () => app.process.text());
+    await eventually(
+      () => (ownComments(6).length === 1 ? true : undefined),
+      30_000,
+      "the warning on #6",
+      () => app.process.text(),
+    );
     expect((await stackOf("shop", "feature/kept"))?.StackStatus).toBe("CREATE_COMPLETE");
   });
 
@@ -169,8 +253,17 @@ describe("the built server keeps branches.maxEnvironments", () => {
     // feature/one and feature/two were made together in the first case; one is pushed again since.
     await push(capped, "feature/one", sha("8"), false);
     await push(capped, "feature/three", sha("9"), true);
-    const branches = async () => (await allStacks(aws.clients)).filter((s) => tagsOf(s)["branchline:repository"] === "octo-org/capped").map((s) => tagsOf(s)["branchline:ref"]).sort();
-    await eventually(async () => ((await branches()).length === 2 ? true : undefined), 60_000, "room made", () => app.process.text());
+    const branches = async () =>
+      (await allStacks(aws.clients))
+        .filter((s) => tagsOf(s)["branchline:repository"] === "octo-org/capped")
+        .map((s) => tagsOf(s)["branchline:ref"])
+        .sort();
+    await eventually(
+      async () => ((await branches()).length === 2 ? true : undefined),
+      60_000,
+      "room made",
+      () => app.process.text(),
+    );
     expect(await branches()).toEqual(["refs/heads/feature/one", "refs/heads/feature/three"]);
     expect(checkOf(sha("7")).output.summary).toMatch(/^> \*\*Torn down\*\*: made room for `feature\/three`/);
   });

@@ -4,7 +4,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { allStacks, tagsOf, type EmulatedAws, emulatedAws } from "../support/aws.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import { INSTALLATION_ID, installationEvent } from "../support/payloads.js";
-import { deliverWebhook, eventually, generateAppKeyPair, startAppServer, stopAllProcesses, type AppCredentials, type AppServer } from "../support/processes.js";
+import {
+  deliverWebhook,
+  eventually,
+  generateAppKeyPair,
+  startAppServer,
+  stopAllProcesses,
+  type AppCredentials,
+  type AppServer,
+} from "../support/processes.js";
 
 // Not from support/scenario.js: it loads nock, which would intercept this file's own fetches.
 const TEMPLATE = readFileSync(new URL("../fixtures/templates/small-pipeline.yml", import.meta.url), "utf8");
@@ -29,11 +37,20 @@ describe("the built server, installed on an organisation", () => {
     credentials = { appId: APP_ID, privateKey: keys.privateKey, webhookSecret: `webhook-secret-${randomUUID()}` };
     github = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: keys.publicKey });
     REPOSITORIES.forEach((name, index) => {
-      github.model.repository("octo-org", name).file("main", ".github/branchline.yml", CONFIG).file(HEADS[index]!, TEMPLATE_PATH, TEMPLATE).branch("main", HEADS[index]!);
+      github.model
+        .repository("octo-org", name)
+        .file("main", ".github/branchline.yml", CONFIG)
+        .file(HEADS[index]!, TEMPLATE_PATH, TEMPLATE)
+        .branch("main", HEADS[index]!);
     });
     aws = await emulatedAws({ timing: { stackOperationMs: 0, changeSetMs: 0, actionMs: 50 } });
     // An hour between passes: whatever is set up within the test was set up by the look the event caused.
-    app = await startAppServer({ githubHost: github.host, awsEndpoint: aws.emulator.url, credentials, env: { BRANCHLINE_RECONCILE_MINUTES: "60" } });
+    app = await startAppServer({
+      githubHost: github.host,
+      awsEndpoint: aws.emulator.url,
+      credentials,
+      env: { BRANCHLINE_RECONCILE_MINUTES: "60" },
+    });
   });
 
   afterEach(async () => {
@@ -47,11 +64,27 @@ describe("the built server, installed on an organisation", () => {
 
   it("sets up all three configured repositories from the installation event, not at the next reconcile pass", async () => {
     // The start-up pass has run and found no installation.
-    await eventually(() => app.process.lines().find((line) => line.includes('"msg":"reconcile pass"')), 30_000, "the start-up pass", () => app.process.text());
+    await eventually(
+      () => app.process.lines().find((line) => line.includes('"msg":"reconcile pass"')),
+      30_000,
+      "the start-up pass",
+      () => app.process.text(),
+    );
     expect(await allStacks(aws.clients)).toEqual([]);
 
-    github.model.install(INSTALLATION_ID, "octo-org", REPOSITORIES.map((name) => `octo-org/${name}`));
-    const delivery = await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "installation", installationEvent("created", { repositories: REPOSITORIES.map((name, index) => ({ id: 100 + index, owner: "octo-org", name })) }));
+    github.model.install(
+      INSTALLATION_ID,
+      "octo-org",
+      REPOSITORIES.map((name) => `octo-org/${name}`),
+    );
+    const delivery = await deliverWebhook(
+      app.webhookUrl,
+      credentials.webhookSecret,
+      "installation",
+      installationEvent("created", {
+        repositories: REPOSITORIES.map((name, index) => ({ id: 100 + index, owner: "octo-org", name })),
+      }),
+    );
     expect(delivery.status, delivery.body).toBe(200);
 
     for (const [index, name] of REPOSITORIES.entries()) {
@@ -64,7 +97,11 @@ describe("the built server, installed on an organisation", () => {
       expect(check).toMatchObject({ name: "branchline: staging", conclusion: "success" });
     }
     const stacks = await allStacks(aws.clients);
-    expect(stacks.map((s) => tagsOf(s)["branchline:repository"]).sort()).toEqual(["octo-org/billing", "octo-org/shop", "octo-org/web"]);
+    expect(stacks.map((s) => tagsOf(s)["branchline:repository"]).sort()).toEqual([
+      "octo-org/billing",
+      "octo-org/shop",
+      "octo-org/web",
+    ]);
     expect(stacks.every((s) => tagsOf(s)["branchline:environment"] === "staging")).toBe(true);
     // One look at the installation did it; the only reconcile pass is the start-up one.
     expect(app.process.lines().filter((line) => line.includes('"msg":"look at installation 42"'))).toHaveLength(1);

@@ -50,7 +50,6 @@ const RECONCILE_MINUTES = process.env.BRANCHLINE_TEST_RECONCILE_MINUTES ?? "10";
 // the emulator, and for a killed server to be back before a run it was following ends.
 const TIMING = { stackOperationMs: 2_000, changeSetMs: 300, actionMs: 2_500 };
 
-
 function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
@@ -113,7 +112,10 @@ afterEach(async () => {
 async function scene(): Promise<Scene> {
   const aws = await emulatedAws({ timing: TIMING });
   live.aws = aws;
-  const github = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: createPublicKey(testPrivateKey()).export({ type: "spki", format: "pem" }).toString() });
+  const github = await startFakeGitHubServer({
+    appId: APP_ID,
+    appPublicKey: createPublicKey(testPrivateKey()).export({ type: "spki", format: "pem" }).toString(),
+  });
   live.github = github;
   const model = github.model;
   model.install(INSTALLATION_ID, OWNER, [FULL_NAME]);
@@ -150,7 +152,11 @@ async function environmentsBefore(s: Scene, branches: readonly { branch: string;
   }
 }
 
-async function startServer(s: Scene, credentials: AppCredentials, extraEnv: Record<string, string> = {}): Promise<AppServer> {
+async function startServer(
+  s: Scene,
+  credentials: AppCredentials,
+  extraEnv: Record<string, string> = {},
+): Promise<AppServer> {
   return startAppServer({
     githubHost: s.github.host,
     awsEndpoint: s.aws.emulator.url,
@@ -181,13 +187,15 @@ function pinnedRuns(aws: EmulatedAws, branch: string): ExecutionView[] {
 function branchProblem(s: Scene, branch: string, head: string): string | null {
   const stack = liveStacks(s.aws).find((st) => st.stackName === stackNameOf(branch));
   if (!stack) return `${branch}: no stack`;
-  if (stack.status !== "CREATE_COMPLETE" && stack.status !== "UPDATE_COMPLETE") return `${branch}: stack ${stack.status}`;
+  if (stack.status !== "CREATE_COMPLETE" && stack.status !== "UPDATE_COMPLETE")
+    return `${branch}: stack ${stack.status}`;
   const run = pinnedRuns(s.aws, branch).find((e) => e.revisions[0] === head);
   if (!run) return `${branch}: no run for its head ${head.slice(0, 7)}`;
   if (run.status !== "Succeeded") return `${branch}: the run for ${head.slice(0, 7)} is ${run.status}`;
   const checks = s.model.checkRunsFor(head, FULL_NAME).filter((c) => c.name === checkNameOf(branch));
   if (checks.length === 0) return `${branch}: no check run on ${head.slice(0, 7)}`;
-  if (checks.some((c) => c.status !== "completed")) return `${branch}: the check run on ${head.slice(0, 7)} is ${checks.map((c) => c.status).join(", ")}`;
+  if (checks.some((c) => c.status !== "completed"))
+    return `${branch}: the check run on ${head.slice(0, 7)} is ${checks.map((c) => c.status).join(", ")}`;
   return null;
 }
 
@@ -231,7 +239,11 @@ describe("the built server, killed with SIGKILL at random points of its work and
   it("loses nothing and repeats nothing across kills after acknowledgement, mid stack create and mid run, with redeliveries", async () => {
     const random = prng(SEED);
     const s = await scene();
-    const credentials: AppCredentials = { appId: APP_ID, privateKey: testPrivateKey(), webhookSecret: `webhook-secret-${randomUUID()}` };
+    const credentials: AppCredentials = {
+      appId: APP_ID,
+      privateKey: testPrivateKey(),
+      webhookSecret: `webhook-secret-${randomUUID()}`,
+    };
 
     // Before: staging, a branch that will be pushed again with a changed template, a branch that will be deleted.
     const M0 = sha("main-0");
@@ -252,7 +264,13 @@ describe("the built server, killed with SIGKILL at random points of its work and
     const sent: Sent[] = [];
     const deliver = async (items: readonly Sent[]) => {
       for (const item of items) {
-        const delivery = await deliverWebhook(server.webhookUrl, credentials.webhookSecret, item.name, item.payload, item.id);
+        const delivery = await deliverWebhook(
+          server.webhookUrl,
+          credentials.webhookSecret,
+          item.name,
+          item.payload,
+          item.id,
+        );
         expect(delivery.status, `${item.label}: ${delivery.body}`).toBe(200);
       }
     };
@@ -262,7 +280,10 @@ describe("the built server, killed with SIGKILL at random points of its work and
       return item;
     };
     const context = () => `${log.join("\n")}\n${server.process.text().split("\n").slice(-150).join("\n")}`;
-    if (process.env.BRANCHLINE_RESTART_DUMP) onTestFinished(() => writeFileSync(process.env.BRANCHLINE_RESTART_DUMP!, `${log.join("\n")}\n${server.process.text()}\n`));
+    if (process.env.BRANCHLINE_RESTART_DUMP)
+      onTestFinished(() =>
+        writeFileSync(process.env.BRANCHLINE_RESTART_DUMP!, `${log.join("\n")}\n${server.process.text()}\n`),
+      );
 
     // 1. Two refs move; killed right after GitHub got its acknowledgements. One delivery is never
     //    redelivered (GitHub does not retry an acknowledged delivery): only the reconciler finds it.
@@ -281,9 +302,16 @@ describe("the built server, killed with SIGKILL at random points of its work and
     await deliver(step1);
     await sleep(between(random, 0, 200));
     await server.restart("SIGKILL");
-    const lostForGood = step1.filter((item) => item.label.startsWith("push feature/edit") || (item.label.includes("feature/c") && random() < 0.5));
-    const redelivered1 = shuffle(step1.filter((item) => !lostForGood.includes(item)), random);
-    log.push(`kill 1: right after acknowledging ${step1.map((i) => i.label).join(", ")}; never redelivered: ${lostForGood.map((i) => i.label).join(", ")}`);
+    const lostForGood = step1.filter(
+      (item) => item.label.startsWith("push feature/edit") || (item.label.includes("feature/c") && random() < 0.5),
+    );
+    const redelivered1 = shuffle(
+      step1.filter((item) => !lostForGood.includes(item)),
+      random,
+    );
+    log.push(
+      `kill 1: right after acknowledging ${step1.map((i) => i.label).join(", ")}; never redelivered: ${lostForGood.map((i) => i.label).join(", ")}`,
+    );
     await deliver(redelivered1);
 
     // 2. A new branch and a default-branch push; killed while the new branch's stack is being created.
@@ -301,21 +329,29 @@ describe("the built server, killed with SIGKILL at random points of its work and
     );
     await deliver(step2);
     await eventually(
-      () => (liveStacks(s.aws).find((st) => st.stackName === stackNameOf("feature/d"))?.status === "CREATE_IN_PROGRESS" ? true : undefined),
+      () =>
+        liveStacks(s.aws).find((st) => st.stackName === stackNameOf("feature/d"))?.status === "CREATE_IN_PROGRESS"
+          ? true
+          : undefined,
       30_000,
       "feature/d's stack to be CREATE_IN_PROGRESS",
       context,
     );
     const delay2 = between(random, 0, 400);
     await sleep(delay2);
-    log.push(`kill 2: ${delay2} ms into feature/d's CREATE_IN_PROGRESS (stack now ${liveStacks(s.aws).find((st) => st.stackName === stackNameOf("feature/d"))?.status})`);
+    log.push(
+      `kill 2: ${delay2} ms into feature/d's CREATE_IN_PROGRESS (stack now ${liveStacks(s.aws).find((st) => st.stackName === stackNameOf("feature/d"))?.status})`,
+    );
     await server.restart("SIGKILL");
     await deliver(shuffle(step2, random));
 
     // 3. A branch is deleted; killed while one of the new heads' runs is in progress.
     s.repo.deleteRef("feature/gone");
     const step3 = shuffle(
-      [make("delete feature/gone", "delete", deleteRef("branch", "feature/gone")), make("push deleting feature/gone", "push", pushDeletingBranch("feature/gone"))],
+      [
+        make("delete feature/gone", "delete", deleteRef("branch", "feature/gone")),
+        make("push deleting feature/gone", "push", pushDeletingBranch("feature/gone")),
+      ],
       random,
     );
     await deliver(step3);
@@ -324,7 +360,9 @@ describe("the built server, killed with SIGKILL at random points of its work and
     const running = await eventually(
       () => {
         for (const branch of target) {
-          const run = pinnedRuns(s.aws, branch).find((e) => e.revisions[0] === heads[branch] && e.status === "InProgress");
+          const run = pinnedRuns(s.aws, branch).find(
+            (e) => e.revisions[0] === heads[branch] && e.status === "InProgress",
+          );
           if (run) return { branch, run };
         }
         return undefined;
@@ -335,7 +373,9 @@ describe("the built server, killed with SIGKILL at random points of its work and
     );
     const delay3 = between(random, 0, 500);
     await sleep(delay3);
-    log.push(`kill 3: ${delay3} ms after ${running.branch}'s run ${running.run.pipelineExecutionId} was seen in progress`);
+    log.push(
+      `kill 3: ${delay3} ms after ${running.branch}'s run ${running.run.pipelineExecutionId} was seen in progress`,
+    );
     await server.restart("SIGKILL");
     await deliver(shuffle(step3, random));
 
@@ -356,7 +396,9 @@ describe("the built server, killed with SIGKILL at random points of its work and
     await quiet(s.model, 2_500, 20_000);
     expect(Object.fromEntries(Object.keys(heads).map((b) => [b, pinnedRuns(s.aws, b).length]))).toEqual(runsBefore);
     expect(
-      s.model.checkRuns.slice(checksBefore).map((c) => `${c.head_sha.slice(0, 7)} ${c.name}: ${c.status}/${c.conclusion ?? "-"} ${c.output.title}`),
+      s.model.checkRuns
+        .slice(checksBefore)
+        .map((c) => `${c.head_sha.slice(0, 7)} ${c.name}: ${c.status}/${c.conclusion ?? "-"} ${c.output.title}`),
       "check runs made after the redelivery",
     ).toEqual([]);
     expect(problems(s, ["feature/gone"])).toEqual([]);
@@ -364,15 +406,26 @@ describe("the built server, killed with SIGKILL at random points of its work and
     // Nothing duplicated: one stack per environment, one check run per commit and name, no commit run twice.
     const stacks = liveStacks(s.aws);
     expect(stacks.map((st) => st.stackName).sort()).toEqual(Object.keys(heads).map(stackNameOf).sort());
-    expect(duplicates(stacks.map((st) => `${st.tags["branchline:environment"]} ${st.tags["branchline:ref"]}`))).toEqual({});
+    expect(duplicates(stacks.map((st) => `${st.tags["branchline:environment"]} ${st.tags["branchline:ref"]}`))).toEqual(
+      {},
+    );
     expect(duplicates(s.model.checkRuns.map((c) => `${c.head_sha.slice(0, 7)} ${c.name}`))).toEqual({});
     for (const branch of Object.keys(heads)) {
-      expect(duplicates(pinnedRuns(s.aws, branch).map((e) => e.revisions[0] ?? "?")), `commits run twice on ${branch}`).toEqual({});
+      expect(
+        duplicates(pinnedRuns(s.aws, branch).map((e) => e.revisions[0] ?? "?")),
+        `commits run twice on ${branch}`,
+      ).toEqual({});
     }
     // Check runs and deployments only on commits git has (GitHub answers any other with a 422).
     const known = new Set([M0, E0, G0, C1, E1, D1, M1]);
-    expect(s.model.checkRuns.filter((c) => !known.has(c.head_sha)).map((c) => `${c.head_sha} ${c.name}: ${c.output.title}`), "check runs on commits git does not have").toEqual([]);
-    expect(s.model.deployments.filter((d) => !known.has(d.sha)).map((d) => `${d.sha} ${d.environment}`), "deployments of commits git does not have").toEqual([]);
+    expect(
+      s.model.checkRuns.filter((c) => !known.has(c.head_sha)).map((c) => `${c.head_sha} ${c.name}: ${c.output.title}`),
+      "check runs on commits git does not have",
+    ).toEqual([]);
+    expect(
+      s.model.deployments.filter((d) => !known.has(d.sha)).map((d) => `${d.sha} ${d.environment}`),
+      "deployments of commits git does not have",
+    ).toEqual([]);
     expect(duplicates(s.model.deployments.map((d) => `${d.sha.slice(0, 7)} ${d.environment}`))).toEqual({});
     for (const [branch, head] of Object.entries(heads)) {
       const [check, ...others] = s.model.checkRunsFor(head, FULL_NAME);
@@ -384,7 +437,9 @@ describe("the built server, killed with SIGKILL at random points of its work and
 
     const serverRequests = s.model.requests.slice(requestsBefore);
     const writes = serverRequests.filter((r) => r.method !== "GET").length;
-    console.log(`[restart-safety] ${log.join("; ")}; ${serverRequests.length} GitHub requests (${writes} writes) from the server`);
+    console.log(
+      `[restart-safety] ${log.join("; ")}; ${serverRequests.length} GitHub requests (${writes} writes) from the server`,
+    );
     s.model.assertClean();
   }, 150_000);
 });

@@ -88,7 +88,12 @@ describe("the built server, with GitHub faked over loopback HTTP and AWS emulate
     // The branch appears after start-up, as a push makes it, so the webhook (not a start-up reconcile) meets it first.
     repo.file(A, TEMPLATE_PATH, TEMPLATE).branch("feature/login", A);
 
-    const delivery = await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "push", pushToBranch("feature/login", A, { created: true }));
+    const delivery = await deliverWebhook(
+      app.webhookUrl,
+      credentials.webhookSecret,
+      "push",
+      pushToBranch("feature/login", A, { created: true }),
+    );
     // 200 (not Probot's 202 "still processing") means the handler returned before Probot's 9 s cut-off.
     expect(delivery.status, delivery.body).toBe(200);
     expect(delivery.ms).toBeLessThan(10_000); // GitHub's own limit for a delivery
@@ -111,7 +116,9 @@ describe("the built server, with GitHub faked over loopback HTTP and AWS emulate
     expect(stacks[0]!.StackStatus).toBe("CREATE_COMPLETE");
     const pipeline = pipelineOf(stacks[0]!);
     expect(await pinnedCommits(aws.clients, pipeline)).toEqual([A]);
-    const pinned = (await executions(aws.clients, pipeline)).filter((e) => e.trigger?.triggerType === "StartPipelineExecution");
+    const pinned = (await executions(aws.clients, pipeline)).filter(
+      (e) => e.trigger?.triggerType === "StartPipelineExecution",
+    );
     expect(pinned).toHaveLength(1);
     expect(pinned[0]!.status).toBe("Succeeded");
 
@@ -135,18 +142,37 @@ describe("the built server, with GitHub faked over loopback HTTP and AWS emulate
     expect(rejected.status).toBeLessThan(500);
 
     // A genuine delivery after it: once its work is done, the forged one would have been done too.
-    const genuine = await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "push", pushToBranch("feature/login", A, { created: true }));
+    const genuine = await deliverWebhook(
+      app.webhookUrl,
+      credentials.webhookSecret,
+      "push",
+      pushToBranch("feature/login", A, { created: true }),
+    );
     expect(genuine.status).toBe(200);
-    await eventually(() => github.model.checkRunsFor(A).find((c) => c.status === "completed"), 60_000, "the genuine push's check run", () => app.process.text());
+    await eventually(
+      () => github.model.checkRunsFor(A).find((c) => c.status === "completed"),
+      60_000,
+      "the genuine push's check run",
+      () => app.process.text(),
+    );
 
     expect(github.model.checkRunsFor(B)).toEqual([]);
-    expect(github.model.requests.filter((r) => r.path.includes(B) || JSON.stringify(r.body ?? "").includes(B))).toEqual([]);
-    expect((await allStacks(aws.clients)).map((s) => s.StackName)).toEqual([expect.stringMatching(/^branchline-shop-br-feature-login-/)]);
+    expect(github.model.requests.filter((r) => r.path.includes(B) || JSON.stringify(r.body ?? "").includes(B))).toEqual(
+      [],
+    );
+    expect((await allStacks(aws.clients)).map((s) => s.StackName)).toEqual([
+      expect.stringMatching(/^branchline-shop-br-feature-login-/),
+    ]);
     expect(callCount(aws, "cloudformation", "CreateChangeSet")).toBe(1);
 
     const lines = app.process.lines();
-    expect(lines.some((line) => /signature/i.test(line)), "the rejection is logged").toBe(true);
-    const leaking = lines.filter((line) => line.includes(marker) || line.includes(credentials.webhookSecret) || line.includes(wrongSecret));
+    expect(
+      lines.some((line) => /signature/i.test(line)),
+      "the rejection is logged",
+    ).toBe(true);
+    const leaking = lines.filter(
+      (line) => line.includes(marker) || line.includes(credentials.webhookSecret) || line.includes(wrongSecret),
+    );
     expect(leaking, "log lines that quote the forged payload or a secret").toEqual([]);
     github.model.assertClean();
   });
@@ -213,10 +239,17 @@ describe("the emulator as its own process", () => {
   it("prints its URL, answers the SDK and its control API, and exits on SIGTERM", async () => {
     const emulator = await startEmulatorProcess();
     expect(emulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const clients = createAwsClients({ region: "us-east-1", endpoint: emulator.url, credentials: { accessKeyId: "AKIDPROCESS", secretAccessKey: "secret" } });
+    const clients = createAwsClients({
+      region: "us-east-1",
+      endpoint: emulator.url,
+      credentials: { accessKeyId: "AKIDPROCESS", secretAccessKey: "secret" },
+    });
     const listed = await clients.cloudformation.send(new DescribeStacksCommand({}));
     expect(listed.Stacks ?? []).toEqual([]);
-    expect(await emulator.control<{ ok: boolean; url: string }>("GET", "health")).toMatchObject({ ok: true, url: emulator.url });
+    expect(await emulator.control<{ ok: boolean; url: string }>("GET", "health")).toMatchObject({
+      ok: true,
+      url: emulator.url,
+    });
     const exit = await emulator.close();
     expect(exit).toEqual({ code: 0, signal: null });
   });

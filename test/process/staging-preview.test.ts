@@ -1,13 +1,25 @@
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { CreateStackCommand, ListChangeSetsCommand, waitUntilStackCreateComplete } from "@aws-sdk/client-cloudformation";
+import {
+  CreateStackCommand,
+  ListChangeSetsCommand,
+  waitUntilStackCreateComplete,
+} from "@aws-sdk/client-cloudformation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallRecord } from "@branchline/aws-emulator";
 import { allStacks, emulatedAws, tagsOf, type EmulatedAws } from "../support/aws.js";
 import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import type { RepositoryModel } from "../support/github-model.js";
 import { INSTALLATION_ID, pullRequestEvent, pushToBranch } from "../support/payloads.js";
-import { deliverWebhook, eventually, generateAppKeyPair, startAppServer, stopAllProcesses, type AppCredentials, type AppServer } from "../support/processes.js";
+import {
+  deliverWebhook,
+  eventually,
+  generateAppKeyPair,
+  startAppServer,
+  stopAllProcesses,
+  type AppCredentials,
+  type AppServer,
+} from "../support/processes.js";
 
 const PIPELINE = readFileSync(new URL("../fixtures/templates/app-pipeline.yml", import.meta.url), "utf8");
 const CONFIG = `
@@ -49,9 +61,21 @@ describe("the built server previews a pull request into the default branch", () 
     github.model.install(INSTALLATION_ID, "octo-org", ["octo-org/shop"]);
     repo.file("main", ".github/branchline.yml", CONFIG);
     for (const commit of [A, B, C, D]) repo.file(commit, ".github/branchline/pipeline.yml", PIPELINE);
-    repo.file(A, "app/template.yml", APP_BEFORE).file(B, "app/template.yml", APP_AFTER).file(C, "app/template.yml", APP_BEFORE).file(D, "app/template.yml", APP_LATER);
-    aws = await emulatedAws({ timing: { stackOperationMs: 0, changeSetMs: 0, actionMs: 50 }, onCall: (call) => void calls.push(call) });
-    app = await startAppServer({ githubHost: github.host, awsEndpoint: aws.emulator.url, credentials, env: { BRANCHLINE_DEBOUNCE_MS: "0" } });
+    repo
+      .file(A, "app/template.yml", APP_BEFORE)
+      .file(B, "app/template.yml", APP_AFTER)
+      .file(C, "app/template.yml", APP_BEFORE)
+      .file(D, "app/template.yml", APP_LATER);
+    aws = await emulatedAws({
+      timing: { stackOperationMs: 0, changeSetMs: 0, actionMs: 50 },
+      onCall: (call) => void calls.push(call),
+    });
+    app = await startAppServer({
+      githubHost: github.host,
+      awsEndpoint: aws.emulator.url,
+      credentials,
+      env: { BRANCHLINE_DEBOUNCE_MS: "0" },
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -66,15 +90,31 @@ describe("the built server previews a pull request into the default branch", () 
 
   it("shows the replaced database before the added bucket on the PR head, and leaves no change set behind", async () => {
     repo.branch("main", A);
-    expect((await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "push", pushToBranch("main", A))).status).toBe(200);
-    await eventually(() => github.model.checkRunsFor(A).find((c) => c.name === "branchline: staging" && c.status === "completed"), 90_000, "staging's first run", () => app.process.text());
+    expect(
+      (await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "push", pushToBranch("main", A))).status,
+    ).toBe(200);
+    await eventually(
+      () => github.model.checkRunsFor(A).find((c) => c.name === "branchline: staging" && c.status === "completed"),
+      90_000,
+      "staging's first run",
+      () => app.process.text(),
+    );
     const stagingStack = (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:environment"] === "staging")!;
     staging = stagingStack.StackName!;
     application = stagingStack.Outputs!.find((o) => o.OutputKey === "ApplicationStackName")!.OutputValue!;
     if (!(await allStacks(aws.clients)).some((s) => s.StackName === application)) {
       // What staging's Deploy action made (made here where the emulator's action makes no stack).
-      await aws.clients.cloudformation.send(new CreateStackCommand({ StackName: application, TemplateBody: APP_BEFORE, Parameters: [{ ParameterKey: "Environment", ParameterValue: "staging" }] }));
-      await waitUntilStackCreateComplete({ client: aws.clients.cloudformation, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 }, { StackName: application });
+      await aws.clients.cloudformation.send(
+        new CreateStackCommand({
+          StackName: application,
+          TemplateBody: APP_BEFORE,
+          Parameters: [{ ParameterKey: "Environment", ParameterValue: "staging" }],
+        }),
+      );
+      await waitUntilStackCreateComplete(
+        { client: aws.clients.cloudformation, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 },
+        { StackName: application },
+      );
     }
 
     repo.branch("feature/orders", B);
@@ -83,7 +123,13 @@ describe("the built server previews a pull request into the default branch", () 
     (opened.pull_request as { number: number }).number = 7;
     expect((await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "pull_request", opened)).status).toBe(200);
 
-    const preview = await eventually(() => github.model.checkRunsFor(B).find((c) => c.name === "branchline: staging preview" && c.status === "completed"), 90_000, "the staging preview", () => app.process.text());
+    const preview = await eventually(
+      () =>
+        github.model.checkRunsFor(B).find((c) => c.name === "branchline: staging preview" && c.status === "completed"),
+      90_000,
+      "the staging preview",
+      () => app.process.text(),
+    );
     expect(preview.conclusion, preview.output.summary).toBe("success");
     const summary = preview.output.summary;
     const replaced = summary.indexOf("| replaced | Database | AWS::RDS::DBInstance | stateful |");
@@ -93,11 +139,23 @@ describe("the built server previews a pull request into the default branch", () 
     expect(summary.indexOf("## Needs attention")).toBeLessThan(replaced);
 
     for (const name of [staging, application]) {
-      expect((await aws.clients.cloudformation.send(new ListChangeSetsCommand({ StackName: name }))).Summaries).toEqual([]);
+      expect((await aws.clients.cloudformation.send(new ListChangeSetsCommand({ StackName: name }))).Summaries).toEqual(
+        [],
+      );
     }
     // The pull request also deploys the branch's own environment (its create passes through REVIEW_IN_PROGRESS).
-    await eventually(() => github.model.checkRunsFor(B).find((c) => c.name === "branchline: branch/feature/orders" && c.status === "completed"), 90_000, "the branch's own run", () => app.process.text());
-    expect((await allStacks(aws.clients)).filter((s) => s.StackStatus === "REVIEW_IN_PROGRESS").map((s) => s.StackName)).toEqual([]);
+    await eventually(
+      () =>
+        github.model
+          .checkRunsFor(B)
+          .find((c) => c.name === "branchline: branch/feature/orders" && c.status === "completed"),
+      90_000,
+      "the branch's own run",
+      () => app.process.text(),
+    );
+    expect(
+      (await allStacks(aws.clients)).filter((s) => s.StackStatus === "REVIEW_IN_PROGRESS").map((s) => s.StackName),
+    ).toEqual([]);
     github.model.assertClean();
   });
 
@@ -110,25 +168,63 @@ describe("the built server previews a pull request into the default branch", () 
     const synchronized = pullRequestEvent("synchronize", { branch: "feature/orders", sha: D });
     (synchronized.pull_request as { base: { ref: string }; number: number }).base.ref = "main";
     (synchronized.pull_request as { number: number }).number = 7;
-    expect((await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "pull_request", synchronized)).status).toBe(200);
-    await eventually(() => calls.slice(from).find((c) => c.operation === "CreateChangeSet" && c.target === application), 60_000, "the preview's change set", () => app.process.text());
+    expect((await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "pull_request", synchronized)).status).toBe(
+      200,
+    );
+    await eventually(
+      () => calls.slice(from).find((c) => c.operation === "CreateChangeSet" && c.target === application),
+      60_000,
+      "the preview's change set",
+      () => app.process.text(),
+    );
 
     // Merged meanwhile: staging's deploy of C goes ahead in its own lane.
     repo.branch("main", C);
-    expect((await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "push", pushToBranch("main", C))).status).toBe(200);
-    const deployed = await eventually(() => calls.slice(from).find((c) => c.target === staging && /^(ExecuteChangeSet|StartPipelineExecution|UpdateStack)$/.test(c.operation)), 60_000, "staging's deploy", () => app.process.text());
+    expect(
+      (await deliverWebhook(app.webhookUrl, credentials.webhookSecret, "push", pushToBranch("main", C))).status,
+    ).toBe(200);
+    const deployed = await eventually(
+      () =>
+        calls
+          .slice(from)
+          .find(
+            (c) => c.target === staging && /^(ExecuteChangeSet|StartPipelineExecution|UpdateStack)$/.test(c.operation),
+          ),
+      60_000,
+      "staging's deploy",
+      () => app.process.text(),
+    );
     aws.emulator.control.clearFaults();
 
-    const preview = await eventually(() => github.model.checkRunsFor(D).find((c) => c.name === "branchline: staging preview" && c.status === "completed"), 90_000, "the preview of D", () => app.process.text());
+    const preview = await eventually(
+      () =>
+        github.model.checkRunsFor(D).find((c) => c.name === "branchline: staging preview" && c.status === "completed"),
+      90_000,
+      "the preview of D",
+      () => app.process.text(),
+    );
     const held = calls.slice(from).find((c) => c.operation === "DeleteChangeSet" && c.target === application)!;
     expect(held).toBeDefined();
     // Ordering, not timing: staging's deploy started before the preview's round trip was over.
     expect(deployed.startedMs).toBeLessThan(held.endedMs);
     expect(preview.output.summary).toContain("| added | Thumbnails | AWS::S3::Bucket | stateful |");
     for (const name of [staging, application]) {
-      expect((await aws.clients.cloudformation.send(new ListChangeSetsCommand({ StackName: name }))).Summaries).toEqual([]);
+      expect((await aws.clients.cloudformation.send(new ListChangeSetsCommand({ StackName: name }))).Summaries).toEqual(
+        [],
+      );
     }
-    await eventually(() => github.model.checkRunsFor(C).find((c) => c.name === "branchline: staging" && c.status === "completed"), 90_000, "staging's run of C", () => app.process.text());
-    console.info(`[staging-preview] calls after the fault: ${calls.slice(from).filter((c) => !/^(Describe|List|Get)/.test(c.operation)).map((c) => `${c.operation}:${c.target}`).join(", ")}`);
+    await eventually(
+      () => github.model.checkRunsFor(C).find((c) => c.name === "branchline: staging" && c.status === "completed"),
+      90_000,
+      "staging's run of C",
+      () => app.process.text(),
+    );
+    console.info(
+      `[staging-preview] calls after the fault: ${calls
+        .slice(from)
+        .filter((c) => !/^(Describe|List|Get)/.test(c.operation))
+        .map((c) => `${c.operation}:${c.target}`)
+        .join(", ")}`,
+    );
   });
 });

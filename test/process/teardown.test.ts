@@ -9,7 +9,15 @@ import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-gi
 import type { RepositoryModel } from "../support/github-model.js";
 import { INSTALLATION_ID, deleteRef, pushToBranch } from "../support/payloads.js";
 import { cliEnv, json, runCli } from "../cli/support.js";
-import { deliverWebhook, eventually, generateAppKeyPair, startAppServer, stopAllProcesses, type AppCredentials, type AppServer } from "../support/processes.js";
+import {
+  deliverWebhook,
+  eventually,
+  generateAppKeyPair,
+  startAppServer,
+  stopAllProcesses,
+  type AppCredentials,
+  type AppServer,
+} from "../support/processes.js";
 
 /** The default pipeline, as a repository copies it: its Deploy stage creates `<stack>-app` with the stack's DeployRole. */
 const PIPELINE = readFileSync(new URL("../../templates/pipeline.yml", import.meta.url), "utf8");
@@ -53,9 +61,19 @@ describe("teardown of a branch whose pipeline deployed an application", () => {
 
   async function deployBranch(branch: string, commit: string): Promise<void> {
     repo.file(commit, TEMPLATE_PATH, PIPELINE).branch(branch, commit);
-    const delivery = await deliverWebhook(app!.webhookUrl, credentials.webhookSecret, "push", pushToBranch(branch, commit, { created: true }));
+    const delivery = await deliverWebhook(
+      app!.webhookUrl,
+      credentials.webhookSecret,
+      "push",
+      pushToBranch(branch, commit, { created: true }),
+    );
     expect(delivery.status).toBe(200);
-    const check = await eventually(() => github.model.checkRunsFor(commit).find((c) => c.status === "completed"), 90_000, "the branch's run to end", () => app!.process.text());
+    const check = await eventually(
+      () => github.model.checkRunsFor(commit).find((c) => c.status === "completed"),
+      90_000,
+      "the branch's run to end",
+      () => app!.process.text(),
+    );
     expect(check.conclusion, check.output.summary).toBe("success");
   }
 
@@ -85,11 +103,20 @@ describe("teardown of a branch whose pipeline deployed an application", () => {
     expect(view.status).toBe("CREATE_COMPLETE");
     expect(view.roleArn).toMatch(/:role\/branchline\/branch\/.*DeployRole/);
     const bucket = aws.emulator.control.stacks().find((s) => s.stackName === stack)!.outputs.ArtifactBucketName!;
-    for (let i = 0; i < 3; i++) await aws.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `run-${i}/BuildOutput.zip`, Body: "zip" }));
+    for (let i = 0; i < 3; i++)
+      await aws.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `run-${i}/BuildOutput.zip`, Body: "zip" }));
 
     repo.deleteRef("feature/app");
-    expect((await deliverWebhook(app!.webhookUrl, credentials.webhookSecret, "delete", deleteRef("branch", "feature/app"))).status).toBe(200);
-    await eventually(async () => ((await stackNames()).some((s) => s?.startsWith(stack)) ? undefined : true), 60_000, "every stack of the branch to be gone", () => app!.process.text());
+    expect(
+      (await deliverWebhook(app!.webhookUrl, credentials.webhookSecret, "delete", deleteRef("branch", "feature/app")))
+        .status,
+    ).toBe(200);
+    await eventually(
+      async () => ((await stackNames()).some((s) => s?.startsWith(stack)) ? undefined : true),
+      60_000,
+      "every stack of the branch to be gone",
+      () => app!.process.text(),
+    );
     expect(await stackNames()).toEqual([]);
     expect(await bucketNames(aws.clients)).toEqual([]);
   });
@@ -100,23 +127,47 @@ describe("teardown of a branch whose pipeline deployed an application", () => {
     await deployBranch("feature/crash", A);
     const { stack } = names("feature/crash");
     repo.deleteRef("feature/crash");
-    expect((await deliverWebhook(app!.webhookUrl, credentials.webhookSecret, "delete", deleteRef("branch", "feature/crash"))).status).toBe(200);
-    await eventually(() => (aws.emulator.control.stacks().find((s) => s.stackName === `${stack}-app`)?.status === "DELETE_IN_PROGRESS" ? true : undefined), 30_000, "the application stack's deletion to start", () => app!.process.text());
+    expect(
+      (await deliverWebhook(app!.webhookUrl, credentials.webhookSecret, "delete", deleteRef("branch", "feature/crash")))
+        .status,
+    ).toBe(200);
+    await eventually(
+      () =>
+        aws.emulator.control.stacks().find((s) => s.stackName === `${stack}-app`)?.status === "DELETE_IN_PROGRESS"
+          ? true
+          : undefined,
+      30_000,
+      "the application stack's deletion to start",
+      () => app!.process.text(),
+    );
     await app!.kill("SIGKILL");
     // Killed before it reached the pipeline stack: that one is untouched.
     expect(aws.emulator.control.stacks().find((s) => s.stackName === stack)?.status).toBe("CREATE_COMPLETE");
-    await eventually(async () => ((await stackNames()).includes(`${stack}-app`) ? undefined : true), 30_000, "the application stack's deletion to finish");
+    await eventually(
+      async () => ((await stackNames()).includes(`${stack}-app`) ? undefined : true),
+      30_000,
+      "the application stack's deletion to finish",
+    );
     expect(await stackNames()).toEqual([stack]);
 
     // The start-up reconcile finds the pipeline stack of a branch that is gone, and finishes.
     await app!.start();
-    await eventually(async () => ((await stackNames()).length === 0 ? true : undefined), 90_000, "the pipeline stack to be deleted after the restart", () => app!.process.text());
+    await eventually(
+      async () => ((await stackNames()).length === 0 ? true : undefined),
+      90_000,
+      "the pipeline stack to be deleted after the restart",
+      () => app!.process.text(),
+    );
     expect(await bucketNames(aws.clients)).toEqual([]);
   });
 
   it("finds an application stack left running after its pipeline stack went: status shows it, gc --dry-run lists it, gc removes it", async () => {
     // The pipeline tags what it deploys through its template configuration (ApplicationConfigurationPath).
-    repo.file(MAIN, ".github/branchline.yml", config("  branch:\n    ApplicationConfigurationPath: deploy/branch.json\n"));
+    repo.file(
+      MAIN,
+      ".github/branchline.yml",
+      config("  branch:\n    ApplicationConfigurationPath: deploy/branch.json\n"),
+    );
     await start(0);
     const { stack } = names("feature/old");
     aws.emulator.control.setBuildOutput({
@@ -155,27 +206,57 @@ describe("teardown of a branch whose pipeline deployed an application", () => {
     await app!.kill("SIGTERM");
     // As an older branchline left things: the pipeline stack deleted (and its deploy role with it), the application running.
     await aws.clients.cloudformation.send(new DeleteStackCommand({ StackName: stack }));
-    await eventually(async () => ((await stackNames()).includes(stack) ? undefined : true), 30_000, "the pipeline stack to go");
+    await eventually(
+      async () => ((await stackNames()).includes(stack) ? undefined : true),
+      30_000,
+      "the pipeline stack to go",
+    );
     expect(await stackNames()).toEqual([`${stack}-app`]);
     repo.deleteRef("feature/old");
 
-    const env = cliEnv({ ...github.env, APP_ID: String(APP_ID), PRIVATE_KEY: keys.privateKey, AWS_ENDPOINT_URL: aws.emulator.url, AWS_REGION: aws.emulator.region, AWS_ACCESS_KEY_ID: "AKIDCLITEST", AWS_SECRET_ACCESS_KEY: "cli-test-secret-key" });
+    const env = cliEnv({
+      ...github.env,
+      APP_ID: String(APP_ID),
+      PRIVATE_KEY: keys.privateKey,
+      AWS_ENDPOINT_URL: aws.emulator.url,
+      AWS_REGION: aws.emulator.region,
+      AWS_ACCESS_KEY_ID: "AKIDCLITEST",
+      AWS_SECRET_ACCESS_KEY: "cli-test-secret-key",
+    });
     const status = await runCli(["status", "--repo", "octo-org/shop", "--json"], { env });
-    expect(json<{ environments: { environment: string; part: string; orphaned: boolean; stack: string }[] }>(status).environments).toEqual([
-      expect.objectContaining({ environment: "branch/feature/old (application, orphaned)", part: "application", orphaned: true, stack: `${stack}-app` }),
+    expect(
+      json<{ environments: { environment: string; part: string; orphaned: boolean; stack: string }[] }>(status)
+        .environments,
+    ).toEqual([
+      expect.objectContaining({
+        environment: "branch/feature/old (application, orphaned)",
+        part: "application",
+        orphaned: true,
+        stack: `${stack}-app`,
+      }),
     ]);
 
     const dry = await runCli(["gc", "--dry-run", "--json"], { env });
     expect(dry.code, dry.stderr).toBe(1);
     // (Staging, which this repository never deployed, is planned too: it is not what this test is about.)
-    const planned = json<{ actions: { kind: string; target: string; stack?: string; reason: string }[] }>(dry).actions.filter((a) => a.target !== "main");
+    const planned = json<{ actions: { kind: string; target: string; stack?: string; reason: string }[] }>(
+      dry,
+    ).actions.filter((a) => a.target !== "main");
     expect(planned).toEqual([
-      expect.objectContaining({ kind: "destroy", stack: `${stack}-app`, reason: `branch feature/old no longer exists; its application stack ${stack}-app is still running` }),
+      expect.objectContaining({
+        kind: "destroy",
+        stack: `${stack}-app`,
+        reason: `branch feature/old no longer exists; its application stack ${stack}-app is still running`,
+      }),
     ]);
     expect(await stackNames()).toEqual([`${stack}-app`]);
 
     const applied = await runCli(["gc", "--wait", "--json"], { env });
-    expect(json<{ actions: { kind: string; target: string; outcome: string }[] }>(applied).actions.filter((a) => a.target === "feature/old")).toEqual([expect.objectContaining({ kind: "destroy", outcome: "done" })]);
+    expect(
+      json<{ actions: { kind: string; target: string; outcome: string }[] }>(applied).actions.filter(
+        (a) => a.target === "feature/old",
+      ),
+    ).toEqual([expect.objectContaining({ kind: "destroy", outcome: "done" })]);
     // Its own role is gone with the pipeline stack: the kind's service role deletes it.
     expect(await stackNames()).toEqual([]);
   });

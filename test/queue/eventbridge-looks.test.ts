@@ -21,17 +21,38 @@ describe("lookFromEvent", () => {
   it.each([
     [
       "a pipeline execution state change looks at the pipeline's stack",
-      envelope("aws.codepipeline", "CodePipeline Pipeline Execution State Change", { pipeline: STACK, "execution-id": "e-1", state: "SUCCEEDED", version: 3 }),
-      { kind: "pipeline", stackName: STACK, eventId: "6a7e8feb-b491-4cf7-a9f1-bf3703467718", event: { pipeline: STACK, executionId: "e-1", state: "SUCCEEDED", level: "pipeline" } },
+      envelope("aws.codepipeline", "CodePipeline Pipeline Execution State Change", {
+        pipeline: STACK,
+        "execution-id": "e-1",
+        state: "SUCCEEDED",
+        version: 3,
+      }),
+      {
+        kind: "pipeline",
+        stackName: STACK,
+        eventId: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        event: { pipeline: STACK, executionId: "e-1", state: "SUCCEEDED", level: "pipeline" },
+      },
     ],
     [
       "an action state change too",
-      envelope("aws.codepipeline", "CodePipeline Action Execution State Change", { pipeline: STACK, "execution-id": "e-1", state: "STARTED", stage: "Build", action: "Build", type: { category: "Build" } }),
+      envelope("aws.codepipeline", "CodePipeline Action Execution State Change", {
+        pipeline: STACK,
+        "execution-id": "e-1",
+        state: "STARTED",
+        stage: "Build",
+        action: "Build",
+        type: { category: "Build" },
+      }),
       { kind: "pipeline", stackName: STACK, event: { level: "action", stage: "Build", action: "Build" } },
     ],
     [
       "a stack status change looks at the stack named in its ARN",
-      envelope("aws.cloudformation", "CloudFormation Stack Status Change", { "stack-id": STACK_ID, "status-details": { status: "UPDATE_COMPLETE", "status-reason": "" }, "client-request-token": "b1-x" }),
+      envelope("aws.cloudformation", "CloudFormation Stack Status Change", {
+        "stack-id": STACK_ID,
+        "status-details": { status: "UPDATE_COMPLETE", "status-reason": "" },
+        "client-request-token": "b1-x",
+      }),
       { kind: "stack", stackName: STACK, status: "UPDATE_COMPLETE" },
     ],
     [
@@ -41,7 +62,12 @@ describe("lookFromEvent", () => {
     ],
     [
       "an EventBridge rule schedule is a reconcile pass, its time the tick",
-      envelope("aws.events", "Scheduled Event", {}, { resources: ["arn:aws:events:eu-west-1:111122223333:rule/branchline-reconcile"] }),
+      envelope(
+        "aws.events",
+        "Scheduled Event",
+        {},
+        { resources: ["arn:aws:events:eu-west-1:111122223333:rule/branchline-reconcile"] },
+      ),
       { kind: "reconcile", tick: "2026-12-01T22:00:00Z" },
     ],
     [
@@ -55,12 +81,44 @@ describe("lookFromEvent", () => {
   });
 
   it.each([
-    ["a resource status change", envelope("aws.cloudformation", "CloudFormation Resource Status Change", { "stack-id": STACK_ID }), /not about a stack's status/],
-    ["a stack id that is not a stack ARN", envelope("aws.cloudformation", "CloudFormation Stack Status Change", { "stack-id": "branchline-x" }), /not a stack ARN/],
-    ["a stack status change without a stack id", envelope("aws.cloudformation", "CloudFormation Stack Status Change", {}), /without detail.stack-id/],
-    ["a pipeline event with a name CodePipeline cannot have", envelope("aws.codepipeline", "CodePipeline Pipeline Execution State Change", { pipeline: "no spaces", "execution-id": "e", state: "STARTED" }), /a CodePipeline name/],
-    ["a pipeline event of an unknown state", envelope("aws.codepipeline", "CodePipeline Pipeline Execution State Change", { pipeline: STACK, "execution-id": "e", state: "EXPLODED" }), /state/],
-    ["another service's event", envelope("aws.ec2", "EC2 Instance State-change Notification", {}), /aws\.ec2 are not branchline's/],
+    [
+      "a resource status change",
+      envelope("aws.cloudformation", "CloudFormation Resource Status Change", { "stack-id": STACK_ID }),
+      /not about a stack's status/,
+    ],
+    [
+      "a stack id that is not a stack ARN",
+      envelope("aws.cloudformation", "CloudFormation Stack Status Change", { "stack-id": "branchline-x" }),
+      /not a stack ARN/,
+    ],
+    [
+      "a stack status change without a stack id",
+      envelope("aws.cloudformation", "CloudFormation Stack Status Change", {}),
+      /without detail.stack-id/,
+    ],
+    [
+      "a pipeline event with a name CodePipeline cannot have",
+      envelope("aws.codepipeline", "CodePipeline Pipeline Execution State Change", {
+        pipeline: "no spaces",
+        "execution-id": "e",
+        state: "STARTED",
+      }),
+      /a CodePipeline name/,
+    ],
+    [
+      "a pipeline event of an unknown state",
+      envelope("aws.codepipeline", "CodePipeline Pipeline Execution State Change", {
+        pipeline: STACK,
+        "execution-id": "e",
+        state: "EXPLODED",
+      }),
+      /state/,
+    ],
+    [
+      "another service's event",
+      envelope("aws.ec2", "EC2 Instance State-change Notification", {}),
+      /aws\.ec2 are not branchline's/,
+    ],
     ["a non-schedule aws.events event", envelope("aws.events", "AWS API Call via CloudTrail", {}), /not a schedule/],
     ["an envelope without an id", { source: "aws.events", "detail-type": "Scheduled Event", detail: {} }, /id/],
   ])("ignores %s, saying why", (_, body, reason) => {
@@ -69,9 +127,12 @@ describe("lookFromEvent", () => {
     expect(look.kind === "ignored" && look.reason).toMatch(reason);
   });
 
-  it.each([[null], ["text"], [{ kind: "look", key: "k" }], [{ source: "aws.events" }]])("tells branchline's own messages from events: %j", (body) => {
-    expect(isEventBridgeEvent(body)).toBe(false);
-  });
+  it.each([[null], ["text"], [{ kind: "look", key: "k" }], [{ source: "aws.events" }]])(
+    "tells branchline's own messages from events: %j",
+    (body) => {
+      expect(isEventBridgeEvent(body)).toBe(false);
+    },
+  );
 });
 
 describe("reconcileTick", () => {

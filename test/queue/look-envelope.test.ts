@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { arrived, dueAt, freshEnvelope, heldEnvelope, lookOf, mergeEnvelopes, parseEnvelope, type LookEnvelope } from "../../src/queue/look-envelope.js";
+import {
+  arrived,
+  dueAt,
+  freshEnvelope,
+  heldEnvelope,
+  lookOf,
+  mergeEnvelopes,
+  parseEnvelope,
+  type LookEnvelope,
+} from "../../src/queue/look-envelope.js";
 
 const DEBOUNCE = { quietMs: 2_000, maxMs: 10_000 };
 const fresh = (id: string, at: number) => arrived(freshEnvelope("k", id), at);
@@ -9,10 +18,22 @@ describe("dueAt", () => {
   it.each<[string, LookEnvelope<string>[], number]>([
     ["one fresh cause: its quiet period", [fresh("a", 1_000)], 3_000],
     ["a burst: quiet after the latest", [fresh("a", 1_000), fresh("b", 2_500), fresh("c", 4_000)], 6_000],
-    ["a steady stream: never more than maxMs after the first", [fresh("a", 1_000), fresh("b", 6_000), fresh("c", 10_500)], 11_000],
+    [
+      "a steady stream: never more than maxMs after the first",
+      [fresh("a", 1_000), fresh("b", 6_000), fresh("c", 10_500)],
+      11_000,
+    ],
     ["held causes: at their time", [held(["a"], 1, 50_000)], 50_000],
-    ["held causes with a fresh one: the fresh one brings the look forward", [held(["a"], 0, 50_000), fresh("b", 4_000)], 6_000],
-    ["held causes due sooner than a fresh one's quiet period: the held time", [held(["a"], 0, 3_000), fresh("b", 2_000)], 3_000],
+    [
+      "held causes with a fresh one: the fresh one brings the look forward",
+      [held(["a"], 0, 50_000), fresh("b", 4_000)],
+      6_000,
+    ],
+    [
+      "held causes due sooner than a fresh one's quiet period: the held time",
+      [held(["a"], 0, 3_000), fresh("b", 2_000)],
+      3_000,
+    ],
   ])("%s", (_, envelopes, expected) => {
     expect(dueAt(envelopes, DEBOUNCE)).toBe(expected);
   });
@@ -70,9 +91,21 @@ describe("parseEnvelope", () => {
     ["an EventBridge event", JSON.stringify({ source: "aws.events", "detail-type": "Scheduled Event" }), /v is not 1/],
     ["no key", JSON.stringify({ v: 1, held: null, fresh: [{ cause: "a" }] }), /without a key/],
     ["no causes", JSON.stringify({ v: 1, key: "k", held: null, fresh: [] }), /without causes/],
-    ["a fresh entry without a cause", JSON.stringify({ v: 1, key: "k", held: null, fresh: [{ at: 1 }] }), /without a cause/],
-    ["a negative attempt count", JSON.stringify({ v: 1, key: "k", held: { causes: ["a"], attempts: -1, notBefore: 1 }, fresh: [] }), /attempts/],
-    ["a time that is text", JSON.stringify({ v: 1, key: "k", held: { causes: ["a"], attempts: 0, notBefore: "soon" }, fresh: [] }), /epoch/],
+    [
+      "a fresh entry without a cause",
+      JSON.stringify({ v: 1, key: "k", held: null, fresh: [{ at: 1 }] }),
+      /without a cause/,
+    ],
+    [
+      "a negative attempt count",
+      JSON.stringify({ v: 1, key: "k", held: { causes: ["a"], attempts: -1, notBefore: 1 }, fresh: [] }),
+      /attempts/,
+    ],
+    [
+      "a time that is text",
+      JSON.stringify({ v: 1, key: "k", held: { causes: ["a"], attempts: 0, notBefore: "soon" }, fresh: [] }),
+      /epoch/,
+    ],
   ])("refuses %s", (_, body, error) => {
     const parsed = parseEnvelope(body);
     expect(parsed.ok).toBe(false);

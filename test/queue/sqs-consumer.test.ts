@@ -20,14 +20,23 @@ interface Recorded {
 }
 function recordingLog(): Recorded {
   const errors: string[] = [];
-  return { errors, log: { debug: () => undefined, warn: (_, m) => errors.push(`warn: ${m}`), error: (_, m) => errors.push(`error: ${m}`) } };
+  return {
+    errors,
+    log: {
+      debug: () => undefined,
+      warn: (_, m) => errors.push(`warn: ${m}`),
+      error: (_, m) => errors.push(`error: ${m}`),
+    },
+  };
 }
 
 const message = (groupId: string, deduplicationId: string) => ({ groupId, deduplicationId, body: deduplicationId });
 const settle = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 async function queueDepth(url: string): Promise<string[]> {
-  const got = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 0 }));
+  const got = await sqs.client.send(
+    new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 0 }),
+  );
   return (got.Messages ?? []).map((m) => m.Body ?? "");
 }
 
@@ -42,20 +51,28 @@ describe("SqsConsumer", () => {
     const { log, errors } = recordingLog();
     const consumers = [0, 1].map(
       () =>
-        new SqsConsumer(queue, { concurrency: 4, visibilitySeconds: 10, waitSeconds: 1 }, {
-          log,
-          work: async (group, messages) => {
-            if (inFlight.has(group)) overlapped = true;
-            inFlight.add(group);
-            looks.push({ group, bodies: messages.map((m) => m.body) });
-            await settle(300, undefined);
-            inFlight.delete(group);
+        new SqsConsumer(
+          queue,
+          { concurrency: 4, visibilitySeconds: 10, waitSeconds: 1 },
+          {
+            log,
+            work: async (group, messages) => {
+              if (inFlight.has(group)) overlapped = true;
+              inFlight.add(group);
+              looks.push({ group, bodies: messages.map((m) => m.body) });
+              await settle(300, undefined);
+              inFlight.delete(group);
+            },
           },
-        }),
+        ),
     );
     for (const consumer of consumers) consumer.start();
     onTestFinished(() => Promise.all(consumers.map((c) => c.stop())).then(() => undefined));
-    await eventually(() => (looks.flatMap((l) => l.bodies).length === 4 ? true : undefined), 30_000, "all four messages worked");
+    await eventually(
+      () => (looks.flatMap((l) => l.bodies).length === 4 ? true : undefined),
+      30_000,
+      "all four messages worked",
+    );
     await Promise.all(consumers.map((c) => c.stop()));
     expect(overlapped).toBe(false);
     // Order within a group is kept, whatever batches SQS handed out.
@@ -72,13 +89,17 @@ describe("SqsConsumer", () => {
     let release!: () => void;
     const done = new Promise<void>((resolve) => (release = resolve));
     const { log } = recordingLog();
-    const consumer = new SqsConsumer(queue, { concurrency: 1, visibilitySeconds: 2, waitSeconds: 1, heartbeatMs: 500 }, {
-      log,
-      work: async () => {
-        started++;
-        await done;
+    const consumer = new SqsConsumer(
+      queue,
+      { concurrency: 1, visibilitySeconds: 2, waitSeconds: 1, heartbeatMs: 500 },
+      {
+        log,
+        work: async () => {
+          started++;
+          await done;
+        },
       },
-    });
+    );
     consumer.start();
     onTestFinished(() => consumer.stop());
     await eventually(() => (started === 1 ? true : undefined), 20_000, "the work started");
@@ -102,7 +123,11 @@ describe("SqsConsumer", () => {
     const heldByFirst = await queue.receive({ max: 10, waitSeconds: 1, visibilitySeconds: 2 });
     expect(heldByFirst.map((m) => m.body)).toEqual(["a1"]);
     const worked: ReceivedMessage[] = [];
-    const second = new SqsConsumer(queue, { concurrency: 1, visibilitySeconds: 5, waitSeconds: 1 }, { log, work: async (_, messages) => void worked.push(...messages) });
+    const second = new SqsConsumer(
+      queue,
+      { concurrency: 1, visibilitySeconds: 5, waitSeconds: 1 },
+      { log, work: async (_, messages) => void worked.push(...messages) },
+    );
     second.start();
     onTestFinished(() => second.stop());
     await eventually(() => (worked.length === 1 ? true : undefined), 30_000, "the second consumer worked the message");
@@ -116,20 +141,28 @@ describe("SqsConsumer", () => {
     const attempts: number[] = [];
     const fine: string[] = [];
     const { log, errors } = recordingLog();
-    const consumer = new SqsConsumer(queue, { concurrency: 2, visibilitySeconds: 10, waitSeconds: 1, retrySeconds: () => 0 }, {
-      log,
-      work: async (group, messages) => {
-        if (group === "B") {
-          fine.push(...messages.map((m) => m.body));
-          return;
-        }
-        attempts.push(messages[0]!.receiveCount);
-        throw new Error("the stack is broken");
+    const consumer = new SqsConsumer(
+      queue,
+      { concurrency: 2, visibilitySeconds: 10, waitSeconds: 1, retrySeconds: () => 0 },
+      {
+        log,
+        work: async (group, messages) => {
+          if (group === "B") {
+            fine.push(...messages.map((m) => m.body));
+            return;
+          }
+          attempts.push(messages[0]!.receiveCount);
+          throw new Error("the stack is broken");
+        },
       },
-    });
+    );
     consumer.start();
     onTestFinished(() => consumer.stop());
-    await eventually(async () => ((await queueDepth(deadLetterUrl)).includes("poison") ? true : undefined), 30_000, "the poison message in the dead-letter queue");
+    await eventually(
+      async () => ((await queueDepth(deadLetterUrl)).includes("poison") ? true : undefined),
+      30_000,
+      "the poison message in the dead-letter queue",
+    );
     await consumer.stop();
     expect(attempts).toEqual([1, 2, 3]);
     expect(fine).toEqual(["fine"]);
@@ -144,13 +177,17 @@ describe("SqsConsumer", () => {
     const blocked = new Promise<void>((resolve) => (release = resolve));
     const started: string[] = [];
     const { log } = recordingLog();
-    const consumer = new SqsConsumer(queue, { concurrency: 1, visibilitySeconds: 60, waitSeconds: 20 }, {
-      log,
-      work: async (_, messages) => {
-        started.push(...messages.map((m) => m.body));
-        await blocked;
+    const consumer = new SqsConsumer(
+      queue,
+      { concurrency: 1, visibilitySeconds: 60, waitSeconds: 20 },
+      {
+        log,
+        work: async (_, messages) => {
+          started.push(...messages.map((m) => m.body));
+          await blocked;
+        },
       },
-    });
+    );
     consumer.start();
     await eventually(() => (started.length === 1 ? true : undefined), 20_000, "a1 started");
     let stopped = false;

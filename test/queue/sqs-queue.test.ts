@@ -13,7 +13,11 @@ afterAll(async () => {
   await sqs?.stop();
 });
 
-const message = (groupId: string, deduplicationId: string, body = deduplicationId) => ({ groupId, deduplicationId, body });
+const message = (groupId: string, deduplicationId: string, body = deduplicationId) => ({
+  groupId,
+  deduplicationId,
+  body,
+});
 const bodies = (messages: readonly { body: string }[]) => messages.map((m) => m.body);
 
 describe("SqsQueue on a FIFO queue", () => {
@@ -32,11 +36,15 @@ describe("SqsQueue on a FIFO queue", () => {
     const queue = new SqsQueue(sqs.client, url);
     await queue.send(Array.from({ length: 23 }, (_, i) => message(`g${i}`, `d${i}`)));
     const seen = new Set<string>();
-    await eventually(async () => {
-      const got = await queue.receive({ max: 10, waitSeconds: 1, visibilitySeconds: 60 });
-      for (const m of got) seen.add(m.body);
-      return seen.size === 23 ? true : undefined;
-    }, 30_000, "all 23 messages");
+    await eventually(
+      async () => {
+        const got = await queue.receive({ max: 10, waitSeconds: 1, visibilitySeconds: 60 });
+        for (const m of got) seen.add(m.body);
+        return seen.size === 23 ? true : undefined;
+      },
+      30_000,
+      "all 23 messages",
+    );
     await expect(queue.send([message("g", "big", "x".repeat(256 * 1024 + 1))])).rejects.toThrow(/over SQS's/);
   });
 
@@ -59,11 +67,18 @@ describe("SqsQueue on a FIFO queue", () => {
     await queue.send([message("A", "beaten"), message("B", "abandoned")]);
     const held = await queue.receive({ max: 10, waitSeconds: 1, visibilitySeconds: 2 });
     expect(bodies(held).sort()).toEqual(["abandoned", "beaten"]);
-    await queue.setVisibility(held.filter((m) => m.body === "beaten"), 60);
-    const back = await eventually(async () => {
-      const got = await queue.receive({ max: 10, waitSeconds: 1, visibilitySeconds: 60 });
-      return got.length > 0 ? got : undefined;
-    }, 30_000, "the abandoned message back");
+    await queue.setVisibility(
+      held.filter((m) => m.body === "beaten"),
+      60,
+    );
+    const back = await eventually(
+      async () => {
+        const got = await queue.receive({ max: 10, waitSeconds: 1, visibilitySeconds: 60 });
+        return got.length > 0 ? got : undefined;
+      },
+      30_000,
+      "the abandoned message back",
+    );
     expect(back.map((m) => [m.body, m.receiveCount])).toEqual([["abandoned", 2]]);
   });
 
@@ -88,7 +103,9 @@ describe("SqsQueue on a FIFO queue", () => {
       await queue.setVisibility(got, 0);
     }
     expect(await queue.receive({ max: 1, waitSeconds: 1, visibilitySeconds: 30 })).toEqual([]);
-    const dead = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: deadLetterUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const dead = await sqs.client.send(
+      new ReceiveMessageCommand({ QueueUrl: deadLetterUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
     expect((dead.Messages ?? []).map((m) => m.Body)).toEqual(["poison"]);
   });
 });

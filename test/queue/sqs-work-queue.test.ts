@@ -20,7 +20,17 @@ workQueueContract(
   async (options, { consumers }) => {
     const { url } = await sqs.fifoQueue({ visibilitySeconds: 10 });
     // Each consumer is what a worker process holds: its own SqsWorkQueue on the one queue URL.
-    const [queue, ...peers] = Array.from({ length: consumers }, () => new SqsWorkQueue({ ...options, queue: new SqsQueue(sqs.client, url), log: quiet, waitSeconds: 1, peekMs: 1_000 }));
+    const [queue, ...peers] = Array.from(
+      { length: consumers },
+      () =>
+        new SqsWorkQueue({
+          ...options,
+          queue: new SqsQueue(sqs.client, url),
+          log: quiet,
+          waitSeconds: 1,
+          peekMs: 1_000,
+        }),
+    );
     return { queue: queue!, peers };
   },
   { distributed: true },

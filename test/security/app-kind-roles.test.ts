@@ -35,7 +35,12 @@ beforeEach(async () => {
   calls = [];
   aws = await emulatedAws({ onCall: (call) => void calls.push(call) });
   github = new FakeGitHub("octo-org", "shop").install();
-  const settings = { region: aws.emulator.region, endpoint: aws.emulator.url, credentials: { accessKeyId: BASE_KEY, secretAccessKey: "test-secret-access-key" }, maxAttempts: 3 };
+  const settings = {
+    region: aws.emulator.region,
+    endpoint: aws.emulator.url,
+    credentials: { accessKeyId: BASE_KEY, secretAccessKey: "test-secret-access-key" },
+    maxAttempts: 3,
+  };
   app = await startBranchline(aws.clients, { kindAws: kindClients(settings, aws.clients, ROLES) });
 });
 
@@ -53,7 +58,11 @@ function signer(call: CallRecord): string {
 
 /** Which role made each changing call on a target (a stack, pipeline or bucket name starting so). */
 function mutationSigners(targetPrefix: string): Set<string> {
-  return new Set(calls.filter((c) => c.target?.startsWith(targetPrefix) && !READ.test(c.operation) && c.service !== "sts").map(signer));
+  return new Set(
+    calls
+      .filter((c) => c.target?.startsWith(targetPrefix) && !READ.test(c.operation) && c.service !== "sts")
+      .map(signer),
+  );
 }
 
 it("changes each kind's stacks and pipelines only with that kind's role, and tears a branch down with the branch role", async () => {
@@ -73,11 +82,19 @@ it("changes each kind's stacks and pipelines only with that kind's role, and tea
   expect(mutationSigners(staging)).toEqual(new Set([ROLES.staging]));
   expect(mutationSigners(branch)).toEqual(new Set([ROLES.branch]));
   for (const operation of ["CreateChangeSet", "ExecuteChangeSet", "StartPipelineExecution"]) {
-    expect(calls.filter((c) => c.operation === operation).map(signer).sort()).toEqual([ROLES.branch, ROLES.staging]);
+    expect(
+      calls
+        .filter((c) => c.operation === operation)
+        .map(signer)
+        .sort(),
+    ).toEqual([ROLES.branch, ROLES.staging]);
   }
 
   // The teardown (emptying the artifact bucket, deleting the stack) is the branch role's too.
-  const bucket = aws.emulator.control.stacks().find((s) => s.stackName === branch)!.resources.find((r) => r.type === "AWS::S3::Bucket")?.physicalId;
+  const bucket = aws.emulator.control
+    .stacks()
+    .find((s) => s.stackName === branch)!
+    .resources.find((r) => r.type === "AWS::S3::Bucket")?.physicalId;
   expect(bucket).toBeTruthy();
   await aws.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "artifact.zip", Body: "built" }));
   await app.deliver("delete", deleteRef("branch", "feature/login"));
@@ -94,38 +111,68 @@ it("changes each kind's stacks and pipelines only with that kind's role, and tea
 });
 
 it("starts, stops and approves production's pipeline only with production's role", async () => {
-  givenRepository(github, { config: `${CONFIG}production:\n  approval:\n    required: true\n    approvers:\n      users: [lead]\n`, template: APPROVAL_TEMPLATE, commits: [A] });
+  givenRepository(github, {
+    config: `${CONFIG}production:\n  approval:\n    required: true\n    approvers:\n      users: [lead]\n`,
+    template: APPROVAL_TEMPLATE,
+    commits: [A],
+  });
   github.repository.collaborator("lead", "write");
   github.ref("main", A);
   await app.deliver("push", pushToBranch("main", A));
   await app.settle();
   github.ref("refs/tags/v1.0.0", A);
   await app.deliver("push", pushTag("v1.0.0", A));
-  const production = () => github.checkRunsFor(A).filter((c) => c.name === "branchline: production").at(-1);
-  await expect.poll(() => production()?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 }).toEqual(["approve", "reject"]);
+  const production = () =>
+    github
+      .checkRunsFor(A)
+      .filter((c) => c.name === "branchline: production")
+      .at(-1);
+  await expect
+    .poll(() => production()?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 })
+    .toEqual(["approve", "reject"]);
   const check = production()!;
-  const payload = checkRunEvent("requested_action", { id: check.id, name: check.name, headSha: A, headBranch: "v1.0.0", identifier: "approve", user: "lead" });
+  const payload = checkRunEvent("requested_action", {
+    id: check.id,
+    name: check.name,
+    headSha: A,
+    headBranch: "v1.0.0",
+    identifier: "approve",
+    user: "lead",
+  });
   (payload.check_run as { external_id: string | null }).external_id = check.external_id;
   await app.deliver("check_run", payload);
   await app.settle();
   expect(production()).toMatchObject({ status: "completed", conclusion: "success" });
 
-  const stack = (await allStacks(aws.clients)).find((s) => tagsOf(s)["branchline:environment"] === "production")!.StackName!;
+  const stack = (await allStacks(aws.clients)).find(
+    (s) => tagsOf(s)["branchline:environment"] === "production",
+  )!.StackName!;
   expect(calls.filter((c) => c.operation === "PutApprovalResult").map(signer)).toEqual([ROLES.production]);
   // The run CodePipeline starts by itself on creation is stopped, and the release started, by production's role.
-  expect(calls.filter((c) => c.operation === "StopPipelineExecution" && c.target === stack).map(signer)).toEqual([ROLES.production]);
-  expect(calls.filter((c) => c.operation === "StartPipelineExecution" && c.target === stack).map(signer)).toEqual([ROLES.production]);
+  expect(calls.filter((c) => c.operation === "StopPipelineExecution" && c.target === stack).map(signer)).toEqual([
+    ROLES.production,
+  ]);
+  expect(calls.filter((c) => c.operation === "StartPipelineExecution" && c.target === stack).map(signer)).toEqual([
+    ROLES.production,
+  ]);
   expect(mutationSigners(stack)).toEqual(new Set([ROLES.production]));
 });
 
 it("assumes a kind role through the SDK's own provider against the emulator's STS", async () => {
-  const settings = { region: aws.emulator.region, endpoint: aws.emulator.url, credentials: { accessKeyId: BASE_KEY, secretAccessKey: "x" }, maxAttempts: 1 };
+  const settings = {
+    region: aws.emulator.region,
+    endpoint: aws.emulator.url,
+    credentials: { accessKeyId: BASE_KEY, secretAccessKey: "x" },
+    maxAttempts: 1,
+  };
   const production = kindClients(settings, aws.clients, ROLES)("production");
   const credentials = await production.cloudformation.config.credentials();
   expect(credentials.accessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
   expect(credentials.sessionToken).toBeTruthy();
   const sts = new STSClient({ region: aws.emulator.region, endpoint: aws.emulator.url, credentials });
-  expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/AppProductionRole/branchline-production`);
+  expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(
+    `arn:aws:sts::${ACCOUNT}:assumed-role/AppProductionRole/branchline-production`,
+  );
   // Without kind roles, every kind is the base clients (the sandbox, and tests that do not care).
   expect(kindClients(settings, aws.clients, undefined)("production")).toBe(aws.clients);
 });

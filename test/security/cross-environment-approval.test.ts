@@ -17,10 +17,16 @@ afterEach(() => closeScene(scene));
 
 const APPROVERS = `${CONFIG}production:\n  approval:\n    required: true\n    approvers:\n      users: [lead]\n`;
 /** The approval stage in staging instead of production: staging's approvers are everyone with `write`. */
-const STAGING_APPROVAL_TEMPLATE = APPROVAL_TEMPLATE.replace("[!Ref BranchlineEnvironmentKind, production]", "[!Ref BranchlineEnvironmentKind, staging]");
+const STAGING_APPROVAL_TEMPLATE = APPROVAL_TEMPLATE.replace(
+  "[!Ref BranchlineEnvironmentKind, production]",
+  "[!Ref BranchlineEnvironmentKind, staging]",
+);
 
 function check(commit: string, name: string): FakeCheckRun | undefined {
-  return scene.github.checkRunsFor(commit).filter((c) => c.name === name).at(-1);
+  return scene.github
+    .checkRunsFor(commit)
+    .filter((c) => c.name === name)
+    .at(-1);
 }
 
 async function pipelineOfKind(kind: "staging" | "production"): Promise<string> {
@@ -44,12 +50,23 @@ async function mainAt(): Promise<void> {
 /** Mallory's branch, its template pointing its output at `pipeline`; then her Approve on its check run reporting `executionId`. */
 async function approveFromBranch(pipeline: string, executionId: string, template: string): Promise<FakeCheckRun> {
   const { github, app } = scene;
-  github.file(B, ".github/branchline/pipeline.yml", template.replace("    Value: !Ref Pipeline", `    Value: ${pipeline}`));
+  github.file(
+    B,
+    ".github/branchline/pipeline.yml",
+    template.replace("    Value: !Ref Pipeline", `    Value: ${pipeline}`),
+  );
   await app.deliver("push", pushToBranch("feature/evil", B, { created: true }));
   // Not app.settle(): that waits for the followed run that waits for approval. The branch's refusal is its end.
   await expect.poll(() => check(B, "branchline: branch/feature/evil")?.conclusion, { timeout: 30_000 }).toBe("failure");
   const branch = check(B, "branchline: branch/feature/evil")!;
-  const payload = checkRunEvent("requested_action", { id: branch.id, name: branch.name, headSha: B, headBranch: "feature/evil", identifier: "approve", user: "mallory" });
+  const payload = checkRunEvent("requested_action", {
+    id: branch.id,
+    name: branch.name,
+    headSha: B,
+    headBranch: "feature/evil",
+    identifier: "approve",
+    user: "mallory",
+  });
   (payload.check_run as { external_id: string | null }).external_id = executionId;
   // An approval is answered in the webhook handler (src/engine/approvals.ts): delivered is done.
   await app.deliver("check_run", payload);
@@ -63,7 +80,9 @@ it("does not answer production's waiting approval when Approve is pressed on a b
   await mainAt();
   github.ref("refs/tags/v1.0.0", A);
   await app.deliver("push", pushTag("v1.0.0", A));
-  await expect.poll(() => check(A, "branchline: production")?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 }).toEqual(["approve", "reject"]);
+  await expect
+    .poll(() => check(A, "branchline: production")?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 })
+    .toEqual(["approve", "reject"]);
   const production = check(A, "branchline: production")!;
   const pipeline = await pipelineOfKind("production");
   const executionId = production.external_id!;
@@ -76,7 +95,14 @@ it("does not answer production's waiting approval when Approve is pressed on a b
   expect(check(A, "branchline: production")).toMatchObject({ status: "in_progress" });
   expect(check(A, "branchline: production")!.output.summary).not.toContain("mallory");
   // Answered by the one allowed to, on production's own check run: the run goes on.
-  const payload = checkRunEvent("requested_action", { id: production.id, name: production.name, headSha: A, headBranch: "v1.0.0", identifier: "approve", user: "lead" });
+  const payload = checkRunEvent("requested_action", {
+    id: production.id,
+    name: production.name,
+    headSha: A,
+    headBranch: "v1.0.0",
+    identifier: "approve",
+    user: "lead",
+  });
   (payload.check_run as { external_id: string | null }).external_id = executionId;
   await app.deliver("check_run", payload);
   await app.settle();
@@ -90,7 +116,9 @@ it("does not answer staging's waiting approval when Approve is pressed on a bran
   github.repository.collaborator("mallory", "write");
   github.ref("main", A);
   await scene.app.deliver("push", pushToBranch("main", A));
-  await expect.poll(() => check(A, "branchline: staging")?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 }).toEqual(["approve", "reject"]);
+  await expect
+    .poll(() => check(A, "branchline: staging")?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 })
+    .toEqual(["approve", "reject"]);
   const staging = check(A, "branchline: staging")!;
   const pipeline = await pipelineOfKind("staging");
   const executionId = staging.external_id!;
@@ -102,7 +130,14 @@ it("does not answer staging's waiting approval when Approve is pressed on a bran
   expect(await approvalStatus(pipeline, executionId)).toBe("InProgress");
   expect(check(A, "branchline: staging")).toMatchObject({ status: "in_progress" });
   // Staging's approval is answered from staging's own check run (rejected here, so the scene ends).
-  const payload = checkRunEvent("requested_action", { id: staging.id, name: staging.name, headSha: A, headBranch: "main", identifier: "reject", user: "mallory" });
+  const payload = checkRunEvent("requested_action", {
+    id: staging.id,
+    name: staging.name,
+    headSha: A,
+    headBranch: "main",
+    identifier: "reject",
+    user: "mallory",
+  });
   (payload.check_run as { external_id: string | null }).external_id = executionId;
   await scene.app.deliver("check_run", payload);
   await scene.app.settle();

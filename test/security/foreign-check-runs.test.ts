@@ -44,7 +44,13 @@ it("reports the end of a run on its own check run during reconciliation, ignorin
   const own = github.checkRunsFor(A).find((c) => c.name === "branchline: staging")!;
   expect(own.conclusion).toBe("success");
   // Another App claims the run is still going under the same name, newer than branchline's.
-  github.model.plantCheckRun("octo-org/shop", { name: "branchline: staging", head_sha: A, app_id: GITHUB_ACTIONS_APP_ID, status: "in_progress", external_id: own.external_id });
+  github.model.plantCheckRun("octo-org/shop", {
+    name: "branchline: staging",
+    head_sha: A,
+    app_id: GITHUB_ACTIONS_APP_ID,
+    status: "in_progress",
+    external_id: own.external_id,
+  });
 
   const summary = await app.reconciler.pass({ reportOnly: true });
   expect(summary.actions.filter((a) => a.kind === "resume")).toEqual([]);
@@ -60,18 +66,29 @@ it("does not promote a commit staging never ran although another App wrote a suc
   // token writes the check run branchline would have written.
   github.repository.ancestors(B, [A]);
   github.ref("main", B);
-  github.model.plantCheckRun("octo-org/shop", { name: "branchline: staging", head_sha: B, app_id: GITHUB_ACTIONS_APP_ID, conclusion: "success", external_id: "forged-execution" });
+  github.model.plantCheckRun("octo-org/shop", {
+    name: "branchline: staging",
+    head_sha: B,
+    app_id: GITHUB_ACTIONS_APP_ID,
+    conclusion: "success",
+    external_id: "forged-execution",
+  });
   aws.emulator.control.resetCalls();
 
   github.ref("refs/tags/v1.0.0", B);
   await app.deliver("push", pushTag("v1.0.0", B));
   await app.settle();
 
-  const production = github.checkRunsFor(B).filter((c) => c.name === "branchline: production" && c.app_id === github.model.ownAppId);
+  const production = github
+    .checkRunsFor(B)
+    .filter((c) => c.name === "branchline: production" && c.app_id === github.model.ownAppId);
   expect(production).toHaveLength(1);
   expect(production[0]).toMatchObject({ status: "completed", conclusion: "failure" });
   expect(production[0]!.output.title).toBe("Not promoted: 1 criterion unmet");
-  expect(production[0]!.output.summary).toContain(`**staging-success**: staging has not run commit \`${B.slice(0, 12)}\``);
-  for (const service of ["cloudformation", "codepipeline", "s3", "codebuild"]) expect(mutationCount(aws, service), service).toBe(0);
+  expect(production[0]!.output.summary).toContain(
+    `**staging-success**: staging has not run commit \`${B.slice(0, 12)}\``,
+  );
+  for (const service of ["cloudformation", "codepipeline", "s3", "codebuild"])
+    expect(mutationCount(aws, service), service).toBe(0);
   expect(github.model.deploymentsFor("octo-org/shop", "production")).toEqual([]);
 });

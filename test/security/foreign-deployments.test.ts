@@ -18,7 +18,11 @@ let scene: Scene;
 beforeEach(async () => (scene = await openScene()));
 afterEach(() => closeScene(scene));
 
-const production = (): FakeCheckRun | undefined => scene.github.checkRunsFor(A).filter((c) => c.name === "branchline: production").at(-1);
+const production = (): FakeCheckRun | undefined =>
+  scene.github
+    .checkRunsFor(A)
+    .filter((c) => c.name === "branchline: production")
+    .at(-1);
 
 it("records an approval on branchline's own deployment of the run, never on another App's deployment naming the same execution", async () => {
   const { aws, github, app } = scene;
@@ -29,7 +33,9 @@ it("records an approval on branchline's own deployment of the run, never on anot
   await app.settle();
   github.ref("refs/tags/v1.0.0", A);
   await app.deliver("push", pushTag("v1.0.0", A));
-  await expect.poll(() => production()?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 }).toEqual(["approve", "reject"]);
+  await expect
+    .poll(() => production()?.actions?.map((a) => a.identifier) ?? [], { timeout: 15_000 })
+    .toEqual(["approve", "reject"]);
 
   const stack = (await allStacks(aws.clients)).find((s) => s.StackName?.includes("-production-"))!;
   const [execution] = aws.emulator.control.executions(stack.StackName!);
@@ -47,7 +53,14 @@ it("records an approval on branchline's own deployment of the run, never on anot
   const plantedStatuses = planted.statuses.length;
 
   const check = production()!;
-  const payload = checkRunEvent("requested_action", { id: check.id, name: check.name, headSha: A, headBranch: "v1.0.0", identifier: "approve", user: "lead" });
+  const payload = checkRunEvent("requested_action", {
+    id: check.id,
+    name: check.name,
+    headSha: A,
+    headBranch: "v1.0.0",
+    identifier: "approve",
+    user: "lead",
+  });
   (payload.check_run as { external_id: string | null }).external_id = check.external_id;
   await app.deliver("check_run", payload);
   await app.settle();
@@ -55,7 +68,9 @@ it("records an approval on branchline's own deployment of the run, never on anot
   expect(production()).toMatchObject({ status: "completed", conclusion: "success" });
   expect(planted.statuses).toHaveLength(plantedStatuses);
   const own = ours[0]!;
-  expect(own.statuses.map((s) => s.description)).toEqual(expect.arrayContaining([expect.stringMatching(/^Approved by @lead /)]));
+  expect(own.statuses.map((s) => s.description)).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^Approved by @lead /)]),
+  );
   expect(own.statuses.at(-1)!.state).toBe("success");
 });
 
@@ -66,7 +81,13 @@ it("marks branchline's own deployment of a torn-down branch inactive, not a newe
   await app.settle();
   const [ours] = github.model.deploymentsFor("octo-org/shop", "branch/feature/login");
   expect(ours!.statuses.at(-1)!.state).toBe("success");
-  const planted = github.model.plantDeployment("octo-org/shop", { sha: A, environment: "branch/feature/login", login: "github-actions[bot]", state: "success", app: ACTIONS_APP });
+  const planted = github.model.plantDeployment("octo-org/shop", {
+    sha: A,
+    environment: "branch/feature/login",
+    login: "github-actions[bot]",
+    state: "success",
+    app: ACTIONS_APP,
+  });
 
   await app.deliver("delete", deleteRef("branch", "feature/login"));
   await app.settle();

@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { allStacks, pinnedCommits } from "../support/aws.js";
 import { pushTag, pushToBranch } from "../support/payloads.js";
-import { A, B, C, closeScene, CONFIG, givenRepository, openScene, pipelineOf, type Scene } from "../support/scenario.js";
+import {
+  A,
+  B,
+  C,
+  closeScene,
+  CONFIG,
+  givenRepository,
+  openScene,
+  pipelineOf,
+  type Scene,
+} from "../support/scenario.js";
 
 /**
  * Point 2: the ledger a rollback reads is branchline's own. Anyone with write access (or a workflow
@@ -36,8 +46,19 @@ it("rolls back to branchline's own last good release, never to a deployment some
   await stagingRuns(A, B);
   await release("v1.0.0", A);
   // C is an unmerged commit (its template is the attacker's); a writer records it as deployed.
-  github.model.plantDeployment("octo-org/shop", { sha: C, environment: "production", login: "mallory", state: "success" });
-  aws.emulator.control.scriptAction({ pipeline: "*-production-*", stage: "Build", outcome: "fail", message: "smoke test failed", times: 1 });
+  github.model.plantDeployment("octo-org/shop", {
+    sha: C,
+    environment: "production",
+    login: "mallory",
+    state: "success",
+  });
+  aws.emulator.control.scriptAction({
+    pipeline: "*-production-*",
+    stage: "Build",
+    outcome: "fail",
+    message: "smoke test failed",
+    times: 1,
+  });
 
   await release("v1.1.0", B);
 
@@ -56,13 +77,22 @@ it("does not roll production back to a commit of its own ledger that no longer m
   github.repository.ancestors(B, []);
   github.repository.ancestors(C, [B]);
   github.ref("main", C);
-  aws.emulator.control.scriptAction({ pipeline: "*-production-*", stage: "Build", outcome: "fail", message: "smoke test failed", times: 1 });
+  aws.emulator.control.scriptAction({
+    pipeline: "*-production-*",
+    stage: "Build",
+    outcome: "fail",
+    message: "smoke test failed",
+    times: 1,
+  });
 
   await release("v1.1.0", B);
 
   const production = (await allStacks(aws.clients)).find((s) => s.StackName?.includes("-production-"))!;
   expect(await pinnedCommits(aws.clients, pipelineOf(production))).toEqual([A, B]);
-  const check = github.checkRunsFor(B).filter((c) => c.name === "branchline: production").at(-1)!;
+  const check = github
+    .checkRunsFor(B)
+    .filter((c) => c.name === "branchline: production")
+    .at(-1)!;
   expect(check.output.summary).toContain("Not rolled back");
   expect(check.output.summary).toContain("not on the default branch");
 });

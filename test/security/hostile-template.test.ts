@@ -4,7 +4,17 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { templateStore } from "../../src/aws/template-store.js";
 import { mutationCount } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
-import { A, B, C, closeScene, openScene, givenRepository, TEMPLATE, TEMPLATE_PATH, type Scene } from "../support/scenario.js";
+import {
+  A,
+  B,
+  C,
+  closeScene,
+  openScene,
+  givenRepository,
+  TEMPLATE,
+  TEMPLATE_PATH,
+  type Scene,
+} from "../support/scenario.js";
 
 /**
  * Point 4: one branch's template must not stall the app. The template is under CloudFormation's
@@ -23,7 +33,10 @@ afterEach(() => closeScene(scene));
 function manyKeys(count: number, extra = ""): string {
   const keys: string[] = [];
   for (let i = 0; i < count; i++) keys.push(`      k${i}: v\n`);
-  return TEMPLATE.replace("  ArtifactBucket:\n    Type: AWS::S3::Bucket\n", `  ArtifactBucket:\n    Type: AWS::S3::Bucket\n    Metadata:\n${keys.join("")}${extra}`);
+  return TEMPLATE.replace(
+    "  ArtifactBucket:\n    Type: AWS::S3::Bucket\n",
+    `  ArtifactBucket:\n    Type: AWS::S3::Bucket\n    Metadata:\n${keys.join("")}${extra}`,
+  );
 }
 
 /** Another repository's pushes, acknowledged one after another while `work` runs: how late the loop ran. */
@@ -52,8 +65,12 @@ it("reads a 40,000-key template off the event loop: other repositories' webhooks
   expect(hostile.length).toBeLessThan(1_000_000);
   github.file(B, TEMPLATE_PATH, hostile);
 
-  const baseline = await whileAcknowledging(app.deliver("push", pushToBranch("feature/ordinary", A, { created: true })).then(() => app.settle()));
-  const attack = await whileAcknowledging(app.deliver("push", pushToBranch("feature/evil", B, { created: true })).then(() => app.settle()));
+  const baseline = await whileAcknowledging(
+    app.deliver("push", pushToBranch("feature/ordinary", A, { created: true })).then(() => app.settle()),
+  );
+  const attack = await whileAcknowledging(
+    app.deliver("push", pushToBranch("feature/evil", B, { created: true })).then(() => app.settle()),
+  );
 
   const check = github.checkRunsFor(B).find((c) => c.name === "branchline: branch/feature/evil")!;
   expect(check).toMatchObject({ conclusion: "failure" });

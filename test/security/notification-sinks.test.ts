@@ -23,7 +23,9 @@ afterEach(async () => {
 });
 
 /** A TCP listener on loopback that counts who connects (and answers nothing). */
-async function listener(onSocket: (socket: Socket) => void = () => {}): Promise<{ port: number; connections: () => number }> {
+async function listener(
+  onSocket: (socket: Socket) => void = () => {},
+): Promise<{ port: number; connections: () => number }> {
   let connections = 0;
   const server = createTcpServer((socket) => {
     connections++;
@@ -49,21 +51,43 @@ it("gives up on a sink that answers one byte at a time: a hard deadline per atte
       socket.write("HTTP/1.1 200 OK\r\n");
     });
   });
-  scene = await openScene({ notifications: { allowLoopbackHttp: true, budget: { attempts: 2, backoffMs: [10], attemptTimeoutMs: 300, totalMs: 1000 } } });
-  givenRepository(scene.github, { config: sinksConfig([`{ type: slack, url: "http://127.0.0.1:${slow.port}/hook", events: [run.started] }`]) });
+  scene = await openScene({
+    notifications: {
+      allowLoopbackHttp: true,
+      budget: { attempts: 2, backoffMs: [10], attemptTimeoutMs: 300, totalMs: 1000 },
+    },
+  });
+  givenRepository(scene.github, {
+    config: sinksConfig([`{ type: slack, url: "http://127.0.0.1:${slow.port}/hook", events: [run.started] }`]),
+  });
 
   await scene.app.deliver("push", pushToBranch("feature/x", A, { created: true }));
   await scene.app.settle();
 
   await expect.poll(() => scene!.app.notifier.outcomes.length, { timeout: 20_000 }).toBe(1);
-  expect(scene.app.notifier.outcomes[0]!.result).toMatchObject({ ok: false, error: expect.stringContaining("timed out") });
+  expect(scene.app.notifier.outcomes[0]!.result).toMatchObject({
+    ok: false,
+    error: expect.stringContaining("timed out"),
+  });
 });
 
 it("never connects, in production, to the machine itself however its address is spelled", async () => {
   const local = await listener();
-  scene = await openScene({ notifications: { allowLoopbackHttp: false, budget: { attempts: 1, backoffMs: [], attemptTimeoutMs: 1000, totalMs: 2000 } } });
-  const spellings = [`https://0.0.0.0:${local.port}/x`, `https://[::ffff:127.0.0.1]:${local.port}/x`, `https://[::ffff:7f00:1]:${local.port}/x`, `https://127.1:${local.port}/x`];
-  givenRepository(scene.github, { config: sinksConfig(spellings.map((url) => `{ type: slack, url: "${url}", events: [run.started] }`)) });
+  scene = await openScene({
+    notifications: {
+      allowLoopbackHttp: false,
+      budget: { attempts: 1, backoffMs: [], attemptTimeoutMs: 1000, totalMs: 2000 },
+    },
+  });
+  const spellings = [
+    `https://0.0.0.0:${local.port}/x`,
+    `https://[::ffff:127.0.0.1]:${local.port}/x`,
+    `https://[::ffff:7f00:1]:${local.port}/x`,
+    `https://127.1:${local.port}/x`,
+  ];
+  givenRepository(scene.github, {
+    config: sinksConfig(spellings.map((url) => `{ type: slack, url: "${url}", events: [run.started] }`)),
+  });
 
   await scene.app.deliver("push", pushToBranch("feature/x", A, { created: true }));
   await scene.app.settle();
@@ -85,9 +109,14 @@ it("never signs a body with the App's own secrets: sink variables come only from
   servers.push(capture);
   await new Promise<void>((resolve) => capture.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(capture.address() as AddressInfo).port}/hook`;
-  const env = { WEBHOOK_SECRET: "the-apps-github-webhook-secret", BRANCHLINE_SINK_HOOK_SECRET: "an-operator-sink-secret" };
+  const env = {
+    WEBHOOK_SECRET: "the-apps-github-webhook-secret",
+    BRANCHLINE_SINK_HOOK_SECRET: "an-operator-sink-secret",
+  };
   scene = await openScene({ notifications: { allowLoopbackHttp: true, env } });
-  givenRepository(scene.github, { config: sinksConfig([`{ type: webhook, url: "${url}", secretEnv: WEBHOOK_SECRET, events: [run.started] }`]) });
+  givenRepository(scene.github, {
+    config: sinksConfig([`{ type: webhook, url: "${url}", secretEnv: WEBHOOK_SECRET, events: [run.started] }`]),
+  });
 
   await scene.app.deliver("push", pushToBranch("feature/x", A, { created: true }));
   await scene.app.settle();

@@ -1,7 +1,17 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { allStacks, pinnedCommits, tagsOf } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
-import { A, B, closeScene, givenRepository, openScene, pipelineOf, TEMPLATE, TEMPLATE_PATH, type Scene } from "../support/scenario.js";
+import {
+  A,
+  B,
+  closeScene,
+  givenRepository,
+  openScene,
+  pipelineOf,
+  TEMPLATE,
+  TEMPLATE_PATH,
+  type Scene,
+} from "../support/scenario.js";
 
 /**
  * Point 1: a branch's template must not choose which pipeline runs. The attacker has write access to

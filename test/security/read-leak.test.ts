@@ -20,12 +20,19 @@ beforeAll(async () => {
   alice = scene.token("alice");
   await scene.push("main", A, "vault");
   await scene.app.settle();
-  const vaultStaging = (await allStacks(scene.aws.clients)).find((s) => tagsOf(s)["branchline:environment"] === "staging")!;
+  const vaultStaging = (await allStacks(scene.aws.clients)).find(
+    (s) => tagsOf(s)["branchline:environment"] === "staging",
+  )!;
   vaultPipeline = vaultStaging.StackName!;
   const runs = await executions(scene.aws.clients, vaultPipeline);
   expect(runs.length).toBeGreaterThan(0);
   vaultExecutions = runs.map((r) => r.pipelineExecutionId!);
-  await scene.push("feature/evil", B, "shop", TEMPLATE.replace("    Value: !Ref Pipeline", `    Value: ${vaultPipeline}`));
+  await scene.push(
+    "feature/evil",
+    B,
+    "shop",
+    TEMPLATE.replace("    Value: !Ref Pipeline", `    Value: ${vaultPipeline}`),
+  );
   await scene.app.settle();
 }, 90_000);
 
@@ -34,14 +41,20 @@ afterAll(async () => {
 });
 
 async function get(path: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${scene.url}/branchline/api/v1${path}`, { headers: { authorization: `Bearer ${alice}` } });
+  const response = await fetch(`${scene.url}/branchline/api/v1${path}`, {
+    headers: { authorization: `Bearer ${alice}` },
+  });
   return { status: response.status, text: await response.text() };
 }
 
 it("shows the attacker's environment with its own pipeline, never the pipeline its output names", async () => {
   const answer = await get("/repos/octo-org/shop/environments");
   expect(answer.status).toBe(200);
-  const environments = (JSON.parse(answer.text) as { environments: { label: string; pipeline: string; stack: { name: string }; lastRun: unknown }[] }).environments;
+  const environments = (
+    JSON.parse(answer.text) as {
+      environments: { label: string; pipeline: string; stack: { name: string }; lastRun: unknown }[];
+    }
+  ).environments;
   const evil = environments.find((e) => e.label === "branch/feature/evil")!;
   expect(evil.pipeline).toBe(evil.stack.name);
   // Its own pipeline's creation run at most: the template still makes the pipeline branchline named.
@@ -54,7 +67,12 @@ it("shows the attacker's environment with its own pipeline, never the pipeline i
 it("lists none of the other pipeline's runs in the attacker's history", async () => {
   const answer = await get(`/repos/octo-org/shop/environments/${EVIL}/runs`);
   expect(answer.status).toBe(200);
-  const history = JSON.parse(answer.text) as { environment: string; pipeline: string; stack: { name: string }; runs: { executionId: string }[] };
+  const history = JSON.parse(answer.text) as {
+    environment: string;
+    pipeline: string;
+    stack: { name: string };
+    runs: { executionId: string }[];
+  };
   expect(history.pipeline).toBe(history.stack.name);
   const own = (await executions(scene.aws.clients, history.stack.name)).map((r) => r.pipelineExecutionId);
   expect(history.runs.map((r) => r.executionId).sort()).toEqual(own.sort());

@@ -1,7 +1,18 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { allStacks, pinnedCommits, tagsOf } from "../support/aws.js";
 import { pushToBranch } from "../support/payloads.js";
-import { A, B, closeScene, CONFIG, givenRepository, openScene, pipelineOf, TEMPLATE, TEMPLATE_PATH, type Scene } from "../support/scenario.js";
+import {
+  A,
+  B,
+  closeScene,
+  CONFIG,
+  givenRepository,
+  openScene,
+  pipelineOf,
+  TEMPLATE,
+  TEMPLATE_PATH,
+  type Scene,
+} from "../support/scenario.js";
 
 /**
  * Point 6: stacks belong to a repository by its GitHub id, not its name. The original repository

@@ -33,7 +33,10 @@ it("deploys, redeploys and tears down a branch whose name holds characters AWS t
 
   // ... the reconciler reads the branch back from the tags (nothing to do: it exists and ran) ...
   const summary = await app.reconciler.pass({ reportOnly: true });
-  expect(summary.actions.filter((a) => (a.kind === "deploy" || a.kind === "destroy") && a.ref.name === BRANCH), JSON.stringify(summary)).toEqual([]);
+  expect(
+    summary.actions.filter((a) => (a.kind === "deploy" || a.kind === "destroy") && a.ref.name === BRANCH),
+    JSON.stringify(summary),
+  ).toEqual([]);
 
   // ... and its deletion removes it.
   github.repository.deleteRef(`refs/heads/${BRANCH}`);

@@ -59,7 +59,10 @@ export async function bucketNames(aws: AwsClients): Promise<string[]> {
 /** Calls that change something (anything but Describe*, List*, Get*), for one service. */
 export function mutationCount(aws: EmulatedAws, service: string): number {
   const operations = aws.emulator.control.calls().services[service] ?? {};
-  return Object.entries(operations).reduce((sum, [name, count]) => (/^(Describe|List|Get)/.test(name) ? sum : sum + count.calls), 0);
+  return Object.entries(operations).reduce(
+    (sum, [name, count]) => (/^(Describe|List|Get)/.test(name) ? sum : sum + count.calls),
+    0,
+  );
 }
 
 /** Calls the emulator answered, for one service, or one operation of it. */

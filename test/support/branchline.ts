@@ -120,7 +120,8 @@ export async function startBranchline(aws: AwsClients, options: BranchlineTestOp
     }),
     { cwd: process.cwd(), addHandler: (handler) => handlers.push(handler) },
   );
-  if (!engine || !reconciler || !notifier) throw new Error("branchline did not hand over its engine, reconciler and notifier");
+  if (!engine || !reconciler || !notifier)
+    throw new Error("branchline did not hand over its engine, reconciler and notifier");
   const running = engine;
   const looking = reconciler;
   return {

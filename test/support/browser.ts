@@ -6,7 +6,16 @@ import { chromium, type BrowserContext } from "playwright-core";
 /** Debian's chromium (`apt-get install chromium`; .ci/run installs it). Browsers are never downloaded. */
 export const CHROMIUM = process.env.BRANCHLINE_CHROMIUM ?? "/usr/bin/chromium";
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export interface Browser {
   readonly context: BrowserContext;

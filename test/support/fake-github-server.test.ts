@@ -17,7 +17,11 @@ beforeEach(async () => {
     appId: APP_ID,
     privateKey: keys.privateKey,
     baseUrl: server.apiUrl,
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({ ...options, throttle: { enabled: false }, retry: { enabled: false } })),
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    })),
   });
 });
 
@@ -33,12 +37,16 @@ describe("the fake GitHub over HTTP", () => {
     const app = await probot.auth();
     expect((await app.rest.apps.listInstallations()).data.map((i) => i.id)).toEqual([42]);
     expect((await app.rest.apps.getRepoInstallation({ owner: "octo-org", repo: "shop" })).data.id).toBe(42);
-    await expect(app.rest.apps.getRepoInstallation({ owner: "octo-org", repo: "nowhere" })).rejects.toMatchObject({ status: 404 });
+    await expect(app.rest.apps.getRepoInstallation({ owner: "octo-org", repo: "nowhere" })).rejects.toMatchObject({
+      status: 404,
+    });
 
     const installation = await probot.auth(42);
     const repos = await installation.rest.apps.listReposAccessibleToInstallation();
     expect(repos.data.repositories.map((r) => r.full_name)).toEqual(["octo-org/shop"]);
-    await expect(installation.rest.repos.get({ owner: "octo-org", repo: "secret" })).rejects.toMatchObject({ status: 404 });
+    await expect(installation.rest.repos.get({ owner: "octo-org", repo: "secret" })).rejects.toMatchObject({
+      status: 404,
+    });
     server.model.assertClean();
   });
 
@@ -58,10 +66,17 @@ describe("the fake GitHub over HTTP", () => {
     const first = await octokit.rest.repos.listBranches({ owner: "octo-org", repo: "shop", per_page: 3 });
     expect(first.data).toHaveLength(3);
     expect(first.headers.link).toContain('rel="next"');
-    const branches = await octokit.paginate(octokit.rest.repos.listBranches, { owner: "octo-org", repo: "shop", per_page: 3 });
+    const branches = await octokit.paginate(octokit.rest.repos.listBranches, {
+      owner: "octo-org",
+      repo: "shop",
+      per_page: 3,
+    });
     expect(branches.map((b) => b.name)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `feature/${i}`));
     const tags = await octokit.paginate(octokit.rest.repos.listTags, { owner: "octo-org", repo: "shop", per_page: 1 });
-    expect(tags.map((t) => [t.name, t.commit.sha])).toEqual([["v1.0.0", A], ["v1.1.0", A]]);
+    expect(tags.map((t) => [t.name, t.commit.sha])).toEqual([
+      ["v1.0.0", A],
+      ["v1.1.0", A],
+    ]);
     server.model.assertClean();
   });
 
@@ -69,19 +84,53 @@ describe("the fake GitHub over HTTP", () => {
     const repo = server.model.repository("octo-org", "shop").branch("feature/x", A).collaborator("octocat", "write");
     server.model.install(42, "octo-org");
     const octokit = await probot.auth(42);
-    const created = await octokit.rest.repos.createDeployment({ owner: "octo-org", repo: "shop", ref: "feature/x", environment: "branch/feature/x", auto_merge: false, required_contexts: [], transient_environment: true });
+    const created = await octokit.rest.repos.createDeployment({
+      owner: "octo-org",
+      repo: "shop",
+      ref: "feature/x",
+      environment: "branch/feature/x",
+      auto_merge: false,
+      required_contexts: [],
+      transient_environment: true,
+    });
     expect(created.status).toBe(201);
     const id = (created.data as { id: number }).id;
-    await octokit.rest.repos.createDeploymentStatus({ owner: "octo-org", repo: "shop", deployment_id: id, state: "in_progress" });
-    await octokit.rest.repos.createDeploymentStatus({ owner: "octo-org", repo: "shop", deployment_id: id, state: "success", environment_url: "https://x.example.test" });
-    const statuses = await octokit.rest.repos.listDeploymentStatuses({ owner: "octo-org", repo: "shop", deployment_id: id });
+    await octokit.rest.repos.createDeploymentStatus({
+      owner: "octo-org",
+      repo: "shop",
+      deployment_id: id,
+      state: "in_progress",
+    });
+    await octokit.rest.repos.createDeploymentStatus({
+      owner: "octo-org",
+      repo: "shop",
+      deployment_id: id,
+      state: "success",
+      environment_url: "https://x.example.test",
+    });
+    const statuses = await octokit.rest.repos.listDeploymentStatuses({
+      owner: "octo-org",
+      repo: "shop",
+      deployment_id: id,
+    });
     expect(statuses.data.map((s) => s.state)).toEqual(["success", "in_progress"]);
     const listed = await octokit.rest.repos.listDeployments({ owner: "octo-org", repo: "shop", sha: A });
     expect(listed.data.map((d) => d.environment)).toEqual(["branch/feature/x"]);
-    expect(server.model.deploymentsFor("octo-org/shop")[0]).toMatchObject({ sha: A, auto_merge: false, required_contexts: [], transient_environment: true });
-    await expect(octokit.rest.repos.createDeployment({ owner: "octo-org", repo: "shop", ref: "nowhere" })).rejects.toMatchObject({ status: 422 });
+    expect(server.model.deploymentsFor("octo-org/shop")[0]).toMatchObject({
+      sha: A,
+      auto_merge: false,
+      required_contexts: [],
+      transient_environment: true,
+    });
+    await expect(
+      octokit.rest.repos.createDeployment({ owner: "octo-org", repo: "shop", ref: "nowhere" }),
+    ).rejects.toMatchObject({ status: 422 });
 
-    const permission = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: "octo-org", repo: "shop", username: "octocat" });
+    const permission = await octokit.rest.repos.getCollaboratorPermissionLevel({
+      owner: "octo-org",
+      repo: "shop",
+      username: "octocat",
+    });
     expect(permission.data.permission).toBe("write");
     expect(repo.permissionOf("someone-else")).toBe("read");
     server.model.assertClean();
@@ -91,7 +140,9 @@ describe("the fake GitHub over HTTP", () => {
     server.model.repository("octo-org", "shop");
     server.model.install(42, "octo-org");
     const octokit = await probot.auth(42);
-    await expect(octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "octo-org", repo: "shop" })).rejects.toMatchObject({ status: 501 });
+    await expect(
+      octokit.request("GET /repos/{owner}/{repo}/issues", { owner: "octo-org", repo: "shop" }),
+    ).rejects.toMatchObject({ status: 501 });
     const outside = await fetch(`http://${server.host}/graphql`, { method: "POST", body: "{}" });
     expect(outside.status).toBe(501);
     expect(server.model.unexpected).toEqual(["GET /repos/octo-org/shop/issues", "POST /graphql (outside /api/v3)"]);

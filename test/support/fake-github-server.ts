@@ -39,11 +39,12 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions = {
   const server = createServer((req, res) => {
     void writes
       .admit((req.method ?? "GET").toUpperCase(), req.url ?? "/")
-      .then(() => answer(model, () => apiUrl, req, res)).catch((error: unknown) => {
-      model.unexpected.push(`${req.method} ${req.url} (the fake failed: ${String(error)})`);
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
-      res.end(JSON.stringify({ message: "the fake GitHub failed" }));
-    });
+      .then(() => answer(model, () => apiUrl, req, res))
+      .catch((error: unknown) => {
+        model.unexpected.push(`${req.method} ${req.url} (the fake failed: ${String(error)})`);
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+        res.end(JSON.stringify({ message: "the fake GitHub failed" }));
+      });
   });
   server.keepAliveTimeout = 1_000;
   await new Promise<void>((resolve, reject) => {
@@ -67,7 +68,12 @@ export async function startFakeGitHubServer(options: FakeGitHubServerOptions = {
   };
 }
 
-async function answer(model: GitHubModel, apiUrl: () => string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(
+  model: GitHubModel,
+  apiUrl: () => string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const method = (req.method ?? "GET").toUpperCase();
@@ -76,14 +82,20 @@ async function answer(model: GitHubModel, apiUrl: () => string, req: IncomingMes
   const oauth = new URL(target, "http://fake");
   if (method === "GET" && oauth.pathname === "/login/oauth/authorize") {
     const answer = model.users.authorize(oauth.searchParams);
-    res.writeHead(answer.status, answer.location ? { location: answer.location } : { "content-type": "text/plain" }).end(answer.body ?? "");
+    res
+      .writeHead(answer.status, answer.location ? { location: answer.location } : { "content-type": "text/plain" })
+      .end(answer.body ?? "");
     return;
   }
   if (method === "POST" && oauth.pathname === "/login/oauth/access_token") {
     const text = Buffer.concat(chunks).toString("utf8");
-    const body = (req.headers["content-type"] ?? "").includes("json") ? (parseBody(text) as Record<string, unknown>) : Object.fromEntries(new URLSearchParams(text));
+    const body = (req.headers["content-type"] ?? "").includes("json")
+      ? (parseBody(text) as Record<string, unknown>)
+      : Object.fromEntries(new URLSearchParams(text));
     const answer = model.users.exchange(body ?? {});
-    res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(answer.json));
+    res
+      .writeHead(answer.status, { "content-type": "application/json; charset=utf-8" })
+      .end(JSON.stringify(answer.json));
     return;
   }
   // GitHub Enterprise Server's GraphQL endpoint sits beside the REST API: /api/graphql.
@@ -91,7 +103,9 @@ async function answer(model: GitHubModel, apiUrl: () => string, req: IncomingMes
   if (!graphql && target !== API_PREFIX && !target.startsWith(`${API_PREFIX}/`)) {
     model.requests.push({ method, path: target, body: parseBody(Buffer.concat(chunks).toString("utf8")) });
     model.unexpected.push(`${method} ${target} (outside ${API_PREFIX})`);
-    res.writeHead(501, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify({ message: `the fake GitHub serves only ${API_PREFIX}` }));
+    res
+      .writeHead(501, { "content-type": "application/json; charset=utf-8" })
+      .end(JSON.stringify({ message: `the fake GitHub serves only ${API_PREFIX}` }));
     return;
   }
   const headers: Record<string, string> = {};
@@ -99,7 +113,12 @@ async function answer(model: GitHubModel, apiUrl: () => string, req: IncomingMes
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
   }
   const response = model.handle(
-    { method, path: graphql ? "/graphql" : target.slice(API_PREFIX.length) || "/", headers, body: parseBody(Buffer.concat(chunks).toString("utf8")) },
+    {
+      method,
+      path: graphql ? "/graphql" : target.slice(API_PREFIX.length) || "/",
+      headers,
+      body: parseBody(Buffer.concat(chunks).toString("utf8")),
+    },
     apiUrl(),
   );
   res.writeHead(response.status, response.headers).end(encodeBody(response));

@@ -1,5 +1,13 @@
 import nock from "nock";
-import { encodeBody, GitHubModel, parseBody, type FakeCheckRun, type GitHubModelOptions, type RecordedRequest, type RepositoryModel } from "./github-model.js";
+import {
+  encodeBody,
+  GitHubModel,
+  parseBody,
+  type FakeCheckRun,
+  type GitHubModelOptions,
+  type RecordedRequest,
+  type RepositoryModel,
+} from "./github-model.js";
 import { INSTALLATION_ID } from "./payloads.js";
 import { setActiveGitHubModel } from "./webhook-effects.js";
 import { WritePace } from "./write-pace.js";
@@ -33,7 +41,11 @@ export class FakeGitHub {
     if (req.url.startsWith(API)) this.model.unexpected.push(`${req.method} ${req.url}`);
   };
 
-  constructor(readonly owner: string, readonly repo: string, options: FakeGitHubOptions = {}) {
+  constructor(
+    readonly owner: string,
+    readonly repo: string,
+    options: FakeGitHubOptions = {},
+  ) {
     this.model = options.model ?? new GitHubModel(options);
     this.repository = this.model.repository(owner, repo);
     if (!this.model.installations.some((i) => i.id === (options.installationId ?? INSTALLATION_ID))) {
@@ -86,12 +98,16 @@ export class FakeGitHub {
         .reply(async (req: Request) => {
           const text = method === "GET" ? "" : await req.text();
           // GitHub's writes are slow and paced (Probot spaces them a second apart per installation).
-          if (method !== "GET" && this.writeDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.writeDelayMs));
+          if (method !== "GET" && this.writeDelayMs > 0)
+            await new Promise((resolve) => setTimeout(resolve, this.writeDelayMs));
           await this.writes.admit(method, new URL(req.url).pathname);
           const url = new URL(req.url);
           const headers: Record<string, string> = {};
           req.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
-          const response = this.model.handle({ method, path: url.pathname + url.search, headers, body: parseBody(text) }, API);
+          const response = this.model.handle(
+            { method, path: url.pathname + url.search, headers, body: parseBody(text) },
+            API,
+          );
           return [response.status, encodeBody(response), response.headers] as const;
         });
     }

@@ -204,9 +204,14 @@ function checkRunActionsProblem(actions: unknown): string | undefined {
   if (!Array.isArray(actions)) return "actions must be an array";
   if (actions.length > 3) return "at most 3 actions";
   for (const action of actions as Record<string, unknown>[]) {
-    for (const [field, limit] of [["label", 20], ["description", 40], ["identifier", 20]] as const) {
+    for (const [field, limit] of [
+      ["label", 20],
+      ["description", 40],
+      ["identifier", 20],
+    ] as const) {
       const value = action[field];
-      if (typeof value !== "string" || value.length === 0 || value.length > limit) return `actions[].${field} must be 1 to ${limit} characters (got ${JSON.stringify(value)})`;
+      if (typeof value !== "string" || value.length === 0 || value.length > limit)
+        return `actions[].${field} must be 1 to ${limit} characters (got ${JSON.stringify(value)})`;
     }
   }
   return undefined;
@@ -246,7 +251,12 @@ export class RepositoryModel {
   readonly pullRequests = new Map<number, FakePullRequest>();
 
   /** owner and name change when the repository is renamed or transferred (GitHubModel.moveRepository); the id never does. */
-  constructor(public owner: string, public name: string, id: number, options: RepositoryOptions = {}) {
+  constructor(
+    public owner: string,
+    public name: string,
+    id: number,
+    options: RepositoryOptions = {},
+  ) {
     this.id = id;
     this.defaultBranch = options.defaultBranch ?? "main";
     this.private = options.private ?? false;
@@ -285,8 +295,20 @@ export class RepositoryModel {
 
   /** What `GET .../collaborators/{user}/permission` answers: admin, maintain, write, triage, read or none. */
   /** An open pull request from `head` (a branch of this repository) into `base`, with labels. */
-  pullRequest(number: number, head: string, options: { base?: string; labels?: string[]; sha?: string } = {}): FakePullRequest {
-    const pull: FakePullRequest = { number, head, base: options.base ?? this.defaultBranch, labels: options.labels ?? [], state: "open", sha: options.sha, events: [] };
+  pullRequest(
+    number: number,
+    head: string,
+    options: { base?: string; labels?: string[]; sha?: string } = {},
+  ): FakePullRequest {
+    const pull: FakePullRequest = {
+      number,
+      head,
+      base: options.base ?? this.defaultBranch,
+      labels: options.labels ?? [],
+      state: "open",
+      sha: options.sha,
+      events: [],
+    };
     this.pullRequests.set(number, pull);
     for (const label of pull.labels) this.label(number, label);
     return pull;
@@ -297,7 +319,13 @@ export class RepositoryModel {
     const pull = this.pullRequests.get(number);
     if (!pull) throw new Error(`no pull request #${number}`);
     if (!pull.labels.includes(name)) pull.labels.push(name);
-    pull.events.push({ id: pull.events.length + 1, event: "labeled", label: name, actor, created_at: at.toISOString() });
+    pull.events.push({
+      id: pull.events.length + 1,
+      event: "labeled",
+      label: name,
+      actor,
+      created_at: at.toISOString(),
+    });
     return this;
   }
 
@@ -306,7 +334,13 @@ export class RepositoryModel {
     const pull = this.pullRequests.get(number);
     if (!pull) throw new Error(`no pull request #${number}`);
     pull.labels = pull.labels.filter((label) => label !== name);
-    pull.events.push({ id: pull.events.length + 1, event: "unlabeled", label: name, actor, created_at: at.toISOString() });
+    pull.events.push({
+      id: pull.events.length + 1,
+      event: "unlabeled",
+      label: name,
+      actor,
+      created_at: at.toISOString(),
+    });
     return this;
   }
 
@@ -323,7 +357,15 @@ export class RepositoryModel {
 
   /** The commits `GET /repos/{o}/{r}/commits?sha=BRANCH` lists, newest first. */
   log(branch: string, commits: { sha: string; message: string; author?: string }[]): this {
-    this.logs.set(branch, commits.map((c, i) => ({ sha: c.sha, message: c.message, author: c.author ?? "octocat", date: new Date(Date.now() - i * 60_000).toISOString() })));
+    this.logs.set(
+      branch,
+      commits.map((c, i) => ({
+        sha: c.sha,
+        message: c.message,
+        author: c.author ?? "octocat",
+        date: new Date(Date.now() - i * 60_000).toISOString(),
+      })),
+    );
     return this;
   }
 
@@ -338,7 +380,8 @@ export class RepositoryModel {
   /** A commit this repository knows, with its message; undefined for one it does not. */
   commitOf(sha: string): { messageHeadline: string; message: string } | undefined {
     const logged = [...this.logs.values()].flat().find((c) => c.sha === sha)?.message;
-    const message = this.messages.get(sha) ?? logged ?? (this.knowsCommit(sha) ? `commit ${sha.slice(0, 7)}` : undefined);
+    const message =
+      this.messages.get(sha) ?? logged ?? (this.knowsCommit(sha) ? `commit ${sha.slice(0, 7)}` : undefined);
     return message === undefined ? undefined : { message, messageHeadline: message.split("\n")[0] ?? "" };
   }
 
@@ -444,39 +487,215 @@ export class GitHubModel {
     this.publicKey = options.appPublicKey === undefined ? undefined : createPublicKey(options.appPublicKey);
     const repo = "/repos/([^/]+)/([^/]+)";
     this.routes = [
-      ["GET", /^\/app$/, "app", () => json(200, { id: this.options.appId ?? 1, slug: "branchline", name: "branchline" })],
-      ["GET", /^\/app\/installations$/, "app", (_m, r) => this.page(r, this.installations.map((i) => this.installationJson(i)))],
+      [
+        "GET",
+        /^\/app$/,
+        "app",
+        () => json(200, { id: this.options.appId ?? 1, slug: "branchline", name: "branchline" }),
+      ],
+      [
+        "GET",
+        /^\/app\/installations$/,
+        "app",
+        (_m, r) =>
+          this.page(
+            r,
+            this.installations.map((i) => this.installationJson(i)),
+          ),
+      ],
       ["GET", /^\/app\/installations\/(\d+)$/, "app", ([id], r) => this.getInstallation(Number(id), r)],
       ["POST", /^\/app\/installations\/(\d+)\/access_tokens$/, "app", ([id], r) => this.createToken(Number(id), r)],
       ["GET", new RegExp(`^${repo}/installation$`), "app", ([o, n]) => this.repositoryInstallation(o!, n!)],
       ["GET", /^\/user$/, "user", (_m, r) => json(200, { login: r.user, id: 1, type: "User" })],
       ["GET", /^\/user\/installations$/, "user", (_m, r) => this.userInstallations(r)],
-      ["GET", /^\/user\/installations\/(\d+)\/repositories$/, "user", ([id], r) => this.userInstallationRepositories(Number(id), r)],
-      ["GET", new RegExp(`^${repo}/commits$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listCommits(m, r))],
-      ["GET", new RegExp(`^${repo}/commits/([^/]+)/statuses$`), "installation", ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.listStatuses(m, ref!, r))],
+      [
+        "GET",
+        /^\/user\/installations\/(\d+)\/repositories$/,
+        "user",
+        ([id], r) => this.userInstallationRepositories(Number(id), r),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/commits$`),
+        "installation",
+        ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listCommits(m, r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/commits/([^/]+)/statuses$`),
+        "installation",
+        ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.listStatuses(m, ref!, r)),
+      ],
       ["GET", /^\/installation\/repositories$/, "installation", (_m, r) => this.installationRepositories(r)],
-      ["GET", new RegExp(`^${repo}$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => json(200, this.repositoryJson(m)))],
-      ["GET", new RegExp(`^${repo}/contents/(.+)$`), "installation", ([o, n, p], r) => this.withRepo(o!, n!, r, (m) => this.contents(m, p!, r))],
-      ["GET", new RegExp(`^${repo}/commits/([^/]+)/check-runs$`), "installation", ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.listCheckRuns(m, ref!, r))],
-      ["GET", new RegExp(`^${repo}/commits/(.+)$`), "installation", ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.commit(m, ref!, r))],
-      ["POST", new RegExp(`^${repo}/check-runs$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.createCheckRun(m, r))],
-      ["GET", new RegExp(`^${repo}/check-runs/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.getCheckRun(m, Number(id), r))],
-      ["PATCH", new RegExp(`^${repo}/check-runs/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.updateCheckRun(m, Number(id), r))],
-      ["GET", new RegExp(`^${repo}/branches$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "heads", r))],
-      ["GET", new RegExp(`^${repo}/tags$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "tags", r))],
-      ["GET", new RegExp(`^${repo}/pulls$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listPulls(m, r))],
-      ["GET", new RegExp(`^${repo}/issues/(\\d+)/comments$`), "installation", ([o, n, number], r) => this.withRepo(o!, n!, r, (m) => this.withPull(m, Number(number), () => this.page(r, this.commentsOn(m.fullName, Number(number)).map((c) => this.commentJson(c, r)))))],
-      ["POST", new RegExp(`^${repo}/issues/(\\d+)/comments$`), "installation", ([o, n, number], r) => this.withRepo(o!, n!, r, (m) => this.withPull(m, Number(number), () => this.createComment(m, Number(number), r)))],
-      ["GET", new RegExp(`^${repo}/issues/(\\d+)/events$`), "installation", ([o, n, number], r) => this.withRepo(o!, n!, r, (m) => this.withPull(m, Number(number), (pull) => this.page(r, pull.events.map((e) => this.issueEventJson(e)))))],
-      ["GET", new RegExp(`^${repo}/collaborators/([^/]+)/permission$`), "installation", ([o, n, u], r) => this.withRepo(o!, n!, r, (m) => this.permission(m, u!))],
-      ["GET", new RegExp(`^${repo}/compare/(.+)$`), "installation", ([o, n, basehead], r) => this.withRepo(o!, n!, r, (m) => this.compareCommits(m, basehead!, r))],
-      ["GET", /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/, "installation", ([org, team, user], r) => this.teamMembership(org!, team!, user!, r)],
-      ["POST", /^\/graphql$/, "installation", (_m, r) => json(200, answerGraphql(r.body, (owner, name) => this.graphqlRepository(owner, name, r)))],
-      ["POST", new RegExp(`^${repo}/deployments$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.createDeployment(m, r))],
-      ["GET", new RegExp(`^${repo}/deployments$`), "installation", ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listDeployments(m, r))],
-      ["GET", new RegExp(`^${repo}/deployments/(\\d+)$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.withDeployment(m, Number(id), (d) => json(200, this.deploymentJson(d, r))))],
-      ["POST", new RegExp(`^${repo}/deployments/(\\d+)/statuses$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.withDeployment(m, Number(id), (d) => this.createDeploymentStatus(m, d, r)))],
-      ["GET", new RegExp(`^${repo}/deployments/(\\d+)/statuses$`), "installation", ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.withDeployment(m, Number(id), (d) => this.page(r, [...d.statuses].reverse().map((s) => this.statusJson(d, s, r)))))],
+      [
+        "GET",
+        new RegExp(`^${repo}$`),
+        "installation",
+        ([o, n], r) => this.withRepo(o!, n!, r, (m) => json(200, this.repositoryJson(m))),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/contents/(.+)$`),
+        "installation",
+        ([o, n, p], r) => this.withRepo(o!, n!, r, (m) => this.contents(m, p!, r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/commits/([^/]+)/check-runs$`),
+        "installation",
+        ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.listCheckRuns(m, ref!, r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/commits/(.+)$`),
+        "installation",
+        ([o, n, ref], r) => this.withRepo(o!, n!, r, (m) => this.commit(m, ref!, r)),
+      ],
+      [
+        "POST",
+        new RegExp(`^${repo}/check-runs$`),
+        "installation",
+        ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.createCheckRun(m, r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/check-runs/(\\d+)$`),
+        "installation",
+        ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.getCheckRun(m, Number(id), r)),
+      ],
+      [
+        "PATCH",
+        new RegExp(`^${repo}/check-runs/(\\d+)$`),
+        "installation",
+        ([o, n, id], r) => this.withRepo(o!, n!, r, (m) => this.updateCheckRun(m, Number(id), r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/branches$`),
+        "installation",
+        ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "heads", r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/tags$`),
+        "installation",
+        ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listRefs(m, "tags", r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/pulls$`),
+        "installation",
+        ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listPulls(m, r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/issues/(\\d+)/comments$`),
+        "installation",
+        ([o, n, number], r) =>
+          this.withRepo(o!, n!, r, (m) =>
+            this.withPull(m, Number(number), () =>
+              this.page(
+                r,
+                this.commentsOn(m.fullName, Number(number)).map((c) => this.commentJson(c, r)),
+              ),
+            ),
+          ),
+      ],
+      [
+        "POST",
+        new RegExp(`^${repo}/issues/(\\d+)/comments$`),
+        "installation",
+        ([o, n, number], r) =>
+          this.withRepo(o!, n!, r, (m) =>
+            this.withPull(m, Number(number), () => this.createComment(m, Number(number), r)),
+          ),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/issues/(\\d+)/events$`),
+        "installation",
+        ([o, n, number], r) =>
+          this.withRepo(o!, n!, r, (m) =>
+            this.withPull(m, Number(number), (pull) =>
+              this.page(
+                r,
+                pull.events.map((e) => this.issueEventJson(e)),
+              ),
+            ),
+          ),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/collaborators/([^/]+)/permission$`),
+        "installation",
+        ([o, n, u], r) => this.withRepo(o!, n!, r, (m) => this.permission(m, u!)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/compare/(.+)$`),
+        "installation",
+        ([o, n, basehead], r) => this.withRepo(o!, n!, r, (m) => this.compareCommits(m, basehead!, r)),
+      ],
+      [
+        "GET",
+        /^\/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/,
+        "installation",
+        ([org, team, user], r) => this.teamMembership(org!, team!, user!, r),
+      ],
+      [
+        "POST",
+        /^\/graphql$/,
+        "installation",
+        (_m, r) =>
+          json(
+            200,
+            answerGraphql(r.body, (owner, name) => this.graphqlRepository(owner, name, r)),
+          ),
+      ],
+      [
+        "POST",
+        new RegExp(`^${repo}/deployments$`),
+        "installation",
+        ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.createDeployment(m, r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/deployments$`),
+        "installation",
+        ([o, n], r) => this.withRepo(o!, n!, r, (m) => this.listDeployments(m, r)),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/deployments/(\\d+)$`),
+        "installation",
+        ([o, n, id], r) =>
+          this.withRepo(o!, n!, r, (m) =>
+            this.withDeployment(m, Number(id), (d) => json(200, this.deploymentJson(d, r))),
+          ),
+      ],
+      [
+        "POST",
+        new RegExp(`^${repo}/deployments/(\\d+)/statuses$`),
+        "installation",
+        ([o, n, id], r) =>
+          this.withRepo(o!, n!, r, (m) =>
+            this.withDeployment(m, Number(id), (d) => this.createDeploymentStatus(m, d, r)),
+          ),
+      ],
+      [
+        "GET",
+        new RegExp(`^${repo}/deployments/(\\d+)/statuses$`),
+        "installation",
+        ([o, n, id], r) =>
+          this.withRepo(o!, n!, r, (m) =>
+            this.withDeployment(m, Number(id), (d) =>
+              this.page(
+                r,
+                [...d.statuses].reverse().map((s) => this.statusJson(d, s, r)),
+              ),
+            ),
+          ),
+      ],
     ];
   }
 
@@ -506,10 +725,14 @@ export class GitHubModel {
     repository.name = toName;
     this.repositories.set(repository.fullName.toLowerCase(), repository);
     for (const installation of this.installations) {
-      if (installation.repositories !== "all") installation.repositories = installation.repositories.map((r) => (r.toLowerCase() === from ? repository.fullName : r));
+      if (installation.repositories !== "all")
+        installation.repositories = installation.repositories.map((r) =>
+          r.toLowerCase() === from ? repository.fullName : r,
+        );
     }
     // Check runs and deployments belong to the repository, not its name: they come along.
-    for (const record of [...this.checkRuns, ...this.deployments, ...this.comments]) if (record.repository.toLowerCase() === from) record.repository = repository.fullName;
+    for (const record of [...this.checkRuns, ...this.deployments, ...this.comments])
+      if (record.repository.toLowerCase() === from) record.repository = repository.fullName;
     return repository;
   }
 
@@ -529,7 +752,17 @@ export class GitHubModel {
   }
 
   /** What another App (or a workflow's token) writes: a check run of any name, on any commit. */
-  plantCheckRun(repository: string, run: { name: string; head_sha: string; app_id: number; status?: string; conclusion?: string | null; external_id?: string | null }): FakeCheckRun {
+  plantCheckRun(
+    repository: string,
+    run: {
+      name: string;
+      head_sha: string;
+      app_id: number;
+      status?: string;
+      conclusion?: string | null;
+      external_id?: string | null;
+    },
+  ): FakeCheckRun {
     const planted: FakeCheckRun = {
       id: this.nextId++,
       repository,
@@ -551,7 +784,17 @@ export class GitHubModel {
 
   /** What any writer (or a workflow with `deployments: write`) can do: a deployment with a status. */
   /** A deployment someone else made: a user (no App), or another App (`app`, e.g. a workflow's github-actions), with any payload. */
-  plantDeployment(repository: string, deployment: { sha: string; environment: string; login: string; state: string; payload?: Record<string, unknown>; app?: { id: number; slug: string } }): FakeDeployment {
+  plantDeployment(
+    repository: string,
+    deployment: {
+      sha: string;
+      environment: string;
+      login: string;
+      state: string;
+      payload?: Record<string, unknown>;
+      app?: { id: number; slug: string };
+    },
+  ): FakeDeployment {
     const planted: FakeDeployment = {
       id: this.nextId++,
       repository,
@@ -572,7 +815,13 @@ export class GitHubModel {
       statuses: [],
     };
     this.deployments.push(planted);
-    this.addStatus(planted, { state: deployment.state, description: "", environment: deployment.environment, environment_url: "", log_url: "" });
+    this.addStatus(planted, {
+      state: deployment.state,
+      description: "",
+      environment: deployment.environment,
+      environment_url: "",
+      log_url: "",
+    });
     return planted;
   }
 
@@ -581,8 +830,18 @@ export class GitHubModel {
   }
 
   /** Installs the app on an account, for every repository of it or for the ones named (`owner/name`). */
-  install(id: number, account: string, repositories: "all" | string[] = "all", type: "Organization" | "User" = "Organization"): FakeInstallation {
-    const installation: FakeInstallation = { id, account: { login: account, id: 9000 + id, type }, repositories, suspended: false };
+  install(
+    id: number,
+    account: string,
+    repositories: "all" | string[] = "all",
+    type: "Organization" | "User" = "Organization",
+  ): FakeInstallation {
+    const installation: FakeInstallation = {
+      id,
+      account: { login: account, id: 9000 + id, type },
+      repositories,
+      suspended: false,
+    };
     const existing = this.installations.findIndex((i) => i.id === id);
     if (existing >= 0) this.installations.splice(existing, 1, installation);
     else this.installations.push(installation);
@@ -607,11 +866,18 @@ export class GitHubModel {
   // ---- reading outcomes ----------------------------------------------------------------------------
 
   checkRunsFor(sha: string, repository?: string): FakeCheckRun[] {
-    return this.checkRuns.filter((c) => c.head_sha === sha && (repository === undefined || c.repository.toLowerCase() === repository.toLowerCase()));
+    return this.checkRuns.filter(
+      (c) =>
+        c.head_sha === sha && (repository === undefined || c.repository.toLowerCase() === repository.toLowerCase()),
+    );
   }
 
   deploymentsFor(repository: string, environment?: string): FakeDeployment[] {
-    return this.deployments.filter((d) => d.repository.toLowerCase() === repository.toLowerCase() && (environment === undefined || d.environment === environment));
+    return this.deployments.filter(
+      (d) =>
+        d.repository.toLowerCase() === repository.toLowerCase() &&
+        (environment === undefined || d.environment === environment),
+    );
   }
 
   calls(method: string, pattern: RegExp): RecordedRequest[] {
@@ -642,7 +908,9 @@ export class GitHubModel {
       const parsed: ParsedRequest = { ...request, method, url, apiBase: apiBase.replace(/\/+$/, "") };
       const authenticated = this.authenticate(auth, parsed);
       if ("status" in authenticated) {
-        this.unexpected.push(`${method} ${request.path} (${authenticated.status}: ${(authenticated.body as { message: string }).message})`);
+        this.unexpected.push(
+          `${method} ${request.path} (${authenticated.status}: ${(authenticated.body as { message: string }).message})`,
+        );
         return authenticated;
       }
       return handler(groups, authenticated.request);
@@ -655,7 +923,8 @@ export class GitHubModel {
     const header = request.headers.authorization ?? "";
     const [scheme = "", credential = ""] = header.split(/\s+/, 2);
     if (kind === "app") {
-      if (scheme.toLowerCase() !== "bearer") return json(401, { message: "A JSON web token could not be decoded (app routes need the app's JWT)" });
+      if (scheme.toLowerCase() !== "bearer")
+        return json(401, { message: "A JSON web token could not be decoded (app routes need the app's JWT)" });
       const problem = this.checkJwt(credential);
       return problem ? json(401, { message: problem }) : { request };
     }
@@ -682,26 +951,40 @@ export class GitHubModel {
       return "A JSON web token could not be decoded";
     }
     if (header.alg !== "RS256") return `'alg' must be RS256, not ${String(header.alg)}`;
-    if (this.options.appId !== undefined && String(claims.iss) !== String(this.options.appId)) return `'Issuer' claim ('iss') must be the app's id, not ${String(claims.iss)}`;
+    if (this.options.appId !== undefined && String(claims.iss) !== String(this.options.appId))
+      return `'Issuer' claim ('iss') must be the app's id, not ${String(claims.iss)}`;
     const seconds = Date.now() / 1000;
-    if (typeof claims.exp !== "number" || claims.exp < seconds - 60) return "'Expiration time' claim ('exp') is too far in the past";
-    if (claims.exp - (typeof claims.iat === "number" ? claims.iat : seconds) > 660) return "'Expiration time' claim ('exp') is too far in the future";
-    if (this.publicKey && !verify("RSA-SHA256", Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey, Buffer.from(parts[2]!, "base64url"))) {
+    if (typeof claims.exp !== "number" || claims.exp < seconds - 60)
+      return "'Expiration time' claim ('exp') is too far in the past";
+    if (claims.exp - (typeof claims.iat === "number" ? claims.iat : seconds) > 660)
+      return "'Expiration time' claim ('exp') is too far in the future";
+    if (
+      this.publicKey &&
+      !verify("RSA-SHA256", Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey, Buffer.from(parts[2]!, "base64url"))
+    ) {
       return "A JSON web token could not be decoded (the signature does not match the app's key)";
     }
     return undefined;
   }
 
   private installationCovers(installation: FakeInstallation, repository: RepositoryModel): boolean {
-    if (installation.repositories === "all") return installation.account.login.toLowerCase() === repository.owner.toLowerCase();
+    if (installation.repositories === "all")
+      return installation.account.login.toLowerCase() === repository.owner.toLowerCase();
     return installation.repositories.some((r) => r.toLowerCase() === repository.fullName.toLowerCase());
   }
 
   /** A repository route: 404 unless the repository exists and the token's installation may see it. */
-  private withRepo(owner: string, name: string, request: ParsedRequest, then: (repository: RepositoryModel) => ApiResponse): ApiResponse {
+  private withRepo(
+    owner: string,
+    name: string,
+    request: ParsedRequest,
+    then: (repository: RepositoryModel) => ApiResponse,
+  ): ApiResponse {
     const repository = this.findRepository(owner, name);
-    if (!repository || !request.installation || !this.installationCovers(request.installation, repository)) return notFound();
-    if (repository.archived && request.method !== "GET") return json(403, { message: "Repository was archived so is read-only." });
+    if (!repository || !request.installation || !this.installationCovers(request.installation, repository))
+      return notFound();
+    if (repository.archived && request.method !== "GET")
+      return json(403, { message: "Repository was archived so is read-only." });
     return then(repository);
   }
 
@@ -739,7 +1022,13 @@ export class GitHubModel {
       target_type: installation.account.type,
       repository_selection: installation.repositories === "all" ? "all" : "selected",
       access_tokens_url: `/app/installations/${installation.id}/access_tokens`,
-      permissions: { checks: "write", contents: "read", deployments: "write", metadata: "read", pull_requests: "write" },
+      permissions: {
+        checks: "write",
+        contents: "read",
+        deployments: "write",
+        metadata: "read",
+        pull_requests: "write",
+      },
       events: ["create", "delete", "push", "check_run", "pull_request"],
       suspended_at: installation.suspended ? now() : null,
     };
@@ -753,7 +1042,11 @@ export class GitHubModel {
   private createToken(id: number, _request: ParsedRequest): ApiResponse {
     const installation = this.installations.find((i) => i.id === id);
     if (!installation) return notFound();
-    if (installation.suspended) return json(403, { message: "This installation has been suspended", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app" });
+    if (installation.suspended)
+      return json(403, {
+        message: "This installation has been suspended",
+        documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app",
+      });
     const token = `ghs_fake_${id}_${this.nextId++}`;
     this.tokens.set(token, id);
     return json(201, {
@@ -802,19 +1095,39 @@ export class GitHubModel {
 
   private userInstallations(request: ParsedRequest): ApiResponse {
     const visible = this.installations.filter((i) => this.readableBy(i, request.user!).length > 0);
-    return this.page(request, visible.map((i) => this.installationJson(i)), (slice) => ({ total_count: visible.length, installations: slice }));
+    return this.page(
+      request,
+      visible.map((i) => this.installationJson(i)),
+      (slice) => ({ total_count: visible.length, installations: slice }),
+    );
   }
 
   private userInstallationRepositories(id: number, request: ParsedRequest): ApiResponse {
     const installation = this.installations.find((i) => i.id === id);
     const repositories = installation ? this.readableBy(installation, request.user!) : [];
     if (!installation || repositories.length === 0) return notFound();
-    return this.page(request, repositories.map((r) => ({ ...this.repositoryJson(r), permissions: { pull: true, push: ["write", "maintain", "admin"].includes(r.permissionOf(request.user!)) } })), (slice) => ({ total_count: repositories.length, repositories: slice }));
+    return this.page(
+      request,
+      repositories.map((r) => ({
+        ...this.repositoryJson(r),
+        permissions: { pull: true, push: ["write", "maintain", "admin"].includes(r.permissionOf(request.user!)) },
+      })),
+      (slice) => ({ total_count: repositories.length, repositories: slice }),
+    );
   }
 
   /** A commit status on a commit, as a CI system (`creator`) posts it. */
   status(repository: string, sha: string, context: string, state: string, creator = "ci-bot"): FakeStatus {
-    const status: FakeStatus = { id: this.nextId++, repository, sha, context, state, creator, target_url: null, created_at: now() };
+    const status: FakeStatus = {
+      id: this.nextId++,
+      repository,
+      sha,
+      context,
+      state,
+      creator,
+      target_url: null,
+      created_at: now(),
+    };
     this.statuses.push(status);
     return status;
   }
@@ -822,13 +1135,24 @@ export class GitHubModel {
   private listStatuses(repository: RepositoryModel, ref: string, request: ParsedRequest): ApiResponse {
     const sha = SHA.test(ref) ? ref : repository.resolve(ref);
     const found = this.statuses.filter((s) => s.repository === repository.fullName && s.sha === sha).reverse();
-    return this.page(request, found.map(({ repository: _r, creator, ...s }) => ({ ...s, creator: { login: creator } })));
+    return this.page(
+      request,
+      found.map(({ repository: _r, creator, ...s }) => ({ ...s, creator: { login: creator } })),
+    );
   }
 
   private listCommits(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
     const branch = request.url.searchParams.get("sha") ?? repository.defaultBranch;
     const log = repository.logOf(branch);
-    return this.page(request, log.map((c) => ({ sha: c.sha, commit: { message: c.message, author: { name: c.author, date: c.date }, committer: { date: c.date } }, author: { login: c.author }, parents: [] })));
+    return this.page(
+      request,
+      log.map((c) => ({
+        sha: c.sha,
+        commit: { message: c.message, author: { name: c.author, date: c.date }, committer: { date: c.date } },
+        author: { login: c.author },
+        parents: [],
+      })),
+    );
   }
 
   // ---- git data ------------------------------------------------------------------------------------
@@ -837,7 +1161,8 @@ export class GitHubModel {
     const ref = request.url.searchParams.get("ref") ?? repository.defaultBranch;
     const content = repository.readFile(ref, path);
     if (content === undefined) return notFound();
-    if ((request.headers.accept ?? "").includes("raw")) return { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: content };
+    if ((request.headers.accept ?? "").includes("raw"))
+      return { status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: content };
     return json(200, {
       type: "file",
       encoding: "base64",
@@ -859,7 +1184,12 @@ export class GitHubModel {
     const items = repository.listRefs(kind).map(({ name, sha }) =>
       kind === "heads"
         ? { name, commit: { sha, url: `${base}/commits/${sha}` }, protected: false }
-        : { name, commit: { sha, url: `${base}/commits/${sha}` }, zipball_url: `${base}/zipball/refs/tags/${name}`, tarball_url: `${base}/tarball/refs/tags/${name}` },
+        : {
+            name,
+            commit: { sha, url: `${base}/commits/${sha}` },
+            zipball_url: `${base}/zipball/refs/tags/${name}`,
+            tarball_url: `${base}/tarball/refs/tags/${name}`,
+          },
     );
     return this.page(request, items);
   }
@@ -887,7 +1217,9 @@ export class GitHubModel {
   private teamMembership(org: string, slug: string, user: string, request: ParsedRequest): ApiResponse {
     if (request.installation?.account.login.toLowerCase() !== org.toLowerCase()) return notFound();
     const role = this.teams.get(`${org}/${slug}`.toLowerCase())?.get(user.toLowerCase());
-    return role ? json(200, { url: `${request.apiBase}/orgs/${org}/teams/${slug}/memberships/${user}`, role, state: "active" }) : notFound();
+    return role
+      ? json(200, { url: `${request.apiBase}/orgs/${org}/teams/${slug}/memberships/${user}`, role, state: "active" })
+      : notFound();
   }
 
   private permission(repository: RepositoryModel, user: string): ApiResponse {
@@ -900,52 +1232,100 @@ export class GitHubModel {
   private listPulls(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
     const state = request.url.searchParams.get("state") ?? "open";
     const pulls = [...repository.pullRequests.values()].filter((p) => state === "all" || p.state === state);
-    const repoJson = { full_name: repository.fullName, name: repository.name, owner: { login: repository.owner }, fork: repository.fork };
-    return this.page(request, pulls.map((p) => ({
-      number: p.number,
-      state: p.state,
-      labels: p.labels.map((name, index) => ({ id: index + 1, name })),
-      head: { ref: p.head, sha: p.sha ?? repository.resolve(p.head) ?? "0".repeat(40), repo: repoJson },
-      base: { ref: p.base, sha: repository.resolve(p.base) ?? "0".repeat(40), repo: repoJson },
-    })));
+    const repoJson = {
+      full_name: repository.fullName,
+      name: repository.name,
+      owner: { login: repository.owner },
+      fork: repository.fork,
+    };
+    return this.page(
+      request,
+      pulls.map((p) => ({
+        number: p.number,
+        state: p.state,
+        labels: p.labels.map((name, index) => ({ id: index + 1, name })),
+        head: { ref: p.head, sha: p.sha ?? repository.resolve(p.head) ?? "0".repeat(40), repo: repoJson },
+        base: { ref: p.base, sha: repository.resolve(p.base) ?? "0".repeat(40), repo: repoJson },
+      })),
+    );
   }
 
   // ---- comments and issue events (a pull request is an issue) -------------------------------------
 
   /** The comments on issue or pull request `number` of `repository`, oldest first. */
   commentsOn(repository: string, number: number): FakeComment[] {
-    return this.comments.filter((c) => c.repository.toLowerCase() === repository.toLowerCase() && c.issue_number === number);
+    return this.comments.filter(
+      (c) => c.repository.toLowerCase() === repository.toLowerCase() && c.issue_number === number,
+    );
   }
 
   /** What anyone who can comment can do: a comment with any text, branchline's markers included. */
   plantComment(repository: string, number: number, comment: { login: string; body: string }): FakeComment {
-    const planted: FakeComment = { id: this.nextId++, repository, issue_number: number, body: comment.body, created_at: now(), user: { login: comment.login, type: "User" }, performed_via_github_app: null };
+    const planted: FakeComment = {
+      id: this.nextId++,
+      repository,
+      issue_number: number,
+      body: comment.body,
+      created_at: now(),
+      user: { login: comment.login, type: "User" },
+      performed_via_github_app: null,
+    };
     this.comments.push(planted);
     return planted;
   }
 
-  private withPull(repository: RepositoryModel, number: number, then: (pull: FakePullRequest) => ApiResponse): ApiResponse {
+  private withPull(
+    repository: RepositoryModel,
+    number: number,
+    then: (pull: FakePullRequest) => ApiResponse,
+  ): ApiResponse {
     const pull = repository.pullRequests.get(number);
     return pull ? then(pull) : notFound();
   }
 
   private createComment(repository: RepositoryModel, number: number, request: ParsedRequest): ApiResponse {
-    if (this.refuseComments) return json(403, { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/issues/comments#create-an-issue-comment" });
+    if (this.refuseComments)
+      return json(403, {
+        message: "Resource not accessible by integration",
+        documentation_url: "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+      });
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (typeof body.body !== "string" || body.body === "") return json(422, { message: "Invalid request: body is required" });
-    if (body.body.length > 65_536) return json(422, { message: "Validation Failed: body is too long (maximum is 65536 characters)" });
-    const comment: FakeComment = { id: this.nextId++, repository: repository.fullName, issue_number: number, body: body.body, created_at: now(), user: { login: "branchline[bot]", type: "Bot" }, performed_via_github_app: { id: this.ownAppId, slug: "branchline" } };
+    if (typeof body.body !== "string" || body.body === "")
+      return json(422, { message: "Invalid request: body is required" });
+    if (body.body.length > 65_536)
+      return json(422, { message: "Validation Failed: body is too long (maximum is 65536 characters)" });
+    const comment: FakeComment = {
+      id: this.nextId++,
+      repository: repository.fullName,
+      issue_number: number,
+      body: body.body,
+      created_at: now(),
+      user: { login: "branchline[bot]", type: "Bot" },
+      performed_via_github_app: { id: this.ownAppId, slug: "branchline" },
+    };
     this.comments.push(comment);
     return json(201, this.commentJson(comment, request));
   }
 
   private commentJson(comment: FakeComment, request: ParsedRequest) {
     const { repository, issue_number: number, ...fields } = comment;
-    return { ...fields, updated_at: comment.created_at, url: `${request.apiBase}/repos/${repository}/issues/comments/${comment.id}`, html_url: `https://github.com/${repository}/pull/${number}#issuecomment-${comment.id}`, issue_url: `${request.apiBase}/repos/${repository}/issues/${number}` };
+    return {
+      ...fields,
+      updated_at: comment.created_at,
+      url: `${request.apiBase}/repos/${repository}/issues/comments/${comment.id}`,
+      html_url: `https://github.com/${repository}/pull/${number}#issuecomment-${comment.id}`,
+      issue_url: `${request.apiBase}/repos/${repository}/issues/${number}`,
+    };
   }
 
   private issueEventJson(event: FakeIssueEvent) {
-    return { id: event.id, event: event.event, label: { name: event.label, color: "ededed" }, actor: { login: event.actor, type: "User" }, created_at: event.created_at };
+    return {
+      id: event.id,
+      event: event.event,
+      label: { name: event.label, color: "ededed" },
+      actor: { login: event.actor, type: "User" },
+      created_at: event.created_at,
+    };
   }
 
   // ---- check runs ----------------------------------------------------------------------------------
@@ -954,7 +1334,13 @@ export class GitHubModel {
     const { history: _history, repository, ...fields } = run;
     const { app_id: appId, ...rest } = fields;
     const app = appId === this.ownAppId ? { id: appId, slug: "branchline" } : { id: appId, slug: `other-app-${appId}` };
-    return { ...rest, url: `${request.apiBase}/repos/${repository}/check-runs/${run.id}`, html_url: `https://github.com/${repository}/runs/${run.id}`, app, pull_requests: [] };
+    return {
+      ...rest,
+      url: `${request.apiBase}/repos/${repository}/check-runs/${run.id}`,
+      html_url: `https://github.com/${repository}/runs/${run.id}`,
+      app,
+      pull_requests: [],
+    };
   }
 
   private listCheckRuns(repository: RepositoryModel, ref: string, request: ParsedRequest): ApiResponse {
@@ -964,11 +1350,24 @@ export class GitHubModel {
     const filter = request.url.searchParams.get("filter") ?? "latest";
     const appId = request.url.searchParams.get("app_id");
     let runs = this.checkRuns
-      .filter((c) => c.repository === repository.fullName && c.head_sha === sha && (name === null || c.name === name) && (status === null || c.status === status))
+      .filter(
+        (c) =>
+          c.repository === repository.fullName &&
+          c.head_sha === sha &&
+          (name === null || c.name === name) &&
+          (status === null || c.status === status),
+      )
       .filter((c) => appId === null || c.app_id === Number(appId))
       .reverse();
-    if (filter === "latest") runs = runs.filter((run, index) => runs.findIndex((other) => other.name === run.name && other.app_id === run.app_id) === index);
-    return this.page(request, runs.map((r) => this.checkRunJson(r, request)), (slice) => ({ total_count: runs.length, check_runs: slice }));
+    if (filter === "latest")
+      runs = runs.filter(
+        (run, index) => runs.findIndex((other) => other.name === run.name && other.app_id === run.app_id) === index,
+      );
+    return this.page(
+      request,
+      runs.map((r) => this.checkRunJson(r, request)),
+      (slice) => ({ total_count: runs.length, check_runs: slice }),
+    );
   }
 
   private getCheckRun(repository: RepositoryModel, id: number, request: ParsedRequest): ApiResponse {
@@ -978,7 +1377,8 @@ export class GitHubModel {
 
   private createCheckRun(repository: RepositoryModel, request: ParsedRequest): ApiResponse {
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (typeof body.name !== "string" || typeof body.head_sha !== "string") return json(422, { message: "Invalid request: name and head_sha are required" });
+    if (typeof body.name !== "string" || typeof body.head_sha !== "string")
+      return json(422, { message: "Invalid request: name and head_sha are required" });
     const actionsProblem = checkRunActionsProblem(body.actions);
     if (actionsProblem) return json(422, { message: `Invalid request: ${actionsProblem}` });
     const status = String(body.status ?? "queued");
@@ -1028,7 +1428,8 @@ export class GitHubModel {
   /** A repository as GraphQL resolves it for the token: only one its installation covers. */
   private graphqlRepository(owner: string, name: string, request: ParsedRequest): GraphqlRepository | undefined {
     const repository = this.findRepository(owner, name);
-    if (!repository || !request.installation || !this.installationCovers(request.installation, repository)) return undefined;
+    if (!repository || !request.installation || !this.installationCovers(request.installation, repository))
+      return undefined;
     return { commit: (oid) => repository.commitOf(oid) };
   }
 
@@ -1045,10 +1446,17 @@ export class GitHubModel {
   }
 
   private statusJson(deployment: FakeDeployment, status: FakeDeploymentStatus, request: ParsedRequest) {
-    return { ...status, deployment_url: `${request.apiBase}/repos/${deployment.repository}/deployments/${deployment.id}` };
+    return {
+      ...status,
+      deployment_url: `${request.apiBase}/repos/${deployment.repository}/deployments/${deployment.id}`,
+    };
   }
 
-  private withDeployment(repository: RepositoryModel, id: number, then: (deployment: FakeDeployment) => ApiResponse): ApiResponse {
+  private withDeployment(
+    repository: RepositoryModel,
+    id: number,
+    then: (deployment: FakeDeployment) => ApiResponse,
+  ): ApiResponse {
     const deployment = this.deployments.find((d) => d.id === id && d.repository === repository.fullName);
     return deployment ? then(deployment) : notFound();
   }
@@ -1070,7 +1478,8 @@ export class GitHubModel {
       description: typeof body.description === "string" ? body.description : null,
       payload: body.payload ?? {},
       transient_environment: body.transient_environment === true,
-      production_environment: typeof body.production_environment === "boolean" ? body.production_environment : environment === "production",
+      production_environment:
+        typeof body.production_environment === "boolean" ? body.production_environment : environment === "production",
       auto_merge: body.auto_merge !== false,
       required_contexts: Array.isArray(body.required_contexts) ? body.required_contexts.map(String) : undefined,
       created_at: now(),
@@ -1094,14 +1503,23 @@ export class GitHubModel {
           (q.get("environment") === null || d.environment === q.get("environment")),
       )
       .reverse();
-    return this.page(request, matches.map((d) => this.deploymentJson(d, request)));
+    return this.page(
+      request,
+      matches.map((d) => this.deploymentJson(d, request)),
+    );
   }
 
-  private createDeploymentStatus(repository: RepositoryModel, deployment: FakeDeployment, request: ParsedRequest): ApiResponse {
+  private createDeploymentStatus(
+    repository: RepositoryModel,
+    deployment: FakeDeployment,
+    request: ParsedRequest,
+  ): ApiResponse {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const states = ["error", "failure", "inactive", "in_progress", "queued", "pending", "success"];
-    if (typeof body.state !== "string" || !states.includes(body.state)) return json(422, { message: `Invalid request: state must be one of ${states.join(", ")}` });
-    if (typeof body.description === "string" && body.description.length > 140) return json(422, { message: "Invalid request: description is too long (maximum is 140 characters)" });
+    if (typeof body.state !== "string" || !states.includes(body.state))
+      return json(422, { message: `Invalid request: state must be one of ${states.join(", ")}` });
+    if (typeof body.description === "string" && body.description.length > 140)
+      return json(422, { message: "Invalid request: description is too long (maximum is 140 characters)" });
     const status = this.addStatus(deployment, {
       state: body.state,
       description: typeof body.description === "string" ? body.description : "",
@@ -1113,16 +1531,30 @@ export class GitHubModel {
     // auto_inactive (default true): a success makes earlier deployments to the environment inactive.
     if (body.state === "success" && body.auto_inactive !== false) {
       for (const other of this.deployments) {
-        if (other === deployment || other.repository !== repository.fullName || other.environment !== deployment.environment) continue;
+        if (
+          other === deployment ||
+          other.repository !== repository.fullName ||
+          other.environment !== deployment.environment
+        )
+          continue;
         if (other.transient_environment || other.production_environment) continue;
         if (other.statuses.at(-1)?.state === "inactive") continue;
-        this.addStatus(other, { state: "inactive", description: "", environment: other.environment, environment_url: "", log_url: "" });
+        this.addStatus(other, {
+          state: "inactive",
+          description: "",
+          environment: other.environment,
+          environment_url: "",
+          log_url: "",
+        });
       }
     }
     return json(201, this.statusJson(deployment, status, request));
   }
 
-  private addStatus(deployment: FakeDeployment, fields: Omit<FakeDeploymentStatus, "id" | "created_at">): FakeDeploymentStatus {
+  private addStatus(
+    deployment: FakeDeployment,
+    fields: Omit<FakeDeploymentStatus, "id" | "created_at">,
+  ): FakeDeploymentStatus {
     const status: FakeDeploymentStatus = { id: this.nextId++, created_at: now(), ...fields };
     deployment.statuses.push(status);
     return status;

@@ -53,11 +53,13 @@ export class FakeUsers {
 
   /** POST /login/oauth/access_token: the code (once) for a token, only with the right client secret. */
   exchange(body: Record<string, unknown>): { status: number; json: unknown } {
-    if (body.client_id !== this.clientId || body.client_secret !== this.clientSecret) return { status: 200, json: { error: "incorrect_client_credentials" } };
+    if (body.client_id !== this.clientId || body.client_secret !== this.clientSecret)
+      return { status: 200, json: { error: "incorrect_client_credentials" } };
     const code = typeof body.code === "string" ? this.codes.get(body.code) : undefined;
     if (!code) return { status: 200, json: { error: "bad_verification_code" } };
     this.codes.delete(body.code as string);
-    if (code.redirectUri !== null && body.redirect_uri !== undefined && body.redirect_uri !== code.redirectUri) return { status: 200, json: { error: "redirect_uri_mismatch" } };
+    if (code.redirectUri !== null && body.redirect_uri !== undefined && body.redirect_uri !== code.redirectUri)
+      return { status: 200, json: { error: "redirect_uri_mismatch" } };
     return { status: 200, json: { access_token: this.tokenFor(code.login), token_type: "bearer", scope: "" } };
   }
 }

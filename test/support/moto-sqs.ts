@@ -7,7 +7,10 @@ export interface MotoSqs {
   readonly moto: Moto;
   readonly client: SQSClient;
   /** A fresh FIFO work queue (and dead-letter queue) of unique names. */
-  fifoQueue(options?: { readonly maxReceiveCount?: number; readonly visibilitySeconds?: number }): Promise<{ readonly url: string; readonly deadLetterUrl: string }>;
+  fifoQueue(options?: {
+    readonly maxReceiveCount?: number;
+    readonly visibilitySeconds?: number;
+  }): Promise<{ readonly url: string; readonly deadLetterUrl: string }>;
   stop(): Promise<void>;
 }
 
@@ -25,8 +28,12 @@ export async function startMotoSqs(): Promise<MotoSqs> {
     client,
     async fifoQueue(options = {}) {
       const name = `branchline-${randomUUID().slice(0, 8)}`;
-      const dlq = await client.send(new CreateQueueCommand({ QueueName: `${name}-dead.fifo`, Attributes: { FifoQueue: "true" } }));
-      const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+      const dlq = await client.send(
+        new CreateQueueCommand({ QueueName: `${name}-dead.fifo`, Attributes: { FifoQueue: "true" } }),
+      );
+      const dlqArn = (
+        await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ["QueueArn"] }))
+      ).Attributes!.QueueArn!;
       const queue = await client.send(
         new CreateQueueCommand({
           QueueName: `${name}.fifo`,
@@ -34,7 +41,10 @@ export async function startMotoSqs(): Promise<MotoSqs> {
             FifoQueue: "true",
             ContentBasedDeduplication: "true",
             VisibilityTimeout: String(options.visibilitySeconds ?? 30),
-            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: options.maxReceiveCount ?? 5 }),
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: dlqArn,
+              maxReceiveCount: options.maxReceiveCount ?? 5,
+            }),
           },
         }),
       );

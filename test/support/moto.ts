@@ -18,7 +18,9 @@ export async function startMoto(): Promise<Moto> {
     );
   }
   const port = await freePort();
-  const child: ChildProcess = spawn("moto_server", ["-p", String(port), "-H", "127.0.0.1"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn("moto_server", ["-p", String(port), "-H", "127.0.0.1"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const url = `http://127.0.0.1:${port}`;

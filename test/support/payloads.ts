@@ -41,8 +41,15 @@ function adjust(payload: Payload, options: RepoOptions): Payload {
 const ZERO = "0".repeat(40);
 
 /** A push of `commit` to a branch (created: a new branch; forced: a force-push). */
-export function pushToBranch(branch: string, commit: string, options: RepoOptions & { created?: boolean; forced?: boolean } = {}): Payload {
-  const payload = adjust(example("push", (e) => String(e.ref).startsWith("refs/heads/")), options);
+export function pushToBranch(
+  branch: string,
+  commit: string,
+  options: RepoOptions & { created?: boolean; forced?: boolean } = {},
+): Payload {
+  const payload = adjust(
+    example("push", (e) => String(e.ref).startsWith("refs/heads/")),
+    options,
+  );
   payload.ref = `refs/heads/${branch}`;
   payload.before = options.created ? ZERO : "1".repeat(40);
   payload.after = commit;
@@ -55,7 +62,10 @@ export function pushToBranch(branch: string, commit: string, options: RepoOption
 
 /** A push that deletes a branch: `deleted: true`, `after` forty zeros, no head commit. */
 export function pushDeletingBranch(branch: string, options: RepoOptions = {}): Payload {
-  const payload = adjust(example("push", (e) => String(e.ref).startsWith("refs/heads/")), options);
+  const payload = adjust(
+    example("push", (e) => String(e.ref).startsWith("refs/heads/")),
+    options,
+  );
   payload.ref = `refs/heads/${branch}`;
   payload.before = "1".repeat(40);
   payload.after = ZERO;
@@ -68,7 +78,10 @@ export function pushDeletingBranch(branch: string, options: RepoOptions = {}): P
 
 /** A push of an annotated tag: `after` is the tag object, `head_commit` the commit it points at. */
 export function pushTag(tag: string, commit: string, options: RepoOptions = {}): Payload {
-  const payload = adjust(example("push", (e) => String(e.ref).startsWith("refs/tags/")), options);
+  const payload = adjust(
+    example("push", (e) => String(e.ref).startsWith("refs/tags/")),
+    options,
+  );
   payload.ref = `refs/tags/${tag}`;
   payload.before = ZERO;
   payload.after = "7".repeat(40);
@@ -79,7 +92,10 @@ export function pushTag(tag: string, commit: string, options: RepoOptions = {}):
 }
 
 export function createRef(refType: "branch" | "tag", ref: string, options: RepoOptions = {}): Payload {
-  const payload = adjust(example("create", () => true), options);
+  const payload = adjust(
+    example("create", () => true),
+    options,
+  );
   payload.ref = ref;
   payload.ref_type = refType;
   payload.master_branch = options.defaultBranch ?? "main";
@@ -87,7 +103,10 @@ export function createRef(refType: "branch" | "tag", ref: string, options: RepoO
 }
 
 export function deleteRef(refType: "branch" | "tag", ref: string, options: RepoOptions = {}): Payload {
-  const payload = adjust(example("delete", () => true), options);
+  const payload = adjust(
+    example("delete", () => true),
+    options,
+  );
   payload.ref = ref;
   payload.ref_type = refType;
   return payload;
@@ -99,7 +118,10 @@ export function checkRunEvent(
   run: { id: number; name: string; headSha: string; headBranch?: string | null; identifier?: string; user: string },
   options: RepoOptions = {},
 ): Payload {
-  const payload = adjust(example("check_run", (e) => e.action === action), options);
+  const payload = adjust(
+    example("check_run", (e) => e.action === action),
+    options,
+  );
   const checkRun = payload.check_run as Record<string, unknown> & { check_suite: Record<string, unknown> };
   checkRun.id = run.id;
   checkRun.name = run.name;
@@ -117,13 +139,23 @@ export function pullRequestEvent(
   head: { branch: string; sha: string; fromFork?: boolean },
   options: RepoOptions = {},
 ): Payload {
-  const payload = adjust(example("pull_request", (e) => e.action === action && Boolean(e.installation)), options);
-  const pr = payload.pull_request as { head: Record<string, unknown> & { repo: Record<string, unknown> }; base: { repo: Record<string, unknown> } };
+  const payload = adjust(
+    example("pull_request", (e) => e.action === action && Boolean(e.installation)),
+    options,
+  );
+  const pr = payload.pull_request as {
+    head: Record<string, unknown> & { repo: Record<string, unknown> };
+    base: { repo: Record<string, unknown> };
+  };
   const fullName = payload.repository.full_name as string;
   pr.base.repo.full_name = fullName;
   pr.head.ref = head.branch;
   pr.head.sha = head.sha;
-  pr.head.repo = { ...pr.head.repo, full_name: head.fromFork ? "someone-else/shop" : fullName, fork: head.fromFork ?? false };
+  pr.head.repo = {
+    ...pr.head.repo,
+    full_name: head.fromFork ? "someone-else/shop" : fullName,
+    fork: head.fromFork ?? false,
+  };
   return payload;
 }
 
@@ -135,15 +167,27 @@ export interface ListedRepository {
 }
 
 function listed(repositories: readonly ListedRepository[]): Record<string, unknown>[] {
-  return repositories.map((r) => ({ id: r.id, node_id: `R_${r.id}`, name: r.name, full_name: `${r.owner}/${r.name}`, private: false }));
+  return repositories.map((r) => ({
+    id: r.id,
+    node_id: `R_${r.id}`,
+    name: r.name,
+    full_name: `${r.owner}/${r.name}`,
+    private: false,
+  }));
 }
 
 /** The App installed on, uninstalled from, suspended or unsuspended on an organisation. */
 export function installationEvent(
   action: "created" | "deleted" | "suspend" | "unsuspend",
-  options: { readonly account?: string; readonly repositories?: readonly ListedRepository[]; readonly id?: number } = {},
+  options: {
+    readonly account?: string;
+    readonly repositories?: readonly ListedRepository[];
+    readonly id?: number;
+  } = {},
 ): Record<string, unknown> {
-  const payload = example("installation", (e) => e.action === action) as unknown as Record<string, unknown> & { installation: Record<string, unknown> & { account: Record<string, unknown> } };
+  const payload = example("installation", (e) => e.action === action) as unknown as Record<string, unknown> & {
+    installation: Record<string, unknown> & { account: Record<string, unknown> };
+  };
   payload.installation.id = options.id ?? INSTALLATION_ID;
   payload.installation.account.login = options.account ?? "octo-org";
   payload.installation.account.type = "Organization";
@@ -156,8 +200,15 @@ export function installationEvent(
 }
 
 /** Repositories added to or removed from the installation. */
-export function installationRepositoriesEvent(action: "added" | "removed", repositories: readonly ListedRepository[], options: { readonly account?: string } = {}): Record<string, unknown> {
-  const payload = example("installation_repositories", (e) => e.action === action) as unknown as Record<string, unknown> & { installation: Record<string, unknown> & { account: Record<string, unknown> } };
+export function installationRepositoriesEvent(
+  action: "added" | "removed",
+  repositories: readonly ListedRepository[],
+  options: { readonly account?: string } = {},
+): Record<string, unknown> {
+  const payload = example("installation_repositories", (e) => e.action === action) as unknown as Record<
+    string,
+    unknown
+  > & { installation: Record<string, unknown> & { account: Record<string, unknown> } };
   payload.installation.id = INSTALLATION_ID;
   payload.installation.account.login = options.account ?? "octo-org";
   payload.repositories_added = action === "added" ? listed(repositories) : [];
@@ -172,19 +223,29 @@ export function installationRepositoriesEvent(action: "added" | "removed", repos
  */
 export function repositoryEvent(
   action: "archived" | "unarchived" | "deleted" | "edited" | "renamed" | "transferred",
-  options: RepoOptions & { readonly defaultBranchFrom?: string; readonly archived?: boolean; readonly from?: { readonly owner: string; readonly name: string } } = {},
+  options: RepoOptions & {
+    readonly defaultBranchFrom?: string;
+    readonly archived?: boolean;
+    readonly from?: { readonly owner: string; readonly name: string };
+  } = {},
 ): Payload {
-  const base = action === "edited"
-    ? example("repository", (e) => e.action === "edited" && Boolean((e.changes as Record<string, unknown>).default_branch))
-    : action === "renamed" || action === "transferred"
-      ? example("repository", (e) => e.action === action)
-      : example("repository", (e) => e.action === "publicized");
+  const base =
+    action === "edited"
+      ? example(
+          "repository",
+          (e) => e.action === "edited" && Boolean((e.changes as Record<string, unknown>).default_branch),
+        )
+      : action === "renamed" || action === "transferred"
+        ? example("repository", (e) => e.action === action)
+        : example("repository", (e) => e.action === "publicized");
   const payload = adjust(base, options);
   payload.action = action;
   payload.repository.archived = options.archived ?? action === "archived";
   if (action === "edited") payload.changes = { default_branch: { from: options.defaultBranchFrom ?? "main" } };
-  const changes = payload.changes as { repository?: { name: { from: string } }; owner?: { from: { user?: Record<string, unknown> } } } | undefined;
+  const changes = payload.changes as
+    { repository?: { name: { from: string } }; owner?: { from: { user?: Record<string, unknown> } } } | undefined;
   if (action === "renamed" && changes?.repository) changes.repository.name.from = options.from?.name ?? "shop";
-  if (action === "transferred" && changes?.owner?.from.user) changes.owner.from.user.login = options.from?.owner ?? "octo-org";
+  if (action === "transferred" && changes?.owner?.from.user)
+    changes.owner.from.user.login = options.from?.owner ?? "octo-org";
   return payload;
 }

@@ -18,7 +18,11 @@ export async function unkindPipelineEvents(app: () => RunningApp, aws: EmulatedA
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/branchline/events`;
-  aws.emulator.control.setEventSink({ url, headers: { "x-branchline-secret": EVENTS_SECRET }, unkind: { seed, duplicateRate: 0.7, lateRate: 0.4, lateMs: 400 } });
+  aws.emulator.control.setEventSink({
+    url,
+    headers: { "x-branchline-secret": EVENTS_SECRET },
+    unkind: { seed, duplicateRate: 0.7, lateRate: 0.4, lateMs: 400 },
+  });
   return server;
 }
 
@@ -26,7 +30,10 @@ export async function unkindPipelineEvents(app: () => RunningApp, aws: EmulatedA
  * Ends such a scene: the app settled, every late event delivered and settled again (a late event
  * can take up a run), nothing unexpected asked of GitHub, the emulator and the events server closed.
  */
-export async function closeEventScene(scene: { app: RunningApp; aws: EmulatedAws; github: { assertClean(): void } }, server: Server | undefined): Promise<void> {
+export async function closeEventScene(
+  scene: { app: RunningApp; aws: EmulatedAws; github: { assertClean(): void } },
+  server: Server | undefined,
+): Promise<void> {
   await scene.app.settle();
   await scene.aws.emulator.control.drainEvents();
   await scene.app.settle();

@@ -62,8 +62,14 @@ export class ManagedProcess {
   start(): this {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     installExitHook();
-    const env = Object.fromEntries(Object.entries(this.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-    const child = spawn(process.execPath, [this.script, ...this.args], { cwd: this.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = Object.fromEntries(
+      Object.entries(this.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    const child = spawn(process.execPath, [this.script, ...this.args], {
+      cwd: this.cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     this.lastExit = null;
     live.add(this);
@@ -158,7 +164,9 @@ export class ManagedProcess {
     if (outcome !== "timeout") return outcome;
     this.child!.kill("SIGKILL");
     await this.exited;
-    throw new Error(`${this.name} (pid ${this.pid}) did not exit within ${graceMs} ms of ${signal}; it was SIGKILLed\n${this.text()}`);
+    throw new Error(
+      `${this.name} (pid ${this.pid}) did not exit within ${graceMs} ms of ${signal}; it was SIGKILLed\n${this.text()}`,
+    );
   }
 
   /** Synchronous SIGKILL, for the exit hook. */
@@ -229,7 +237,12 @@ export function pidAlive(pid: number): boolean {
  * Polls `check` until it returns a value (not undefined) or `timeoutMs` passes; the failure names
  * `what` and appends `context()` (e.g. the app's output) so a timeout explains itself.
  */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000, what = "a condition", context?: () => string): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+  what = "a condition",
+  context?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -240,7 +253,9 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
       last = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}${context ? `\n${context()}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}${context ? `\n${context()}` : ""}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -375,14 +390,18 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
 export async function waitUntilServing(url: string, managed: ManagedProcess, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!managed.running) throw new Error(`${managed.name} exited (${describeExit(managed.exit!)}) before it served ${url}\n${managed.text()}`);
+    if (!managed.running)
+      throw new Error(
+        `${managed.name} exited (${describeExit(managed.exit!)}) before it served ${url}\n${managed.text()}`,
+      );
     try {
       const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) });
       if (response.status === 200 && (await response.text()) === "PONG") return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${managed.name} did not answer GET ${url}/ping within ${timeoutMs} ms\n${managed.text()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${managed.name} did not answer GET ${url}/ping within ${timeoutMs} ms\n${managed.text()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -408,7 +427,16 @@ export interface EmulatorProcessOptions {
 
 /** `node packages/aws-emulator/dist/main.js --port 0 --host 127.0.0.1`; its first stdout line is its URL. */
 export async function startEmulatorProcess(options: EmulatorProcessOptions = {}): Promise<EmulatorProcess> {
-  const args = ["--port", String(options.port ?? 0), "--host", "127.0.0.1", "--timing", options.timing ?? "test", "--region", options.region ?? "us-east-1"];
+  const args = [
+    "--port",
+    String(options.port ?? 0),
+    "--host",
+    "127.0.0.1",
+    "--timing",
+    options.timing ?? "test",
+    "--region",
+    options.region ?? "us-east-1",
+  ];
   if (options.eventUrl) args.push("--event-url", options.eventUrl);
   const managed = new ManagedProcess("emulator", BUILT_EMULATOR, args, baseEnv()).start();
   const url = (await managed.waitForLine((line) => /^http:\/\/\S+$/.test(line), 15_000)).trim();
@@ -420,7 +448,8 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions = {})
         method,
         ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
       });
-      if (!response.ok) throw new Error(`emulator control ${method} ${route}: ${response.status} ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`emulator control ${method} ${route}: ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     },
     close: () => managed.kill("SIGTERM"),
@@ -447,7 +476,13 @@ export interface Delivery {
  * `X-Hub-Signature-256` over the exact bytes sent. `url` is the webhook URL, or the server's root
  * (then Probot's `/api/github/webhooks` is used). A string payload is sent as it is.
  */
-export async function deliverWebhook(url: string, secret: string, name: string, payload: unknown, id: string = randomUUID()): Promise<Delivery> {
+export async function deliverWebhook(
+  url: string,
+  secret: string,
+  name: string,
+  payload: unknown,
+  id: string = randomUUID(),
+): Promise<Delivery> {
   const target = new URL(url);
   if (target.pathname === "/" || target.pathname === "") target.pathname = WEBHOOK_PATH;
   const body = typeof payload === "string" ? payload : JSON.stringify(payload);

@@ -9,7 +9,15 @@ import { startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-serv
 import type { RepositoryModel } from "./github-model.js";
 import { startMotoSqs, type MotoSqs } from "./moto-sqs.js";
 import { INSTALLATION_ID } from "./payloads.js";
-import { AppServer, appServerEnv, BUILT_SERVER, deliverWebhook, freePort, ManagedProcess, type AppCredentials } from "./processes.js";
+import {
+  AppServer,
+  appServerEnv,
+  BUILT_SERVER,
+  deliverWebhook,
+  freePort,
+  ManagedProcess,
+  type AppCredentials,
+} from "./processes.js";
 
 /**
  * branchline beyond one machine, for tests and benchmarks: one receiver and N workers (the built
@@ -61,16 +69,38 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
   const aws = await emulatedAws({ timing: options.timing, onCall: (call) => calls.push(call) });
   const sqs = await startMotoSqs();
   const { url: queueUrl } = await sqs.fifoQueue({ visibilitySeconds: options.visibilitySeconds, maxReceiveCount: 10 });
-  const github = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: createPublicKey(testPrivateKey()).export({ type: "spki", format: "pem" }).toString() });
+  const github = await startFakeGitHubServer({
+    appId: APP_ID,
+    appPublicKey: createPublicKey(testPrivateKey()).export({ type: "spki", format: "pem" }).toString(),
+  });
   github.model.install(INSTALLATION_ID, OWNER, [FULL_NAME]);
   const repo = github.model.repository(OWNER, REPO);
   repo.file("main", ".github/branchline.yml", options.files.config);
-  const credentials: AppCredentials = { appId: APP_ID, privateKey: testPrivateKey(), webhookSecret: `webhook-secret-${randomUUID()}` };
-  const shared = { BRANCHLINE_QUEUE_URL: queueUrl, AWS_ENDPOINT_URL_SQS: sqs.moto.url, BRANCHLINE_RECONCILE_MINUTES: "0" };
+  const credentials: AppCredentials = {
+    appId: APP_ID,
+    privateKey: testPrivateKey(),
+    webhookSecret: `webhook-secret-${randomUUID()}`,
+  };
+  const shared = {
+    BRANCHLINE_QUEUE_URL: queueUrl,
+    AWS_ENDPOINT_URL_SQS: sqs.moto.url,
+    BRANCHLINE_RECONCILE_MINUTES: "0",
+  };
   const server = options.server ?? BUILT_SERVER;
   const receiverPort = await freePort();
-  const receiverEnv = appServerEnv({ githubHost: github.host, awsEndpoint: aws.emulator.url, credentials, port: receiverPort, logLevel: "info", env: { ...shared, BRANCHLINE_ROLE: "receiver" } });
-  const receiver = await new AppServer(new ManagedProcess("receiver", server, [], receiverEnv), receiverPort, 20_000).start();
+  const receiverEnv = appServerEnv({
+    githubHost: github.host,
+    awsEndpoint: aws.emulator.url,
+    credentials,
+    port: receiverPort,
+    logLevel: "info",
+    env: { ...shared, BRANCHLINE_ROLE: "receiver" },
+  });
+  const receiver = await new AppServer(
+    new ManagedProcess("receiver", server, [], receiverEnv),
+    receiverPort,
+    20_000,
+  ).start();
   const workers: ManagedProcess[] = [];
   for (let i = 1; i <= options.workers; i++) {
     const env = appServerEnv({
@@ -108,7 +138,8 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
     commit(branch, sha) {
       repo.file(sha, options.files.templatePath, options.files.template).branch(branch, sha);
     },
-    context: () => [receiver.process.text(), ...workers.map((w) => w.text())].join("\n").split("\n").slice(-200).join("\n"),
+    context: () =>
+      [receiver.process.text(), ...workers.map((w) => w.text())].join("\n").split("\n").slice(-200).join("\n"),
     async close() {
       await Promise.all([receiver.process, ...workers].map((p) => p.kill("SIGKILL").catch(() => undefined)));
       await github.close();
@@ -121,7 +152,10 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
 /** Messages on the shared queue, waiting or in flight (held by a worker, or hidden until due): 0 when every look is done. */
 export async function queueDepth(scene: ReplicaScene): Promise<number> {
   const { Attributes: a } = await scene.sqs.client.send(
-    new GetQueueAttributesCommand({ QueueUrl: scene.queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: scene.queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
   );
   return Number(a?.ApproximateNumberOfMessages ?? 0) + Number(a?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
@@ -136,7 +170,8 @@ export function stacksEverOf(aws: EmulatedAws, branch: string): StackView[] {
 }
 
 export function stackNameOf(branch: string): string {
-  return environmentNames("branchline", { owner: OWNER, name: REPO }, { kind: "branch", branch } satisfies Environment).stack;
+  return environmentNames("branchline", { owner: OWNER, name: REPO }, { kind: "branch", branch } satisfies Environment)
+    .stack;
 }
 
 export function liveStacks(aws: EmulatedAws): StackView[] {
@@ -158,8 +193,10 @@ export function runsOf(aws: EmulatedAws, branch: string): { commit: string; stat
 export function convergedAt(aws: EmulatedAws, branch: string, head: string): string | null {
   const stack = liveStacks(aws).find((s) => s.stackName === stackNameOf(branch));
   if (!stack) return `${branch}: no stack`;
-  if (stack.status !== "CREATE_COMPLETE" && stack.status !== "UPDATE_COMPLETE") return `${branch}: stack ${stack.status}`;
-  if (!runsOf(aws, branch).some((r) => r.commit === head && r.status === "Succeeded")) return `${branch}: no successful run of ${head.slice(0, 7)}`;
+  if (stack.status !== "CREATE_COMPLETE" && stack.status !== "UPDATE_COMPLETE")
+    return `${branch}: stack ${stack.status}`;
+  if (!runsOf(aws, branch).some((r) => r.commit === head && r.status === "Succeeded"))
+    return `${branch}: no successful run of ${head.slice(0, 7)}`;
   return null;
 }
 
@@ -174,7 +211,13 @@ export function overlappingLooks(calls: readonly CallRecord[]): string[] {
       span.start = Math.min(span.start, call.startedMs);
       span.end = Math.max(span.end, call.endedMs);
     } else {
-      spans.set(id, { target: call.target, look: call.look, caller: call.caller, start: call.startedMs, end: call.endedMs });
+      spans.set(id, {
+        target: call.target,
+        look: call.look,
+        caller: call.caller,
+        start: call.startedMs,
+        end: call.endedMs,
+      });
     }
   }
   const byTarget = new Map<string, { look: string; caller: string; start: number; end: number }[]>();
@@ -185,7 +228,10 @@ export function overlappingLooks(calls: readonly CallRecord[]): string[] {
     // Against the span reaching furthest so far, not only the one before: a short span can hide a long one.
     let reach = list[0]!;
     for (const after of list.slice(1)) {
-      if (after.start < reach.end) found.push(`${target}: ${reach.caller} (${reach.look}) until ${reach.end}, ${after.caller} (${after.look}) from ${after.start}`);
+      if (after.start < reach.end)
+        found.push(
+          `${target}: ${reach.caller} (${reach.look}) until ${reach.end}, ${after.caller} (${after.look}) from ${after.start}`,
+        );
       if (after.end > reach.end) reach = after;
     }
   }

@@ -17,7 +17,10 @@ export const B = "b".repeat(40);
 export const C = "c".repeat(40);
 
 /** The test pipeline plus a manual approval stage in production only, as templates/pipeline.yml has it. */
-export const APPROVAL_TEMPLATE = TEMPLATE.replace("Resources:", "Conditions:\n  IsProduction: !Equals [!Ref BranchlineEnvironmentKind, production]\nResources:").replace(
+export const APPROVAL_TEMPLATE = TEMPLATE.replace(
+  "Resources:",
+  "Conditions:\n  IsProduction: !Equals [!Ref BranchlineEnvironmentKind, production]\nResources:",
+).replace(
   "Outputs:",
   [
     "        - !If",
@@ -25,7 +28,7 @@ export const APPROVAL_TEMPLATE = TEMPLATE.replace("Resources:", "Conditions:\n  
     "          - Name: Approval",
     "            Actions:",
     "              - Name: Approve",
-    "                ActionTypeId: { Category: Approval, Owner: AWS, Provider: Manual, Version: \"1\" }",
+    '                ActionTypeId: { Category: Approval, Owner: AWS, Provider: Manual, Version: "1" }',
     "          - !Ref AWS::NoValue",
     "Outputs:",
   ].join("\n"),

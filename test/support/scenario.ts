@@ -8,7 +8,10 @@ import { A, B, C, CONFIG, TEMPLATE, TEMPLATE_PATH } from "./repository-fixtures.
 export { A, B, C, CONFIG, TEMPLATE, TEMPLATE_PATH };
 
 /** The repository's config on the default branch, and the template at each commit. */
-export function givenRepository(github: FakeGitHub, options: { config?: string | null; template?: string; commits?: string[] } = {}): void {
+export function givenRepository(
+  github: FakeGitHub,
+  options: { config?: string | null; template?: string; commits?: string[] } = {},
+): void {
   if (options.config !== null) github.file("main", ".github/branchline.yml", options.config ?? CONFIG);
   for (const commit of options.commits ?? [A, B, C]) github.file(commit, TEMPLATE_PATH, options.template ?? TEMPLATE);
 }
@@ -28,10 +31,17 @@ export function pipelineOf(stack: { Outputs?: { OutputKey?: string; OutputValue?
 /** POSTs JSON over node:http (nock leaves it intact on loopback, unlike fetch); returns the status. */
 export function postJson(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      url,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -48,7 +58,9 @@ export interface Scene {
  * A fresh scene for one test: `octo-org/shop` installed, branchline started with `options` (or with
  * what `options` makes of the emulator, e.g. a template bucket created in it first).
  */
-export async function openScene(options: BranchlineTestOptions | ((aws: EmulatedAws) => Promise<BranchlineTestOptions>) = {}): Promise<Scene> {
+export async function openScene(
+  options: BranchlineTestOptions | ((aws: EmulatedAws) => Promise<BranchlineTestOptions>) = {},
+): Promise<Scene> {
   const aws = await emulatedAws();
   const github = new FakeGitHub("octo-org", "shop").install();
   const app = await startBranchline(aws.clients, typeof options === "function" ? await options(aws) : options);

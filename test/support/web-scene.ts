@@ -31,7 +31,9 @@ export interface WebScene {
   close(): Promise<void>;
 }
 
-export async function webScene(options: { liveIntervalMs?: number; accessCacheMs?: number; config?: string } = {}): Promise<WebScene> {
+export async function webScene(
+  options: { liveIntervalMs?: number; accessCacheMs?: number; config?: string } = {},
+): Promise<WebScene> {
   const aws = await emulatedAws();
   const github = await startFakeGitHubServer();
   const model = github.model;

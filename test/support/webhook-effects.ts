@@ -8,7 +8,14 @@ interface RefPayload {
   readonly deleted?: boolean;
   readonly head_commit?: { readonly id?: string } | null;
   readonly action?: string;
-  readonly pull_request?: { readonly head?: { readonly ref?: string; readonly sha?: string; readonly repo?: { readonly full_name?: string } | null }; readonly base?: { readonly repo?: { readonly full_name?: string } } };
+  readonly pull_request?: {
+    readonly head?: {
+      readonly ref?: string;
+      readonly sha?: string;
+      readonly repo?: { readonly full_name?: string } | null;
+    };
+    readonly base?: { readonly repo?: { readonly full_name?: string } };
+  };
 }
 
 /**
@@ -36,7 +43,8 @@ export function applyWebhook(model: GitHubModel, name: string, payload: unknown)
       return;
     case "pull_request": {
       const head = p.pull_request?.head;
-      if (head?.ref && head.sha && head.repo?.full_name === p.pull_request?.base?.repo?.full_name) repository.branch(head.ref, head.sha);
+      if (head?.ref && head.sha && head.repo?.full_name === p.pull_request?.base?.repo?.full_name)
+        repository.branch(head.ref, head.sha);
       return;
     }
   }

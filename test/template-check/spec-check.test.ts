@@ -48,7 +48,9 @@ describe("checkTemplate", () => {
   it("accepts a valid template, intrinsic functions included", async () => {
     // FutureProperty is not an SNS property, so only that is reported: the rest is valid.
     const problems = await problemsOf(GOOD);
-    expect(problems.map((p) => p.message)).toEqual(["Resources.Topic.Properties.FutureProperty: unknown property of AWS::SNS::Topic"]);
+    expect(problems.map((p) => p.message)).toEqual([
+      "Resources.Topic.Properties.FutureProperty: unknown property of AWS::SNS::Topic",
+    ]);
     expect(problems).toHaveLength(1);
     expect(problems[0]!.path).toEqual(["Resources", "Topic", "Properties", "FutureProperty"]);
   });
@@ -58,10 +60,14 @@ describe("checkTemplate", () => {
   });
 
   it("reports an unknown resource type with a suggestion, at its line", async () => {
-    const problems = await problemsOf(GOOD.replace("Type: AWS::SNS::Topic", "Type: AWS::SNS::Topik").replace(/\n {6}FutureProperty:.*\n/, "\n"));
+    const problems = await problemsOf(
+      GOOD.replace("Type: AWS::SNS::Topic", "Type: AWS::SNS::Topik").replace(/\n {6}FutureProperty:.*\n/, "\n"),
+    );
     expect(problems).toHaveLength(1);
     const [p] = problems;
-    expect(p!.message).toBe("Resources.Topic.Type: unknown resource type AWS::SNS::Topik; did you mean AWS::SNS::Topic?");
+    expect(p!.message).toBe(
+      "Resources.Topic.Type: unknown resource type AWS::SNS::Topik; did you mean AWS::SNS::Topic?",
+    );
     expect(p!.line).toBe(GOOD.split("\n").findIndex((l) => l.includes("AWS::SNS::Topic")) + 1);
     expect(p!.column).toBe(5);
     expect(formatProblem(p!)).toMatch(/^t\.yml:\d+:5: Resources\.Topic\.Type: unknown resource type/);
@@ -72,7 +78,8 @@ describe("checkTemplate", () => {
     const problems = await problemsOf(text);
     expect(problems).toEqual([
       {
-        message: "Resources.Q.Properties.VisibilityTimeOut: unknown property of AWS::SQS::Queue; did you mean VisibilityTimeout?",
+        message:
+          "Resources.Q.Properties.VisibilityTimeOut: unknown property of AWS::SQS::Queue; did you mean VisibilityTimeout?",
         path: ["Resources", "Q", "Properties", "VisibilityTimeOut"],
         line: 5,
         column: 7,

@@ -18,32 +18,53 @@ const statements = (role: string): Json[] => {
 
 describe("templates/branchline-service.yml", () => {
   it("the work queue is FIFO, deduplicates by content for EventBridge, and redrives to a FIFO dead-letter queue", () => {
-    expect(props("WorkQueue")).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true, RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } } });
+    expect(props("WorkQueue")).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": ["DeadLetterQueue", "Arn"] } },
+    });
     expect(props("DeadLetterQueue")).toMatchObject({ FifoQueue: true });
     // Heartbeats every third of it: a killed worker's looks come back within a minute.
     expect(props("WorkQueue").VisibilityTimeout).toBe(60);
   });
 
-  it.each(["PipelineEventsRule", "StackEventsRule", "ReconcileSchedule"])("%s sends to the work queue in a message group of its own", (rule) => {
-    const targets = props(rule).Targets as Json[];
-    expect(targets).toHaveLength(1);
-    expect(targets[0]).toMatchObject({ Arn: { "Fn::GetAtt": ["WorkQueue", "Arn"] }, SqsParameters: { MessageGroupId: expect.stringMatching(/^branchline-[a-z-]+$/) } });
-  });
+  it.each(["PipelineEventsRule", "StackEventsRule", "ReconcileSchedule"])(
+    "%s sends to the work queue in a message group of its own",
+    (rule) => {
+      const targets = props(rule).Targets as Json[];
+      expect(targets).toHaveLength(1);
+      expect(targets[0]).toMatchObject({
+        Arn: { "Fn::GetAtt": ["WorkQueue", "Arn"] },
+        SqsParameters: { MessageGroupId: expect.stringMatching(/^branchline-[a-z-]+$/) },
+      });
+    },
+  );
 
   it("only this stack's rules may send to the queue as EventBridge", () => {
-    const allow = (props("WorkQueuePolicy").PolicyDocument as { Statement: Json[] }).Statement.find((s) => s.Effect === "Allow")!;
+    const allow = (props("WorkQueuePolicy").PolicyDocument as { Statement: Json[] }).Statement.find(
+      (s) => s.Effect === "Allow",
+    )!;
     expect(allow).toMatchObject({ Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage" });
-    expect((allow.Condition as { ArnEquals: { "aws:SourceArn": unknown[] } }).ArnEquals["aws:SourceArn"]).toHaveLength(3);
+    expect((allow.Condition as { ArnEquals: { "aws:SourceArn": unknown[] } }).ArnEquals["aws:SourceArn"]).toHaveLength(
+      3,
+    );
   });
 
   it("the receiver may only enqueue, read the App's secret and write its logs", () => {
-    expect(statements("ReceiverRole").map((s) => s.Action).flat().sort()).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "sqs:SendMessage"]);
+    expect(
+      statements("ReceiverRole")
+        .map((s) => s.Action)
+        .flat()
+        .sort(),
+    ).toEqual(["logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "sqs:SendMessage"]);
     expect(props("ReceiverRole").ManagedPolicyArns).toBeUndefined();
   });
 
   it("the workers get the App's policy and the queue, nothing else", () => {
     expect(props("WorkerTaskRole").ManagedPolicyArns).toEqual([{ Ref: "AppPolicyArn" }]);
-    const actions = statements("WorkerTaskRole").map((s) => s.Action).flat();
+    const actions = statements("WorkerTaskRole")
+      .map((s) => s.Action)
+      .flat();
     expect(actions.every((a) => typeof a === "string" && a.startsWith("sqs:"))).toBe(true);
     for (const s of statements("WorkerTaskRole")) expect(s.Resource).toEqual({ "Fn::GetAtt": ["WorkQueue", "Arn"] });
   });
@@ -57,7 +78,9 @@ describe("templates/branchline-service.yml", () => {
 
   it("the workers change each kind only with that kind's App role (issue 14, point 1)", () => {
     const container = (props("WorkerTaskDefinition").ContainerDefinitions as Json[])[0]!;
-    const environment = Object.fromEntries((container.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]));
+    const environment = Object.fromEntries(
+      (container.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+    );
     expect(environment).toMatchObject({
       BRANCHLINE_APP_BRANCH_ROLE_ARN: { Ref: "AppBranchRoleArn" },
       BRANCHLINE_APP_STAGING_ROLE_ARN: { Ref: "AppStagingRoleArn" },
@@ -77,6 +100,8 @@ describe("templates/branchline-service.yml", () => {
 
   it("the receiver's function URL is public (GitHub cannot sign SigV4) and Probot checks the webhook signature", () => {
     expect(props("ReceiverUrl").AuthType).toBe("NONE");
-    expect((props("ReceiverFunction").Environment as { Variables: Json }).Variables).toMatchObject({ BRANCHLINE_QUEUE_URL: { Ref: "WorkQueue" } });
+    expect((props("ReceiverFunction").Environment as { Variables: Json }).Variables).toMatchObject({
+      BRANCHLINE_QUEUE_URL: { Ref: "WorkQueue" },
+    });
   });
 });

@@ -7,7 +7,9 @@ import { checkTemplate, formatProblem } from "../../src/template-check/spec-chec
 import { readTemplate, type CfnTemplate, type LocatedDocument } from "@branchline/cloudformation-template";
 
 const DIR = new URL("../../templates/", import.meta.url);
-const FILES = readdirSync(DIR).filter((f) => f.endsWith(".yml")).sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith(".yml"))
+  .sort();
 
 function load(file: string): { text: string; template: CfnTemplate; source: LocatedDocument } {
   const text = readFileSync(new URL(file, DIR), "utf8");
@@ -110,13 +112,16 @@ describe("templates/pipeline.yml", () => {
   });
 
   it("has a manual approval only under the production condition", () => {
-    expect(template.Conditions?.IsProduction).toEqual({ "Fn::Equals": [{ Ref: "BranchlineEnvironmentKind" }, "production"] });
+    expect(template.Conditions?.IsProduction).toEqual({
+      "Fn::Equals": [{ Ref: "BranchlineEnvironmentKind" }, "production"],
+    });
     const manual: { stage: string; condition: string | undefined }[] = [];
     for (const entry of stages) {
       const conditional = (entry as Json)["Fn::If"] as [string, Json, unknown] | undefined;
       const stage = conditional ? conditional[1] : (entry as Json);
       for (const action of (stage.Actions as Json[]) ?? []) {
-        if ((action.ActionTypeId as Json).Provider === "Manual") manual.push({ stage: stage.Name as string, condition: conditional?.[0] });
+        if ((action.ActionTypeId as Json).Provider === "Manual")
+          manual.push({ stage: stage.Name as string, condition: conditional?.[0] });
       }
       if (conditional) expect(conditional[2]).toEqual({ Ref: "AWS::NoValue" });
     }
@@ -148,7 +153,10 @@ describe("IAM in templates/", () => {
   const MARKER = "wildcard-justified:";
 
   /** Every Allow statement of every policy document, with its path. */
-  function allowStatements(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; statement: Json }[] {
+  function allowStatements(
+    value: unknown,
+    path: (string | number)[] = [],
+  ): { path: (string | number)[]; statement: Json }[] {
     if (Array.isArray(value)) return value.flatMap((v, i) => allowStatements(v, [...path, i]));
     if (typeof value !== "object" || value === null) return [];
     const found: { path: (string | number)[]; statement: Json }[] = [];
@@ -158,7 +166,8 @@ describe("IAM in templates/", () => {
         if ((s as Json).Effect === "Allow") found.push({ path: [...path, "Statement", i], statement: s as Json });
       });
     }
-    for (const [key, child] of Object.entries(record)) if (key !== "Statement") found.push(...allowStatements(child, [...path, key]));
+    for (const [key, child] of Object.entries(record))
+      if (key !== "Statement") found.push(...allowStatements(child, [...path, key]));
     return found;
   }
 
@@ -177,7 +186,7 @@ describe("IAM in templates/", () => {
     return lines.slice(Math.max(0, line - 4), end).some((l) => l.includes(`# ${MARKER}`));
   }
 
-  it.each(FILES)("%s grants no Action \"*\", nor Resource \"*\" with write actions, unless justified", (file) => {
+  it.each(FILES)('%s grants no Action "*", nor Resource "*" with write actions, unless justified', (file) => {
     const { text, template, source } = load(file);
     const offenders: string[] = [];
     for (const { path, statement } of allowStatements(template.Resources, ["Resources"])) {
@@ -213,10 +222,15 @@ describe("IAM in templates/", () => {
     const [found] = allowStatements(read.template.Resources, ["Resources"]);
     expect(found).toBeDefined();
     expect(justified(text, read.source, found!.path)).toBe(false);
-    const marked = text.replace("              - Effect: Allow", `              # ${MARKER} because\n              - Effect: Allow`);
+    const marked = text.replace(
+      "              - Effect: Allow",
+      `              # ${MARKER} because\n              - Effect: Allow`,
+    );
     const again = readTemplate(marked);
     if (!again.ok) throw new Error("unreadable");
-    expect(justified(marked, again.source, allowStatements(again.template.Resources, ["Resources"])[0]!.path)).toBe(true);
+    expect(justified(marked, again.source, allowStatements(again.template.Resources, ["Resources"])[0]!.path)).toBe(
+      true,
+    );
   });
 });
 

@@ -11,7 +11,13 @@ import { A, B, C, TEMPLATE, webScene, type WebScene } from "../support/web-scene
 /** The test pipeline with a manual approval after the build, in every environment. */
 const APPROVAL_TEMPLATE = TEMPLATE.replace(
   "Outputs:",
-  ["        - Name: Approval", "          Actions:", "            - Name: Approve", '              ActionTypeId: { Category: Approval, Owner: AWS, Provider: Manual, Version: "1" }', "Outputs:"].join("\n"),
+  [
+    "        - Name: Approval",
+    "          Actions:",
+    "            - Name: Approve",
+    '              ActionTypeId: { Category: Approval, Owner: AWS, Provider: Manual, Version: "1" }',
+    "Outputs:",
+  ].join("\n"),
 );
 
 /** Who the scene's pushes come from (the example payload's sender). */
@@ -28,13 +34,19 @@ beforeAll(async () => {
   scene = await webScene({ liveIntervalMs: 300 });
   browser = await launchBrowser();
   // Chromium logs every CSP refusal to the console, and the page fires securitypolicyviolation.
-  await browser.context.addInitScript('document.addEventListener("securitypolicyviolation", (e) => console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline")))');
+  await browser.context.addInitScript(
+    'document.addEventListener("securitypolicyviolation", (e) => console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline")))',
+  );
   browser.context.on("page", (page) => {
     page.on("console", (message) => {
-      if (/Content Security Policy|CSP violation/.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+      if (/Content Security Policy|CSP violation/.test(message.text()))
+        violations.push(`${page.url()}: ${message.text()}`);
     });
   });
-  shots = process.env.BRANCHLINE_SCREENSHOTS === "docs" ? join(process.cwd(), "docs", "web") : await mkdtemp(join(tmpdir(), "branchline-shots-"));
+  shots =
+    process.env.BRANCHLINE_SCREENSHOTS === "docs"
+      ? join(process.cwd(), "docs", "web")
+      : await mkdtemp(join(tmpdir(), "branchline-shots-"));
   await mkdir(shots, { recursive: true });
 }, 90_000);
 
@@ -66,12 +78,18 @@ async function runPage(page: Page, branch: string, commit: string): Promise<stri
   await page.goto(`${scene.url}/branchline/repos/octo-org/shop/`);
   await page.getByRole("link", { name: `branch/${branch}` }).click();
   await page.locator("table tbody tr").first().waitFor();
-  const href = await eventually(async () => {
-    const rows = await page.locator("table tbody tr").all();
-    for (const row of rows) if ((await row.textContent())?.includes(commit.slice(0, 12))) return row.locator("a").first().getAttribute("href");
-    await page.reload();
-    return undefined;
-  }, 30_000, `a run of ${commit.slice(0, 12)} in the history`);
+  const href = await eventually(
+    async () => {
+      const rows = await page.locator("table tbody tr").all();
+      for (const row of rows)
+        if ((await row.textContent())?.includes(commit.slice(0, 12)))
+          return row.locator("a").first().getAttribute("href");
+      await page.reload();
+      return undefined;
+    },
+    30_000,
+    `a run of ${commit.slice(0, 12)} in the history`,
+  );
   await page.goto(`${scene.url}${href}`);
   return page.url();
 }
@@ -100,10 +118,22 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
 
   it("follows a run live to its end, then reads its aggregated log", async () => {
     const page = await loggedIn("alice");
-    scene.aws.emulator.control.scriptAction({ pipeline: "*feature-live*", stage: "Build", action: "Build", outcome: "succeed", durationMs: 4_000, message: "42 tests passed" });
+    scene.aws.emulator.control.scriptAction({
+      pipeline: "*feature-live*",
+      stage: "Build",
+      action: "Build",
+      outcome: "succeed",
+      durationMs: 4_000,
+      message: "42 tests passed",
+    });
     scene.shop.message(A, "Add the login page\n\nWith a form and a session.");
     await scene.push("feature/live", A);
-    await eventually(async () => ((await scene.aws.emulator.control.pipelines()).some((p) => p.name.includes("feature-live")) ? true : undefined), 30_000, "the pipeline of feature/live");
+    await eventually(
+      async () =>
+        (await scene.aws.emulator.control.pipelines()).some((p) => p.name.includes("feature-live")) ? true : undefined,
+      30_000,
+      "the pipeline of feature/live",
+    );
     const url = await runPage(page, "feature/live", A);
     expect(url).toContain("/runs/");
     // The page is drawn once; what follows comes through server-sent events, not reloads.
@@ -117,7 +147,9 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
     expect(log.some((l) => /stack · branchline-shop-br-feature-live/.test(l))).toBe(true);
     await screenshot(page, "run");
     await page.goto(`${scene.url}/branchline/repos/octo-org/shop/`);
-    await expect.poll(() => page.locator("li.env .env-head .badge").first().textContent(), { timeout: 30_000 }).toBe("Succeeded");
+    await expect
+      .poll(() => page.locator("li.env .env-head .badge").first().textContent(), { timeout: 30_000 })
+      .toBe("Succeeded");
     // Each environment's commit with its message, and who pushed it.
     const live = page.locator("li.env", { hasText: "branch/feature/live" });
     expect(await live.locator(".message").textContent()).toBe("Add the login page");
@@ -125,7 +157,9 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
     await screenshot(page, "environments");
     await page.getByRole("link", { name: "branch/feature/live" }).click();
     await page.locator("table").waitFor();
-    expect(await page.locator("table tbody tr", { hasText: "deployed by branchline" }).first().textContent()).toContain(`@${PUSHER}`);
+    expect(await page.locator("table tbody tr", { hasText: "deployed by branchline" }).first().textContent()).toContain(
+      `@${PUSHER}`,
+    );
     await screenshot(page, "history");
     await page.close();
   });
@@ -133,24 +167,37 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
   it("Approve from a non-approver is refused and changes nothing; an approver's Approve lets the run finish", async () => {
     scene.shop.collaborator("bob", "write");
     await scene.push("feature/gated", B, "shop", APPROVAL_TEMPLATE);
-    const pipeline = await eventually(async () => (await scene.aws.emulator.control.pipelines()).find((p) => p.name.includes("feature-gated"))?.name, 30_000, "the gated pipeline");
-    const ours = () => scene.aws.emulator.control.executions(pipeline).find((e) => e.triggerType === "StartPipelineExecution" && e.revisions.includes(B));
+    const pipeline = await eventually(
+      async () => (await scene.aws.emulator.control.pipelines()).find((p) => p.name.includes("feature-gated"))?.name,
+      30_000,
+      "the gated pipeline",
+    );
+    const ours = () =>
+      scene.aws.emulator.control
+        .executions(pipeline)
+        .find((e) => e.triggerType === "StartPipelineExecution" && e.revisions.includes(B));
     const approval = () => ours()?.actions.find((a) => a.stageName === "Approval")?.status;
     await eventually(() => (approval() === "InProgress" ? true : undefined), 30_000, "the run to wait for approval");
 
     const alice = await loggedIn("alice");
     await runPage(alice, "feature/gated", B);
     await alice.getByRole("button", { name: "Approve" }).click();
-    await expect.poll(() => alice.locator(".notice").textContent(), { timeout: 30_000 }).toContain("may not answer this approval");
+    await expect
+      .poll(() => alice.locator(".notice").textContent(), { timeout: 30_000 })
+      .toContain("may not answer this approval");
     expect(approval()).toBe("InProgress");
-    expect(scene.github.model.checkRunsFor(B, "octo-org/shop")[0]!.output.summary).toContain("@alice pressed **Approve**, but was not allowed to");
+    expect(scene.github.model.checkRunsFor(B, "octo-org/shop")[0]!.output.summary).toContain(
+      "@alice pressed **Approve**, but was not allowed to",
+    );
     await alice.close();
 
     const bob = await loggedIn("bob");
     await runPage(bob, "feature/gated", B);
     await screenshot(bob, "run-waiting-for-approval");
     await bob.getByRole("button", { name: "Approve" }).click();
-    await expect.poll(() => bob.locator(".notice").textContent(), { timeout: 30_000 }).toContain("Approve recorded for @bob");
+    await expect
+      .poll(() => bob.locator(".notice").textContent(), { timeout: 30_000 })
+      .toContain("Approve recorded for @bob");
     await expect.poll(() => bob.locator("h1 .badge").textContent(), { timeout: 60_000 }).toBe("Succeeded");
     expect(approval()).toBe("Succeeded");
     await bob.close();
@@ -161,9 +208,22 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
       { sha: C, message: "Break the build", author: "alice" },
       { sha: A, message: "Add login", author: "bob" },
     ]);
-    scene.aws.emulator.control.scriptAction({ pipeline: "*staging*", stage: "Build", action: "Build", outcome: "fail", message: "npm ERR! 3 tests failed" });
+    scene.aws.emulator.control.scriptAction({
+      pipeline: "*staging*",
+      stage: "Build",
+      action: "Build",
+      outcome: "fail",
+      message: "npm ERR! 3 tests failed",
+    });
     await scene.push("main", C);
-    await eventually(() => scene.github.model.checkRunsFor(C, "octo-org/shop").find((c) => c.name === "branchline: staging" && c.status === "completed"), 60_000, "staging's check run on C to complete");
+    await eventually(
+      () =>
+        scene.github.model
+          .checkRunsFor(C, "octo-org/shop")
+          .find((c) => c.name === "branchline: staging" && c.status === "completed"),
+      60_000,
+      "staging's check run on C to complete",
+    );
     const page = await loggedIn("alice");
     await page.goto(`${scene.url}/branchline/repos/octo-org/shop/readiness`);
     const red = page.locator("li.commit", { hasText: "Break the build" });
@@ -179,7 +239,9 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
     // Signed in as the last person who logged in: the browser's cookies are shared by its pages.
     await phone.goto(`${scene.url}/branchline/repos/octo-org/shop/`);
     await phone.locator("li.env").first().waitFor();
-    const overflow = await phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    const overflow = await phone.evaluate(
+      "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(phone, "environments-phone");
     await phone.close();
@@ -191,7 +253,9 @@ describe("the web view in Chromium", { timeout: 180_000 }, () => {
     // And the watch sees a refusal when there is one: an inline script, which the policy forbids.
     const page = await browser.context.newPage();
     await page.goto(`${scene.url}/branchline/repos/octo-org/shop/`);
-    await page.evaluate("(() => { const s = document.createElement('script'); s.textContent = 'window.inlineRan = true'; document.body.append(s); })()");
+    await page.evaluate(
+      "(() => { const s = document.createElement('script'); s.textContent = 'window.inlineRan = true'; document.body.append(s); })()",
+    );
     await expect.poll(() => violations.length, { timeout: 30_000 }).toBeGreaterThan(0);
     expect(await page.evaluate("window.inlineRan === true")).toBe(false);
     expect(violations.join("\n")).toMatch(/script-src/);

@@ -23,12 +23,15 @@ function io(env: Record<string, string>): Io {
   return { stdout: sink, stderr: sink, env, cwd: process.cwd(), secrets: [] };
 }
 
-const status = (argv: string[], env: Record<string, string>) => statusCommand.run(parseCommandArgs(statusCommand, argv), io(env));
+const status = (argv: string[], env: Record<string, string>) =>
+  statusCommand.run(parseCommandArgs(statusCommand, argv), io(env));
 
 describe("branchline status --server URL", () => {
   it("lists, from the running app's API, exactly the environments the token's person may read", async () => {
     const alice = await status(["--server", scene.url], { GITHUB_TOKEN: scene.token("alice") });
-    expect(alice.data.environments.map((e) => `${e.repository} ${e.environment} ${e.lastRun?.status}`)).toEqual(["octo-org/shop branch/feature/login Succeeded"]);
+    expect(alice.data.environments.map((e) => `${e.repository} ${e.environment} ${e.lastRun?.status}`)).toEqual([
+      "octo-org/shop branch/feature/login Succeeded",
+    ]);
     expect(alice.data.environments[0]).toMatchObject({ kind: "branch", condition: "ready", lastRun: { commit: A } });
     const bob = await status(["--server", scene.url], { GITHUB_TOKEN: scene.token("bob") });
     expect(bob.data.environments.map((e) => e.repository).sort()).toEqual(["octo-org/shop", "octo-org/vault"]);
@@ -48,7 +51,11 @@ describe("branchline status --server URL", () => {
 
   it("says what is wrong: no token, a refused token, a repository the person cannot read", async () => {
     await expect(status(["--server", scene.url], {})).rejects.toBeInstanceOf(UsageError);
-    await expect(status(["--server", scene.url], { GITHUB_TOKEN: "ghu_nope" })).rejects.toThrow(/refused the token \(401\)/);
-    await expect(status(["--server", scene.url, "--repo", "octo-org/vault"], { GITHUB_TOKEN: scene.token("alice") })).rejects.toThrow(/404/);
+    await expect(status(["--server", scene.url], { GITHUB_TOKEN: "ghu_nope" })).rejects.toThrow(
+      /refused the token \(401\)/,
+    );
+    await expect(
+      status(["--server", scene.url, "--repo", "octo-org/vault"], { GITHUB_TOKEN: scene.token("alice") }),
+    ).rejects.toThrow(/404/);
   });
 });

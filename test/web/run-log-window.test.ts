@@ -13,7 +13,9 @@ type Run = { log: { source: string; text: string; at: string }[]; finished: bool
 type History = { runs: { executionId: string; commit: string | null; cause: string }[] };
 
 async function get<T>(path: string): Promise<T> {
-  const response = await fetch(`${scene.url}/branchline/api/v1${path}`, { headers: { authorization: `Bearer ${alice}` } });
+  const response = await fetch(`${scene.url}/branchline/api/v1${path}`, {
+    headers: { authorization: `Bearer ${alice}` },
+  });
   expect(response.status, path).toBe(200);
   return (await response.json()) as T;
 }

@@ -15,7 +15,10 @@ function pull(base: string, options: { fromFork?: boolean } = {}): Payload {
 describe("previewFromPullRequest", () => {
   it("previews a pull request into the default branch, at its head, under a key of its own", () => {
     const preview = previewFromPullRequest("d1", pull("main"));
-    expect(preview).toMatchObject({ cause: { kind: "preview", pullNumber: 12, head: "b".repeat(40) }, event: { kind: "updated", ref: { type: "branch", name: "feature/orders" } } });
+    expect(preview).toMatchObject({
+      cause: { kind: "preview", pullNumber: 12, head: "b".repeat(40) },
+      event: { kind: "updated", ref: { type: "branch", name: "feature/orders" } },
+    });
     const deploy = jobFromPullRequest("d1", pull("main"))!;
     // Never the lane of the branch's own environment, nor staging's.
     expect(laneKey(preview!)).not.toBe(laneKey(deploy));

@@ -162,9 +162,12 @@ describe("jobFromPush", () => {
     });
   });
 
-  it.each(["refs/pull/1/head", "refs/notes/commits", "refs/remotes/origin/x", "master"])("ignores a push to %j, not a branch or tag", (ref) => {
-    expect(jobFromPush(DELIVERY, push(ref))).toBeNull();
-  });
+  it.each(["refs/pull/1/head", "refs/notes/commits", "refs/remotes/origin/x", "master"])(
+    "ignores a push to %j, not a branch or tag",
+    (ref) => {
+      expect(jobFromPush(DELIVERY, push(ref))).toBeNull();
+    },
+  );
 
   it("ignores a push without an installation (nothing to act with)", () => {
     expect(jobFromPush(DELIVERY, push("refs/heads/x", {}, { installation: false }))).toBeNull();
@@ -236,7 +239,10 @@ describe("jobFromDelete", () => {
     ["branch", "trunk"],
     ["tag", "v1.2.3"],
   ])("a deleted %s %j → deleted", (type, name) => {
-    expect(jobFromDelete(DELIVERY, remove(type, name))).toEqual({ ...origin, event: { kind: "deleted", ref: { type, name } } });
+    expect(jobFromDelete(DELIVERY, remove(type, name))).toEqual({
+      ...origin,
+      event: { kind: "deleted", ref: { type, name } },
+    });
   });
 
   it("ignores a delete without an installation, or in a fork", () => {

@@ -11,7 +11,13 @@ function json(status: number, value: unknown): ServiceResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify(value ?? null) };
 }
 
-export async function handleControl(control: EmulatorControl, method: string, path: string, body: Buffer, info: Record<string, unknown>): Promise<ServiceResponse> {
+export async function handleControl(
+  control: EmulatorControl,
+  method: string,
+  path: string,
+  body: Buffer,
+  info: Record<string, unknown>,
+): Promise<ServiceResponse> {
   const route = path.slice(CONTROL_PREFIX.length).replace(/\/+$/, "");
   const input = body.length > 0 ? (JSON.parse(body.toString("utf8")) as never) : undefined;
   const ok = json(200, { ok: true });

@@ -150,7 +150,12 @@ export class EmulatorControl {
       outputs: Object.fromEntries(s.outputs.map((o) => [o.key, o.value])),
       roleArn: s.deployment?.roleArn,
       terminationProtection: s.terminationProtection,
-      resources: [...s.resources.values()].map((r) => ({ logicalId: r.logicalId, type: r.type, physicalId: r.physicalId, status: r.status })),
+      resources: [...s.resources.values()].map((r) => ({
+        logicalId: r.logicalId,
+        type: r.type,
+        physicalId: r.physicalId,
+        status: r.status,
+      })),
     }));
   }
 
@@ -182,7 +187,12 @@ export class EmulatorControl {
       triggerType: e.trigger.triggerType,
       revisions: e.artifactRevisions.map((r) => r.revisionId),
       stages: e.stages.map((s) => ({ stageName: s.stageName, status: s.status })),
-      actions: e.actions.map((a) => ({ stageName: a.stageName, actionName: a.actionName, status: a.status, token: a.token })),
+      actions: e.actions.map((a) => ({
+        stageName: a.stageName,
+        actionName: a.actionName,
+        status: a.status,
+        token: a.token,
+      })),
     }));
   }
 

@@ -21,7 +21,10 @@ export class EventSink {
   private options: EventSinkOptions;
   private random: () => number = Math.random;
 
-  constructor(options: EventSinkOptions = {}, private readonly onError: (error: unknown) => void = () => {}) {
+  constructor(
+    options: EventSinkOptions = {},
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {
     this.options = options;
     this.configure(options);
   }
@@ -65,10 +68,17 @@ export class EventSink {
   }
 
   /** POSTs one event once or twice, each copy at once or late, beside the others rather than after them. */
-  private scatter(record: DeliveredEvent, url: string, headers: Readonly<Record<string, string>>, body: string, unkind: UnkindDelivery): void {
+  private scatter(
+    record: DeliveredEvent,
+    url: string,
+    headers: Readonly<Record<string, string>>,
+    body: string,
+    unkind: UnkindDelivery,
+  ): void {
     const copies = this.random() < (unkind.duplicateRate ?? 0.5) ? 2 : 1;
     for (let copy = 0; copy < copies; copy++) {
-      const delayMs = this.random() < (unkind.lateRate ?? 0.3) ? Math.floor(this.random() * (unkind.lateMs ?? 1_000)) : 0;
+      const delayMs =
+        this.random() < (unkind.lateRate ?? 0.3) ? Math.floor(this.random() * (unkind.lateMs ?? 1_000)) : 0;
       const sent = (async () => {
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         try {
@@ -93,7 +103,10 @@ function postJson(url: string, headers: Readonly<Record<string, string>>, body: 
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
     const req = send(
       target,
-      { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers } },
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
+      },
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));

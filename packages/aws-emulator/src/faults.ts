@@ -89,11 +89,14 @@ export class Faults {
   }
 
   decide(service: ServiceName, operation: string, nowMs: number): FaultDecision {
-    const latencyMs = mostSpecific(this.faultRules, service, operation, (r) => r.latencyMs !== undefined)?.latencyMs ?? 0;
+    const latencyMs =
+      mostSpecific(this.faultRules, service, operation, (r) => r.latencyMs !== undefined)?.latencyMs ?? 0;
     if (!this.takeToken(service, operation, nowMs)) return { latencyMs, fault: "throttle" };
-    const throttleRate = mostSpecific(this.faultRules, service, operation, (r) => r.throttleRate !== undefined)?.throttleRate ?? 0;
+    const throttleRate =
+      mostSpecific(this.faultRules, service, operation, (r) => r.throttleRate !== undefined)?.throttleRate ?? 0;
     if (throttleRate > 0 && this.random() < throttleRate) return { latencyMs, fault: "throttle" };
-    const errorRate = mostSpecific(this.faultRules, service, operation, (r) => r.serverErrorRate !== undefined)?.serverErrorRate ?? 0;
+    const errorRate =
+      mostSpecific(this.faultRules, service, operation, (r) => r.serverErrorRate !== undefined)?.serverErrorRate ?? 0;
     if (errorRate > 0 && this.random() < errorRate) return { latencyMs, fault: "server-error" };
     return { latencyMs, fault: undefined };
   }

@@ -69,7 +69,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const actionScripts = new ActionScripts();
   const logs = new LogStore(now);
   const buildLogs = new BuildLogWriter(logs, now);
-  const pipelines = new Pipelines({ scheduler, timing: resolved.timing, scripts: actionScripts, emit: (e) => sink.emit(e), region, accountId, onError, buildLogs });
+  const pipelines = new Pipelines({
+    scheduler,
+    timing: resolved.timing,
+    scripts: actionScripts,
+    emit: (e) => sink.emit(e),
+    region,
+    accountId,
+    onError,
+    buildLogs,
+  });
   const stackFailures = new StackFailures();
   const stacks = new Stacks({
     region,
@@ -85,11 +94,31 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     onError,
   });
   const buildOutputs = new BuildOutputs();
-  pipelines.runner.deployWith(new DeployAction({ stacks, buildOutputs, scheduler, pollMs: Math.max(1, Math.min(250, resolved.timing.stackOperationMs / 4)) }));
+  pipelines.runner.deployWith(
+    new DeployAction({
+      stacks,
+      buildOutputs,
+      scheduler,
+      pollMs: Math.max(1, Math.min(250, resolved.timing.stackOperationMs / 4)),
+    }),
+  );
   const faults = new Faults(options.random ?? Math.random, options.faults, options.rateLimits);
   const counter = new CallCounter();
   const sessions = new StsSessions();
-  const control = new EmulatorControl({ stacks, stackFailures, s3, iam, codebuild, pipelines, actionScripts, buildOutputs, faults, counter, sink, sessions });
+  const control = new EmulatorControl({
+    stacks,
+    stackFailures,
+    s3,
+    iam,
+    codebuild,
+    pipelines,
+    actionScripts,
+    buildOutputs,
+    faults,
+    counter,
+    sink,
+    sessions,
+  });
   let url = "";
   const server = createEmulatorServer({
     handlers: {

@@ -91,7 +91,10 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     port: options.port ?? 0,
     region: options.region ?? "us-east-1",
     accountId,
-    timing: typeof options.timing === "string" ? { ...timingPresets[options.timing] } : { ...timingPresets.test, ...options.timing },
+    timing:
+      typeof options.timing === "string"
+        ? { ...timingPresets[options.timing] }
+        : { ...timingPresets.test, ...options.timing },
     pageSize: options.pageSize ?? 100,
   };
 }

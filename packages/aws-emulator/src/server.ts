@@ -41,7 +41,12 @@ function send(response: ServerResponse, reply: ServiceResponse, id: string): voi
 }
 
 /** Answers one AWS call: which service, which operation, faults first, then the service itself. */
-async function answer(deps: ServerDeps, handler: ServiceHandler, service: ServiceName, request: ServiceRequest): Promise<ServiceResponse> {
+async function answer(
+  deps: ServerDeps,
+  handler: ServiceHandler,
+  service: ServiceName,
+  request: ServiceRequest,
+): Promise<ServiceResponse> {
   let operation = "Unknown";
   try {
     operation = handler.operationOf(request);
@@ -69,13 +74,23 @@ export function createEmulatorServer(deps: ServerDeps): Server {
         const body = await readBody(request);
         const url = new URL(request.url ?? "/", "http://emulator");
         if (url.pathname.startsWith(CONTROL_PREFIX)) {
-          send(response, await handleControl(deps.control, request.method ?? "GET", url.pathname, body, deps.info()), id);
+          send(
+            response,
+            await handleControl(deps.control, request.method ?? "GET", url.pathname, body, deps.info()),
+            id,
+          );
           return;
         }
         const service = serviceOf(request.headers, url.searchParams);
         if (!service || !isServiceName(service)) {
-          const message = service ? `The emulator does not speak ${service}` : "Requests must be signed with SigV4 (any credentials will do)";
-          send(response, { status: 400, headers: { "content-type": "application/json" }, body: JSON.stringify({ message }) }, id);
+          const message = service
+            ? `The emulator does not speak ${service}`
+            : "Requests must be signed with SigV4 (any credentials will do)";
+          send(
+            response,
+            { status: 400, headers: { "content-type": "application/json" }, body: JSON.stringify({ message }) },
+            id,
+          );
           return;
         }
         const serviceRequest: ServiceRequest = {
@@ -95,7 +110,15 @@ export function createEmulatorServer(deps: ServerDeps): Server {
           } catch {
             // counted as Unknown, as answer() does
           }
-          deps.onCall({ service, operation, caller: callerOf(request.headers), target: targetOf(service, serviceRequest.path, body), look: lookOf(request.headers), startedMs, endedMs: Date.now() });
+          deps.onCall({
+            service,
+            operation,
+            caller: callerOf(request.headers),
+            target: targetOf(service, serviceRequest.path, body),
+            look: lookOf(request.headers),
+            startedMs,
+            endedMs: Date.now(),
+          });
         }
         send(response, reply, id);
       } catch (error) {

@@ -78,10 +78,25 @@ export class StsApi implements ServiceHandler {
     const roleArn = params.string("RoleArn") ?? "";
     const sessionName = params.string("RoleSessionName") ?? "";
     const role = ROLE_ARN.exec(roleArn);
-    if (!role) throw new AwsError("ValidationError", `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint`, 400);
-    if (!SESSION_NAME.test(sessionName)) throw new AwsError("ValidationError", `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`, 400);
+    if (!role)
+      throw new AwsError(
+        "ValidationError",
+        `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint`,
+        400,
+      );
+    if (!SESSION_NAME.test(sessionName))
+      throw new AwsError(
+        "ValidationError",
+        `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`,
+        400,
+      );
     const duration = params.number("DurationSeconds") ?? 3600;
-    if (!Number.isInteger(duration) || duration < 900 || duration > 43_200) throw new AwsError("ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.", 400);
+    if (!Number.isInteger(duration) || duration < 900 || duration > 43_200)
+      throw new AwsError(
+        "ValidationError",
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        400,
+      );
     const session: AssumedSession = { accessKeyId: `ASIA${upperToken(16)}`, roleArn, sessionName, assumedBy: caller };
     this.sessions.add(session);
     return (
@@ -92,7 +107,11 @@ export class StsApi implements ServiceHandler {
         text("SessionToken", upperToken(64)),
         text("Expiration", new Date(Date.now() + duration * 1000).toISOString()),
       ) +
-      node("AssumedRoleUser", text("AssumedRoleId", `AROA${upperToken(17)}:${sessionName}`), text("Arn", assumedArn(session))) +
+      node(
+        "AssumedRoleUser",
+        text("AssumedRoleId", `AROA${upperToken(17)}:${sessionName}`),
+        text("Arn", assumedArn(session)),
+      ) +
       text("PackedPolicySize", 0)
     );
   }
@@ -102,7 +121,9 @@ export class StsApi implements ServiceHandler {
   }
 
   faultError(kind: "throttle" | "server-error"): AwsError {
-    return kind === "throttle" ? new AwsError("Throttling", "Rate exceeded", 400) : new AwsError("InternalFailure", "An internal error occurred.", 500);
+    return kind === "throttle"
+      ? new AwsError("Throttling", "Rate exceeded", 400)
+      : new AwsError("InternalFailure", "An internal error occurred.", 500);
   }
 }
 

@@ -41,18 +41,27 @@ async function resourceEvent(stackName: string, logicalId: string, status: strin
 
 describe("scripted stack failures", () => {
   it("rolls back a failed create to ROLLBACK_COMPLETE, after which only delete is allowed", async () => {
-    aws.emulator.control.failStack({ stackName: "feature-*", operation: "create", resource: "Second", reason: "Bucket policy is malformed" });
+    aws.emulator.control.failStack({
+      stackName: "feature-*",
+      operation: "create",
+      resource: "Second",
+      reason: "Bucket policy is malformed",
+    });
     await aws.cfn.send(new CreateStackCommand({ StackName: "feature-x", TemplateBody: twoBuckets("fx") }));
     const stack = await settledStack(aws.cfn, "feature-x");
     expect(stack.StackStatus).toBe("ROLLBACK_COMPLETE");
     expect((await resourceEvent("feature-x", "feature-x", "ROLLBACK_IN_PROGRESS"))?.ResourceStatusReason).toBe(
       "The following resource(s) failed to create: [Second]. Rollback requested by user.",
     );
-    expect((await resourceEvent("feature-x", "Second", "CREATE_FAILED"))?.ResourceStatusReason).toBe("Bucket policy is malformed");
+    expect((await resourceEvent("feature-x", "Second", "CREATE_FAILED"))?.ResourceStatusReason).toBe(
+      "Bucket policy is malformed",
+    );
     expect(await resourceEvent("feature-x", "First", "DELETE_COMPLETE")).toBeDefined();
     expect((await failure(() => aws.s3.send(new HeadBucketCommand({ Bucket: "fx-first" })))).name).toBe("NotFound");
 
-    const update = await failure(() => aws.cfn.send(new UpdateStackCommand({ StackName: "feature-x", TemplateBody: twoBuckets("fx") })));
+    const update = await failure(() =>
+      aws.cfn.send(new UpdateStackCommand({ StackName: "feature-x", TemplateBody: twoBuckets("fx") })),
+    );
     expect(update.message).toBe(`Stack:${stack.StackId} is in ROLLBACK_COMPLETE state and can not be updated.`);
     await aws.cfn.send(new DeleteStackCommand({ StackName: "feature-x" }));
     await stackGone(aws.cfn, "feature-x");
@@ -66,13 +75,20 @@ describe("scripted stack failures", () => {
     await aws.cfn.send(new UpdateStackCommand({ StackName: "upd", TemplateBody: twoBuckets("upd", "Enabled") }));
     const stack = await settledStack(aws.cfn, "upd");
     expect(stack.StackStatus).toBe("UPDATE_ROLLBACK_COMPLETE");
-    expect((await resourceEvent("upd", "upd", "UPDATE_ROLLBACK_IN_PROGRESS"))?.ResourceStatusReason).toBe("The following resource(s) failed to update: [First]. ");
+    expect((await resourceEvent("upd", "upd", "UPDATE_ROLLBACK_IN_PROGRESS"))?.ResourceStatusReason).toBe(
+      "The following resource(s) failed to update: [First]. ",
+    );
     expect((await resourceEvent("upd", "First", "UPDATE_FAILED"))?.ResourceStatusReason).toBe("Access denied");
-    const statuses = (await aws.cfn.send(new DescribeStackEventsCommand({ StackName: "upd" }))).StackEvents!
-      .filter((e) => e.ResourceType === "AWS::CloudFormation::Stack")
+    const statuses = (await aws.cfn.send(new DescribeStackEventsCommand({ StackName: "upd" })))
+      .StackEvents!.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack")
       .map((e) => e.ResourceStatus)
       .reverse();
-    expect(statuses.slice(-4)).toEqual(["UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"]);
+    expect(statuses.slice(-4)).toEqual([
+      "UPDATE_IN_PROGRESS",
+      "UPDATE_ROLLBACK_IN_PROGRESS",
+      "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+      "UPDATE_ROLLBACK_COMPLETE",
+    ]);
     expect((await aws.s3.send(new GetBucketVersioningCommand({ Bucket: "upd-first" }))).Status).toBeUndefined();
 
     // UPDATE_ROLLBACK_COMPLETE is updatable again, and the script was used up.
@@ -83,12 +99,24 @@ describe("scripted stack failures", () => {
 
   it("sticks in UPDATE_ROLLBACK_FAILED until ContinueUpdateRollback", async () => {
     aws.emulator.control.failStack({ stackName: "upd", operation: "update", resource: "Second", times: 1 });
-    aws.emulator.control.failStack({ stackName: "upd", operation: "update-rollback", reason: "Role was deleted", times: 1 });
-    await aws.cfn.send(new UpdateStackCommand({ StackName: "upd", TemplateBody: twoBuckets("upd", "Suspended").replace("after", "later") }));
+    aws.emulator.control.failStack({
+      stackName: "upd",
+      operation: "update-rollback",
+      reason: "Role was deleted",
+      times: 1,
+    });
+    await aws.cfn.send(
+      new UpdateStackCommand({
+        StackName: "upd",
+        TemplateBody: twoBuckets("upd", "Suspended").replace("after", "later"),
+      }),
+    );
     const stuck = await settledStack(aws.cfn, "upd");
     expect(stuck.StackStatus).toBe("UPDATE_ROLLBACK_FAILED");
-    expect((await resourceEvent("upd", "Second", "UPDATE_FAILED"))).toBeDefined();
-    const refused = await failure(() => aws.cfn.send(new UpdateStackCommand({ StackName: "upd", UsePreviousTemplate: true })));
+    expect(await resourceEvent("upd", "Second", "UPDATE_FAILED")).toBeDefined();
+    const refused = await failure(() =>
+      aws.cfn.send(new UpdateStackCommand({ StackName: "upd", UsePreviousTemplate: true })),
+    );
     expect(refused.message).toBe(`Stack:${stuck.StackId} is in UPDATE_ROLLBACK_FAILED state and can not be updated.`);
 
     await aws.cfn.send(new ContinueUpdateRollbackCommand({ StackName: "upd", ClientRequestToken: "continue-1" }));
@@ -100,7 +128,13 @@ describe("scripted stack failures", () => {
   });
 
   it("fails a delete on demand (DELETE_FAILED), and a later delete succeeds", async () => {
-    aws.emulator.control.failStack({ stackName: "upd", operation: "delete", resource: "First", reason: "Resource is in use", times: 1 });
+    aws.emulator.control.failStack({
+      stackName: "upd",
+      operation: "delete",
+      resource: "First",
+      reason: "Resource is in use",
+      times: 1,
+    });
     await aws.cfn.send(new DeleteStackCommand({ StackName: "upd" }));
     const failed = await settledStack(aws.cfn, "upd");
     expect(failed.StackStatus).toBe("DELETE_FAILED");
@@ -111,12 +145,16 @@ describe("scripted stack failures", () => {
     await aws.s3.send(new HeadBucketCommand({ Bucket: "upd-first" }));
     await aws.cfn.send(new DeleteStackCommand({ StackName: "upd" }));
     expect(await stackGone(aws.cfn, "upd")).toBe("Stack with id upd does not exist");
-    expect((await aws.cfn.send(new DescribeStacksCommand({ StackName: failed.StackId }))).Stacks![0]!.StackStatus).toBe("DELETE_COMPLETE");
+    expect((await aws.cfn.send(new DescribeStacksCommand({ StackName: failed.StackId }))).Stacks![0]!.StackStatus).toBe(
+      "DELETE_COMPLETE",
+    );
   });
 
   it("keeps the stack when DisableRollback is set on a failed create (CREATE_FAILED)", async () => {
     aws.emulator.control.failStack({ stackName: "no-rollback", operation: "create", times: 1 });
-    await aws.cfn.send(new CreateStackCommand({ StackName: "no-rollback", TemplateBody: twoBuckets("nr"), DisableRollback: true }));
+    await aws.cfn.send(
+      new CreateStackCommand({ StackName: "no-rollback", TemplateBody: twoBuckets("nr"), DisableRollback: true }),
+    );
     const stack = await settledStack(aws.cfn, "no-rollback");
     expect(stack.StackStatus).toBe("CREATE_FAILED");
     expect(stack.DisableRollback).toBe(true);

@@ -84,11 +84,22 @@ describe("CloudFormation intrinsic functions", () => {
     expect(outputs.Zones).toBe("eu-west-1a,eu-west-1b,eu-west-1c");
     expect(outputs.List).toBe("alpha+beta+gamma");
     expect(outputs.DevOnly).toBeUndefined();
-    expect(aws.emulator.control.stacks().find((s) => s.stackName === "intrinsics")?.resources.map((r) => r.logicalId)).toEqual(["Queue"]);
+    expect(
+      aws.emulator.control
+        .stacks()
+        .find((s) => s.stackName === "intrinsics")
+        ?.resources.map((r) => r.logicalId),
+    ).toEqual(["Queue"]);
   });
 
   it("creates conditional resources when their condition holds", async () => {
-    await aws.cfn.send(new CreateStackCommand({ StackName: "intrinsics-dev", TemplateBody: TEMPLATE, Parameters: [{ ParameterKey: "Stage", ParameterValue: "dev" }] }));
+    await aws.cfn.send(
+      new CreateStackCommand({
+        StackName: "intrinsics-dev",
+        TemplateBody: TEMPLATE,
+        Parameters: [{ ParameterKey: "Stage", ParameterValue: "dev" }],
+      }),
+    );
     const stack = await settledStack(aws.cfn, "intrinsics-dev");
     const outputs = Object.fromEntries(stack.Outputs!.map((o) => [o.OutputKey, o.OutputValue]));
     expect(outputs.If).toBe("development");
@@ -98,19 +109,44 @@ describe("CloudFormation intrinsic functions", () => {
   });
 
   it("refuses unresolved references in outputs and GetAtt of undefined resources", async () => {
-    const badOutput = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "bad-out", TemplateBody: "Resources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  O:\n    Value: !Ref Nope\n" })));
-    expect(badOutput.message).toBe("Template format error: Unresolved resource dependencies [Nope] in the Outputs block of the template");
-    const badSub = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "bad-sub", TemplateBody: "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${Ghost.Arn}'\n" })));
-    expect(badSub.message).toBe("Template format error: Unresolved resource dependencies [Ghost] in the Resources block of the template");
-    expect((await failure(() => aws.cfn.send(new DescribeStacksCommand({ StackName: "bad-sub" })))).name).toBe("ValidationError");
+    const badOutput = await failure(() =>
+      aws.cfn.send(
+        new CreateStackCommand({
+          StackName: "bad-out",
+          TemplateBody: "Resources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  O:\n    Value: !Ref Nope\n",
+        }),
+      ),
+    );
+    expect(badOutput.message).toBe(
+      "Template format error: Unresolved resource dependencies [Nope] in the Outputs block of the template",
+    );
+    const badSub = await failure(() =>
+      aws.cfn.send(
+        new CreateStackCommand({
+          StackName: "bad-sub",
+          TemplateBody:
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${Ghost.Arn}'\n",
+        }),
+      ),
+    );
+    expect(badSub.message).toBe(
+      "Template format error: Unresolved resource dependencies [Ghost] in the Resources block of the template",
+    );
+    expect((await failure(() => aws.cfn.send(new DescribeStacksCommand({ StackName: "bad-sub" })))).name).toBe(
+      "ValidationError",
+    );
   });
 
   it("orders creation by dependencies and refuses circular ones", async () => {
-    const circular = "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    DependsOn: B\n  B:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt A.QueueName\n";
-    const error = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "circle", TemplateBody: circular })));
+    const circular =
+      "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    DependsOn: B\n  B:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt A.QueueName\n";
+    const error = await failure(() =>
+      aws.cfn.send(new CreateStackCommand({ StackName: "circle", TemplateBody: circular })),
+    );
     expect(error.name).toBe("ValidationError");
     expect(error.message).toBe("Circular dependency between resources: [A, B]");
-    const ordered = "Resources:\n  Last:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${First}-x'\n  First:\n    Type: AWS::SQS::Queue\n";
+    const ordered =
+      "Resources:\n  Last:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${First}-x'\n  First:\n    Type: AWS::SQS::Queue\n";
     await aws.cfn.send(new CreateStackCommand({ StackName: "ordered", TemplateBody: ordered }));
     expect((await settledStack(aws.cfn, "ordered")).StackStatus).toBe("CREATE_COMPLETE");
     const resources = aws.emulator.control.stacks().find((s) => s.stackName === "ordered")!.resources;

@@ -11,7 +11,13 @@ import {
   ValidateTemplateCommand,
   type StackEvent,
 } from "@aws-sdk/client-cloudformation";
-import { DeleteObjectCommand, GetBucketVersioningCommand, HeadBucketCommand, PutObjectCommand, CreateBucketCommand } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetBucketVersioningCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  CreateBucketCommand,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, failure, sandbox, settledStack, stackGone, type Sandbox } from "./harness.js";
 
@@ -66,7 +72,10 @@ async function allEvents(stackName: string): Promise<StackEvent[]> {
 }
 
 function stackStatuses(events: StackEvent[]): string[] {
-  return events.filter((e) => e.ResourceType === "AWS::CloudFormation::Stack").map((e) => e.ResourceStatus!).reverse();
+  return events
+    .filter((e) => e.ResourceType === "AWS::CloudFormation::Stack")
+    .map((e) => e.ResourceStatus!)
+    .reverse();
 }
 
 describe("CloudFormation stacks", () => {
@@ -75,7 +84,10 @@ describe("CloudFormation stacks", () => {
       new CreateStackCommand({
         StackName: "Shop-main",
         TemplateBody: BUCKET_TEMPLATE,
-        Parameters: [{ ParameterKey: "Env", ParameterValue: "staging" }, { ParameterKey: "Versioning", ParameterValue: "Enabled" }],
+        Parameters: [
+          { ParameterKey: "Env", ParameterValue: "staging" },
+          { ParameterKey: "Versioning", ParameterValue: "Enabled" },
+        ],
         Tags: [{ Key: "branchline:env", Value: "staging" }],
         RoleARN: "arn:aws:iam::123456789012:role/deployer",
         ClientRequestToken: "create-1",
@@ -105,29 +117,65 @@ describe("CloudFormation stacks", () => {
     await aws.s3.send(new HeadBucketCommand({ Bucket: bucket }));
     expect((await aws.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe("Enabled");
 
-    const resources = (await aws.cfn.send(new DescribeStackResourcesCommand({ StackName: "Shop-main" }))).StackResources!;
-    expect(resources).toMatchObject([{ LogicalResourceId: "Artifacts", PhysicalResourceId: bucket, ResourceType: "AWS::S3::Bucket", ResourceStatus: "CREATE_COMPLETE" }]);
-    const summaries = (await aws.cfn.send(new ListStackResourcesCommand({ StackName: "Shop-main" }))).StackResourceSummaries!;
-    expect(summaries[0]).toMatchObject({ LogicalResourceId: "Artifacts", PhysicalResourceId: bucket, ResourceStatus: "CREATE_COMPLETE" });
+    const resources = (await aws.cfn.send(new DescribeStackResourcesCommand({ StackName: "Shop-main" })))
+      .StackResources!;
+    expect(resources).toMatchObject([
+      {
+        LogicalResourceId: "Artifacts",
+        PhysicalResourceId: bucket,
+        ResourceType: "AWS::S3::Bucket",
+        ResourceStatus: "CREATE_COMPLETE",
+      },
+    ]);
+    const summaries = (await aws.cfn.send(new ListStackResourcesCommand({ StackName: "Shop-main" })))
+      .StackResourceSummaries!;
+    expect(summaries[0]).toMatchObject({
+      LogicalResourceId: "Artifacts",
+      PhysicalResourceId: bucket,
+      ResourceStatus: "CREATE_COMPLETE",
+    });
     expect(summaries[0]!.LastUpdatedTimestamp).toBeInstanceOf(Date);
 
     const events = await allEvents("Shop-main");
-    expect(events[0]).toMatchObject({ LogicalResourceId: "Shop-main", ResourceStatus: "CREATE_COMPLETE", ResourceType: "AWS::CloudFormation::Stack" });
-    expect(events.at(-1)).toMatchObject({ ResourceStatus: "CREATE_IN_PROGRESS", ResourceStatusReason: "User Initiated" });
+    expect(events[0]).toMatchObject({
+      LogicalResourceId: "Shop-main",
+      ResourceStatus: "CREATE_COMPLETE",
+      ResourceType: "AWS::CloudFormation::Stack",
+    });
+    expect(events.at(-1)).toMatchObject({
+      ResourceStatus: "CREATE_IN_PROGRESS",
+      ResourceStatusReason: "User Initiated",
+    });
     expect(events.every((e) => e.ClientRequestToken === "create-1")).toBe(true);
-    expect(events.filter((e) => e.LogicalResourceId === "Artifacts").map((e) => e.ResourceStatus).reverse()).toEqual([
-      "CREATE_IN_PROGRESS",
-      "CREATE_IN_PROGRESS",
-      "CREATE_COMPLETE",
-    ]);
+    expect(
+      events
+        .filter((e) => e.LogicalResourceId === "Artifacts")
+        .map((e) => e.ResourceStatus)
+        .reverse(),
+    ).toEqual(["CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "CREATE_COMPLETE"]);
     const times = events.map((e) => e.Timestamp!.getTime());
     expect([...times].sort((a, b) => b - a)).toEqual(times);
   });
 
   it("treats a repeated CreateStack with the same token as done, and refuses a new one", async () => {
-    const again = await aws.cfn.send(new CreateStackCommand({ StackName: "Shop-main", TemplateBody: BUCKET_TEMPLATE, Parameters: [{ ParameterKey: "Env", ParameterValue: "x" }], ClientRequestToken: "create-1" }));
+    const again = await aws.cfn.send(
+      new CreateStackCommand({
+        StackName: "Shop-main",
+        TemplateBody: BUCKET_TEMPLATE,
+        Parameters: [{ ParameterKey: "Env", ParameterValue: "x" }],
+        ClientRequestToken: "create-1",
+      }),
+    );
     expect(again.StackId).toContain("stack/Shop-main/");
-    const error = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "Shop-main", TemplateBody: BUCKET_TEMPLATE, Parameters: [{ ParameterKey: "Env", ParameterValue: "x" }] })));
+    const error = await failure(() =>
+      aws.cfn.send(
+        new CreateStackCommand({
+          StackName: "Shop-main",
+          TemplateBody: BUCKET_TEMPLATE,
+          Parameters: [{ ParameterKey: "Env", ParameterValue: "x" }],
+        }),
+      ),
+    );
     expect(error.name).toBe("AlreadyExistsException");
     expect(error.message).toBe("Stack [Shop-main] already exists");
   });
@@ -137,7 +185,10 @@ describe("CloudFormation stacks", () => {
       new UpdateStackCommand({
         StackName: "Shop-main",
         TemplateBody: BUCKET_TEMPLATE,
-        Parameters: [{ ParameterKey: "Env", UsePreviousValue: true }, { ParameterKey: "Versioning", ParameterValue: "Suspended" }],
+        Parameters: [
+          { ParameterKey: "Env", UsePreviousValue: true },
+          { ParameterKey: "Versioning", ParameterValue: "Suspended" },
+        ],
         ClientRequestToken: "update-1",
       }),
     );
@@ -148,7 +199,11 @@ describe("CloudFormation stacks", () => {
     expect(stack.RoleARN).toBe("arn:aws:iam::123456789012:role/deployer");
     expect(stack.Parameters).toContainEqual({ ParameterKey: "Env", ParameterValue: "staging" });
     const events = await allEvents("Shop-main");
-    expect(stackStatuses(events).slice(-3)).toEqual(["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE"]);
+    expect(stackStatuses(events).slice(-3)).toEqual([
+      "UPDATE_IN_PROGRESS",
+      "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+      "UPDATE_COMPLETE",
+    ]);
     expect(events.filter((e) => e.ClientRequestToken === "update-1").length).toBeGreaterThanOrEqual(4);
     const bucket = stack.Outputs!.find((o) => o.OutputKey === "BucketName")!.OutputValue!;
     expect((await aws.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status).toBe("Suspended");
@@ -156,54 +211,110 @@ describe("CloudFormation stacks", () => {
 
   it("says 'No updates are to be performed.' when nothing changes", async () => {
     const error = await failure(() =>
-      aws.cfn.send(new UpdateStackCommand({ StackName: "Shop-main", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "Env", UsePreviousValue: true }, { ParameterKey: "Versioning", UsePreviousValue: true }] })),
+      aws.cfn.send(
+        new UpdateStackCommand({
+          StackName: "Shop-main",
+          UsePreviousTemplate: true,
+          Parameters: [
+            { ParameterKey: "Env", UsePreviousValue: true },
+            { ParameterKey: "Versioning", UsePreviousValue: true },
+          ],
+        }),
+      ),
     );
     expect(error.name).toBe("ValidationError");
     expect(error.message).toBe("No updates are to be performed.");
   });
 
   it("words parameter errors as CloudFormation does", async () => {
-    const missing = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "params", TemplateBody: BUCKET_TEMPLATE })));
+    const missing = await failure(() =>
+      aws.cfn.send(new CreateStackCommand({ StackName: "params", TemplateBody: BUCKET_TEMPLATE })),
+    );
     expect(missing.message).toBe("Parameters: [Env] must have values");
     const unknown = await failure(() =>
-      aws.cfn.send(new CreateStackCommand({ StackName: "params", TemplateBody: BUCKET_TEMPLATE, Parameters: [{ ParameterKey: "Env", ParameterValue: "a" }, { ParameterKey: "Nope", ParameterValue: "b" }] })),
+      aws.cfn.send(
+        new CreateStackCommand({
+          StackName: "params",
+          TemplateBody: BUCKET_TEMPLATE,
+          Parameters: [
+            { ParameterKey: "Env", ParameterValue: "a" },
+            { ParameterKey: "Nope", ParameterValue: "b" },
+          ],
+        }),
+      ),
     );
     expect(unknown.message).toBe("Parameters: [Nope] do not exist in the template");
     const disallowed = await failure(() =>
-      aws.cfn.send(new CreateStackCommand({ StackName: "params", TemplateBody: BUCKET_TEMPLATE, Parameters: [{ ParameterKey: "Env", ParameterValue: "a" }, { ParameterKey: "Versioning", ParameterValue: "Maybe" }] })),
+      aws.cfn.send(
+        new CreateStackCommand({
+          StackName: "params",
+          TemplateBody: BUCKET_TEMPLATE,
+          Parameters: [
+            { ParameterKey: "Env", ParameterValue: "a" },
+            { ParameterKey: "Versioning", ParameterValue: "Maybe" },
+          ],
+        }),
+      ),
     );
     expect(disallowed.message).toBe("Parameter 'Versioning' must be one of AllowedValues");
-    expect((await failure(() => aws.cfn.send(new DescribeStacksCommand({ StackName: "params" })))).message).toBe("Stack with id params does not exist");
+    expect((await failure(() => aws.cfn.send(new DescribeStacksCommand({ StackName: "params" })))).message).toBe(
+      "Stack with id params does not exist",
+    );
   });
 
   it("words template errors as CloudFormation does", async () => {
     const unresolved = await failure(() =>
-      aws.cfn.send(new CreateStackCommand({ StackName: "bad", TemplateBody: "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Missing\n" })),
+      aws.cfn.send(
+        new CreateStackCommand({
+          StackName: "bad",
+          TemplateBody:
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Ref Missing\n",
+        }),
+      ),
     );
     expect(unresolved.name).toBe("ValidationError");
-    expect(unresolved.message).toBe("Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template");
+    expect(unresolved.message).toBe(
+      "Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template",
+    );
     const big = `Resources:\n  B:\n    Type: AWS::S3::Bucket\n# ${"x".repeat(51_200)}\n`;
     const tooBig = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "bad", TemplateBody: big })));
-    expect(tooBig.message).toMatch(/^1 validation error detected: Value '.*' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to 51200$/s);
-    const malformed = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "bad", TemplateBody: "Resources: [unclosed" })));
+    expect(tooBig.message).toMatch(
+      /^1 validation error detected: Value '.*' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to 51200$/s,
+    );
+    const malformed = await failure(() =>
+      aws.cfn.send(new CreateStackCommand({ StackName: "bad", TemplateBody: "Resources: [unclosed" })),
+    );
     expect(malformed.message).toMatch(/^Template format error: YAML not well-formed/);
-    const noResources = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "bad", TemplateBody: "Outputs: {}" })));
+    const noResources = await failure(() =>
+      aws.cfn.send(new CreateStackCommand({ StackName: "bad", TemplateBody: "Outputs: {}" })),
+    );
     expect(noResources.message).toBe("Template format error: At least one Resources member must be defined.");
-    const badName = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "bad_name", TemplateBody: BUCKET_TEMPLATE })));
-    expect(badName.message).toContain("failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*");
+    const badName = await failure(() =>
+      aws.cfn.send(new CreateStackCommand({ StackName: "bad_name", TemplateBody: BUCKET_TEMPLATE })),
+    );
+    expect(badName.message).toContain(
+      "failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
+    );
   });
 
   it("demands CAPABILITY_IAM / CAPABILITY_NAMED_IAM for IAM resources", async () => {
     const template = `Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: named\n      AssumeRolePolicyDocument: {}\n`;
-    const error = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "iam", TemplateBody: template })));
+    const error = await failure(() =>
+      aws.cfn.send(new CreateStackCommand({ StackName: "iam", TemplateBody: template })),
+    );
     expect(error.name).toBe("InsufficientCapabilitiesException");
     expect(error.message).toBe("Requires capabilities : [CAPABILITY_NAMED_IAM]");
     const valid = await aws.cfn.send(new ValidateTemplateCommand({ TemplateBody: template }));
     expect(valid.Capabilities).toEqual(["CAPABILITY_NAMED_IAM"]);
     expect(valid.CapabilitiesReason).toBe("The following resource(s) require capabilities: [AWS::IAM::Role]");
-    await aws.cfn.send(new CreateStackCommand({ StackName: "iam", TemplateBody: template, Capabilities: ["CAPABILITY_NAMED_IAM"] }));
+    await aws.cfn.send(
+      new CreateStackCommand({ StackName: "iam", TemplateBody: template, Capabilities: ["CAPABILITY_NAMED_IAM"] }),
+    );
     expect((await settledStack(aws.cfn, "iam")).StackStatus).toBe("CREATE_COMPLETE");
-    expect(aws.emulator.control.roles()).toContainEqual({ roleName: "named", arn: "arn:aws:iam::123456789012:role/named" });
+    expect(aws.emulator.control.roles()).toContainEqual({
+      roleName: "named",
+      arn: "arn:aws:iam::123456789012:role/named",
+    });
   });
 
   it("validates templates and returns the template a stack was built from", async () => {
@@ -222,7 +333,13 @@ describe("CloudFormation stacks", () => {
 
   it("reads TemplateURL from the emulated S3 in every URL form", async () => {
     await aws.s3.send(new CreateBucketCommand({ Bucket: "templates" }));
-    await aws.s3.send(new PutObjectCommand({ Bucket: "templates", Key: "dir/t.yml", Body: "Resources:\n  W:\n    Type: AWS::SNS::Topic\n" }));
+    await aws.s3.send(
+      new PutObjectCommand({
+        Bucket: "templates",
+        Key: "dir/t.yml",
+        Body: "Resources:\n  W:\n    Type: AWS::SNS::Topic\n",
+      }),
+    );
     const urls = [
       `${aws.emulator.url}/templates/dir/t.yml`,
       "https://templates.s3.amazonaws.com/dir/t.yml",
@@ -234,13 +351,22 @@ describe("CloudFormation stacks", () => {
       const stack = await settledStack(aws.cfn, `from-url-${i}`);
       expect(stack.StackStatus).toBe("CREATE_COMPLETE");
     }
-    const missing = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "from-url-x", TemplateURL: "https://templates.s3.amazonaws.com/none.yml" })));
+    const missing = await failure(() =>
+      aws.cfn.send(
+        new CreateStackCommand({ StackName: "from-url-x", TemplateURL: "https://templates.s3.amazonaws.com/none.yml" }),
+      ),
+    );
     expect(missing.name).toBe("ValidationError");
   });
 
   it("pages DescribeStacks over all stacks with NextToken", async () => {
     for (let i = 0; i < 7; i++) {
-      await aws.cfn.send(new CreateStackCommand({ StackName: `many-${i}`, TemplateBody: "Resources:\n  T:\n    Type: AWS::SNS::Topic\n" }));
+      await aws.cfn.send(
+        new CreateStackCommand({
+          StackName: `many-${i}`,
+          TemplateBody: "Resources:\n  T:\n    Type: AWS::SNS::Topic\n",
+        }),
+      );
     }
     const names: string[] = [];
     let token: string | undefined;
@@ -259,21 +385,32 @@ describe("CloudFormation stacks", () => {
 });
 
 describe("CloudFormation deletion", () => {
-  const template = "Resources:\n  Store:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: doomed-bucket\n";
+  const template =
+    "Resources:\n  Store:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: doomed-bucket\n";
 
   it("refuses deletion under termination protection", async () => {
-    await aws.cfn.send(new CreateStackCommand({ StackName: "doomed", TemplateBody: template, EnableTerminationProtection: true }));
+    await aws.cfn.send(
+      new CreateStackCommand({ StackName: "doomed", TemplateBody: template, EnableTerminationProtection: true }),
+    );
     await settledStack(aws.cfn, "doomed");
     const error = await failure(() => aws.cfn.send(new DeleteStackCommand({ StackName: "doomed" })));
     expect(error.message).toBe("Stack [doomed] cannot be deleted while TerminationProtection is enabled");
-    await aws.cfn.send(new UpdateTerminationProtectionCommand({ StackName: "doomed", EnableTerminationProtection: false }));
-    expect((await aws.cfn.send(new DescribeStacksCommand({ StackName: "doomed" }))).Stacks![0]!.EnableTerminationProtection).toBe(false);
+    await aws.cfn.send(
+      new UpdateTerminationProtectionCommand({ StackName: "doomed", EnableTerminationProtection: false }),
+    );
+    expect(
+      (await aws.cfn.send(new DescribeStacksCommand({ StackName: "doomed" }))).Stacks![0]!.EnableTerminationProtection,
+    ).toBe(false);
   });
 
   it("fails to delete a stack whose bucket holds objects, then succeeds once emptied", async () => {
     await aws.s3.send(new PutObjectCommand({ Bucket: "doomed-bucket", Key: "artifact.zip", Body: "zip" }));
-    const retainEarly = await failure(() => aws.cfn.send(new DeleteStackCommand({ StackName: "doomed", RetainResources: ["Store"] })));
-    expect(retainEarly.message).toContain("RetainResources can only be specified when the stack is in the DELETE_FAILED state");
+    const retainEarly = await failure(() =>
+      aws.cfn.send(new DeleteStackCommand({ StackName: "doomed", RetainResources: ["Store"] })),
+    );
+    expect(retainEarly.message).toContain(
+      "RetainResources can only be specified when the stack is in the DELETE_FAILED state",
+    );
     await aws.cfn.send(new DeleteStackCommand({ StackName: "doomed", ClientRequestToken: "delete-1" }));
     const failed = await settledStack(aws.cfn, "doomed");
     expect(failed.StackStatus).toBe("DELETE_FAILED");
@@ -285,12 +422,16 @@ describe("CloudFormation deletion", () => {
 
     // The same token again is the same request: no second attempt.
     await aws.cfn.send(new DeleteStackCommand({ StackName: "doomed", ClientRequestToken: "delete-1" }));
-    expect((await aws.cfn.send(new DescribeStacksCommand({ StackName: "doomed" }))).Stacks![0]!.StackStatus).toBe("DELETE_FAILED");
+    expect((await aws.cfn.send(new DescribeStacksCommand({ StackName: "doomed" }))).Stacks![0]!.StackStatus).toBe(
+      "DELETE_FAILED",
+    );
 
     await aws.s3.send(new DeleteObjectCommand({ Bucket: "doomed-bucket", Key: "artifact.zip" }));
     await aws.cfn.send(new DeleteStackCommand({ StackName: "doomed", ClientRequestToken: "delete-2" }));
     expect(await stackGone(aws.cfn, "doomed")).toBe("Stack with id doomed does not exist");
-    expect((await failure(() => aws.s3.send(new HeadBucketCommand({ Bucket: "doomed-bucket" })))).name).toBe("NotFound");
+    expect((await failure(() => aws.s3.send(new HeadBucketCommand({ Bucket: "doomed-bucket" })))).name).toBe(
+      "NotFound",
+    );
     const byId = (await aws.cfn.send(new DescribeStacksCommand({ StackName: failed.StackId }))).Stacks![0]!;
     expect(byId.StackStatus).toBe("DELETE_COMPLETE");
     expect(byId.DeletionTime).toBeInstanceOf(Date);
@@ -299,13 +440,19 @@ describe("CloudFormation deletion", () => {
   });
 
   it("keeps resources named in RetainResources when deleting a DELETE_FAILED stack", async () => {
-    await aws.cfn.send(new CreateStackCommand({ StackName: "keeper", TemplateBody: template.replace("doomed-bucket", "kept-bucket") }));
+    await aws.cfn.send(
+      new CreateStackCommand({ StackName: "keeper", TemplateBody: template.replace("doomed-bucket", "kept-bucket") }),
+    );
     await settledStack(aws.cfn, "keeper");
     await aws.s3.send(new PutObjectCommand({ Bucket: "kept-bucket", Key: "k", Body: "k" }));
     await aws.cfn.send(new DeleteStackCommand({ StackName: "keeper" }));
     expect((await settledStack(aws.cfn, "keeper")).StackStatus).toBe("DELETE_FAILED");
     await aws.cfn.send(new DeleteStackCommand({ StackName: "keeper", RetainResources: ["Store"] }));
-    await eventually(async () => ((await aws.cfn.send(new DescribeStacksCommand({}))).Stacks!.some((s) => s.StackName === "keeper") ? undefined : true));
+    await eventually(async () =>
+      (await aws.cfn.send(new DescribeStacksCommand({}))).Stacks!.some((s) => s.StackName === "keeper")
+        ? undefined
+        : true,
+    );
     await aws.s3.send(new HeadBucketCommand({ Bucket: "kept-bucket" }));
   });
 

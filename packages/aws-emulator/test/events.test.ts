@@ -18,14 +18,21 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
-      received.push({ headers: request.headers, event: JSON.parse(Buffer.concat(chunks).toString("utf8")) as PipelineEvent });
+      received.push({
+        headers: request.headers,
+        event: JSON.parse(Buffer.concat(chunks).toString("utf8")) as PipelineEvent,
+      });
       response.writeHead(200).end();
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   const { port } = receiver.address() as AddressInfo;
   aws = await sandbox({
-    eventSink: { url: `http://127.0.0.1:${port}/pipeline-events`, headers: { "x-branchline-secret": "s3cret" }, onEvent: (e) => inProcess.push(e) },
+    eventSink: {
+      url: `http://127.0.0.1:${port}/pipeline-events`,
+      headers: { "x-branchline-secret": "s3cret" },
+      onEvent: (e) => inProcess.push(e),
+    },
   });
 });
 afterAll(async () => {
@@ -35,13 +42,28 @@ afterAll(async () => {
 
 describe("pipeline state-change events", () => {
   it("emits EventBridge-shaped pipeline, stage and action events to the callback and the HTTP sink", async () => {
-    await aws.cfn.send(new CreateStackCommand({ StackName: "evented", TemplateBody: twoStagePipelineTemplate("evented"), Capabilities: ["CAPABILITY_IAM"] }));
+    await aws.cfn.send(
+      new CreateStackCommand({
+        StackName: "evented",
+        TemplateBody: twoStagePipelineTemplate("evented"),
+        Capabilities: ["CAPABILITY_IAM"],
+      }),
+    );
     await settledStack(aws.cfn, "evented");
-    const id = (await aws.pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: "evented" }))).pipelineExecutionSummaries![0]!.pipelineExecutionId!;
-    await eventually(() => (inProcess.some((e) => e.detail.state === "SUCCEEDED" && e["detail-type"] === "CodePipeline Pipeline Execution State Change") ? true : undefined));
+    const id = (await aws.pipelines.send(new ListPipelineExecutionsCommand({ pipelineName: "evented" })))
+      .pipelineExecutionSummaries![0]!.pipelineExecutionId!;
+    await eventually(() =>
+      inProcess.some(
+        (e) => e.detail.state === "SUCCEEDED" && e["detail-type"] === "CodePipeline Pipeline Execution State Change",
+      )
+        ? true
+        : undefined,
+    );
     await aws.emulator.control.drainEvents();
 
-    const sequence = inProcess.map((e) => `${e["detail-type"].split(" ")[1]}:${e.detail.stage ?? ""}:${e.detail.action ?? ""}:${e.detail.state}`);
+    const sequence = inProcess.map(
+      (e) => `${e["detail-type"].split(" ")[1]}:${e.detail.stage ?? ""}:${e.detail.action ?? ""}:${e.detail.state}`,
+    );
     expect(sequence).toEqual([
       "Pipeline:::STARTED",
       "Stage:Source::STARTED",
@@ -61,7 +83,13 @@ describe("pipeline state-change events", () => {
       account: "123456789012",
       region: "us-east-1",
       resources: ["arn:aws:codepipeline:us-east-1:123456789012:evented"],
-      detail: { pipeline: "evented", "execution-id": id, state: "STARTED", version: 1, "execution-trigger": { "trigger-type": "CreatePipeline" } },
+      detail: {
+        pipeline: "evented",
+        "execution-id": id,
+        state: "STARTED",
+        version: 1,
+        "execution-trigger": { "trigger-type": "CreatePipeline" },
+      },
     });
     expect(first.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const build = inProcess.find((e) => e.detail.action === "Compile" && e.detail.state === "SUCCEEDED")!;
@@ -70,21 +98,53 @@ describe("pipeline state-change events", () => {
     expect(build.detail["execution-result"]?.["external-execution-summary"]).toBe("Build succeeded");
 
     expect(received.map((r) => r.event.id)).toEqual(inProcess.map((e) => e.id));
-    expect(received.every((r) => r.headers["x-branchline-secret"] === "s3cret" && r.headers["content-type"] === "application/json")).toBe(true);
-    expect(aws.emulator.control.events().every((d) => typeof d.delivery === "object" && "status" in d.delivery && d.delivery.status === 200)).toBe(true);
+    expect(
+      received.every(
+        (r) => r.headers["x-branchline-secret"] === "s3cret" && r.headers["content-type"] === "application/json",
+      ),
+    ).toBe(true);
+    expect(
+      aws.emulator.control
+        .events()
+        .every((d) => typeof d.delivery === "object" && "status" in d.delivery && d.delivery.status === 200),
+    ).toBe(true);
   });
 
   it("delivers unkindly when asked: every event at least once, some twice, not in emission order", async () => {
     const { port } = receiver.address() as AddressInfo;
-    aws.emulator.control.setEventSink({ url: `http://127.0.0.1:${port}/pipeline-events`, unkind: { seed: 7, duplicateRate: 0.5, lateRate: 0.5, lateMs: 300 } });
+    aws.emulator.control.setEventSink({
+      url: `http://127.0.0.1:${port}/pipeline-events`,
+      unkind: { seed: 7, duplicateRate: 0.5, lateRate: 0.5, lateMs: 300 },
+    });
     received.length = 0;
     const emitted = aws.emulator.control.events().length;
-    await aws.cfn.send(new CreateStackCommand({ StackName: "unkind", TemplateBody: twoStagePipelineTemplate("unkind"), Capabilities: ["CAPABILITY_IAM"] }));
+    await aws.cfn.send(
+      new CreateStackCommand({
+        StackName: "unkind",
+        TemplateBody: twoStagePipelineTemplate("unkind"),
+        Capabilities: ["CAPABILITY_IAM"],
+      }),
+    );
     await settledStack(aws.cfn, "unkind");
-    await eventually(() => (aws.emulator.control.events().slice(emitted).some((d) => d.event.detail.pipeline === "unkind" && d.event.detail.state === "SUCCEEDED" && d.event.detail.stage === undefined) ? true : undefined));
+    await eventually(() =>
+      aws.emulator.control
+        .events()
+        .slice(emitted)
+        .some(
+          (d) =>
+            d.event.detail.pipeline === "unkind" &&
+            d.event.detail.state === "SUCCEEDED" &&
+            d.event.detail.stage === undefined,
+        )
+        ? true
+        : undefined,
+    );
     await aws.emulator.control.drainEvents();
 
-    const ids = aws.emulator.control.events().slice(emitted).map((d) => d.event.id);
+    const ids = aws.emulator.control
+      .events()
+      .slice(emitted)
+      .map((d) => d.event.id);
     const got = received.map((r) => r.event.id);
     expect(new Set(got)).toEqual(new Set(ids));
     expect(got.length).toBeGreaterThan(ids.length);

@@ -34,7 +34,11 @@ describe("faults on demand", () => {
 
   it("answers 5xx for one operation only, leaving the others alone", async () => {
     aws.emulator.control.setFaults({ service: "cloudformation", operation: "CreateStack", serverErrorRate: 1 });
-    const error = await failure(() => aws.cfn.send(new CreateStackCommand({ StackName: "x", TemplateBody: "Resources:\n  T:\n    Type: AWS::SNS::Topic\n" })));
+    const error = await failure(() =>
+      aws.cfn.send(
+        new CreateStackCommand({ StackName: "x", TemplateBody: "Resources:\n  T:\n    Type: AWS::SNS::Topic\n" }),
+      ),
+    );
     expect([error.name, error.$metadata?.httpStatusCode]).toEqual(["InternalFailure", 500]);
     await aws.cfn.send(new DescribeStacksCommand({}));
     expect(aws.emulator.control.calls().serverErrors).toBe(1);
@@ -43,10 +47,17 @@ describe("faults on demand", () => {
   it("lets the SDK's retries ride out transient faults, and counts every attempt", async () => {
     // A deterministic coin: every other call fails.
     let flips = 0;
-    const flaky = await sandbox({ random: () => (flips++ % 2 === 0 ? 0.1 : 0.9), faults: [{ service: "s3", serverErrorRate: 0.5 }] });
+    const flaky = await sandbox({
+      random: () => (flips++ % 2 === 0 ? 0.1 : 0.9),
+      faults: [{ service: "s3", serverErrorRate: 0.5 }],
+    });
     const retrying = clientsFor(flaky.emulator.url, "us-east-1", 3);
     for (let i = 0; i < 5; i++) await retrying.s3.send(new ListBucketsCommand({}));
-    expect(flaky.emulator.control.calls().services.s3!.ListBuckets).toEqual({ calls: 10, throttled: 0, serverErrors: 5 });
+    expect(flaky.emulator.control.calls().services.s3!.ListBuckets).toEqual({
+      calls: 10,
+      throttled: 0,
+      serverErrors: 5,
+    });
     for (const client of Object.values(retrying)) client.destroy();
     await flaky.close();
   });
@@ -62,8 +73,12 @@ describe("faults on demand", () => {
 
   it("rate-limits per service and operation with a token bucket", async () => {
     aws.emulator.control.setRateLimits([{ service: "cloudformation", ratePerSecond: 1, burst: 5 }]);
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => aws.cfn.send(new DescribeStacksCommand({}))));
-    const throttled = results.filter((r) => r.status === "rejected" && (r.reason as Error).name === "Throttling").length;
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => aws.cfn.send(new DescribeStacksCommand({}))),
+    );
+    const throttled = results.filter(
+      (r) => r.status === "rejected" && (r.reason as Error).name === "Throttling",
+    ).length;
     expect(throttled).toBeGreaterThanOrEqual(14);
     expect(throttled).toBeLessThanOrEqual(15);
     // Another operation has its own bucket.

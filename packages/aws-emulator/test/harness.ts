@@ -63,7 +63,9 @@ export async function settledStack(cfn: CloudFormationClient, stackName: string)
 }
 
 /** Runs `action` and returns the error it throws, failing the test if it does not. */
-export async function failure(action: () => Promise<unknown>): Promise<Error & { name: string; $metadata?: { httpStatusCode?: number } }> {
+export async function failure(
+  action: () => Promise<unknown>,
+): Promise<Error & { name: string; $metadata?: { httpStatusCode?: number } }> {
   try {
     await action();
   } catch (error) {

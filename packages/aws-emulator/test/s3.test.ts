@@ -45,7 +45,9 @@ describe("S3 buckets", () => {
     await aws.s3.send(new CreateBucketCommand(elsewhere));
     expect((await failure(() => aws.s3.send(new CreateBucketCommand(elsewhere)))).name).toBe("BucketAlreadyOwnedByYou");
     expect((await aws.s3.send(new HeadBucketCommand({ Bucket: "twice-eu" }))).BucketRegion).toBe("eu-west-1");
-    expect((await failure(() => aws.s3.send(new CreateBucketCommand({ Bucket: "Not_Valid" })))).name).toBe("InvalidBucketName");
+    expect((await failure(() => aws.s3.send(new CreateBucketCommand({ Bucket: "Not_Valid" })))).name).toBe(
+      "InvalidBucketName",
+    );
   });
 
   it("refuses to delete a bucket that holds objects (BucketNotEmpty)", async () => {
@@ -67,7 +69,13 @@ describe("S3 objects", () => {
   it("puts, gets, heads and deletes an object with metadata", async () => {
     await aws.s3.send(new CreateBucketCommand({ Bucket: "objects" }));
     const put = await aws.s3.send(
-      new PutObjectCommand({ Bucket: "objects", Key: "dir/hello world.txt", Body: "hello", ContentType: "text/plain", Metadata: { owner: "me" } }),
+      new PutObjectCommand({
+        Bucket: "objects",
+        Key: "dir/hello world.txt",
+        Body: "hello",
+        ContentType: "text/plain",
+        Metadata: { owner: "me" },
+      }),
     );
     expect(put.ETag).toBe('"5d41402abc4b2a76b9719d911017c592"');
     const got = await aws.s3.send(new GetObjectCommand({ Bucket: "objects", Key: "dir/hello world.txt" }));
@@ -77,20 +85,27 @@ describe("S3 objects", () => {
     const head = await aws.s3.send(new HeadObjectCommand({ Bucket: "objects", Key: "dir/hello world.txt" }));
     expect(head.ContentLength).toBe(5);
     await aws.s3.send(new DeleteObjectCommand({ Bucket: "objects", Key: "dir/hello world.txt" }));
-    const missing = await failure(() => aws.s3.send(new GetObjectCommand({ Bucket: "objects", Key: "dir/hello world.txt" })));
+    const missing = await failure(() =>
+      aws.s3.send(new GetObjectCommand({ Bucket: "objects", Key: "dir/hello world.txt" })),
+    );
     expect(missing.name).toBe("NoSuchKey");
-    expect((await failure(() => aws.s3.send(new HeadObjectCommand({ Bucket: "objects", Key: "dir/hello world.txt" })))).name).toBe("NotFound");
+    expect(
+      (await failure(() => aws.s3.send(new HeadObjectCommand({ Bucket: "objects", Key: "dir/hello world.txt" })))).name,
+    ).toBe("NotFound");
   });
 
   it("pages ListObjectsV2 with MaxKeys and continuation tokens, and groups by delimiter", async () => {
     await aws.s3.send(new CreateBucketCommand({ Bucket: "paged" }));
     const keys = Array.from({ length: 7 }, (_, i) => `k/${String(i).padStart(2, "0")}`);
-    for (const key of [...keys, "top.txt", "other/x"]) await aws.s3.send(new PutObjectCommand({ Bucket: "paged", Key: key, Body: key }));
+    for (const key of [...keys, "top.txt", "other/x"])
+      await aws.s3.send(new PutObjectCommand({ Bucket: "paged", Key: key, Body: key }));
     const seen: string[] = [];
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await aws.s3.send(new ListObjectsV2Command({ Bucket: "paged", Prefix: "k/", MaxKeys: 3, ContinuationToken: token }));
+      const page = await aws.s3.send(
+        new ListObjectsV2Command({ Bucket: "paged", Prefix: "k/", MaxKeys: 3, ContinuationToken: token }),
+      );
       seen.push(...(page.Contents ?? []).map((c) => c.Key!));
       expect(page.KeyCount).toBe(page.Contents?.length);
       token = page.NextContinuationToken;
@@ -106,10 +121,15 @@ describe("S3 objects", () => {
 
   it("deletes in batches with DeleteObjects, quietly or not", async () => {
     await aws.s3.send(new CreateBucketCommand({ Bucket: "batch" }));
-    for (const key of ["a", "b", "c"]) await aws.s3.send(new PutObjectCommand({ Bucket: "batch", Key: key, Body: key }));
-    const loud = await aws.s3.send(new DeleteObjectsCommand({ Bucket: "batch", Delete: { Objects: [{ Key: "a" }, { Key: "b" }] } }));
+    for (const key of ["a", "b", "c"])
+      await aws.s3.send(new PutObjectCommand({ Bucket: "batch", Key: key, Body: key }));
+    const loud = await aws.s3.send(
+      new DeleteObjectsCommand({ Bucket: "batch", Delete: { Objects: [{ Key: "a" }, { Key: "b" }] } }),
+    );
     expect(loud.Deleted?.map((d) => d.Key).sort()).toEqual(["a", "b"]);
-    const quiet = await aws.s3.send(new DeleteObjectsCommand({ Bucket: "batch", Delete: { Objects: [{ Key: "c" }], Quiet: true } }));
+    const quiet = await aws.s3.send(
+      new DeleteObjectsCommand({ Bucket: "batch", Delete: { Objects: [{ Key: "c" }], Quiet: true } }),
+    );
     expect(quiet.Deleted ?? []).toEqual([]);
     const left = await aws.s3.send(new ListObjectsV2Command({ Bucket: "batch" }));
     expect(left.KeyCount).toBe(0);
@@ -121,7 +141,9 @@ describe("S3 versioning", () => {
   it("keeps versions and delete markers, and lists them paginated", async () => {
     await aws.s3.send(new CreateBucketCommand({ Bucket: "versioned" }));
     expect((await aws.s3.send(new GetBucketVersioningCommand({ Bucket: "versioned" }))).Status).toBeUndefined();
-    await aws.s3.send(new PutBucketVersioningCommand({ Bucket: "versioned", VersioningConfiguration: { Status: "Enabled" } }));
+    await aws.s3.send(
+      new PutBucketVersioningCommand({ Bucket: "versioned", VersioningConfiguration: { Status: "Enabled" } }),
+    );
     expect((await aws.s3.send(new GetBucketVersioningCommand({ Bucket: "versioned" }))).Status).toBe("Enabled");
     const v1 = await aws.s3.send(new PutObjectCommand({ Bucket: "versioned", Key: "doc", Body: "one" }));
     const v2 = await aws.s3.send(new PutObjectCommand({ Bucket: "versioned", Key: "doc", Body: "two" }));
@@ -131,7 +153,9 @@ describe("S3 versioning", () => {
     expect(await old.Body?.transformToString()).toBe("one");
     const deleted = await aws.s3.send(new DeleteObjectCommand({ Bucket: "versioned", Key: "doc" }));
     expect(deleted.DeleteMarker).toBe(true);
-    expect((await failure(() => aws.s3.send(new GetObjectCommand({ Bucket: "versioned", Key: "doc" })))).name).toBe("NoSuchKey");
+    expect((await failure(() => aws.s3.send(new GetObjectCommand({ Bucket: "versioned", Key: "doc" })))).name).toBe(
+      "NoSuchKey",
+    );
     await aws.s3.send(new PutObjectCommand({ Bucket: "versioned", Key: "other", Body: "x" }));
 
     const versions: { key: string; id: string; marker: boolean; latest: boolean }[] = [];
@@ -139,9 +163,18 @@ describe("S3 versioning", () => {
     let versionMarker: string | undefined;
     let pages = 0;
     do {
-      const page = await aws.s3.send(new ListObjectVersionsCommand({ Bucket: "versioned", MaxKeys: 2, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
-      for (const v of page.Versions ?? []) versions.push({ key: v.Key!, id: v.VersionId!, marker: false, latest: v.IsLatest! });
-      for (const m of page.DeleteMarkers ?? []) versions.push({ key: m.Key!, id: m.VersionId!, marker: true, latest: m.IsLatest! });
+      const page = await aws.s3.send(
+        new ListObjectVersionsCommand({
+          Bucket: "versioned",
+          MaxKeys: 2,
+          KeyMarker: keyMarker,
+          VersionIdMarker: versionMarker,
+        }),
+      );
+      for (const v of page.Versions ?? [])
+        versions.push({ key: v.Key!, id: v.VersionId!, marker: false, latest: v.IsLatest! });
+      for (const m of page.DeleteMarkers ?? [])
+        versions.push({ key: m.Key!, id: m.VersionId!, marker: true, latest: m.IsLatest! });
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       versionMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
       pages++;
@@ -152,9 +185,14 @@ describe("S3 versioning", () => {
     expect(versions.filter((v) => v.key === "doc" && !v.marker).every((v) => !v.latest)).toBe(true);
 
     // Not empty while versions remain; empty after every version and marker is removed.
-    expect((await failure(() => aws.s3.send(new DeleteBucketCommand({ Bucket: "versioned" })))).name).toBe("BucketNotEmpty");
+    expect((await failure(() => aws.s3.send(new DeleteBucketCommand({ Bucket: "versioned" })))).name).toBe(
+      "BucketNotEmpty",
+    );
     await aws.s3.send(
-      new DeleteObjectsCommand({ Bucket: "versioned", Delete: { Objects: versions.map((v) => ({ Key: v.key, VersionId: v.id })), Quiet: true } }),
+      new DeleteObjectsCommand({
+        Bucket: "versioned",
+        Delete: { Objects: versions.map((v) => ({ Key: v.key, VersionId: v.id })), Quiet: true },
+      }),
     );
     await aws.s3.send(new DeleteBucketCommand({ Bucket: "versioned" }));
   });

@@ -1,7 +1,10 @@
 /** Small templates the emulator tests build stacks from. */
 
 /** A V2 pipeline with a connection source and one CodeBuild action; its own role and artifact bucket. */
-export function twoStagePipelineTemplate(pipelineName: string, options: { executionMode?: string; buildProject?: string } = {}): string {
+export function twoStagePipelineTemplate(
+  pipelineName: string,
+  options: { executionMode?: string; buildProject?: string } = {},
+): string {
   return `
 Resources:
   Artifacts:

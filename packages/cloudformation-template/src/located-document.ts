@@ -56,7 +56,10 @@ export function readYaml(text: string, options: YamlReadOptions = {}): YamlParse
   }
   const duplicates = duplicateKeys(doc);
   if (duplicates.length > 0) {
-    return { ok: false, problems: duplicates.map((offset) => ({ message: "Map keys must be unique", position: positionOf(offset) })) };
+    return {
+      ok: false,
+      problems: duplicates.map((offset) => ({ message: "Map keys must be unique", position: positionOf(offset) })),
+    };
   }
   let value: unknown;
   try {

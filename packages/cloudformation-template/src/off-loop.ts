@@ -78,7 +78,10 @@ main();
 const yamlPath = createRequire(import.meta.url).resolve("yaml");
 
 /** Like readYaml, off the event loop; a document over the limits is a problem, never a hang. */
-export function readYamlOffLoop(text: string, options: { readonly cloudFormation: boolean; readonly limits?: OffLoopLimits }): Promise<YamlParseResult> {
+export function readYamlOffLoop(
+  text: string,
+  options: { readonly cloudFormation: boolean; readonly limits?: OffLoopLimits },
+): Promise<YamlParseResult> {
   const limits = options.limits ?? DEFAULT_OFF_LOOP_LIMITS;
   const lines = lineStarts(text);
   const positionOf = (offset: number): SourcePosition => linePosition(lines, offset);
@@ -97,16 +100,28 @@ export function readYamlOffLoop(text: string, options: { readonly cloudFormation
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
-    const refuse = (message: string) => finish({ ok: false, problems: [{ message, position: { line: 1, column: 1 } }] });
-    const timer = setTimeout(() => refuse(`reading the file took longer than ${limits.timeoutMs / 1000} s; simplify it`), limits.timeoutMs);
+    const refuse = (message: string) =>
+      finish({ ok: false, problems: [{ message, position: { line: 1, column: 1 } }] });
+    const timer = setTimeout(
+      () => refuse(`reading the file took longer than ${limits.timeoutMs / 1000} s; simplify it`),
+      limits.timeoutMs,
+    );
     worker.on("message", (answer: WorkerAnswer) => {
-      if (!answer.ok) return finish({ ok: false, problems: answer.problems.map((p) => ({ message: p.message, position: positionOf(p.offset) })) });
+      if (!answer.ok)
+        return finish({
+          ok: false,
+          problems: answer.problems.map((p) => ({ message: p.message, position: positionOf(p.offset) })),
+        });
       const positions = new Map(answer.positions);
-      const document: LocatedDocument = { value: answer.value, locate: (path) => positionOf(nearest(positions, path) ?? answer.root) };
+      const document: LocatedDocument = {
+        value: answer.value,
+        locate: (path) => positionOf(nearest(positions, path) ?? answer.root),
+      };
       finish({ ok: true, document });
     });
     worker.on("error", (error: Error & { code?: string }) => {
-      if (error.code === "ERR_WORKER_OUT_OF_MEMORY") refuse(`reading the file needed more than ${limits.maxMemoryMb} MB; simplify it`);
+      if (error.code === "ERR_WORKER_OUT_OF_MEMORY")
+        refuse(`reading the file needed more than ${limits.maxMemoryMb} MB; simplify it`);
       else finish(error);
     });
     worker.on("exit", () => finish(new Error("the YAML worker stopped without an answer")));

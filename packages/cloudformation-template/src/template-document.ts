@@ -7,8 +7,24 @@ import { readYamlOffLoop, type OffLoopLimits } from "./off-loop.js";
  * forms (`{ Ref: X }`, `{ "Fn::Sub": ... }`, `{ "Fn::GetAtt": [A, B] }`), as CloudFormation does.
  */
 const INTRINSICS = [
-  "Base64", "Cidr", "FindInMap", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub",
-  "Transform", "And", "Equals", "If", "Not", "Or", "ToJsonString", "Length", "GetAtt",
+  "Base64",
+  "Cidr",
+  "FindInMap",
+  "GetAZs",
+  "ImportValue",
+  "Join",
+  "Select",
+  "Split",
+  "Sub",
+  "Transform",
+  "And",
+  "Equals",
+  "If",
+  "Not",
+  "Or",
+  "ToJsonString",
+  "Length",
+  "GetAtt",
 ] as const;
 
 function longName(short: string): string {
@@ -101,13 +117,26 @@ function templateShape(parsed: YamlParseResult): TemplateReadResult {
   if (!parsed.ok) return parsed;
   const value = parsed.document.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, problems: [{ message: "a template must be a mapping of sections", position: { line: 1, column: 1 } }] };
-  }
-  const resources = (value as Record<string, unknown>).Resources;
-  if (typeof resources !== "object" || resources === null || Array.isArray(resources) || Object.keys(resources).length === 0) {
     return {
       ok: false,
-      problems: [{ message: "a template needs a Resources section with at least one resource", position: parsed.document.locate(["Resources"]) }],
+      problems: [{ message: "a template must be a mapping of sections", position: { line: 1, column: 1 } }],
+    };
+  }
+  const resources = (value as Record<string, unknown>).Resources;
+  if (
+    typeof resources !== "object" ||
+    resources === null ||
+    Array.isArray(resources) ||
+    Object.keys(resources).length === 0
+  ) {
+    return {
+      ok: false,
+      problems: [
+        {
+          message: "a template needs a Resources section with at least one resource",
+          position: parsed.document.locate(["Resources"]),
+        },
+      ],
     };
   }
   return { ok: true, template: value as CfnTemplate, source: parsed.document };

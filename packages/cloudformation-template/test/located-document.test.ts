@@ -8,19 +8,19 @@ function read(text: string): LocatedDocument {
 }
 
 const CONFIG = [
-  "# branchline config",           // 1
-  "template: ci/pipeline.yml",     // 2
-  "branches:",                     // 3
-  "  include:",                    // 4
-  "    - feature/**",              // 5
-  "    - fix/**",                  // 6
-  "  exclude: wip/**",             // 7
-  "parameters:",                   // 8
-  "  all:",                        // 9
-  "    Port: 8080",                // 10
-  "    Enabled: true",             // 11
-  "  staging: { Size: large }",    // 12
-  "releaseTags: [v*, release-*]",  // 13
+  "# branchline config", // 1
+  "template: ci/pipeline.yml", // 2
+  "branches:", // 3
+  "  include:", // 4
+  "    - feature/**", // 5
+  "    - fix/**", // 6
+  "  exclude: wip/**", // 7
+  "parameters:", // 8
+  "  all:", // 9
+  "    Port: 8080", // 10
+  "    Enabled: true", // 11
+  "  staging: { Size: large }", // 12
+  "releaseTags: [v*, release-*]", // 13
   "",
 ].join("\n");
 

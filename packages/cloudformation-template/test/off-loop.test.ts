@@ -10,7 +10,10 @@ const TEMPLATE = readFileSync(new URL("./fixtures/small-pipeline.yml", import.me
 function large(extra = ""): string {
   let metadata = "";
   for (let i = 0; metadata.length < 80_000; i++) metadata += `      Key${i}: value ${i}\n`;
-  return TEMPLATE.replace("  ArtifactBucket:\n    Type: AWS::S3::Bucket\n", `  ArtifactBucket:\n    Type: AWS::S3::Bucket\n    Metadata:\n${metadata}${extra}`);
+  return TEMPLATE.replace(
+    "  ArtifactBucket:\n    Type: AWS::S3::Bucket\n",
+    `  ArtifactBucket:\n    Type: AWS::S3::Bucket\n    Metadata:\n${metadata}${extra}`,
+  );
 }
 
 describe("reading a large template off the event loop", () => {
@@ -21,7 +24,12 @@ describe("reading a large template off the event loop", () => {
     expect(onLoop.ok && offLoop.ok).toBe(true);
     if (!onLoop.ok || !offLoop.ok) return;
     expect(offLoop.template).toEqual(onLoop.template);
-    for (const path of [["Parameters", "ConnectionArn"], ["Resources", "Pipeline", "Properties", "Stages", 1, "Actions", 0], ["Outputs", "PipelineName", "Value"], ["Resources", "Nope", "Deeper"]]) {
+    for (const path of [
+      ["Parameters", "ConnectionArn"],
+      ["Resources", "Pipeline", "Properties", "Stages", 1, "Actions", 0],
+      ["Outputs", "PipelineName", "Value"],
+      ["Resources", "Nope", "Deeper"],
+    ]) {
       expect(offLoop.source.locate(path)).toEqual(onLoop.source.locate(path));
     }
   });
@@ -36,9 +44,15 @@ describe("reading a large template off the event loop", () => {
 
   it("refuses a document over its time or memory limit instead of hanging", async () => {
     const aliases = `a: &a [${"x,".repeat(50)}x]\nb: &b [${"*a,".repeat(50)}*a]\nc: &c [${"*b,".repeat(50)}*b]\nd: [${"*c,".repeat(50)}*c]\n`;
-    const bomb = await readYamlOffLoop(aliases, { cloudFormation: false, limits: { timeoutMs: 10_000, maxMemoryMb: 64, maxAliasCount: 100 } });
+    const bomb = await readYamlOffLoop(aliases, {
+      cloudFormation: false,
+      limits: { timeoutMs: 10_000, maxMemoryMb: 64, maxAliasCount: 100 },
+    });
     expect(bomb.ok).toBe(false);
-    const slow = await readYamlOffLoop(large(), { cloudFormation: true, limits: { timeoutMs: 1, maxMemoryMb: 64, maxAliasCount: 100 } });
+    const slow = await readYamlOffLoop(large(), {
+      cloudFormation: true,
+      limits: { timeoutMs: 1, maxMemoryMb: 64, maxAliasCount: 100 },
+    });
     expect(slow).toMatchObject({ ok: false, problems: [{ message: expect.stringContaining("took longer than") }] });
   });
 });

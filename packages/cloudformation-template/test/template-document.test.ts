@@ -39,7 +39,10 @@ describe("readTemplate: short forms become long forms", () => {
     ["!GetAZs eu-west-1", { "Fn::GetAZs": "eu-west-1" }],
     ["!ToJsonString { a: 1 }", { "Fn::ToJsonString": { a: 1 } }],
     ["!Length [a, b]", { "Fn::Length": ["a", "b"] }],
-    ["!Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }", { "Fn::Transform": { Name: "AWS::Include", Parameters: { Location: "s3://b/k" } } }],
+    [
+      "!Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }",
+      { "Fn::Transform": { Name: "AWS::Include", Parameters: { Location: "s3://b/k" } } },
+    ],
   ])("%s", (yaml, expected) => {
     expect(property(yaml)).toEqual(expected);
   });
@@ -65,14 +68,14 @@ describe("readTemplate: short forms become long forms", () => {
 
   it("keeps positions inside collection short forms", () => {
     const text = [
-      "Resources:",                          // 1
-      "  R:",                                // 2
-      "    Type: AWS::SNS::Topic",           // 3
-      "    Properties:",                     // 4
-      "      P: !If",                        // 5
-      "        - IsProd",                    // 6
-      "        - !Ref A",                    // 7
-      "        - !Ref B",                    // 8
+      "Resources:", // 1
+      "  R:", // 2
+      "    Type: AWS::SNS::Topic", // 3
+      "    Properties:", // 4
+      "      P: !If", // 5
+      "        - IsProd", // 6
+      "        - !Ref A", // 7
+      "        - !Ref B", // 8
       "",
     ].join("\n");
     const { source } = read(text);
@@ -88,12 +91,16 @@ describe("readTemplate: short forms become long forms", () => {
 
 describe("readTemplate: JSON", () => {
   it("reads a JSON template", () => {
-    const json = JSON.stringify({
-      AWSTemplateFormatVersion: "2010-09-09",
-      Parameters: { Env: { Type: "String", Default: "dev" } },
-      Resources: { Topic: { Type: "AWS::SNS::Topic", Properties: { TopicName: { "Fn::Sub": "${Env}-t" } } } },
-      Outputs: { Arn: { Value: { Ref: "Topic" } } },
-    }, null, 2);
+    const json = JSON.stringify(
+      {
+        AWSTemplateFormatVersion: "2010-09-09",
+        Parameters: { Env: { Type: "String", Default: "dev" } },
+        Resources: { Topic: { Type: "AWS::SNS::Topic", Properties: { TopicName: { "Fn::Sub": "${Env}-t" } } } },
+        Outputs: { Arn: { Value: { Ref: "Topic" } } },
+      },
+      null,
+      2,
+    );
     const { template, source } = read(json);
     expect(template.Parameters?.Env).toEqual({ Type: "String", Default: "dev" });
     expect(template.Resources.Topic?.Properties).toEqual({ TopicName: { "Fn::Sub": "${Env}-t" } });

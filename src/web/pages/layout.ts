@@ -23,7 +23,9 @@ export interface PageChrome {
 }
 
 export function page(chrome: PageChrome, main: string): string {
-  const crumbs = (chrome.crumbs ?? []).map((c) => `<a href="${esc(c.href)}">${esc(c.label)}</a>`).join(' <span aria-hidden="true">›</span> ');
+  const crumbs = (chrome.crumbs ?? [])
+    .map((c) => `<a href="${esc(c.href)}">${esc(c.label)}</a>`)
+    .join(' <span aria-hidden="true">›</span> ');
   const who = chrome.login
     ? `<span class="who">@${esc(chrome.login)}</span>${chrome.csrf ? `<form method="post" action="/branchline/logout" class="inline"><input type="hidden" name="csrf" value="${esc(chrome.csrf)}"><button class="link">Log out</button></form>` : ""}`
     : "";
@@ -48,8 +50,15 @@ ${main}
 </html>`;
 }
 
-export function messagePage(title: string, text: string, action?: { readonly href: string; readonly label: string }): string {
-  return page({ title, login: null, sandbox: false, csrf: null }, `<h1>${esc(title)}</h1><p>${esc(text)}</p>${action ? `<p><a class="button" href="${esc(action.href)}">${esc(action.label)}</a></p>` : ""}`);
+export function messagePage(
+  title: string,
+  text: string,
+  action?: { readonly href: string; readonly label: string },
+): string {
+  return page(
+    { title, login: null, sandbox: false, csrf: null },
+    `<h1>${esc(title)}</h1><p>${esc(text)}</p>${action ? `<p><a class="button" href="${esc(action.href)}">${esc(action.label)}</a></p>` : ""}`,
+  );
 }
 
 const STATUS_CLASS: Readonly<Record<string, string>> = {

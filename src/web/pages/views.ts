@@ -13,9 +13,13 @@ export function reposBody(data: ReposResponse): string {
   }
   return `<h1>Repositories</h1>${data.installations
     .map(
-      (i) => `<section><h2>${esc(i.account)}</h2><ul class="cards">${i.repositories
-        .map((r) => `<li><a href="${esc(repoPath(r.fullName))}">${esc(r.fullName)}</a>${r.private ? ' <span class="badge quiet">private</span>' : ""}</li>`)
-        .join("")}</ul></section>`,
+      (i) =>
+        `<section><h2>${esc(i.account)}</h2><ul class="cards">${i.repositories
+          .map(
+            (r) =>
+              `<li><a href="${esc(repoPath(r.fullName))}">${esc(r.fullName)}</a>${r.private ? ' <span class="badge quiet">private</span>' : ""}</li>`,
+          )
+          .join("")}</ul></section>`,
     )
     .join("")}`;
 }
@@ -61,18 +65,30 @@ ${rows.length === 0 ? "<p>No runs yet.</p>" : `<div class="scroll"><table><thead
 }
 
 export function runBody(data: RunResponse, csrf: string | null, now = new Date()): string {
-  const action = repoPath(data.repository, `environments/${environmentKey(data.environment)}/runs/${encodeURIComponent(data.executionId)}/`);
+  const action = repoPath(
+    data.repository,
+    `environments/${environmentKey(data.environment)}/runs/${encodeURIComponent(data.executionId)}/`,
+  );
   const button = (name: string, label: string, kind = "") =>
-    csrf ? `<form method="post" action="${esc(action + name)}" class="inline"><input type="hidden" name="csrf" value="${esc(csrf)}"><button class="${kind}" name="action" value="${esc(name)}">${esc(label)}</button></form>` : "";
+    csrf
+      ? `<form method="post" action="${esc(action + name)}" class="inline"><input type="hidden" name="csrf" value="${esc(csrf)}"><button class="${kind}" name="action" value="${esc(name)}">${esc(label)}</button></form>`
+      : "";
   const stages = data.stages
     .map(
-      (s) => `<li class="stage"><h3>${esc(s.name)} ${badge(s.status)}</h3><ul>${s.actions
-        .map((a) => `<li>${esc(a.name)} <span class="kind">${esc(a.provider ?? a.category ?? "")}</span> ${badge(a.status)}${a.summary ? `<div class="summary">${esc(a.summary)}</div>` : ""}</li>`)
-        .join("")}</ul></li>`,
+      (s) =>
+        `<li class="stage"><h3>${esc(s.name)} ${badge(s.status)}</h3><ul>${s.actions
+          .map(
+            (a) =>
+              `<li>${esc(a.name)} <span class="kind">${esc(a.provider ?? a.category ?? "")}</span> ${badge(a.status)}${a.summary ? `<div class="summary">${esc(a.summary)}</div>` : ""}</li>`,
+          )
+          .join("")}</ul></li>`,
     )
     .join("");
   const log = data.log
-    .map((l) => `<li class="line ${esc(l.source)} ${esc(l.level)}"><time datetime="${esc(l.at)}">${esc(l.at.slice(11, 19))}</time> <span class="origin">${esc(l.source)} · ${esc(l.origin)}</span> <span class="text">${esc(l.text)}</span></li>`)
+    .map(
+      (l) =>
+        `<li class="line ${esc(l.source)} ${esc(l.level)}"><time datetime="${esc(l.at)}">${esc(l.at.slice(11, 19))}</time> <span class="origin">${esc(l.source)} · ${esc(l.origin)}</span> <span class="text">${esc(l.text)}</span></li>`,
+    )
     .join("");
   return `<h1>Run ${esc(data.executionId.slice(0, 8))} ${badge(data.status)}</h1>
 <p>${esc(data.environment)} · commit ${short(data.commit)} · started ${when(data.startedAt, now)}${data.summary ? ` · ${esc(data.summary)}` : ""}</p>
@@ -89,7 +105,10 @@ export function readinessBody(data: ReadinessResponse, now = new Date()): string
 <div class="env-head"><code>${short(c.commit)}</code> ${c.ready ? '<span class="badge good">ready</span>' : '<span class="badge bad">not ready</span>'} ${esc(c.message)}</div>
 <p class="meta">${c.author ? `@${esc(c.author)} · ` : ""}${when(c.committedAt, now)}</p>
 <ul class="criteria">${c.criteria
-      .map((k) => `<li class="${k.met === null ? "later" : k.met ? "met" : "unmet"}"><span class="mark">${k.met === null ? "on tag" : k.met ? "met" : "unmet"}</span> ${esc(k.label)}: ${k.url ? `<a href="${esc(k.url)}">${esc(k.detail)}</a>` : esc(k.detail)}</li>`)
+      .map(
+        (k) =>
+          `<li class="${k.met === null ? "later" : k.met ? "met" : "unmet"}"><span class="mark">${k.met === null ? "on tag" : k.met ? "met" : "unmet"}</span> ${esc(k.label)}: ${k.url ? `<a href="${esc(k.url)}">${esc(k.detail)}</a>` : esc(k.detail)}</li>`,
+      )
       .join("")}</ul>
 </li>`,
   );
@@ -100,12 +119,19 @@ export function readinessBody(data: ReadinessResponse, now = new Date()): string
 function clockLines(e: EnvironmentView, ttl: string | null, now: Date): string {
   if (!e.createdAt || !e.lastPushAt) return "";
   const ttlMs = e.kind === "branch" && ttl !== null ? parseDuration(ttl) : null;
-  const clock = environmentClock({ createdAt: new Date(e.createdAt), lastPushAt: new Date(e.lastPushAt), warnedAt: null, hibernated: e.hibernated }, ttlMs, now);
+  const clock = environmentClock(
+    { createdAt: new Date(e.createdAt), lastPushAt: new Date(e.lastPushAt), warnedAt: null, hibernated: e.hibernated },
+    ttlMs,
+    now,
+  );
   const left =
-    clock.timeLeftMs !== null ? formatSpan(clock.timeLeftMs)
-    : e.hibernated ? "hibernated until the next push"
-    : e.kind !== "branch" ? `does not expire (${e.kind})`
-    : "does not expire (no branches.ttl)";
+    clock.timeLeftMs !== null
+      ? formatSpan(clock.timeLeftMs)
+      : e.hibernated
+        ? "hibernated until the next push"
+        : e.kind !== "branch"
+          ? `does not expire (${e.kind})`
+          : "does not expire (no branches.ttl)";
   return `<dt>age</dt><dd>${esc(formatSpan(clock.ageMs))}</dd>
 <dt>last push</dt><dd>${esc(formatSpan(clock.sinceLastPushMs))} ago</dd>
 <dt>time left</dt><dd class="time-left">${esc(left)}</dd>`;

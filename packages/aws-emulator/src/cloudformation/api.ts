@@ -7,7 +7,14 @@ import type { ChangeSetType } from "./changesets.js";
 import type { DeploymentInput } from "./deployment.js";
 import type { Tag } from "./model.js";
 import type { ParameterInput } from "./parameters.js";
-import { changeSetSummaryXml, changeSetXml, eventXml, resourceSummaryXml, stackResourceXml, stackXml } from "./render.js";
+import {
+  changeSetSummaryXml,
+  changeSetXml,
+  eventXml,
+  resourceSummaryXml,
+  stackResourceXml,
+  stackXml,
+} from "./render.js";
 import type { Stacks } from "./stacks.js";
 import { parseTemplate, requiredCapability } from "./template.js";
 import { templateBodyFrom } from "./template-source.js";
@@ -25,7 +32,10 @@ function deploymentInput(q: QueryParams): DeploymentInput {
       value: p.string(`${at}.ParameterValue`),
       usePreviousValue: p.boolean(`${at}.UsePreviousValue`),
     })),
-    tags: q.structs<Tag>("Tags", (p, at) => ({ key: p.string(`${at}.Key`) ?? "", value: p.string(`${at}.Value`) ?? "" })),
+    tags: q.structs<Tag>("Tags", (p, at) => ({
+      key: p.string(`${at}.Key`) ?? "",
+      value: p.string(`${at}.Value`) ?? "",
+    })),
     roleArn: q.string("RoleARN"),
     capabilities: q.strings("Capabilities"),
     notificationArns: q.strings("NotificationARNs"),
@@ -36,13 +46,19 @@ function deploymentInput(q: QueryParams): DeploymentInput {
 function required(q: QueryParams, name: string): string {
   const value = q.string(name);
   if (value === undefined || value === "") {
-    throw validationError(`1 validation error detected: Value null at '${name.charAt(0).toLowerCase() + name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+    throw validationError(
+      `1 validation error detected: Value null at '${name.charAt(0).toLowerCase() + name.slice(1)}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }
 
 /** Pages of a list in a stable order; the token is the position to resume at. */
-function page<T>(items: readonly T[], token: string | undefined, size: number): { items: T[]; next: string | undefined } {
+function page<T>(
+  items: readonly T[],
+  token: string | undefined,
+  size: number,
+): { items: T[]; next: string | undefined } {
   const start = token ? Number(Buffer.from(token, "base64url").toString("utf8")) : 0;
   if (!Number.isInteger(start) || start < 0) throw validationError("Invalid NextToken");
   const slice = items.slice(start, start + size);
@@ -76,7 +92,9 @@ export class CloudFormationApi implements ServiceHandler {
   }
 
   faultError(kind: "throttle" | "server-error"): AwsError {
-    return kind === "throttle" ? new AwsError("Throttling", "Rate exceeded", 400) : new AwsError("InternalFailure", "An internal error occurred.", 500);
+    return kind === "throttle"
+      ? new AwsError("Throttling", "Rate exceeded", 400)
+      : new AwsError("InternalFailure", "An internal error occurred.", 500);
   }
 
   private dispatch(operation: string, q: QueryParams): string {
@@ -101,10 +119,17 @@ export class CloudFormationApi implements ServiceHandler {
       case "DescribeStackResources": {
         const stackName = q.string("StackName");
         const physicalId = q.string("PhysicalResourceId");
-        const stack = stackName !== undefined ? stacks.store.require(stackName) : stacks.store.all().find((s) => [...s.resources.values()].some((r) => r.physicalId === physicalId));
+        const stack =
+          stackName !== undefined
+            ? stacks.store.require(stackName)
+            : stacks.store.all().find((s) => [...s.resources.values()].some((r) => r.physicalId === physicalId));
         if (!stack) throw validationError(`Stack for ${physicalId} does not exist`);
         const logicalId = q.string("LogicalResourceId");
-        const resources = [...stack.resources.values()].filter((r) => (logicalId === undefined || r.logicalId === logicalId) && (physicalId === undefined || r.physicalId === physicalId));
+        const resources = [...stack.resources.values()].filter(
+          (r) =>
+            (logicalId === undefined || r.logicalId === logicalId) &&
+            (physicalId === undefined || r.physicalId === physicalId),
+        );
         return members("StackResources", resources, (r) => stackResourceXml(stack, r));
       }
       case "CreateStack": {
@@ -117,14 +142,27 @@ export class CloudFormationApi implements ServiceHandler {
         return text("StackId", stack.stackId);
       }
       case "UpdateStack": {
-        const stack = stacks.updateStack({ ...deploymentInput(q), stackName: required(q, "StackName"), clientRequestToken: q.string("ClientRequestToken") });
+        const stack = stacks.updateStack({
+          ...deploymentInput(q),
+          stackName: required(q, "StackName"),
+          clientRequestToken: q.string("ClientRequestToken"),
+        });
         return text("StackId", stack.stackId);
       }
       case "DeleteStack":
-        stacks.deleteStack({ stackName: required(q, "StackName"), clientRequestToken: q.string("ClientRequestToken"), retainResources: q.strings("RetainResources"), ...(q.string("RoleARN") ? { roleArn: q.string("RoleARN")! } : {}) });
+        stacks.deleteStack({
+          stackName: required(q, "StackName"),
+          clientRequestToken: q.string("ClientRequestToken"),
+          retainResources: q.strings("RetainResources"),
+          ...(q.string("RoleARN") ? { roleArn: q.string("RoleARN")! } : {}),
+        });
         return "";
       case "ContinueUpdateRollback":
-        stacks.continueUpdateRollback({ stackName: required(q, "StackName"), clientRequestToken: q.string("ClientRequestToken"), resourcesToSkip: q.strings("ResourcesToSkip") });
+        stacks.continueUpdateRollback({
+          stackName: required(q, "StackName"),
+          clientRequestToken: q.string("ClientRequestToken"),
+          resourcesToSkip: q.strings("ResourcesToSkip"),
+        });
         return "";
       case "UpdateTerminationProtection": {
         const enable = q.boolean("EnableTerminationProtection");
@@ -148,13 +186,21 @@ export class CloudFormationApi implements ServiceHandler {
         return changeSetXml(changeSet, { changes: items, next });
       }
       case "ExecuteChangeSet":
-        this.changeSets.execute({ changeSetName: required(q, "ChangeSetName"), stackName: q.string("StackName"), clientRequestToken: q.string("ClientRequestToken") });
+        this.changeSets.execute({
+          changeSetName: required(q, "ChangeSetName"),
+          stackName: q.string("StackName"),
+          clientRequestToken: q.string("ClientRequestToken"),
+        });
         return "";
       case "DeleteChangeSet":
         this.changeSets.delete(required(q, "ChangeSetName"), q.string("StackName"));
         return "";
       case "ListChangeSets": {
-        const { items, next } = page(this.changeSets.list(required(q, "StackName")), q.string("NextToken"), this.pageSize);
+        const { items, next } = page(
+          this.changeSets.list(required(q, "StackName")),
+          q.string("NextToken"),
+          this.pageSize,
+        );
         return members("Summaries", items, changeSetSummaryXml) + text("NextToken", next);
       }
       case "GetTemplate": {
@@ -172,21 +218,30 @@ export class CloudFormationApi implements ServiceHandler {
   }
 
   private validateTemplate(q: QueryParams): string {
-    const body = templateBodyFrom({ body: q.string("TemplateBody"), url: q.string("TemplateURL") }, this.stacks.deps.s3);
+    const body = templateBodyFrom(
+      { body: q.string("TemplateBody"), url: q.string("TemplateURL") },
+      this.stacks.deps.s3,
+    );
     const template = parseTemplate(body);
     const need = requiredCapability(template);
     const parameters = Object.entries(template.Parameters ?? {});
     return (
-      members("Parameters", parameters, ([key, p]) =>
-        text("ParameterKey", key) +
-        text("DefaultValue", p.Default === undefined ? undefined : String(p.Default)) +
-        text("NoEcho", String(p.NoEcho) === "true") +
-        text("Description", p.Description as string | undefined),
+      members(
+        "Parameters",
+        parameters,
+        ([key, p]) =>
+          text("ParameterKey", key) +
+          text("DefaultValue", p.Default === undefined ? undefined : String(p.Default)) +
+          text("NoEcho", String(p.NoEcho) === "true") +
+          text("Description", p.Description as string | undefined),
       ) +
       text("Description", template.Description) +
       (need.capability
         ? members("Capabilities", [need.capability], (c) => c) +
-          text("CapabilitiesReason", `The following resource(s) require capabilities: [${need.resourceTypes.join(", ")}]`)
+          text(
+            "CapabilitiesReason",
+            `The following resource(s) require capabilities: [${need.resourceTypes.join(", ")}]`,
+          )
         : "") +
       node("DeclaredTransforms")
     );

@@ -42,7 +42,9 @@ export class ChangeSets {
     switch (type) {
       case "CREATE": {
         if (existing && existing.status !== "REVIEW_IN_PROGRESS") {
-          throw validationError(`Stack [${input.stackName}] already exists and cannot be created again with the changeSet [${input.changeSetName}].`);
+          throw validationError(
+            `Stack [${input.stackName}] already exists and cannot be created again with the changeSet [${input.changeSetName}].`,
+          );
         }
         deployment = buildDeployment(input, this.deps.s3);
         stack = existing ?? this.stacks.store.create(input.stackName, "REVIEW_IN_PROGRESS");
@@ -155,7 +157,11 @@ export class ChangeSets {
   delete(changeSetName: string, stackName: string | undefined): void {
     const changeSet = this.find(changeSetName, stackName);
     if (changeSet.executionStatus === "EXECUTE_IN_PROGRESS") {
-      throw new AwsError("InvalidChangeSetStatus", `Cannot delete ChangeSet in status ${changeSet.executionStatus}`, 400);
+      throw new AwsError(
+        "InvalidChangeSetStatus",
+        `Cannot delete ChangeSet in status ${changeSet.executionStatus}`,
+        400,
+      );
     }
     this.stacks.changeSets.remove(changeSet);
   }

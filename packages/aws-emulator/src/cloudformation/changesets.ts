@@ -11,7 +11,8 @@ export type ChangeSetStatus =
   | "DELETE_FAILED"
   | "FAILED";
 
-export type ChangeSetExecutionStatus = "UNAVAILABLE" | "AVAILABLE" | "EXECUTE_IN_PROGRESS" | "EXECUTE_COMPLETE" | "EXECUTE_FAILED" | "OBSOLETE";
+export type ChangeSetExecutionStatus =
+  "UNAVAILABLE" | "AVAILABLE" | "EXECUTE_IN_PROGRESS" | "EXECUTE_COMPLETE" | "EXECUTE_FAILED" | "OBSOLETE";
 
 export type ChangeSetType = "CREATE" | "UPDATE";
 

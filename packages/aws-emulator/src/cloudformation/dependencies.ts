@@ -7,8 +7,14 @@ import { validationError } from "../errors.js";
  */
 
 export const PSEUDO_PARAMETERS = new Set([
-  "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
-  "AWS::StackId", "AWS::StackName", "AWS::URLSuffix",
+  "AWS::AccountId",
+  "AWS::NotificationARNs",
+  "AWS::NoValue",
+  "AWS::Partition",
+  "AWS::Region",
+  "AWS::StackId",
+  "AWS::StackName",
+  "AWS::URLSuffix",
 ]);
 
 /** Names a value refers to, whether parameters, pseudo parameters or resources. */
@@ -48,7 +54,11 @@ function dependsOn(resource: { DependsOn?: string | readonly string[] }): string
 
 /** Refuses references to names that are neither parameters, pseudo parameters nor resources. */
 export function checkReferences(template: CfnTemplate): void {
-  const known = new Set([...Object.keys(template.Parameters ?? {}), ...Object.keys(template.Resources), ...PSEUDO_PARAMETERS]);
+  const known = new Set([
+    ...Object.keys(template.Parameters ?? {}),
+    ...Object.keys(template.Resources),
+    ...PSEUDO_PARAMETERS,
+  ]);
   const unresolved = (value: unknown) => [...namesReferenced(value)].filter((name) => !known.has(name));
   const inResources = [
     ...new Set([
@@ -57,11 +67,15 @@ export function checkReferences(template: CfnTemplate): void {
     ]),
   ];
   if (inResources.length > 0) {
-    throw validationError(`Template format error: Unresolved resource dependencies [${inResources.join(", ")}] in the Resources block of the template`);
+    throw validationError(
+      `Template format error: Unresolved resource dependencies [${inResources.join(", ")}] in the Resources block of the template`,
+    );
   }
   const inOutputs = [...new Set(unresolved(template.Outputs ?? {}))];
   if (inOutputs.length > 0) {
-    throw validationError(`Template format error: Unresolved resource dependencies [${inOutputs.join(", ")}] in the Outputs block of the template`);
+    throw validationError(
+      `Template format error: Unresolved resource dependencies [${inOutputs.join(", ")}] in the Outputs block of the template`,
+    );
   }
 }
 
@@ -72,7 +86,10 @@ export function creationOrder(template: CfnTemplate, include: (logicalId: string
   for (const id of ids) {
     const resource = template.Resources[id]!;
     const deps = new Set([...namesReferenced(resource.Properties ?? {}), ...dependsOn(resource)]);
-    edges.set(id, [...deps].filter((name) => name !== id && ids.includes(name)));
+    edges.set(
+      id,
+      [...deps].filter((name) => name !== id && ids.includes(name)),
+    );
   }
   const order: string[] = [];
   const state = new Map<string, "visiting" | "done">();

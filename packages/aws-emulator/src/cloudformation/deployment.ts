@@ -31,13 +31,26 @@ export function checkStackName(name: string): void {
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 function checkTags(tags: readonly Tag[]): void {
-  if (tags.length > 50) throw validationError("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50");
+  if (tags.length > 50)
+    throw validationError(
+      "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50",
+    );
   for (const tag of tags) {
-    if (tag.key.toLowerCase().startsWith("aws:")) throw validationError("Invalid tag key: aws: prefixed tag key names are not allowed for external use.");
-    if (tag.key.length < 1 || tag.key.length > 128) throw validationError(`1 validation error detected: Value '${tag.key}' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 128`);
-    if (tag.value.length > 256) throw validationError(`1 validation error detected: Value '${tag.value}' at 'tags.1.member.value' failed to satisfy constraint: Member must have length less than or equal to 256`);
+    if (tag.key.toLowerCase().startsWith("aws:"))
+      throw validationError("Invalid tag key: aws: prefixed tag key names are not allowed for external use.");
+    if (tag.key.length < 1 || tag.key.length > 128)
+      throw validationError(
+        `1 validation error detected: Value '${tag.key}' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 128`,
+      );
+    if (tag.value.length > 256)
+      throw validationError(
+        `1 validation error detected: Value '${tag.value}' at 'tags.1.member.value' failed to satisfy constraint: Member must have length less than or equal to 256`,
+      );
     // AWS's tag value pattern: git allows `#`, `!`, `,`, `(` in ref names, AWS does not in tag values.
-    if (!TAG_VALUE.test(tag.value)) throw validationError(`1 validation error detected: Value '${tag.value}' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`);
+    if (!TAG_VALUE.test(tag.value))
+      throw validationError(
+        `1 validation error detected: Value '${tag.value}' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`,
+      );
   }
 }
 

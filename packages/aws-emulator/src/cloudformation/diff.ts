@@ -48,7 +48,15 @@ export function planChanges(env: ContextEnv, stack: Stack, deployment: Deploymen
     const existing = stack.resources.get(logicalId);
     if (!existing || existing.physicalId === undefined) {
       rebuilt.add(logicalId);
-      changes.push({ action: "Add", logicalId, physicalId: undefined, resourceType: resource.Type, replacement: undefined, scope: [], changedProperties: [] });
+      changes.push({
+        action: "Add",
+        logicalId,
+        physicalId: undefined,
+        resourceType: resource.Type,
+        replacement: undefined,
+        scope: [],
+        changedProperties: [],
+      });
       continue;
     }
     const props = evaluate(resource.Properties ?? {}, ctx) as Record<string, unknown>;
@@ -57,14 +65,31 @@ export function planChanges(env: ContextEnv, stack: Stack, deployment: Deploymen
     const replacing = changed.filter((key) => provisionerFor(resource.Type).replacementProperties.includes(key));
     let replacement: Replacement = "False";
     if (existing.type !== resource.Type) replacement = "True";
-    else if (replacing.length > 0) replacement = replacing.some((key) => isUnresolved(props[key])) ? "Conditional" : "True";
+    else if (replacing.length > 0)
+      replacement = replacing.some((key) => isUnresolved(props[key])) ? "Conditional" : "True";
     if (replacement !== "False") rebuilt.add(logicalId);
     const scope = [...(changed.length > 0 ? ["Properties"] : []), ...(tagsChanged ? ["Tags"] : [])];
-    changes.push({ action: "Modify", logicalId, physicalId: existing.physicalId, resourceType: resource.Type, replacement, scope, changedProperties: changed });
+    changes.push({
+      action: "Modify",
+      logicalId,
+      physicalId: existing.physicalId,
+      resourceType: resource.Type,
+      replacement,
+      scope,
+      changedProperties: changed,
+    });
   }
   for (const [logicalId, existing] of stack.resources) {
     if (!order.includes(logicalId)) {
-      changes.push({ action: "Remove", logicalId, physicalId: existing.physicalId, resourceType: existing.type, replacement: undefined, scope: [], changedProperties: [] });
+      changes.push({
+        action: "Remove",
+        logicalId,
+        physicalId: existing.physicalId,
+        resourceType: existing.type,
+        replacement: undefined,
+        scope: [],
+        changedProperties: [],
+      });
     }
   }
   return changes;

@@ -22,7 +22,8 @@ export interface ScriptedFailure {
 const DEFAULT_REASONS: Record<StackOperationKind, string> = {
   create: 'Resource handler returned message: "Emulated create failure" (HandlerErrorCode: GeneralServiceException)',
   update: 'Resource handler returned message: "Emulated update failure" (HandlerErrorCode: GeneralServiceException)',
-  "update-rollback": 'Resource handler returned message: "Emulated rollback failure" (HandlerErrorCode: GeneralServiceException)',
+  "update-rollback":
+    'Resource handler returned message: "Emulated rollback failure" (HandlerErrorCode: GeneralServiceException)',
   delete: 'Resource handler returned message: "Emulated delete failure" (HandlerErrorCode: GeneralServiceException)',
 };
 
@@ -36,7 +37,11 @@ export class StackFailures {
   private entries: Entry[] = [];
 
   add(script: StackFailureScript): void {
-    this.entries.push({ script, matches: picomatch(script.stackName), remaining: script.times ?? Number.POSITIVE_INFINITY });
+    this.entries.push({
+      script,
+      matches: picomatch(script.stackName),
+      remaining: script.times ?? Number.POSITIVE_INFINITY,
+    });
   }
 
   clear(): void {

@@ -46,7 +46,9 @@ function ref(name: string, ctx: EvalContext): unknown {
   const parameter = ctx.parameter(name);
   if (parameter !== undefined) return parameter;
   if (ctx.isResource(name)) return ctx.resourceRef(name) ?? unresolved(name);
-  throw validationError(`Template format error: Unresolved resource dependencies [${name}] in the Resources block of the template`);
+  throw validationError(
+    `Template format error: Unresolved resource dependencies [${name}] in the Resources block of the template`,
+  );
 }
 
 function getAtt(logicalId: string, attribute: string, ctx: EvalContext): string {
@@ -82,7 +84,10 @@ function evaluateFunction(name: string, arg: unknown, ctx: EvalContext): unknown
     case "Condition":
       return ctx.condition(asString(arg, "Condition"));
     case "Fn::GetAtt": {
-      const parts = typeof arg === "string" ? [arg.slice(0, arg.indexOf(".")), arg.slice(arg.indexOf(".") + 1)] : asList(arg, "Fn::GetAtt");
+      const parts =
+        typeof arg === "string"
+          ? [arg.slice(0, arg.indexOf(".")), arg.slice(arg.indexOf(".") + 1)]
+          : asList(arg, "Fn::GetAtt");
       return getAtt(asString(parts[0], "Fn::GetAtt"), asString(evaluate(parts[1], ctx), "Fn::GetAtt"), ctx);
     }
     case "Fn::Sub": {
@@ -110,8 +115,12 @@ function evaluateFunction(name: string, arg: unknown, ctx: EvalContext): unknown
       return asString(evaluate(source, ctx), "Fn::Split").split(asString(delimiter, "Fn::Split"));
     }
     case "Fn::FindInMap": {
-      const [map, top, second] = asList(arg, "Fn::FindInMap").map((part) => asString(evaluate(part, ctx), "Fn::FindInMap"));
-      const value = ((ctx.mappings[map!] as Record<string, Record<string, unknown>> | undefined)?.[top!] ?? {})[second!];
+      const [map, top, second] = asList(arg, "Fn::FindInMap").map((part) =>
+        asString(evaluate(part, ctx), "Fn::FindInMap"),
+      );
+      const value = ((ctx.mappings[map!] as Record<string, Record<string, unknown>> | undefined)?.[top!] ?? {})[
+        second!
+      ];
       if (value === undefined) {
         throw validationError(`Template error: Unable to get mapping for ${map}::${top}::${second}`);
       }
@@ -160,7 +169,11 @@ export function evaluate(value: unknown, ctx: EvalContext): unknown {
   }
   if (typeof value !== "object" || value === null) return value;
   const entries = Object.entries(value);
-  if (entries.length === 1 && FUNCTION_KEYS.test(entries[0]![0]) && !(entries[0]![0] === "Condition" && typeof entries[0]![1] !== "string")) {
+  if (
+    entries.length === 1 &&
+    FUNCTION_KEYS.test(entries[0]![0]) &&
+    !(entries[0]![0] === "Condition" && typeof entries[0]![1] !== "string")
+  ) {
     return evaluateFunction(entries[0]![0], entries[0]![1], ctx);
   }
   const out: Record<string, unknown> = {};

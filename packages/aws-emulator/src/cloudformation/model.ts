@@ -120,7 +120,12 @@ export interface StackEvent {
 /** One step of putting an update back; kept on the stack when UPDATE_ROLLBACK_FAILED interrupts it. */
 export type RestoreStep =
   | { readonly kind: "remove-added"; readonly logicalId: string }
-  | { readonly kind: "revert"; readonly logicalId: string; readonly before: ResourceState; readonly replacedPhysicalId: string | undefined };
+  | {
+      readonly kind: "revert";
+      readonly logicalId: string;
+      readonly before: ResourceState;
+      readonly replacedPhysicalId: string | undefined;
+    };
 
 export interface Stack {
   readonly stackId: string;

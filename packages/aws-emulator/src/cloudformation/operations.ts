@@ -12,41 +12,46 @@ import { type Completion, FailurePoint, failureList, type StackRuntime } from ".
 export function startCreate(rt: StackRuntime, stack: Stack, deployment: Deployment, done?: Completion): void {
   stack.deployment = deployment;
   rt.store.setStatus(stack, "CREATE_IN_PROGRESS", "User Initiated");
-  rt.spawnOperation(stack, "ROLLBACK_COMPLETE", async () => {
-    const order = activeResources(rt.env, stack, deployment);
-    const failure = new FailurePoint(rt.deps.failures.take(stack.stackName, "create"));
-    const step = rt.stepMs(order.length);
-    let failed: string | undefined;
-    for (const logicalId of order) {
-      await rt.sleep(step);
-      if (rt.createResource(stack, deployment, logicalId, failure.reasonFor(logicalId)) !== undefined) {
-        failed = logicalId;
-        break;
+  rt.spawnOperation(
+    stack,
+    "ROLLBACK_COMPLETE",
+    async () => {
+      const order = activeResources(rt.env, stack, deployment);
+      const failure = new FailurePoint(rt.deps.failures.take(stack.stackName, "create"));
+      const step = rt.stepMs(order.length);
+      let failed: string | undefined;
+      for (const logicalId of order) {
+        await rt.sleep(step);
+        if (rt.createResource(stack, deployment, logicalId, failure.reasonFor(logicalId)) !== undefined) {
+          failed = logicalId;
+          break;
+        }
       }
-    }
-    await rt.sleep(step);
-    if (failed === undefined) {
-      try {
-        stack.outputs = rt.computeOutputs(stack, deployment);
-      } catch (error) {
-        rt.store.setStatus(stack, "ROLLBACK_IN_PROGRESS", error instanceof Error ? error.message : String(error));
-        await rollBackCreate(rt, stack);
-        done?.("failed");
+      await rt.sleep(step);
+      if (failed === undefined) {
+        try {
+          stack.outputs = rt.computeOutputs(stack, deployment);
+        } catch (error) {
+          rt.store.setStatus(stack, "ROLLBACK_IN_PROGRESS", error instanceof Error ? error.message : String(error));
+          await rollBackCreate(rt, stack);
+          done?.("failed");
+          return;
+        }
+        rt.store.setStatus(stack, "CREATE_COMPLETE");
+        done?.("succeeded");
         return;
       }
-      rt.store.setStatus(stack, "CREATE_COMPLETE");
-      done?.("succeeded");
-      return;
-    }
-    const reason = `The following resource(s) failed to create: ${failureList([failed])}. `;
-    if (deployment.disableRollback) {
-      rt.store.setStatus(stack, "CREATE_FAILED", reason);
-    } else {
-      rt.store.setStatus(stack, "ROLLBACK_IN_PROGRESS", `${reason}Rollback requested by user.`);
-      await rollBackCreate(rt, stack);
-    }
-    done?.("failed");
-  }, done);
+      const reason = `The following resource(s) failed to create: ${failureList([failed])}. `;
+      if (deployment.disableRollback) {
+        rt.store.setStatus(stack, "CREATE_FAILED", reason);
+      } else {
+        rt.store.setStatus(stack, "ROLLBACK_IN_PROGRESS", `${reason}Rollback requested by user.`);
+        await rollBackCreate(rt, stack);
+      }
+      done?.("failed");
+    },
+    done,
+  );
 }
 
 async function rollBackCreate(rt: StackRuntime, stack: Stack): Promise<void> {
@@ -61,7 +66,9 @@ async function rollBackCreate(rt: StackRuntime, stack: Stack): Promise<void> {
 
 /** Resources to delete, dependants first; ones the template no longer names go last. */
 function deletionOrder(stack: Stack): string[] {
-  const live = [...stack.resources.values()].filter((r) => r.status !== "DELETE_COMPLETE" && r.status !== "DELETE_SKIPPED").map((r) => r.logicalId);
+  const live = [...stack.resources.values()]
+    .filter((r) => r.status !== "DELETE_COMPLETE" && r.status !== "DELETE_SKIPPED")
+    .map((r) => r.logicalId);
   const template = stack.deployment?.template;
   if (!template) return live.reverse();
   const ordered = creationOrder(template, (id) => live.includes(id)).reverse();
@@ -70,25 +77,35 @@ function deletionOrder(stack: Stack): string[] {
 
 export function startDelete(rt: StackRuntime, stack: Stack, retain: readonly string[], done?: Completion): void {
   rt.store.setStatus(stack, "DELETE_IN_PROGRESS", "User Initiated");
-  rt.spawnOperation(stack, "DELETE_FAILED", async () => {
-    const order = deletionOrder(stack);
-    const failure = new FailurePoint(rt.deps.failures.take(stack.stackName, "delete"));
-    const step = rt.stepMs(order.length);
-    const failed: string[] = [];
-    for (const logicalId of order) {
+  rt.spawnOperation(
+    stack,
+    "DELETE_FAILED",
+    async () => {
+      const order = deletionOrder(stack);
+      const failure = new FailurePoint(rt.deps.failures.take(stack.stackName, "delete"));
+      const step = rt.stepMs(order.length);
+      const failed: string[] = [];
+      for (const logicalId of order) {
+        await rt.sleep(step);
+        const keep = retain.includes(logicalId);
+        if (rt.deleteResource(stack, logicalId, keep ? undefined : failure.reasonFor(logicalId), keep) !== undefined)
+          failed.push(logicalId);
+      }
       await rt.sleep(step);
-      const keep = retain.includes(logicalId);
-      if (rt.deleteResource(stack, logicalId, keep ? undefined : failure.reasonFor(logicalId), keep) !== undefined) failed.push(logicalId);
-    }
-    await rt.sleep(step);
-    if (failed.length > 0) {
-      rt.store.setStatus(stack, "DELETE_FAILED", `The following resource(s) failed to delete: ${failureList(failed)}. `);
-      done?.("failed");
-      return;
-    }
-    stack.deletionTime = rt.deps.scheduler.now();
-    rt.store.setStatus(stack, "DELETE_COMPLETE");
-    rt.store.markDeleted(stack);
-    done?.("succeeded");
-  }, done);
+      if (failed.length > 0) {
+        rt.store.setStatus(
+          stack,
+          "DELETE_FAILED",
+          `The following resource(s) failed to delete: ${failureList(failed)}. `,
+        );
+        done?.("failed");
+        return;
+      }
+      stack.deletionTime = rt.deps.scheduler.now();
+      rt.store.setStatus(stack, "DELETE_COMPLETE");
+      rt.store.markDeleted(stack);
+      done?.("succeeded");
+    },
+    done,
+  );
 }

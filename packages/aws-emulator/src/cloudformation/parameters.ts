@@ -14,7 +14,11 @@ export interface ResolvedParameter {
   readonly noEcho: boolean;
 }
 
-function checkConstraints(key: string, definition: NonNullable<CfnTemplate["Parameters"]>[string], value: string): void {
+function checkConstraints(
+  key: string,
+  definition: NonNullable<CfnTemplate["Parameters"]>[string],
+  value: string,
+): void {
   const allowed = definition.AllowedValues;
   if (allowed && !allowed.map(String).includes(value)) {
     throw validationError(`Parameter '${key}' must be one of AllowedValues`);
@@ -27,8 +31,10 @@ function checkConstraints(key: string, definition: NonNullable<CfnTemplate["Para
   }
   const min = definition.MinLength as number | undefined;
   const max = definition.MaxLength as number | undefined;
-  if (min !== undefined && value.length < min) throw validationError(`Parameter '${key}' must contain at least ${min} characters`);
-  if (max !== undefined && value.length > max) throw validationError(`Parameter '${key}' must contain at most ${max} characters`);
+  if (min !== undefined && value.length < min)
+    throw validationError(`Parameter '${key}' must contain at least ${min} characters`);
+  if (max !== undefined && value.length > max)
+    throw validationError(`Parameter '${key}' must contain at most ${max} characters`);
 }
 
 /**
@@ -51,7 +57,9 @@ export function resolveParameters(
     if (input?.usePreviousValue) {
       const before = previous.find((p) => p.key === key);
       if (!before) {
-        throw validationError(`Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`);
+        throw validationError(
+          `Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`,
+        );
       }
       value = before.value;
     } else if (input?.value !== undefined) {

@@ -7,7 +7,11 @@ import type { ResolvedParameter } from "./parameters.js";
 /** CloudFormation response members, with the element names of the SDK's awsQuery schemas. */
 
 function parametersXml(parameters: readonly ResolvedParameter[] | undefined): string {
-  return members("Parameters", parameters, (p) => text("ParameterKey", p.key) + text("ParameterValue", p.noEcho ? "****" : p.value));
+  return members(
+    "Parameters",
+    parameters,
+    (p) => text("ParameterKey", p.key) + text("ParameterValue", p.noEcho ? "****" : p.value),
+  );
 }
 
 function tagsXml(tags: readonly Tag[] | undefined): string {
@@ -34,8 +38,14 @@ export function stackXml(stack: Stack): string {
     text("DisableRollback", d?.disableRollback ?? false) +
     strings("NotificationARNs", d?.notificationArns ?? []) +
     strings("Capabilities", d?.capabilities.length ? d.capabilities : undefined) +
-    members("Outputs", stack.outputs.length > 0 ? stack.outputs : undefined, (o) =>
-      text("OutputKey", o.key) + text("OutputValue", o.value) + text("Description", o.description) + text("ExportName", o.exportName),
+    members(
+      "Outputs",
+      stack.outputs.length > 0 ? stack.outputs : undefined,
+      (o) =>
+        text("OutputKey", o.key) +
+        text("OutputValue", o.value) +
+        text("Description", o.description) +
+        text("ExportName", o.exportName),
     ) +
     text("RoleARN", d?.roleArn) +
     tagsXml(d?.tags ?? []) +
@@ -92,7 +102,12 @@ function changeXml(change: ResourceChange): string {
   const details = change.changedProperties.map((name) =>
     node(
       "member",
-      node("Target", text("Attribute", "Properties"), text("Name", name), text("RequiresRecreation", change.replacement === "True" ? "Always" : "Never")),
+      node(
+        "Target",
+        text("Attribute", "Properties"),
+        text("Name", name),
+        text("RequiresRecreation", change.replacement === "True" ? "Always" : "Never"),
+      ),
       text("Evaluation", "Static"),
       text("ChangeSource", "DirectModification"),
     ),
@@ -113,7 +128,13 @@ function changeXml(change: ResourceChange): string {
 }
 
 /** A change set as DescribeChangeSet answers it: its changes a page at a time, as AWS pages them. */
-export function changeSetXml(changeSet: ChangeSet, page: { readonly changes: readonly ChangeSet["changes"][number][]; readonly next: string | undefined } = { changes: changeSet.changes, next: undefined }): string {
+export function changeSetXml(
+  changeSet: ChangeSet,
+  page: { readonly changes: readonly ChangeSet["changes"][number][]; readonly next: string | undefined } = {
+    changes: changeSet.changes,
+    next: undefined,
+  },
+): string {
   const showChanges = changeSet.status === "CREATE_COMPLETE";
   return (
     text("ChangeSetName", changeSet.name) +

@@ -60,7 +60,9 @@ export function generatedName(env: ProvisionEnv, maxLength: number, lowercase = 
 
 function failureFrom(error: unknown, service: string): never {
   if (error instanceof AwsError) {
-    throw new ResourceFailure(`${error.message} (Service: ${service}, Status Code: ${error.status}, Request ID: ${upperToken(16)})`);
+    throw new ResourceFailure(
+      `${error.message} (Service: ${service}, Status Code: ${error.status}, Request ID: ${upperToken(16)})`,
+    );
   }
   throw error;
 }
@@ -72,7 +74,8 @@ const bucket: ResourceProvisioner = {
     try {
       env.s3.createBucket(name, env.region);
     } catch (error) {
-      if (error instanceof AwsError && error.code === "BucketAlreadyOwnedByYou") throw new ResourceFailure(`${name} already exists`);
+      if (error instanceof AwsError && error.code === "BucketAlreadyOwnedByYou")
+        throw new ResourceFailure(`${name} already exists`);
       failureFrom(error, "S3");
     }
     return this.update(env, name, props);
@@ -105,7 +108,8 @@ const role: ResourceProvisioner = {
   replacementProperties: ["RoleName", "Path"],
   create(env, props) {
     const name = typeof props.RoleName === "string" ? props.RoleName : generatedName(env, 64);
-    if (env.iam.has(name)) throw new ResourceFailure(`Role with name ${name} already exists. (Service: Iam, Status Code: 409)`);
+    if (env.iam.has(name))
+      throw new ResourceFailure(`Role with name ${name} already exists. (Service: Iam, Status Code: 409)`);
     return this.update(env, name, props);
   },
   update(env, name, props) {
@@ -130,7 +134,8 @@ const buildProject: ResourceProvisioner = {
   replacementProperties: ["Name"],
   create(env, props) {
     const name = typeof props.Name === "string" ? props.Name : generatedName(env, 150);
-    if (env.codebuild.has(name)) throw new ResourceFailure(`Project already exists: ${name} (Service: CodeBuild, Status Code: 400)`);
+    if (env.codebuild.has(name))
+      throw new ResourceFailure(`Project already exists: ${name} (Service: CodeBuild, Status Code: 400)`);
     return this.update(env, name, props);
   },
   update(env, name, props) {
@@ -199,7 +204,13 @@ export function provisionerFor(type: string): ResourceProvisioner {
 }
 
 /** An attribute of a resource, or a plausible one for types the emulator treats generically. */
-export function attributeOf(env: Pick<ProvisionEnv, "region" | "accountId">, type: string, physicalId: string, attributes: Record<string, string>, name: string): string {
+export function attributeOf(
+  env: Pick<ProvisionEnv, "region" | "accountId">,
+  type: string,
+  physicalId: string,
+  attributes: Record<string, string>,
+  name: string,
+): string {
   const known = attributes[name];
   if (known !== undefined) return known;
   const [, service = "service", kind = "resource"] = type.split("::");

@@ -107,7 +107,12 @@ export class StackRuntime {
   }
 
   /** Creates one resource; returns the failure reason, if it failed. */
-  createResource(stack: Stack, deployment: Deployment, logicalId: string, failureReason: string | undefined): string | undefined {
+  createResource(
+    stack: Stack,
+    deployment: Deployment,
+    logicalId: string,
+    failureReason: string | undefined,
+  ): string | undefined {
     const resource = deployment.template.Resources[logicalId]!;
     const state: ResourceState = {
       logicalId,
@@ -139,7 +144,12 @@ export class StackRuntime {
   }
 
   /** Deletes one resource (honouring DeletionPolicy Retain); returns the failure reason, if any. */
-  deleteResource(stack: Stack, logicalId: string, failureReason: string | undefined, retain = false): string | undefined {
+  deleteResource(
+    stack: Stack,
+    logicalId: string,
+    failureReason: string | undefined,
+    retain = false,
+  ): string | undefined {
     const state = stack.resources.get(logicalId);
     if (!state || state.status === "DELETE_COMPLETE" || state.status === "DELETE_SKIPPED") return undefined;
     if (retain || state.deletionPolicy === "Retain" || state.deletionPolicy === "RetainExceptOnCreate") {
@@ -149,7 +159,8 @@ export class StackRuntime {
     this.mark(stack, state, "DELETE_IN_PROGRESS");
     try {
       if (failureReason) throw new ResourceFailure(failureReason);
-      if (state.physicalId !== undefined) provisionerFor(state.type).delete(this.provisionEnv(stack, logicalId), state.physicalId);
+      if (state.physicalId !== undefined)
+        provisionerFor(state.type).delete(this.provisionEnv(stack, logicalId), state.physicalId);
       this.mark(stack, state, "DELETE_COMPLETE");
       return undefined;
     } catch (error) {
@@ -169,7 +180,8 @@ export class StackRuntime {
         key,
         value: outputString(evaluate(definition.Value, ctx)),
         description: definition.Description,
-        exportName: definition.Export?.Name === undefined ? undefined : outputString(evaluate(definition.Export.Name, ctx)),
+        exportName:
+          definition.Export?.Name === undefined ? undefined : outputString(evaluate(definition.Export.Name, ctx)),
       });
     }
     return outputs;

@@ -57,7 +57,9 @@ export class StackStore {
 
   /** Stacks not yet deleted, oldest first (the order DescribeStacks pages through). */
   active(): Stack[] {
-    return [...this.byId.values()].filter((s) => s.status !== "DELETE_COMPLETE").sort((a, b) => a.sequence - b.sequence);
+    return [...this.byId.values()]
+      .filter((s) => s.status !== "DELETE_COMPLETE")
+      .sort((a, b) => a.sequence - b.sequence);
   }
 
   all(): Stack[] {
@@ -103,7 +105,9 @@ export class StackStore {
 
   private appendEvent(
     stack: Stack,
-    fields: Pick<StackEvent, "logicalId" | "physicalId" | "resourceType" | "status" | "reason"> & { properties?: string },
+    fields: Pick<StackEvent, "logicalId" | "physicalId" | "resourceType" | "status" | "reason"> & {
+      properties?: string;
+    },
   ): void {
     stack.events.push({
       eventId: uuid(),

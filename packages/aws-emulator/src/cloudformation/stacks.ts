@@ -64,10 +64,13 @@ export class Stacks {
 
   /** A service role CloudFormation cannot assume (the emulator saw it deleted) refuses the operation, as AWS does. */
   requireUsableRole(roleArn: string | undefined): void {
-    if (roleArn !== undefined && this.deps.iam.unusable(roleArn)) throw validationError(`Role ${roleArn} is invalid or cannot be assumed`);
+    if (roleArn !== undefined && this.deps.iam.unusable(roleArn))
+      throw validationError(`Role ${roleArn} is invalid or cannot be assumed`);
   }
 
-  createStack(input: DeploymentInput & TokenInput & { stackName: string; enableTerminationProtection?: boolean }): Stack {
+  createStack(
+    input: DeploymentInput & TokenInput & { stackName: string; enableTerminationProtection?: boolean },
+  ): Stack {
     checkStackName(input.stackName);
     this.requireUsableRole(input.roleArn);
     const existing = this.store.find(input.stackName);
@@ -114,10 +117,12 @@ export class Stacks {
     }
     // The role CloudFormation deletes with: the one given, else the stack's own (gone with its stack, often).
     this.requireUsableRole(input.roleArn ?? stack.deployment?.roleArn);
-    if (input.roleArn !== undefined && stack.deployment) stack.deployment = { ...stack.deployment, roleArn: input.roleArn };
+    if (input.roleArn !== undefined && stack.deployment)
+      stack.deployment = { ...stack.deployment, roleArn: input.roleArn };
     this.claim(stack, "DeleteStack", input.clientRequestToken);
     startDelete(this.runtime, stack, retain, (outcome) => {
-      if (outcome === "succeeded") for (const changeSet of this.changeSets.forStack(stack.stackId)) this.changeSets.remove(changeSet);
+      if (outcome === "succeeded")
+        for (const changeSet of this.changeSets.forStack(stack.stackId)) this.changeSets.remove(changeSet);
     });
   }
 
@@ -125,7 +130,9 @@ export class Stacks {
     const stack = this.store.require(input.stackName);
     if (this.seen(stack, "ContinueUpdateRollback", input.clientRequestToken)) return;
     if (stack.status !== "UPDATE_ROLLBACK_FAILED") {
-      throw validationError(`Stack [${stack.stackName}] is in ${stack.status} state and can not continue update rollback. ContinueUpdateRollback cannot be called from current stack status.`);
+      throw validationError(
+        `Stack [${stack.stackName}] is in ${stack.status} state and can not continue update rollback. ContinueUpdateRollback cannot be called from current stack status.`,
+      );
     }
     this.claim(stack, "ContinueUpdateRollback", input.clientRequestToken);
     startContinueRollback(this.runtime, stack, input.resourcesToSkip ?? []);

@@ -25,7 +25,11 @@ export function s3LocationOf(templateUrl: string): S3Location | undefined {
   const host = url.hostname;
   const virtualHosted = /^(.+)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/.exec(host);
   if (virtualHosted) return { bucket: virtualHosted[1]!, key: decodeURIComponent(path) };
-  const pathStyle = /^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/.test(host) || host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+  const pathStyle =
+    /^s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/.test(host) ||
+    host === "127.0.0.1" ||
+    host === "localhost" ||
+    host === "[::1]";
   if (!pathStyle) return undefined;
   const slash = path.indexOf("/");
   if (slash <= 0) return undefined;
@@ -51,7 +55,9 @@ export function templateBodyFrom(input: { body?: string; url?: string }, s3: S3S
     return object.body.toString("utf8");
   } catch (error) {
     if (error instanceof AwsError && error.status === 404) {
-      throw validationError(`S3 error: Unable to get object metadata from S3. Check object key, region and/or access permissions.`);
+      throw validationError(
+        `S3 error: Unable to get object metadata from S3. Check object key, region and/or access permissions.`,
+      );
     }
     throw error;
   }

@@ -31,7 +31,9 @@ export function parseTemplate(body: string): CfnTemplate {
   }
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (typeof resource !== "object" || resource === null || typeof resource.Type !== "string") {
-      throw validationError(`Template format error: [/Resources/${logicalId}] Every Resources object must contain a Type member.`);
+      throw validationError(
+        `Template format error: [/Resources/${logicalId}] Every Resources object must contain a Type member.`,
+      );
     }
   }
   checkReferences(template);
@@ -53,12 +55,16 @@ export function requiredCapability(template: CfnTemplate): CapabilityNeed {
   const iam = Object.values(template.Resources).filter((r) => r.Type.startsWith("AWS::IAM::"));
   if (iam.length === 0) return { capability: undefined, resourceTypes: [] };
   const named = iam.some((r) => NAMED_IAM_PROPERTIES.some((p) => r.Properties?.[p] !== undefined));
-  return { capability: named ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM", resourceTypes: [...new Set(iam.map((r) => r.Type))] };
+  return {
+    capability: named ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM",
+    resourceTypes: [...new Set(iam.map((r) => r.Type))],
+  };
 }
 
 export function checkCapabilities(template: CfnTemplate, granted: readonly string[]): void {
   const { capability } = requiredCapability(template);
   if (!capability) return;
-  const ok = granted.includes(capability) || (capability === "CAPABILITY_IAM" && granted.includes("CAPABILITY_NAMED_IAM"));
+  const ok =
+    granted.includes(capability) || (capability === "CAPABILITY_IAM" && granted.includes("CAPABILITY_NAMED_IAM"));
   if (!ok) throw new AwsError("InsufficientCapabilitiesException", `Requires capabilities : [${capability}]`, 400);
 }

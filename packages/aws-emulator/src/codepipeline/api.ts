@@ -3,7 +3,14 @@ import { epochSeconds, jsonErrorBody, JSON_CONTENT_TYPE, operationFromTarget } f
 import type { ServiceHandler, ServiceRequest, ServiceResponse } from "../service.js";
 import type { PipelineDeclaration } from "./declaration.js";
 import type { Pipelines, StartInput } from "./pipelines.js";
-import { actionDetailJson, actionLatestJson, executionJson, executionSummaryJson, pipelineJson, pipelineSummaryJson } from "./render.js";
+import {
+  actionDetailJson,
+  actionLatestJson,
+  executionJson,
+  executionSummaryJson,
+  pipelineJson,
+  pipelineSummaryJson,
+} from "./render.js";
 
 const TARGET_PREFIX = "CodePipeline_20150709";
 
@@ -12,7 +19,11 @@ type Input = Record<string, unknown>;
 function str(input: Input, name: string): string {
   const value = input[name];
   if (typeof value !== "string" || value === "") {
-    throw new AwsError("ValidationException", `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`, 400);
+    throw new AwsError(
+      "ValidationException",
+      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
+      400,
+    );
   }
   return value;
 }
@@ -21,9 +32,13 @@ function page<T>(items: readonly T[], input: Input): { items: T[]; nextToken: st
   const max = typeof input.maxResults === "number" ? input.maxResults : 100;
   const token = typeof input.nextToken === "string" ? input.nextToken : undefined;
   const start = token ? Number(Buffer.from(token, "base64url").toString("utf8")) : 0;
-  if (!Number.isInteger(start) || start < 0) throw new AwsError("InvalidNextTokenException", "The next token is not valid", 400);
+  if (!Number.isInteger(start) || start < 0)
+    throw new AwsError("InvalidNextTokenException", "The next token is not valid", 400);
   const slice = items.slice(start, start + max);
-  return { items: slice, nextToken: start + max < items.length ? Buffer.from(String(start + max)).toString("base64url") : undefined };
+  return {
+    items: slice,
+    nextToken: start + max < items.length ? Buffer.from(String(start + max)).toString("base64url") : undefined,
+  };
 }
 
 /** CodePipeline over awsJson1_1. */
@@ -49,7 +64,9 @@ export class CodePipelineApi implements ServiceHandler {
   }
 
   faultError(kind: "throttle" | "server-error"): AwsError {
-    return kind === "throttle" ? new AwsError("ThrottlingException", "Rate exceeded", 400) : new AwsError("InternalFailure", "An internal error occurred.", 500);
+    return kind === "throttle"
+      ? new AwsError("ThrottlingException", "Rate exceeded", 400)
+      : new AwsError("InternalFailure", "An internal error occurred.", 500);
   }
 
   private dispatch(operation: string, input: Input): unknown {
@@ -77,11 +94,20 @@ export class CodePipelineApi implements ServiceHandler {
       case "GetPipelineState":
         return this.state(str(input, "name"));
       case "StartPipelineExecution": {
-        const execution = pipelines.start(str(input, "name"), input as StartInput, "StartPipelineExecution", "arn:aws:sts::caller");
+        const execution = pipelines.start(
+          str(input, "name"),
+          input as StartInput,
+          "StartPipelineExecution",
+          "arn:aws:sts::caller",
+        );
         return { pipelineExecutionId: execution.pipelineExecutionId };
       }
       case "GetPipelineExecution":
-        return { pipelineExecution: executionJson(pipelines.execution(str(input, "pipelineName"), str(input, "pipelineExecutionId"))) };
+        return {
+          pipelineExecution: executionJson(
+            pipelines.execution(str(input, "pipelineName"), str(input, "pipelineExecutionId")),
+          ),
+        };
       case "ListPipelineExecutions": {
         const name = str(input, "pipelineName");
         pipelines.get(name);
@@ -93,20 +119,39 @@ export class CodePipelineApi implements ServiceHandler {
       case "PutApprovalResult": {
         const result = input.result as { status?: string; summary?: string } | undefined;
         if (result?.status !== "Approved" && result?.status !== "Rejected") {
-          throw new AwsError("ValidationException", "1 validation error detected: Value at 'result.status' failed to satisfy constraint: Member must satisfy enum value set: [Approved, Rejected]", 400);
+          throw new AwsError(
+            "ValidationException",
+            "1 validation error detected: Value at 'result.status' failed to satisfy constraint: Member must satisfy enum value set: [Approved, Rejected]",
+            400,
+          );
         }
-        const approvedAt = pipelines.approve(str(input, "pipelineName"), str(input, "stageName"), str(input, "actionName"), str(input, "token"), {
-          status: result.status,
-          summary: result.summary ?? "",
-        });
+        const approvedAt = pipelines.approve(
+          str(input, "pipelineName"),
+          str(input, "stageName"),
+          str(input, "actionName"),
+          str(input, "token"),
+          {
+            status: result.status,
+            summary: result.summary ?? "",
+          },
+        );
         return { approvedAt: epochSeconds(approvedAt) };
       }
       case "StopPipelineExecution": {
-        const execution = pipelines.stop(str(input, "pipelineName"), str(input, "pipelineExecutionId"), input.abandon === true, input.reason as string | undefined);
+        const execution = pipelines.stop(
+          str(input, "pipelineName"),
+          str(input, "pipelineExecutionId"),
+          input.abandon === true,
+          input.reason as string | undefined,
+        );
         return { pipelineExecutionId: execution.pipelineExecutionId };
       }
       default:
-        throw new AwsError("UnknownOperationException", `The emulator does not implement CodePipeline ${operation}`, 400);
+        throw new AwsError(
+          "UnknownOperationException",
+          `The emulator does not implement CodePipeline ${operation}`,
+          400,
+        );
     }
   }
 
@@ -116,7 +161,9 @@ export class CodePipelineApi implements ServiceHandler {
     const stageStates = pipeline.declaration.stages.map((stage) => {
       const latest = executions.find((e) => e.stages.some((s) => s.stageName === stage.name));
       const stageRun = latest?.stages.find((s) => s.stageName === stage.name);
-      const inbound = this.pipelines.inbound(name, stage.name).map((id) => ({ pipelineExecutionId: id, status: "InProgress", type: "STANDARD" }));
+      const inbound = this.pipelines
+        .inbound(name, stage.name)
+        .map((id) => ({ pipelineExecutionId: id, status: "InProgress", type: "STANDARD" }));
       return {
         stageName: stage.name,
         inboundExecution: inbound[0],
@@ -128,10 +175,19 @@ export class CodePipelineApi implements ServiceHandler {
           return {
             actionName: action.name,
             latestExecution: run ? actionLatestJson(run) : undefined,
-            currentRevision: revision ? { revisionId: revision.revisionId, revisionChangeId: revision.revisionId, created: epochSeconds(revision.created) } : undefined,
+            currentRevision: revision
+              ? {
+                  revisionId: revision.revisionId,
+                  revisionChangeId: revision.revisionId,
+                  created: epochSeconds(revision.created),
+                }
+              : undefined,
           };
         }),
-        latestExecution: latest && stageRun ? { pipelineExecutionId: latest.pipelineExecutionId, status: stageRun.status, type: "STANDARD" } : undefined,
+        latestExecution:
+          latest && stageRun
+            ? { pipelineExecutionId: latest.pipelineExecutionId, status: stageRun.status, type: "STANDARD" }
+            : undefined,
       };
     });
     return {
@@ -147,11 +203,17 @@ export class CodePipelineApi implements ServiceHandler {
     const name = str(input, "pipelineName");
     const pipeline = this.pipelines.get(name);
     const filter = input.filter as { pipelineExecutionId?: string } | undefined;
-    const executions = this.pipelines.executionsOf(name).filter((e) => !filter?.pipelineExecutionId || e.pipelineExecutionId === filter.pipelineExecutionId);
-    if (filter?.pipelineExecutionId && executions.length === 0) this.pipelines.execution(name, filter.pipelineExecutionId);
+    const executions = this.pipelines
+      .executionsOf(name)
+      .filter((e) => !filter?.pipelineExecutionId || e.pipelineExecutionId === filter.pipelineExecutionId);
+    if (filter?.pipelineExecutionId && executions.length === 0)
+      this.pipelines.execution(name, filter.pipelineExecutionId);
     const details = executions.flatMap((e) => [...e.actions].reverse().map((run) => ({ e, run })));
     const { items, nextToken } = page(details, input);
     const bucket = pipeline.declaration.artifactStore?.location;
-    return { actionExecutionDetails: items.map(({ e, run }) => actionDetailJson(e, run, this.region, bucket)), nextToken };
+    return {
+      actionExecutionDetails: items.map(({ e, run }) => actionDetailJson(e, run, this.region, bucket)),
+      nextToken,
+    };
   }
 }

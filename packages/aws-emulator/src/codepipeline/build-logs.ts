@@ -36,12 +36,19 @@ export class BuildLogWriter {
     ]);
   }
 
-  finished(run: ActionRun, outcome: { readonly succeeded: true; readonly message?: string | undefined } | { readonly succeeded: false; readonly message: string }): void {
+  finished(
+    run: ActionRun,
+    outcome:
+      | { readonly succeeded: true; readonly message?: string | undefined }
+      | { readonly succeeded: false; readonly message: string },
+  ): void {
     if (!run.externalExecutionId) return;
     const state = outcome.succeeded ? "SUCCEEDED" : "FAILED";
     this.write(run, [
       ...(outcome.message ? [outcome.message] : []),
-      ...(outcome.succeeded ? [] : [`[Container] ${stamp(this.now())} Command did not exit successfully ./build.sh exit status 1`]),
+      ...(outcome.succeeded
+        ? []
+        : [`[Container] ${stamp(this.now())} Command did not exit successfully ./build.sh exit status 1`]),
       `[Container] ${stamp(this.now())} Phase complete: BUILD State: ${state}`,
       `[Container] ${stamp(this.now())} Phase context status code: ${outcome.succeeded ? "" : "COMMAND_EXECUTION_ERROR "}Message: ${outcome.succeeded ? "" : outcome.message}`.trimEnd(),
     ]);
@@ -50,7 +57,11 @@ export class BuildLogWriter {
   private write(run: ActionRun, messages: readonly string[]): void {
     const project = run.configuration.ProjectName ?? "project";
     const at = this.now().getTime();
-    this.logs.write(buildLogGroup(project), buildLogStream(run.externalExecutionId!), messages.map((message) => ({ timestamp: at, message })));
+    this.logs.write(
+      buildLogGroup(project),
+      buildLogStream(run.externalExecutionId!),
+      messages.map((message) => ({ timestamp: at, message })),
+    );
   }
 }
 

@@ -80,7 +80,9 @@ export function declarationFromResource(name: string, props: Props): PipelineDec
         },
         runOrder: action.RunOrder === undefined ? 1 : Number(action.RunOrder),
         configuration: configuration
-          ? Object.fromEntries(Object.entries(configuration).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]))
+          ? Object.fromEntries(
+              Object.entries(configuration).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+            )
           : undefined,
         inputArtifacts: names(action.InputArtifacts) ?? [],
         outputArtifacts: names(action.OutputArtifacts) ?? [],
@@ -94,7 +96,9 @@ export function declarationFromResource(name: string, props: Props): PipelineDec
   return {
     name,
     roleArn: String(props.RoleArn ?? ""),
-    artifactStore: props.ArtifactStore ? (camel(props.ArtifactStore) as PipelineDeclaration["artifactStore"]) : undefined,
+    artifactStore: props.ArtifactStore
+      ? (camel(props.ArtifactStore) as PipelineDeclaration["artifactStore"])
+      : undefined,
     stages,
     executionMode: (props.ExecutionMode as ExecutionMode | undefined) ?? "SUPERSEDED",
     pipelineType: (props.PipelineType as PipelineType | undefined) ?? "V1",
@@ -110,7 +114,11 @@ function invalid(message: string): AwsError {
 /** The checks CodePipeline makes on a structure before accepting it. */
 export function validateDeclaration(declaration: PipelineDeclaration): void {
   if (!/^[A-Za-z0-9.@_-]{1,100}$/.test(declaration.name)) {
-    throw new AwsError("ValidationException", `1 validation error detected: Value '${declaration.name}' at 'pipeline.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9.@\\-_]+`, 400);
+    throw new AwsError(
+      "ValidationException",
+      `1 validation error detected: Value '${declaration.name}' at 'pipeline.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9.@\\-_]+`,
+      400,
+    );
   }
   if (declaration.stages.length < 2) throw invalid("Pipeline has fewer than 2 stages");
   const first = declaration.stages[0]!;
@@ -118,7 +126,8 @@ export function validateDeclaration(declaration: PipelineDeclaration): void {
     throw invalid("Pipeline's first stage must contain only source actions");
   }
   for (const stage of declaration.stages.slice(1)) {
-    if (stage.actions.some((a) => a.actionTypeId.category === "Source")) throw invalid(`Stage ${stage.name} contains a source action; only the first stage may`);
+    if (stage.actions.some((a) => a.actionTypeId.category === "Source"))
+      throw invalid(`Stage ${stage.name} contains a source action; only the first stage may`);
   }
   const pipelineType = declaration.pipelineType ?? "V1";
   const mode = declaration.executionMode ?? "SUPERSEDED";

@@ -6,7 +6,8 @@ import type { BuildOutputs } from "./build-outputs.js";
 import type { ActionRun } from "./model.js";
 
 /** How a deploy action ended: its summary, or the failure CodePipeline shows. */
-export type DeployOutcome = { readonly ok: true; readonly summary: string } | { readonly ok: false; readonly message: string };
+export type DeployOutcome =
+  { readonly ok: true; readonly summary: string } | { readonly ok: false; readonly message: string };
 
 export interface DeployActionDeps {
   readonly stacks: Stacks;
@@ -70,7 +71,9 @@ export class DeployAction {
       case "CREATE_UPDATE":
         return this.createOrUpdate(pipeline, run, stackName);
       default:
-        throw new ActionFailure(`ActionMode ${mode} is not run by the emulator (it runs CREATE_UPDATE, REPLACE_ON_FAILURE and DELETE_ONLY)`);
+        throw new ActionFailure(
+          `ActionMode ${mode} is not run by the emulator (it runs CREATE_UPDATE, REPLACE_ON_FAILURE and DELETE_ONLY)`,
+        );
     }
   }
 
@@ -78,16 +81,23 @@ export class DeployAction {
     const config = run.configuration;
     if (!config.TemplatePath) throw new ActionFailure("TemplatePath is required");
     const templateBody = this.read(pipeline, run, config.TemplatePath, "TemplatePath");
-    const configuration = config.TemplateConfiguration ? this.templateConfiguration(this.read(pipeline, run, config.TemplateConfiguration, "TemplateConfiguration")) : {};
+    const configuration = config.TemplateConfiguration
+      ? this.templateConfiguration(this.read(pipeline, run, config.TemplateConfiguration, "TemplateConfiguration"))
+      : {};
     const overrides = config.ParameterOverrides ? parseOverrides(config.ParameterOverrides) : {};
     const values = { ...(configuration.Parameters ?? {}), ...overrides };
     const input = {
       stackName,
       templateBody,
       parameters: Object.entries(values).map(([key, value]) => ({ key, value: String(value) })),
-      ...(configuration.Tags ? { tags: Object.entries(configuration.Tags).map(([key, value]) => ({ key, value: String(value) })) } : {}),
+      ...(configuration.Tags
+        ? { tags: Object.entries(configuration.Tags).map(([key, value]) => ({ key, value: String(value) })) }
+        : {}),
       ...(config.RoleArn ? { roleArn: config.RoleArn } : {}),
-      capabilities: (config.Capabilities ?? "").split(",").map((c) => c.trim()).filter(Boolean),
+      capabilities: (config.Capabilities ?? "")
+        .split(",")
+        .map((c) => c.trim())
+        .filter(Boolean),
     };
     const existing = this.live(stackName);
     if (!existing) {
@@ -100,7 +110,8 @@ export class DeployAction {
     try {
       this.deps.stacks.updateStack(input);
     } catch (error) {
-      if (error instanceof AwsError && error.message === "No updates are to be performed.") return `Stack ${stackName} is up to date; no changes were needed.`;
+      if (error instanceof AwsError && error.message === "No updates are to be performed.")
+        return `Stack ${stackName} is up to date; no changes were needed.`;
       throw error;
     }
     return this.settle(stackName, ["UPDATE_COMPLETE"]);
@@ -114,7 +125,8 @@ export class DeployAction {
   /** A file of one of the action's input artifacts, as the build left it. */
   private read(pipeline: string, run: ActionRun, reference: string, what: string): string {
     const { artifact, path } = artifactPath(reference, what);
-    if (!run.inputArtifacts.includes(artifact)) throw new ActionFailure(`${what} names artifact ${artifact}, which is not an input artifact of the action`);
+    if (!run.inputArtifacts.includes(artifact))
+      throw new ActionFailure(`${what} names artifact ${artifact}, which is not an input artifact of the action`);
     const content = this.deps.buildOutputs.files(pipeline, artifact)[path];
     if (content === undefined) throw new ActionFailure(`The file ${path} does not exist in the artifact ${artifact}`);
     return content;
@@ -127,7 +139,8 @@ export class DeployAction {
     } catch {
       throw new ActionFailure("The template configuration file is not valid JSON");
     }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ActionFailure("The template configuration file must be a JSON object");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new ActionFailure("The template configuration file must be a JSON object");
     return parsed as TemplateConfiguration;
   }
 
@@ -138,7 +151,9 @@ export class DeployAction {
       const status = stack?.status ?? "DELETE_COMPLETE";
       if (!stack || phaseOf(stack.status) !== "busy") {
         if (success.includes(status)) return `Stack ${stackName} is ${status}.`;
-        throw new ActionFailure(`Stack ${stackName} is ${status}${stack?.statusReason ? `: ${stack.statusReason}` : ""}`);
+        throw new ActionFailure(
+          `Stack ${stackName} is ${status}${stack?.statusReason ? `: ${stack.statusReason}` : ""}`,
+        );
       }
       await this.deps.scheduler.sleep(this.deps.pollMs);
     }
@@ -152,6 +167,7 @@ function parseOverrides(text: string): Record<string, string> {
   } catch {
     throw new ActionFailure("ParameterOverrides is not valid JSON");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ActionFailure("ParameterOverrides must be a JSON object");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new ActionFailure("ParameterOverrides must be a JSON object");
   return parsed as Record<string, string>;
 }

@@ -3,7 +3,8 @@ import type { ActionRun, Execution } from "./model.js";
 
 /** The EventBridge events CodePipeline emits, in the shape EventBridge delivers them. */
 
-export type PipelineEventState = "STARTED" | "SUCCEEDED" | "FAILED" | "SUPERSEDED" | "CANCELED" | "STOPPED" | "STOPPING" | "RESUMED" | "ABANDONED";
+export type PipelineEventState =
+  "STARTED" | "SUCCEEDED" | "FAILED" | "SUPERSEDED" | "CANCELED" | "STOPPED" | "STOPPING" | "RESUMED" | "ABANDONED";
 
 export type PipelineEventDetailType =
   | "CodePipeline Pipeline Execution State Change"
@@ -20,7 +21,12 @@ export interface PipelineEventDetail {
   readonly stage?: string;
   readonly action?: string;
   readonly region?: string;
-  readonly type?: { readonly owner: string; readonly provider: string; readonly category: string; readonly version: string };
+  readonly type?: {
+    readonly owner: string;
+    readonly provider: string;
+    readonly category: string;
+    readonly version: string;
+  };
   readonly "execution-result"?: {
     readonly "external-execution-url"?: string;
     readonly "external-execution-summary"?: string;
@@ -69,7 +75,10 @@ function base(execution: Execution, state: PipelineEventState): PipelineEventDet
     "execution-id": execution.pipelineExecutionId,
     state,
     version: execution.pipelineVersion,
-    "execution-trigger": { "trigger-type": execution.trigger.triggerType, "trigger-detail": execution.trigger.triggerDetail },
+    "execution-trigger": {
+      "trigger-type": execution.trigger.triggerType,
+      "trigger-detail": execution.trigger.triggerDetail,
+    },
     "start-time": execution.startTime.toISOString(),
   };
 }
@@ -78,11 +87,21 @@ export function pipelineEvent(scope: EventScope, execution: Execution, state: Pi
   return envelope(scope, "CodePipeline Pipeline Execution State Change", base(execution, state));
 }
 
-export function stageEvent(scope: EventScope, execution: Execution, stage: string, state: PipelineEventState): PipelineEvent {
+export function stageEvent(
+  scope: EventScope,
+  execution: Execution,
+  stage: string,
+  state: PipelineEventState,
+): PipelineEvent {
   return envelope(scope, "CodePipeline Stage Execution State Change", { ...base(execution, state), stage });
 }
 
-export function actionEvent(scope: EventScope, execution: Execution, action: ActionRun, state: PipelineEventState): PipelineEvent {
+export function actionEvent(
+  scope: EventScope,
+  execution: Execution,
+  action: ActionRun,
+  state: PipelineEventState,
+): PipelineEvent {
   const finished = state === "SUCCEEDED" || state === "FAILED";
   const result = finished
     ? {

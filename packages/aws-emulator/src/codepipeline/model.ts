@@ -1,11 +1,19 @@
 import type { ActionTypeId, ExecutionMode, PipelineDeclaration } from "./declaration.js";
 
 /** CodePipeline's execution states, as the API names them (EventBridge uses upper-case words). */
-export type PipelineExecutionStatus = "InProgress" | "Stopping" | "Stopped" | "Succeeded" | "Superseded" | "Failed" | "Cancelled";
+export type PipelineExecutionStatus =
+  "InProgress" | "Stopping" | "Stopped" | "Succeeded" | "Superseded" | "Failed" | "Cancelled";
 export type StageExecutionStatus = "InProgress" | "Stopping" | "Stopped" | "Succeeded" | "Failed" | "Cancelled";
 export type ActionExecutionStatus = "InProgress" | "Abandoned" | "Succeeded" | "Failed";
 
-export type TriggerType = "CreatePipeline" | "StartPipelineExecution" | "PollForSourceChanges" | "Webhook" | "CloudWatchEvent" | "PutActionRevision" | "WebhookV2";
+export type TriggerType =
+  | "CreatePipeline"
+  | "StartPipelineExecution"
+  | "PollForSourceChanges"
+  | "Webhook"
+  | "CloudWatchEvent"
+  | "PutActionRevision"
+  | "WebhookV2";
 
 export interface Pipeline {
   declaration: PipelineDeclaration;

@@ -10,7 +10,11 @@ import { Runner, type ApprovalResult, type RunnerDeps } from "./runner.js";
 export interface StartInput {
   readonly clientRequestToken?: string;
   readonly variables?: readonly { readonly name: string; readonly value: string }[];
-  readonly sourceRevisions?: readonly { readonly actionName: string; readonly revisionType: string; readonly revisionValue: string }[];
+  readonly sourceRevisions?: readonly {
+    readonly actionName: string;
+    readonly revisionType: string;
+    readonly revisionValue: string;
+  }[];
 }
 
 /** Which source providers accept which revision override types. */
@@ -45,7 +49,12 @@ export class Pipelines implements PipelineProvisioning {
 
   get(name: string): Pipeline {
     const pipeline = this.pipelines.get(name);
-    if (!pipeline) throw new AwsError("PipelineNotFoundException", `Account '${this.deps.accountId}' does not have a pipeline with name '${name}'`, 400);
+    if (!pipeline)
+      throw new AwsError(
+        "PipelineNotFoundException",
+        `Account '${this.deps.accountId}' does not have a pipeline with name '${name}'`,
+        400,
+      );
     return pipeline;
   }
 
@@ -58,7 +67,11 @@ export class Pipelines implements PipelineProvisioning {
     this.get(name);
     const found = this.executionsOf(name).find((e) => e.pipelineExecutionId === executionId);
     if (!found) {
-      throw new AwsError("PipelineExecutionNotFoundException", `Pipeline execution with ID '${executionId}' does not exist in pipeline with name '${name}'.`, 400);
+      throw new AwsError(
+        "PipelineExecutionNotFoundException",
+        `Pipeline execution with ID '${executionId}' does not exist in pipeline with name '${name}'.`,
+        400,
+      );
     }
     return found;
   }
@@ -70,7 +83,11 @@ export class Pipelines implements PipelineProvisioning {
   createPipeline(declaration: PipelineDeclaration): { arn: string; version: number } {
     validateDeclaration(declaration);
     if (this.pipelines.has(declaration.name)) {
-      throw new AwsError("PipelineNameInUseException", `A pipeline with the name '${declaration.name}' already exists in account '${this.deps.accountId}'`, 400);
+      throw new AwsError(
+        "PipelineNameInUseException",
+        `A pipeline with the name '${declaration.name}' already exists in account '${this.deps.accountId}'`,
+        400,
+      );
     }
     const now = this.deps.scheduler.now();
     const pipeline: Pipeline = {
@@ -83,7 +100,12 @@ export class Pipelines implements PipelineProvisioning {
     this.pipelines.set(declaration.name, pipeline);
     this.gates.set(declaration.name, new StageGates(declaration.executionMode ?? "SUPERSEDED"));
     // A new pipeline runs once by itself, as in AWS.
-    this.start(declaration.name, {}, "CreatePipeline", `arn:aws:sts::${this.deps.accountId}:assumed-role/cloudformation`);
+    this.start(
+      declaration.name,
+      {},
+      "CreatePipeline",
+      `arn:aws:sts::${this.deps.accountId}:assumed-role/cloudformation`,
+    );
     return { arn: pipeline.arn, version: 1 };
   }
 
@@ -103,21 +125,29 @@ export class Pipelines implements PipelineProvisioning {
   }
 
   deletePipeline(name: string): void {
-    for (const execution of this.executionsOf(name)) this.lifelines.get(execution.pipelineExecutionId)?.interrupt("deleted");
+    for (const execution of this.executionsOf(name))
+      this.lifelines.get(execution.pipelineExecutionId)?.interrupt("deleted");
     this.pipelines.delete(name);
     this.executions.delete(name);
     this.gates.delete(name);
   }
 
-  start(name: string, input: StartInput, triggerType: TriggerType = "StartPipelineExecution", triggerDetail = ""): Execution {
+  start(
+    name: string,
+    input: StartInput,
+    triggerType: TriggerType = "StartPipelineExecution",
+    triggerDetail = "",
+  ): Execution {
     const pipeline = this.get(name);
     const tokenKey = input.clientRequestToken ? `${name}:${input.clientRequestToken}` : undefined;
     const again = tokenKey ? this.tokens.get(tokenKey) : undefined;
     if (again) return this.execution(name, again);
     const declaration = pipeline.declaration;
     const v2 = declaration.pipelineType === "V2";
-    if ((input.variables?.length ?? 0) > 0 && !v2) throw validation("Pipeline variables are supported only for pipeline type V2");
-    if ((input.sourceRevisions?.length ?? 0) > 0 && !v2) throw validation("Source revision overrides are supported only for pipeline type V2");
+    if ((input.variables?.length ?? 0) > 0 && !v2)
+      throw validation("Pipeline variables are supported only for pipeline type V2");
+    if ((input.sourceRevisions?.length ?? 0) > 0 && !v2)
+      throw validation("Source revision overrides are supported only for pipeline type V2");
     const declared = declaration.variables ?? [];
     for (const variable of input.variables ?? []) {
       if (!declared.some((d) => d.name === variable.name)) {
@@ -129,7 +159,9 @@ export class Pipelines implements PipelineProvisioning {
       const source = sources.find((a) => a.name === override.actionName);
       if (!source) throw validation(`Source action '${override.actionName}' does not exist in pipeline ${name}`);
       if (!(REVISION_TYPES[source.actionTypeId.provider] ?? []).includes(override.revisionType)) {
-        throw validation(`Revision type ${override.revisionType} is not supported for the ${source.actionTypeId.provider} action ${override.actionName}`);
+        throw validation(
+          `Revision type ${override.revisionType} is not supported for the ${source.actionTypeId.provider} action ${override.actionName}`,
+        );
       }
     }
     const now = this.deps.scheduler.now();
@@ -154,7 +186,10 @@ export class Pipelines implements PipelineProvisioning {
       trigger: { triggerType, triggerDetail },
       startTime: now,
       artifactRevisions,
-      variables: declared.map((d) => ({ name: d.name, resolvedValue: input.variables?.find((v) => v.name === d.name)?.value ?? d.defaultValue ?? "" })),
+      variables: declared.map((d) => ({
+        name: d.name,
+        resolvedValue: input.variables?.find((v) => v.name === d.name)?.value ?? d.defaultValue ?? "",
+      })),
       clientRequestToken: input.clientRequestToken,
       sequence: this.sequence++,
       status: "InProgress",
@@ -179,7 +214,11 @@ export class Pipelines implements PipelineProvisioning {
       throw new AwsError("DuplicatedStopRequestException", `Execution ${executionId} is already being stopped`, 400);
     }
     if (isFinished(execution.status) || !life) {
-      throw new AwsError("PipelineExecutionNotStoppableException", `Unable to stop pipeline execution ${executionId} since it is in ${execution.status} state`, 400);
+      throw new AwsError(
+        "PipelineExecutionNotStoppableException",
+        `Unable to stop pipeline execution ${executionId} since it is in ${execution.status} state`,
+        400,
+      );
     }
     execution.stopReason = reason;
     if (!abandon) {
@@ -201,10 +240,18 @@ export class Pipelines implements PipelineProvisioning {
     if (!stage.actions.some((a) => a.name === actionName)) {
       throw new AwsError("ActionNotFoundException", `Action ${actionName} not found in stage ${stageName}`, 400);
     }
-    const runs = this.executionsOf(name).flatMap((e) => e.actions).filter((a) => a.stageName === stageName && a.actionName === actionName);
+    const runs = this.executionsOf(name)
+      .flatMap((e) => e.actions)
+      .filter((a) => a.stageName === stageName && a.actionName === actionName);
     const waiting = runs.find((a) => a.status === "InProgress" && a.token !== undefined);
-    if (!waiting) throw new AwsError("ApprovalAlreadyCompletedException", `The approval action ${actionName} is not waiting for approval`, 400);
-    if (waiting.token !== token) throw new AwsError("InvalidApprovalTokenException", `The approval token ${token} is not valid`, 400);
+    if (!waiting)
+      throw new AwsError(
+        "ApprovalAlreadyCompletedException",
+        `The approval action ${actionName} is not waiting for approval`,
+        400,
+      );
+    if (waiting.token !== token)
+      throw new AwsError("InvalidApprovalTokenException", `The approval token ${token} is not valid`, 400);
     this.runner.approve(waiting, result);
     return this.deps.scheduler.now();
   }

@@ -7,7 +7,11 @@ import type { ActionRun, Execution, Pipeline } from "./model.js";
 export function pipelineJson(pipeline: Pipeline): { pipeline: PipelineDeclaration; metadata: Record<string, unknown> } {
   return {
     pipeline: pipeline.declaration,
-    metadata: { pipelineArn: pipeline.arn, created: epochSeconds(pipeline.created), updated: epochSeconds(pipeline.updated) },
+    metadata: {
+      pipelineArn: pipeline.arn,
+      created: epochSeconds(pipeline.created),
+      updated: epochSeconds(pipeline.updated),
+    },
   };
 }
 
@@ -57,9 +61,17 @@ export function executionSummaryJson(execution: Execution): Record<string, unkno
     lastUpdateTime: epochSeconds(execution.lastUpdateTime),
     sourceRevisions: execution.artifactRevisions
       .filter((r) => !seen.has(r.actionName) && seen.add(r.actionName))
-      .map((r) => ({ actionName: r.actionName, revisionId: r.revisionId, revisionSummary: r.revisionSummary, revisionUrl: r.revisionUrl })),
+      .map((r) => ({
+        actionName: r.actionName,
+        revisionId: r.revisionId,
+        revisionSummary: r.revisionSummary,
+        revisionUrl: r.revisionUrl,
+      })),
     trigger: trigger(execution),
-    stopTrigger: execution.status === "Stopped" || execution.status === "Stopping" ? { reason: execution.stopReason ?? "" } : undefined,
+    stopTrigger:
+      execution.status === "Stopped" || execution.status === "Stopping"
+        ? { reason: execution.stopReason ?? "" }
+        : undefined,
     executionMode: execution.executionMode,
     executionType: "STANDARD",
   };
@@ -78,8 +90,19 @@ export function actionLatestJson(run: ActionRun): Record<string, unknown> {
   };
 }
 
-export function actionDetailJson(execution: Execution, run: ActionRun, region: string, artifactBucket: string | undefined): Record<string, unknown> {
-  const location = (name: string) => (artifactBucket ? { bucket: artifactBucket, key: `${execution.pipelineName.slice(0, 20)}/${name.slice(0, 20)}/${run.actionExecutionId.slice(0, 7)}` } : undefined);
+export function actionDetailJson(
+  execution: Execution,
+  run: ActionRun,
+  region: string,
+  artifactBucket: string | undefined,
+): Record<string, unknown> {
+  const location = (name: string) =>
+    artifactBucket
+      ? {
+          bucket: artifactBucket,
+          key: `${execution.pipelineName.slice(0, 20)}/${name.slice(0, 20)}/${run.actionExecutionId.slice(0, 7)}`,
+        }
+      : undefined;
   return {
     pipelineExecutionId: execution.pipelineExecutionId,
     actionExecutionId: run.actionExecutionId,

@@ -72,17 +72,34 @@ export class Runner {
   }
 
   private scope(pipeline: Pipeline) {
-    return { account: this.deps.accountId, region: this.deps.region, pipelineArn: pipeline.arn, now: this.deps.scheduler.now() };
+    return {
+      account: this.deps.accountId,
+      region: this.deps.region,
+      pipelineArn: pipeline.arn,
+      now: this.deps.scheduler.now(),
+    };
   }
 
-  private finish(pipeline: Pipeline, execution: Execution, status: PipelineExecutionStatus, state: PipelineEventState | undefined, summary?: string): void {
+  private finish(
+    pipeline: Pipeline,
+    execution: Execution,
+    status: PipelineExecutionStatus,
+    state: PipelineEventState | undefined,
+    summary?: string,
+  ): void {
     execution.status = status;
     execution.statusSummary = summary;
     execution.lastUpdateTime = this.deps.scheduler.now();
     if (state) this.emit(pipeline, execution, state);
   }
 
-  private async runStages(pipeline: Pipeline, execution: Execution, stages: StageDeclaration[], life: Lifeline, gates: StageGates): Promise<void> {
+  private async runStages(
+    pipeline: Pipeline,
+    execution: Execution,
+    stages: StageDeclaration[],
+    life: Lifeline,
+    gates: StageGates,
+  ): Promise<void> {
     let current: StageRun | undefined;
     try {
       for (const stage of stages) {
@@ -120,7 +137,12 @@ export class Runner {
     }
   }
 
-  private interrupted(pipeline: Pipeline, execution: Execution, current: StageRun | undefined, error: Interrupted): void {
+  private interrupted(
+    pipeline: Pipeline,
+    execution: Execution,
+    current: StageRun | undefined,
+    error: Interrupted,
+  ): void {
     const abandonInFlight = (state: PipelineEventState) => {
       for (const run of execution.actions.filter((a) => a.status === "InProgress")) {
         run.status = "Abandoned";
@@ -158,18 +180,31 @@ export class Runner {
   }
 
   /** RunOrder groups one after another; actions of a group together. */
-  private async runStage(pipeline: Pipeline, execution: Execution, stage: StageDeclaration, life: Lifeline): Promise<boolean> {
+  private async runStage(
+    pipeline: Pipeline,
+    execution: Execution,
+    stage: StageDeclaration,
+    life: Lifeline,
+  ): Promise<boolean> {
     const orders = [...new Set(stage.actions.map((a) => a.runOrder ?? 1))].sort((a, b) => a - b);
     for (const order of orders) {
       const group = stage.actions.filter((a) => (a.runOrder ?? 1) === order);
-      const results = await Promise.all(group.map((action) => this.runAction(pipeline, execution, stage.name, action, life)));
+      const results = await Promise.all(
+        group.map((action) => this.runAction(pipeline, execution, stage.name, action, life)),
+      );
       if (results.includes(false)) return false;
       if (life.stopRequested && order !== orders.at(-1)) throw new StopReached();
     }
     return true;
   }
 
-  private async runAction(pipeline: Pipeline, execution: Execution, stageName: string, action: ActionDeclaration, life: Lifeline): Promise<boolean> {
+  private async runAction(
+    pipeline: Pipeline,
+    execution: Execution,
+    stageName: string,
+    action: ActionDeclaration,
+    life: Lifeline,
+  ): Promise<boolean> {
     const now = this.deps.scheduler.now();
     const run: ActionRun = {
       actionExecutionId: uuid(),
@@ -193,13 +228,21 @@ export class Runner {
     const buildLogs = action.actionTypeId.provider === "CodeBuild" ? this.deps.buildLogs : undefined;
     buildLogs?.started(run, execution.artifactRevisions[0]?.revisionId);
     this.deps.emit(actionEvent(this.scope(pipeline), execution, run, "STARTED"));
-    const plan = this.deps.scripts.plan(pipeline.declaration.name, stageName, action.name, action.actionTypeId.category);
+    const plan = this.deps.scripts.plan(
+      pipeline.declaration.name,
+      stageName,
+      action.name,
+      action.actionTypeId.category,
+    );
     let succeeded: boolean;
     switch (plan.outcome) {
       case "succeed": {
         await life.guard(this.deps.scheduler.sleep(plan.durationMs ?? this.deps.timing.actionMs));
         // A CloudFormation deploy action does what it says to the emulated CloudFormation, and its outcome is that.
-        const deployed = run.actionTypeId.provider === "CloudFormation" && this.deployAction ? await life.guard(this.deployAction.run(pipeline.declaration.name, run)) : undefined;
+        const deployed =
+          run.actionTypeId.provider === "CloudFormation" && this.deployAction
+            ? await life.guard(this.deployAction.run(pipeline.declaration.name, run))
+            : undefined;
         if (deployed && !deployed.ok) {
           recordFailure(run, deployed.message);
           buildLogs?.finished(run, { succeeded: false, message: deployed.message });

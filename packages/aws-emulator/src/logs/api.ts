@@ -12,7 +12,11 @@ type Input = Record<string, unknown>;
 function str(input: Input, name: string): string {
   const value = input[name];
   if (typeof value !== "string" || value === "") {
-    throw new AwsError("InvalidParameterException", `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`, 400);
+    throw new AwsError(
+      "InvalidParameterException",
+      `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
+      400,
+    );
   }
   return value;
 }
@@ -37,7 +41,11 @@ export class LogsApi implements ServiceHandler {
 
   async handle(request: ServiceRequest, operation: string): Promise<ServiceResponse> {
     const input = (request.body.length > 0 ? JSON.parse(request.body.toString("utf8")) : {}) as Input;
-    return { status: 200, headers: { "content-type": JSON_CONTENT_TYPE }, body: JSON.stringify(this.dispatch(operation, input)) };
+    return {
+      status: 200,
+      headers: { "content-type": JSON_CONTENT_TYPE },
+      body: JSON.stringify(this.dispatch(operation, input)),
+    };
   }
 
   renderError(error: AwsError): ServiceResponse {
@@ -45,7 +53,9 @@ export class LogsApi implements ServiceHandler {
   }
 
   faultError(kind: "throttle" | "server-error"): AwsError {
-    return kind === "throttle" ? new AwsError("ThrottlingException", "Rate exceeded", 400) : new AwsError("ServiceUnavailableException", "The service is unavailable.", 500);
+    return kind === "throttle"
+      ? new AwsError("ThrottlingException", "Rate exceeded", 400)
+      : new AwsError("ServiceUnavailableException", "The service is unavailable.", 500);
   }
 
   private dispatch(operation: string, input: Input): unknown {
@@ -60,7 +70,9 @@ export class LogsApi implements ServiceHandler {
         this.store.createStream(str(input, "logGroupName"), str(input, "logStreamName"));
         return {};
       case "PutLogEvents": {
-        const events = Array.isArray(input.logEvents) ? (input.logEvents as { timestamp?: unknown; message?: unknown }[]) : [];
+        const events = Array.isArray(input.logEvents)
+          ? (input.logEvents as { timestamp?: unknown; message?: unknown }[])
+          : [];
         this.store.events(str(input, "logGroupName"), str(input, "logStreamName"));
         this.store.write(
           str(input, "logGroupName"),
@@ -78,7 +90,11 @@ export class LogsApi implements ServiceHandler {
             .filter((s) => s.startsWith(prefix))
             .map((s) => {
               const events = this.store.events(group, s);
-              return { logStreamName: s, firstEventTimestamp: events[0]?.timestamp, lastEventTimestamp: events.at(-1)?.timestamp };
+              return {
+                logStreamName: s,
+                firstEventTimestamp: events[0]?.timestamp,
+                lastEventTimestamp: events.at(-1)?.timestamp,
+              };
             }),
         };
       }
@@ -87,7 +103,11 @@ export class LogsApi implements ServiceHandler {
       case "FilterLogEvents":
         return this.filterLogEvents(input);
       default:
-        throw new AwsError("UnknownOperationException", `The emulator does not implement CloudWatch Logs ${operation}`, 400);
+        throw new AwsError(
+          "UnknownOperationException",
+          `The emulator does not implement CloudWatch Logs ${operation}`,
+          400,
+        );
     }
   }
 
@@ -121,7 +141,12 @@ export class LogsApi implements ServiceHandler {
     const names = Array.isArray(input.logStreamNames) ? (input.logStreamNames as string[]) : this.store.streams(group);
     const pattern = typeof input.filterPattern === "string" ? input.filterPattern.replace(/^"|"$/g, "") : "";
     const events = names
-      .flatMap((stream) => window(this.store.events(group, stream), num(input, "startTime"), num(input, "endTime")).map((e) => ({ ...render(e), logStreamName: stream })))
+      .flatMap((stream) =>
+        window(this.store.events(group, stream), num(input, "startTime"), num(input, "endTime")).map((e) => ({
+          ...render(e),
+          logStreamName: stream,
+        })),
+      )
       .filter((e) => pattern === "" || e.message.includes(pattern))
       .sort((a, b) => a.timestamp - b.timestamp);
     const limit = Math.min(MAX_LIMIT, Math.max(1, num(input, "limit") ?? MAX_LIMIT));
@@ -132,7 +157,9 @@ export class LogsApi implements ServiceHandler {
 }
 
 function window(events: readonly LogEvent[], startTime: number | undefined, endTime: number | undefined): LogEvent[] {
-  return events.filter((e) => (startTime === undefined || e.timestamp >= startTime) && (endTime === undefined || e.timestamp <= endTime));
+  return events.filter(
+    (e) => (startTime === undefined || e.timestamp >= startTime) && (endTime === undefined || e.timestamp <= endTime),
+  );
 }
 
 function render(event: LogEvent) {

@@ -17,18 +17,24 @@ export class LogStore {
   constructor(private readonly now: () => Date) {}
 
   createGroup(group: string): void {
-    if (this.groups.has(group)) throw new AwsError("ResourceAlreadyExistsException", "The specified log group already exists", 400);
+    if (this.groups.has(group))
+      throw new AwsError("ResourceAlreadyExistsException", "The specified log group already exists", 400);
     this.groups.set(group, new Map());
   }
 
   createStream(group: string, stream: string): void {
     const streams = this.group(group);
-    if (streams.has(stream)) throw new AwsError("ResourceAlreadyExistsException", "The specified log stream already exists", 400);
+    if (streams.has(stream))
+      throw new AwsError("ResourceAlreadyExistsException", "The specified log stream already exists", 400);
     streams.set(stream, []);
   }
 
   /** Appends lines, making the group and stream on first use, as CodeBuild's own writer does. */
-  write(group: string, stream: string, lines: readonly { readonly timestamp: number; readonly message: string }[]): void {
+  write(
+    group: string,
+    stream: string,
+    lines: readonly { readonly timestamp: number; readonly message: string }[],
+  ): void {
     if (!this.groups.has(group)) this.groups.set(group, new Map());
     const streams = this.groups.get(group)!;
     const events = streams.get(stream) ?? [];

@@ -3,7 +3,9 @@ import { text } from "./xml.js";
 
 /** S3's REST-XML errors: `<Error><Code/><Message/>...<RequestId/></Error>`. */
 export function restXmlErrorBody(error: AwsError, requestId: string): string {
-  const details = Object.entries(error.details).map(([name, value]) => text(name, value)).join("");
+  const details = Object.entries(error.details)
+    .map(([name, value]) => text(name, value))
+    .join("");
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error>' +
     text("Code", error.code) +

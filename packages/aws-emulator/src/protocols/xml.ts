@@ -3,7 +3,10 @@
 export type XmlScalar = string | number | boolean | Date | undefined | null;
 
 export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&${({ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" } as const)[c as "&"]};`);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => `&${({ "&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos" } as const)[c as "&"]};`,
+  );
 }
 
 function scalarText(value: Exclude<XmlScalar, undefined | null>): string {

@@ -98,12 +98,20 @@ export class S3Api implements ServiceHandler {
       }
       case "GetBucketLocation": {
         const found = this.store.get(bucket);
-        return { status: 200, headers: XML, body: s3Document("LocationConstraint", found.region === "us-east-1" ? "" : found.region) };
+        return {
+          status: 200,
+          headers: XML,
+          body: s3Document("LocationConstraint", found.region === "us-east-1" ? "" : found.region),
+        };
       }
       case "PutBucketVersioning": {
         const status = childText(readXml(request.body.toString("utf8")), "Status");
         if (status !== "Enabled" && status !== "Suspended") {
-          throw new AwsError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", 400);
+          throw new AwsError(
+            "MalformedXML",
+            "The XML you provided was not well-formed or did not validate against our published schema",
+            400,
+          );
         }
         this.store.setVersioning(bucket, status);
         return { status: 200 };
@@ -151,7 +159,9 @@ export class S3Api implements ServiceHandler {
   private listBuckets(): ServiceResponse {
     const buckets = this.store
       .list()
-      .map((b) => node("Bucket", text("Name", b.name), text("CreationDate", b.creationDate), text("BucketRegion", b.region)))
+      .map((b) =>
+        node("Bucket", text("Name", b.name), text("CreationDate", b.creationDate), text("BucketRegion", b.region)),
+      )
       .join("");
     const owner = node("Owner", text("ID", "emulator"), text("DisplayName", "emulator"));
     return { status: 200, headers: XML, body: s3Document("ListAllMyBucketsResult", owner + node("Buckets", buckets)) };
@@ -173,7 +183,11 @@ export class S3Api implements ServiceHandler {
   private getObject(bucket: string, key: string, versionId: string | undefined, headOnly: boolean): ServiceResponse {
     const found = this.store.get(bucket);
     const object = this.store.getObject(bucket, key, versionId);
-    return { status: 200, headers: objectHeaders(object, found.versioning !== "Unversioned"), body: headOnly ? undefined : object.body };
+    return {
+      status: 200,
+      headers: objectHeaders(object, found.versioning !== "Unversioned"),
+      body: headOnly ? undefined : object.body,
+    };
   }
 
   private deleteObjects(bucket: string, xml: string): ServiceResponse {
@@ -193,7 +207,15 @@ export class S3Api implements ServiceHandler {
         results.push(node("Deleted", text("Key", key), versionId ? text("VersionId", versionId) : "", marker));
       } catch (error) {
         if (!(error instanceof AwsError)) throw error;
-        results.push(node("Error", text("Key", key), text("VersionId", versionId), text("Code", error.code), text("Message", error.message)));
+        results.push(
+          node(
+            "Error",
+            text("Key", key),
+            text("VersionId", versionId),
+            text("Code", error.code),
+            text("Message", error.message),
+          ),
+        );
       }
     }
     return { status: 200, headers: XML, body: s3Document("DeleteResult", results.join("")) };

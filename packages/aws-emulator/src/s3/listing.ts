@@ -59,7 +59,11 @@ export function listObjectsV2(store: S3Store, bucket: Bucket, query: URLSearchPa
       (token ? text("ContinuationToken", token) : "") +
       (startAfter ? text("StartAfter", startAfter) : "") +
       (truncated && last ? text("NextContinuationToken", Buffer.from(last.key).toString("base64url")) : "") +
-      page.map((e) => (e.kind === "object" ? node("Contents", objectXml(e.object)) : node("CommonPrefixes", text("Prefix", e.key)))).join(""),
+      page
+        .map((e) =>
+          e.kind === "object" ? node("Contents", objectXml(e.object)) : node("CommonPrefixes", text("Prefix", e.key)),
+        )
+        .join(""),
   );
 }
 
@@ -82,7 +86,13 @@ export function listObjectVersions(store: S3Store, bucket: Bucket, query: URLSea
   const items = page
     .map((v) =>
       v.isDeleteMarker
-        ? node("DeleteMarker", text("Key", v.key), text("VersionId", v.versionId), text("IsLatest", isLatest(v)), text("LastModified", v.lastModified))
+        ? node(
+            "DeleteMarker",
+            text("Key", v.key),
+            text("VersionId", v.versionId),
+            text("IsLatest", isLatest(v)),
+            text("LastModified", v.lastModified),
+          )
         : node(
             "Version",
             text("Key", v.key),

@@ -126,12 +126,20 @@ export class S3Store {
     const found = versionId === undefined ? versions.at(-1) : versions.find((v) => v.versionId === versionId);
     if (!found) {
       if (versionId !== undefined) {
-        throw new AwsError("NoSuchVersion", "The specified version does not exist.", 404, { Key: key, VersionId: versionId });
+        throw new AwsError("NoSuchVersion", "The specified version does not exist.", 404, {
+          Key: key,
+          VersionId: versionId,
+        });
       }
       throw new AwsError("NoSuchKey", "The specified key does not exist.", 404, { Key: key });
     }
     if (found.isDeleteMarker) {
-      throw new AwsError(versionId ? "MethodNotAllowed" : "NoSuchKey", "The specified key does not exist.", versionId ? 405 : 404, { Key: key });
+      throw new AwsError(
+        versionId ? "MethodNotAllowed" : "NoSuchKey",
+        "The specified key does not exist.",
+        versionId ? 405 : 404,
+        { Key: key },
+      );
     }
     return found;
   }
