@@ -139,21 +139,12 @@ export function describeError(error: unknown): string {
 async function provision(
   runtime: Runtime,
   follower: RunFollower,
-  { job, octokit, config, environment, commit }: DeployRequest,
+  request: DeployRequest,
   check: EnvironmentCheck,
 ): Promise<Problem | null> {
+  const { job, octokit, config, environment, commit } = request;
   const names = check.target.names;
-  const desired = await desiredStack({
-    octokit,
-    repo: job.repo,
-    defaultBranch: job.defaultBranch,
-    config,
-    environment,
-    names,
-    commit,
-    templates: runtime.templates,
-    requireRole: runtime.requireRoles ?? false,
-  });
+  const desired = await desiredStackOf(runtime, request, names);
   if ("problem" in desired) return desired.problem;
 
   let converged;
@@ -283,23 +274,10 @@ function asksForNewRun(job: RefJob): boolean {
  * and the branch its source reads), and no second run starts. There is no new check run to report
  * on, so the log says what happened.
  */
-async function followOnly(
-  runtime: Runtime,
-  { job, octokit, config, environment, commit }: DeployRequest,
-  names: EnvironmentNames,
-): Promise<void> {
+async function followOnly(runtime: Runtime, request: DeployRequest, names: EnvironmentNames): Promise<void> {
+  const { job, environment, commit } = request;
   const log = runtime.log.child({ stack: names.stack, commit });
-  const desired = await desiredStack({
-    octokit,
-    repo: job.repo,
-    defaultBranch: job.defaultBranch,
-    config,
-    environment,
-    names,
-    commit,
-    templates: runtime.templates,
-    requireRole: runtime.requireRoles ?? false,
-  });
+  const desired = await desiredStackOf(runtime, request, names);
   if ("problem" in desired) {
     log.warn(
       { problem: desired.problem },
@@ -315,4 +293,23 @@ async function followOnly(
     { applied: (description) => void applied.push(description) },
   );
   log.info({ result: result.kind, applied }, "stack follows the repository; its commit had run already");
+}
+
+/** The stack the branch's files ask for at the request's commit, as the runtime reads templates. */
+function desiredStackOf(
+  runtime: Runtime,
+  { job, octokit, config, environment, commit }: DeployRequest,
+  names: EnvironmentNames,
+) {
+  return desiredStack({
+    octokit,
+    repo: job.repo,
+    defaultBranch: job.defaultBranch,
+    config,
+    environment,
+    names,
+    commit,
+    templates: runtime.templates,
+    requireRole: runtime.requireRoles ?? false,
+  });
 }
