@@ -38,8 +38,9 @@ export async function runPass({ io, aws, github, only, dryRun, wait }: PassReque
   const stacks = await listManagedStacks(aws.clients.cloudformation);
   const orphaned = only ? unownedEnvironments(stacks, only) : null;
   // An unowned repository is out of the App's reach: GitHub is not asked, there is nothing to read.
-  const errors: { repository: string; message: string }[] = [];
-  const targets = orphaned ? [] : await repositoriesToVisit(github, only, errors);
+  const visit = orphaned ? { targets: [], unlisted: [] } : await repositoriesToVisit(github, only);
+  const { targets } = visit;
+  const errors: PassError[] = [...visit.unlisted];
   const repositories: GcRepository[] = [];
   const planned: { target: JobTarget; action: ReconcileAction }[] = [];
   if (only && orphaned) {
@@ -160,6 +161,12 @@ interface Target {
   readonly defaultBranch: string;
 }
 
+/** A repository (or an installation's account) the pass could not finish, and why. */
+interface PassError {
+  readonly repository: string;
+  readonly message: string;
+}
+
 /**
  * The repositories to plan: the one named, or every repository of every installation (the app's
  * walk: suspended installations skipped; one that cannot be listed is an error and the rest go on).
@@ -167,26 +174,20 @@ interface Target {
 async function repositoriesToVisit(
   github: GitHubAccess,
   only: RepositoryRef | null,
-  errors: { repository: string; message: string }[],
-): Promise<Target[]> {
+): Promise<{ targets: Target[]; unlisted: PassError[] }> {
   const app = github.app();
   if (app === null || only) {
     const octokit = await github.forRepository(only!);
     const { data } = await octokit.rest.repos.get({ owner: only!.owner, repo: only!.name });
     const installationId = app === null ? 0 : await installationOf(github, only!);
-    return [
-      {
-        installationId,
-        octokit,
-        repo: { owner: data.owner.login, name: data.name },
-        defaultBranch: data.default_branch,
-      },
-    ];
+    const repo = { owner: data.owner.login, name: data.name };
+    return { targets: [{ installationId, octokit, repo, defaultBranch: data.default_branch }], unlisted: [] };
   }
   const targets: Target[] = [];
+  const unlisted: PassError[] = [];
   for await (const step of walkInstallations(await app, (id) => github.installation(id))) {
     if (step.kind === "failed") {
-      errors.push({ repository: step.account, message: step.error.message });
+      unlisted.push({ repository: step.account, message: step.error.message });
       continue;
     }
     const { repository } = step;
@@ -198,7 +199,7 @@ async function repositoriesToVisit(
       defaultBranch: repository.default_branch,
     });
   }
-  return targets;
+  return { targets, unlisted };
 }
 
 async function installationOf(github: GitHubAccess, repo: RepositoryRef): Promise<number> {

@@ -1,8 +1,9 @@
-import { ListPipelineExecutionsCommand } from "@aws-sdk/client-codepipeline";
+import { pipelineActivity } from "../aws/managed-stacks.js";
 import type { RepositoryRef } from "../core/environment.js";
 import type { EnvironmentNames } from "../core/naming.js";
 import type { Problem } from "../report/environment-report.js";
 import type { InstallationOctokit } from "../github/octokit.js";
+import { isBehind } from "../github/promotion-facts.js";
 import { awsFor, type Runtime } from "./runtime.js";
 
 /**
@@ -22,23 +23,9 @@ export async function behindProduction(
   names: EnvironmentNames,
   commit: string,
 ): Promise<Problem | null> {
-  const current = await newestRunCommit(runtime, names);
-  if (current === null || current === commit) return null;
-  let status: string;
-  try {
-    const compared = await octokit.rest.repos.compareCommitsWithBasehead({
-      owner: repo.owner,
-      repo: repo.name,
-      basehead: `${current}...${commit}`,
-      per_page: 1,
-    });
-    status = compared.data.status;
-  } catch (error) {
-    // A commit GitHub no longer has (a force-pushed history) cannot be said to be behind.
-    if ((error as { status?: number }).status === 404) return null;
-    throw error;
-  }
-  if (status !== "behind") return null;
+  const current = (await pipelineActivity(awsFor(runtime, "production").codepipeline, names.pipeline)).lastRunCommit;
+  if (!current || current === commit) return null;
+  if (!(await isBehind(octokit, repo, commit, current))) return null;
   return {
     kind: "refused",
     message: [
@@ -46,20 +33,4 @@ export async function behindProduction(
       "To release a fix, tag a newer commit. To go back on purpose, press **Re-run** on the older release's production check run.",
     ].join(" "),
   };
-}
-
-/** The commit of the newest run branchline started in the environment's pipeline; null without a pipeline or a run. */
-async function newestRunCommit(runtime: Runtime, names: EnvironmentNames): Promise<string | null> {
-  try {
-    const page = await awsFor(runtime, "production").codepipeline.send(
-      new ListPipelineExecutionsCommand({ pipelineName: names.pipeline, maxResults: 20 }),
-    );
-    const pinned = (page.pipelineExecutionSummaries ?? []).find(
-      (run) => run.trigger?.triggerType === "StartPipelineExecution" && run.sourceRevisions?.[0]?.revisionId,
-    );
-    return pinned?.sourceRevisions?.[0]?.revisionId ?? null;
-  } catch (error) {
-    if ((error as { name?: string }).name === "PipelineNotFoundException") return null;
-    throw error;
-  }
 }

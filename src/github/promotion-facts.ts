@@ -36,6 +36,30 @@ export async function reachabilityOf(
 }
 
 /**
+ * Is `commit` an ancestor of `newer` (GitHub's compare `newer...commit` says behind)? False for a
+ * commit GitHub no longer has (a force-pushed history): it cannot be said to be behind.
+ */
+export async function isBehind(
+  octokit: InstallationOctokit,
+  repo: RepositoryRef,
+  commit: string,
+  newer: string,
+): Promise<boolean> {
+  try {
+    const response = await octokit.rest.repos.compareCommitsWithBasehead({
+      owner: repo.owner,
+      repo: repo.name,
+      basehead: `${newer}...${commit}`,
+      per_page: 1,
+    });
+    return response.data.status === "behind";
+  } catch (error) {
+    if (httpStatus(error) === 404) return false;
+    throw error;
+  }
+}
+
+/**
  * What staging did with exactly this commit: the latest `branchline: staging` check run on it,
  * written by this App (a check run's app cannot be forged; a deployment status can be written by
  * anyone with write access, which is why check runs are the evidence).

@@ -233,33 +233,8 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/**
- * Polls `check` until it returns a value (not undefined) or `timeoutMs` passes; the failure names
- * `what` and appends `context()` (e.g. the app's output) so a timeout explains itself.
- */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-  what = "a condition",
-  context?: () => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}${context ? `\n${context()}` : ""}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+// The emulator package's tests poll the same way; one helper, theirs (a package reads nothing of the app).
+export { eventually } from "../../packages/aws-emulator/test/eventually.js";
 
 /** A free loopback TCP port (asked of the OS, then released). */
 export function freePort(): Promise<number> {

@@ -1,6 +1,9 @@
-// The app's test/support/processes.ts has the same helper; the package's tests read nothing outside the package.
+// The app's tests use this one too (test/support/processes.ts re-exports it): a package reads nothing of the app.
 
-/** Polls `check` every 100 ms until it gives a value (not undefined) or `timeoutMs` passes. */
+/**
+ * Polls `check` every 100 ms until it gives a value (not undefined) or `timeoutMs` passes; the failure
+ * names `what` and appends `context()` (e.g. a process's output) so a timeout explains itself.
+ */
 export async function eventually<T>(
   check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 30_000,
