@@ -8,6 +8,7 @@ export const LAYERS = [
     name: "entry",
     paths: [
       "src/main.ts",
+      "src/start-app.ts",
       "src/index.ts",
       "src/sandbox-setup.ts",
       "src/settings.ts",
@@ -94,7 +95,7 @@ export function packageBoundaries() {
     },
     {
       files: ["src/**/*.ts"],
-      ignores: ["src/main.ts", "src/sandbox-setup.ts"],
+      ignores: ["src/start-app.ts", "src/sandbox-setup.ts"],
       rules: {
         "no-restricted-imports": [
           "error",
@@ -103,7 +104,7 @@ export function packageBoundaries() {
               {
                 group: ["@branchline/aws-emulator", "@branchline/aws-emulator/**"],
                 message:
-                  "only the sandbox (src/main.ts, src/sandbox-setup.ts) starts the emulator; the app talks to AWS through the SDK.",
+                  "only the sandbox (src/start-app.ts, src/sandbox-setup.ts) starts the emulator; the app talks to AWS through the SDK.",
               },
             ],
           },

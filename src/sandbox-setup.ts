@@ -6,11 +6,6 @@ import { sandboxWebView } from "./web/web-view.js";
 
 type HandlerFactory = Parameters<Server["loadHandlerFactory"]>[0];
 
-/** Whether Probot has an App to run (otherwise it serves its set-up flow): the same test Probot's `run` makes. */
-export function appConfigured(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  return Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
-}
-
 /**
  * `npm start` with neither an App nor AWS: Probot's set-up flow (register an App from app.yml), as
  * Probot's `run` serves it, and beside it the web view on the sandbox's state (a demo repository's

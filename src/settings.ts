@@ -41,7 +41,27 @@ export interface Settings {
    * the process's own credentials; unset, the process's credentials do everything.
    */
   readonly appKindRoles: KindRoleArns | undefined;
+  /** Where this process's engine runs: see EngineLayout. */
+  readonly engine: EngineLayout;
 }
+
+/**
+ * The single-process install (role `all`, in-process queue, an App configured) runs as two
+ * processes by default: a front that verifies each webhook, answers GitHub and relays it, and the
+ * engine behind it on a loopback port, at a lower CPU priority, so no job work ever holds an
+ * acknowledgement. BRANCHLINE_ENGINE_PROCESS=0 keeps it one process. Probot's set-up flow, the
+ * receiver and the worker roles, and role `all` on an SQS queue stay one process; so does an App
+ * without WEBHOOK_SECRET (Probot's own behaviour, which has no front to verify with), unless
+ * BRANCHLINE_ENGINE_PROCESS=1 asks for the front, which is then an error that says what to set.
+ */
+export type EngineLayout =
+  | { readonly kind: "front"; readonly webhookSecret: string; readonly nice: number }
+  | { readonly kind: "in-line" }
+  /** This process is the engine behind a front (BRANCHLINE_ENGINE_CHILD=<port>, set by the front). */
+  | { readonly kind: "engine-child"; readonly port: number; readonly nice: number };
+
+/** Set by the front in the engine process's environment: the loopback port it serves on. */
+export const ENGINE_CHILD = "BRANCHLINE_ENGINE_CHILD";
 
 export type QueueSetting =
   | { readonly kind: "in-process" }
@@ -90,7 +110,54 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
     ...queueAndRole(env),
     testClockFile: testClockFile(env),
     appKindRoles: appKindRoles(env),
+    engine: engineLayout(env),
   };
+}
+
+/** Whether Probot has an App to run (otherwise it serves its set-up flow): the same test Probot's `run` makes. */
+export function appConfigured(env: Env = process.env): boolean {
+  return Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
+}
+
+function engineLayout(env: Env): EngineLayout {
+  const child = env[ENGINE_CHILD];
+  if (child) {
+    const port = Number(child);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535)
+      throw new SettingsError(`${ENGINE_CHILD} is "${child}"; the front sets it to its engine's port: unset it`);
+    return { kind: "engine-child", port, nice: engineNiceness(env.BRANCHLINE_ENGINE_NICE) };
+  }
+  const asked = env.BRANCHLINE_ENGINE_PROCESS;
+  if (asked !== undefined && asked !== "" && asked !== "0" && asked !== "1")
+    throw new SettingsError(
+      `BRANCHLINE_ENGINE_PROCESS is "${asked}"; set it to "0" (one process) or "1" (the default: the engine in a process of its own)`,
+    );
+  const nice = engineNiceness(env.BRANCHLINE_ENGINE_NICE);
+  const singleProcessInstall = (env.BRANCHLINE_ROLE ?? "all") === "all" && !env.BRANCHLINE_QUEUE_URL;
+  if (asked === "0" || !singleProcessInstall || !appConfigured(env)) return { kind: "in-line" };
+  const webhookSecret = env.WEBHOOK_SECRET;
+  if (!webhookSecret) {
+    if (asked === "1")
+      throw new SettingsError(
+        "BRANCHLINE_ENGINE_PROCESS=1 needs WEBHOOK_SECRET: the front verifies every webhook before it answers; set it to the App's webhook secret",
+      );
+    return { kind: "in-line" };
+  }
+  return { kind: "front", webhookSecret, nice };
+}
+
+/**
+ * How much lower than the front's the engine's CPU priority is (BRANCHLINE_ENGINE_NICE, default 10).
+ * On a machine with few CPUs the engine working through a backlog would otherwise take the CPU the
+ * front needs to answer the next webhook; with a lower priority the scheduler answers first, and
+ * the engine gets all the time the front leaves.
+ */
+function engineNiceness(value: string | undefined): number {
+  if (value === undefined || value.trim() === "") return 10;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 19)
+    throw new SettingsError(`BRANCHLINE_ENGINE_NICE must be a whole number from 0 to 19, not ${JSON.stringify(value)}`);
+  return n;
 }
 
 function testClockFile(env: Env): string | undefined {

@@ -55,6 +55,7 @@ describe("readSettings: where AWS calls go", () => {
       queue: { kind: "in-process" },
       role: "all",
       appKindRoles: undefined,
+      engine: { kind: "in-line" },
     });
   });
 
@@ -363,5 +364,58 @@ describe("readSettings: the App's kind roles", () => {
   it("a value that is not a role ARN is refused", () => {
     const e = error({ ...all, BRANCHLINE_APP_PRODUCTION_ROLE_ARN: "AppProductionRole" });
     expect(e.message).toMatch(/BRANCHLINE_APP_PRODUCTION_ROLE_ARN is "AppProductionRole"; it must be an IAM role ARN/);
+  });
+});
+
+describe("readSettings: where the engine runs", () => {
+  const app: Env = { APP_ID: "1", PRIVATE_KEY: "key", WEBHOOK_SECRET: "s3cret" };
+
+  it.each<[string, Env, Settings["engine"]]>([
+    [
+      "an App: a front, and the engine in a process of its own",
+      app,
+      { kind: "front", webhookSecret: "s3cret", nice: 10 },
+    ],
+    [
+      "the priority as asked",
+      { ...app, BRANCHLINE_ENGINE_NICE: "19" },
+      { kind: "front", webhookSecret: "s3cret", nice: 19 },
+    ],
+    [
+      "asked for explicitly",
+      { ...app, BRANCHLINE_ENGINE_PROCESS: "1" },
+      { kind: "front", webhookSecret: "s3cret", nice: 10 },
+    ],
+    ["BRANCHLINE_ENGINE_PROCESS=0: one process", { ...app, BRANCHLINE_ENGINE_PROCESS: "0" }, { kind: "in-line" }],
+    ["no App yet: Probot's set-up flow, one process", {}, { kind: "in-line" }],
+    ["no webhook secret: Probot as it is, one process", { APP_ID: "1", PRIVATE_KEY: "key" }, { kind: "in-line" }],
+    [
+      "a receiver has no engine",
+      { ...app, BRANCHLINE_ROLE: "receiver", BRANCHLINE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/1/q.fifo" },
+      { kind: "in-line" },
+    ],
+    [
+      "a worker answers no webhooks",
+      { ...app, BRANCHLINE_ROLE: "worker", BRANCHLINE_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/1/q.fifo" },
+      { kind: "in-line" },
+    ],
+    [
+      "the engine behind a front",
+      { ...app, BRANCHLINE_ENGINE_CHILD: "41234" },
+      { kind: "engine-child", port: 41234, nice: 10 },
+    ],
+  ])("%s", (_name, env, engine) => {
+    expect(read(env).engine).toEqual(engine);
+  });
+
+  it.each<[Env, RegExp]>([
+    [{ ...app, BRANCHLINE_ENGINE_PROCESS: "yes" }, /BRANCHLINE_ENGINE_PROCESS is "yes"; set it to "0"/],
+    [{ APP_ID: "1", PRIVATE_KEY: "key", BRANCHLINE_ENGINE_PROCESS: "1" }, /needs WEBHOOK_SECRET/],
+    [{ ...app, BRANCHLINE_ENGINE_NICE: "20" }, /BRANCHLINE_ENGINE_NICE must be a whole number from 0 to 19/],
+    [{ ...app, BRANCHLINE_ENGINE_NICE: "-1" }, /BRANCHLINE_ENGINE_NICE/],
+    [{ ...app, BRANCHLINE_ENGINE_NICE: "low" }, /BRANCHLINE_ENGINE_NICE/],
+    [{ ...app, BRANCHLINE_ENGINE_CHILD: "nope" }, /BRANCHLINE_ENGINE_CHILD is "nope"/],
+  ])("%j is refused, naming what to set", (env, message) => {
+    expect(error(env).message).toMatch(message);
   });
 });

@@ -153,19 +153,49 @@ export function processedDeliveries(server: AppServer): Set<string> {
   return seen;
 }
 
-/** Asks the memory probe (preloaded with NODE_OPTIONS) for a post-GC memory sample. */
-export async function sampleMemory(
-  server: AppServer,
-): Promise<{ rss: number; heapUsed: number; heapTotal: number; external: number; gc: boolean }> {
+export interface MemorySample {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly gc: boolean;
+  /** How many processes the sample adds up: the front and its engine process, or the one server. */
+  readonly processes: number;
+}
+
+/**
+ * Asks the memory probe (preloaded with NODE_OPTIONS, which the engine process inherits) for a
+ * post-GC sample of every process of the server: the front and the engine it names in its start-up
+ * line, summed, so the default two-process layout is not measured by its small half.
+ */
+export async function sampleMemory(server: AppServer): Promise<MemorySample> {
   const from = server.process.output.length;
-  process.kill(server.process.pid!, "SIGUSR2");
-  const line = await server.process.waitForLine(/^BENCH_MEMORY /, 10_000, from);
-  return JSON.parse(line.slice("BENCH_MEMORY ".length)) as {
-    rss: number;
-    heapUsed: number;
-    heapTotal: number;
-    external: number;
-    gc: boolean;
+  const enginePid = Number(/"enginePid":(\d+)/.exec(server.process.text())?.[1]);
+  const pids = [server.process.pid!, ...(Number.isInteger(enginePid) && enginePid > 0 ? [enginePid] : [])];
+  for (const pid of pids) process.kill(pid, "SIGUSR2");
+  const lines = await server.process.waitForOutput(
+    () => {
+      const found = server.process
+        .lines()
+        .slice(from)
+        .filter((line) => line.startsWith("BENCH_MEMORY "));
+      return found.length >= pids.length ? found : undefined;
+    },
+    10_000,
+    `${pids.length} memory samples`,
+  );
+  const samples = lines.map(
+    (line) => JSON.parse(line.slice("BENCH_MEMORY ".length)) as Omit<MemorySample, "processes">,
+  );
+  const sum = (key: "rss" | "heapUsed" | "heapTotal" | "external"): number =>
+    samples.reduce((total, sample) => total + sample[key], 0);
+  return {
+    rss: sum("rss"),
+    heapUsed: sum("heapUsed"),
+    heapTotal: sum("heapTotal"),
+    external: sum("external"),
+    gc: samples.every((sample) => sample.gc),
+    processes: samples.length,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   sign,
   startScene,
   startServer,
+  type MemorySample,
   type ServerKind,
 } from "../lib/scene.js";
 
@@ -60,6 +61,7 @@ await runSuite("startup", async ({ quick, notes }) => {
   const scene = await startScene();
   const startup: Record<ServerKind, number[]> = { branchline: [], "bare-probot": [] };
   const checks: number[] = [];
+  const oneProcess: number[] = [];
   const lambda: Record<string, Record<string, number>[]> = { branchline: [], bare: [] };
   const memory: Record<string, Record<string, unknown>> = {};
   try {
@@ -70,6 +72,11 @@ await runSuite("startup", async ({ quick, notes }) => {
         startup[kind].push(performance.now() - t0);
         await server.kill("SIGTERM").catch(() => server.kill("SIGKILL"));
       }
+      // What the front costs at start-up: the same app in one process.
+      const t0 = performance.now();
+      const single = await startServer(scene, "branchline", { BRANCHLINE_ENGINE_PROCESS: "0" });
+      oneProcess.push(performance.now() - t0);
+      await single.kill("SIGTERM").catch(() => single.kill("SIGKILL"));
       for (const which of ["branchline", "bare"] as const) lambda[which]!.push(await lambdaLoad(which));
       checks.push(await buildCheckMs());
     }
@@ -80,7 +87,7 @@ await runSuite("startup", async ({ quick, notes }) => {
         await sleep(2_000);
         const idle = await sampleMemory(server);
         const deliveries = sign(excludedPushes(scene.repo, events, `mem-${kind}`), scene.credentials.webhookSecret);
-        // branchline works every delivery in the same process (about 100 a second on this machine, see
+        // branchline works every delivery (about 100 a second on this machine, see
         // the latency suite's drain times), so it gets a rate it can keep up with; the bare app does no work.
         const rate = kind === "branchline" ? 100 : 300;
         const report = await generateLoad(server, rate, deliveries, 240_000);
@@ -132,6 +139,17 @@ await runSuite("startup", async ({ quick, notes }) => {
       reference: p.max,
     }),
   );
+  const single = summary(oneProcess);
+  rows.push(
+    row({
+      suite: "startup",
+      case: "server, one process (BRANCHLINE_ENGINE_PROCESS=0): spawn to /ping",
+      metric: `p50 of ${repeats}`,
+      value: single.p50,
+      unit: "ms",
+      reference: p.p50,
+    }),
+  );
   // `npm start` = the build check (dist/ up to date: no build) + the server; the ratio is to bare Probot.
   const check = summary(checks);
   rows.push(
@@ -180,10 +198,12 @@ await runSuite("startup", async ({ quick, notes }) => {
     const m = memory[kind]!;
     const ref = memory["bare-probot"];
     const mb = (x: unknown, key: "rss" | "heapUsed") => round(((x as Record<string, number>)[key] ?? 0) / MiB, 1);
+    // The default layout is a front and an engine process: both are summed (sampleMemory).
+    const summed = `${String((m.idle as MemorySample).processes)} processes summed`;
     rows.push(
       row({
         suite: "memory",
-        case: "idle after start-up",
+        case: `idle after start-up (${summed})`,
         metric: "RSS",
         value: mb(m.idle, "rss"),
         unit: "MiB",
@@ -193,7 +213,7 @@ await runSuite("startup", async ({ quick, notes }) => {
     rows.push(
       row({
         suite: "memory",
-        case: "idle after start-up",
+        case: `idle after start-up (${summed})`,
         metric: "heap used",
         value: mb(m.idle, "heapUsed"),
         unit: "MiB",
@@ -203,7 +223,7 @@ await runSuite("startup", async ({ quick, notes }) => {
     rows.push(
       row({
         suite: "memory",
-        case: `after ${events} events`,
+        case: `after ${events} events (${summed})`,
         metric: "RSS",
         value: mb(m.after, "rss"),
         unit: "MiB",
@@ -213,7 +233,7 @@ await runSuite("startup", async ({ quick, notes }) => {
     rows.push(
       row({
         suite: "memory",
-        case: `after ${events} events`,
+        case: `after ${events} events (${summed})`,
         metric: "heap used",
         value: mb(m.after, "heapUsed"),
         unit: "MiB",
@@ -234,5 +254,5 @@ await runSuite("startup", async ({ quick, notes }) => {
   notes.push(
     "Memory: sampled after a forced full GC (the probe exposes gc), 2 s after the last delivery was processed; heap growth after N events is what the process keeps.",
   );
-  return { rows, details: { startupMs: startup, lambda, memory } };
+  return { rows, details: { startupMs: startup, oneProcessMs: oneProcess, lambda, memory } };
 });

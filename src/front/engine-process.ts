@@ -1,80 +1,102 @@
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { getPriority, setPriority } from "node:os";
 import type { Logger } from "probot";
 import { DEFAULT_MAX_BODY_BYTES } from "../http/bounded-body.js";
 import { webhookPath } from "../http/root-webhooks.js";
+import { ENGINE_CHILD, type EngineLayout } from "../settings.js";
+import { EngineLink } from "./engine-link.js";
 import { startFront } from "./front-server.js";
 
-/** Set in the engine process's environment: it serves on loopback behind the front, and ends with it. */
-export const ENGINE_CHILD = "BRANCHLINE_ENGINE_CHILD";
-
 /**
- * The single-process install with the engine in a process of its own (BRANCHLINE_ENGINE_PROCESS=1):
+ * The single-process install with the engine in a process of its own (the default; see EngineLayout):
  * this process is the front (src/front/front-server.ts); the same program, started again with
- * ENGINE_CHILD set, is the whole app on a loopback port. The engine ends when the front does (its
+ * ENGINE_CHILD set to a loopback port, is the whole app on that port. The front takes its own port
+ * first, so a port in use fails before any engine starts. The engine ends when the front does (its
  * IPC channel closes), and the front when the engine does, so a supervisor restarts both.
  */
-export async function runWithEngineProcess(log: Logger): Promise<void> {
-  const secret = process.env.WEBHOOK_SECRET;
-  if (!secret)
-    throw new Error(
-      "BRANCHLINE_ENGINE_PROCESS needs WEBHOOK_SECRET: the front verifies every webhook before it answers",
-    );
-  const nice = engineNiceness(process.env.BRANCHLINE_ENGINE_NICE);
+export async function runWithEngineProcess(
+  layout: Extract<EngineLayout, { kind: "front" }>,
+  log: Logger,
+): Promise<void> {
   const enginePort = await freeLoopbackPort();
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!], {
-    env: { ...process.env, [ENGINE_CHILD]: "1", PORT: String(enginePort), HOST: "127.0.0.1" },
-    stdio: ["inherit", "inherit", "inherit", "ipc"],
-  });
-  lowerPriority(child.pid, nice, log);
-  child.on("exit", (code, signal) => {
-    log.error({ code, signal }, "the engine process ended; stopping");
-    process.exit(code ?? 1);
-  });
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => child.kill(signal));
-  await startFront({
-    port: Number(process.env.PORT ?? 3000),
-    host: process.env.HOST ?? "0.0.0.0",
-    webhookSecret: secret,
+  const link = new EngineLink(log);
+  // As Probot's `run` reads them: an unset or empty HOST is localhost, an unset or empty PORT 3000.
+  const front = await startFront({
+    port: Number(process.env.PORT) || 3000,
+    host: process.env.HOST || "localhost",
+    webhookSecret: layout.webhookSecret,
     webhookPath: webhookPath(),
     engine: { host: "127.0.0.1", port: enginePort },
+    deliver: (delivery) => link.deliver(delivery),
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     log,
   });
+  // An inspector port given to the front would clash in the engine.
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--inspect"));
+  const child = spawn(process.execPath, [...execArgv, process.argv[1]!], {
+    env: { ...process.env, [ENGINE_CHILD]: String(enginePort) },
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
+  });
+  link.attach(child);
+  let stopping: NodeJS.Signals | undefined;
+  child.on("error", (error) => log.error({ err: error }, "the engine process could not be started or reached"));
+  child.on("exit", (code, signal) => {
+    if (stopping) process.exit(code ?? 0);
+    log.error({ code, signal }, "the engine process ended; stopping");
+    process.exit(code ?? 1);
+  });
+  for (const signal of ["SIGTERM", "SIGINT"] as const)
+    process.once(signal, () => {
+      // No more webhooks are taken (one answered now would never reach the engine); then the engine stops.
+      stopping = signal;
+      front.close();
+      front.closeIdleConnections();
+      child.kill(signal);
+    });
   log.info(
-    { enginePort, enginePid: child.pid, engineNice: nice },
+    { enginePort, enginePid: child.pid, engineNice: layout.nice },
     "branchline: webhooks are answered here; the engine runs in its own process",
   );
 }
 
 /**
- * How much lower than the front's the engine's CPU priority is (BRANCHLINE_ENGINE_NICE, default 10).
- * On a machine with few CPUs the engine working through a backlog would otherwise take the CPU the
- * front needs to answer the next webhook; with a lower priority the scheduler answers first, and
- * the engine gets all the time the front leaves.
+ * In the engine process: serve on the front's loopback port whatever `.env` says (Probot's `run`
+ * applies `.env` over the environment again, so its options are given explicitly), and end with
+ * the front (its IPC channel closes when the front dies, even by SIGKILL).
  */
-export function engineNiceness(value: string | undefined): number {
-  if (value === undefined || value.trim() === "") return 10;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 19)
-    throw new Error(`BRANCHLINE_ENGINE_NICE must be a whole number from 0 to 19, not ${JSON.stringify(value)}`);
-  return n;
+export function serveBehindFront(layout: Extract<EngineLayout, { kind: "engine-child" }>): NodeJS.ProcessEnv {
+  process.on("disconnect", () => process.exit(0));
+  process.env.PORT = String(layout.port);
+  process.env.HOST = "127.0.0.1";
+  return { ...process.env };
 }
 
-/** Niceness is relative to the front's own; an unprivileged process may lower a child's priority, never raise it. */
-function lowerPriority(pid: number | undefined, by: number, log: Logger): void {
-  if (pid === undefined || by === 0) return;
+/**
+ * In the engine process, once it serves: work at a lower CPU priority than the front (niceness is
+ * relative to the process's own, and an unprivileged process may lower its priority, never raise
+ * it). Only then: an engine starting at the lowest priority on a busy machine would take its time to
+ * serve at all, while the front answered every webhook and could hand none of them on.
+ */
+export function workBelowFront(layout: Extract<EngineLayout, { kind: "engine-child" }>, log: Logger): void {
+  if (layout.nice === 0) return;
   try {
-    setPriority(pid, Math.min(19, getPriority() + by));
+    // On Linux a priority is a thread's: every thread there is now (V8's, libuv's pool) goes lower,
+    // and threads started later take the priority of the thread that starts them.
+    for (const thread of ownThreads()) setPriority(thread, Math.min(19, getPriority(thread) + layout.nice));
   } catch (error) {
     log.warn({ err: error }, "could not lower the engine process's CPU priority; webhooks may wait behind its work");
   }
 }
 
-/** In the engine process: end with the front (its IPC channel closes when the front dies, even by SIGKILL). */
-export function endWithFront(): void {
-  process.on("disconnect", () => process.exit(0));
+/** The process's threads by id where the system lists them (Linux's /proc), else the process itself (0). */
+function ownThreads(): number[] {
+  try {
+    return readdirSync("/proc/self/task").map(Number);
+  } catch {
+    return [0];
+  }
 }
 
 function freeLoopbackPort(): Promise<number> {

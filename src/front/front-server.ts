@@ -6,41 +6,39 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "probot";
+import type { RelayedDelivery } from "./engine-link.js";
+import { answerAsProbot } from "./probot-answers.js";
 
 /**
  * The front of the single-process install when the engine runs in a process of its own: it verifies
- * each webhook's signature, answers GitHub at once, and relays the delivery to the engine process;
- * every other request (the web view, the events route, Probot's pages) is passed through to it.
- * Nothing here waits for work, so a burst of jobs in the engine cannot hold an acknowledgement.
- *
- * A relayed delivery lives in memory until the engine has it: one the engine never takes (it died
- * and did not come back in time) is lost to this process, and the reconcile pass finds what it
- * would have done, as it does for a webhook GitHub never sent.
+ * each webhook's signature, answers GitHub at once as Probot would, and hands the delivery on
+ * (`deliver`: the engine link, src/front/engine-link.ts); every other request (the web view, the
+ * events route, Probot's pages) is passed through to the engine's server. Nothing here waits for
+ * work, so a burst of jobs in the engine cannot hold an acknowledgement.
  */
 export interface FrontOptions {
   readonly port: number;
   readonly host: string;
   readonly webhookSecret: string;
   readonly webhookPath: string;
-  /** The engine process's own server, on loopback. */
+  /** The engine process's own server, on loopback: every request that is not a webhook goes there. */
   readonly engine: { readonly host: string; readonly port: number };
+  /** Hands a verified, answered webhook to the engine. */
+  readonly deliver: (delivery: RelayedDelivery) => void;
   readonly maxBodyBytes: number;
   readonly log: Pick<Logger, "warn" | "error">;
-  /** How long a relay keeps trying an engine that does not answer (starting, restarting). */
-  readonly relayForMs?: number;
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "host"]);
 
 export async function startFront(options: FrontOptions): Promise<Server> {
   const server = createServer((req, res) => {
-    const pathname = (req.url ?? "").split("?")[0] ?? "";
+    const pathname = withoutTrailingSlashes((req.url ?? "").split("?")[0] ?? "");
     const isWebhook =
       req.method === "POST" &&
-      (pathname === options.webhookPath ||
-        ((pathname === "/" || pathname === "") && req.headers["x-github-event"] !== undefined));
+      (pathname === withoutTrailingSlashes(options.webhookPath) ||
+        (pathname === "/" && req.headers["x-github-event"] !== undefined));
     const done = isWebhook ? acknowledge(options, req, res) : pass(options, req, res);
     done.catch((error: unknown) => {
       options.log.error({ err: error, url: req.url }, "the front could not serve a request");
@@ -55,65 +53,31 @@ export async function startFront(options: FrontOptions): Promise<Server> {
   return server;
 }
 
-/** Verifies, answers, then relays: GitHub hears back before the engine has even seen the delivery. */
+/** Verifies, answers as Probot would, then relays: GitHub hears back before the engine has seen the delivery. */
 async function acknowledge(options: FrontOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const declared = Number(req.headers["content-length"]);
   if (!Number.isSafeInteger(declared) || declared < 0) return refuse(req, res, 411, "send a Content-Length header");
   if (declared > options.maxBodyBytes) return refuse(req, res, 413, `body over ${options.maxBodyBytes} bytes`);
   const body = await readBody(req, options.maxBodyBytes);
-  const signature = req.headers["x-hub-signature-256"];
-  if (
-    typeof signature !== "string" ||
-    !(await verify(options.webhookSecret, body.toString("utf8"), signature).catch(() => false))
-  ) {
-    res
-      .writeHead(400, { "content-type": "application/json" })
-      .end(JSON.stringify({ error: "signature does not match event payload and secret" }));
-    return;
-  }
-  res.writeHead(202, { "content-type": "text/plain" }).end("Accepted");
-  void relay(options, req, body);
-}
-
-async function relay(options: FrontOptions, req: IncomingMessage, body: Buffer): Promise<void> {
-  const deadline = Date.now() + (options.relayForMs ?? 30_000);
-  const headers = forwardable(req.headers);
-  for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
-    try {
-      const status = await send(options.engine, req.method ?? "POST", req.url ?? options.webhookPath, headers, body);
-      if (status < 500) return;
-      throw new Error(`the engine answered ${status}`);
-    } catch (error) {
-      if (Date.now() + wait > deadline) {
-        options.log.warn(
-          { err: error, delivery: req.headers["x-github-delivery"] },
-          "a webhook could not be handed to the engine; the reconcile pass will find what it asked for",
-        );
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-}
-
-function send(
-  engine: FrontOptions["engine"],
-  method: string,
-  path: string,
-  headers: OutgoingHttpHeaders,
-  body: Buffer,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const out = request(
-      { host: engine.host, port: engine.port, method, path, headers: { ...headers, "content-length": body.length } },
-      (answer) => {
-        answer.resume();
-        answer.on("end", () => resolve(answer.statusCode ?? 0));
+  const verdict = await answerAsProbot(req.headers, body.toString("utf8"), options.webhookSecret);
+  res.writeHead(verdict.answer.status, verdict.answer.headers).end(verdict.answer.body);
+  // Logged as Probot's middleware logs a refusal: what was refused and why, never the payload.
+  if (verdict.kind === "refused")
+    options.log.error(
+      {
+        delivery: req.headers["x-github-delivery"],
+        event: req.headers["x-github-event"],
+        status: verdict.answer.status,
       },
+      `webhook refused: ${verdict.reason}`,
     );
-    out.on("error", reject);
-    out.end(body);
-  });
+  if (verdict.kind === "received")
+    options.deliver({
+      kind: "delivery",
+      id: String(req.headers["x-github-delivery"]),
+      name: String(req.headers["x-github-event"]),
+      body: body.toString("utf8"),
+    });
 }
 
 /** Any other request goes to the engine process as it is, streamed both ways (server-sent events too). */
@@ -164,4 +128,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
   res.writeHead(status, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error }));
   req.resume();
+}
+
+/** Probot's middleware matches its path so (`/api/github/webhooks/` is `/api/github/webhooks`). */
+function withoutTrailingSlashes(path: string): string {
+  return path.replace(/\/+$/, "") || "/";
 }

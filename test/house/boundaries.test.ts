@@ -75,7 +75,7 @@ describe("the lint step keeps the layers", () => {
     ],
     [
       "the sandbox starts the emulator",
-      "src/main.ts",
+      "src/start-app.ts",
       `import { startEmulator } from "@branchline/aws-emulator";\nexport const e = startEmulator;\n`,
     ],
   ])("allows: %s", async (_case, filePath, source) => {

@@ -147,6 +147,11 @@ export class ManagedProcess {
     );
   }
 
+  /** Resolves with `check()`'s first defined value, checked at every output line; rejects on exit or timeout. */
+  waitForOutput<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return this.waitFor(check, timeoutMs, what, true);
+  }
+
   /** Resolves when the process has exited (immediately if it has). */
   waitForExit(timeoutMs = 15_000): Promise<Exit> {
     return this.waitFor(() => this.lastExit ?? undefined, timeoutMs, "the process to exit", false);
