@@ -89,6 +89,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function readSettings(env: Env = process.env, home: string = homedir()): Settings {
   const aws = awsMode(env, home);
+  const { queue, role } = queueAndRole(env);
   return {
     aws,
     concurrency: positiveInteger(env, "BRANCHLINE_CONCURRENCY", 8),
@@ -107,10 +108,11 @@ export function readSettings(env: Env = process.env, home: string = homedir()): 
       env.BRANCHLINE_RECONCILE_MINUTES === "0" ? 0 : positiveInteger(env, "BRANCHLINE_RECONCILE_MINUTES", 10),
     reconcileReportOnly: reconcileMode(env) === "report",
     templateBucket: env.BRANCHLINE_TEMPLATE_BUCKET || undefined,
-    ...queueAndRole(env),
+    queue,
+    role,
     testClockFile: testClockFile(env),
     appKindRoles: appKindRoles(env),
-    engine: engineLayout(env),
+    engine: engineLayout(env, queue, role),
   };
 }
 
@@ -119,7 +121,7 @@ export function appConfigured(env: Env = process.env): boolean {
   return Boolean(env.APP_ID && (env.PRIVATE_KEY || env.PRIVATE_KEY_PATH));
 }
 
-function engineLayout(env: Env): EngineLayout {
+function engineLayout(env: Env, queue: QueueSetting, role: Role): EngineLayout {
   const child = env[ENGINE_CHILD];
   if (child) {
     const port = Number(child);
@@ -133,7 +135,7 @@ function engineLayout(env: Env): EngineLayout {
       `BRANCHLINE_ENGINE_PROCESS is "${asked}"; set it to "0" (one process) or "1" (the default: the engine in a process of its own)`,
     );
   const nice = engineNiceness(env.BRANCHLINE_ENGINE_NICE);
-  const singleProcessInstall = (env.BRANCHLINE_ROLE ?? "all") === "all" && !env.BRANCHLINE_QUEUE_URL;
+  const singleProcessInstall = role === "all" && queue.kind === "in-process";
   if (asked === "0" || !singleProcessInstall || !appConfigured(env)) return { kind: "in-line" };
   const webhookSecret = env.WEBHOOK_SECRET;
   if (!webhookSecret) {

@@ -170,8 +170,8 @@ export interface MemorySample {
  */
 export async function sampleMemory(server: AppServer): Promise<MemorySample> {
   const from = server.process.output.length;
-  const enginePid = Number(/"enginePid":(\d+)/.exec(server.process.text())?.[1]);
-  const pids = [server.process.pid!, ...(Number.isInteger(enginePid) && enginePid > 0 ? [enginePid] : [])];
+  const engine = server.engine();
+  const pids = [server.process.pid!, ...(engine ? [engine.pid] : [])];
   for (const pid of pids) process.kill(pid, "SIGUSR2");
   const lines = await server.process.waitForOutput(
     () => {

@@ -10,21 +10,12 @@ import type { EngineReady, RelayedDelivery } from "./engine-link.js";
 export function takeDeliveriesFromFront(probot: Pick<Probot, "webhooks">, log: Pick<Logger, "error">): void {
   process.on("message", (message: unknown) => {
     const delivery = message as Partial<RelayedDelivery>;
-    if (delivery.kind !== "delivery" || !delivery.id || !delivery.name || delivery.body === undefined) return;
-    let payload: unknown;
-    try {
-      payload = JSON.parse(delivery.body);
-    } catch (error) {
-      log.error(
-        { err: error, delivery: delivery.id },
-        "a relayed webhook is not JSON; the front should have refused it",
-      );
-      return;
-    }
+    if (delivery.kind !== "delivery") return;
+    const { id, name, payload } = delivery as RelayedDelivery;
     // Where Probot's middleware hands a verified delivery on (its own `receive` also logs the payload).
     probot.webhooks
-      .receive({ id: delivery.id, name: delivery.name, payload } as Parameters<Probot["webhooks"]["receive"]>[0])
-      .catch((error: unknown) => log.error({ err: error, delivery: delivery.id }, "a webhook handler failed"));
+      .receive({ id, name, payload } as Parameters<Probot["webhooks"]["receive"]>[0])
+      .catch((error: unknown) => log.error({ err: error, delivery: id }, "a webhook handler failed"));
   });
   const ready: EngineReady = { kind: "ready" };
   process.send?.(ready);

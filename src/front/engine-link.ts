@@ -5,8 +5,8 @@ export interface RelayedDelivery {
   readonly kind: "delivery";
   readonly id: string;
   readonly name: string;
-  /** The raw body, exactly as signed. */
-  readonly body: string;
+  /** The body, parsed once by the front (which had to, to answer as Probot does). */
+  readonly payload: object;
 }
 
 /** What the engine process says to the front: it has loaded the app and takes deliveries. */

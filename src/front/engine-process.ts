@@ -40,7 +40,7 @@ export async function runWithEngineProcess(
     stdio: ["inherit", "inherit", "inherit", "ipc"],
   });
   link.attach(child);
-  let stopping: NodeJS.Signals | undefined;
+  let stopping = false;
   child.on("error", (error) => log.error({ err: error }, "the engine process could not be started or reached"));
   child.on("exit", (code, signal) => {
     if (stopping) process.exit(code ?? 0);
@@ -50,7 +50,7 @@ export async function runWithEngineProcess(
   for (const signal of ["SIGTERM", "SIGINT"] as const)
     process.once(signal, () => {
       // No more webhooks are taken (one answered now would never reach the engine); then the engine stops.
-      stopping = signal;
+      stopping = true;
       front.close();
       front.closeIdleConnections();
       child.kill(signal);

@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { Logger } from "probot";
+import { boundedBody } from "../http/bounded-body.js";
 import type { RelayedDelivery } from "./engine-link.js";
 import { answerAsProbot } from "./probot-answers.js";
 
@@ -33,13 +34,14 @@ export interface FrontOptions {
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "host"]);
 
 export async function startFront(options: FrontOptions): Promise<Server> {
+  const path = withoutTrailingSlashes(options.webhookPath);
+  // The engine's own guard: a body over the limit is never read (413), one without a length is refused (411).
+  const webhook = boundedBody((req, res) => acknowledge(options, req, res), options.maxBodyBytes);
   const server = createServer((req, res) => {
     const pathname = withoutTrailingSlashes((req.url ?? "").split("?")[0] ?? "");
     const isWebhook =
-      req.method === "POST" &&
-      (pathname === withoutTrailingSlashes(options.webhookPath) ||
-        (pathname === "/" && req.headers["x-github-event"] !== undefined));
-    const done = isWebhook ? acknowledge(options, req, res) : pass(options, req, res);
+      req.method === "POST" && (pathname === path || (pathname === "/" && req.headers["x-github-event"] !== undefined));
+    const done = isWebhook ? Promise.resolve(webhook(req, res)) : pass(options, req, res);
     done.catch((error: unknown) => {
       options.log.error({ err: error, url: req.url }, "the front could not serve a request");
       if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
@@ -55,11 +57,8 @@ export async function startFront(options: FrontOptions): Promise<Server> {
 
 /** Verifies, answers as Probot would, then relays: GitHub hears back before the engine has seen the delivery. */
 async function acknowledge(options: FrontOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const declared = Number(req.headers["content-length"]);
-  if (!Number.isSafeInteger(declared) || declared < 0) return refuse(req, res, 411, "send a Content-Length header");
-  if (declared > options.maxBodyBytes) return refuse(req, res, 413, `body over ${options.maxBodyBytes} bytes`);
-  const body = await readBody(req, options.maxBodyBytes);
-  const verdict = await answerAsProbot(req.headers, body.toString("utf8"), options.webhookSecret);
+  const body = (await readBody(req, options.maxBodyBytes)).toString("utf8");
+  const verdict = await answerAsProbot(req.headers, body, options.webhookSecret);
   res.writeHead(verdict.answer.status, verdict.answer.headers).end(verdict.answer.body);
   // Logged as Probot's middleware logs a refusal: what was refused and why, never the payload.
   if (verdict.kind === "refused")
@@ -76,7 +75,7 @@ async function acknowledge(options: FrontOptions, req: IncomingMessage, res: Ser
       kind: "delivery",
       id: String(req.headers["x-github-delivery"]),
       name: String(req.headers["x-github-event"]),
-      body: body.toString("utf8"),
+      payload: verdict.payload,
     });
 }
 
@@ -123,11 +122,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
-}
-
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
-  res.writeHead(status, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error }));
-  req.resume();
 }
 
 /** Probot's middleware matches its path so (`/api/github/webhooks/` is `/api/github/webhooks`). */

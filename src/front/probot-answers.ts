@@ -10,7 +10,7 @@ export interface Answer {
 
 /** A received delivery is relayed to the engine; a refused one goes no further than its answer. */
 export type Verdict =
-  | { readonly kind: "received"; readonly answer: Answer }
+  | { readonly kind: "received"; readonly answer: Answer; readonly payload: object }
   | { readonly kind: "refused"; readonly answer: Answer; readonly reason: string };
 
 const WEBHOOK_HEADERS = ["x-github-event", "x-hub-signature-256", "x-github-delivery"] as const;
@@ -51,7 +51,16 @@ export async function answerAsProbot(headers: IncomingHttpHeaders, body: string,
       reason: "the signed body is not a JSON object",
       answer: { status: 500, headers: {}, body: "" },
     };
-  return { kind: "received", answer: { status: 200, headers: textHeaders("ok\n"), body: "ok\n" } };
+  const ok = "ok\n";
+  return {
+    kind: "received",
+    payload,
+    answer: {
+      status: 200,
+      headers: { "content-type": "text/plain", accept: "application/json", "content-length": length(ok) },
+      body: ok,
+    },
+  };
 }
 
 function refused(status: number, error: string): Verdict {
@@ -65,10 +74,6 @@ function refused(status: number, error: string): Verdict {
       body,
     },
   };
-}
-
-function textHeaders(body: string): Record<string, string> {
-  return { "content-type": "text/plain", accept: "application/json", "content-length": length(body) };
 }
 
 function length(body: string): string {

@@ -12,7 +12,7 @@ class FakeChannel extends EventEmitter {
   }
 }
 
-const delivery = (id: string): RelayedDelivery => ({ kind: "delivery", id, name: "push", body: `{"id":"${id}"}` });
+const delivery = (id: string): RelayedDelivery => ({ kind: "delivery", id, name: "push", payload: { id } });
 
 describe("the engine link: deliveries wait, in order, until the engine says it is ready", () => {
   it("keeps what arrives before the engine is started or ready, then sends it in order, and the rest at once", () => {

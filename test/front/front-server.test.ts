@@ -109,7 +109,7 @@ describe("the front: webhooks answered at once, the engine behind it", () => {
       "x-hub-signature-256": await sign(SECRET, body),
     });
     expect(answer).toMatchObject({ status: 200, body: "ok\n" });
-    expect(delivered).toEqual([{ kind: "delivery", id: "d-1", name: "pull_request", body }]);
+    expect(delivered).toEqual([{ kind: "delivery", id: "d-1", name: "pull_request", payload: JSON.parse(body) }]);
     expect(quick.received).toEqual([]);
   });
 

@@ -76,10 +76,9 @@ describe("by default the front answers webhooks and the engine runs in a process
     expect(github.model.checkRunsFor(A)).toHaveLength(1);
 
     // The engine's loopback port, from the front's start-up line; it stops serving once the front is gone.
-    const enginePort = Number(/"enginePort":(\d+)/.exec(app.process.text())?.[1]);
+    const { port: enginePort, pid: enginePid } = app.engine()!;
     expect(await listening(enginePort)).toBe(true);
     // It works at a lower CPU priority than the front, so its work cannot hold an acknowledgement up.
-    const enginePid = Number(/"enginePid":(\d+)/.exec(app.process.text())?.[1]);
     // Every thread of it (on Linux a priority is a thread's): V8's and libuv's too, not only the main one.
     const below = Math.min(19, getPriority(app.process.pid!) + 10);
     const threads = readdirSync(`/proc/${enginePid}/task`).map(Number);

@@ -357,6 +357,12 @@ export class AppServer {
   logs(): Record<string, unknown>[] {
     return this.process.jsonLines();
   }
+
+  /** The engine process behind the front, as the front's start-up line names it (latest run); none in one process. */
+  engine(): { readonly pid: number; readonly port: number } | undefined {
+    const line = this.logs().findLast((l) => typeof l.enginePid === "number" && typeof l.enginePort === "number");
+    return line ? { pid: line.enginePid as number, port: line.enginePort as number } : undefined;
+  }
 }
 
 /** Starts `node dist/src/main.js` against a fake GitHub and an AWS endpoint, and waits until it serves. */
