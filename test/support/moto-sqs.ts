@@ -1,10 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { linearizedSqs } from "./linearized-sqs.js";
 import { startMoto, type Moto } from "./moto.js";
 
-/** moto_server's SQS, through the real SDK client: a FIFO queue and its dead-letter queue per test. */
+/**
+ * moto_server's SQS, through the real SDK client: a FIFO queue and its dead-letter queue per test.
+ * SQS is reached at `url`, which takes moto's requests one at a time (./linearized-sqs.ts says why);
+ * `moto` is the server itself, for its other services and its process.
+ */
 export interface MotoSqs {
   readonly moto: Moto;
+  /** The SQS endpoint every client of the test uses (the app's AWS_ENDPOINT_URL_SQS). */
+  readonly url: string;
   readonly client: SQSClient;
   /** A fresh FIFO work queue (and dead-letter queue) of unique names. */
   fifoQueue(options?: {
@@ -22,9 +29,11 @@ export function sqsClientFor(endpoint: string): SQSClient {
 
 export async function startMotoSqs(): Promise<MotoSqs> {
   const moto = await startMoto();
-  const client = sqsClientFor(moto.url);
+  const sqs = await linearizedSqs(moto.url);
+  const client = sqsClientFor(sqs.url);
   return {
     moto,
+    url: sqs.url,
     client,
     async fifoQueue(options = {}) {
       const name = `branchline-${randomUUID().slice(0, 8)}`;
@@ -52,6 +61,7 @@ export async function startMotoSqs(): Promise<MotoSqs> {
     },
     async stop() {
       client.destroy();
+      await sqs.stop();
       await moto.stop();
     },
   };

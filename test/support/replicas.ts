@@ -83,7 +83,7 @@ export async function startReplicaScene(options: ReplicaOptions): Promise<Replic
   };
   const shared = {
     BRANCHLINE_QUEUE_URL: queueUrl,
-    AWS_ENDPOINT_URL_SQS: sqs.moto.url,
+    AWS_ENDPOINT_URL_SQS: sqs.url,
     BRANCHLINE_RECONCILE_MINUTES: "0",
   };
   const server = options.server ?? BUILT_SERVER;
