@@ -112,19 +112,15 @@ export function branchline(options: AppOptions): ApplicationFunction {
       stackWait: options.stackWait,
       runPoll: options.runPoll,
       promotion,
-      // Replicas share no memory: a check run's write still waiting here would be missed by the
-      // replica that looks at its environment next, so their writes are made in line.
-      ...(options.sqs
-        ? {}
-        : {
-            outbox: new Outbox({
-              onError: (error, key) =>
-                app.log.warn(
-                  { err: error, write: key },
-                  "a GitHub write failed; the next look at the environment reports it again",
-                ),
-            }),
-          }),
+      // With replicas too: a look's messages are kept until its writes are sent (SqsWorkQueue), so
+      // no replica looks at the same environment while a write of it still waits here.
+      outbox: new Outbox({
+        onError: (error, key) =>
+          app.log.warn(
+            { err: error, write: key },
+            "a GitHub write failed; the next look at the environment reports it again",
+          ),
+      }),
       stacks: new StackDirectory(options.aws.cloudformation),
       submit: (job) => engine.submit(job),
       ...(options.clock ? { now: options.clock } : {}),

@@ -11,19 +11,39 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export interface LookContext {
   readonly id: string;
   active: boolean;
+  /** What the look left to settle after it returns: the GitHub writes it queued. */
+  readonly leftBehind: Promise<unknown>[];
+}
+
+/** A look's value, and when what it left behind (its queued GitHub writes), if anything, has settled. */
+export interface LookResult<T> {
+  readonly value: T;
+  readonly settled: Promise<void> | undefined;
 }
 
 const storage = new AsyncLocalStorage<LookContext>();
 
 export const LOOK_HEADER = "x-branchline-look";
 
-export async function withinLook<T>(id: string, work: () => Promise<T>): Promise<T> {
-  const context: LookContext = { id, active: true };
+export async function withinLook<T>(id: string, work: () => Promise<T>): Promise<LookResult<T>> {
+  const context: LookContext = { id, active: true, leftBehind: [] };
   try {
-    return await storage.run(context, work);
+    const value = await storage.run(context, work);
+    const { leftBehind } = context;
+    return { value, settled: leftBehind.length ? Promise.allSettled(leftBehind).then(() => undefined) : undefined };
   } finally {
     context.active = false;
   }
+}
+
+/**
+ * Marks `work` (a GitHub write queued for later) as left behind by the look running now, if any:
+ * a distributed queue keeps the look's messages until it settles, so the next look at the same
+ * key, on any replica, starts only after it.
+ */
+export function leaveBehind(work: Promise<unknown>): void {
+  const context = storage.getStore();
+  if (context?.active) context.leftBehind.push(work);
 }
 
 /** The look running now, or undefined outside any (or after it ended). */

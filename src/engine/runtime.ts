@@ -44,9 +44,9 @@ export interface Runtime {
   readonly submit?: (job: RefJob) => void;
   /**
    * GitHub's writes of check runs and deployments, queued per installation so AWS work never waits
-   * for GitHub's pace; unset, each write is made in line (tools, and replicas, whose looks at one
-   * environment may follow each other on different machines: a write still waiting on one would be
-   * missed by the other).
+   * for GitHub's pace; unset, each write is made in line (tools). Replicas have one each: their
+   * queue keeps a look's messages until the writes it left here are sent (look-context's
+   * leaveBehind), so a look on another machine never overtakes a write still waiting on this one.
    */
   readonly outbox?: Outbox;
   /** branchline's stacks by repository id, listed once and shared (a renamed repository's are found there); unset in tools. */

@@ -1,3 +1,5 @@
+import { leaveBehind } from "../core/look-context.js";
+
 /**
  * GitHub's writes, queued per installation and sent one at a time. GitHub asks that an
  * installation's writes be serial and paced (Probot's Octokit spaces them a second apart), so a
@@ -81,10 +83,12 @@ class Lane implements OutboxLane {
     if (queued) {
       // Not sent yet: the newer state replaces it, in the older one's place in the line.
       queued.write = write;
+      leaveBehind(queued.done);
       return queued.done;
     }
     let settle: (sent: boolean) => void = () => {};
     const done = new Promise<boolean>((resolve) => (settle = resolve));
+    leaveBehind(done);
     this.waiting.set(key, { write, done, settle });
     this.draining ??= this.drain().finally(() => (this.draining = undefined));
     return done;

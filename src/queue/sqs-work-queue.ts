@@ -20,6 +20,7 @@ import {
   parseEnvelope,
   type LookEnvelope,
 } from "./look-envelope.js";
+import { keepInFlight } from "./kept-in-flight.js";
 import { SqsConsumer, type ConsumerLog } from "./sqs-consumer.js";
 import { withinLook } from "../core/look-context.js";
 import { messageDeduplicationId, messageGroupId } from "./sqs-ids.js";
@@ -78,6 +79,8 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
   /** When looks this process put back for later are due: those do not keep `idle` waiting. */
   private readonly holds = new Map<string, number>();
   private readonly pending = new Set<Promise<void>>();
+  /** Looks done whose messages are kept until their GitHub writes are sent (deleteWhenSettled). */
+  private readonly settling = new Set<Promise<void>>();
   private failedSends = 0;
   /** Submits waiting for the send before them, per key. */
   private readonly outbox = new Map<string, Outbox>();
@@ -171,13 +174,14 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
 
   async stop(): Promise<void> {
     await this.consumer?.stop();
+    while (this.settling.size > 0) await Promise.all([...this.settling]);
   }
 
   async idle(): Promise<void> {
     for (;;) {
       const now = this.now();
       for (const [id, due] of this.holds) if (due <= now) this.holds.delete(id);
-      if (this.running === 0 && (this.consumer?.size.running ?? 0) === 0) {
+      if (this.running === 0 && (this.consumer?.size.running ?? 0) === 0 && this.settling.size === 0) {
         const depth = await this.options.queue.depth();
         if (depth.visible + depth.inFlight <= this.holds.size) return;
       }
@@ -235,10 +239,24 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
       byKey.set(parsed.envelope.key, entry);
     }
     for (const [key, entry] of byKey) {
-      if ((await this.key(key, entry.envelopes, entry.messages, worker)) !== "kept")
-        await this.options.queue.delete(entry.messages);
+      const result = await this.key(key, entry.envelopes, entry.messages, worker);
+      if (result === "kept") continue;
+      if (result === "done") await this.options.queue.delete(entry.messages);
+      else this.deleteWhenSettled(key, entry.messages, result.settled);
     }
     return "kept";
+  }
+
+  /** See keepInFlight: the look's messages go once the GitHub writes it queued are sent. */
+  private deleteWhenSettled(key: string, messages: readonly ReceivedMessage[], settled: Promise<void>): void {
+    const visibilitySeconds = this.options.visibilitySeconds ?? 60;
+    const deleted = keepInFlight(this.options.queue, messages, settled, {
+      key,
+      visibilitySeconds,
+      heartbeatMs: this.options.heartbeatMs || (visibilitySeconds * 1000) / 3,
+      log: this.options.log,
+    }).finally(() => this.settling.delete(deleted));
+    this.settling.add(deleted);
   }
 
   private async key(
@@ -246,7 +264,7 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
     envelopes: LookEnvelope<C>[],
     messages: ReceivedMessage[],
     worker: LookWorker<C>,
-  ): Promise<void | "kept"> {
+  ): Promise<"done" | "kept" | { readonly settled: Promise<void> }> {
     const merged = mergeEnvelopes(envelopes);
     const wait = dueAt(envelopes, this.debounce) - this.now();
     const ids = messages.map((m) => m.messageId).join(",");
@@ -256,7 +274,7 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
       // group's returning messages out of order), and a message peeked at often starts afresh.
       if (messages.length > 1 || Math.max(...messages.map((m) => m.receiveCount)) >= RESEND_AT_RECEIVE) {
         await this.send(merged, messageDeduplicationId(`later:${ids}`, key));
-        return;
+        return "done";
       }
       await this.options.queue.setVisibility(messages, Math.ceil(Math.min(wait, this.peekMs) / 1000));
       return "kept";
@@ -265,10 +283,14 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
     const look: Look<C> = { key, ...lookOf(merged) };
     this.running++;
     let outcome: LookOutcome;
+    let settled: Promise<void> | undefined;
     try {
-      outcome = await withinLook(`${key}#${messages[0]?.messageId ?? "?"}#${messages[0]?.receiveCount ?? 0}`, () =>
-        worker(look),
+      const result = await withinLook(
+        `${key}#${messages[0]?.messageId ?? "?"}#${messages[0]?.receiveCount ?? 0}`,
+        () => worker(look),
       );
+      outcome = result.value;
+      settled = result.settled;
     } catch (error) {
       outcome = { kind: "failed", error: failureText(error), retry: true };
     } finally {
@@ -301,6 +323,7 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
     } catch (error) {
       this.options.log.warn({ err: error }, "an outcome listener failed");
     }
+    return settled ? { settled } : "done";
   }
 
   private send(envelope: LookEnvelope<C>, deduplicationId: string): Promise<void> {
