@@ -112,8 +112,8 @@ export function branchline(options: AppOptions): ApplicationFunction {
       stackWait: options.stackWait,
       runPoll: options.runPoll,
       promotion,
-      // With replicas too: a look's messages are kept until its writes are sent (SqsWorkQueue), so
-      // no replica looks at the same environment while a write of it still waits here.
+      // Replicas included: the SQS queue keeps a look's messages until the writes it queued here are
+      // sent, so no replica looks at the same environment while one of them still waits.
       outbox: new Outbox({
         onError: (error, key) =>
           app.log.warn(

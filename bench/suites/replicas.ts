@@ -64,8 +64,12 @@ function sceneCpuSeconds(scene: ReplicaScene): {
 interface Burst {
   readonly startedS: number;
   readonly convergedS: number;
+  /** Until GitHub also shows every branch's outcome: its check run and its deployment final, in success. */
+  readonly reportedS: number;
   readonly throughput: number;
+  /** Writes until converged, and until reported (every write the burst made by then). */
   readonly githubWrites: number;
+  readonly githubWritesReported: number;
   readonly githubPaceBoundS: number;
   readonly cfnMutations: number;
   readonly runStarts: number;
@@ -73,6 +77,18 @@ interface Burst {
   readonly cpuSeconds: number;
   readonly cpuShare: number;
   readonly cpu: ReturnType<typeof sceneCpuSeconds>;
+}
+
+/** GitHub shows the commit's outcome: its check run completed in success, and its deployment's newest status success. */
+function reported(scene: ReplicaScene, commit: string): boolean {
+  const checks = scene.github.model.checkRunsFor(commit);
+  const deployments = scene.github.model.deployments.filter((d) => d.sha === commit);
+  return (
+    checks.length > 0 &&
+    checks.every((c) => c.status === "completed" && c.conclusion === "success") &&
+    deployments.length > 0 &&
+    deployments.every((d) => d.statuses.at(-1)?.state === "success")
+  );
 }
 
 async function burst(workers: number, branches: number): Promise<Burst> {
@@ -110,7 +126,16 @@ async function burst(workers: number, branches: number): Promise<Burst> {
       await sleep(200);
     }
     const convergedS = (Date.now() - started) / 1000;
+    const writesAtConverged = scene.github.model.requests.filter((r) => r.method !== "GET").length - writesBefore;
     const cpuAfter = sceneCpuSeconds(scene);
+    while (!names.every((n) => reported(scene, sha(n, 0)))) {
+      if (Date.now() - started > 400_000)
+        throw new Error(
+          `not reported on GitHub after 400 s: ${names.filter((n) => !reported(scene, sha(n, 0))).join(", ")}`,
+        );
+      await sleep(200);
+    }
+    const reportedS = (Date.now() - started) / 1000;
     const cpu = {
       total: round(cpuAfter.total - cpuBefore.total),
       workers: round(cpuAfter.workers - cpuBefore.workers),
@@ -118,16 +143,18 @@ async function burst(workers: number, branches: number): Promise<Burst> {
       receiver: round(cpuAfter.receiver - cpuBefore.receiver),
       benchProcess: round(cpuAfter.benchProcess - cpuBefore.benchProcess),
     };
-    const githubWrites = scene.github.model.requests.filter((r) => r.method !== "GET").length - writesBefore;
+    const githubWritesReported = scene.github.model.requests.filter((r) => r.method !== "GET").length - writesBefore;
     const calls = scene.calls.slice(callsBefore);
     const cfnMutations = calls.filter((c) => c.service === "cloudformation" && CFN_MUTATIONS.has(c.operation)).length;
     const runStarts = calls.filter((c) => c.operation === "StartPipelineExecution").length;
     return {
       startedS: round(((allStartedAt ?? Date.now()) - started) / 1000),
       convergedS: round(convergedS),
+      reportedS: round(reportedS),
       throughput: round(branches / convergedS, 3),
-      githubWrites,
-      githubPaceBoundS: round(githubWrites / workers),
+      githubWrites: writesAtConverged,
+      githubWritesReported,
+      githubPaceBoundS: round(writesAtConverged / workers),
       cfnMutations,
       runStarts,
       awsRateBoundS: round(Math.max(cfnMutations / CFN_MUTATIONS_PER_S, runStarts / RUN_STARTS_PER_S)),
@@ -166,6 +193,25 @@ await runSuite("replicas", async ({ quick, notes }) => {
         value: r.convergedS,
         unit: "s",
         reference: one.convergedS,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "replicas",
+        case: label,
+        metric: "until GitHub shows every outcome",
+        value: r.reportedS,
+        unit: "s",
+        reference: one.reportedS,
+      }),
+    );
+    rows.push(
+      row({
+        suite: "replicas",
+        case: label,
+        metric: "GitHub writes until then",
+        value: r.githubWritesReported,
+        reference: one.githubWritesReported,
       }),
     );
     rows.push(

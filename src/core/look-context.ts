@@ -3,9 +3,11 @@ import { AsyncLocalStorage } from "node:async_hooks";
 /**
  * Which look the code running now belongs to, while that look runs. The AWS clients send it as the
  * `x-branchline-look` header, so AWS's own request log (CloudTrail keeps request headers out, but
- * the emulator and a proxy see them) can tell which look, of which worker, made each call. Work a
- * look leaves behind (a run follower's polls) runs after `active` turns false and carries nothing.
- * The queue sets it and the AWS adapters read it, so it sits in core, below both: ambient state
+ * the emulator and a proxy see them) can tell which look, of which worker, made each call. Work
+ * that goes on after the look (a run follower's polls) runs after `active` turns false and carries
+ * nothing. The GitHub outbox records here the writes a look queued (`leaveBehind`), so a
+ * distributed queue can keep the look's messages until they are sent. The queue sets it, the AWS
+ * adapters and the outbox read it, so it sits in core, below all of them: ambient state
  * (AsyncLocalStorage), no I/O.
  */
 export interface LookContext {

@@ -108,11 +108,17 @@ class Lane implements OutboxLane {
         await entry.write();
       } catch (error) {
         sent = false;
-        this.onError(error, key);
+        // A listener that throws must not leave the write unsettled: a replica holds the look's
+        // messages until it settles.
+        try {
+          this.onError(error, key);
+        } catch {
+          // The write's failure is what matters here, and it is already being reported.
+        }
       } finally {
         this.sending = undefined;
+        entry.settle(sent);
       }
-      entry.settle(sent);
     }
   }
 }

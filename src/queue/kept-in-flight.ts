@@ -6,17 +6,26 @@ export interface KeepInFlightOptions {
   readonly key: string;
   readonly visibilitySeconds: number;
   readonly heartbeatMs: number;
-  readonly log: Pick<ConsumerLog, "warn">;
+  /**
+   * The longest the messages are kept for writes that have not settled (a GitHub request that
+   * hangs would otherwise hold the environment, and every one behind it in the lane, for good).
+   */
+  readonly maxHoldMs: number;
+  /** Aborted when the process stops: the messages go back at once rather than after their visibility. */
+  readonly release: AbortSignal;
+  readonly log: Pick<ConsumerLog, "warn" | "error">;
 }
 
 /**
  * A look is done, but the GitHub writes it queued still wait in this process's outbox, paced as
  * GitHub asks. Its messages stay in flight (a heartbeat of their own, outside the consumer's bound,
- * so the next key's AWS work does not wait for GitHub) and are deleted once `settled`. SQS hands no
- * other message of their group to anyone meanwhile: the next look at the environment, on any
- * replica, starts after those writes, so none of them can land over what it shows. A process that
- * dies first loses the writes and its messages return: the look is made again and reports again.
- * Never rejects.
+ * so the next key's AWS work does not wait for GitHub) and are deleted once `settled` (each write
+ * sent or failed). SQS hands no other message of their group to anyone meanwhile: the next look at
+ * the environment, on any replica, starts after those writes, so none of them can land over what
+ * it shows. Past `maxHoldMs`, or when the process stops, they are handed back instead: the look is
+ * made again at once (looks repeat nothing), and a write still waiting here may then land after it,
+ * which is why that is logged as an error. A process that dies first loses the writes and its
+ * messages return after their visibility. Never rejects.
  */
 export async function keepInFlight(
   queue: Pick<SqsQueue, "setVisibility" | "delete">,
@@ -38,13 +47,38 @@ export async function keepInFlight(
     if (lost) clearInterval(beat);
     else beating = keep();
   }, options.heartbeatMs);
-  try {
-    await settled;
-  } finally {
-    clearInterval(beat);
-  }
+  let timer: NodeJS.Timeout | undefined;
+  let onRelease: (() => void) | undefined;
+  const ended = await Promise.race([
+    settled.then(() => "settled" as const),
+    new Promise<"held too long">((resolve) => (timer = setTimeout(() => resolve("held too long"), options.maxHoldMs))),
+    new Promise<"released">((resolve) => {
+      onRelease = () => resolve("released");
+      if (options.release.aborted) onRelease();
+      else options.release.addEventListener("abort", onRelease, { once: true });
+    }),
+  ]);
+  clearInterval(beat);
+  clearTimeout(timer);
+  if (onRelease) options.release.removeEventListener("abort", onRelease);
   await beating;
   if (lost) return;
+  if (ended !== "settled") {
+    if (ended === "held too long")
+      log.error(
+        { key, maxHoldMs: options.maxHoldMs },
+        "a look's GitHub writes did not settle in time; its messages are handed back, and a write still waiting may land after the next look",
+      );
+    await queue
+      .setVisibility(messages, 0)
+      .catch((error: unknown) =>
+        log.warn(
+          { err: error, key },
+          "could not hand back a look's messages; they return when their visibility expires",
+        ),
+      );
+    return;
+  }
   await queue
     .delete(messages)
     .catch((error: unknown) =>

@@ -43,6 +43,10 @@ export interface SqsWorkQueueOptions<C> extends WorkQueueOptions<C> {
   /** Long-polling wait of one receive. */
   readonly waitSeconds?: number;
   readonly heartbeatMs?: number;
+  /** The longest a done look's messages are kept for its GitHub writes (kept-in-flight.ts); 10 minutes by default. */
+  readonly maxHoldMs?: number;
+  /** How long stop() waits for kept looks' writes before handing their messages back; 30 s by default. */
+  readonly stopHoldMs?: number;
   /**
    * The identity of a cause, for SQS's five-minute deduplication: the webhook delivery id makes a
    * redelivered webhook one message. By default, the cause's JSON.
@@ -81,6 +85,8 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
   private readonly pending = new Set<Promise<void>>();
   /** Looks done whose messages are kept until their GitHub writes are sent (deleteWhenSettled). */
   private readonly settling = new Set<Promise<void>>();
+  /** Aborted when stop() has waited long enough for the kept looks. */
+  private readonly releasing = new AbortController();
   private failedSends = 0;
   /** Submits waiting for the send before them, per key. */
   private readonly outbox = new Map<string, Outbox>();
@@ -174,7 +180,10 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
 
   async stop(): Promise<void> {
     await this.consumer?.stop();
+    // A deploy's stop timeout (the service template gives 120 s) is shorter than a long backlog.
+    const release = setTimeout(() => this.releasing.abort(), this.options.stopHoldMs ?? 30_000);
     while (this.settling.size > 0) await Promise.all([...this.settling]);
+    clearTimeout(release);
   }
 
   async idle(): Promise<void> {
@@ -254,6 +263,8 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
       key,
       visibilitySeconds,
       heartbeatMs: this.options.heartbeatMs || (visibilitySeconds * 1000) / 3,
+      maxHoldMs: this.options.maxHoldMs ?? 600_000,
+      release: this.releasing.signal,
       log: this.options.log,
     }).finally(() => this.settling.delete(deleted));
     this.settling.add(deleted);
@@ -285,9 +296,8 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
     let outcome: LookOutcome;
     let settled: Promise<void> | undefined;
     try {
-      const result = await withinLook(
-        `${key}#${messages[0]?.messageId ?? "?"}#${messages[0]?.receiveCount ?? 0}`,
-        () => worker(look),
+      const result = await withinLook(`${key}#${messages[0]?.messageId ?? "?"}#${messages[0]?.receiveCount ?? 0}`, () =>
+        worker(look),
       );
       outcome = result.value;
       settled = result.settled;

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { Look, LookOutcome } from "../../src/engine/work-queue.js";
 import { Outbox } from "../../src/github/outbox.js";
 import { SqsQueue } from "../../src/queue/sqs-queue.js";
@@ -40,6 +40,8 @@ describe("SQS replicas: a look's queued GitHub writes are sent before anyone loo
     const outbox = new Outbox({ onError: () => undefined });
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
+    // A failure before the gate opens must not leave the queues' stop() waiting on the write.
+    onTestFinished(() => release());
     let writeSentAt = Number.POSITIVE_INFINITY;
     const seen: Seen[] = [];
     const worker =

@@ -14,7 +14,9 @@ import type { AddressInfo } from "node:net";
  * taken in turn, repeated after every other request (a send, a delete or a visibility change
  * may free a message) and at least every `repollMs` (a visibility expiring frees one too),
  * until a message comes or the wait is over, as SQS's own long poll does. A client that hangs
- * up stops its poll: nothing more is received for it. moto builds queue URLs from the request's
+ * up stops its poll: nothing more is received for it (kinder than SQS, where a receive may take
+ * messages after its client gave up: they return when their visibility expires). Only the JSON
+ * protocol the SDK speaks is known; a WaitTimeSeconds SQS would refuse is passed to moto as is. moto builds queue URLs from the request's
  * Host header, which is passed on, so the URLs it hands out point here.
  */
 export interface LinearizedSqs {
@@ -91,11 +93,14 @@ export async function linearizedSqs(upstream: string, repollMs = 250): Promise<L
 
   async function receive(incoming: IncomingMessage, body: Buffer, hungUp: () => boolean): Promise<Answer | undefined> {
     const input = JSON.parse(body.toString("utf8")) as { WaitTimeSeconds?: number };
+    const wait = input.WaitTimeSeconds ?? 0;
+    if (!Number.isInteger(wait) || wait < 0 || wait > 20) return inTurn(() => forward(incoming, body));
     const deadline = Date.now() + (input.WaitTimeSeconds ?? 0) * 1000;
     const short = Buffer.from(JSON.stringify({ ...input, WaitTimeSeconds: 0 }));
     for (;;) {
       if (hungUp()) return undefined;
-      const answer = await inTurn(() => forward(incoming, short));
+      const answer = await inTurn(() => (hungUp() ? Promise.resolve(undefined) : forward(incoming, short)));
+      if (!answer) return undefined;
       const left = deadline - Date.now();
       if (answer.status !== 200 || left <= 0 || hasMessages(answer)) return answer;
       await new Promise<void>((resolve) => {
@@ -116,8 +121,8 @@ export async function linearizedSqs(upstream: string, repollMs = 250): Promise<L
     url: `http://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
-        pollAgain();
         server.closeAllConnections();
+        pollAgain();
         server.close(() => resolve());
       }),
   };
