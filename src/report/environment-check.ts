@@ -101,9 +101,11 @@ export class EnvironmentCheck {
     const { lane } = this;
     const key = identity(this.target);
     lane.live.set(key, this);
-    await lane.put(key, () => this.send());
-    // GitHub knows the check run now: later looks read it there, and this one can be let go.
-    if (this.id !== undefined && !lane.busy(key) && lane.live.get(key) === this) lane.live.delete(key);
+    const sent = await lane.put(key, () => this.send());
+    // GitHub knows the check run now, or the write failed: later looks read GitHub, and this one
+    // can be let go. Kept after a failed create, it would create again on the next look, although
+    // a replica may have created the check run meanwhile.
+    if ((this.id !== undefined || !sent) && !lane.busy(key) && lane.live.get(key) === this) lane.live.delete(key);
   }
 
   /** Sends the newest state: rendered when sent, so a write that waited shows what is true by then. */
