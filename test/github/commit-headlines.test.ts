@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { commitHeadlines, commitHeadlinesQuery } from "../../src/github/commit-headlines.js";
 import { CommitMessages } from "../../src/read-model/commit-messages.js";
-import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
+import { probotFor, startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import { generateAppKeyPair } from "../support/processes.js";
 
 const APP_ID = 777;
@@ -15,16 +15,7 @@ let probot: Probot;
 
 beforeEach(async () => {
   server = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: keys.publicKey });
-  probot = new Probot({
-    appId: APP_ID,
-    privateKey: keys.privateKey,
-    baseUrl: server.apiUrl,
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      throttle: { enabled: false },
-      retry: { enabled: false },
-    })),
-  });
+  probot = probotFor(server, APP_ID, keys.privateKey);
 });
 
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Probot, ProbotOctokit } from "probot";
+import type { Probot } from "probot";
 import { walkInstallations, type WalkStep } from "../../src/github/installation-walk.js";
 import type { InstallationOctokit } from "../../src/github/octokit.js";
-import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
+import { probotFor, startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import { generateAppKeyPair } from "../support/processes.js";
 
 const APP_ID = 777;
@@ -13,16 +13,7 @@ let probot: Probot;
 
 beforeEach(async () => {
   server = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: keys.publicKey });
-  probot = new Probot({
-    appId: APP_ID,
-    privateKey: keys.privateKey,
-    baseUrl: server.apiUrl,
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      throttle: { enabled: false },
-      retry: { enabled: false },
-    })),
-  });
+  probot = probotFor(server, APP_ID, keys.privateKey);
   server.model.repository("octo-org", "shop");
   server.model.repository("octo-org", "web");
   server.model.repository("sleepy-co", "api");

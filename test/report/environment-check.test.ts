@@ -1,25 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Probot, ProbotOctokit } from "probot";
-import { environmentNames } from "../../src/core/naming.js";
+import { FEATURE_TARGET } from "../support/repository-fixtures.js";
+import type { Probot } from "probot";
 import { Outbox } from "../../src/github/outbox.js";
 import { EnvironmentCheck } from "../../src/report/environment-check.js";
-import type { EnvironmentTarget } from "../../src/report/environment-report.js";
-import { startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
+import { probotFor, startFakeGitHubServer, type FakeGitHubServer } from "../support/fake-github-server.js";
 import { generateAppKeyPair } from "../support/processes.js";
 
 const APP_ID = 777;
 const INSTALLATION = 42;
 const keys = generateAppKeyPair();
-const repo = { owner: "octo-org", name: "shop" };
-const environment = { kind: "branch", branch: "feature/x" } as const;
-const target: EnvironmentTarget = {
-  repo,
-  environment,
-  commit: "a".repeat(40),
-  names: environmentNames("branchline", repo, environment),
-  region: "eu-west-1",
-  sandbox: false,
-};
+const target = FEATURE_TARGET;
 
 let server: FakeGitHubServer;
 let probot: Probot;
@@ -27,16 +17,7 @@ beforeEach(async () => {
   server = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: keys.publicKey });
   server.model.repository("octo-org", "shop").branch("feature/x", target.commit);
   server.model.install(INSTALLATION, "octo-org", ["octo-org/shop"]);
-  probot = new Probot({
-    appId: APP_ID,
-    privateKey: keys.privateKey,
-    baseUrl: server.apiUrl,
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      throttle: { enabled: false },
-      retry: { enabled: false },
-    })),
-  });
+  probot = probotFor(server, APP_ID, keys.privateKey);
 });
 afterEach(async () => {
   await server.close();

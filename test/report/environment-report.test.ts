@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { FEATURE_TARGET } from "../support/repository-fixtures.js";
 import { environmentNames } from "../../src/core/naming.js";
 import { renderCheckRun, type EnvironmentTarget } from "../../src/report/environment-report.js";
 import { evaluateRequiredChecks, type RequiredCheck } from "../../src/core/required-checks.js";
 
-const repo = { owner: "octo-org", name: "shop" };
-const environment = { kind: "branch", branch: "feature/x" } as const;
-const target: EnvironmentTarget = {
-  repo,
-  environment,
-  commit: "a".repeat(40),
-  names: environmentNames("branchline", repo, environment),
-  region: "eu-west-1",
-  sandbox: false,
-};
+const target = FEATURE_TARGET;
+const repo = target.repo;
 
 describe("renderCheckRun", () => {
   it("keeps notes to people above the summary in every phase", () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Probot, ProbotOctokit } from "probot";
-import { startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-server.js";
+import { Probot } from "probot";
+import { probotFor, startFakeGitHubServer, type FakeGitHubServer } from "./fake-github-server.js";
 import { generateAppKeyPair } from "./processes.js";
 
 /** The loopback fake GitHub, driven by Probot's own Octokit as the app in a child process drives it. */
@@ -13,16 +13,7 @@ let probot: Probot;
 
 beforeEach(async () => {
   server = await startFakeGitHubServer({ appId: APP_ID, appPublicKey: keys.publicKey });
-  probot = new Probot({
-    appId: APP_ID,
-    privateKey: keys.privateKey,
-    baseUrl: server.apiUrl,
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      throttle: { enabled: false },
-      retry: { enabled: false },
-    })),
-  });
+  probot = probotFor(server, APP_ID, keys.privateKey);
 });
 
 afterEach(async () => {

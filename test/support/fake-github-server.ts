@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Probot, ProbotOctokit } from "probot";
 import { encodeBody, GitHubModel, parseBody, type GitHubModelOptions } from "./github-model.js";
 import { WritePace } from "./write-pace.js";
 
@@ -122,4 +123,22 @@ async function answer(
     apiUrl(),
   );
   res.writeHead(response.status, response.headers).end(encodeBody(response));
+}
+
+/**
+ * A Probot whose Octokit talks to this fake GitHub as App `appId`, for tests of one adapter: no
+ * write throttling and no retries, so each request the code makes is one the fake sees.
+ */
+export function probotFor(server: FakeGitHubServer, appId: number, privateKey: string): Probot {
+  return new Probot({
+    appId,
+    privateKey,
+    baseUrl: server.apiUrl,
+    // A function default: Probot wraps this class, and an object default would lose to its own.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      throttle: { enabled: false },
+      retry: { enabled: false },
+    })),
+  });
 }

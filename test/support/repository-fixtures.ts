@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { environmentNames } from "../../src/core/naming.js";
+import type { EnvironmentTarget } from "../../src/report/environment-report.js";
 
 /**
  * The repository the app tests deploy: its pipeline template, where the config says it lives, the
@@ -33,3 +35,17 @@ export const APPROVAL_TEMPLATE = TEMPLATE.replace(
     "Outputs:",
   ].join("\n"),
 );
+
+/** What a check run reports on: branch feature/x of octo-org/shop at commit A, on real AWS. */
+export const FEATURE_TARGET: EnvironmentTarget = (() => {
+  const repo = { owner: "octo-org", name: "shop" };
+  const environment = { kind: "branch", branch: "feature/x" } as const;
+  return {
+    repo,
+    environment,
+    commit: A,
+    names: environmentNames("branchline", repo, environment),
+    region: "eu-west-1",
+    sandbox: false,
+  };
+})();
