@@ -104,7 +104,8 @@ async function burst(workers: number, branches: number): Promise<Burst> {
     const names = Array.from({ length: branches }, (_, i) => `burst/w${workers}-${i}`);
     for (const name of names) scene.commit(name, sha(name, 0));
     const cpuBefore = sceneCpuSeconds(scene);
-    const writesBefore = scene.github.model.requests.filter((r) => r.method !== "GET").length;
+    const writesSoFar = () => scene.github.model.requests.filter((r) => r.method !== "GET").length;
+    const writesBefore = writesSoFar();
     const callsBefore = scene.calls.length;
     const started = Date.now();
     for (const name of names) {
@@ -126,7 +127,7 @@ async function burst(workers: number, branches: number): Promise<Burst> {
       await sleep(200);
     }
     const convergedS = (Date.now() - started) / 1000;
-    const writesAtConverged = scene.github.model.requests.filter((r) => r.method !== "GET").length - writesBefore;
+    const writesAtConverged = writesSoFar() - writesBefore;
     const cpuAfter = sceneCpuSeconds(scene);
     while (!names.every((n) => reported(scene, sha(n, 0)))) {
       if (Date.now() - started > 400_000)
@@ -143,7 +144,7 @@ async function burst(workers: number, branches: number): Promise<Burst> {
       receiver: round(cpuAfter.receiver - cpuBefore.receiver),
       benchProcess: round(cpuAfter.benchProcess - cpuBefore.benchProcess),
     };
-    const githubWritesReported = scene.github.model.requests.filter((r) => r.method !== "GET").length - writesBefore;
+    const githubWritesReported = writesSoFar() - writesBefore;
     const calls = scene.calls.slice(callsBefore);
     const cfnMutations = calls.filter((c) => c.service === "cloudformation" && CFN_MUTATIONS.has(c.operation)).length;
     const runStarts = calls.filter((c) => c.operation === "StartPipelineExecution").length;

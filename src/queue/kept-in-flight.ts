@@ -47,24 +47,19 @@ export async function keepInFlight(
     if (lost) clearInterval(beat);
     else beating = keep();
   }, options.heartbeatMs);
-  let timer: NodeJS.Timeout | undefined;
-  let onRelease: (() => void) | undefined;
+  const givenUp = AbortSignal.any([options.release, AbortSignal.timeout(options.maxHoldMs)]);
   const ended = await Promise.race([
     settled.then(() => "settled" as const),
-    new Promise<"held too long">((resolve) => (timer = setTimeout(() => resolve("held too long"), options.maxHoldMs))),
-    new Promise<"released">((resolve) => {
-      onRelease = () => resolve("released");
-      if (options.release.aborted) onRelease();
-      else options.release.addEventListener("abort", onRelease, { once: true });
+    new Promise<"given up">((resolve) => {
+      if (givenUp.aborted) resolve("given up");
+      else givenUp.addEventListener("abort", () => resolve("given up"), { once: true });
     }),
   ]);
   clearInterval(beat);
-  clearTimeout(timer);
-  if (onRelease) options.release.removeEventListener("abort", onRelease);
   await beating;
   if (lost) return;
-  if (ended !== "settled") {
-    if (ended === "held too long")
+  if (ended === "given up") {
+    if (!options.release.aborted)
       log.error(
         { key, maxHoldMs: options.maxHoldMs },
         "a look's GitHub writes did not settle in time; its messages are handed back, and a write still waiting may land after the next look",

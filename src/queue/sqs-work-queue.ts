@@ -95,6 +95,9 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
   private readonly maxAttempts;
   private readonly retryDelayMs;
   private readonly peekMs;
+  /** The consumer's and the kept looks' visibility and heartbeat: one pair, so they cannot drift. */
+  private readonly visibilitySeconds: number;
+  private readonly heartbeatMs: number;
 
   constructor(private readonly options: SqsWorkQueueOptions<C>) {
     this.now = options.now ?? Date.now;
@@ -102,6 +105,8 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.retryDelayMs = options.retryDelayMs ?? defaultRetryDelayMs;
     this.peekMs = options.peekMs ?? 5_000;
+    this.visibilitySeconds = options.visibilitySeconds ?? 60;
+    this.heartbeatMs = options.heartbeatMs || (this.visibilitySeconds * 1000) / 3;
   }
 
   /**
@@ -165,9 +170,9 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
       this.options.queue,
       {
         concurrency: this.options.concurrency,
-        visibilitySeconds: this.options.visibilitySeconds ?? 60,
+        visibilitySeconds: this.visibilitySeconds,
         waitSeconds: this.options.waitSeconds ?? 20,
-        ...(this.options.heartbeatMs ? { heartbeatMs: this.options.heartbeatMs } : {}),
+        heartbeatMs: this.heartbeatMs,
       },
       {
         log: this.options.log,
@@ -258,11 +263,10 @@ export class SqsWorkQueue<C> implements WorkQueue<C> {
 
   /** See keepInFlight: the look's messages go once the GitHub writes it queued are sent. */
   private deleteWhenSettled(key: string, messages: readonly ReceivedMessage[], settled: Promise<void>): void {
-    const visibilitySeconds = this.options.visibilitySeconds ?? 60;
     const deleted = keepInFlight(this.options.queue, messages, settled, {
       key,
-      visibilitySeconds,
-      heartbeatMs: this.options.heartbeatMs || (visibilitySeconds * 1000) / 3,
+      visibilitySeconds: this.visibilitySeconds,
+      heartbeatMs: this.heartbeatMs,
       maxHoldMs: this.options.maxHoldMs ?? 600_000,
       release: this.releasing.signal,
       log: this.options.log,
